@@ -1,0 +1,40 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'cdk.out/', '.baton/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "TSEnumDeclaration",
+          message: 'Use an `as const` object instead of an enum.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['lambdas/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@aws-sdk/*', 'node:*', 'fs', 'net', 'http', 'https', 'child_process'], message: 'The engine is pure: no I/O.' },
+            { group: ['../runtime/*', '../aws/*', '../orchestrator/*', '../workers/*'], message: 'The engine imports nothing outside itself.' },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Time enters the engine through env.now.' },
+        { object: 'Math', property: 'random', message: 'Randomness enters the engine through env.seed.' },
+      ],
+    },
+  },
+);
