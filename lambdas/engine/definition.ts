@@ -1,0 +1,178 @@
+/**
+ * Amazon States Language (JSONPath mode) as TypeScript types, plus Baton's saga extension
+ * (`Compensate` on Task states). These describe a definition that has passed validation.
+ */
+import type { Json, JsonObject } from './json.js';
+
+/** A whole state machine, or the body of a Parallel branch or a Map's ItemProcessor. */
+export interface StateMachineDefinition {
+  readonly Comment?: string;
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, StateDefinition>>;
+  readonly Version?: string;
+  readonly TimeoutSeconds?: number;
+  readonly QueryLanguage?: 'JSONPath';
+}
+
+/** The body of a Parallel branch or a Map iteration. */
+export interface BranchDefinition {
+  readonly Comment?: string;
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, StateDefinition>>;
+  readonly ProcessorConfig?: { readonly Mode?: 'INLINE'; readonly ExecutionType?: string };
+}
+
+export type StateDefinition =
+  | TaskState
+  | PassState
+  | ChoiceState
+  | WaitState
+  | ParallelState
+  | MapState
+  | SucceedState
+  | FailState;
+
+export type StateType = StateDefinition['Type'];
+
+interface Common {
+  readonly Comment?: string;
+  readonly QueryLanguage?: 'JSONPath';
+}
+
+/** Fields of a state that moves on: either `Next` or `End: true`. */
+interface Transition {
+  readonly Next?: string;
+  readonly End?: boolean;
+}
+
+interface InputOutput {
+  /** @default '$' — `null` passes `{}`. */
+  readonly InputPath?: string | null;
+  /** @default '$' — `null` passes `{}`. */
+  readonly OutputPath?: string | null;
+}
+
+/** A retry policy. */
+export interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  /** @default 1 */
+  readonly IntervalSeconds?: number;
+  /** @default 3 */
+  readonly MaxAttempts?: number;
+  /** @default 2.0 */
+  readonly BackoffRate?: number;
+  /** No cap when absent. */
+  readonly MaxDelaySeconds?: number;
+  /** @default 'NONE' */
+  readonly JitterStrategy?: 'FULL' | 'NONE';
+  readonly Comment?: string;
+}
+
+/** A fallback state for errors. */
+export interface Catcher {
+  readonly ErrorEquals: readonly string[];
+  readonly Next: string;
+  /** @default '$' */
+  readonly ResultPath?: string | null;
+  readonly Comment?: string;
+}
+
+/** Baton's saga extension: what undoes a Task's effect when the saga fails. */
+export interface Compensation {
+  readonly Resource: string;
+  readonly InputPath?: string | null;
+  readonly Parameters?: JsonObject;
+  readonly Retry?: readonly Retrier[];
+  readonly TimeoutSeconds?: number;
+  readonly HeartbeatSeconds?: number;
+  readonly Comment?: string;
+}
+
+export interface TaskState extends Common, Transition, InputOutput {
+  readonly Type: 'Task';
+  readonly Resource: string;
+  readonly Parameters?: JsonObject;
+  readonly ResultSelector?: JsonObject;
+  readonly ResultPath?: string | null;
+  readonly Retry?: readonly Retrier[];
+  readonly Catch?: readonly Catcher[];
+  readonly TimeoutSeconds?: number;
+  readonly TimeoutSecondsPath?: string;
+  readonly HeartbeatSeconds?: number;
+  readonly HeartbeatSecondsPath?: string;
+  readonly Credentials?: JsonObject;
+  readonly Compensate?: Compensation;
+}
+
+export interface PassState extends Common, Transition, InputOutput {
+  readonly Type: 'Pass';
+  readonly Result?: Json;
+  readonly Parameters?: JsonObject;
+  readonly ResultPath?: string | null;
+}
+
+/** A Choice rule: a comparison, a combination (And/Or/Not), each optionally with `Next` at top level. */
+export interface ChoiceRule {
+  readonly Variable?: string;
+  readonly And?: readonly ChoiceRule[];
+  readonly Or?: readonly ChoiceRule[];
+  readonly Not?: ChoiceRule;
+  readonly Next?: string;
+  readonly Comment?: string;
+  readonly [operator: string]: Json | readonly ChoiceRule[] | ChoiceRule | undefined;
+}
+
+export interface ChoiceState extends Common, InputOutput {
+  readonly Type: 'Choice';
+  readonly Choices: readonly ChoiceRule[];
+  readonly Default?: string;
+}
+
+export interface WaitState extends Common, Transition, InputOutput {
+  readonly Type: 'Wait';
+  readonly Seconds?: number;
+  readonly Timestamp?: string;
+  readonly SecondsPath?: string;
+  readonly TimestampPath?: string;
+}
+
+export interface ParallelState extends Common, Transition, InputOutput {
+  readonly Type: 'Parallel';
+  readonly Branches: readonly BranchDefinition[];
+  readonly Parameters?: JsonObject;
+  readonly ResultSelector?: JsonObject;
+  readonly ResultPath?: string | null;
+  readonly Retry?: readonly Retrier[];
+  readonly Catch?: readonly Catcher[];
+}
+
+export interface MapState extends Common, Transition, InputOutput {
+  readonly Type: 'Map';
+  readonly ItemProcessor?: BranchDefinition;
+  /** Legacy name of ItemProcessor. */
+  readonly Iterator?: BranchDefinition;
+  /** @default '$' */
+  readonly ItemsPath?: string;
+  readonly ItemSelector?: JsonObject;
+  /** Legacy name of ItemSelector. */
+  readonly Parameters?: JsonObject;
+  /** 0 means no limit. @default 0 */
+  readonly MaxConcurrency?: number;
+  readonly MaxConcurrencyPath?: string;
+  readonly ResultSelector?: JsonObject;
+  readonly ResultPath?: string | null;
+  readonly Retry?: readonly Retrier[];
+  readonly Catch?: readonly Catcher[];
+}
+
+export interface SucceedState extends Common, InputOutput {
+  readonly Type: 'Succeed';
+}
+
+export interface FailState extends Common {
+  readonly Type: 'Fail';
+  readonly Error?: string;
+  readonly ErrorPath?: string;
+  readonly Cause?: string;
+  readonly CausePath?: string;
+}
