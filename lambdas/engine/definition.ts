@@ -23,14 +23,7 @@ export interface BranchDefinition {
 }
 
 export type StateDefinition =
-  | TaskState
-  | PassState
-  | ChoiceState
-  | WaitState
-  | ParallelState
-  | MapState
-  | SucceedState
-  | FailState;
+  TaskState | PassState | ChoiceState | WaitState | ParallelState | MapState | SucceedState | FailState;
 
 export type StateType = StateDefinition['Type'];
 

@@ -87,7 +87,10 @@ export class DefinitionError extends Error {
   constructor(issues: readonly DefinitionIssue[], options?: { cause?: unknown }) {
     const [first, ...rest] = issues;
     const head = first ? `${first.pointer || '/'}: ${first.message}` : 'invalid definition';
-    super(rest.length > 0 ? `${head} (and ${rest.length} more: ${rest.map(formatIssue).join('; ')})` : head, options);
+    super(
+      rest.length > 0 ? `${head} (and ${rest.length} more: ${rest.map(formatIssue).join('; ')})` : head,
+      options,
+    );
     this.issues = issues;
   }
 }

@@ -59,7 +59,9 @@ export function compilePath(path: string): CompiledPath {
 export function compileReferencePath(path: string): CompiledPath {
   const compiled = compilePath(path);
   if (!compiled.segments) {
-    throw new PathSyntaxError(`'${path}' is not a reference path: it must name a single node (no '*', '..', '?', ',', ':' or '@')`);
+    throw new PathSyntaxError(
+      `'${path}' is not a reference path: it must name a single node (no '*', '..', '?', ',', ':' or '@')`,
+    );
   }
   return compiled;
 }
@@ -148,7 +150,8 @@ function validateQuery(original: string, query: string): void {
       if (depth < 0) throw new PathSyntaxError(`'${original}' is not a valid JSONPath: unbalanced brackets`);
     }
   }
-  if (depth !== 0 || quote) throw new PathSyntaxError(`'${original}' is not a valid JSONPath: unbalanced brackets or quotes`);
+  if (depth !== 0 || quote)
+    throw new PathSyntaxError(`'${original}' is not a valid JSONPath: unbalanced brackets or quotes`);
 }
 
 /** Reads a compiled path from the state input (`$`) or the context object (`$$`). */
@@ -168,9 +171,12 @@ export function readPath(path: CompiledPath, input: Json, context: Json): PathRe
     }
     return { found: true, value: node };
   }
-  const matches = JSONPath({ path: path.query as string, json: doc as JsonObject, wrap: true, eval: 'safe' }) as
-    | Json[]
-    | undefined;
+  const matches = JSONPath({
+    path: path.query as string,
+    json: doc as JsonObject,
+    wrap: true,
+    eval: 'safe',
+  }) as Json[] | undefined;
   if (path.indefinite) return { found: true, value: matches ?? [] };
   if (!matches || matches.length === 0) return NOT_FOUND;
   return { found: true, value: matches[0] as Json };
@@ -184,13 +190,21 @@ export function readPath(path: CompiledPath, input: Json, context: Json): PathRe
 export function writePath(doc: Json, path: CompiledPath, value: Json): Json {
   const segments = path.segments;
   if (!segments || path.root !== 'input') {
-    throw new ResultPathMatchFailureError(`ResultPath '${path.source}' is not a reference path into the state input`);
+    throw new ResultPathMatchFailureError(
+      `ResultPath '${path.source}' is not a reference path into the state input`,
+    );
   }
   if (segments.length === 0) return value;
   return writeAt(doc, segments, 0, value, path.source);
 }
 
-function writeAt(node: Json, segments: readonly PathSegment[], index: number, value: Json, source: string): Json {
+function writeAt(
+  node: Json,
+  segments: readonly PathSegment[],
+  index: number,
+  value: Json,
+  source: string,
+): Json {
   const segment = segments[index] as PathSegment;
   const last = index === segments.length - 1;
   if (typeof segment === 'number') {

@@ -1,0 +1,11 @@
+/**
+ * The pure workflow engine: validation, compilation and the reducer. No I/O, no clock, no
+ * randomness: time and seeds enter through `decide`'s `env` and the execution's state.
+ */
+export * from './compile.js';
+export * from './decide.js';
+export * from './definition.js';
+export * from './errors.js';
+export * from './execution.js';
+export type { Json, JsonObject } from './json.js';
+export { validateDefinition, assertValidDefinition } from './validate.js';

@@ -1,0 +1,15 @@
+/**
+ * Baton's public API.
+ *
+ * - `runWorkflow`: run an Amazon States Language workflow (with sagas) in-process, on a virtual clock.
+ * - `validateDefinition` / `compileWorkflow`: check a definition before it runs.
+ * - `decide`: the pure reducer every runtime drives.
+ */
+export { runWorkflow } from './runtime/run-workflow.js';
+export type {
+  RunWorkflowOptions,
+  TaskContext,
+  TaskFunction,
+  WorkflowResult,
+} from './runtime/run-workflow.js';
+export * from './engine/index.js';
