@@ -1147,7 +1147,7 @@ class Decider {
     const entry = this.exec.saga.stack.find((candidate) => candidate.entryId === active.entryId);
     if (!entry) return;
     if (active.timerId === timerId) {
-      this.dispatchCompensation(entry, active.attempt, active.retryCounts);
+      this.dispatchCompensation(entry, active.attempt + 1, active.retryCounts);
       return;
     }
     if (!active.token) return;

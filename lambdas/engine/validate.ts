@@ -1,13 +1,43 @@
 /**
- * Validation of an Amazon States Language definition before it runs.
- * IMPLEMENTATION PENDING (being written now) — signatures are final.
+ * Validation of an Amazon States Language definition (JSONPath mode, plus Baton's saga extension
+ * `Compensate` on Task states) before it runs.
+ *
+ * The rules come from the ASL spec (states-language.net) and the Step Functions developer guide;
+ * where the two differ, Step Functions wins, because Baton runs definitions exactly as it does:
+ * - Choice `Variable` and `...Path` operands are reference paths (developer guide, "Choice Rules").
+ * - Every state must be reachable from its scope's StartAt, and every scope needs a terminal state
+ *   (End, Succeed or Fail), as the Step Functions service and its language server enforce.
+ * - State names are unique across the whole machine, Parallel branches and Map processors
+ *   included (spec, "States"); a branch or processor is its own scope: no transition crosses it.
+ * - Features Baton does not run yet (JSONata, variables, Distributed Map) are issues, never
+ *   silently ignored, so a definition that validates runs as written.
+ *
+ * Every issue is located by the RFC 6901 JSON Pointer of the bad field (a missing field by the
+ * pointer it would have). Issues come back in document order, depth-first. The validator never
+ * throws and always terminates: recursion is bounded by {@link MAX_DEPTH} and the total work by
+ * {@link MAX_NODES}, whatever the input.
  */
-import { DefinitionError, type DefinitionIssue } from './errors.js';
-import type { StateMachineDefinition } from './definition.js';
+import {
+  choiceOperandType,
+  isChoiceComparisonOperator,
+  isValidStringMatchesPattern,
+  parseTimestamp,
+} from './choice.js';
+import type { StateMachineDefinition, StateType } from './definition.js';
+import { DefinitionError, formatIssue, StatesErrors, type DefinitionIssue } from './errors.js';
+import { isIntrinsicCall, parseIntrinsic, type IntrinsicCall } from './intrinsics.js';
+import { compilePath, compileReferencePath } from './json-path.js';
 
 /** Every problem found in `definition`, each located by the JSON Pointer of the bad field. */
-export function validateDefinition(_definition: unknown): DefinitionIssue[] {
-  return [];
+export function validateDefinition(definition: unknown): DefinitionIssue[] {
+  const validator = new Validator(definition);
+  try {
+    validator.run();
+  } catch (error) {
+    // Only a hostile object (a throwing getter, a revoked proxy) gets here: report, never throw.
+    validator.report(undefined, `could not be validated: ${messageOf(error)}`);
+  }
+  return validator.result();
 }
 
 /** Returns the definition typed, or throws DefinitionError listing every issue. */
@@ -15,4 +45,1284 @@ export function assertValidDefinition(definition: unknown): StateMachineDefiniti
   const issues = validateDefinition(definition);
   if (issues.length > 0) throw new DefinitionError(issues);
   return definition as StateMachineDefinition;
+}
+
+/** Formats issues one per line as `<pointer>: <message>` (the root pointer shows as `/`). */
+export function formatIssues(issues: readonly DefinitionIssue[]): string {
+  return issues.map(formatIssue).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits and vocabularies
+// ---------------------------------------------------------------------------------------------
+
+/** Deepest JSON nesting inspected; deeper input is reported, not walked (no stack overflow). */
+export const MAX_DEPTH = 128;
+/** Most JSON nodes inspected; bounds the work even on inputs that share subtrees. */
+export const MAX_NODES = 1_000_000;
+
+const MAX_STATE_NAME_LENGTH = 80;
+/** Upper bound Step Functions documents for TimeoutSeconds, HeartbeatSeconds, Seconds, IntervalSeconds, MaxAttempts. */
+const MAX_SECONDS = 99_999_999;
+/** MaxDelaySeconds must be less than this (developer guide, "Retrying after an error"). */
+const MAX_DELAY_SECONDS_EXCLUSIVE = 31_622_401;
+/** "You can nest up to 10 intrinsic functions within a field" (developer guide, "Intrinsic functions"). */
+const MAX_INTRINSIC_NESTING = 10;
+
+const STATE_TYPES: readonly StateType[] = [
+  'Task',
+  'Pass',
+  'Choice',
+  'Wait',
+  'Parallel',
+  'Map',
+  'Succeed',
+  'Fail',
+];
+const STATE_TYPE_SET: ReadonlySet<string> = new Set(STATE_TYPES);
+
+/** The error names ASL and Step Functions predefine; other names must not start with `States.`. */
+const PREDEFINED_ERRORS: ReadonlySet<string> = new Set<string>([
+  ...Object.values(StatesErrors),
+  'States.ExceedToleratedFailureThreshold',
+  'States.ResultWriterFailed',
+  'States.QueryEvaluationError',
+  'States.Http.Socket',
+]);
+
+/** The intrinsics a Fail state's ErrorPath and CausePath accept: those that return a string. */
+const STRING_INTRINSICS: ReadonlySet<string> = new Set([
+  'States.Format',
+  'States.JsonToString',
+  'States.ArrayGetItem',
+  'States.Base64Encode',
+  'States.Base64Decode',
+  'States.Hash',
+  'States.UUID',
+]);
+
+const TOP_LEVEL_FIELDS: ReadonlySet<string> = new Set([
+  'Comment',
+  'StartAt',
+  'States',
+  'Version',
+  'TimeoutSeconds',
+  'QueryLanguage',
+]);
+const BRANCH_FIELDS: ReadonlySet<string> = new Set(['Comment', 'StartAt', 'States']);
+const ITEM_PROCESSOR_FIELDS: ReadonlySet<string> = new Set([...BRANCH_FIELDS, 'ProcessorConfig']);
+const RETRIER_FIELDS: ReadonlySet<string> = new Set([
+  'ErrorEquals',
+  'IntervalSeconds',
+  'MaxAttempts',
+  'BackoffRate',
+  'MaxDelaySeconds',
+  'JitterStrategy',
+  'Comment',
+]);
+const CATCHER_FIELDS: ReadonlySet<string> = new Set(['ErrorEquals', 'Next', 'ResultPath', 'Comment']);
+const COMPENSATE_FIELDS: ReadonlySet<string> = new Set([
+  'Resource',
+  'InputPath',
+  'Parameters',
+  'Retry',
+  'TimeoutSeconds',
+  'HeartbeatSeconds',
+  'Comment',
+]);
+
+const COMMON = ['Type', 'Comment', 'QueryLanguage'];
+const IO = ['InputPath', 'OutputPath'];
+const TRANSITION = ['Next', 'End'];
+
+/** The fields each state type allows in JSONPath mode (Compensate is Baton's). */
+const STATE_FIELDS: { readonly [T in StateType]: ReadonlySet<string> } = {
+  Task: new Set([
+    ...COMMON,
+    ...IO,
+    ...TRANSITION,
+    'Resource',
+    'Parameters',
+    'ResultSelector',
+    'ResultPath',
+    'Retry',
+    'Catch',
+    'TimeoutSeconds',
+    'TimeoutSecondsPath',
+    'HeartbeatSeconds',
+    'HeartbeatSecondsPath',
+    'Credentials',
+    'Compensate',
+  ]),
+  Pass: new Set([...COMMON, ...IO, ...TRANSITION, 'Result', 'Parameters', 'ResultPath']),
+  Choice: new Set([...COMMON, ...IO, 'Choices', 'Default']),
+  Wait: new Set([...COMMON, ...IO, ...TRANSITION, 'Seconds', 'Timestamp', 'SecondsPath', 'TimestampPath']),
+  Parallel: new Set([
+    ...COMMON,
+    ...IO,
+    ...TRANSITION,
+    'Branches',
+    'Parameters',
+    'ResultSelector',
+    'ResultPath',
+    'Retry',
+    'Catch',
+  ]),
+  Map: new Set([
+    ...COMMON,
+    ...IO,
+    ...TRANSITION,
+    'ItemProcessor',
+    'Iterator',
+    'ItemsPath',
+    'ItemSelector',
+    'Parameters',
+    'MaxConcurrency',
+    'MaxConcurrencyPath',
+    'ResultSelector',
+    'ResultPath',
+    'Retry',
+    'Catch',
+  ]),
+  Succeed: new Set([...COMMON, ...IO]),
+  Fail: new Set([...COMMON, 'Error', 'ErrorPath', 'Cause', 'CausePath']),
+};
+
+/** Every field some state type allows: such a field elsewhere gets a more helpful message. */
+const KNOWN_STATE_FIELDS: ReadonlySet<string> = new Set(
+  STATE_TYPES.flatMap((type) => [...STATE_FIELDS[type]]),
+);
+
+/** The JSONata-only fields each state type has (JSONata mode is not supported yet). */
+const JSONATA_STATE_FIELDS: { readonly [T in StateType]: ReadonlySet<string> } = {
+  Task: new Set(['Arguments', 'Output']),
+  Pass: new Set(['Output']),
+  Choice: new Set(['Output']),
+  Wait: new Set(['Output']),
+  Parallel: new Set(['Arguments', 'Output']),
+  Map: new Set(['Arguments', 'Output', 'Items']),
+  Succeed: new Set(['Output']),
+  Fail: new Set<string>(),
+};
+
+/** Map fields that only Distributed Map uses (not supported yet). */
+const DISTRIBUTED_MAP_FIELDS: ReadonlySet<string> = new Set([
+  'ItemReader',
+  'ItemBatcher',
+  'ResultWriter',
+  'ToleratedFailurePercentage',
+  'ToleratedFailurePercentagePath',
+  'ToleratedFailureCount',
+  'ToleratedFailureCountPath',
+  'Label',
+]);
+
+const WAIT_DURATION_FIELDS = ['Seconds', 'Timestamp', 'SecondsPath', 'TimestampPath'] as const;
+
+const JSONATA_EXPRESSION = 'JSONata expressions ({% ... %}) are not supported yet (JSONata mode)';
+const ASSIGN_UNSUPPORTED = 'Assign (variables) is not supported yet';
+const TIMESTAMP_FORMAT =
+  'must be a timestamp such as 2016-03-14T01:59:00Z (RFC 3339 with an uppercase T, and Z or a numeric offset)';
+/** A JSONPath variable reference (`$name`), which needs variables (not supported yet). */
+const VARIABLE_REFERENCE = /^\$[A-Za-z_][A-Za-z0-9_]*/;
+/** A URI has a scheme (`arn:`, `https:`, ...); the spec constrains nothing else. */
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+
+// ---------------------------------------------------------------------------------------------
+// Locations
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Where a value sits in the definition, as a linked list from the value up to the root (the root
+ * itself is `undefined`): sharing parents keeps locating every node O(1).
+ */
+interface Loc {
+  readonly parent: Loc | undefined;
+  readonly key: string | number;
+  readonly depth: number;
+}
+
+function at(parent: Loc | undefined, key: string | number): Loc {
+  return { parent, key, depth: parent === undefined ? 1 : parent.depth + 1 };
+}
+
+function segmentsOf(loc: Loc | undefined): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (let node = loc; node !== undefined; node = node.parent) segments.push(node.key);
+  return segments.reverse();
+}
+
+/** The RFC 6901 pointer of a location: `~` becomes `~0` and `/` becomes `~1` in each segment. */
+function pointerOf(loc: Loc | undefined): string {
+  return segmentsOf(loc)
+    .map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`)
+    .join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Only plain objects are JSON objects (not Date, Map, class instances). */
+function isPlainObject(value: unknown): value is Obj {
+  if (!isObject(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function hasOwn(obj: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+}
+
+/** An own field; `undefined` (absent or explicitly undefined, as JS builders produce) means absent. */
+function field(obj: Obj, key: string): unknown {
+  return hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** The fields of an object that are present (own, and not undefined). */
+function presentKeys(obj: Obj): string[] {
+  return Object.keys(obj).filter((key) => obj[key] !== undefined);
+}
+
+function isJsonata(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const text = value.trim();
+  return text.length >= 4 && text.startsWith('{%') && text.endsWith('%}');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A user value quoted for a message, shortened so hostile input cannot bloat the report. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}...` : text);
+}
+
+/** True when `call` nests more than `max` levels of calls (the call itself counts as one). */
+function nestingExceeds(call: IntrinsicCall, max: number): boolean {
+  if (max < 1) return true;
+  return call.args.some((arg) => arg.type === 'call' && nestingExceeds(arg, max - 1));
+}
+
+/** Every path argument of a call and of the calls nested in it (at most {@link MAX_INTRINSIC_NESTING} deep). */
+function intrinsicPaths(call: IntrinsicCall, depth = 0): string[] {
+  if (depth > MAX_INTRINSIC_NESTING) return [];
+  return call.args.flatMap((arg) => {
+    if (arg.type === 'path') return [arg.path];
+    return arg.type === 'call' ? intrinsicPaths(arg, depth + 1) : [];
+  });
+}
+
+type PathKind = 'path' | 'reference' | 'result';
+
+/** What is wrong with `text` as a path of `kind`; undefined when it is fine. */
+function pathProblem(text: string, kind: PathKind): string | undefined {
+  if (isJsonata(text)) return JSONATA_EXPRESSION;
+  if (isIntrinsicCall(text)) {
+    return "must be a path: intrinsic functions are only allowed in payload template fields ending in '.$' (and in a Fail state's ErrorPath and CausePath)";
+  }
+  const variable = VARIABLE_REFERENCE.exec(text);
+  if (variable) return `reads the variable '${variable[0]}': variables are not supported yet`;
+  try {
+    if (kind === 'path') compilePath(text);
+    else compileReferencePath(text);
+  } catch (error) {
+    return messageOf(error);
+  }
+  if (kind === 'result' && text.startsWith('$$')) {
+    return 'must be a reference path into the state input ($...), not into the context object ($$...)';
+  }
+  return undefined;
+}
+
+function integerMessage(min: 0 | 1): string {
+  return min === 1 ? 'must be a positive integer' : 'must be a non-negative integer';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The validator
+// ---------------------------------------------------------------------------------------------
+
+interface RawIssue {
+  readonly loc: Loc | undefined;
+  readonly message: string;
+}
+
+/** One `States` object: the machine, a Parallel branch or a Map processor. */
+interface Scope {
+  readonly statesLoc: Loc;
+  /** Each state's name and location, in document order. */
+  readonly names: ReadonlyMap<string, Loc>;
+  /** The targets each state can transition to (Next, Default, Choices[].Next, Catch[].Next). */
+  readonly edges: Map<string, string[]>;
+  startAt: string | undefined;
+  hasTerminal: boolean;
+  /** Set when some state could not be read, so the graph checks would only add noise. */
+  incomplete: boolean;
+}
+
+interface Transition {
+  readonly loc: Loc;
+  readonly target: string;
+  readonly scope: Scope;
+}
+
+class Validator {
+  private readonly issues: RawIssue[] = [];
+  private visits = 0;
+  /** Set when a limit stopped the walk: the graph checks then see a partial picture and are skipped. */
+  private truncated = false;
+  private exhausted = false;
+  /** The first location of each state name in the whole machine. */
+  private readonly stateNames = new Map<string, Loc>();
+  private readonly scopes: Scope[] = [];
+  private readonly transitions: Transition[] = [];
+  private readonly keyIndexes = new WeakMap<object, Map<string, number>>();
+
+  constructor(private readonly root: unknown) {}
+
+  report(loc: Loc | undefined, message: string): void {
+    this.issues.push({ loc, message });
+  }
+
+  run(): void {
+    this.machine();
+    if (!this.truncated) this.checkGraphs();
+  }
+
+  /** The issues in document order (depth-first); issues at the same place keep the order found. */
+  result(): DefinitionIssue[] {
+    const keyed = this.issues.map((issue, seq) => ({ issue, seq, order: this.safeOrderOf(issue.loc) }));
+    keyed.sort((a, b) => compareOrder(a.order, b.order) || a.seq - b.seq);
+    return keyed.map(({ issue }) => ({ pointer: pointerOf(issue.loc), message: issue.message }));
+  }
+
+  /** Counts a visit and checks the limits; false means: do not look inside this value. */
+  private enter(loc: Loc | undefined): boolean {
+    if (this.exhausted) return false;
+    this.visits += 1;
+    if (this.visits > MAX_NODES) {
+      this.exhausted = true;
+      this.truncated = true;
+      this.report(undefined, `is too large to validate (more than ${MAX_NODES} nodes)`);
+      return false;
+    }
+    if (loc !== undefined && loc.depth > MAX_DEPTH) {
+      this.truncated = true;
+      this.report(loc, `is nested too deeply (more than ${MAX_DEPTH} levels)`);
+      return false;
+    }
+    return true;
+  }
+
+  // ----- structure --------------------------------------------------------------------------
+
+  private machine(): void {
+    const definition = this.root;
+    if (!this.enter(undefined)) return;
+    if (!isObject(definition)) {
+      this.report(undefined, 'must be a JSON object (a state machine definition)');
+      return;
+    }
+    this.unknownFields(definition, undefined, TOP_LEVEL_FIELDS);
+    this.comment(definition, undefined);
+    const version = field(definition, 'Version');
+    if (version !== undefined && typeof version !== 'string')
+      this.report(at(undefined, 'Version'), 'must be a string');
+    const timeout = field(definition, 'TimeoutSeconds');
+    if (timeout !== undefined) this.integer(timeout, at(undefined, 'TimeoutSeconds'), 1);
+    this.queryLanguage(definition, undefined);
+    this.scope(definition, undefined);
+  }
+
+  /** StartAt and States of the machine, a Parallel branch or a Map processor. */
+  private scope(body: Obj, loc: Loc | undefined): void {
+    const statesLoc = at(loc, 'States');
+    const states = field(body, 'States');
+    const names = new Map<string, Loc>();
+    const scope: Scope = {
+      statesLoc,
+      names,
+      edges: new Map(),
+      startAt: undefined,
+      hasTerminal: false,
+      incomplete: false,
+    };
+    if (states === undefined) {
+      this.report(statesLoc, 'is required');
+    } else if (!isObject(states)) {
+      this.report(statesLoc, 'must be an object whose fields are the states');
+    } else {
+      for (const name of presentKeys(states)) names.set(name, at(statesLoc, name));
+      if (names.size === 0) this.report(statesLoc, 'must have at least one state');
+    }
+
+    const startAtLoc = at(loc, 'StartAt');
+    const startAt = field(body, 'StartAt');
+    if (startAt === undefined) this.report(startAtLoc, 'is required');
+    else if (typeof startAt !== 'string') this.report(startAtLoc, 'must be a string (the name of a state)');
+    else if (names.has(startAt)) scope.startAt = startAt;
+    else if (isObject(states)) this.report(startAtLoc, `no state named ${quote(startAt)} in States`);
+
+    this.scopes.push(scope);
+    if (!isObject(states) || !this.enter(statesLoc)) return;
+    for (const [name, stateLoc] of names) this.state(states[name], stateLoc, name, scope);
+  }
+
+  private stateName(name: string, loc: Loc): void {
+    if (name.length === 0) {
+      this.report(loc, 'state name must not be empty');
+    } else if (name.length > MAX_STATE_NAME_LENGTH) {
+      // Unicode characters, so count code points, not UTF-16 units.
+      const length = Array.from(name).length;
+      if (length > MAX_STATE_NAME_LENGTH) {
+        this.report(
+          loc,
+          `state name must be at most ${MAX_STATE_NAME_LENGTH} characters long (it has ${length})`,
+        );
+      }
+    }
+    const first = this.stateNames.get(name);
+    if (first === undefined) {
+      this.stateNames.set(name, loc);
+    } else {
+      this.report(
+        loc,
+        `state name ${quote(name)} is already used at ${pointerOf(first)}: state names must be unique across the whole state machine, Parallel branches and Map processors included`,
+      );
+    }
+  }
+
+  private state(value: unknown, loc: Loc, name: string, scope: Scope): void {
+    if (!this.enter(loc)) return;
+    this.stateName(name, loc);
+    if (!isObject(value)) {
+      this.report(loc, 'must be an object (a state)');
+      scope.incomplete = true;
+      return;
+    }
+    const type = field(value, 'Type');
+    const typeLoc = at(loc, 'Type');
+    if (type === undefined || typeof type !== 'string' || !STATE_TYPE_SET.has(type)) {
+      this.report(typeLoc, type === undefined ? 'is required' : `must be one of ${STATE_TYPES.join(', ')}`);
+      scope.incomplete = true;
+      return;
+    }
+    const stateType = type as StateType;
+    this.stateFields(value, loc, stateType);
+    this.comment(value, loc);
+    this.queryLanguage(value, loc);
+    switch (stateType) {
+      case 'Task':
+        return this.task(value, loc, name, scope);
+      case 'Pass':
+        return this.pass(value, loc, name, scope);
+      case 'Choice':
+        return this.choice(value, loc, name, scope);
+      case 'Wait':
+        return this.wait(value, loc, name, scope);
+      case 'Parallel':
+        return this.parallel(value, loc, name, scope);
+      case 'Map':
+        return this.map(value, loc, name, scope);
+      case 'Succeed':
+        this.inputOutput(value, loc);
+        scope.hasTerminal = true;
+        return;
+      case 'Fail':
+        this.fail(value, loc);
+        scope.hasTerminal = true;
+        return;
+    }
+  }
+
+  /** Reports every field the state's type does not allow, naming the reason when it is known. */
+  private stateFields(state: Obj, loc: Loc, type: StateType): void {
+    const allowed = STATE_FIELDS[type];
+    for (const key of presentKeys(state)) {
+      if (allowed.has(key)) continue;
+      const keyLoc = at(loc, key);
+      if (key === 'Assign' && type !== 'Succeed' && type !== 'Fail') {
+        this.report(keyLoc, ASSIGN_UNSUPPORTED);
+      } else if (JSONATA_STATE_FIELDS[type].has(key)) {
+        this.report(keyLoc, `${key} is not supported yet (JSONata mode)`);
+      } else if (type === 'Map' && DISTRIBUTED_MAP_FIELDS.has(key)) {
+        this.report(keyLoc, `${key} is not supported yet (Distributed Map)`);
+      } else if (key === 'Compensate') {
+        this.report(
+          keyLoc,
+          "unknown field (Compensate, Baton's saga extension, is only allowed on Task states)",
+        );
+      } else if (KNOWN_STATE_FIELDS.has(key)) {
+        this.report(keyLoc, `unknown field (not allowed on ${type} states)`);
+      } else {
+        this.report(keyLoc, 'unknown field');
+      }
+    }
+  }
+
+  private unknownFields(obj: Obj, loc: Loc | undefined, allowed: ReadonlySet<string>): void {
+    for (const key of presentKeys(obj)) {
+      if (!allowed.has(key)) this.report(at(loc, key), 'unknown field');
+    }
+  }
+
+  // ----- states -----------------------------------------------------------------------------
+
+  private task(state: Obj, loc: Loc, name: string, scope: Scope): void {
+    this.nextOrEnd(state, loc, name, scope);
+    this.inputOutput(state, loc);
+    this.resource(state, loc);
+    this.optionalTemplate(state, loc, 'Parameters');
+    this.optionalTemplate(state, loc, 'ResultSelector');
+    this.resultPath(state, loc);
+    this.retry(state, loc);
+    this.catch(state, loc, name, scope);
+    this.timeouts(state, loc, true);
+    this.optionalTemplate(state, loc, 'Credentials');
+    const compensate = field(state, 'Compensate');
+    if (compensate !== undefined) this.compensate(compensate, at(loc, 'Compensate'));
+  }
+
+  private pass(state: Obj, loc: Loc, name: string, scope: Scope): void {
+    this.nextOrEnd(state, loc, name, scope);
+    this.inputOutput(state, loc);
+    this.optionalTemplate(state, loc, 'Parameters');
+    this.resultPath(state, loc);
+    const result = field(state, 'Result');
+    if (result !== undefined) this.json(result, at(loc, 'Result'), false);
+  }
+
+  private wait(state: Obj, loc: Loc, name: string, scope: Scope): void {
+    this.nextOrEnd(state, loc, name, scope);
+    this.inputOutput(state, loc);
+    const present = WAIT_DURATION_FIELDS.filter((key) => field(state, key) !== undefined);
+    const [first, ...extra] = present;
+    if (first === undefined) {
+      this.report(loc, 'must have exactly one of Seconds, Timestamp, SecondsPath or TimestampPath');
+    }
+    for (const key of extra) this.report(at(loc, key), `cannot be used together with ${String(first)}`);
+
+    const seconds = field(state, 'Seconds');
+    if (seconds !== undefined) this.integer(seconds, at(loc, 'Seconds'), 0, MAX_SECONDS);
+    const timestamp = field(state, 'Timestamp');
+    if (timestamp !== undefined) this.timestamp(timestamp, at(loc, 'Timestamp'));
+    for (const key of ['SecondsPath', 'TimestampPath']) {
+      const path = field(state, key);
+      if (path !== undefined) this.path(path, at(loc, key), 'reference', false);
+    }
+  }
+
+  private choice(state: Obj, loc: Loc, name: string, scope: Scope): void {
+    this.inputOutput(state, loc);
+    const choicesLoc = at(loc, 'Choices');
+    const choices = field(state, 'Choices');
+    if (choices === undefined) {
+      this.report(choicesLoc, 'is required');
+    } else if (!Array.isArray(choices) || choices.length === 0) {
+      this.report(choicesLoc, 'must be a non-empty array of Choice rules');
+      scope.incomplete = true;
+    } else if (this.enter(choicesLoc)) {
+      for (let i = 0; i < choices.length; i += 1) {
+        this.choiceRule(choices[i], at(choicesLoc, i), true, name, scope);
+      }
+    }
+    const fallback = field(state, 'Default');
+    if (fallback !== undefined) this.transition(fallback, at(loc, 'Default'), name, scope);
+  }
+
+  /** A Choice rule: a comparison (Variable and one operator) or a combination (And, Or, Not). */
+  private choiceRule(rule: unknown, loc: Loc, topLevel: boolean, from: string, scope: Scope): void {
+    if (!this.enter(loc)) return;
+    if (!isObject(rule)) {
+      this.report(loc, 'must be an object (a Choice rule)');
+      if (topLevel) scope.incomplete = true;
+      return;
+    }
+    let kind: string | undefined;
+    for (const key of presentKeys(rule)) {
+      const keyLoc = at(loc, key);
+      if (key === 'Variable' || key === 'Comment') continue;
+      if (key === 'Next') {
+        if (!topLevel)
+          this.report(keyLoc, 'only top-level Choice rules can have Next (not rules inside And, Or or Not)');
+      } else if (key === 'And' || key === 'Or' || key === 'Not' || isChoiceComparisonOperator(key)) {
+        if (kind === undefined) kind = key;
+        else
+          this.report(
+            keyLoc,
+            `cannot be used together with ${kind}: a Choice rule has exactly one comparison operator, or one of And, Or, Not`,
+          );
+      } else if (key === 'Condition') {
+        this.report(keyLoc, 'Condition is not supported yet (JSONata mode)');
+      } else if (key === 'Assign') {
+        this.report(keyLoc, ASSIGN_UNSUPPORTED);
+      } else {
+        this.report(keyLoc, 'unknown field');
+      }
+    }
+    if (topLevel) {
+      const next = field(rule, 'Next');
+      if (next === undefined) this.report(at(loc, 'Next'), 'is required');
+      else this.transition(next, at(loc, 'Next'), from, scope);
+    }
+    this.comment(rule, loc);
+
+    const variableLoc = at(loc, 'Variable');
+    const variable = field(rule, 'Variable');
+    if (kind === undefined) {
+      this.report(loc, 'must have a comparison operator (with Variable), or one of And, Or, Not');
+      if (variable !== undefined) this.path(variable, variableLoc, 'reference', false);
+      return;
+    }
+    if (kind === 'And' || kind === 'Or' || kind === 'Not') {
+      if (variable !== undefined) this.report(variableLoc, `is not allowed with ${kind}`);
+      const kindLoc = at(loc, kind);
+      const operand = rule[kind];
+      if (kind === 'Not') {
+        this.choiceRule(operand, kindLoc, false, from, scope);
+      } else if (!Array.isArray(operand) || operand.length === 0) {
+        this.report(kindLoc, 'must be a non-empty array of Choice rules');
+      } else if (this.enter(kindLoc)) {
+        for (let i = 0; i < operand.length; i += 1)
+          this.choiceRule(operand[i], at(kindLoc, i), false, from, scope);
+      }
+      return;
+    }
+    if (variable === undefined) this.report(variableLoc, 'is required');
+    else this.path(variable, variableLoc, 'reference', false);
+    this.operand(kind, rule[kind], at(loc, kind));
+  }
+
+  /** Checks a comparison operator's value against the operand type choice.ts declares for it. */
+  private operand(operator: string, value: unknown, loc: Loc): void {
+    switch (choiceOperandType(operator)) {
+      case 'string':
+        if (typeof value !== 'string') this.report(loc, 'must be a string');
+        else if (operator === 'StringMatches' && !isValidStringMatchesPattern(value)) {
+          this.report(loc, "is not a valid pattern: a backslash must escape '*' or another backslash");
+        }
+        return;
+      case 'number':
+        if (typeof value !== 'number' || !Number.isFinite(value)) this.report(loc, 'must be a number');
+        return;
+      case 'boolean':
+        if (typeof value !== 'boolean') this.report(loc, 'must be a boolean');
+        return;
+      case 'is':
+        if (typeof value !== 'boolean') this.report(loc, 'must be a boolean (true or false)');
+        return;
+      case 'timestamp':
+        this.timestamp(value, loc);
+        return;
+      case 'path':
+        this.path(value, loc, 'reference', false);
+        return;
+      case undefined:
+        return;
+    }
+  }
+
+  private parallel(state: Obj, loc: Loc, name: string, scope: Scope): void {
+    this.nextOrEnd(state, loc, name, scope);
+    this.inputOutput(state, loc);
+    this.optionalTemplate(state, loc, 'Parameters');
+    this.optionalTemplate(state, loc, 'ResultSelector');
+    this.resultPath(state, loc);
+    this.retry(state, loc);
+    this.catch(state, loc, name, scope);
+    const branchesLoc = at(loc, 'Branches');
+    const branches = field(state, 'Branches');
+    if (branches === undefined) {
+      this.report(branchesLoc, 'is required');
+    } else if (!Array.isArray(branches) || branches.length === 0) {
+      this.report(branchesLoc, 'must be a non-empty array of branches (each with StartAt and States)');
+    } else if (this.enter(branchesLoc)) {
+      for (let i = 0; i < branches.length; i += 1)
+        this.branch(branches[i], at(branchesLoc, i), BRANCH_FIELDS);
+    }
+  }
+
+  private map(state: Obj, loc: Loc, name: string, scope: Scope): void {
+    this.nextOrEnd(state, loc, name, scope);
+    this.inputOutput(state, loc);
+    this.optionalTemplate(state, loc, 'ResultSelector');
+    this.resultPath(state, loc);
+    this.retry(state, loc);
+    this.catch(state, loc, name, scope);
+
+    const processor = field(state, 'ItemProcessor');
+    const iterator = field(state, 'Iterator');
+    if (processor !== undefined) this.branch(processor, at(loc, 'ItemProcessor'), ITEM_PROCESSOR_FIELDS);
+    if (iterator !== undefined) {
+      // Both usually means a half-done migration; validating both would report every name twice.
+      if (processor !== undefined) {
+        this.report(
+          at(loc, 'Iterator'),
+          'cannot be used together with ItemProcessor (Iterator is its deprecated name)',
+        );
+      } else {
+        this.branch(iterator, at(loc, 'Iterator'), BRANCH_FIELDS);
+      }
+    }
+    if (processor === undefined && iterator === undefined)
+      this.report(at(loc, 'ItemProcessor'), 'is required');
+
+    const itemsPath = field(state, 'ItemsPath');
+    if (itemsPath !== undefined) this.path(itemsPath, at(loc, 'ItemsPath'), 'reference', false);
+    this.optionalTemplate(state, loc, 'ItemSelector');
+    this.optionalTemplate(state, loc, 'Parameters');
+    if (field(state, 'ItemSelector') !== undefined && field(state, 'Parameters') !== undefined) {
+      this.report(
+        at(loc, 'Parameters'),
+        'cannot be used together with ItemSelector (on a Map state, Parameters is the deprecated name of ItemSelector)',
+      );
+    }
+    const maxConcurrency = field(state, 'MaxConcurrency');
+    if (maxConcurrency !== undefined) this.integer(maxConcurrency, at(loc, 'MaxConcurrency'), 0);
+    const maxConcurrencyPath = field(state, 'MaxConcurrencyPath');
+    if (maxConcurrencyPath !== undefined) {
+      this.path(maxConcurrencyPath, at(loc, 'MaxConcurrencyPath'), 'reference', false);
+      if (maxConcurrency !== undefined) {
+        this.report(at(loc, 'MaxConcurrencyPath'), 'cannot be used together with MaxConcurrency');
+      }
+    }
+  }
+
+  /** A Parallel branch, a Map ItemProcessor or a (legacy) Iterator: a scope of its own. */
+  private branch(value: unknown, loc: Loc, allowed: ReadonlySet<string>): void {
+    if (!this.enter(loc)) return;
+    if (!isObject(value)) {
+      this.report(loc, 'must be an object with StartAt and States');
+      return;
+    }
+    this.unknownFields(value, loc, allowed);
+    this.comment(value, loc);
+    const config = field(value, 'ProcessorConfig');
+    if (config !== undefined && allowed.has('ProcessorConfig'))
+      this.processorConfig(config, at(loc, 'ProcessorConfig'));
+    this.scope(value, loc);
+  }
+
+  private processorConfig(config: unknown, loc: Loc): void {
+    if (!isObject(config)) {
+      this.report(loc, 'must be an object');
+      return;
+    }
+    for (const key of presentKeys(config)) {
+      if (key === 'Mode') continue;
+      if (key === 'ExecutionType')
+        this.report(at(loc, key), 'ExecutionType is not supported yet (Distributed Map)');
+      else this.report(at(loc, key), 'unknown field');
+    }
+    const mode = field(config, 'Mode');
+    if (mode === undefined || mode === 'INLINE') return;
+    if (mode === 'DISTRIBUTED')
+      this.report(at(loc, 'Mode'), 'Mode DISTRIBUTED is not supported yet (Distributed Map)');
+    else this.report(at(loc, 'Mode'), 'must be "INLINE" ("DISTRIBUTED" is not supported yet)');
+  }
+
+  private fail(state: Obj, loc: Loc): void {
+    this.failField(state, loc, 'Error', 'ErrorPath');
+    this.failField(state, loc, 'Cause', 'CausePath');
+  }
+
+  /** Error/ErrorPath or Cause/CausePath: at most one; the Path form takes a string-returning intrinsic too. */
+  private failField(
+    state: Obj,
+    loc: Loc,
+    literalKey: 'Error' | 'Cause',
+    pathKey: 'ErrorPath' | 'CausePath',
+  ): void {
+    const literal = field(state, literalKey);
+    const literalLoc = at(loc, literalKey);
+    if (literal !== undefined) {
+      if (typeof literal !== 'string') this.report(literalLoc, 'must be a string');
+      else if (isJsonata(literal)) this.report(literalLoc, JSONATA_EXPRESSION);
+      else if (literalKey === 'Error') this.errorName(literal, literalLoc);
+    }
+    const path = field(state, pathKey);
+    if (path === undefined) return;
+    const pathLoc = at(loc, pathKey);
+    if (literal !== undefined) this.report(pathLoc, `cannot be used together with ${literalKey}`);
+    if (typeof path !== 'string') {
+      this.report(pathLoc, 'must be a string (a reference path or an intrinsic function call)');
+    } else if (isIntrinsicCall(path)) {
+      this.intrinsic(path, pathLoc, STRING_INTRINSICS);
+    } else {
+      const problem = pathProblem(path, 'reference');
+      if (problem !== undefined) this.report(pathLoc, problem);
+    }
+  }
+
+  /** Baton's saga extension: the Task that undoes this one when the saga fails. */
+  private compensate(value: unknown, loc: Loc): void {
+    if (!this.enter(loc)) return;
+    if (!isObject(value)) {
+      this.report(
+        loc,
+        'must be an object (the Task that undoes this one: Resource, InputPath, Parameters, Retry, ...)',
+      );
+      return;
+    }
+    this.unknownFields(value, loc, COMPENSATE_FIELDS);
+    this.comment(value, loc);
+    this.resource(value, loc);
+    const inputPath = field(value, 'InputPath');
+    if (inputPath !== undefined) this.path(inputPath, at(loc, 'InputPath'), 'path', true);
+    this.optionalTemplate(value, loc, 'Parameters');
+    this.retry(value, loc);
+    this.timeouts(value, loc, false);
+  }
+
+  // ----- shared fields ----------------------------------------------------------------------
+
+  /** Exactly one of Next and `End: true`, for Task, Pass, Wait, Parallel and Map. */
+  private nextOrEnd(state: Obj, loc: Loc, name: string, scope: Scope): void {
+    const next = field(state, 'Next');
+    const end = field(state, 'End');
+    const endLoc = at(loc, 'End');
+    if (end !== undefined) {
+      if (end !== true) this.report(endLoc, 'must be true (to continue to another state, use Next instead)');
+      else if (next !== undefined) this.report(endLoc, 'cannot be used together with Next');
+      else scope.hasTerminal = true;
+    }
+    if (next !== undefined) this.transition(next, at(loc, 'Next'), name, scope);
+    else if (end === undefined) this.report(loc, 'must have either Next or End: true');
+  }
+
+  /** A Next or Default: recorded now, checked once every state name of the machine is known. */
+  private transition(target: unknown, loc: Loc, from: string, scope: Scope): void {
+    if (typeof target !== 'string') {
+      this.report(loc, 'must be a string (the name of a state)');
+      scope.incomplete = true;
+      return;
+    }
+    const targets = scope.edges.get(from);
+    if (targets === undefined) scope.edges.set(from, [target]);
+    else targets.push(target);
+    this.transitions.push({ loc, target, scope });
+  }
+
+  private inputOutput(state: Obj, loc: Loc): void {
+    for (const key of IO) {
+      const path = field(state, key);
+      if (path !== undefined) this.path(path, at(loc, key), 'path', true);
+    }
+  }
+
+  private resultPath(obj: Obj, loc: Loc): void {
+    const path = field(obj, 'ResultPath');
+    if (path !== undefined) this.path(path, at(loc, 'ResultPath'), 'result', true);
+  }
+
+  private resource(obj: Obj, loc: Loc): void {
+    const resourceLoc = at(loc, 'Resource');
+    const resource = field(obj, 'Resource');
+    if (resource === undefined) this.report(resourceLoc, 'is required');
+    else if (typeof resource !== 'string')
+      this.report(resourceLoc, 'must be a string (a URI, such as an ARN)');
+    else if (!URI.test(resource)) {
+      this.report(
+        resourceLoc,
+        `must be a URI, such as arn:aws:states:::lambda:invoke (${quote(resource)} has no scheme)`,
+      );
+    }
+  }
+
+  /** TimeoutSeconds and HeartbeatSeconds (and, on a Task, their Path forms). */
+  private timeouts(obj: Obj, loc: Loc, withPaths: boolean): void {
+    const values: (number | undefined)[] = [];
+    for (const key of ['TimeoutSeconds', 'HeartbeatSeconds']) {
+      const value = field(obj, key);
+      values.push(value === undefined ? undefined : this.integer(value, at(loc, key), 1, MAX_SECONDS));
+      if (!withPaths) continue;
+      const pathKey = `${key}Path`;
+      const path = field(obj, pathKey);
+      if (path === undefined) continue;
+      this.path(path, at(loc, pathKey), 'reference', false);
+      if (value !== undefined) this.report(at(loc, pathKey), `cannot be used together with ${key}`);
+    }
+    const [timeout, heartbeat] = values;
+    if (timeout !== undefined && heartbeat !== undefined && heartbeat >= timeout) {
+      this.report(at(loc, 'HeartbeatSeconds'), `must be less than TimeoutSeconds (${timeout})`);
+    }
+  }
+
+  private retry(obj: Obj, loc: Loc): void {
+    const retryLoc = at(loc, 'Retry');
+    const retriers = field(obj, 'Retry');
+    if (retriers === undefined) return;
+    if (!Array.isArray(retriers)) {
+      this.report(retryLoc, 'must be an array of retriers');
+      return;
+    }
+    if (!this.enter(retryLoc)) return;
+    for (let i = 0; i < retriers.length; i += 1)
+      this.retrier(retriers[i], at(retryLoc, i), i === retriers.length - 1);
+  }
+
+  private retrier(retrier: unknown, loc: Loc, last: boolean): void {
+    if (!this.enter(loc)) return;
+    if (!isObject(retrier)) {
+      this.report(loc, 'must be an object (a retrier)');
+      return;
+    }
+    this.unknownFields(retrier, loc, RETRIER_FIELDS);
+    this.errorEquals(retrier, loc, last, 'retrier');
+    const interval = field(retrier, 'IntervalSeconds');
+    if (interval !== undefined) this.integer(interval, at(loc, 'IntervalSeconds'), 1, MAX_SECONDS);
+    const maxAttempts = field(retrier, 'MaxAttempts');
+    if (maxAttempts !== undefined) this.integer(maxAttempts, at(loc, 'MaxAttempts'), 0, MAX_SECONDS);
+    const backoff = field(retrier, 'BackoffRate');
+    if (backoff !== undefined) {
+      if (typeof backoff !== 'number' || !Number.isFinite(backoff))
+        this.report(at(loc, 'BackoffRate'), 'must be a number');
+      else if (backoff < 1) this.report(at(loc, 'BackoffRate'), 'must be >= 1.0');
+    }
+    const maxDelay = field(retrier, 'MaxDelaySeconds');
+    if (maxDelay !== undefined) {
+      this.integer(
+        maxDelay,
+        at(loc, 'MaxDelaySeconds'),
+        1,
+        MAX_DELAY_SECONDS_EXCLUSIVE - 1,
+        `must be less than ${MAX_DELAY_SECONDS_EXCLUSIVE}`,
+      );
+    }
+    const jitter = field(retrier, 'JitterStrategy');
+    if (jitter !== undefined && jitter !== 'FULL' && jitter !== 'NONE') {
+      this.report(at(loc, 'JitterStrategy'), 'must be "FULL" or "NONE"');
+    }
+    this.comment(retrier, loc);
+  }
+
+  private catch(state: Obj, loc: Loc, from: string, scope: Scope): void {
+    const catchLoc = at(loc, 'Catch');
+    const catchers = field(state, 'Catch');
+    if (catchers === undefined) return;
+    if (!Array.isArray(catchers)) {
+      this.report(catchLoc, 'must be an array of catchers');
+      scope.incomplete = true;
+      return;
+    }
+    if (!this.enter(catchLoc)) return;
+    for (let i = 0; i < catchers.length; i += 1) {
+      this.catcher(catchers[i], at(catchLoc, i), i === catchers.length - 1, from, scope);
+    }
+  }
+
+  private catcher(catcher: unknown, loc: Loc, last: boolean, from: string, scope: Scope): void {
+    if (!this.enter(loc)) return;
+    if (!isObject(catcher)) {
+      this.report(loc, 'must be an object (a catcher)');
+      scope.incomplete = true;
+      return;
+    }
+    for (const key of presentKeys(catcher)) {
+      if (CATCHER_FIELDS.has(key)) continue;
+      if (key === 'Assign') this.report(at(loc, key), ASSIGN_UNSUPPORTED);
+      else if (key === 'Output') this.report(at(loc, key), 'Output is not supported yet (JSONata mode)');
+      else this.report(at(loc, key), 'unknown field');
+    }
+    this.errorEquals(catcher, loc, last, 'catcher');
+    const next = field(catcher, 'Next');
+    if (next === undefined) this.report(at(loc, 'Next'), 'is required');
+    else this.transition(next, at(loc, 'Next'), from, scope);
+    this.resultPath(catcher, loc);
+    this.comment(catcher, loc);
+  }
+
+  private errorEquals(obj: Obj, loc: Loc, last: boolean, kind: 'retrier' | 'catcher'): void {
+    const equalsLoc = at(loc, 'ErrorEquals');
+    const names = field(obj, 'ErrorEquals');
+    if (names === undefined) {
+      this.report(equalsLoc, 'is required');
+      return;
+    }
+    if (!Array.isArray(names) || names.length === 0) {
+      this.report(equalsLoc, 'must be a non-empty array of error names');
+      return;
+    }
+    if (!this.enter(equalsLoc)) return;
+    for (let i = 0; i < names.length; i += 1) {
+      const name: unknown = names[i];
+      const nameLoc = at(equalsLoc, i);
+      if (typeof name !== 'string' || name.length === 0) {
+        this.report(nameLoc, 'must be a non-empty string (an error name)');
+      } else if (name === StatesErrors.ALL) {
+        if (names.length > 1) this.report(nameLoc, 'States.ALL must appear alone in ErrorEquals');
+        if (!last) this.report(nameLoc, `States.ALL must appear only in the last ${kind}`);
+      } else {
+        this.errorName(name, nameLoc);
+      }
+    }
+  }
+
+  /** Names starting with `States.` are reserved for the predefined errors (developer guide, "Error names"). */
+  private errorName(name: string, loc: Loc): void {
+    if (name.startsWith('States.') && !PREDEFINED_ERRORS.has(name)) {
+      this.report(
+        loc,
+        `${quote(name)} is not a predefined error name: names starting with "States." are reserved for the errors Step Functions defines`,
+      );
+    }
+  }
+
+  private comment(obj: Obj, loc: Loc | undefined): void {
+    const comment = field(obj, 'Comment');
+    if (comment !== undefined && typeof comment !== 'string')
+      this.report(at(loc, 'Comment'), 'must be a string');
+  }
+
+  private queryLanguage(obj: Obj, loc: Loc | undefined): void {
+    const language = field(obj, 'QueryLanguage');
+    if (language === undefined || language === 'JSONPath') return;
+    const languageLoc = at(loc, 'QueryLanguage');
+    if (language === 'JSONata') this.report(languageLoc, 'JSONata is not supported yet (JSONata mode)');
+    else this.report(languageLoc, 'must be "JSONPath" ("JSONata" is not supported yet)');
+  }
+
+  // ----- values -----------------------------------------------------------------------------
+
+  /** Checks an integer in [min, max]; returns it when valid. */
+  private integer(
+    value: unknown,
+    loc: Loc,
+    min: 0 | 1,
+    max?: number,
+    maxMessage?: string,
+  ): number | undefined {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+      this.report(loc, isJsonata(value) ? JSONATA_EXPRESSION : integerMessage(min));
+      return undefined;
+    }
+    if (max !== undefined && value > max) {
+      this.report(loc, maxMessage ?? `must be at most ${max}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  private timestamp(value: unknown, loc: Loc): void {
+    if (isJsonata(value)) this.report(loc, JSONATA_EXPRESSION);
+    else if (typeof value !== 'string' || parseTimestamp(value) === undefined)
+      this.report(loc, TIMESTAMP_FORMAT);
+  }
+
+  private path(value: unknown, loc: Loc, kind: PathKind, nullable: boolean): void {
+    if (value === null && nullable) return;
+    if (typeof value !== 'string') {
+      const what = kind === 'path' ? 'a path' : 'a reference path';
+      this.report(loc, nullable ? `must be ${what} (a string) or null` : `must be ${what} (a string)`);
+      return;
+    }
+    const problem = pathProblem(value, kind);
+    if (problem !== undefined) this.report(loc, problem);
+  }
+
+  private optionalTemplate(obj: Obj, loc: Loc, key: string): void {
+    const template = field(obj, key);
+    if (template === undefined) return;
+    const templateLoc = at(loc, key);
+    if (!isObject(template)) this.report(templateLoc, 'must be an object (a payload template)');
+    else this.json(template, templateLoc, true);
+  }
+
+  /**
+   * Walks a JSON value. In a payload template (`template`), a field whose name ends in `.$` takes
+   * a path or an intrinsic call, at any depth, inside arrays too, and no two fields may have the
+   * same name once `.$` is stripped (spec, "Payload Template").
+   */
+  private json(value: unknown, loc: Loc, template: boolean): void {
+    if (value === null || typeof value === 'boolean') return;
+    if (typeof value === 'string') {
+      if (isJsonata(value)) this.report(loc, JSONATA_EXPRESSION);
+      return;
+    }
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) this.report(loc, 'must be a finite number (JSON has no NaN or Infinity)');
+      return;
+    }
+    if (typeof value !== 'object') {
+      this.report(loc, `is not a JSON value (${typeof value})`);
+      return;
+    }
+    if (!this.enter(loc)) return;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i += 1) this.json(value[i], at(loc, i), template);
+      return;
+    }
+    if (!isPlainObject(value)) {
+      this.report(
+        loc,
+        'is not a JSON value (only plain objects, arrays, strings, numbers, booleans and null are)',
+      );
+      return;
+    }
+    const names = template ? new Map<string, string>() : undefined;
+    for (const key of Object.keys(value)) {
+      const child = value[key];
+      const childLoc = at(loc, key);
+      if (names !== undefined) {
+        const dynamic = key.endsWith('.$');
+        const name = dynamic ? key.slice(0, -2) : key;
+        const other = names.get(name);
+        if (other === undefined) names.set(name, key);
+        else
+          this.report(childLoc, `duplicates the field ${quote(other)} once '.$' is stripped from the name`);
+        if (dynamic) {
+          this.dynamicValue(child, childLoc);
+          continue;
+        }
+      }
+      if (child === undefined) this.report(childLoc, 'is not a JSON value (undefined)');
+      else this.json(child, childLoc, template);
+    }
+  }
+
+  /** The value of a payload template field ending in `.$`: a path or an intrinsic function call. */
+  private dynamicValue(value: unknown, loc: Loc): void {
+    if (typeof value !== 'string') {
+      this.report(
+        loc,
+        "must be a string (a path or an intrinsic function call), because the field name ends in '.$'",
+      );
+    } else if (isJsonata(value)) {
+      this.report(loc, JSONATA_EXPRESSION);
+    } else if (isIntrinsicCall(value)) {
+      this.intrinsic(value, loc, undefined);
+    } else if (!value.startsWith('$')) {
+      this.report(
+        loc,
+        `must be a path ($... or $$...) or an intrinsic function call (States....), not ${quote(value)}`,
+      );
+    } else {
+      const problem = pathProblem(value, 'path');
+      if (problem !== undefined) this.report(loc, problem);
+    }
+  }
+
+  private intrinsic(expression: string, loc: Loc, allowed: ReadonlySet<string> | undefined): void {
+    let call: IntrinsicCall;
+    try {
+      call = parseIntrinsic(expression);
+    } catch (error) {
+      this.report(loc, `is not a valid intrinsic function call: ${messageOf(error)}`);
+      return;
+    }
+    if (allowed !== undefined && !allowed.has(call.name)) {
+      this.report(
+        loc,
+        `must be a reference path or a call of an intrinsic function that returns a string (${[...allowed].join(', ')}), not ${call.name}`,
+      );
+    }
+    if (nestingExceeds(call, MAX_INTRINSIC_NESTING)) {
+      this.report(loc, `nests intrinsic functions more than ${MAX_INTRINSIC_NESTING} deep`);
+      return;
+    }
+    for (const path of intrinsicPaths(call)) {
+      const problem = pathProblem(path, 'path');
+      if (problem !== undefined) this.report(loc, `has an invalid path argument: ${problem}`);
+    }
+  }
+
+  // ----- graph checks -----------------------------------------------------------------------
+
+  /** Transition targets, terminal states and reachability, once every state name is known. */
+  private checkGraphs(): void {
+    for (const { loc, target, scope } of this.transitions) {
+      if (scope.names.has(target)) continue;
+      const elsewhere = this.stateNames.get(target);
+      this.report(
+        loc,
+        elsewhere === undefined
+          ? `no state named ${quote(target)} in this States object`
+          : `${quote(target)} is in another States object (${pointerOf(elsewhere)}): a Parallel branch or Map processor is a scope of its own, and no transition crosses its boundary`,
+      );
+    }
+    for (const scope of this.scopes) {
+      if (scope.incomplete || scope.names.size === 0) continue;
+      if (!scope.hasTerminal) {
+        this.report(
+          scope.statesLoc,
+          'has no terminal state (a state with End: true, or a Succeed or Fail state)',
+        );
+      }
+      if (scope.startAt === undefined) continue;
+      const reached = new Set<string>([scope.startAt]);
+      const queue = [scope.startAt];
+      for (let i = 0; i < queue.length; i += 1) {
+        for (const target of scope.edges.get(queue[i] as string) ?? []) {
+          if (scope.names.has(target) && !reached.has(target)) {
+            reached.add(target);
+            queue.push(target);
+          }
+        }
+      }
+      for (const [name, loc] of scope.names) {
+        if (!reached.has(name)) this.report(loc, `is not reachable from StartAt (${quote(scope.startAt)})`);
+      }
+    }
+  }
+
+  // ----- ordering ---------------------------------------------------------------------------
+
+  private safeOrderOf(loc: Loc | undefined): number[] {
+    try {
+      return this.orderOf(loc);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * The position of a location in the document: for each step, the index of the key among its
+   * object's keys (or the array index). A missing field sorts after its present siblings.
+   */
+  private orderOf(loc: Loc | undefined): number[] {
+    const order: number[] = [];
+    let node: unknown = this.root;
+    let found = true;
+    for (const segment of segmentsOf(loc)) {
+      if (found && Array.isArray(node) && typeof segment === 'number' && segment < node.length) {
+        order.push(segment);
+        node = node[segment];
+      } else if (found && isObject(node) && typeof segment === 'string' && hasOwn(node, segment)) {
+        order.push(this.keyIndex(node, segment));
+        node = node[segment];
+      } else {
+        found = false;
+        order.push(Number.POSITIVE_INFINITY);
+      }
+    }
+    return order;
+  }
+
+  private keyIndex(obj: Obj, key: string): number {
+    let indexes = this.keyIndexes.get(obj);
+    if (indexes === undefined) {
+      indexes = new Map(Object.keys(obj).map((name, index) => [name, index]));
+      this.keyIndexes.set(obj, indexes);
+    }
+    return indexes.get(key) ?? Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Lexicographic order of positions; a location comes before the locations inside it. */
+function compareOrder(a: readonly number[], b: readonly number[]): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i += 1) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
 }
