@@ -7,12 +7,17 @@ export default tseslint.config(
   ...tseslint.configs.strict,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // Persisted state is plain JSON, so records keyed by ids are deleted from by key.
+      '@typescript-eslint/no-dynamic-delete': 'off',
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': [
         'error',
         {
-          selector: "TSEnumDeclaration",
+          selector: 'TSEnumDeclaration',
           message: 'Use an `as const` object instead of an enum.',
         },
       ],
@@ -25,8 +30,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@aws-sdk/*', 'node:*', 'fs', 'net', 'http', 'https', 'child_process'], message: 'The engine is pure: no I/O.' },
-            { group: ['../runtime/*', '../aws/*', '../orchestrator/*', '../workers/*'], message: 'The engine imports nothing outside itself.' },
+            {
+              group: ['@aws-sdk/*', 'node:*', 'fs', 'net', 'http', 'https', 'child_process'],
+              message: 'The engine is pure: no I/O.',
+            },
+            {
+              group: ['../runtime/*', '../aws/*', '../orchestrator/*', '../workers/*'],
+              message: 'The engine imports nothing outside itself.',
+            },
           ],
         },
       ],

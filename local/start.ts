@@ -18,15 +18,30 @@ interface Order {
 const orders: readonly Order[] = [
   {
     label: 'an order that goes through',
-    input: { orderId: 'ord-1001', customerId: 'cust-42', items: [{ sku: 'BOOK-1', quantity: 2 }], total: 59.9 },
+    input: {
+      orderId: 'ord-1001',
+      customerId: 'cust-42',
+      items: [{ sku: 'BOOK-1', quantity: 2 }],
+      total: 59.9,
+    },
   },
   {
     label: 'a declined payment (the saga compensates)',
-    input: { orderId: 'ord-1002', customerId: 'cust-declined', items: [{ sku: 'LAMP-7', quantity: 1 }], total: 120 },
+    input: {
+      orderId: 'ord-1002',
+      customerId: 'cust-declined',
+      items: [{ sku: 'LAMP-7', quantity: 1 }],
+      total: 120,
+    },
   },
   {
     label: 'an item out of stock (nothing to compensate)',
-    input: { orderId: 'ord-1003', customerId: 'cust-7', items: [{ sku: 'OUT-OF-STOCK', quantity: 1 }], total: 15 },
+    input: {
+      orderId: 'ord-1003',
+      customerId: 'cust-7',
+      items: [{ sku: 'OUT-OF-STOCK', quantity: 1 }],
+      total: 15,
+    },
   },
 ];
 
@@ -58,7 +73,8 @@ async function main(): Promise<void> {
         console.log(`  ${`+${at - start} ms`.padStart(10)}  ${describe(event)}`);
       },
     });
-    const detail = result.status === 'SUCCEEDED' ? JSON.stringify(result.output) : `${result.error}: ${result.cause}`;
+    const detail =
+      result.status === 'SUCCEEDED' ? JSON.stringify(result.output) : `${result.error}: ${result.cause}`;
     console.log(`  ⇒ ${result.status} ${detail}\n`);
     statuses.push(`${orderId} ${result.status}`);
   }

@@ -183,13 +183,13 @@ class TestExecution {
   /** Waits until a task settles (or an event arrives), or for `ms` real milliseconds. */
   private idle(ms: number | undefined): Promise<void> {
     return new Promise((resolve) => {
-      const timer = ms === undefined ? undefined : setTimeout(done, Math.max(0, ms));
-      const self = this;
-      function done(): void {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (): void => {
         if (timer !== undefined) clearTimeout(timer);
-        self.wake = undefined;
+        this.wake = undefined;
         resolve();
-      }
+      };
+      if (ms !== undefined) timer = setTimeout(done, Math.max(0, ms));
       this.wake = done;
     });
   }

@@ -28,7 +28,10 @@ async function readInput(value: string | undefined): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new UsageError(`--input${fromFile ? ` ${value}` : ''} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(
+      `--input${fromFile ? ` ${value}` : ''} is not valid JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -36,7 +39,10 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`Cannot read the ${what} '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new UsageError(
+      `Cannot read the ${what} '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -46,15 +52,21 @@ async function loadTasks(path: string | undefined): Promise<Record<string, TaskF
   try {
     module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
   } catch (error) {
-    throw new UsageError(`Cannot load the tasks module '${path}': ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`Cannot load the tasks module '${path}': ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const tasks = module.default;
   if (typeof tasks !== 'object' || tasks === null) {
-    throw new UsageError(`The tasks module '${path}' must have a default export mapping Resource strings to functions`);
+    throw new UsageError(
+      `The tasks module '${path}' must have a default export mapping Resource strings to functions`,
+    );
   }
   for (const [resource, fn] of Object.entries(tasks)) {
     if (typeof fn !== 'function') {
-      throw new UsageError(`The tasks module '${path}': the entry for '${resource}' is a ${typeof fn}, not a function`);
+      throw new UsageError(
+        `The tasks module '${path}': the entry for '${resource}' is a ${typeof fn}, not a function`,
+      );
     }
   }
   return tasks as Record<string, TaskFunction>;
@@ -84,7 +96,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .command('run')
     .description('Run a workflow definition in-process (virtual clock) and print its result as JSON')
     .argument('<definition>', 'path of the ASL definition (JSON)')
-    .option('--input <json>', "execution input: JSON text, or @file to read it from a file (default: {})")
+    .option('--input <json>', 'execution input: JSON text, or @file to read it from a file (default: {})')
     .option('--tasks <module>', 'ES module whose default export maps Resource strings to task functions')
     .action(async (definition: string, options: { input?: string; tasks?: string }) => {
       exit(await run(definition, options));

@@ -28,17 +28,34 @@ const tasks = join(example, 'tasks.mjs');
 
 describe('baton run', () => {
   it('prints one JSON object with the output and exits 0 when the workflow succeeds', () => {
-    const { code, stdout } = baton('run', definition, '--input', `@${join(example, 'input.json')}`, '--tasks', tasks);
+    const { code, stdout } = baton(
+      'run',
+      definition,
+      '--input',
+      `@${join(example, 'input.json')}`,
+      '--tasks',
+      tasks,
+    );
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(stdout)).toEqual({
       status: 'SUCCEEDED',
-      output: { orderId: 'ord-1001', status: 'CONFIRMED', paymentId: 'pay-1', trackingNumber: 'TRACK-ord-1001' },
+      output: {
+        orderId: 'ord-1001',
+        status: 'CONFIRMED',
+        paymentId: 'pay-1',
+        trackingNumber: 'TRACK-ord-1001',
+      },
     });
   });
 
   it('exits 1 with the error when the saga is compensated', () => {
-    const input = JSON.stringify({ orderId: 'o-2', customerId: 'cust-declined', items: [{ sku: 'A', quantity: 1 }], total: 10 });
+    const input = JSON.stringify({
+      orderId: 'o-2',
+      customerId: 'cust-declined',
+      items: [{ sku: 'A', quantity: 1 }],
+      total: 10,
+    });
     const { code, stdout } = baton('run', definition, '--input', input, '--tasks', tasks);
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toMatchObject({ status: 'COMPENSATED', error: 'Payment.Declined' });
@@ -49,7 +66,14 @@ describe('baton run', () => {
       'bad.json',
       JSON.stringify({
         StartAt: 'Charge',
-        States: { Charge: { Type: 'Task', Resource: 'baton:worker:charge', Retry: [{ ErrorEquals: ['E'], BackoffRate: 0.5 }], End: true } },
+        States: {
+          Charge: {
+            Type: 'Task',
+            Resource: 'baton:worker:charge',
+            Retry: [{ ErrorEquals: ['E'], BackoffRate: 0.5 }],
+            End: true,
+          },
+        },
       }),
     );
     const { code, stdout, stderr } = baton('run', bad);

@@ -1,5 +1,12 @@
 /** Helpers to drive the pure reducer by hand in tests. */
-import { compileWorkflow, decide, type Command, type Decision, type Execution, type ExecutionEvent } from '../../lambdas/engine/index.js';
+import {
+  compileWorkflow,
+  decide,
+  type Command,
+  type Decision,
+  type Execution,
+  type ExecutionEvent,
+} from '../../lambdas/engine/index.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -21,7 +28,10 @@ export class Driver {
   }
 
   start(input: unknown = {}, now = T0): Decision {
-    return this.apply({ type: 'StartExecution', executionId: 'exec-1', name: 'exec-1', input: input as never }, now);
+    return this.apply(
+      { type: 'StartExecution', executionId: 'exec-1', name: 'exec-1', input: input as never },
+      now,
+    );
   }
 
   get workflowRef() {
@@ -31,10 +41,14 @@ export class Driver {
 
 /** The DispatchTask commands of a decision. */
 export function dispatches(decision: Decision): Extract<Command, { type: 'DispatchTask' }>[] {
-  return decision.commands.filter((c): c is Extract<Command, { type: 'DispatchTask' }> => c.type === 'DispatchTask');
+  return decision.commands.filter(
+    (c): c is Extract<Command, { type: 'DispatchTask' }> => c.type === 'DispatchTask',
+  );
 }
 
 /** The ScheduleTimer commands of a decision. */
 export function timers(decision: Decision): Extract<Command, { type: 'ScheduleTimer' }>[] {
-  return decision.commands.filter((c): c is Extract<Command, { type: 'ScheduleTimer' }> => c.type === 'ScheduleTimer');
+  return decision.commands.filter(
+    (c): c is Extract<Command, { type: 'ScheduleTimer' }> => c.type === 'ScheduleTimer',
+  );
 }

@@ -16,15 +16,27 @@ describe('decide', () => {
     const decision = driver.start({ x: 1 });
     expect(decision.execution.status).toBe('RUNNING');
     expect(dispatches(decision)).toEqual([
-      expect.objectContaining({ resource: 'baton:worker:a', input: { x: 1 }, attempt: 1, stateName: 'A', compensation: false }),
+      expect.objectContaining({
+        resource: 'baton:worker:a',
+        input: { x: 1 },
+        attempt: 1,
+        stateName: 'A',
+        compensation: false,
+      }),
     ]);
-    expect(decision.history.map((event) => event.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled']);
+    expect(decision.history.map((event) => event.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+    ]);
   });
 
   it('gives the same decision for the same inputs', () => {
     const workflow = compileWorkflow(twoTasks);
     const event = { type: 'StartExecution', executionId: 'e', name: 'e', input: {} } as const;
-    expect(decide(undefined, event, { now: T0, workflow })).toEqual(decide(undefined, event, { now: T0, workflow }));
+    expect(decide(undefined, event, { now: T0, workflow })).toEqual(
+      decide(undefined, event, { now: T0, workflow }),
+    );
   });
 
   it('does not modify the execution it is given', () => {
@@ -32,7 +44,11 @@ describe('decide', () => {
     const started = driver.start();
     const frozen = JSON.stringify(started.execution);
     const token = dispatches(started)[0]?.token as string;
-    decide(started.execution, { type: 'TaskSucceeded', token, output: { ok: true } }, { now: T0, workflow: driver.workflowRef });
+    decide(
+      started.execution,
+      { type: 'TaskSucceeded', token, output: { ok: true } },
+      { now: T0, workflow: driver.workflowRef },
+    );
     expect(JSON.stringify(started.execution)).toBe(frozen);
   });
 
@@ -91,14 +107,18 @@ describe('decide', () => {
   it('keeps the idempotency key across retries of one state entry', () => {
     const definition = {
       StartAt: 'A',
-      States: { A: { Type: 'Task', Resource: 'baton:worker:a', Retry: [{ ErrorEquals: ['Flaky'] }], End: true } },
+      States: {
+        A: { Type: 'Task', Resource: 'baton:worker:a', Retry: [{ ErrorEquals: ['Flaky'] }], End: true },
+      },
     };
     const driver = new Driver(definition);
     const first = dispatches(driver.start())[0];
     const failed = driver.apply({ type: 'TaskFailed', token: first?.token as string, error: 'Flaky' });
     const retry = timers(failed)[0];
     expect(retry?.fireAt).toBe(T0 + 1000);
-    const second = dispatches(driver.apply({ type: 'TimerFired', timerId: retry?.timerId as string }, T0 + 1000))[0];
+    const second = dispatches(
+      driver.apply({ type: 'TimerFired', timerId: retry?.timerId as string }, T0 + 1000),
+    )[0];
     expect(second?.idempotencyKey).toBe(first?.idempotencyKey);
     expect(second?.token).not.toBe(first?.token);
   });
@@ -106,7 +126,14 @@ describe('decide', () => {
   it('persists retry attempts in the execution state', () => {
     const definition = {
       StartAt: 'A',
-      States: { A: { Type: 'Task', Resource: 'baton:worker:a', Retry: [{ ErrorEquals: ['Flaky'], MaxAttempts: 1 }], End: true } },
+      States: {
+        A: {
+          Type: 'Task',
+          Resource: 'baton:worker:a',
+          Retry: [{ ErrorEquals: ['Flaky'], MaxAttempts: 1 }],
+          End: true,
+        },
+      },
     };
     const driver = new Driver(definition);
     const token = dispatches(driver.start())[0]?.token as string;
@@ -129,13 +156,16 @@ describe('decide', () => {
   it('redrives a failed execution from the state that failed, with that state input', () => {
     const driver = new Driver(twoTasks);
     const a = dispatches(driver.start({ n: 1 }))[0]?.token as string;
-    const b = dispatches(driver.apply({ type: 'TaskSucceeded', token: a, output: { fromA: true } }))[0]?.token as string;
+    const b = dispatches(driver.apply({ type: 'TaskSucceeded', token: a, output: { fromA: true } }))[0]
+      ?.token as string;
     driver.apply({ type: 'TaskFailed', token: b, error: 'Boom', cause: 'x' });
     expect(driver.execution?.status).toBe('FAILED');
     const redriven = driver.apply({ type: 'RedriveExecution' });
     expect(redriven.execution.status).toBe('RUNNING');
     expect(redriven.execution.redriveCount).toBe(1);
-    expect(dispatches(redriven)).toEqual([expect.objectContaining({ stateName: 'B', input: { fromA: true } })]);
+    expect(dispatches(redriven)).toEqual([
+      expect.objectContaining({ stateName: 'B', input: { fromA: true } }),
+    ]);
   });
 
   it('yields after many synchronous transitions instead of looping forever inside one decision', () => {
@@ -143,16 +173,24 @@ describe('decide', () => {
       StartAt: 'Spin',
       States: {
         Spin: { Type: 'Pass', Next: 'Check' },
-        Check: { Type: 'Choice', Choices: [{ Variable: '$.done', IsPresent: true, Next: 'Done' }], Default: 'Spin' },
+        Check: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.done', IsPresent: true, Next: 'Done' }],
+          Default: 'Spin',
+        },
         Done: { Type: 'Succeed' },
       },
     };
     const workflow = compileWorkflow(loop);
-    const decision = decide(undefined, { type: 'StartExecution', executionId: 'e', name: 'e', input: {} }, {
-      now: T0,
-      workflow,
-      maxTransitionsPerDecision: 50,
-    });
+    const decision = decide(
+      undefined,
+      { type: 'StartExecution', executionId: 'e', name: 'e', input: {} },
+      {
+        now: T0,
+        workflow,
+        maxTransitionsPerDecision: 50,
+      },
+    );
     expect(decision.execution.status).toBe('RUNNING');
     expect(timers(decision)).toHaveLength(1);
   });
@@ -166,9 +204,15 @@ describe('decide', () => {
     const started = driver.start();
     const token = dispatches(started)[0]?.token as string;
     driver.apply({ type: 'TaskHeartbeat', token }, T0 + 8000);
-    const early = driver.apply({ type: 'TimerFired', timerId: timers(started)[0]?.timerId as string }, T0 + 10_000);
+    const early = driver.apply(
+      { type: 'TimerFired', timerId: timers(started)[0]?.timerId as string },
+      T0 + 10_000,
+    );
     expect(timers(early)[0]?.fireAt).toBe(T0 + 18_000);
-    const late = driver.apply({ type: 'TimerFired', timerId: timers(early)[0]?.timerId as string }, T0 + 18_000);
+    const late = driver.apply(
+      { type: 'TimerFired', timerId: timers(early)[0]?.timerId as string },
+      T0 + 18_000,
+    );
     expect(late.execution.status).toBe('FAILED');
     expect(late.execution.error).toBe('States.HeartbeatTimeout');
   });

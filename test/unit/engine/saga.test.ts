@@ -10,7 +10,10 @@ function saga(overrides: { chargeRetry?: unknown[]; refundRetry?: unknown[]; shi
         Type: 'Task',
         Resource: 'baton:worker:reserve',
         ResultPath: '$.reservation',
-        Compensate: { Resource: 'baton:worker:release', Parameters: { 'id.$': '$.Result.id', 'order.$': '$.Input.order' } },
+        Compensate: {
+          Resource: 'baton:worker:release',
+          Parameters: { 'id.$': '$.Result.id', 'order.$': '$.Input.order' },
+        },
         Next: 'Charge',
       },
       Charge: {
@@ -46,7 +49,10 @@ function namedError(name: string, message: string): Error {
 }
 
 /** Task functions that log their calls in order. */
-function recordingTasks(calls: string[], behaviour: Record<string, TaskFunction> = {}): Record<string, TaskFunction> {
+function recordingTasks(
+  calls: string[],
+  behaviour: Record<string, TaskFunction> = {},
+): Record<string, TaskFunction> {
   const base: Record<string, TaskFunction> = {
     reserve: () => ({ id: 'res-1' }),
     release: (input) => ({ released: input }),
@@ -137,7 +143,9 @@ describe('saga compensation', () => {
         throw namedError('Payment.ProviderUnavailable', 'try later');
       },
     });
-    const definition = saga({ chargeRetry: [{ ErrorEquals: ['Payment.ProviderUnavailable'], MaxAttempts: 2, IntervalSeconds: 5 }] });
+    const definition = saga({
+      chargeRetry: [{ ErrorEquals: ['Payment.ProviderUnavailable'], MaxAttempts: 2, IntervalSeconds: 5 }],
+    });
     const result = await runWorkflow(definition, { order: 'o-1' }, { tasks });
     expect(result.status).toBe('COMPENSATED');
     expect(calls).toEqual(['reserve', 'charge', 'charge', 'charge', 'undo:release']);
@@ -150,11 +158,16 @@ describe('saga compensation', () => {
         throw namedError('Shipping.Unavailable', 'no carrier');
       },
     });
-    const definition = saga({ shipCatch: [{ ErrorEquals: ['Shipping.Unavailable'], ResultPath: '$.error', Next: 'ShippingFallback' }] });
+    const definition = saga({
+      shipCatch: [{ ErrorEquals: ['Shipping.Unavailable'], ResultPath: '$.error', Next: 'ShippingFallback' }],
+    });
     const result = await runWorkflow(definition, { order: 'o-1' }, { tasks });
     expect(result.status).toBe('SUCCEEDED');
     expect(calls).toEqual(['reserve', 'charge', 'ship']);
-    expect(result.output).toMatchObject({ shipment: 'manual', error: { Error: 'Shipping.Unavailable', Cause: 'no carrier' } });
+    expect(result.output).toMatchObject({
+      shipment: 'manual',
+      error: { Error: 'Shipping.Unavailable', Cause: 'no carrier' },
+    });
   });
 
   it('ends COMPENSATION_FAILED naming the compensation that failed, and skips none silently', async () => {
@@ -170,7 +183,11 @@ describe('saga compensation', () => {
     const result = await runWorkflow(saga(), { order: 'o-1' }, { tasks });
     expect(result.status).toBe('COMPENSATION_FAILED');
     expect(result.error).toBe('Shipping.Unavailable');
-    expect(result.compensationFailure).toEqual({ stateName: 'Charge', error: 'Refund.Rejected', cause: 'provider refused' });
+    expect(result.compensationFailure).toEqual({
+      stateName: 'Charge',
+      error: 'Refund.Rejected',
+      cause: 'provider refused',
+    });
     expect(calls).toEqual(['reserve', 'charge', 'ship', 'undo:refund']);
     expect(types(result.history)).toContain('CompensationFailed');
   });
@@ -188,9 +205,21 @@ describe('saga compensation', () => {
         return {};
       },
     });
-    const result = await runWorkflow(saga({ refundRetry: [{ ErrorEquals: ['Refund.Busy'], MaxAttempts: 3 }] }), { order: 'o-1' }, { tasks });
+    const result = await runWorkflow(
+      saga({ refundRetry: [{ ErrorEquals: ['Refund.Busy'], MaxAttempts: 3 }] }),
+      { order: 'o-1' },
+      { tasks },
+    );
     expect(result.status).toBe('COMPENSATED');
-    expect(calls).toEqual(['reserve', 'charge', 'ship', 'undo:refund', 'undo:refund', 'undo:refund', 'undo:release']);
+    expect(calls).toEqual([
+      'reserve',
+      'charge',
+      'ship',
+      'undo:refund',
+      'undo:refund',
+      'undo:refund',
+      'undo:release',
+    ]);
   });
 
   it('records compensation history events in order', async () => {
@@ -219,8 +248,28 @@ describe('saga compensation', () => {
         Both: {
           Type: 'Parallel',
           Branches: [
-            { StartAt: 'A', States: { A: { Type: 'Task', Resource: 'baton:worker:a', Compensate: { Resource: 'baton:worker:undoA' }, End: true } } },
-            { StartAt: 'B', States: { B: { Type: 'Task', Resource: 'baton:worker:b', Compensate: { Resource: 'baton:worker:undoB' }, End: true } } },
+            {
+              StartAt: 'A',
+              States: {
+                A: {
+                  Type: 'Task',
+                  Resource: 'baton:worker:a',
+                  Compensate: { Resource: 'baton:worker:undoA' },
+                  End: true,
+                },
+              },
+            },
+            {
+              StartAt: 'B',
+              States: {
+                B: {
+                  Type: 'Task',
+                  Resource: 'baton:worker:b',
+                  Compensate: { Resource: 'baton:worker:undoB' },
+                  End: true,
+                },
+              },
+            },
           ],
           Next: 'Fail',
         },
@@ -239,7 +288,12 @@ describe('saga compensation', () => {
       TimeoutSeconds: 60,
       StartAt: 'Reserve',
       States: {
-        Reserve: { Type: 'Task', Resource: 'baton:worker:reserve', Compensate: { Resource: 'baton:worker:release' }, Next: 'Wait' },
+        Reserve: {
+          Type: 'Task',
+          Resource: 'baton:worker:reserve',
+          Compensate: { Resource: 'baton:worker:release' },
+          Next: 'Wait',
+        },
         Wait: { Type: 'Wait', Seconds: 3600, End: true },
       },
     };
@@ -267,6 +321,9 @@ describe('saga compensation input', () => {
     const tasks = { 'baton:worker:reserve': () => ({}), 'baton:worker:release': () => ({}) };
     const result = await runWorkflow(definition, {}, { tasks });
     expect(result.status).toBe('COMPENSATION_FAILED');
-    expect(result.compensationFailure).toMatchObject({ stateName: 'Reserve', error: 'States.ParameterPathFailure' });
+    expect(result.compensationFailure).toMatchObject({
+      stateName: 'Reserve',
+      error: 'States.ParameterPathFailure',
+    });
   });
 });
