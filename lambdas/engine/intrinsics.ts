@@ -20,25 +20,31 @@ import { isJsonObject, type Json, type JsonObject } from './json.js';
 
 /**
  * Bounds on the work one intrinsic call may do, so that a hostile or mistaken input fails with
- * `States.IntrinsicFailure` instead of hanging or exhausting memory. The AWS documentation fixes the
- * first five; the others are Baton's (AWS does not document them).
+ * `States.IntrinsicFailure` instead of hanging or exhausting memory. AWS documents all of them except
+ * `maxFormatOutput` and `maxJsonDepth`, which are Baton's.
  */
 export const INTRINSIC_LIMITS = {
-  /** Intrinsic calls in one expression, the outer one included (AWS: "You can nest up to 10 intrinsic functions within a field"). */
+  /**
+   * Intrinsic calls in one expression, the outer one included. AWS: "You can nest up to 10 intrinsic
+   * functions within a field", and its example of "nine nested intrinsic functions" counts every call.
+   */
   maxCalls: 10,
   /** Items States.ArrayRange may produce (AWS: "The new array can contain up to 1000 elements"). */
   maxArrayRangeItems: 1000,
   /** Characters States.Base64Encode accepts (AWS: "a data string of up to 10,000 characters"). */
   maxBase64EncodeInput: 10_000,
-  /** Characters States.Base64Decode accepts (AWS: "a Base64 encoded data string of up to 10,000 characters"). */
+  /** Characters States.Base64Decode accepts (AWS: "up to 10,000 characters"). */
   maxBase64DecodeInput: 10_000,
   /** Characters of the (stringified) data States.Hash accepts (AWS: "10,000 characters or less"). */
   maxHashInput: 10_000,
-  /** Characters States.Format may produce: the 256 KiB payload limit, since a longer string could never leave the state. */
+  /**
+   * Characters States.Format may produce. Not documented by AWS: the 256 KiB payload limit, since a
+   * longer string could never leave the state anyway.
+   */
   maxFormatOutput: 262_144,
-  /** Array/object nesting States.StringToJson accepts; the default of common JSON parsers (Jackson's is 1000). */
+  /** Array/object nesting States.StringToJson accepts. Not documented by AWS: Jackson's default limit. */
   maxJsonDepth: 1000,
-  /** Smallest operand of States.MathAdd (AWS: "integer values in the range of -2147483648 and 2147483647"). */
+  /** Smallest operand of States.MathAdd (AWS: "in the range of -2147483648 and 2147483647"). */
   minMathAddOperand: -2_147_483_648,
   /** Largest operand of States.MathAdd. */
   maxMathAddOperand: 2_147_483_647,
@@ -139,7 +145,9 @@ interface FunctionSpec {
   /** Builds the implementation for one call (States.Format precomputes a literal template here). */
   readonly build: (call: IntrinsicCall) => Implementation;
   /** A parse-time check of the whole call; returns the problem and the argument it concerns. */
-  readonly check?: (call: IntrinsicCall) => { readonly message: string; readonly argument: number } | undefined;
+  readonly check?: (
+    call: IntrinsicCall,
+  ) => { readonly message: string; readonly argument: number } | undefined;
 }
 
 function reject(message: string): never {
@@ -157,7 +165,8 @@ function stringParam(label: string, options: { maxLength?: number; nonEmpty?: bo
     kind: 'string',
     coerce: (value) => {
       if (typeof value !== 'string') return reject(`must be a string, but got ${describe(value)}`);
-      if (value.length > maxLength) return reject(`must be at most ${maxLength} characters long, but has ${value.length}`);
+      if (value.length > maxLength)
+        return reject(`must be at most ${maxLength} characters long, but has ${value.length}`);
       if (options.nonEmpty && value.length === 0) return reject('must not be an empty string');
       return value;
     },
@@ -168,7 +177,8 @@ function arrayParam(label: string): Param {
   return {
     label,
     kind: 'array',
-    coerce: (value) => (Array.isArray(value) ? value : reject(`must be an array, but got ${describe(value)}`)),
+    coerce: (value) =>
+      Array.isArray(value) ? value : reject(`must be an array, but got ${describe(value)}`),
   };
 }
 
@@ -176,7 +186,8 @@ function objectParam(label: string): Param {
   return {
     label,
     kind: 'object',
-    coerce: (value) => (isJsonObject(value) ? value : reject(`must be a JSON object, but got ${describe(value)}`)),
+    coerce: (value) =>
+      isJsonObject(value) ? value : reject(`must be a JSON object, but got ${describe(value)}`),
   };
 }
 
@@ -227,7 +238,9 @@ const hashDataParam: Param = {
   coerce: (value) => {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     const max = INTRINSIC_LIMITS.maxHashInput;
-    return text.length > max ? reject(`must be at most ${max} characters long, but has ${text.length}`) : text;
+    return text.length > max
+      ? reject(`must be at most ${max} characters long, but has ${text.length}`)
+      : text;
   },
 };
 
@@ -272,7 +285,11 @@ const FUNCTIONS: ReadonlyMap<string, FunctionSpec> = new Map<string, FunctionSpe
   ],
   [
     'States.StringToJson',
-    { params: [stringParam('JSON text')], returns: 'any', build: fixed(([text]) => parseJsonText(text as string)) },
+    {
+      params: [stringParam('JSON text')],
+      returns: 'any',
+      build: fixed(([text]) => parseJsonText(text as string)),
+    },
   ],
   [
     'States.JsonToString',
@@ -286,7 +303,10 @@ const FUNCTIONS: ReadonlyMap<string, FunctionSpec> = new Map<string, FunctionSpe
   [
     'States.ArrayPartition',
     {
-      params: [arrayParam('array'), integerParam('chunk size', 'a positive integer', { round: true, min: 1 })],
+      params: [
+        arrayParam('array'),
+        integerParam('chunk size', 'a positive integer', { round: true, min: 1 }),
+      ],
       returns: 'array',
       build: fixed(([array, size]) => partition(array as Json[], size as number)),
     },
@@ -425,7 +445,7 @@ function accepts(param: Kind, returned: Kind): boolean {
 // Parser
 // ---------------------------------------------------------------------------------------------------
 
-const NAME = /States\.([A-Za-z0-9]+)/y;
+const NAME = /States\.[A-Za-z0-9]+/y;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const NUMBER_TAIL = /[A-Za-z0-9_.+-]/;
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/y;
@@ -483,7 +503,10 @@ class Parser {
     }
     this.calls += 1;
     if (this.calls > INTRINSIC_LIMITS.maxCalls) {
-      this.fail(`Too many intrinsic functions: at most ${INTRINSIC_LIMITS.maxCalls} are allowed in one field`, start);
+      this.fail(
+        `Too many intrinsic functions: at most ${INTRINSIC_LIMITS.maxCalls} are allowed in one field`,
+        start,
+      );
     }
     this.pos += name.length;
     if (this.src[this.pos] !== '(') this.fail(`Expected '(' right after ${name}`);
@@ -525,7 +548,8 @@ class Parser {
     const word = WORD.exec(this.src)?.[0];
     if (word !== undefined) {
       this.pos += word.length;
-      if (word === 'true' || word === 'false') return Object.freeze({ type: 'boolean', value: word === 'true' });
+      if (word === 'true' || word === 'false')
+        return Object.freeze({ type: 'boolean', value: word === 'true' });
       if (word === 'null') return Object.freeze({ type: 'null' });
       this.fail(`Unexpected '${word}': ${ARGUMENT_FORMS}`, start);
     }
@@ -648,7 +672,10 @@ class Parser {
       if (arg.type === 'call') {
         const returned = FUNCTIONS.get(arg.name)?.returns ?? 'any';
         if (!accepts(param.kind, returned)) {
-          this.fail(`${where} must be ${KIND_TEXT[param.kind]}, but ${arg.name} returns ${KIND_TEXT[returned]}`, at);
+          this.fail(
+            `${where} must be ${KIND_TEXT[param.kind]}, but ${arg.name} returns ${KIND_TEXT[returned]}`,
+            at,
+          );
         }
         return;
       }
@@ -716,7 +743,9 @@ function compileCall(call: IntrinsicCall): Evaluator {
   if (!spec) throw failure(`Unknown intrinsic function '${call.name}'`);
   const arity = arityProblem(call.name, spec, call.args.length);
   if (arity) throw failure(arity);
-  const evaluators = call.args.map((arg, index) => compileArgument(call.name, index, paramAt(spec, index), arg));
+  const evaluators = call.args.map((arg, index) =>
+    compileArgument(call.name, index, paramAt(spec, index), arg),
+  );
   const implementation = spec.build(call);
   const count = evaluators.length;
   return (env) => {
@@ -841,7 +870,9 @@ function range(first: number, last: number, step: number): Json[] {
   const count = Math.max(0, Math.floor((last - first) / step) + 1);
   const max = INTRINSIC_LIMITS.maxArrayRangeItems;
   if (count > max) {
-    throw failure(`States.ArrayRange: the range ${first} to ${last} by ${step} has ${count} items; at most ${max} are allowed`);
+    throw failure(
+      `States.ArrayRange: the range ${first} to ${last} by ${step} has ${count} items; at most ${max} are allowed`,
+    );
   }
   const items: Json[] = [];
   for (let i = 0; i < count; i += 1) items.push(first + i * step);
@@ -850,7 +881,9 @@ function range(first: number, last: number, step: number): Json[] {
 
 function itemAt(array: readonly Json[], index: number): Json {
   if (index >= array.length) {
-    throw failure(`States.ArrayGetItem: index ${index} is out of bounds for an array of ${plural(array.length, 'item')}`);
+    throw failure(
+      `States.ArrayGetItem: index ${index} is out of bounds for an array of ${plural(array.length, 'item')}`,
+    );
   }
   return array[index] as Json;
 }
@@ -887,7 +920,9 @@ function jsonEquals(a: Json, b: Json): boolean {
   }
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => Object.prototype.hasOwnProperty.call(b, key) && jsonEquals(a[key] as Json, b[key] as Json));
+  return keys.every(
+    (key) => Object.prototype.hasOwnProperty.call(b, key) && jsonEquals(a[key] as Json, b[key] as Json),
+  );
 }
 
 /** States.StringSplit: every character (code point) of `delimiters` separates; empty pieces are kept. */
@@ -912,7 +947,8 @@ function splitOnAny(text: string, delimiters: string): string[] {
 function mathRandom(args: readonly Json[], env: IntrinsicEnvironment): Json {
   const start = args[0] as number;
   const end = args[1] as number;
-  if (end <= start) throw failure(`States.MathRandom: the end (${end}) must be greater than the start (${start})`);
+  if (end <= start)
+    throw failure(`States.MathRandom: the end (${end}) must be greater than the start (${start})`);
   const seed = args[2];
   const fraction = typeof seed === 'number' ? seededFraction(seed) : env.random();
   const span = end - start;
@@ -1011,7 +1047,8 @@ function decodeBase64(text: string): Uint8Array {
       continue;
     }
     const value = code < 128 ? (BASE64_VALUES[code] ?? -1) : -1;
-    if (value < 0) throw failure(`States.Base64Decode: '${text[i]}' at position ${i} is not a Base64 character`);
+    if (value < 0)
+      throw failure(`States.Base64Decode: '${text[i]}' at position ${i} is not a Base64 character`);
     if (padding > 0) throw failure(`States.Base64Decode: data follows the '=' padding at position ${i}`);
     buffer = ((buffer << 6) | value) & 0xffff;
     bits += 6;
@@ -1022,7 +1059,8 @@ function decodeBase64(text: string): Uint8Array {
       length += 1;
     }
   }
-  if (symbols % 4 === 1) throw failure('States.Base64Decode: the data is truncated (one Base64 character too many)');
+  if (symbols % 4 === 1)
+    throw failure('States.Base64Decode: the data is truncated (one Base64 character too many)');
   if (padding > 0 && (padding > 2 || (symbols + padding) % 4 !== 0)) {
     throw failure('States.Base64Decode: the data has the wrong amount of "=" padding');
   }
@@ -1135,7 +1173,8 @@ function hex(words: ArrayLike<number>, count: number = words.length): string {
 const rotl = (x: number, n: number): number => (x << n) | (x >>> (32 - n));
 const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
 /** Reverses the bytes of a word: MD5's output is little-endian. */
-const swap = (x: number): number => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
+const swap = (x: number): number =>
+  ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
 
 function md5(bytes: Uint8Array): string {
   const view = padded(bytes, 64, true);
@@ -1306,7 +1345,8 @@ function sha512(bytes: Uint8Array, iv: Int32Array, outputWords: number): string 
       const S1l = ((el >>> 14) | (eh << 18)) ^ ((el >>> 18) | (eh << 14)) ^ ((eh >>> 9) | (el << 23));
       const chh = (eh & fh) ^ (~eh & gh);
       const chl = (el & fl) ^ (~el & gl);
-      const t1lo = (hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + ((k[t * 2 + 1] as number) >>> 0) + ((wl[t] as number) >>> 0);
+      const t1lo =
+        (hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + ((k[t * 2 + 1] as number) >>> 0) + ((wl[t] as number) >>> 0);
       const t1h = (hh + S1h + chh + (k[t * 2] as number) + (wh[t] as number) + Math.floor(t1lo / TWO_32)) | 0;
       const t1l = t1lo >>> 0;
       // Sigma0(a) = rotr 28 ^ rotr 34 ^ rotr 39
