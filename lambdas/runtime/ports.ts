@@ -1,0 +1,187 @@
+/**
+ * The ports of the orchestrator: what the loop needs from the world, as small interfaces. The AWS
+ * adapters (`lambdas/aws`) implement them on DynamoDB, SQS, EventBridge, EventBridge Scheduler and
+ * S3; the local runtime and the tests implement them in memory. No AWS SDK type appears here.
+ */
+import type { StateMachineDefinition } from '../engine/definition.js';
+import type { Command, Execution, ExecutionStatus, HistoryEvent } from '../engine/execution.js';
+import type { Json } from '../engine/json.js';
+
+/** A definition version an execution is pinned to. */
+export interface WorkflowRef {
+  readonly name: string;
+  /** Immutable version id (a content hash). */
+  readonly version: string;
+}
+
+/** The latest committed state of an execution. */
+export interface StoredExecution {
+  readonly execution: Execution;
+  /** 1 after the first commit, then 2, 3, ...: the guard of the next conditional write. */
+  readonly version: number;
+  readonly workflow: WorkflowRef;
+  readonly businessKey?: string;
+  /** Inbox message ids recently applied, with the version each produced (to re-perform an outbox). */
+  readonly recentMessages: Readonly<Record<string, number>>;
+}
+
+/** One transition to commit: the new snapshot, its history events and its commands (the outbox). */
+export interface Transition {
+  readonly executionId: string;
+  /** The version being written: the loaded version + 1 (1 for a new execution). */
+  readonly version: number;
+  readonly execution: Execution;
+  readonly history: readonly HistoryEvent[];
+  /** Saved with the commit and performed after it; performed again if a redelivery finds them unperformed. */
+  readonly commands: readonly Command[];
+  readonly messageId: string;
+  readonly workflow: WorkflowRef;
+  readonly businessKey?: string;
+  readonly recentMessages: Readonly<Record<string, number>>;
+}
+
+/** What the list and search index holds per execution. */
+export interface ExecutionSummary {
+  readonly executionId: string;
+  readonly name: string;
+  readonly workflow: string;
+  readonly workflowVersion: string;
+  readonly status: ExecutionStatus;
+  /** ISO 8601. */
+  readonly startTime: string;
+  readonly stopTime?: string;
+  readonly businessKey?: string;
+  readonly error?: string;
+}
+
+/** Filters of {@link ExecutionStore.list}. Every field narrows the result. */
+export interface ExecutionFilter {
+  readonly workflow?: string;
+  readonly status?: ExecutionStatus;
+  /** ISO 8601: only executions started at or after. */
+  readonly since?: string;
+  readonly businessKey?: string;
+  /** @default 50 */
+  readonly limit?: number;
+  readonly nextToken?: string;
+}
+
+/** Persistence of executions. Implementations must make `commit` a single conditional write. */
+export interface ExecutionStore {
+  /** The latest committed transition, or undefined when the execution does not exist. */
+  load(executionId: string): Promise<StoredExecution | undefined>;
+  /**
+   * Writes the transition if and only if the stored version is `transition.version - 1` (or, for
+   * version 1, if the execution does not exist). Throws {@link VersionConflictError} otherwise.
+   */
+  commit(transition: Transition): Promise<void>;
+  /** The commands saved with a past version (to perform them again after a crash). */
+  loadCommands(executionId: string, version: number): Promise<readonly Command[] | undefined>;
+  /** History events in order, page by page; pass the returned `nextToken` to continue. */
+  history(executionId: string, page?: { nextToken?: string; limit?: number }): Promise<HistoryPage>;
+  list(filter: ExecutionFilter): Promise<{ items: ExecutionSummary[]; nextToken?: string }>;
+  /**
+   * Writes the list/search index item of an execution. Called after a commit that changed the
+   * status, and again when a redelivery re-performs that commit. Never lets an older version
+   * overwrite a newer one.
+   */
+  writeIndex(summary: ExecutionSummary, version: number): Promise<void>;
+}
+
+/** Large blobs (snapshots and payloads over the item threshold), by key. */
+export interface PayloadStore {
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** Throws when the key does not exist. */
+  get(key: string): Promise<Uint8Array>;
+}
+
+/** A page of history. */
+export interface HistoryPage {
+  readonly events: HistoryEvent[];
+  readonly nextToken?: string;
+}
+
+/** Immutable, versioned workflow definitions. */
+export interface DefinitionStore {
+  /** Stores a definition as a new version (or returns the existing one with the same content). */
+  put(name: string, definition: StateMachineDefinition): Promise<WorkflowRef>;
+  get(ref: WorkflowRef): Promise<StateMachineDefinition | undefined>;
+  /** The version new executions of `name` start on. */
+  latest(name: string): Promise<WorkflowRef | undefined>;
+}
+
+/** A task to send to a worker (or a service integration). */
+export interface TaskDispatch {
+  readonly executionId: string;
+  readonly workflow: string;
+  /** Signed token the worker reports back with. */
+  readonly taskToken: string;
+  readonly command: Extract<Command, { type: 'DispatchTask' }>;
+  /** X-Ray trace header to propagate, when tracing. */
+  readonly traceHeader?: string;
+}
+
+/** Performs DispatchTask commands. At-least-once: the same dispatch may be performed twice. */
+export interface TaskDispatcher {
+  dispatch(task: TaskDispatch): Promise<void>;
+}
+
+/** An event for the domain bus. */
+export interface DomainEvent {
+  /** Deterministic id, so consumers can drop duplicates. */
+  readonly id: string;
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: Json;
+  readonly traceHeader?: string;
+}
+
+/** Publishes domain events. At-least-once. */
+export interface EventPublisher {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+}
+
+/** Durable timers that come back to the inbox as TimerFired messages. At-least-once; firing late is allowed, early is not. */
+export interface TimerScheduler {
+  schedule(timer: { executionId: string; timerId: string; fireAt: number; traceHeader?: string }): Promise<void>;
+  /** Best effort: a stale timer that fires anyway is ignored by the engine. */
+  cancel(timer: { executionId: string; timerId: string }): Promise<void>;
+}
+
+/** A message for the orchestrator's inbox (task results of service integrations, timers). */
+export interface InboxSender {
+  /** Sends `body` (an inbox message) to the inbox, after `delaySeconds` (0-900). */
+  send(body: Json, options?: { delaySeconds?: number; traceHeader?: string; deduplicationId?: string }): Promise<void>;
+}
+
+/** Epoch milliseconds. */
+export interface Clock {
+  now(): number;
+}
+
+/** The ports the orchestrator loop needs. */
+export interface OrchestratorPorts {
+  readonly store: ExecutionStore;
+  readonly definitions: DefinitionStore;
+  readonly tasks: TaskDispatcher;
+  readonly events: EventPublisher;
+  readonly timers: TimerScheduler;
+  readonly clock: Clock;
+}
+
+/** The stored version moved on since it was loaded: re-read and decide again. */
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+  constructor(
+    readonly executionId: string,
+    readonly expectedVersion: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`Execution ${executionId} is no longer at version ${expectedVersion}`, options);
+  }
+}
+
+/** A store or transport failed in a way a retry may fix (throttling, a 5xx). */
+export class TransientStoreError extends Error {
+  override readonly name = 'TransientStoreError';
+}
