@@ -66,7 +66,7 @@ const MAX_STATE_NAME_LENGTH = 80;
 const MAX_SECONDS = 99_999_999;
 /** MaxDelaySeconds must be less than this (developer guide, "Retrying after an error"). */
 const MAX_DELAY_SECONDS_EXCLUSIVE = 31_622_401;
-/** "You can nest up to 10 intrinsic functions within a field" (developer guide, "Intrinsic functions"). */
+/** Guards the walk over a parsed call; intrinsics.ts already refuses more than 10 calls per field. */
 const MAX_INTRINSIC_NESTING = 10;
 
 const STATE_TYPES: readonly StateType[] = [
@@ -296,19 +296,15 @@ function isJsonata(value: unknown): boolean {
   return text.length >= 4 && text.startsWith('{%') && text.endsWith('%}');
 }
 
+/** The message of an error from elsewhere (a path or intrinsic parser), shortened: it may quote the input. */
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 300 ? `${message.slice(0, 300)}...` : message;
 }
 
 /** A user value quoted for a message, shortened so hostile input cannot bloat the report. */
 function quote(text: string): string {
   return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}...` : text);
-}
-
-/** True when `call` nests more than `max` levels of calls (the call itself counts as one). */
-function nestingExceeds(call: IntrinsicCall, max: number): boolean {
-  if (max < 1) return true;
-  return call.args.some((arg) => arg.type === 'call' && nestingExceeds(arg, max - 1));
 }
 
 /** Every path argument of a call and of the calls nested in it (at most {@link MAX_INTRINSIC_NESTING} deep). */
@@ -329,7 +325,7 @@ function pathProblem(text: string, kind: PathKind): string | undefined {
     return "must be a path: intrinsic functions are only allowed in payload template fields ending in '.$' (and in a Fail state's ErrorPath and CausePath)";
   }
   const variable = VARIABLE_REFERENCE.exec(text);
-  if (variable) return `reads the variable '${variable[0]}': variables are not supported yet`;
+  if (variable) return `reads the variable ${quote(variable[0])}: variables are not supported yet`;
   try {
     if (kind === 'path') compilePath(text);
     else compileReferencePath(text);
@@ -434,8 +430,9 @@ class Validator {
     this.unknownFields(definition, undefined, TOP_LEVEL_FIELDS);
     this.comment(definition, undefined);
     const version = field(definition, 'Version');
-    if (version !== undefined && typeof version !== 'string')
+    if (version !== undefined && typeof version !== 'string') {
       this.report(at(undefined, 'Version'), 'must be a string');
+    }
     const timeout = field(definition, 'TimeoutSeconds');
     if (timeout !== undefined) this.integer(timeout, at(undefined, 'TimeoutSeconds'), 1);
     this.queryLanguage(definition, undefined);
@@ -651,15 +648,18 @@ class Validator {
       const keyLoc = at(loc, key);
       if (key === 'Variable' || key === 'Comment') continue;
       if (key === 'Next') {
-        if (!topLevel)
+        if (!topLevel) {
           this.report(keyLoc, 'only top-level Choice rules can have Next (not rules inside And, Or or Not)');
+        }
       } else if (key === 'And' || key === 'Or' || key === 'Not' || isChoiceComparisonOperator(key)) {
-        if (kind === undefined) kind = key;
-        else
+        if (kind === undefined) {
+          kind = key;
+        } else {
           this.report(
             keyLoc,
             `cannot be used together with ${kind}: a Choice rule has exactly one comparison operator, or one of And, Or, Not`,
           );
+        }
       } else if (key === 'Condition') {
         this.report(keyLoc, 'Condition is not supported yet (JSONata mode)');
       } else if (key === 'Assign') {
@@ -691,8 +691,9 @@ class Validator {
       } else if (!Array.isArray(operand) || operand.length === 0) {
         this.report(kindLoc, 'must be a non-empty array of Choice rules');
       } else if (this.enter(kindLoc)) {
-        for (let i = 0; i < operand.length; i += 1)
+        for (let i = 0; i < operand.length; i += 1) {
           this.choiceRule(operand[i], at(kindLoc, i), false, from, scope);
+        }
       }
       return;
     }
@@ -705,8 +706,9 @@ class Validator {
   private operand(operator: string, value: unknown, loc: Loc): void {
     switch (choiceOperandType(operator)) {
       case 'string':
-        if (typeof value !== 'string') this.report(loc, 'must be a string');
-        else if (operator === 'StringMatches' && !isValidStringMatchesPattern(value)) {
+        if (typeof value !== 'string') {
+          this.report(loc, 'must be a string');
+        } else if (operator === 'StringMatches' && !isValidStringMatchesPattern(value)) {
           this.report(loc, "is not a valid pattern: a backslash must escape '*' or another backslash");
         }
         return;
@@ -745,8 +747,9 @@ class Validator {
     } else if (!Array.isArray(branches) || branches.length === 0) {
       this.report(branchesLoc, 'must be a non-empty array of branches (each with StartAt and States)');
     } else if (this.enter(branchesLoc)) {
-      for (let i = 0; i < branches.length; i += 1)
+      for (let i = 0; i < branches.length; i += 1) {
         this.branch(branches[i], at(branchesLoc, i), BRANCH_FIELDS);
+      }
     }
   }
 
@@ -772,8 +775,9 @@ class Validator {
         this.branch(iterator, at(loc, 'Iterator'), BRANCH_FIELDS);
       }
     }
-    if (processor === undefined && iterator === undefined)
+    if (processor === undefined && iterator === undefined) {
       this.report(at(loc, 'ItemProcessor'), 'is required');
+    }
 
     const itemsPath = field(state, 'ItemsPath');
     if (itemsPath !== undefined) this.path(itemsPath, at(loc, 'ItemsPath'), 'reference', false);
@@ -806,8 +810,9 @@ class Validator {
     this.unknownFields(value, loc, allowed);
     this.comment(value, loc);
     const config = field(value, 'ProcessorConfig');
-    if (config !== undefined && allowed.has('ProcessorConfig'))
+    if (config !== undefined && allowed.has('ProcessorConfig')) {
       this.processorConfig(config, at(loc, 'ProcessorConfig'));
+    }
     this.scope(value, loc);
   }
 
@@ -818,15 +823,19 @@ class Validator {
     }
     for (const key of presentKeys(config)) {
       if (key === 'Mode') continue;
-      if (key === 'ExecutionType')
+      if (key === 'ExecutionType') {
         this.report(at(loc, key), 'ExecutionType is not supported yet (Distributed Map)');
-      else this.report(at(loc, key), 'unknown field');
+      } else {
+        this.report(at(loc, key), 'unknown field');
+      }
     }
     const mode = field(config, 'Mode');
     if (mode === undefined || mode === 'INLINE') return;
-    if (mode === 'DISTRIBUTED')
+    if (mode === 'DISTRIBUTED') {
       this.report(at(loc, 'Mode'), 'Mode DISTRIBUTED is not supported yet (Distributed Map)');
-    else this.report(at(loc, 'Mode'), 'must be "INLINE" ("DISTRIBUTED" is not supported yet)');
+    } else {
+      this.report(at(loc, 'Mode'), 'must be "INLINE" ("DISTRIBUTED" is not supported yet)');
+    }
   }
 
   private fail(state: Obj, loc: Loc): void {
@@ -890,12 +899,21 @@ class Validator {
     const end = field(state, 'End');
     const endLoc = at(loc, 'End');
     if (end !== undefined) {
-      if (end !== true) this.report(endLoc, 'must be true (to continue to another state, use Next instead)');
-      else if (next !== undefined) this.report(endLoc, 'cannot be used together with Next');
-      else scope.hasTerminal = true;
+      if (end !== true) {
+        this.report(endLoc, 'must be true (to continue to another state, use Next instead)');
+        scope.incomplete = true;
+      } else if (next !== undefined) {
+        this.report(endLoc, 'cannot be used together with Next');
+      } else {
+        scope.hasTerminal = true;
+      }
     }
-    if (next !== undefined) this.transition(next, at(loc, 'Next'), name, scope);
-    else if (end === undefined) this.report(loc, 'must have either Next or End: true');
+    if (next !== undefined) {
+      this.transition(next, at(loc, 'Next'), name, scope);
+    } else if (end === undefined) {
+      this.report(loc, 'must have either Next or End: true');
+      scope.incomplete = true;
+    }
   }
 
   /** A Next or Default: recorded now, checked once every state name of the machine is known. */
@@ -926,10 +944,11 @@ class Validator {
   private resource(obj: Obj, loc: Loc): void {
     const resourceLoc = at(loc, 'Resource');
     const resource = field(obj, 'Resource');
-    if (resource === undefined) this.report(resourceLoc, 'is required');
-    else if (typeof resource !== 'string')
+    if (resource === undefined) {
+      this.report(resourceLoc, 'is required');
+    } else if (typeof resource !== 'string') {
       this.report(resourceLoc, 'must be a string (a URI, such as an ARN)');
-    else if (!URI.test(resource)) {
+    } else if (!URI.test(resource)) {
       this.report(
         resourceLoc,
         `must be a URI, such as arn:aws:states:::lambda:invoke (${quote(resource)} has no scheme)`,
@@ -965,8 +984,9 @@ class Validator {
       return;
     }
     if (!this.enter(retryLoc)) return;
-    for (let i = 0; i < retriers.length; i += 1)
+    for (let i = 0; i < retriers.length; i += 1) {
       this.retrier(retriers[i], at(retryLoc, i), i === retriers.length - 1);
+    }
   }
 
   private retrier(retrier: unknown, loc: Loc, last: boolean): void {
@@ -983,9 +1003,11 @@ class Validator {
     if (maxAttempts !== undefined) this.integer(maxAttempts, at(loc, 'MaxAttempts'), 0, MAX_SECONDS);
     const backoff = field(retrier, 'BackoffRate');
     if (backoff !== undefined) {
-      if (typeof backoff !== 'number' || !Number.isFinite(backoff))
+      if (typeof backoff !== 'number' || !Number.isFinite(backoff)) {
         this.report(at(loc, 'BackoffRate'), 'must be a number');
-      else if (backoff < 1) this.report(at(loc, 'BackoffRate'), 'must be >= 1.0');
+      } else if (backoff < 1) {
+        this.report(at(loc, 'BackoffRate'), 'must be >= 1.0');
+      }
     }
     const maxDelay = field(retrier, 'MaxDelaySeconds');
     if (maxDelay !== undefined) {
@@ -1078,8 +1100,9 @@ class Validator {
 
   private comment(obj: Obj, loc: Loc | undefined): void {
     const comment = field(obj, 'Comment');
-    if (comment !== undefined && typeof comment !== 'string')
+    if (comment !== undefined && typeof comment !== 'string') {
       this.report(at(loc, 'Comment'), 'must be a string');
+    }
   }
 
   private queryLanguage(obj: Obj, loc: Loc | undefined): void {
@@ -1112,9 +1135,11 @@ class Validator {
   }
 
   private timestamp(value: unknown, loc: Loc): void {
-    if (isJsonata(value)) this.report(loc, JSONATA_EXPRESSION);
-    else if (typeof value !== 'string' || parseTimestamp(value) === undefined)
+    if (isJsonata(value)) {
+      this.report(loc, JSONATA_EXPRESSION);
+    } else if (typeof value !== 'string' || parseTimestamp(value) === undefined) {
       this.report(loc, TIMESTAMP_FORMAT);
+    }
   }
 
   private path(value: unknown, loc: Loc, kind: PathKind, nullable: boolean): void {
@@ -1175,9 +1200,11 @@ class Validator {
         const dynamic = key.endsWith('.$');
         const name = dynamic ? key.slice(0, -2) : key;
         const other = names.get(name);
-        if (other === undefined) names.set(name, key);
-        else
+        if (other === undefined) {
+          names.set(name, key);
+        } else {
           this.report(childLoc, `duplicates the field ${quote(other)} once '.$' is stripped from the name`);
+        }
         if (dynamic) {
           this.dynamicValue(child, childLoc);
           continue;
@@ -1224,10 +1251,7 @@ class Validator {
         `must be a reference path or a call of an intrinsic function that returns a string (${[...allowed].join(', ')}), not ${call.name}`,
       );
     }
-    if (nestingExceeds(call, MAX_INTRINSIC_NESTING)) {
-      this.report(loc, `nests intrinsic functions more than ${MAX_INTRINSIC_NESTING} deep`);
-      return;
-    }
+    // The parser checks calls, literals and the nesting limit, but leaves path syntax to the path reader.
     for (const path of intrinsicPaths(call)) {
       const problem = pathProblem(path, 'path');
       if (problem !== undefined) this.report(loc, `has an invalid path argument: ${problem}`);
@@ -1240,6 +1264,8 @@ class Validator {
   private checkGraphs(): void {
     for (const { loc, target, scope } of this.transitions) {
       if (scope.names.has(target)) continue;
+      // A broken edge hides part of the graph: reachability and terminal checks would only add noise.
+      scope.incomplete = true;
       const elsewhere = this.stateNames.get(target);
       this.report(
         loc,
