@@ -52,7 +52,9 @@ async function main(args: readonly string[]): Promise<number> {
       await suite.run({ settings, log: (line = '') => console.log(line) });
     } catch (error) {
       // Loud on purpose: a wrong result makes every figure above meaningless.
-      console.error(`\nFAILED: suite '${suite.name}': ${error instanceof Error ? error.message : String(error)}`);
+      console.error(
+        `\nFAILED: suite '${suite.name}': ${error instanceof Error ? error.message : String(error)}`,
+      );
       return 1;
     }
   }

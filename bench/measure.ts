@@ -86,7 +86,10 @@ export function formatRatio(value: number): string {
 }
 
 /** "min–max" of counts. */
-export function formatRange(values: readonly number[], format: (value: number) => string = formatCount): string {
+export function formatRange(
+  values: readonly number[],
+  format: (value: number) => string = formatCount,
+): string {
   const { min, max } = spread(values);
   return `${format(min)}–${format(max)}`;
 }

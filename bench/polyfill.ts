@@ -34,6 +34,9 @@ if (withResolversPolyfilled) {
     return { promise, resolve, reject };
   };
   // Non-enumerable like the built-in, so it does not show up when Promise's keys are listed.
-  Object.defineProperty(Promise, 'withResolvers', { value: withResolvers, writable: true, configurable: true });
+  Object.defineProperty(Promise, 'withResolvers', {
+    value: withResolvers,
+    writable: true,
+    configurable: true,
+  });
 }
-

@@ -30,6 +30,14 @@ export interface BenchWorkflow {
 
 // ---------------------------------------------------------------- helpers for the stubs
 
+/**
+ * A Lambda function ARN for a stub. Both engines want a real-looking Resource (Baton requires a
+ * URI, the peer validates ARN syntax); neither calls it, since both run the local stub instead.
+ */
+function fn(name: string): string {
+  return `arn:aws:lambda:us-east-1:123456789012:function:bench-${name}`;
+}
+
 /** Reads `key` from an object input; anything else reads as null (stubs never throw). */
 function field(input: Json, key: string): Json {
   return input !== null && typeof input === 'object' && !Array.isArray(input) ? (input[key] ?? null) : null;
@@ -50,8 +58,8 @@ function list(input: Json, key: string): Json[] {
   return Array.isArray(value) ? value : [];
 }
 
-function isObject(value: Json): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // ---------------------------------------------------------------- (a) Pass -> Task
@@ -73,12 +81,12 @@ export const passTask: BenchWorkflow = {
         ResultPath: '$.greeting',
         Next: 'Work',
       },
-      Work: { Type: 'Task', Resource: 'work', End: true },
+      Work: { Type: 'Task', Resource: fn('work'), End: true },
     },
   },
   input: { id: 'req-1', name: 'bench' },
   tasks: {
-    work: (input) => ({
+    [fn('work')]: (input) => ({
       id: text(input, 'id'),
       said: text(field(input, 'greeting'), 'greeting'),
       done: true,
@@ -119,19 +127,19 @@ const sagaStates: Record<string, StateDefinition> = {
   },
   ReserveInventory: {
     Type: 'Task',
-    Resource: 'reserve-inventory',
+    Resource: fn('reserve-inventory'),
     Parameters: { 'orderId.$': '$.orderId', 'items.$': '$.items' },
     ResultPath: '$.reservation',
-    Compensate: { Resource: 'release-inventory', Parameters: { 'orderId.$': '$.orderId' } },
+    Compensate: { Resource: fn('release-inventory'), Parameters: { 'orderId.$': '$.orderId' } },
     Next: 'ChargePayment',
   },
   ChargePayment: {
     Type: 'Task',
-    Resource: 'charge-payment',
+    Resource: fn('charge-payment'),
     Parameters: { 'orderId.$': '$.orderId', 'amount.$': '$.amount' },
     ResultSelector: { 'paymentId.$': '$.paymentId', 'status.$': '$.status', 'amount.$': '$.amount' },
     ResultPath: '$.payment',
-    Compensate: { Resource: 'refund-payment', Parameters: { 'orderId.$': '$.orderId' } },
+    Compensate: { Resource: fn('refund-payment'), Parameters: { 'orderId.$': '$.orderId' } },
     Next: 'RouteOrder',
   },
   RouteOrder: {
@@ -152,9 +160,9 @@ const sagaStates: Record<string, StateDefinition> = {
   Fulfil: {
     Type: 'Parallel',
     Branches: [
-      branch('PackLabel', 'PackItems', 'pack-items'),
-      branch('ShipLabel', 'ScheduleShipment', 'schedule-shipment'),
-      branch('NotifyLabel', 'NotifyCustomer', 'notify-customer'),
+      branch('PackLabel', 'PackItems', fn('pack-items')),
+      branch('ShipLabel', 'ScheduleShipment', fn('schedule-shipment')),
+      branch('NotifyLabel', 'NotifyCustomer', fn('notify-customer')),
     ],
     ResultPath: '$.fulfilment',
     Next: 'ProcessItems',
@@ -176,7 +184,7 @@ const sagaStates: Record<string, StateDefinition> = {
           Parameters: { 'sku.$': '$.sku', 'qty.$': '$.qty', 'index.$': '$.index', currency: 'EUR' },
           Next: 'ProcessItem',
         },
-        ProcessItem: { Type: 'Task', Resource: 'process-item', End: true },
+        ProcessItem: { Type: 'Task', Resource: fn('process-item'), End: true },
       },
     },
     ResultPath: '$.lines',
@@ -195,15 +203,15 @@ const sagaStates: Record<string, StateDefinition> = {
   },
   ConfirmOrder: {
     Type: 'Task',
-    Resource: 'confirm-order',
+    Resource: fn('confirm-order'),
     Parameters: { 'orderId.$': '$.orderId', 'lines.$': '$.summary.lines' },
     ResultPath: '$.confirmation',
-    Compensate: { Resource: 'cancel-order', Parameters: { 'orderId.$': '$.orderId' } },
+    Compensate: { Resource: fn('cancel-order'), Parameters: { 'orderId.$': '$.orderId' } },
     Next: 'EmitReceipt',
   },
   EmitReceipt: {
     Type: 'Task',
-    Resource: 'emit-receipt',
+    Resource: fn('emit-receipt'),
     Parameters: { 'orderId.$': '$.orderId', 'total.$': '$.confirmation.total' },
     ResultPath: '$.receipt',
     Next: 'Done',
@@ -232,7 +240,7 @@ const sagaStates: Record<string, StateDefinition> = {
  */
 export const saga: BenchWorkflow = {
   label: '(b) saga',
-  description: `10-step saga: 3 Compensate'd Tasks, Choice, Parallel(3), Map(${MAP_ITEMS}), Pass/Parameters`,
+  description: `10-step saga: 3 Tasks with Compensate, Choice, Parallel(3), Map(${MAP_ITEMS}), Pass/Parameters`,
   definition: { Comment: 'bench (b): order saga', StartAt: 'PrepareOrder', States: sagaStates },
   input: {
     orderId: 'order-42',
@@ -241,33 +249,36 @@ export const saga: BenchWorkflow = {
     items: Array.from({ length: MAP_ITEMS }, (_, i) => ({ sku: `sku-${i}`, qty: (i % 3) + 1 })),
   },
   tasks: {
-    'reserve-inventory': (input) => ({
+    [fn('reserve-inventory')]: (input) => ({
       reservationId: `res-${text(input, 'orderId')}`,
       lines: list(input, 'items').length,
     }),
-    'charge-payment': (input) => ({
+    [fn('charge-payment')]: (input) => ({
       paymentId: `pay-${text(input, 'orderId')}`,
       status: 'captured',
       amount: count(input, 'amount'),
       provider: 'stub',
     }),
-    'pack-items': (input) => ({ packed: true, orderId: text(input, 'orderId') }),
-    'schedule-shipment': (input) => ({ trackingId: `trk-${text(input, 'orderId')}`, carrier: 'stub' }),
-    'notify-customer': (input) => ({ notified: text(input, 'customer'), channel: 'email' }),
-    'process-item': (input) => ({
+    [fn('pack-items')]: (input) => ({ packed: true, orderId: text(input, 'orderId') }),
+    [fn('schedule-shipment')]: (input) => ({ trackingId: `trk-${text(input, 'orderId')}`, carrier: 'stub' }),
+    [fn('notify-customer')]: (input) => ({ notified: text(input, 'customer'), channel: 'email' }),
+    [fn('process-item')]: (input) => ({
       sku: text(input, 'sku'),
       qty: count(input, 'qty'),
       price: count(input, 'qty') * 10 + count(input, 'index'),
     }),
-    'confirm-order': (input) => ({
+    [fn('confirm-order')]: (input) => ({
       confirmed: true,
       total: list(input, 'lines').reduce<number>((sum, line) => sum + count(line, 'price'), 0),
     }),
-    'emit-receipt': (input) => ({ receiptId: `rcp-${text(input, 'orderId')}`, total: count(input, 'total') }),
+    [fn('emit-receipt')]: (input) => ({
+      receiptId: `rcp-${text(input, 'orderId')}`,
+      total: count(input, 'total'),
+    }),
     // Compensations: never called on the success path, present so the saga is complete.
-    'release-inventory': () => ({ released: true }),
-    'refund-payment': () => ({ refunded: true }),
-    'cancel-order': () => ({ cancelled: true }),
+    [fn('release-inventory')]: () => ({ released: true }),
+    [fn('refund-payment')]: () => ({ refunded: true }),
+    [fn('cancel-order')]: () => ({ cancelled: true }),
   },
   expectedTransitions: 10 + 3 * 2 + MAP_ITEMS * 2,
   checkOutput: (output) => {

@@ -21,6 +21,8 @@ export const ROOT_SCOPE = 'root';
 export interface CompiledWorkflow {
   /** The name executions report as `$$.StateMachine.Name`. */
   readonly name: string;
+  /** The id executions report as `$$.StateMachine.Id`. */
+  readonly arn: string;
   readonly definition: StateMachineDefinition;
   readonly scopes: ReadonlyMap<string, CompiledScope>;
   /** Execution-level TimeoutSeconds in milliseconds, when set. */
@@ -70,6 +72,11 @@ export interface CompileOptions {
    * @default 'StateMachine'
    */
   readonly name?: string;
+  /**
+   * The state machine's id, as `$$.StateMachine.Id` reports it.
+   * @default `arn:aws:states:us-east-1:123456789012:stateMachine:<name>` (Step Functions Local's form)
+   */
+  readonly arn?: string;
 }
 
 const DEFAULT_NAME = 'StateMachine';
@@ -96,7 +103,8 @@ export function compileWorkflow(definition: unknown, options: CompileOptions = {
   const name = options.name ?? DEFAULT_NAME;
   if (typeof definition === 'string') {
     const cached = byText.get(definition);
-    if (cached && cached.name === name) return cached;
+    if (cached && cached.name === name && (options.arn === undefined || cached.arn === options.arn))
+      return cached;
     const workflow = compileWorkflow(parseDefinitionText(definition), options);
     if (byText.size >= TEXT_CACHE_LIMIT) byText.clear();
     byText.set(definition, workflow);
@@ -104,13 +112,15 @@ export function compileWorkflow(definition: unknown, options: CompileOptions = {
   }
   if (typeof definition === 'object' && definition !== null) {
     const cached = byObject.get(definition);
-    if (cached && cached.name === name) return cached;
+    if (cached && cached.name === name && (options.arn === undefined || cached.arn === options.arn))
+      return cached;
   }
   const valid = assertValidDefinition(definition);
   const scopes = new Map<string, CompiledScope>();
   compileScope(ROOT_SCOPE, valid, scopes);
   const workflow: CompiledWorkflow = {
     name,
+    arn: options.arn ?? `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`,
     definition: valid,
     scopes,
     timeoutMs: valid.TimeoutSeconds === undefined ? undefined : valid.TimeoutSeconds * 1000,

@@ -60,6 +60,12 @@ export interface DecideEnv {
   readonly maxPayloadBytes?: number;
   /** @default DEFAULT_MAX_TRANSITIONS_PER_DECISION */
   readonly maxTransitionsPerDecision?: number;
+  /**
+   * Emit `PublishEvent` commands for lifecycle changes (started, succeeded, failed, ...). Runtimes
+   * with no event bus turn this off.
+   * @default true
+   */
+  readonly lifecycleEvents?: boolean;
 }
 
 /** An event was given for an execution that does not exist. */
@@ -127,7 +133,7 @@ class Decider {
   private readonly maxPayloadBytes: number;
   private readonly maxTransitions: number;
   /** Arrays created during this decision, which may be updated in place. */
-  private readonly owned = new WeakSet<object>();
+  private owned: WeakSet<object> | undefined;
   private transitions = 0;
 
   constructor(
@@ -136,7 +142,7 @@ class Decider {
   ) {
     this.exec = { ...execution };
     this.threads = { ...execution.threads };
-    this.timestamp = new Date(env.now).toISOString();
+    this.timestamp = isoTime(env.now);
     this.maxPayloadBytes = env.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.maxTransitions = env.maxTransitionsPerDecision ?? DEFAULT_MAX_TRANSITIONS_PER_DECISION;
   }
@@ -428,7 +434,7 @@ class Decider {
     const def = state.definition;
     switch (def.Type) {
       case 'Pass': {
-        const effective = this.inputPath(state, active.input);
+        const effective = this.inputPath(thread, state, active.input);
         let result: Json;
         if (def.Result !== undefined) result = def.Result;
         else if (state.parameters)
@@ -437,13 +443,13 @@ class Decider {
         return this.complete(
           thread,
           state,
-          this.outputPath(state, this.resultPath(state, active.input, result)),
+          this.outputPath(thread, state, this.resultPath(state, active.input, result)),
         );
       }
       case 'Task':
         return this.startTask(thread, state, def);
       case 'Choice': {
-        const effective = this.inputPath(state, active.input);
+        const effective = this.inputPath(thread, state, active.input);
         const scope = this.templateScope(thread, effective);
         const next = selectChoice(def, (path) =>
           readPath(compilePath(path), effective, pathContext(path, scope)),
@@ -454,14 +460,18 @@ class Decider {
             `No Choice rule matched and there is no Default in state '${active.name}'`,
           );
         }
-        const output = this.outputPath(state, effective);
+        const output = this.outputPath(thread, state, effective);
         this.record('ChoiceStateExited', { stateName: active.name, threadId: thread.id, output });
         return { type: 'next', next, output };
       }
       case 'Wait':
         return this.startWait(thread, state, def);
       case 'Succeed':
-        return this.complete(thread, state, this.outputPath(state, this.inputPath(state, active.input)));
+        return this.complete(
+          thread,
+          state,
+          this.outputPath(thread, state, this.inputPath(thread, state, active.input)),
+        );
       case 'Fail': {
         const error =
           def.ErrorPath !== undefined ? this.failField(thread, def.ErrorPath, 'ErrorPath') : def.Error;
@@ -494,17 +504,19 @@ class Decider {
 
   private startTask(thread: Thread, state: CompiledState, def: TaskState): Outcome {
     const { active } = thread;
-    const effective = this.inputPath(state, active.input);
+    const effective = this.inputPath(thread, state, active.input);
     const token = `${thread.id}:${active.entryId}:${active.attempt}`;
     const scope = this.templateScope(thread, effective, token);
     const input = state.parameters ? evaluateTemplate(state.parameters, scope) : effective;
     const timeoutSeconds = this.seconds(
+      thread,
       def.TimeoutSeconds,
       def.TimeoutSecondsPath,
       effective,
       'TimeoutSecondsPath',
     );
     const heartbeatSeconds = this.seconds(
+      thread,
       def.HeartbeatSeconds,
       def.HeartbeatSecondsPath,
       effective,
@@ -557,7 +569,7 @@ class Decider {
     return this.complete(
       thread,
       state,
-      this.outputPath(state, this.resultPath(state, thread.active.input, selected)),
+      this.outputPath(thread, state, this.resultPath(state, thread.active.input, selected)),
     );
   }
 
@@ -588,12 +600,12 @@ class Decider {
   // ---------------------------------------------------------------- Wait
 
   private startWait(thread: Thread, state: CompiledState, def: WaitState): Outcome {
-    const effective = this.inputPath(state, thread.active.input);
+    const effective = this.inputPath(thread, state, thread.active.input);
     let until: number;
     if (def.Seconds !== undefined) until = this.env.now + def.Seconds * 1000;
     else if (def.Timestamp !== undefined) until = parseTimestamp(def.Timestamp) ?? this.env.now;
     else if (def.SecondsPath !== undefined) {
-      const value = this.readRequired(def.SecondsPath, effective, 'SecondsPath');
+      const value = this.readRequired(thread, def.SecondsPath, effective, 'SecondsPath');
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
         throw new StatesRuntimeError(
           `The SecondsPath '${def.SecondsPath}' of state '${state.name}' must select a non-negative integer, got ${truncate(JSON.stringify(value))}`,
@@ -602,7 +614,7 @@ class Decider {
       until = this.env.now + value * 1000;
     } else {
       const path = def.TimestampPath as string;
-      const value = this.readRequired(path, effective, 'TimestampPath');
+      const value = this.readRequired(thread, path, effective, 'TimestampPath');
       const parsed = typeof value === 'string' ? parseTimestamp(value) : undefined;
       if (parsed === undefined) {
         throw new StatesRuntimeError(
@@ -620,19 +632,23 @@ class Decider {
 
   private finishWait(thread: Thread): Outcome {
     const state = this.state(thread.scope, thread.active.name);
-    return this.complete(thread, state, this.outputPath(state, this.inputPath(state, thread.active.input)));
+    return this.complete(
+      thread,
+      state,
+      this.outputPath(thread, state, this.inputPath(thread, state, thread.active.input)),
+    );
   }
 
   // ---------------------------------------------------------------- Parallel and Map
 
   private startParallel(thread: Thread, state: CompiledState): Outcome {
-    const effective = this.inputPath(state, thread.active.input);
+    const effective = this.inputPath(thread, state, thread.active.input);
     const input = state.parameters
       ? evaluateTemplate(state.parameters, this.templateScope(thread, effective))
       : effective;
     const children = state.branches.map(() => this.nextId());
     const results = new Array<Json | undefined>(children.length);
-    this.owned.add(results);
+    this.own(results);
     this.setActive(thread, {
       ...thread.active,
       waiting: { type: 'Parallel', children, results, remaining: children.length },
@@ -652,9 +668,9 @@ class Decider {
   private startMap(thread: Thread, state: CompiledState): Outcome {
     const def = state.definition;
     if (def.Type !== 'Map') throw new Error('unreachable: startMap on a non-Map state');
-    const effective = this.inputPath(state, thread.active.input);
+    const effective = this.inputPath(thread, state, thread.active.input);
     const items = state.itemsPath
-      ? this.readRequired(state.itemsPath.source, effective, 'ItemsPath')
+      ? this.readRequired(thread, state.itemsPath.source, effective, 'ItemsPath')
       : effective;
     if (!Array.isArray(items)) {
       throw new StatesRuntimeError(
@@ -663,7 +679,7 @@ class Decider {
     }
     let maxConcurrency = def.MaxConcurrency ?? 0;
     if (def.MaxConcurrencyPath !== undefined) {
-      const value = this.readRequired(def.MaxConcurrencyPath, effective, 'MaxConcurrencyPath');
+      const value = this.readRequired(thread, def.MaxConcurrencyPath, effective, 'MaxConcurrencyPath');
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
         throw new StatesRuntimeError(
           `The MaxConcurrencyPath '${def.MaxConcurrencyPath}' of Map state '${state.name}' must select a non-negative integer, got ${truncate(JSON.stringify(value))}`,
@@ -678,7 +694,7 @@ class Decider {
             ...baseScope,
             context: () => ({
               ...(baseScope.context() as JsonObject),
-              Map: { Item: { Index: index, Value: value } },
+              Map: { Item: { Index: index, Value: value, Source: 'STATE_DATA' } },
             }),
           }),
         )
@@ -689,7 +705,7 @@ class Decider {
       return this.finishAggregate(thread, state, []);
     }
     const results = new Array<Json | undefined>(items.length);
-    this.owned.add(results);
+    this.own(results);
     const first = maxConcurrency === 0 ? items.length : Math.min(maxConcurrency, items.length);
     this.setActive(thread, {
       ...thread.active,
@@ -733,7 +749,7 @@ class Decider {
       return this.complete(
         thread,
         state,
-        this.outputPath(state, this.resultPath(state, thread.active.input, selected)),
+        this.outputPath(thread, state, this.resultPath(state, thread.active.input, selected)),
       );
     });
   }
@@ -1036,9 +1052,17 @@ class Decider {
     const def = compensate.definition;
     let input: Json;
     try {
-      const effective = applyInputPath(compensate.inputPath, entry.document);
-      const scope = this.compensationScope(entry, effective, token);
-      input = compensate.parameters ? evaluateTemplate(compensate.parameters, scope) : effective;
+      const scope = this.compensationScope(entry, entry.document, token);
+      const contextual = compensate.inputPath?.root === 'context' ? scope.context() : null;
+      const effective = applyInputPath(
+        compensate.inputPath,
+        entry.document,
+        contextual,
+        entry.stateName,
+        'Compensate.InputPath',
+      );
+      const effectiveScope = { ...scope, input: effective };
+      input = compensate.parameters ? evaluateTemplate(compensate.parameters, effectiveScope) : effective;
     } catch (error) {
       if (!(error instanceof StatesError)) throw error;
       this.compensationFailed(entry, error.code, error.message);
@@ -1223,12 +1247,16 @@ class Decider {
 
   // ---------------------------------------------------------------- data flow
 
-  private inputPath(state: CompiledState, input: Json): Json {
-    return applyInputPath(state.inputPath, input, state.name, 'InputPath');
+  private inputPath(thread: Thread, state: CompiledState, input: Json): Json {
+    const path = state.inputPath;
+    const context = path?.root === 'context' ? this.contextObject(thread, undefined) : null;
+    return applyInputPath(path, input, context, state.name, 'InputPath');
   }
 
-  private outputPath(state: CompiledState, output: Json): Json {
-    return applyInputPath(state.outputPath, output, state.name, 'OutputPath');
+  private outputPath(thread: Thread, state: CompiledState, output: Json): Json {
+    const path = state.outputPath;
+    const context = path?.root === 'context' ? this.contextObject(thread, undefined) : null;
+    return applyInputPath(path, output, context, state.name, 'OutputPath');
   }
 
   private resultPath(state: CompiledState, input: Json, result: Json): Json {
@@ -1238,9 +1266,13 @@ class Decider {
     return writePath(input, path, result);
   }
 
-  private readRequired(source: string, input: Json, field: string): Json {
+  private readRequired(thread: Thread, source: string, input: Json, field: string): Json {
     const path = compileReferencePath(source);
-    const result = readPath(path, input, null);
+    const result = readPath(
+      path,
+      input,
+      path.root === 'context' ? this.contextObject(thread, undefined) : null,
+    );
     if (!result.found) {
       throw new StatesRuntimeError(
         `The ${field} '${source}' could not be found in the input ${truncate(JSON.stringify(input))}`,
@@ -1250,6 +1282,7 @@ class Decider {
   }
 
   private seconds(
+    thread: Thread,
     value: number | undefined,
     path: string | undefined,
     input: Json,
@@ -1257,7 +1290,7 @@ class Decider {
   ): number | undefined {
     if (value !== undefined) return value;
     if (path === undefined) return undefined;
-    const read = this.readRequired(path, input, field);
+    const read = this.readRequired(thread, path, input, field);
     if (typeof read !== 'number' || !Number.isInteger(read) || read <= 0) {
       throw new StatesRuntimeError(
         `The ${field} '${path}' must select a positive integer, got ${truncate(JSON.stringify(read))}`,
@@ -1289,6 +1322,8 @@ class Decider {
   }
 
   private sizeError(value: Json, what: string): StatesError | undefined {
+    // Most payloads are far below the limit: a bounded walk proves it without serialising them.
+    if (jsonSizeUpperBound(value, this.maxPayloadBytes) <= this.maxPayloadBytes) return undefined;
     const text = JSON.stringify(value) ?? 'null';
     if (text.length * 3 <= this.maxPayloadBytes) return undefined;
     const bytes = text.length > this.maxPayloadBytes ? text.length : new TextEncoder().encode(text).length;
@@ -1328,10 +1363,10 @@ class Decider {
         Id: exec.executionId,
         Input: exec.input,
         Name: exec.name,
-        StartTime: new Date(exec.startTime).toISOString(),
+        StartTime: isoTime(exec.startTime),
         RedriveCount: exec.redriveCount,
       },
-      StateMachine: { Id: this.env.workflow.name, Name: this.env.workflow.name },
+      StateMachine: { Id: this.env.workflow.arn, Name: this.env.workflow.name },
     };
   }
 
@@ -1340,7 +1375,7 @@ class Decider {
     const context: JsonObject = {
       ...this.executionContext(),
       State: {
-        EnteredTime: new Date(active.enteredAt).toISOString(),
+        EnteredTime: isoTime(active.enteredAt),
         Name: active.name,
         RetryCount: active.attempt - 1,
       },
@@ -1367,10 +1402,14 @@ class Decider {
     this.threads[thread.id] = { ...thread, active };
   }
 
+  private own(array: object): void {
+    (this.owned ??= new WeakSet()).add(array);
+  }
+
   private ownedCopy<T>(array: readonly T[]): T[] {
-    if (this.owned.has(array)) return array as T[];
+    if (this.owned?.has(array)) return array as T[];
     const copy = array.slice();
-    this.owned.add(copy);
+    this.own(copy);
     return copy;
   }
 
@@ -1394,16 +1433,17 @@ class Decider {
   }
 
   private publish(detailType: LifecycleDetailType): void {
+    if (this.env.lifecycleEvents === false) return;
     const exec = this.exec;
     const detail: JsonObject = {
       executionId: exec.executionId,
       name: exec.name,
       stateMachineName: exec.stateMachineName,
       status: exec.status,
-      startTime: new Date(exec.startTime).toISOString(),
+      startTime: isoTime(exec.startTime),
       redriveCount: exec.redriveCount,
     };
-    if (exec.stopTime !== undefined) detail.stopTime = new Date(exec.stopTime).toISOString();
+    if (exec.stopTime !== undefined) detail.stopTime = isoTime(exec.stopTime);
     if (exec.error !== undefined) detail.error = exec.error;
     if (exec.cause !== undefined) detail.cause = exec.cause;
     this.commands.push({
@@ -1413,6 +1453,46 @@ class Decider {
       detail,
     });
   }
+}
+
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** ISO 8601 text of epoch milliseconds, memoised: many decisions share the same millisecond. */
+function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+}
+
+/**
+ * An upper bound of the UTF-8 size of `value` as JSON, walking at most until it exceeds `limit`
+ * (then returns a number above it). A string counts 6 bytes per UTF-16 unit (the worst case, a
+ * `\u0000` escape), so a result at or under `limit` is a proof the value fits.
+ */
+function jsonSizeUpperBound(value: Json, limit: number): number {
+  let total = 0;
+  const stack: Json[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop() as Json;
+    if (node === null || typeof node === 'boolean') total += 5;
+    else if (typeof node === 'number') total += 24;
+    else if (typeof node === 'string') total += 6 * node.length + 2;
+    else if (Array.isArray(node)) {
+      total += 2 + node.length;
+      for (const item of node) stack.push(item);
+    } else {
+      for (const key in node) {
+        total += 6 * key.length + 4;
+        stack.push(node[key] as Json);
+      }
+      total += 2;
+    }
+    if (total > limit) return total;
+  }
+  return total;
 }
 
 /** A state running synchronously inside one decision waits for nothing. */
@@ -1431,16 +1511,17 @@ function pathContext(path: string, scope: TemplateScope): Json {
 function applyInputPath(
   path: CompiledPath | null | undefined,
   input: Json,
-  stateName?: string,
-  field = 'InputPath',
+  context: Json,
+  stateName: string,
+  field: string,
 ): Json {
   if (path === undefined) return input;
   if (path === null) return {};
-  const result = readPath(path, input, null);
+  const result = readPath(path, input, context);
   if (!result.found) {
-    const where = stateName === undefined ? '' : ` of state '${stateName}'`;
+    const doc = path.root === 'context' ? context : input;
     throw new StatesRuntimeError(
-      `Invalid path '${path.source}' (${field}${where}): no results in ${truncate(JSON.stringify(input))}`,
+      `Invalid path '${path.source}' (${field} of state '${stateName}'): no results in ${truncate(JSON.stringify(doc))}`,
     );
   }
   return result.value;

@@ -8,4 +8,4 @@ export * from './definition.js';
 export * from './errors.js';
 export * from './execution.js';
 export type { Json, JsonObject } from './json.js';
-export { validateDefinition, assertValidDefinition } from './validate.js';
+export { validateDefinition, assertValidDefinition, formatIssues } from './validate.js';

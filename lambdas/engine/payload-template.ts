@@ -5,7 +5,7 @@
  * object) or of an intrinsic function call, under the key without its `.$` suffix. This applies at
  * any depth, inside nested objects and arrays. Subtrees without such keys are shared as they are.
  */
-import { ParameterPathFailureError } from './errors.js';
+import { StatesRuntimeError } from './errors.js';
 import {
   evaluateIntrinsic,
   isIntrinsicCall,
@@ -69,8 +69,10 @@ function compileNode(value: Json): Node {
 }
 
 /**
- * Evaluates a template against a scope. Throws `States.ParameterPathFailure` when a path does not
- * exist, `States.IntrinsicFailure` when an intrinsic fails.
+ * Evaluates a template against a scope. Throws `States.Runtime` when a path does not exist (what
+ * Step Functions reports, although the ASL specification names `States.ParameterPathFailure`;
+ * like every `States.Runtime` error it is neither retried nor caught), `States.IntrinsicFailure`
+ * when an intrinsic fails.
  */
 export function evaluateTemplate(template: CompiledTemplate, scope: TemplateScope): Json {
   return evaluateNode(template.root, scope);
@@ -100,7 +102,7 @@ function readTemplatePath(path: CompiledPath, field: string, scope: TemplateScop
   if (!result.found) {
     const source = path.root === 'context' ? 'context object' : 'input';
     const doc = path.root === 'context' ? context : scope.input;
-    throw new ParameterPathFailureError(
+    throw new StatesRuntimeError(
       `The JSONPath '${path.source}' specified for the field '${field}' could not be found in the ${source} '${truncate(JSON.stringify(doc))}'`,
     );
   }

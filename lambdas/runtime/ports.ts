@@ -143,7 +143,12 @@ export interface EventPublisher {
 
 /** Durable timers that come back to the inbox as TimerFired messages. At-least-once; firing late is allowed, early is not. */
 export interface TimerScheduler {
-  schedule(timer: { executionId: string; timerId: string; fireAt: number; traceHeader?: string }): Promise<void>;
+  schedule(timer: {
+    executionId: string;
+    timerId: string;
+    fireAt: number;
+    traceHeader?: string;
+  }): Promise<void>;
   /** Best effort: a stale timer that fires anyway is ignored by the engine. */
   cancel(timer: { executionId: string; timerId: string }): Promise<void>;
 }
@@ -151,7 +156,10 @@ export interface TimerScheduler {
 /** A message for the orchestrator's inbox (task results of service integrations, timers). */
 export interface InboxSender {
   /** Sends `body` (an inbox message) to the inbox, after `delaySeconds` (0-900). */
-  send(body: Json, options?: { delaySeconds?: number; traceHeader?: string; deduplicationId?: string }): Promise<void>;
+  send(
+    body: Json,
+    options?: { delaySeconds?: number; traceHeader?: string; deduplicationId?: string },
+  ): Promise<void>;
 }
 
 /** Epoch milliseconds. */

@@ -136,7 +136,7 @@ class TestExecution {
 
   async run(input: Json): Promise<WorkflowResult> {
     const name = this.options.name ?? randomUUID();
-    const executionId = `arn:aws:states:local:000000000000:execution:${this.workflow.name}:${name}`;
+    const executionId = `arn:aws:states:us-east-1:123456789012:execution:${this.workflow.name}:${name}`;
     const signal = this.options.signal;
     const onAbort = () =>
       this.push({ type: 'StopExecution', error: 'States.Aborted', cause: 'Aborted by the caller' });
@@ -203,6 +203,7 @@ class TestExecution {
     const env: DecideEnv = {
       now: this.now(),
       workflow: this.workflow,
+      lifecycleEvents: false,
       ...(this.options.maxPayloadBytes !== undefined
         ? { maxPayloadBytes: this.options.maxPayloadBytes }
         : {}),

@@ -323,7 +323,7 @@ describe('saga compensation input', () => {
     expect(result.status).toBe('COMPENSATION_FAILED');
     expect(result.compensationFailure).toMatchObject({
       stateName: 'Reserve',
-      error: 'States.ParameterPathFailure',
+      error: 'States.Runtime',
     });
   });
 });

@@ -1,0 +1,130 @@
+/**
+ * The messages the orchestrator's inbox accepts, validated with zod. A message that does not
+ * parse is rejected with the reason (and, on SQS, left for the dead-letter queue).
+ */
+import { z } from 'zod';
+import type { Json } from '../engine/json.js';
+
+/** Step Functions' limits on error names and causes. */
+export const MAX_ERROR_LENGTH = 256;
+export const MAX_CAUSE_LENGTH = 32_768;
+/** Execution names follow Step Functions: 1-80 characters. */
+export const MAX_EXECUTION_NAME_LENGTH = 80;
+
+const json: z.ZodType<Json> = z.lazy(() =>
+  z.union([
+    z.null(),
+    z.boolean(),
+    z.number().finite(),
+    z.string(),
+    z.array(json),
+    z.record(z.string(), json),
+  ]),
+);
+
+const FORBIDDEN_NAME_CHARACTERS = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
+
+/** Step Functions forbids whitespace, these punctuation marks and control characters in names. */
+function isAllowedName(name: string): boolean {
+  if (FORBIDDEN_NAME_CHARACTERS.test(name)) return false;
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;
+  }
+  return true;
+}
+
+const executionName = z
+  .string()
+  .min(1)
+  .max(MAX_EXECUTION_NAME_LENGTH)
+  .refine(isAllowedName, 'contains a character Step Functions does not allow in names');
+
+const start = z.object({
+  kind: z.literal('StartExecution'),
+  workflow: z.string().min(1),
+  name: executionName.optional(),
+  input: json.default({}),
+  businessKey: z.string().min(1).max(256).optional(),
+});
+
+/** An EventBridge event wrapped by the trigger rule's input transformer. */
+const startFromEvent = z.object({
+  kind: z.literal('StartFromEvent'),
+  workflow: z.string().min(1),
+  /** JSONPath into the event naming the business key (the execution name); default: the event id. */
+  businessKeyPath: z.string().startsWith('$').optional(),
+  /** JSONPath of the execution input within the event. @default '$.detail' */
+  inputPath: z.string().startsWith('$').optional(),
+  event: z
+    .object({ id: z.string().min(1), 'detail-type': z.string(), source: z.string(), detail: json })
+    .passthrough(),
+});
+
+const taskSucceeded = z.object({
+  kind: z.literal('TaskSucceeded'),
+  taskToken: z.string().min(1),
+  output: json,
+});
+const taskFailed = z.object({
+  kind: z.literal('TaskFailed'),
+  taskToken: z.string().min(1),
+  error: z.string().max(MAX_ERROR_LENGTH).default('States.TaskFailed'),
+  cause: z.string().max(MAX_CAUSE_LENGTH).optional(),
+});
+const taskHeartbeat = z.object({ kind: z.literal('TaskHeartbeat'), taskToken: z.string().min(1) });
+const timerFired = z.object({
+  kind: z.literal('TimerFired'),
+  executionId: z.string().min(1),
+  timerId: z.string().min(1),
+});
+const stop = z.object({
+  kind: z.literal('StopExecution'),
+  executionId: z.string().min(1),
+  error: z.string().max(MAX_ERROR_LENGTH).optional(),
+  cause: z.string().max(MAX_CAUSE_LENGTH).optional(),
+  compensate: z.boolean().optional(),
+});
+const redrive = z.object({ kind: z.literal('RedriveExecution'), executionId: z.string().min(1) });
+
+/** Every inbox message. */
+export const InboxMessageSchema = z.discriminatedUnion('kind', [
+  start,
+  startFromEvent,
+  taskSucceeded,
+  taskFailed,
+  taskHeartbeat,
+  timerFired,
+  stop,
+  redrive,
+]);
+
+export type InboxMessage = z.infer<typeof InboxMessageSchema>;
+
+/** A message that is not a valid inbox message: `reason` says what is wrong and where. */
+export class MalformedMessageError extends Error {
+  override readonly name = 'MalformedMessageError';
+}
+
+/** Parses an inbox message body (JSON text or an object). Throws MalformedMessageError. */
+export function parseInboxMessage(body: unknown): InboxMessage {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch (error) {
+      throw new MalformedMessageError(`The message body is not JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  const parsed = InboxMessageSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `/${issue.path.join('/')}` : '/';
+    throw new MalformedMessageError(
+      `Invalid inbox message at ${where}: ${issue?.message ?? 'unknown problem'}`,
+    );
+  }
+  return parsed.data;
+}
