@@ -7,7 +7,7 @@ import {
   type RunOptions,
   type StateMachineDefinition as PeerDefinition,
 } from 'aws-local-stepfunctions';
-import { runWorkflow, type Json, type TaskFunction } from '../../lambdas/index.js';
+import { runWorkflow, type Json, type TaskFunction } from '../../dist/lambdas/index.js';
 import { stripCompensate, taskStates, type BenchWorkflow } from './workflows.js';
 
 /** One execution's result, with the states it entered (for the verification pass). */
@@ -73,11 +73,7 @@ export const baton: Engine = {
         return { output: result.output as Json, transitions };
       },
       countedBy: "history events whose type ends in 'StateEntered' (nested branches and iterations included)",
-      notes: [
-        // Worth knowing when reading the figures: esbuild (under tsx) adds __name() calls to
-        // closures, a few % of Baton's profile that a tsc-compiled build does not pay.
-        'runs from TypeScript source through tsx (as `npm run bench` does); the peer runs its prebuilt JS',
-      ],
+      notes: ['runs its build (dist/, what the package ships), as the peer runs its published build'],
     };
   },
 };

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { compileWorkflow, type CompiledWorkflow } from '../engine/compile.js';
 import { decide, type DecideEnv } from '../engine/decide.js';
-import type { Json } from '../engine/json.js';
+import type { Json, JsonObject } from '../engine/json.js';
 import {
   isTerminal,
   type Command,
@@ -323,15 +323,48 @@ function failure(token: string, error: unknown): ExecutionEvent {
 
 /** A JSON copy, so that a task function cannot change the execution's state by mutating its input. */
 function structuredJson(value: Json): Json {
-  return value === null || typeof value !== 'object' ? value : (JSON.parse(JSON.stringify(value)) as Json);
+  return cloneJson(value, 'the task input', 0);
 }
 
 /** Converts a value to JSON as it would cross a service boundary; rejects what JSON cannot carry. */
 function toJson(value: unknown, what: string): Json {
+  return cloneJson(value, what, 0);
+}
+
+/** Beyond this depth the copy goes through JSON text, which reports cycles. */
+const MAX_CLONE_DEPTH = 64;
+
+/**
+ * Copies plain JSON data (objects, arrays, strings, finite numbers, booleans, null) directly, which
+ * is several times faster than a JSON round trip for the small payloads tasks usually exchange;
+ * anything else (Dates, class instances, `toJSON`, deep or cyclic structures) goes through
+ * `JSON.stringify` so that it converts exactly as it would on the wire.
+ */
+function cloneJson(value: unknown, what: string, depth: number): Json {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`${what} is not JSON: ${value}`);
     return value;
+  }
+  if (depth < MAX_CLONE_DEPTH && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      const copy: Json[] = new Array<Json>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        copy[i] = item === undefined || typeof item === 'function' ? null : cloneJson(item, what, depth + 1);
+      }
+      return copy;
+    }
+    const proto: unknown = Object.getPrototypeOf(value);
+    if ((proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+      const copy: JsonObject = {};
+      for (const key in value) {
+        const item = (value as Record<string, unknown>)[key];
+        if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+        copy[key] = cloneJson(item, what, depth + 1);
+      }
+      return copy;
+    }
   }
   let text: string | undefined;
   try {
