@@ -356,7 +356,10 @@ function cloneJson(value: unknown, what: string, depth: number): Json {
       return copy;
     }
     const proto: unknown = Object.getPrototypeOf(value);
-    if ((proto === Object.prototype || proto === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    if (
+      (proto === Object.prototype || proto === null) &&
+      typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+    ) {
       const copy: JsonObject = {};
       for (const key in value) {
         const item = (value as Record<string, unknown>)[key];

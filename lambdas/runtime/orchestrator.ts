@@ -1,0 +1,432 @@
+/**
+ * The orchestrator loop: load -> decide -> commit -> perform.
+ *
+ * - Commit, then perform. The commit is one conditional write guarded by the execution's version,
+ *   carrying the decision's commands (the outbox). Commands are performed after it.
+ * - A redelivered message that finds its transition already committed (the decision is then a
+ *   no-op) performs that transition's saved commands again: a crash between commit and perform
+ *   loses nothing. Every command carries a deterministic id, so performing it twice is harmless
+ *   downstream (workers dedupe by idempotency key, the engine ignores a result it already applied).
+ * - A version conflict (two results for one execution at once: Parallel, Map) re-reads and
+ *   decides again, a bounded number of times, then throws so the message is redelivered.
+ *
+ * Delivery guarantee: at-least-once for commands; each inbox message is applied at most once.
+ */
+import { compileWorkflow, type CompiledWorkflow } from '../engine/compile.js';
+import { decide } from '../engine/decide.js';
+import type { Command, ExecutionEvent, ExecutionStatus, HistoryEvent } from '../engine/execution.js';
+import type { Json } from '../engine/json.js';
+import { compilePath, readPath } from '../engine/json-path.js';
+import { MalformedMessageError, type InboxMessage } from './inbox-messages.js';
+import {
+  VersionConflictError,
+  type DomainEvent,
+  type ExecutionSummary,
+  type OrchestratorPorts,
+  type StoredExecution,
+  type WorkflowRef,
+} from './ports.js';
+import { InvalidTaskTokenError, type TaskTokenSigner } from './task-token.js';
+
+/** How many conflicting commits one message may retry within an invocation. */
+export const DEFAULT_MAX_CONFLICT_RETRIES = 5;
+/** How many recent inbox message ids an execution remembers (for exactly-once application). */
+export const RECENT_MESSAGES_KEPT = 32;
+
+/** The logging the loop needs; Powertools' Logger fits it. */
+export interface OrchestratorLogger {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** The metrics the loop emits; Powertools' Metrics fits it through a small adapter. */
+export interface OrchestratorMetrics {
+  count(name: OrchestratorMetricName, value?: number): void;
+  milliseconds(name: 'StepLatency' | 'DecisionTime', value: number): void;
+}
+
+/** Metric names, stable for dashboards and alarms. */
+export type OrchestratorMetricName =
+  | 'ExecutionsStarted'
+  | 'ExecutionsSucceeded'
+  | 'ExecutionsFailed'
+  | 'ExecutionsTimedOut'
+  | 'ExecutionsAborted'
+  | 'ExecutionsCompensated'
+  | 'ExecutionsCompensationFailed'
+  | 'VersionConflicts'
+  | 'DuplicateMessages'
+  | 'RejectedMessages';
+
+/** Options of {@link Orchestrator}. */
+export interface OrchestratorOptions {
+  readonly ports: OrchestratorPorts;
+  readonly signer: TaskTokenSigner;
+  /** `source` of the lifecycle events on the domain bus, for example `baton.orders`. */
+  readonly eventSource: string;
+  /** @default DEFAULT_MAX_CONFLICT_RETRIES */
+  readonly maxConflictRetries?: number;
+  /** Payload limit of the engine. @default 262144 */
+  readonly maxPayloadBytes?: number;
+  /** @default a logger that drops everything */
+  readonly logger?: OrchestratorLogger;
+  /** @default metrics that are dropped */
+  readonly metrics?: OrchestratorMetrics;
+}
+
+/** What handling one message did. */
+export type HandleResult =
+  | {
+      readonly type: 'applied';
+      readonly executionId: string;
+      readonly version: number;
+      readonly status: ExecutionStatus;
+    }
+  /** Already applied (a redelivery): its commands were performed again. */
+  | { readonly type: 'duplicate'; readonly executionId: string }
+  /** Changed nothing: a stale result or timer, or an event for a finished execution. */
+  | { readonly type: 'ignored'; readonly executionId: string; readonly reason: string };
+
+/** A message that can never be applied (unknown workflow, forged token): it belongs in the DLQ. */
+export class RejectedMessageError extends Error {
+  override readonly name = 'RejectedMessageError';
+}
+
+const silentLogger: OrchestratorLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const silentMetrics: OrchestratorMetrics = { count() {}, milliseconds() {} };
+
+const TERMINAL_METRICS: Partial<Record<HistoryEvent['type'], OrchestratorMetricName>> = {
+  ExecutionStarted: 'ExecutionsStarted',
+  ExecutionSucceeded: 'ExecutionsSucceeded',
+  ExecutionFailed: 'ExecutionsFailed',
+  ExecutionTimedOut: 'ExecutionsTimedOut',
+  ExecutionAborted: 'ExecutionsAborted',
+  CompensationSucceeded: 'ExecutionsCompensated',
+  CompensationFailed: 'ExecutionsCompensationFailed',
+};
+
+/** The identity of the execution a message is for, and the engine event it becomes. */
+interface Routed {
+  readonly executionId: string;
+  readonly event: ExecutionEvent;
+  /** Set for starts: the definition version to pin. */
+  readonly start?: { readonly workflow: WorkflowRef; readonly businessKey?: string };
+}
+
+/** Runs inbox messages through the engine against the ports. */
+export class Orchestrator {
+  private readonly compiled = new Map<string, CompiledWorkflow>();
+  private readonly logger: OrchestratorLogger;
+  private readonly metrics: OrchestratorMetrics;
+  private readonly maxConflictRetries: number;
+
+  constructor(private readonly options: OrchestratorOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? silentMetrics;
+    this.maxConflictRetries = options.maxConflictRetries ?? DEFAULT_MAX_CONFLICT_RETRIES;
+  }
+
+  /**
+   * Applies one inbox message. `messageId` must be stable across redeliveries (the SQS message id).
+   * Throws RejectedMessageError for a message that can never apply, VersionConflictError when
+   * conflicts persist, and transport errors as they come: the caller reports the message as failed.
+   */
+  async handle(message: InboxMessage, messageId: string, traceHeader?: string): Promise<HandleResult> {
+    const routed = await this.route(message, messageId);
+    const { ports } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      const stored = await ports.store.load(routed.executionId);
+      if (!stored && routed.event.type !== 'StartExecution') {
+        return { type: 'ignored', executionId: routed.executionId, reason: 'no such execution' };
+      }
+      const ref = stored?.workflow ?? (routed.start as NonNullable<Routed['start']>).workflow;
+      const workflow = await this.workflow(ref);
+      const started = Date.now();
+      const decision = decide(stored?.execution, routed.event, {
+        now: ports.clock.now(),
+        workflow,
+        ...(this.options.maxPayloadBytes !== undefined
+          ? { maxPayloadBytes: this.options.maxPayloadBytes }
+          : {}),
+      });
+      this.metrics.milliseconds('DecisionTime', Date.now() - started);
+
+      if (decision.history.length === 0 && decision.commands.length === 0) {
+        const version = stored?.recentMessages[messageId];
+        if (stored && version !== undefined) {
+          this.metrics.count('DuplicateMessages');
+          const commands = await ports.store.loadCommands(routed.executionId, version);
+          await this.perform(stored.execution.executionId, ref, commands ?? [], traceHeader);
+          await ports.store.writeIndex(summaryOf(stored), stored.version);
+          this.logger.info('Redelivered message: performed its commands again', { messageId, version });
+          return { type: 'duplicate', executionId: routed.executionId };
+        }
+        return {
+          type: 'ignored',
+          executionId: routed.executionId,
+          reason: `${routed.event.type} changed nothing`,
+        };
+      }
+
+      const version = (stored?.version ?? 0) + 1;
+      const businessKey = stored?.businessKey ?? routed.start?.businessKey;
+      const next: StoredExecution = {
+        execution: decision.execution,
+        version,
+        workflow: ref,
+        ...(businessKey !== undefined ? { businessKey } : {}),
+        recentMessages: remember(stored?.recentMessages, messageId, version),
+      };
+      try {
+        await ports.store.commit({
+          executionId: routed.executionId,
+          version,
+          execution: next.execution,
+          history: decision.history,
+          commands: decision.commands,
+          messageId,
+          workflow: ref,
+          recentMessages: next.recentMessages,
+          ...(businessKey !== undefined ? { businessKey } : {}),
+        });
+      } catch (error) {
+        if (error instanceof VersionConflictError && attempt < this.maxConflictRetries) {
+          this.metrics.count('VersionConflicts');
+          this.logger.debug('Version conflict: deciding again', {
+            executionId: routed.executionId,
+            version,
+            attempt,
+          });
+          continue;
+        }
+        throw error;
+      }
+      for (const event of decision.history) {
+        const metric = TERMINAL_METRICS[event.type];
+        if (metric) this.metrics.count(metric);
+      }
+      await this.perform(routed.executionId, ref, decision.commands, traceHeader);
+      if (!stored || stored.execution.status !== next.execution.status) {
+        await ports.store.writeIndex(summaryOf(next), version);
+      }
+      return { type: 'applied', executionId: routed.executionId, version, status: next.execution.status };
+    }
+  }
+
+  private async route(message: InboxMessage, messageId: string): Promise<Routed> {
+    switch (message.kind) {
+      case 'StartExecution': {
+        const workflow = await this.latest(message.workflow);
+        const name = message.name ?? messageId;
+        return {
+          executionId: executionIdOf(message.workflow, name),
+          event: {
+            type: 'StartExecution',
+            executionId: executionIdOf(message.workflow, name),
+            name,
+            input: message.input,
+          },
+          start: {
+            workflow,
+            ...(message.businessKey !== undefined ? { businessKey: message.businessKey } : {}),
+          },
+        };
+      }
+      case 'StartFromEvent': {
+        const workflow = await this.latest(message.workflow);
+        const event = message.event as unknown as Json;
+        const key = message.businessKeyPath
+          ? readRequired(event, message.businessKeyPath, 'businessKeyPath')
+          : undefined;
+        if (key !== undefined && typeof key !== 'string' && typeof key !== 'number') {
+          throw new MalformedMessageError(
+            `The business key at '${message.businessKeyPath}' must be a string or a number`,
+          );
+        }
+        const name = key === undefined ? message.event.id : String(key);
+        const input = readRequired(event, message.inputPath ?? '$.detail', 'inputPath');
+        const executionId = executionIdOf(message.workflow, name);
+        return {
+          executionId,
+          event: { type: 'StartExecution', executionId, name, input },
+          start: { workflow, ...(key !== undefined ? { businessKey: String(key) } : {}) },
+        };
+      }
+      case 'TaskSucceeded': {
+        const claims = this.verify(message.taskToken);
+        return {
+          executionId: claims.executionId,
+          event: { type: 'TaskSucceeded', token: claims.engineToken, output: message.output },
+        };
+      }
+      case 'TaskFailed': {
+        const claims = this.verify(message.taskToken);
+        return {
+          executionId: claims.executionId,
+          event: {
+            type: 'TaskFailed',
+            token: claims.engineToken,
+            error: message.error,
+            ...(message.cause !== undefined ? { cause: message.cause } : {}),
+          },
+        };
+      }
+      case 'TaskHeartbeat': {
+        const claims = this.verify(message.taskToken);
+        return {
+          executionId: claims.executionId,
+          event: { type: 'TaskHeartbeat', token: claims.engineToken },
+        };
+      }
+      case 'TimerFired':
+        return { executionId: message.executionId, event: { type: 'TimerFired', timerId: message.timerId } };
+      case 'StopExecution':
+        return {
+          executionId: message.executionId,
+          event: {
+            type: 'StopExecution',
+            ...(message.error !== undefined ? { error: message.error } : {}),
+            ...(message.cause !== undefined ? { cause: message.cause } : {}),
+            ...(message.compensate !== undefined ? { compensate: message.compensate } : {}),
+          },
+        };
+      case 'RedriveExecution':
+        return { executionId: message.executionId, event: { type: 'RedriveExecution' } };
+    }
+  }
+
+  private verify(token: string) {
+    try {
+      return this.options.signer.verify(token);
+    } catch (error) {
+      if (error instanceof InvalidTaskTokenError) {
+        this.metrics.count('RejectedMessages');
+        throw new RejectedMessageError(`Rejected task token: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private async latest(name: string): Promise<WorkflowRef> {
+    const ref = await this.options.ports.definitions.latest(name);
+    if (!ref)
+      throw new RejectedMessageError(`Unknown workflow '${name}': no definition is deployed under that name`);
+    return ref;
+  }
+
+  private async workflow(ref: WorkflowRef): Promise<CompiledWorkflow> {
+    const key = `${ref.name}@${ref.version}`;
+    const cached = this.compiled.get(key);
+    if (cached) return cached;
+    const definition = await this.options.ports.definitions.get(ref);
+    if (!definition) throw new RejectedMessageError(`Definition ${key} is missing from the definition store`);
+    const compiled = compileWorkflow(definition, { name: ref.name });
+    this.compiled.set(key, compiled);
+    return compiled;
+  }
+
+  /** Performs commands; any failure throws (the message is redelivered and performs them again). */
+  private async perform(
+    executionId: string,
+    ref: WorkflowRef,
+    commands: readonly Command[],
+    traceHeader?: string,
+  ): Promise<void> {
+    const { ports, signer, eventSource } = this.options;
+    const events: DomainEvent[] = [];
+    const work: Promise<void>[] = [];
+    for (const command of commands) {
+      switch (command.type) {
+        case 'DispatchTask':
+          work.push(
+            ports.tasks.dispatch({
+              executionId,
+              workflow: ref.name,
+              taskToken: signer.sign({ executionId, engineToken: command.token }),
+              command,
+              ...(traceHeader !== undefined ? { traceHeader } : {}),
+            }),
+          );
+          break;
+        case 'ScheduleTimer':
+          work.push(
+            ports.timers.schedule({
+              executionId,
+              timerId: command.timerId,
+              fireAt: command.fireAt,
+              ...(traceHeader !== undefined ? { traceHeader } : {}),
+            }),
+          );
+          break;
+        case 'CancelTimer':
+          work.push(ports.timers.cancel({ executionId, timerId: command.timerId }));
+          break;
+        case 'PublishEvent':
+          events.push({
+            id: command.eventId,
+            source: eventSource,
+            detailType: command.detailType,
+            detail: {
+              ...(command.detail as Record<string, Json>),
+              eventId: command.eventId,
+              workflowVersion: ref.version,
+            },
+            ...(traceHeader !== undefined ? { traceHeader } : {}),
+          });
+          break;
+      }
+    }
+    if (events.length > 0) work.push(ports.events.publish(events));
+    const results = await Promise.allSettled(work);
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
+/** The execution id of a workflow's execution name: unique per workflow, stable across redeliveries. */
+export function executionIdOf(workflow: string, name: string): string {
+  return `${workflow}:${name}`;
+}
+
+function readRequired(doc: Json, path: string, field: string): Json {
+  let compiled;
+  try {
+    compiled = compilePath(path);
+  } catch (error) {
+    throw new MalformedMessageError(
+      `The ${field} '${path}' is not a valid JSONPath: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const result = readPath(compiled, doc, null);
+  if (!result.found) throw new MalformedMessageError(`The ${field} '${path}' matches nothing in the event`);
+  return result.value;
+}
+
+function remember(
+  recent: Readonly<Record<string, number>> | undefined,
+  messageId: string,
+  version: number,
+): Record<string, number> {
+  const entries = Object.entries(recent ?? {});
+  entries.push([messageId, version]);
+  return Object.fromEntries(entries.slice(-RECENT_MESSAGES_KEPT));
+}
+
+/** The list/search index entry of a stored execution. */
+export function summaryOf(stored: StoredExecution): ExecutionSummary {
+  const { execution } = stored;
+  return {
+    executionId: execution.executionId,
+    name: execution.name,
+    workflow: stored.workflow.name,
+    workflowVersion: stored.workflow.version,
+    status: execution.status,
+    startTime: new Date(execution.startTime).toISOString(),
+    ...(execution.stopTime !== undefined ? { stopTime: new Date(execution.stopTime).toISOString() } : {}),
+    ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
+    ...(execution.error !== undefined ? { error: execution.error } : {}),
+  };
+}

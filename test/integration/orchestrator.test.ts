@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
+import type { ExecutionStore } from '../../lambdas/runtime/ports.js';
+import { TaskFailure } from '../../lambdas/runtime/worker.js';
+import { InProcessDomain, type InProcessDomainOptions } from '../../local/memory/in-process-domain.js';
+
+const placeOrder = {
+  StartAt: 'Reserve',
+  States: {
+    Reserve: {
+      Type: 'Task',
+      Resource: 'baton:worker:reserve',
+      ResultPath: '$.reservation',
+      Compensate: { Resource: 'baton:worker:release', Parameters: { 'id.$': '$.Result.id' } },
+      Next: 'Charge',
+    },
+    Charge: {
+      Type: 'Task',
+      Resource: 'baton:worker:charge',
+      ResultPath: '$.payment',
+      Retry: [{ ErrorEquals: ['Payment.Busy'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 }],
+      Compensate: { Resource: 'baton:worker:refund', Parameters: { 'paymentId.$': '$.Result.paymentId' } },
+      Next: 'Ship',
+    },
+    Ship: { Type: 'Task', Resource: 'baton:worker:ship', ResultPath: '$.shipment', End: true },
+  },
+} satisfies StateMachineDefinition;
+
+function domain(workers: InProcessDomainOptions['workers'], store?: ExecutionStore): InProcessDomain {
+  return new InProcessDomain({ workers, ...(store ? { store } : {}) });
+}
+
+const okWorkers = (calls: string[]) => ({
+  reserve: () => (calls.push('reserve'), { id: 'res-1' }),
+  release: () => (calls.push('release'), {}),
+  charge: () => (calls.push('charge'), { paymentId: 'pay-1' }),
+  refund: () => (calls.push('refund'), {}),
+  ship: () => (calls.push('ship'), { tracking: 'T-1' }),
+});
+
+async function statusOf(d: InProcessDomain, executionId: string) {
+  return (await d.store.load(executionId))?.execution;
+}
+
+describe('orchestrator on in-process transports', () => {
+  it('runs a saga to SUCCEEDED through the inbox and worker queues', async () => {
+    const calls: string[] = [];
+    const d = domain(okWorkers(calls));
+    await d.deploy('PlaceOrder', placeOrder);
+    d.start('PlaceOrder', { orderId: 'o-1' }, 'o-1');
+    await d.runUntilIdle();
+    const execution = await statusOf(d, 'PlaceOrder:o-1');
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(execution?.output).toMatchObject({
+      orderId: 'o-1',
+      payment: { paymentId: 'pay-1' },
+      shipment: { tracking: 'T-1' },
+    });
+    expect(calls).toEqual(['reserve', 'charge', 'ship']);
+    expect(d.published.map((event) => event.detailType)).toEqual([
+      'Execution Started',
+      'Execution Succeeded',
+    ]);
+  });
+
+  it('compensates completed steps in reverse order when a step fails', async () => {
+    const calls: string[] = [];
+    const d = domain({
+      ...okWorkers(calls),
+      ship: () => {
+        calls.push('ship');
+        throw new TaskFailure('Shipping.Unavailable', 'no carrier');
+      },
+    });
+    await d.deploy('PlaceOrder', placeOrder);
+    d.start('PlaceOrder', {}, 'o-2');
+    await d.runUntilIdle();
+    expect((await statusOf(d, 'PlaceOrder:o-2'))?.status).toBe('COMPENSATED');
+    expect(calls).toEqual(['reserve', 'charge', 'ship', 'refund', 'release']);
+    expect(d.published.map((event) => event.detailType)).toContain('Execution Compensated');
+  });
+
+  it('retries with backoff on the virtual clock, with the same idempotency key', async () => {
+    const keys: string[] = [];
+    const attempts: number[] = [];
+    let charges = 0;
+    const d = domain({
+      ...okWorkers([]),
+      charge: (_input, context) => {
+        keys.push(context.idempotencyKey);
+        attempts.push(context.attempt);
+        charges += 1;
+        if (charges < 3) throw new TaskFailure('Payment.Busy', 'try later');
+        return { paymentId: 'pay-9' };
+      },
+    });
+    await d.deploy('PlaceOrder', placeOrder);
+    const started = d.now();
+    d.start('PlaceOrder', {}, 'o-3');
+    await d.runUntilIdle();
+    expect((await statusOf(d, 'PlaceOrder:o-3'))?.status).toBe('SUCCEEDED');
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(new Set(keys).size).toBe(1);
+    expect(d.now() - started).toBeGreaterThanOrEqual(2000 + 4000);
+  });
+
+  it('applies twenty branch results arriving at the same moment, each once', async () => {
+    const branches = Array.from({ length: 20 }, (_, i) => ({
+      StartAt: `B${i}`,
+      States: {
+        [`B${i}`]: { Type: 'Task', Resource: 'baton:worker:branch', Parameters: { i: i }, End: true },
+      },
+    }));
+    const d = domain({ branch: (input: { i: number }) => input.i * 10 });
+    await d.deploy('Fan', {
+      StartAt: 'P',
+      States: { P: { Type: 'Parallel', Branches: branches, End: true } },
+    } as StateMachineDefinition);
+    d.start('Fan', {}, 'f-1');
+    await d.step();
+    const queue = d.workerQueues.get('branch');
+    expect(queue?.messages).toHaveLength(20);
+    while (await d.stepWorker('branch'));
+    // All twenty results wait in the inbox: handle them concurrently, as twenty Lambda invocations
+    // would. Conflicts re-decide a bounded number of times; the rest come back after the visibility timeout.
+    expect(await d.deliverInboxConcurrently()).toBe(20);
+    await d.runUntilIdle();
+    expect(d.failures.some((failure) => (failure.error as Error).name === 'VersionConflictError')).toBe(true);
+    expect(d.inbox.deadLetters).toEqual([]);
+    expect(d.results.filter((result) => result.type === 'applied')).toHaveLength(1 + 20);
+    const execution = await statusOf(d, 'Fan:f-1');
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(execution?.output).toEqual(Array.from({ length: 20 }, (_, i) => i * 10));
+  });
+
+  it('ignores a duplicated task result and keeps a single application', async () => {
+    const calls: string[] = [];
+    const d = domain(okWorkers(calls));
+    await d.deploy('PlaceOrder', placeOrder);
+    d.start('PlaceOrder', {}, 'o-4');
+    await d.step(); // start
+    await d.step(); // reserve worker reports
+    const result = d.inbox.messages[0];
+    expect(result).toBeDefined();
+    d.inbox.send(result?.body as string); // the same result, delivered a second time
+    await d.runUntilIdle();
+    expect((await statusOf(d, 'PlaceOrder:o-4'))?.status).toBe('SUCCEEDED');
+    expect(calls).toEqual(['reserve', 'charge', 'ship']);
+    expect(d.results.filter((r) => r.type === 'ignored')).toHaveLength(1);
+  });
+
+  it('tolerates a stale timer delivered after the state moved on (reordered delivery)', async () => {
+    const d = domain({ slow: () => 'done' });
+    await d.deploy('Timed', {
+      StartAt: 'T',
+      States: { T: { Type: 'Task', Resource: 'baton:worker:slow', TimeoutSeconds: 60, End: true } },
+    });
+    d.start('Timed', {}, 't-1');
+    await d.runUntilIdle();
+    expect((await statusOf(d, 'Timed:t-1'))?.status).toBe('SUCCEEDED');
+    // The timeout timer (60 s later) arrived after the result and changed nothing.
+    expect(d.results.some((r) => r.type === 'ignored' && r.reason.includes('TimerFired'))).toBe(true);
+  });
+
+  it('performs the saved commands again when the Lambda died between commit and perform', async () => {
+    const calls: string[] = [];
+    const d = domain(okWorkers(calls));
+    await d.deploy('PlaceOrder', placeOrder);
+    let crashed = false;
+    const realDispatch = d.ports.tasks.dispatch;
+    (d.ports.tasks as { dispatch: typeof realDispatch }).dispatch = async (task) => {
+      if (!crashed && task.command.stateName === 'Charge') {
+        crashed = true;
+        throw new Error('Lambda timed out after the commit');
+      }
+      return realDispatch(task);
+    };
+    d.start('PlaceOrder', {}, 'o-5');
+    await d.runUntilIdle();
+    expect(crashed).toBe(true);
+    expect((await statusOf(d, 'PlaceOrder:o-5'))?.status).toBe('SUCCEEDED');
+    expect(calls).toEqual(['reserve', 'charge', 'ship']);
+    expect(d.results.some((r) => r.type === 'duplicate')).toBe(true);
+  });
+
+  it('starts one execution when the start event is delivered twice', async () => {
+    const calls: string[] = [];
+    const d = domain(okWorkers(calls));
+    await d.deploy('PlaceOrder', placeOrder);
+    d.start('PlaceOrder', { orderId: 'o-6' }, 'o-6');
+    d.start('PlaceOrder', { orderId: 'o-6' }, 'o-6');
+    await d.runUntilIdle();
+    expect(calls).toEqual(['reserve', 'charge', 'ship']);
+    expect(d.published.filter((event) => event.detailType === 'Execution Started')).toHaveLength(1);
+  });
+
+  it('starts from an EventBridge event named by its business key, once per key', async () => {
+    const d = domain(okWorkers([]));
+    await d.deploy('PlaceOrder', placeOrder);
+    const event = (id: string) => ({
+      kind: 'StartFromEvent',
+      workflow: 'PlaceOrder',
+      businessKeyPath: '$.detail.orderId',
+      event: { id, 'detail-type': 'Order Placed', source: 'shop', detail: { orderId: 'o-7', total: 10 } },
+    });
+    d.inbox.send(event('evt-1'));
+    d.inbox.send(event('evt-2'));
+    await d.runUntilIdle();
+    const stored = await d.store.load('PlaceOrder:o-7');
+    expect(stored?.execution.status).toBe('SUCCEEDED');
+    expect(stored?.businessKey).toBe('o-7');
+    expect(stored?.execution.input).toEqual({ orderId: 'o-7', total: 10 });
+    const listed = await d.store.list({ businessKey: 'o-7' });
+    expect(listed.items.map((item) => item.status)).toEqual(['SUCCEEDED']);
+  });
+
+  it('rejects a forged task token and sends the message to the DLQ', async () => {
+    const d = domain(okWorkers([]));
+    await d.deploy('PlaceOrder', placeOrder);
+    d.inbox.send({
+      kind: 'TaskSucceeded',
+      taskToken: 'v1.eyJlIjoiUGxhY2VPcmRlcjpvLTEiLCJ0Ijoicm9vdDoxOjEifQ.forged',
+      output: {},
+    });
+    await d.runUntilIdle();
+    expect(d.inbox.deadLetters).toHaveLength(1);
+    expect(String(d.failures[0]?.error)).toContain('Rejected task token');
+  });
+
+  it('sends a malformed inbox message to the DLQ with its reason and goes on', async () => {
+    const d = domain(okWorkers([]));
+    await d.deploy('PlaceOrder', placeOrder);
+    d.inbox.send({ kind: 'TaskSucceeded' });
+    d.start('PlaceOrder', {}, 'o-8');
+    await d.runUntilIdle();
+    expect(d.inbox.deadLetters).toHaveLength(1);
+    expect(String(d.failures[0]?.error)).toContain('Invalid inbox message at /taskToken');
+    expect((await statusOf(d, 'PlaceOrder:o-8'))?.status).toBe('SUCCEEDED');
+  });
+});
