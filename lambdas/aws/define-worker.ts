@@ -1,0 +1,97 @@
+/**
+ * `defineWorker`: turns a handler into an SQS-triggered worker Lambda.
+ *
+ * ```ts
+ * export const handler = defineWorker(async (input: { amount: number }, context) => {
+ *   return payments.charge(input.amount, { idempotencyKey: context.idempotencyKey });
+ * });
+ * ```
+ *
+ * Each record of the worker's queue is one task attempt: the handler gets the effective input,
+ * the attempt number, an idempotency key that stays the same across redeliveries and retries of
+ * the state entry, and `heartbeat()`. Its result, or its named failure, goes to the orchestrator's
+ * inbox. Delivery is at-least-once: a worker with side effects must be idempotent on the key.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { InboxSender } from '../runtime/ports.js';
+import { parseWorkerTaskMessage, runTask, type WorkerHandler } from '../runtime/worker.js';
+import { SqsInboxSender } from './sqs-inbox-sender.js';
+
+/** Options of {@link defineWorker}. */
+export interface DefineWorkerOptions {
+  /** Where results go. @default an SqsInboxSender on the queue in `BATON_INBOX_QUEUE_URL` */
+  readonly inbox?: InboxSender;
+  /** @default a Powertools Logger named after `BATON_WORKER_NAME` */
+  readonly logger?: Logger;
+  /**
+   * Log the task input and output. Off by default: payloads may carry personal data.
+   * @default process.env.BATON_LOG_PAYLOADS === 'true'
+   */
+  readonly logPayloads?: boolean;
+}
+
+/** A required environment variable is missing. */
+export class MissingConfigurationError extends Error {
+  override readonly name = 'MissingConfigurationError';
+}
+
+/** Reads a required environment variable, naming it when it is missing. */
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new MissingConfigurationError(`The environment variable ${name} is not set`);
+  return value;
+}
+
+/** Builds the SQS handler of a worker Lambda. */
+export function defineWorker<Input, Output>(
+  handler: WorkerHandler<Input, Output>,
+  options: DefineWorkerOptions = {},
+) {
+  const logger =
+    options.logger ?? new Logger({ serviceName: process.env.BATON_WORKER_NAME ?? 'baton-worker' });
+  const logPayloads = options.logPayloads ?? process.env.BATON_LOG_PAYLOADS === 'true';
+  const processor = new BatchProcessor(EventType.SQS);
+  let inbox = options.inbox;
+
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    inbox ??= new SqsInboxSender({
+      client: new SQSClient({}),
+      queueUrl: requiredEnv('BATON_INBOX_QUEUE_URL'),
+    });
+    const message = parseWorkerTaskMessage(record.body);
+    logger.appendKeys({
+      executionId: message.executionId,
+      workflow: message.workflow,
+      state: message.stateName,
+    });
+    try {
+      logger.info('Task received', {
+        attempt: message.attempt,
+        compensation: message.compensation,
+        ...(logPayloads ? { input: message.input } : {}),
+      });
+      const traced: InboxSender = {
+        send: (body, sendOptions) =>
+          (inbox as InboxSender).send(body, {
+            ...sendOptions,
+            ...(record.attributes.AWSTraceHeader ? { traceHeader: record.attributes.AWSTraceHeader } : {}),
+          }),
+      };
+      await runTask(message, handler as WorkerHandler<never>, traced);
+      logger.info('Task reported');
+    } finally {
+      logger.removeKeys(['executionId', 'workflow', 'state']);
+    }
+  };
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    logger.addContext(context);
+    return processPartialResponse(event, handleRecord, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  };
+}

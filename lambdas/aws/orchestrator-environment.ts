@@ -1,0 +1,172 @@
+/**
+ * Builds the orchestrator from the Lambda's environment (set by the SagaOrchestrator construct).
+ * Clients are created once per container; a missing variable fails with its name.
+ *
+ * | Variable                    | Meaning                                                   |
+ * | --------------------------- | --------------------------------------------------------- |
+ * | BATON_TABLE_NAME            | the executions and definitions table                      |
+ * | BATON_INBOX_QUEUE_URL       | the inbox queue (timers and service-integration results)  |
+ * | BATON_INBOX_QUEUE_ARN       | the same queue's ARN (EventBridge Scheduler's target)     |
+ * | BATON_WORKER_QUEUES         | JSON object: worker name -> queue URL                     |
+ * | BATON_EVENT_BUS_NAME        | the domain bus                                            |
+ * | BATON_EVENT_SOURCE          | `source` of lifecycle events, e.g. `baton.orders`         |
+ * | BATON_PAYLOAD_BUCKET        | optional: bucket for snapshots over the item threshold    |
+ * | BATON_SCHEDULER_GROUP       | EventBridge Scheduler group for timers over 900 s         |
+ * | BATON_SCHEDULER_ROLE_ARN    | role Scheduler assumes to send to the inbox               |
+ * | BATON_TOKEN_SECRET_ARN      | Secrets Manager secret holding the task token key         |
+ * | BATON_TOKEN_SIGNING_KEY     | the key itself (local runs only; the secret wins if both) |
+ */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Orchestrator, type OrchestratorLogger, type OrchestratorMetrics } from '../runtime/orchestrator.js';
+import type { OrchestratorPorts } from '../runtime/ports.js';
+import { TaskTokenSigner } from '../runtime/task-token.js';
+import { MissingConfigurationError, requiredEnv } from './define-worker.js';
+import { DynamoDbDefinitionStore } from './dynamodb-definition-store.js';
+import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
+import { EventBridgePublisher } from './eventbridge-publisher.js';
+import { S3PayloadStore } from './s3-payload-store.js';
+import { AwsTimerScheduler } from './scheduler-timer-scheduler.js';
+import { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
+import { SqsInboxSender } from './sqs-inbox-sender.js';
+
+/** The orchestrator's configuration, read from the environment. */
+export interface OrchestratorEnvironment {
+  readonly tableName: string;
+  readonly inboxQueueUrl: string;
+  readonly inboxQueueArn: string;
+  readonly workerQueues: Readonly<Record<string, string>>;
+  readonly eventBusName: string;
+  readonly eventSource: string;
+  readonly payloadBucket?: string;
+  readonly schedulerGroup: string;
+  readonly schedulerRoleArn: string;
+  readonly tokenSecretArn?: string;
+  readonly tokenSigningKey?: string;
+}
+
+/** Reads and checks the environment. Throws MissingConfigurationError naming the variable. */
+export function readOrchestratorEnvironment(env: NodeJS.ProcessEnv = process.env): OrchestratorEnvironment {
+  const required = (name: string) => requiredEnv(name, env);
+  let workerQueues: Record<string, string>;
+  try {
+    workerQueues = JSON.parse(required('BATON_WORKER_QUEUES')) as Record<string, string>;
+  } catch (error) {
+    if (error instanceof MissingConfigurationError) throw error;
+    throw new MissingConfigurationError(
+      'BATON_WORKER_QUEUES must be a JSON object of worker name to queue URL',
+      { cause: error },
+    );
+  }
+  const tokenSecretArn = env.BATON_TOKEN_SECRET_ARN;
+  const tokenSigningKey = env.BATON_TOKEN_SIGNING_KEY;
+  if (!tokenSecretArn && !tokenSigningKey) {
+    throw new MissingConfigurationError(
+      'Set BATON_TOKEN_SECRET_ARN (or, for local runs, BATON_TOKEN_SIGNING_KEY)',
+    );
+  }
+  return {
+    tableName: required('BATON_TABLE_NAME'),
+    inboxQueueUrl: required('BATON_INBOX_QUEUE_URL'),
+    inboxQueueArn: required('BATON_INBOX_QUEUE_ARN'),
+    workerQueues,
+    eventBusName: required('BATON_EVENT_BUS_NAME'),
+    eventSource: required('BATON_EVENT_SOURCE'),
+    schedulerGroup: required('BATON_SCHEDULER_GROUP'),
+    schedulerRoleArn: required('BATON_SCHEDULER_ROLE_ARN'),
+    ...(env.BATON_PAYLOAD_BUCKET ? { payloadBucket: env.BATON_PAYLOAD_BUCKET } : {}),
+    ...(tokenSecretArn ? { tokenSecretArn } : {}),
+    ...(tokenSigningKey ? { tokenSigningKey } : {}),
+  };
+}
+
+/** AWS clients, passed in so that tests and the local runtime point them elsewhere. */
+export interface AwsClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly eventBridge: EventBridgeClient;
+  readonly scheduler: SchedulerClient;
+  readonly s3: S3Client;
+}
+
+/** Clients with the SDK's defaults (region and credentials from the Lambda environment). */
+export function defaultClients(): AwsClients {
+  return {
+    dynamodb: new DynamoDBClient({}),
+    sqs: new SQSClient({}),
+    eventBridge: new EventBridgeClient({}),
+    scheduler: new SchedulerClient({}),
+    s3: new S3Client({}),
+  };
+}
+
+/** Wires the ports from configuration and clients. */
+export function createPorts(config: OrchestratorEnvironment, clients: AwsClients): OrchestratorPorts {
+  const clock = { now: () => Date.now() };
+  const inbox = new SqsInboxSender({ client: clients.sqs, queueUrl: config.inboxQueueUrl });
+  const payloads = config.payloadBucket
+    ? new S3PayloadStore({ client: clients.s3, bucket: config.payloadBucket })
+    : undefined;
+  return {
+    clock,
+    store: new DynamoDbExecutionStore({
+      client: clients.dynamodb,
+      tableName: config.tableName,
+      clock,
+      ...(payloads ? { payloads } : {}),
+    }),
+    definitions: new DynamoDbDefinitionStore({
+      client: clients.dynamodb,
+      tableName: config.tableName,
+      clock,
+    }),
+    tasks: new AwsTaskDispatcher({
+      sqs: clients.sqs,
+      eventBridge: clients.eventBridge,
+      workerQueues: config.workerQueues,
+      inbox,
+      defaultEventBusName: config.eventBusName,
+    }),
+    events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),
+    timers: new AwsTimerScheduler({
+      inbox,
+      scheduler: clients.scheduler,
+      groupName: config.schedulerGroup,
+      targetQueueArn: config.inboxQueueArn,
+      roleArn: config.schedulerRoleArn,
+      clock: clock.now,
+    }),
+  };
+}
+
+/** The task token key: from Secrets Manager (cached by Powertools), or given directly. */
+export async function signingKey(config: OrchestratorEnvironment): Promise<string> {
+  if (config.tokenSecretArn) {
+    const secret = await getSecret(config.tokenSecretArn, { maxAge: 300 });
+    if (typeof secret !== 'string' || secret.length === 0) {
+      throw new MissingConfigurationError(`The secret ${config.tokenSecretArn} holds no task token key`);
+    }
+    return secret;
+  }
+  return config.tokenSigningKey as string;
+}
+
+/** The orchestrator, ready to handle inbox messages. */
+export async function createOrchestrator(options: {
+  config: OrchestratorEnvironment;
+  clients: AwsClients;
+  logger?: OrchestratorLogger;
+  metrics?: OrchestratorMetrics;
+}): Promise<Orchestrator> {
+  return new Orchestrator({
+    ports: createPorts(options.config, options.clients),
+    signer: new TaskTokenSigner(await signingKey(options.config)),
+    eventSource: options.config.eventSource,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * The orchestrator Lambda, triggered by the domain's inbox queue (with ReportBatchItemFailures).
+ * Wiring only: configuration from the environment, Powertools for logs, traces and metrics, the
+ * loop from `lambdas/runtime`, the adapters from `lambdas/aws`.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import {
+  createOrchestrator,
+  defaultClients,
+  readOrchestratorEnvironment,
+} from '../aws/orchestrator-environment.js';
+import { createInboxHandler, loggerPort, metricsPort } from '../aws/sqs-inbox-handler.js';
+
+const serviceName = process.env.BATON_EVENT_SOURCE ?? 'baton-orchestrator';
+const logger = new Logger({ serviceName });
+const tracer = new Tracer({ serviceName });
+const metrics = new Metrics({ namespace: 'Baton', serviceName });
+const clients = defaultClients();
+for (const client of Object.values(clients)) tracer.captureAWSv3Client(client);
+
+let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  handle ??= createInboxHandler({
+    orchestrator: await createOrchestrator({
+      config: readOrchestratorEnvironment(),
+      clients,
+      logger: loggerPort(logger),
+      metrics: metricsPort(metrics),
+    }),
+    logger,
+    tracer,
+    metrics,
+  });
+  return handle(event, context);
+}
