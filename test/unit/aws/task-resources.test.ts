@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { listWorkerNames, parseTaskResource } from '../../../lambdas/aws/task-resources.js';
+
+describe('parseTaskResource', () => {
+  it('reads a worker resource as the worker name', () => {
+    expect(parseTaskResource('baton:worker:charge-card')).toEqual({ type: 'worker', name: 'charge-card' });
+  });
+
+  it('reads the SQS, EventBridge and Lambda integrations with and without .waitForTaskToken', () => {
+    expect(parseTaskResource('arn:aws:states:::sqs:sendMessage')).toEqual({
+      type: 'sqs',
+      waitForTaskToken: false,
+    });
+    expect(parseTaskResource('arn:aws:states:::sqs:sendMessage.waitForTaskToken')).toEqual({
+      type: 'sqs',
+      waitForTaskToken: true,
+    });
+    expect(parseTaskResource('arn:aws:states:::events:putEvents')).toEqual({
+      type: 'events',
+      waitForTaskToken: false,
+    });
+    expect(parseTaskResource('arn:aws:states:::events:putEvents.waitForTaskToken')).toEqual({
+      type: 'events',
+      waitForTaskToken: true,
+    });
+    expect(parseTaskResource('arn:aws:states:::lambda:invoke')).toEqual({
+      type: 'lambda',
+      waitForTaskToken: false,
+    });
+  });
+
+  it('accepts integration ARNs of other partitions', () => {
+    expect(parseTaskResource('arn:aws-cn:states:::sqs:sendMessage')).toEqual({
+      type: 'sqs',
+      waitForTaskToken: false,
+    });
+    expect(parseTaskResource('arn:aws-us-gov:states:::lambda:invoke')).toEqual({
+      type: 'lambda',
+      waitForTaskToken: false,
+    });
+  });
+
+  it('reads a bare Lambda function ARN, with or without a qualifier', () => {
+    const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:ship-order';
+    expect(parseTaskResource(arn)).toEqual({ type: 'lambda-arn', functionArn: arn });
+    expect(parseTaskResource(`${arn}:live`)).toEqual({ type: 'lambda-arn', functionArn: `${arn}:live` });
+  });
+
+  it('calls everything else unsupported', () => {
+    for (const resource of [
+      'arn:aws:states:::dynamodb:putItem',
+      'arn:aws:states:::sqs:sendMessage.sync',
+      'arn:aws:states:::aws-sdk:s3:getObject',
+      'baton:worker:',
+      'baton:worker:has space',
+      'arn:aws:lambda:eu-west-1:123:function:short-account',
+      'charge',
+    ]) {
+      expect(parseTaskResource(resource)).toEqual({ type: 'unsupported', resource });
+    }
+  });
+});
+
+describe('listWorkerNames', () => {
+  it('lists the workers of Task states, Compensate blocks, Parallel branches and Map processors, once each', () => {
+    const definition = {
+      StartAt: 'Reserve',
+      States: {
+        Reserve: {
+          Type: 'Task',
+          Resource: 'baton:worker:reserve',
+          Compensate: { Resource: 'baton:worker:release' },
+          Next: 'Both',
+        },
+        Both: {
+          Type: 'Parallel',
+          Branches: [
+            {
+              StartAt: 'Charge',
+              States: { Charge: { Type: 'Task', Resource: 'baton:worker:charge', End: true } },
+            },
+            {
+              StartAt: 'Again',
+              States: { Again: { Type: 'Task', Resource: 'baton:worker:reserve', End: true } },
+            },
+          ],
+          Next: 'Each',
+        },
+        Each: {
+          Type: 'Map',
+          ItemProcessor: {
+            StartAt: 'Pack',
+            States: { Pack: { Type: 'Task', Resource: 'baton:worker:pack', End: true } },
+          },
+          Next: 'Legacy',
+        },
+        Legacy: {
+          Type: 'Map',
+          Iterator: {
+            StartAt: 'Label',
+            States: { Label: { Type: 'Task', Resource: 'baton:worker:label', End: true } },
+          },
+          Next: 'Notify',
+        },
+        Notify: { Type: 'Task', Resource: 'arn:aws:states:::events:putEvents', End: true },
+      },
+    };
+    expect(listWorkerNames(definition)).toEqual(['charge', 'label', 'pack', 'release', 'reserve']);
+  });
+
+  it('ignores worker-like strings inside Parameters and Pass results', () => {
+    const definition = {
+      StartAt: 'Call',
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sqs:sendMessage',
+          Parameters: { Resource: 'baton:worker:not-a-worker', MessageBody: 'x' },
+          Next: 'Done',
+        },
+        Done: { Type: 'Pass', Result: { Resource: 'baton:worker:nor-this' }, End: true },
+      },
+    };
+    expect(listWorkerNames(definition)).toEqual([]);
+  });
+
+  it('returns nothing for something that is not a definition', () => {
+    expect(listWorkerNames(null)).toEqual([]);
+    expect(listWorkerNames({ States: [] })).toEqual([]);
+  });
+});
