@@ -1,0 +1,176 @@
+/**
+ * The definition store on DynamoDB (layout in `table-schema.ts`): one partition per workflow
+ * name, one immutable item per content version and a `LATEST` pointer.
+ */
+import { createHash } from 'node:crypto';
+import {
+  GetItemCommand,
+  PutItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { StateMachineDefinition } from '../engine/definition.js';
+import type { Clock, DefinitionStore, WorkflowRef } from '../runtime/ports.js';
+import { CorruptItemError, isConditionalCheckFailed, translateDynamoDbError } from './dynamodb-errors.js';
+import { LATEST_SORT_KEY, TableKey, definitionVersionSortKey, workflowPartitionKey } from './table-schema.js';
+
+/** Hex characters of the SHA-256 kept as a definition's version id. */
+export const DEFINITION_VERSION_LENGTH = 16;
+
+const systemClock: Clock = { now: () => Date.now() };
+
+/** Options of {@link DynamoDbDefinitionStore}. */
+export interface DynamoDbDefinitionStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Source of the `createdAt` and `updatedAt` attributes. @default the system clock */
+  readonly clock?: Clock;
+}
+
+/**
+ * The version id of a definition: the first 16 hex characters of the SHA-256 of its canonical
+ * JSON (object keys sorted), so the same content always gets the same version.
+ */
+export function definitionVersion(definition: StateMachineDefinition): string {
+  return createHash('sha256')
+    .update(canonicalJson(definition))
+    .digest('hex')
+    .slice(0, DEFINITION_VERSION_LENGTH);
+}
+
+/** JSON with the keys of every object sorted, and no whitespace. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+  }
+  return sorted;
+}
+
+/**
+ * {@link DefinitionStore} on the Baton table.
+ *
+ * `put` is idempotent: the same content gives the same version, and storing it again changes
+ * nothing but the `LATEST` pointer. That pointer is written unconditionally once the version
+ * exists: the last `put` wins, which is the order deploys happen in. (A deploy retried after a
+ * newer one would move it back; deploys of one workflow are expected to be serialised.)
+ * `get` results are cached in memory, since versions are immutable; `latest` is always read.
+ */
+export class DynamoDbDefinitionStore implements DefinitionStore {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly clock: Clock;
+  private readonly cache = new Map<string, StateMachineDefinition>();
+
+  constructor(options: DynamoDbDefinitionStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async put(name: string, definition: StateMachineDefinition): Promise<WorkflowRef> {
+    const version = definitionVersion(definition);
+    const now = new Date(this.clock.now()).toISOString();
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            [TableKey.partition]: { S: workflowPartitionKey(name) },
+            [TableKey.sort]: { S: definitionVersionSortKey(version) },
+            name: { S: name },
+            version: { S: version },
+            definition: { S: JSON.stringify(definition) },
+            createdAt: { S: now },
+          },
+          // Prevents a second put of the same content from rewriting an existing version (and its createdAt).
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TableKey.partition },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+    } catch (error) {
+      // That content is already stored under this version: put is idempotent.
+      if (!isConditionalCheckFailed(error)) throw translateDynamoDbError(error, 'PutItem');
+    }
+    try {
+      // Unconditional: the last put wins (see the class comment).
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            [TableKey.partition]: { S: workflowPartitionKey(name) },
+            [TableKey.sort]: { S: LATEST_SORT_KEY },
+            name: { S: name },
+            version: { S: version },
+            updatedAt: { S: now },
+          },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+    } catch (error) {
+      throw translateDynamoDbError(error, 'PutItem');
+    }
+    this.cache.set(cacheKey({ name, version }), definition);
+    return { name, version };
+  }
+
+  async get(ref: WorkflowRef): Promise<StateMachineDefinition | undefined> {
+    const cached = this.cache.get(cacheKey(ref));
+    if (cached !== undefined) return cached;
+    const item = await this.getItem(
+      workflowPartitionKey(ref.name),
+      definitionVersionSortKey(ref.version),
+      'definition',
+    );
+    const json = item?.definition?.S;
+    if (json === undefined) return undefined;
+    let definition: StateMachineDefinition;
+    try {
+      definition = JSON.parse(json) as StateMachineDefinition;
+    } catch (error) {
+      throw new CorruptItemError(`Definition ${ref.name}@${ref.version} is not valid JSON`, { cause: error });
+    }
+    this.cache.set(cacheKey(ref), definition);
+    return definition;
+  }
+
+  async latest(name: string): Promise<WorkflowRef | undefined> {
+    const item = await this.getItem(workflowPartitionKey(name), LATEST_SORT_KEY, 'version');
+    const version = item?.version?.S;
+    return version === undefined ? undefined : { name, version };
+  }
+
+  /** Strongly consistent, so that a definition is readable as soon as `put` returned. */
+  private async getItem(
+    pk: string,
+    sk: string,
+    attribute: string,
+  ): Promise<Record<string, AttributeValue> | undefined> {
+    try {
+      const output = await this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { [TableKey.partition]: { S: pk }, [TableKey.sort]: { S: sk } },
+          ProjectionExpression: '#a',
+          ExpressionAttributeNames: { '#a': attribute },
+          ConsistentRead: true,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      return output.Item;
+    } catch (error) {
+      throw translateDynamoDbError(error, 'GetItem');
+    }
+  }
+}
+
+function cacheKey(ref: WorkflowRef): string {
+  return `${ref.name}\u0000${ref.version}`;
+}

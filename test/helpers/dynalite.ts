@@ -1,0 +1,60 @@
+/** An embedded DynamoDB (dynalite, in memory) on 127.0.0.1 with the Baton table created. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTableInput } from '../../lambdas/aws/table-schema.js';
+
+/** dynalite ships no types: this is the part of its API used here. */
+type Dynalite = (options?: {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => Server;
+const dynalite = createRequire(import.meta.url)('dynalite') as Dynalite;
+
+/** A running dynalite with the table created. Call `close` when done. */
+export interface LocalTable {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly endpoint: string;
+  /** A new client on the same endpoint (a second Lambda, say). Closed by `close`. */
+  newClient(): DynamoDBClient;
+  close(): Promise<void>;
+}
+
+/** Starts dynalite on a free port and creates the table from `createTableInput`. */
+export async function startDynalite(tableName = 'baton-test'): Promise<LocalTable> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const clients: DynamoDBClient[] = [];
+  const newClient = () => {
+    const client = new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    clients.push(client);
+    return client;
+  };
+  const client = newClient();
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  return {
+    client,
+    tableName,
+    endpoint,
+    newClient,
+    close: async () => {
+      for (const c of clients) c.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
