@@ -42,7 +42,13 @@ export const KeyPrefix = {
   executionVersion: 'V#',
   workflow: 'WF#',
   definitionVersion: 'VER#',
+  correlation: 'CORR#',
+  correlationWait: 'WAIT#',
+  correlationEvent: 'EVENT#',
 } as const;
+
+/** The TTL attribute (epoch seconds) of items that expire: correlation waits and kept events. */
+export const TTL_ATTRIBUTE = 'expiresAt';
 
 /** Sort key of an execution's index item. */
 export const INDEX_SORT_KEY = 'INDEX';

@@ -1438,7 +1438,6 @@ class Decider {
     this.history.push(event);
   }
 
-
   private publish(detailType: LifecycleDetailType): void {
     if (this.env.lifecycleEvents === false) return;
     const exec = this.exec;

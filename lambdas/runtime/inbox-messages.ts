@@ -61,6 +61,14 @@ const startFromEvent = z.object({
     .passthrough(),
 });
 
+/** A domain event routed to the inbox by a rule, for states waiting on correlated events. */
+const eventReceived = z.object({
+  kind: z.literal('EventReceived'),
+  event: z
+    .object({ id: z.string().min(1), 'detail-type': z.string(), source: z.string(), detail: json })
+    .passthrough(),
+});
+
 const taskSucceeded = z.object({
   kind: z.literal('TaskSucceeded'),
   taskToken: z.string().min(1),
@@ -91,6 +99,7 @@ const redrive = z.object({ kind: z.literal('RedriveExecution'), executionId: z.s
 export const InboxMessageSchema = z.discriminatedUnion('kind', [
   start,
   startFromEvent,
+  eventReceived,
   taskSucceeded,
   taskFailed,
   taskHeartbeat,

@@ -27,11 +27,23 @@ import {
   type WorkflowRef,
 } from './ports.js';
 import { InvalidTaskTokenError, type TaskTokenSigner } from './task-token.js';
+import {
+  InvalidEventWaitError,
+  WAIT_FOR_EVENT_RESOURCE,
+  eventKeys,
+  parseEventWait,
+  type CorrelationShape,
+} from './correlation.js';
+import { StatesErrors } from '../engine/errors.js';
 
 /** How many conflicting commits one message may retry within an invocation. */
 export const DEFAULT_MAX_CONFLICT_RETRIES = 5;
 /** How many recent inbox message ids an execution remembers (for exactly-once application). */
-export const RECENT_MESSAGES_KEPT = 32;
+export const RECENT_MESSAGES_KEPT = 16;
+/** How long an event nobody waits for yet is kept, by default. */
+export const DEFAULT_EVENT_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** How long a wait without TimeoutSeconds stays registered (Step Functions' longest task). */
+const DEFAULT_WAIT_SECONDS = 365 * 24 * 60 * 60;
 
 /** The logging the loop needs; Powertools' Logger fits it. */
 export interface OrchestratorLogger {
@@ -74,6 +86,10 @@ export interface OrchestratorOptions {
   readonly logger?: OrchestratorLogger;
   /** @default metrics that are dropped */
   readonly metrics?: OrchestratorMetrics;
+  /** What the domain's waiting states match events on (see `correlationShapes`). @default [] */
+  readonly correlationShapes?: readonly CorrelationShape[];
+  /** How long an event nobody waits for yet is kept for a later wait. @default 24 hours */
+  readonly eventRetentionMs?: number;
 }
 
 /** What handling one message did. */
@@ -87,7 +103,9 @@ export type HandleResult =
   /** Already applied (a redelivery): its commands were performed again. */
   | { readonly type: 'duplicate'; readonly executionId: string }
   /** Changed nothing: a stale result or timer, or an event for a finished execution. */
-  | { readonly type: 'ignored'; readonly executionId: string; readonly reason: string };
+  | { readonly type: 'ignored'; readonly executionId: string; readonly reason: string }
+  /** A domain event, matched against waiting states: `deliveries` tasks were completed with it. */
+  | { readonly type: 'correlated'; readonly executionId: string; readonly deliveries: number };
 
 /** A message that can never be applied (unknown workflow, forged token): it belongs in the DLQ. */
 export class RejectedMessageError extends Error {
@@ -134,6 +152,8 @@ export class Orchestrator {
    * conflicts persist, and transport errors as they come: the caller reports the message as failed.
    */
   async handle(message: InboxMessage, messageId: string, traceHeader?: string): Promise<HandleResult> {
+    if (message.kind === 'EventReceived')
+      return this.correlate(message.event as unknown as Json, traceHeader);
     const routed = await this.route(message, messageId);
     const { ports } = this.options;
     for (let attempt = 0; ; attempt++) {
@@ -215,7 +235,10 @@ export class Orchestrator {
     }
   }
 
-  private async route(message: InboxMessage, messageId: string): Promise<Routed> {
+  private async route(
+    message: Exclude<InboxMessage, { kind: 'EventReceived' }>,
+    messageId: string,
+  ): Promise<Routed> {
     switch (message.kind) {
       case 'StartExecution': {
         const workflow = await this.latest(message.workflow);
@@ -309,6 +332,66 @@ export class Orchestrator {
     }
   }
 
+  /**
+   * A domain event arrived: keep it (for waits that come later), then complete every task waiting
+   * on it. Keeping first and reading second, while a wait registers first and reads second, means
+   * the two always meet, whichever comes first.
+   */
+  private async correlate(event: Json, traceHeader?: string): Promise<HandleResult> {
+    const { correlations, inbox, clock } = this.options.ports;
+    const eventId = String((event as { id?: unknown }).id);
+    const keys = eventKeys(event, this.options.correlationShapes ?? []);
+    if (!correlations || !inbox || keys.length === 0) {
+      return { type: 'ignored', executionId: '', reason: `no state waits for events like ${eventId}` };
+    }
+    const retainUntil = clock.now() + (this.options.eventRetentionMs ?? DEFAULT_EVENT_RETENTION_MS);
+    let deliveries = 0;
+    for (const key of keys) {
+      await correlations.keepEvent(key, eventId, event, retainUntil);
+      for (const taskToken of await correlations.waiting(key)) {
+        await inbox.send(
+          { kind: 'TaskSucceeded', taskToken, output: event },
+          traceHeader ? { traceHeader } : {},
+        );
+        await correlations.unregister(key, taskToken);
+        deliveries += 1;
+      }
+    }
+    this.logger.info('Domain event correlated', { eventId, deliveries });
+    return { type: 'correlated', executionId: '', deliveries };
+  }
+
+  /** Registers a `baton:waitForEvent` task, and completes it at once if its event came earlier. */
+  private async waitForEvent(
+    executionId: string,
+    command: Extract<Command, { type: 'DispatchTask' }>,
+    traceHeader?: string,
+  ): Promise<void> {
+    const { correlations, inbox, clock } = this.options.ports;
+    const taskToken = this.options.signer.sign({ executionId, engineToken: command.token });
+    if (!correlations || !inbox) {
+      throw new RejectedMessageError(
+        'This orchestrator has no correlation store: baton:waitForEvent cannot run',
+      );
+    }
+    const send = (body: Json) => inbox.send(body, traceHeader ? { traceHeader } : {});
+    let wait;
+    try {
+      wait = parseEventWait(command.input);
+    } catch (error) {
+      if (!(error instanceof InvalidEventWaitError)) throw error;
+      await send({ kind: 'TaskFailed', taskToken, error: StatesErrors.TaskFailed, cause: error.message });
+      return;
+    }
+    const expiresAt = clock.now() + (command.timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;
+    await correlations.register(wait.key, taskToken, expiresAt);
+    const [early] = await correlations.keptEvents(wait.key);
+    if (early !== undefined) {
+      await send({ kind: 'TaskSucceeded', taskToken, output: early });
+      await correlations.unregister(wait.key, taskToken);
+    }
+  }
+
   private async latest(name: string): Promise<WorkflowRef> {
     const ref = await this.options.ports.definitions.latest(name);
     if (!ref)
@@ -340,6 +423,10 @@ export class Orchestrator {
     for (const command of commands) {
       switch (command.type) {
         case 'DispatchTask':
+          if (command.resource === WAIT_FOR_EVENT_RESOURCE) {
+            work.push(this.waitForEvent(executionId, command, traceHeader));
+            break;
+          }
           work.push(
             ports.tasks.dispatch({
               executionId,

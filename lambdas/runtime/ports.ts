@@ -162,6 +162,24 @@ export interface InboxSender {
   ): Promise<void>;
 }
 
+/**
+ * Tasks waiting for correlated events, and events kept for waits that come later. Both sides
+ * write first and read second, so an event and its wait always find each other whatever their
+ * order; a duplicate delivery is harmless (the engine applies a result once).
+ */
+export interface CorrelationStore {
+  /** Registers a task waiting on `key` until `expiresAt` (epoch ms). Idempotent. */
+  register(key: string, taskToken: string, expiresAt: number): Promise<void>;
+  /** Removes a registration once its task was completed. */
+  unregister(key: string, taskToken: string): Promise<void>;
+  /** The tokens of the tasks waiting on `key`. */
+  waiting(key: string): Promise<string[]>;
+  /** Keeps an event for waits on `key` until `expiresAt`. Idempotent per event id. */
+  keepEvent(key: string, eventId: string, event: Json, expiresAt: number): Promise<void>;
+  /** The events kept for `key`, oldest first. */
+  keptEvents(key: string): Promise<Json[]>;
+}
+
 /** Epoch milliseconds. */
 export interface Clock {
   now(): number;
@@ -175,6 +193,10 @@ export interface OrchestratorPorts {
   readonly events: EventPublisher;
   readonly timers: TimerScheduler;
   readonly clock: Clock;
+  /** Needed by workflows that wait for correlated events (`baton:waitForEvent`). */
+  readonly correlations?: CorrelationStore;
+  /** Where the loop sends results it produces itself (a correlated event's arrival). */
+  readonly inbox?: InboxSender;
 }
 
 /** The stored version moved on since it was loaded: re-read and decide again. */

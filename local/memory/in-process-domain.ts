@@ -17,6 +17,7 @@ import {
   type OrchestratorLogger,
 } from '../../lambdas/runtime/orchestrator.js';
 import type {
+  CorrelationStore,
   DefinitionStore,
   DomainEvent,
   ExecutionStore,
@@ -29,6 +30,8 @@ import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { runTask, type WorkerHandler, type WorkerTaskMessage } from '../../lambdas/runtime/worker.js';
 import { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 import { InMemoryExecutionStore } from './in-memory-execution-store.js';
+import { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
+import { correlationShapes, type CorrelationShape } from '../../lambdas/runtime/correlation.js';
 
 /** A message on an in-memory queue. */
 export interface QueuedMessage {
@@ -47,6 +50,8 @@ export interface InProcessDomainOptions {
   readonly store?: ExecutionStore;
   /** @default an InMemoryDefinitionStore */
   readonly definitions?: DefinitionStore;
+  /** @default an InMemoryCorrelationStore */
+  readonly correlations?: CorrelationStore;
   /** @default 'baton.local' */
   readonly eventSource?: string;
   /** Epoch ms the virtual clock starts at. @default 2026-01-01T00:00:00Z */
@@ -126,6 +131,8 @@ export class InProcessDomain {
   /** Called around each inbox message; tests use it to inject faults. */
   beforeHandle: ((message: QueuedMessage) => void | Promise<void>) | undefined;
   readonly ports: OrchestratorPorts;
+  /** What deployed workflows wait on; grows as workflows are deployed. */
+  private readonly shapes: CorrelationShape[] = [];
 
   constructor(options: InProcessDomainOptions = {}) {
     this.time = options.startTime ?? Date.parse('2026-01-01T00:00:00Z');
@@ -152,6 +159,8 @@ export class InProcessDomain {
           this.published.push(...events);
         },
       },
+      correlations: options.correlations ?? new InMemoryCorrelationStore(clock),
+      inbox: inboxSender,
       timers: {
         schedule: async ({ executionId, timerId, fireAt }) => {
           this.inbox.send({ kind: 'TimerFired', executionId, timerId }, Math.max(0, fireAt - this.time));
@@ -163,6 +172,7 @@ export class InProcessDomain {
       ports: this.ports,
       signer: new TaskTokenSigner(SIGNING_KEY),
       eventSource: options.eventSource ?? 'baton.local',
+      correlationShapes: this.shapes,
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.inboxSender = inboxSender;
@@ -176,7 +186,19 @@ export class InProcessDomain {
   }
 
   async deploy(name: string, definition: StateMachineDefinition): Promise<WorkflowRef> {
+    for (const shape of correlationShapes(definition)) {
+      if (!this.shapes.some((known) => JSON.stringify(known) === JSON.stringify(shape)))
+        this.shapes.push(shape);
+    }
     return this.definitions.put(name, definition);
+  }
+
+  /** Puts a domain event on the bus as the domain's rule would route it to the inbox. */
+  publishEvent(event: { id: string; 'detail-type': string; source: string; detail: Json }): string {
+    return this.inbox.send({
+      kind: 'EventReceived',
+      event: { version: '0', time: new Date(this.time).toISOString(), ...event },
+    });
   }
 
   /** Queues a start message; returns its message id. */
@@ -279,6 +301,17 @@ export class InProcessDomain {
         message.visibleAt = this.time + this.visibilityMs;
       }
     }
+  }
+
+  /** Delivers every message visible now (and those they cause), without moving the clock. */
+  async runVisible(maxDeliveries = 100_000): Promise<void> {
+    for (let i = 0; i < maxDeliveries; i++) if (!(await this.step())) return;
+    throw new Error(`Still busy after ${maxDeliveries} deliveries`);
+  }
+
+  /** Moves the virtual clock forward. */
+  advance(ms: number): void {
+    this.time += ms;
   }
 
   /** Delivers messages until none is left, jumping the clock to delayed ones. */

@@ -238,3 +238,62 @@ describe('orchestrator on in-process transports', () => {
     expect((await statusOf(d, 'PlaceOrder:o-8'))?.status).toBe('SUCCEEDED');
   });
 });
+
+describe('waiting for a correlated domain event', () => {
+  const fraudCheck = {
+    StartAt: 'WaitForFraudCheck',
+    States: {
+      WaitForFraudCheck: {
+        Type: 'Task',
+        Resource: 'baton:waitForEvent',
+        Parameters: { DetailType: 'Fraud Check Completed', Match: { 'detail.orderId.$': '$.orderId' } },
+        TimeoutSeconds: 3600,
+        ResultSelector: { 'verdict.$': '$.detail.verdict' },
+        ResultPath: '$.fraud',
+        Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'TimedOut' }],
+        End: true,
+      },
+      TimedOut: { Type: 'Fail', Error: 'FraudCheck.TimedOut', Cause: 'no verdict within an hour' },
+    },
+  } satisfies StateMachineDefinition;
+
+  const event = (id: string, orderId: string) => ({
+    id,
+    'detail-type': 'Fraud Check Completed',
+    source: 'fraud',
+    detail: { orderId, verdict: 'clear' },
+  });
+
+  it('completes the waiting state with the event whose correlated field matches', async () => {
+    const d = domain({});
+    await d.deploy('Fraud', fraudCheck);
+    d.start('Fraud', { orderId: 'o-1' }, 'o-1');
+    d.start('Fraud', { orderId: 'o-2' }, 'o-2');
+    await d.runVisible();
+    d.advance(60_000);
+    d.publishEvent(event('e-1', 'o-2'));
+    await d.runVisible();
+    expect((await statusOf(d, 'Fraud:o-2'))?.output).toEqual({ orderId: 'o-2', fraud: { verdict: 'clear' } });
+    expect((await statusOf(d, 'Fraud:o-1'))?.status).toBe('RUNNING');
+  });
+
+  it('matches an event that arrived before the state started waiting', async () => {
+    const d = domain({});
+    await d.deploy('Fraud', fraudCheck);
+    d.publishEvent(event('e-2', 'o-3'));
+    await d.runVisible();
+    d.start('Fraud', { orderId: 'o-3' }, 'o-3');
+    await d.runVisible();
+    expect((await statusOf(d, 'Fraud:o-3'))?.status).toBe('SUCCEEDED');
+  });
+
+  it('fails with States.Timeout, catchable, when no event comes in time', async () => {
+    const d = domain({});
+    await d.deploy('Fraud', fraudCheck);
+    d.start('Fraud', { orderId: 'o-4' }, 'o-4');
+    await d.runUntilIdle();
+    const execution = await statusOf(d, 'Fraud:o-4');
+    expect(execution?.status).toBe('FAILED');
+    expect(execution?.error).toBe('FraudCheck.TimedOut');
+  });
+});

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
+import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation-store.js';
+import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
+import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
+import { TaskFailure } from '../../lambdas/runtime/worker.js';
+import { InProcessDomain, type InProcessDomainOptions } from '../../local/memory/in-process-domain.js';
+import { startDynalite, type LocalTable } from '../helpers/dynalite.js';
+
+let table: LocalTable;
+
+beforeAll(async () => {
+  table = await startDynalite();
+});
+
+afterAll(async () => {
+  await table.close();
+});
+
+/** A domain whose state lives in DynamoDB (dynalite), with in-process queues and bus. */
+function domain(workers: InProcessDomainOptions['workers']): InProcessDomain {
+  let now = () => Date.parse('2026-01-01T00:00:00Z');
+  const clock = { now: () => now() };
+  const d = new InProcessDomain({
+    workers,
+    store: new DynamoDbExecutionStore({ client: table.client, tableName: table.tableName, clock }),
+    definitions: new DynamoDbDefinitionStore({ client: table.client, tableName: table.tableName, clock }),
+    correlations: new DynamoDbCorrelationStore({ client: table.client, tableName: table.tableName, clock }),
+  });
+  now = () => d.now();
+  return d;
+}
+
+const saga = {
+  StartAt: 'Reserve',
+  States: {
+    Reserve: {
+      Type: 'Task',
+      Resource: 'baton:worker:reserve',
+      ResultPath: '$.reservation',
+      Compensate: { Resource: 'baton:worker:release' },
+      Next: 'Charge',
+    },
+    Charge: {
+      Type: 'Task',
+      Resource: 'baton:worker:charge',
+      ResultPath: '$.payment',
+      Retry: [{ ErrorEquals: ['Payment.Busy'], IntervalSeconds: 1, MaxAttempts: 2 }],
+      Compensate: { Resource: 'baton:worker:refund' },
+      End: true,
+    },
+  },
+} satisfies StateMachineDefinition;
+
+describe('orchestrator on DynamoDB (dynalite)', () => {
+  it('runs a saga to SUCCEEDED and lists it by status', async () => {
+    let busy = 1;
+    const d = domain({
+      reserve: () => ({ id: 'r' }),
+      release: () => null,
+      charge: () => {
+        if (busy-- > 0) throw new TaskFailure('Payment.Busy', 'later');
+        return { id: 'p' };
+      },
+      refund: () => null,
+    });
+    await d.deploy('Saga', saga);
+    d.start('Saga', { n: 1 }, 'ok-1');
+    await d.runUntilIdle();
+    const stored = await d.store.load('Saga:ok-1');
+    expect(stored?.execution.status).toBe('SUCCEEDED');
+    expect(stored?.execution.output).toEqual({ n: 1, reservation: { id: 'r' }, payment: { id: 'p' } });
+    const listed = await d.store.list({ workflow: 'Saga', status: 'SUCCEEDED' });
+    expect(listed.items.map((item) => item.executionId)).toContain('Saga:ok-1');
+    const history = await d.store.history('Saga:ok-1');
+    expect(history.events[0]?.type).toBe('ExecutionStarted');
+    expect(history.events.at(-1)?.type).toBe('ExecutionSucceeded');
+  });
+
+  it('compensates in reverse order when the saga fails', async () => {
+    const calls: string[] = [];
+    const d = domain({
+      reserve: () => (calls.push('reserve'), {}),
+      release: () => (calls.push('release'), null),
+      charge: () => {
+        calls.push('charge');
+        throw new TaskFailure('Payment.Declined', 'no');
+      },
+      refund: () => (calls.push('refund'), null),
+    });
+    await d.deploy('Saga', saga);
+    d.start('Saga', {}, 'declined-1');
+    await d.runUntilIdle();
+    expect((await d.store.load('Saga:declined-1'))?.execution.status).toBe('COMPENSATED');
+    expect(calls).toEqual(['reserve', 'charge', 'release']);
+  });
+
+  it('applies concurrent branch results through conditional writes, each exactly once', async () => {
+    const branches = Array.from({ length: 20 }, (_, i) => ({
+      StartAt: `B${i}`,
+      States: { [`B${i}`]: { Type: 'Task', Resource: 'baton:worker:branch', Parameters: { i }, End: true } },
+    }));
+    const d = domain({ branch: (input: { i: number }) => input.i });
+    await d.deploy('Fan', {
+      StartAt: 'P',
+      States: { P: { Type: 'Parallel', Branches: branches, End: true } },
+    } as StateMachineDefinition);
+    d.start('Fan', {}, 'fan-1');
+    await d.step();
+    while (await d.stepWorker('branch'));
+    expect(await d.deliverInboxConcurrently()).toBe(20);
+    await d.runUntilIdle();
+    const stored = await d.store.load('Fan:fan-1');
+    expect(stored?.execution.status).toBe('SUCCEEDED');
+    expect(stored?.execution.output).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(d.inbox.deadLetters).toEqual([]);
+  });
+
+  it('recovers from a crash between commit and perform', async () => {
+    const calls: string[] = [];
+    const d = domain({
+      reserve: () => (calls.push('reserve'), {}),
+      release: () => null,
+      charge: () => (calls.push('charge'), {}),
+      refund: () => null,
+    });
+    await d.deploy('Saga', saga);
+    const dispatch = d.ports.tasks.dispatch;
+    let crashes = 1;
+    (d.ports.tasks as { dispatch: typeof dispatch }).dispatch = async (task) => {
+      if (crashes-- > 0) throw new Error('crashed after the commit');
+      return dispatch(task);
+    };
+    d.start('Saga', {}, 'crash-1');
+    await d.runUntilIdle();
+    expect((await d.store.load('Saga:crash-1'))?.execution.status).toBe('SUCCEEDED');
+    expect(calls).toEqual(['reserve', 'charge']);
+  });
+
+  it('completes a correlated wait through the DynamoDB correlation store', async () => {
+    const d = domain({});
+    await d.deploy('Wait', {
+      StartAt: 'W',
+      States: {
+        W: {
+          Type: 'Task',
+          Resource: 'baton:waitForEvent',
+          Parameters: { DetailType: 'Paid', Match: { 'detail.orderId.$': '$.orderId' } },
+          TimeoutSeconds: 600,
+          End: true,
+        },
+      },
+    });
+    d.start('Wait', { orderId: 'o-9' }, 'w-1');
+    await d.runVisible();
+    d.publishEvent({ id: 'evt-9', 'detail-type': 'Paid', source: 'payments', detail: { orderId: 'o-9' } });
+    await d.runVisible();
+    const stored = await d.store.load('Wait:w-1');
+    expect(stored?.execution.status).toBe('SUCCEEDED');
+    expect(stored?.execution.output).toMatchObject({ id: 'evt-9', detail: { orderId: 'o-9' } });
+  });
+});
