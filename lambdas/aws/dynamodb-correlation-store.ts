@@ -8,6 +8,7 @@ import {
   DeleteItemCommand,
   PutItemCommand,
   QueryCommand,
+  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Json } from '../engine/json.js';
@@ -104,7 +105,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
     const partition = this.key(key, '')[TableKey.partition];
     const nowSeconds = Math.floor(this.options.clock.now() / 1000);
     const results: { sortKey: string; event?: string }[] = [];
-    let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+    let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.send('Query', () =>
         this.options.client.send(
