@@ -1,0 +1,60 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createInboxHandler } from '../../../lambdas/aws/sqs-inbox-handler.js';
+import { InProcessDomain } from '../../../local/memory/in-process-domain.js';
+
+function record(messageId: string, body: unknown): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'sender',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:inbox',
+    awsRegion: 'us-east-1',
+  };
+}
+
+const context = { functionName: 'orchestrator', awsRequestId: 'req-1' } as Context;
+
+describe('the inbox SQS handler', () => {
+  it('reports only the malformed and rejected records as batch item failures', async () => {
+    const d = new InProcessDomain({});
+    await d.deploy('Hello', { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const handler = createInboxHandler({ orchestrator: d.orchestrator, logger });
+    const event: SQSEvent = {
+      Records: [
+        record('good', { kind: 'StartExecution', workflow: 'Hello', name: 'h-1', input: {} }),
+        record('not-json', '{oops'),
+        record('unknown-workflow', { kind: 'StartExecution', workflow: 'Missing', input: {} }),
+        record('forged', { kind: 'TaskSucceeded', taskToken: 'v1.e30.bad', output: {} }),
+      ],
+    };
+    const response = await handler(event, context);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual([
+      'forged',
+      'not-json',
+      'unknown-workflow',
+    ]);
+    expect((await d.store.load('Hello:h-1'))?.execution.status).toBe('SUCCEEDED');
+  });
+
+  it('returns every record as failed rather than throwing when the whole batch fails', async () => {
+    const d = new InProcessDomain({});
+    const handler = createInboxHandler({
+      orchestrator: d.orchestrator,
+      logger: new Logger({ logLevel: 'SILENT' }),
+    });
+    const response = await handler({ Records: [record('a', 'x'), record('b', 'y')] }, context);
+    expect(response.batchItemFailures).toHaveLength(2);
+  });
+});
