@@ -109,6 +109,22 @@ function newExecution(event: Extract<ExecutionEvent, { type: 'StartExecution' }>
   };
 }
 
+/**
+ * A working copy of an execution with every optional field present, so that filling one in during
+ * a decision keeps the object's shape (a measurable share of the engine's time otherwise). The
+ * fields stay `undefined` when unset: JSON leaves them out.
+ */
+function workingCopy(execution: Execution): Mutable<Execution> {
+  return {
+    output: undefined,
+    error: undefined,
+    cause: undefined,
+    stopTime: undefined,
+    failure: undefined,
+    ...execution,
+  };
+}
+
 /** How a step of a thread ended. */
 type Outcome =
   | { readonly type: 'next'; readonly next: string; readonly output: Json }
@@ -140,7 +156,7 @@ class Decider {
     execution: Execution,
     private readonly env: DecideEnv,
   ) {
-    this.exec = { ...execution };
+    this.exec = workingCopy(execution);
     this.threads = { ...execution.threads };
     this.timestamp = isoTime(env.now);
     this.maxPayloadBytes = env.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;

@@ -224,7 +224,9 @@ function writeAt(
   }
   const child = Object.prototype.hasOwnProperty.call(node, segment) ? (node[segment] as Json) : undefined;
   const next = last ? value : writeAt(child === undefined ? {} : child, segments, index + 1, value, source);
-  return { ...node, [segment]: next };
+  const copy: JsonObject = { ...node };
+  copy[segment] = next;
+  return copy;
 }
 
 function describe(value: Json): string {
