@@ -2,7 +2,6 @@
  * The definition store on DynamoDB (layout in `table-schema.ts`): one partition per workflow
  * name, one immutable item per content version and a `LATEST` pointer.
  */
-import { createHash } from 'node:crypto';
 import {
   GetItemCommand,
   PutItemCommand,
@@ -14,8 +13,7 @@ import type { Clock, DefinitionStore, WorkflowRef } from '../runtime/ports.js';
 import { CorruptItemError, isConditionalCheckFailed, translateDynamoDbError } from './dynamodb-errors.js';
 import { LATEST_SORT_KEY, TableKey, definitionVersionSortKey, workflowPartitionKey } from './table-schema.js';
 
-/** Hex characters of the SHA-256 kept as a definition's version id. */
-export const DEFINITION_VERSION_LENGTH = 16;
+export { DEFINITION_VERSION_LENGTH } from '../runtime/definition-version.js';
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -27,31 +25,9 @@ export interface DynamoDbDefinitionStoreOptions {
   readonly clock?: Clock;
 }
 
-/**
- * The version id of a definition: the first 16 hex characters of the SHA-256 of its canonical
- * JSON (object keys sorted), so the same content always gets the same version.
- */
-export function definitionVersion(definition: StateMachineDefinition): string {
-  return createHash('sha256')
-    .update(canonicalJson(definition))
-    .digest('hex')
-    .slice(0, DEFINITION_VERSION_LENGTH);
-}
+import { definitionVersion } from '../runtime/definition-version.js';
 
-/** JSON with the keys of every object sorted, and no whitespace. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
-  }
-  return sorted;
-}
+export { canonicalJson, definitionVersion } from '../runtime/definition-version.js';
 
 /**
  * {@link DefinitionStore} on the Baton table.

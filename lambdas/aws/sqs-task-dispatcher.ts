@@ -19,7 +19,7 @@ import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '
 import { StatesErrors } from '../engine/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../engine/json.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from '../runtime/inbox-messages.js';
-import type { WorkerTaskMessage } from '../runtime/worker.js';
+import { workerTaskMessage } from '../runtime/worker.js';
 import type { InboxSender, TaskDispatch, TaskDispatcher } from '../runtime/ports.js';
 import {
   errorMessage,
@@ -126,19 +126,7 @@ export class AwsTaskDispatcher implements TaskDispatcher {
       : undefined;
     // The construct checks at synth that every worker a definition names has a queue.
     if (!queueUrl) return this.fail(task, StatesErrors.TaskFailed, `no worker queue named ${worker}`);
-    const { command } = task;
-    const message: WorkerTaskMessage = {
-      taskToken: task.taskToken,
-      executionId: task.executionId,
-      workflow: task.workflow,
-      stateName: command.stateName,
-      attempt: command.attempt,
-      idempotencyKey: command.idempotencyKey,
-      input: command.input,
-      compensation: command.compensation,
-      ...(command.timeoutSeconds !== undefined && { timeoutSeconds: command.timeoutSeconds }),
-      ...(command.heartbeatSeconds !== undefined && { heartbeatSeconds: command.heartbeatSeconds }),
-    };
+    const message = workerTaskMessage(task);
     await this.call(task, 'SQS', `SQS SendMessage to worker ${worker}`, () =>
       this.options.sqs.send(
         new SendMessageCommand({
@@ -147,8 +135,8 @@ export class AwsTaskDispatcher implements TaskDispatcher {
           MessageAttributes: {
             executionId: { DataType: 'String', StringValue: task.executionId },
             workflow: { DataType: 'String', StringValue: task.workflow },
-            stateName: { DataType: 'String', StringValue: command.stateName },
-            attempt: { DataType: 'Number', StringValue: String(command.attempt) },
+            stateName: { DataType: 'String', StringValue: message.stateName },
+            attempt: { DataType: 'Number', StringValue: String(message.attempt) },
           },
           MessageSystemAttributes: traceHeaderAttributes(task.traceHeader),
         }),

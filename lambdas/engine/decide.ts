@@ -314,46 +314,16 @@ class Decider {
         });
         return;
       case 'Task': {
-        if (timerId === `${waiting.token}:timeout`) {
-          this.record('TaskTimedOut', {
-            stateName: active.name,
-            threadId: thread.id,
-            error: StatesErrors.Timeout,
-            resource: waiting.resource,
-          });
-          this.cancelTaskTimers(waiting.token);
-          this.agenda.push({
-            threadId: thread.id,
-            outcome: {
-              type: 'failed',
-              error: StatesErrors.Timeout,
-              cause: 'The task did not finish within TimeoutSeconds',
-            },
-          });
-          return;
-        }
-        if (waiting.heartbeatMs !== undefined && timerId.startsWith(`${waiting.token}:heartbeat:`)) {
-          const deadline = waiting.lastHeartbeatAt + waiting.heartbeatMs;
-          if (this.env.now < deadline) {
-            this.schedule(`${waiting.token}:heartbeat:${deadline}`, deadline);
-            return;
-          }
-          this.record('TaskTimedOut', {
-            stateName: active.name,
-            threadId: thread.id,
-            error: StatesErrors.HeartbeatTimeout,
-            resource: waiting.resource,
-          });
-          this.cancelTaskTimers(waiting.token);
-          this.agenda.push({
-            threadId: thread.id,
-            outcome: {
-              type: 'failed',
-              error: StatesErrors.HeartbeatTimeout,
-              cause: 'The task sent no heartbeat within HeartbeatSeconds',
-            },
-          });
-        }
+        const expired = this.expiredDeadline(timerId, waiting.token, waiting);
+        if (!expired) return;
+        this.record('TaskTimedOut', {
+          stateName: active.name,
+          threadId: thread.id,
+          error: expired.error,
+          resource: waiting.resource,
+        });
+        this.cancelTaskTimers(waiting.token);
+        this.agenda.push({ threadId: thread.id, outcome: { type: 'failed', ...expired } });
         return;
       }
       case 'Parallel':
@@ -1191,33 +1161,36 @@ class Decider {
       return;
     }
     if (!active.token) return;
-    if (timerId === `${active.token}:timeout`) {
-      this.record('CompensationTaskTimedOut', { stateName: entry.stateName, error: StatesErrors.Timeout });
-      this.cancelCompensationTimers();
-      this.retryOrFailCompensation(
-        entry,
-        StatesErrors.Timeout,
-        'The compensation did not finish within TimeoutSeconds',
-      );
-      return;
+    const expired = this.expiredDeadline(timerId, active.token, active);
+    if (!expired) return;
+    this.record('CompensationTaskTimedOut', { stateName: entry.stateName, error: expired.error });
+    this.cancelCompensationTimers();
+    this.retryOrFailCompensation(entry, expired.error, expired.cause.replace('task', 'compensation'));
+  }
+
+  /**
+   * Interprets a task's deadline timer (tasks and compensations alike): the TimeoutSeconds timer
+   * expires the attempt; a heartbeat timer expires it only when no heartbeat came since it was set,
+   * and otherwise is set again for the new deadline. Undefined when the timer changes nothing.
+   */
+  private expiredDeadline(
+    timerId: string,
+    token: string,
+    timing: { readonly heartbeatMs?: number; readonly lastHeartbeatAt: number },
+  ): { error: string; cause: string } | undefined {
+    if (timerId === `${token}:timeout`) {
+      return { error: StatesErrors.Timeout, cause: 'The task did not finish within TimeoutSeconds' };
     }
-    if (active.heartbeatMs !== undefined && timerId.startsWith(`${active.token}:heartbeat:`)) {
-      const deadline = active.lastHeartbeatAt + active.heartbeatMs;
-      if (this.env.now < deadline) {
-        this.schedule(`${active.token}:heartbeat:${deadline}`, deadline);
-        return;
-      }
-      this.record('CompensationTaskTimedOut', {
-        stateName: entry.stateName,
-        error: StatesErrors.HeartbeatTimeout,
-      });
-      this.cancelCompensationTimers();
-      this.retryOrFailCompensation(
-        entry,
-        StatesErrors.HeartbeatTimeout,
-        'The compensation sent no heartbeat within HeartbeatSeconds',
-      );
+    if (timing.heartbeatMs === undefined || !timerId.startsWith(`${token}:heartbeat:`)) return undefined;
+    const deadline = timing.lastHeartbeatAt + timing.heartbeatMs;
+    if (this.env.now < deadline) {
+      this.schedule(`${token}:heartbeat:${deadline}`, deadline);
+      return undefined;
     }
+    return {
+      error: StatesErrors.HeartbeatTimeout,
+      cause: 'The task sent no heartbeat within HeartbeatSeconds',
+    };
   }
 
   private cancelCompensationTimers(): void {

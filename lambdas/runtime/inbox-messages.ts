@@ -11,14 +11,15 @@ export const MAX_CAUSE_LENGTH = 32_768;
 /** Execution names follow Step Functions: 1-80 characters. */
 export const MAX_EXECUTION_NAME_LENGTH = 80;
 
-const json: z.ZodType<Json> = z.lazy(() =>
+/** Any JSON value. */
+export const jsonSchema: z.ZodType<Json> = z.lazy(() =>
   z.union([
     z.null(),
     z.boolean(),
     z.number().finite(),
     z.string(),
-    z.array(json),
-    z.record(z.string(), json),
+    z.array(jsonSchema),
+    z.record(z.string(), jsonSchema),
   ]),
 );
 
@@ -44,7 +45,7 @@ const start = z.object({
   kind: z.literal('StartExecution'),
   workflow: z.string().min(1),
   name: executionName.optional(),
-  input: json.default({}),
+  input: jsonSchema.default({}),
   businessKey: z.string().min(1).max(256).optional(),
 });
 
@@ -57,7 +58,7 @@ const startFromEvent = z.object({
   /** JSONPath of the execution input within the event. @default '$.detail' */
   inputPath: z.string().startsWith('$').optional(),
   event: z
-    .object({ id: z.string().min(1), 'detail-type': z.string(), source: z.string(), detail: json })
+    .object({ id: z.string().min(1), 'detail-type': z.string(), source: z.string(), detail: jsonSchema })
     .passthrough(),
 });
 
@@ -65,14 +66,14 @@ const startFromEvent = z.object({
 const eventReceived = z.object({
   kind: z.literal('EventReceived'),
   event: z
-    .object({ id: z.string().min(1), 'detail-type': z.string(), source: z.string(), detail: json })
+    .object({ id: z.string().min(1), 'detail-type': z.string(), source: z.string(), detail: jsonSchema })
     .passthrough(),
 });
 
 const taskSucceeded = z.object({
   kind: z.literal('TaskSucceeded'),
   taskToken: z.string().min(1),
-  output: json,
+  output: jsonSchema,
 });
 const taskFailed = z.object({
   kind: z.literal('TaskFailed'),

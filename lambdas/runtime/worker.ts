@@ -14,19 +14,8 @@
 import { z } from 'zod';
 import type { Json } from '../engine/json.js';
 import { StatesErrors } from '../engine/errors.js';
-import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
-import type { InboxSender } from './ports.js';
-
-const json: z.ZodType<Json> = z.lazy(() =>
-  z.union([
-    z.null(),
-    z.boolean(),
-    z.number().finite(),
-    z.string(),
-    z.array(json),
-    z.record(z.string(), json),
-  ]),
-);
+import { jsonSchema, MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
+import type { InboxSender, TaskDispatch } from './ports.js';
 
 /** The message a worker queue carries for one task attempt. */
 export const WorkerTaskMessageSchema = z.object({
@@ -36,13 +25,30 @@ export const WorkerTaskMessageSchema = z.object({
   stateName: z.string().min(1),
   attempt: z.number().int().positive(),
   idempotencyKey: z.string().min(1),
-  input: json,
+  input: jsonSchema,
   compensation: z.boolean(),
   timeoutSeconds: z.number().int().positive().optional(),
   heartbeatSeconds: z.number().int().positive().optional(),
 });
 
 export type WorkerTaskMessage = z.infer<typeof WorkerTaskMessageSchema>;
+
+/** The worker queue message for a dispatched task. */
+export function workerTaskMessage(task: TaskDispatch): WorkerTaskMessage {
+  const { command } = task;
+  return {
+    taskToken: task.taskToken,
+    executionId: task.executionId,
+    workflow: task.workflow,
+    stateName: command.stateName,
+    attempt: command.attempt,
+    idempotencyKey: command.idempotencyKey,
+    input: command.input,
+    compensation: command.compensation,
+    ...(command.timeoutSeconds !== undefined ? { timeoutSeconds: command.timeoutSeconds } : {}),
+    ...(command.heartbeatSeconds !== undefined ? { heartbeatSeconds: command.heartbeatSeconds } : {}),
+  };
+}
 
 /** What a worker handler learns about its task. */
 export interface WorkerContext {

@@ -1,22 +1,7 @@
 /** A DefinitionStore in memory: immutable versions named by content hash. */
-import { createHash } from 'node:crypto';
+import { definitionVersion } from '../../lambdas/runtime/definition-version.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { DefinitionStore, WorkflowRef } from '../../lambdas/runtime/ports.js';
-
-/** The version id of a definition: the first 16 hex digits of the SHA-256 of its canonical JSON. */
-export function definitionVersion(definition: unknown): string {
-  return createHash('sha256').update(canonicalJson(definition)).digest('hex').slice(0, 16);
-}
-
-/** JSON with object keys sorted, so equal definitions hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 export class InMemoryDefinitionStore implements DefinitionStore {
   private readonly versions = new Map<string, StateMachineDefinition>();

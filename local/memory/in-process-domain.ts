@@ -27,7 +27,12 @@ import type {
   WorkflowRef,
 } from '../../lambdas/runtime/ports.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
-import { runTask, type WorkerHandler, type WorkerTaskMessage } from '../../lambdas/runtime/worker.js';
+import {
+  runTask,
+  workerTaskMessage,
+  type WorkerHandler,
+  type WorkerTaskMessage,
+} from '../../lambdas/runtime/worker.js';
 import { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 import { InMemoryExecutionStore } from './in-memory-execution-store.js';
 import { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
@@ -225,18 +230,7 @@ export class InProcessDomain {
       });
       return;
     }
-    const message: WorkerTaskMessage = {
-      taskToken: task.taskToken,
-      executionId: task.executionId,
-      workflow: task.workflow,
-      stateName: command.stateName,
-      attempt: command.attempt,
-      idempotencyKey: command.idempotencyKey,
-      input: command.input,
-      compensation: command.compensation,
-      ...(command.timeoutSeconds !== undefined ? { timeoutSeconds: command.timeoutSeconds } : {}),
-      ...(command.heartbeatSeconds !== undefined ? { heartbeatSeconds: command.heartbeatSeconds } : {}),
-    };
+    const message = workerTaskMessage(task);
     queue.send(message as unknown as Json);
   }
 

@@ -1,0 +1,31 @@
+/** Definition versions: immutable, named by their content. */
+import { createHash } from 'node:crypto';
+
+/** Length of a version id in hex characters. */
+export const DEFINITION_VERSION_LENGTH = 16;
+
+/**
+ * The version id of a definition: the first 16 hex characters of the SHA-256 of its canonical
+ * JSON (object keys sorted), so the same content always gets the same version.
+ */
+export function definitionVersion(definition: unknown): string {
+  return createHash('sha256')
+    .update(canonicalJson(definition))
+    .digest('hex')
+    .slice(0, DEFINITION_VERSION_LENGTH);
+}
+
+/** JSON with the keys of every object sorted, and no whitespace. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+  }
+  return sorted;
+}
