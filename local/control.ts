@@ -1,0 +1,81 @@
+/**
+ * What the local runtime offers its HTTP API (and through it the `baton` CLI and the console).
+ * One implementation runs the example domains on embedded services (`local/runtime.ts`); tests
+ * implement it on in-process domains.
+ */
+import type { StateMachineDefinition } from '../lambdas/engine/definition.js';
+import type { ExecutionStatus, HistoryEvent } from '../lambdas/engine/execution.js';
+import type { Json } from '../lambdas/engine/json.js';
+import type { ExecutionSummary } from '../lambdas/runtime/ports.js';
+
+/** A domain running locally. */
+export interface DomainInfo {
+  readonly name: string;
+  /** The bus its rules listen on. */
+  readonly eventBus: string;
+  readonly workflows: readonly { readonly name: string; readonly version: string }[];
+  readonly workers: readonly string[];
+}
+
+/** An entry to put on an event bus, as in EventBridge's PutEvents. */
+export interface PutEventEntry {
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: Json;
+  /** @default the shared local bus */
+  readonly eventBusName?: string;
+}
+
+/** The full picture of one execution. */
+export interface ExecutionDescription extends ExecutionSummary {
+  readonly domain: string;
+  readonly input: Json;
+  readonly output?: Json;
+  readonly cause?: string;
+  readonly redriveCount: number;
+  /** The definition it runs (pinned version), for drawing its graph. */
+  readonly definition: StateMachineDefinition;
+  /** Compensation under way or failed. */
+  readonly compensationFailure?: { readonly stateName: string; readonly error: string; readonly cause: string };
+}
+
+/** Filters of a listing, all optional. */
+export interface ListFilter {
+  readonly workflow?: string;
+  readonly status?: ExecutionStatus;
+  /** ISO 8601 */
+  readonly since?: string;
+  readonly businessKey?: string;
+  readonly limit?: number;
+}
+
+/** A name (execution, workflow, domain, state) that does not exist. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+/** A request that cannot apply (redrive of a running execution, rerun from an unknown state). */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+/** The operations of a running local instance. Every method may throw NotFoundError or ConflictError. */
+export interface LocalControl {
+  domains(): Promise<DomainInfo[]>;
+  /** Puts events on a bus; returns their event ids. */
+  publish(entries: readonly PutEventEntry[]): Promise<string[]>;
+  /** Starts a workflow; returns the execution id. */
+  start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string>;
+  list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]>;
+  describe(executionId: string): Promise<ExecutionDescription>;
+  history(executionId: string): Promise<HistoryEvent[]>;
+  redrive(executionId: string): Promise<void>;
+  /** Starts a new execution of the same definition version at `fromState`; returns its id. */
+  rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string>;
+  stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void>;
+  sendTaskSuccess(taskToken: string, output: Json): Promise<void>;
+  sendTaskFailure(taskToken: string, error: string, cause?: string): Promise<void>;
+  sendTaskHeartbeat(taskToken: string): Promise<void>;
+  /** Calls `listener` after every change of any execution (for live pages); returns an unsubscribe. */
+  subscribe(listener: (change: { executionId: string; status: ExecutionStatus }) => void): () => void;
+}
