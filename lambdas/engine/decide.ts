@@ -83,6 +83,7 @@ export function decide(execution: Execution | undefined, event: ExecutionEvent, 
   if (event.type === 'StartExecution') {
     if (execution) return { execution, commands: [], history: [] };
     const decider = new Decider(newExecution(event, env), env);
+    decider.startAt = event.startAt;
     decider.start();
     return decider.result();
   }
@@ -170,6 +171,9 @@ class Decider {
 
   // ---------------------------------------------------------------- events
 
+  /** Set for a start at another state than StartAt. */
+  startAt: string | undefined;
+
   start(): void {
     this.record('ExecutionStarted', { input: this.exec.input });
     this.publish('Execution Started');
@@ -181,9 +185,18 @@ class Decider {
       return;
     }
     const root = this.scope(ROOT_SCOPE);
+    const startAt = this.startAt ?? root.startAt;
+    if (!root.states.has(startAt)) {
+      this.endExecution(
+        'FAILED',
+        StatesErrors.Runtime,
+        `Cannot start at '${startAt}': no such top-level state`,
+      );
+      return;
+    }
     this.agenda.push({
       threadId: ROOT,
-      outcome: this.enterState(ROOT, ROOT_SCOPE, undefined, root.startAt, this.exec.input),
+      outcome: this.enterState(ROOT, ROOT_SCOPE, undefined, startAt, this.exec.input),
     });
     this.runAgenda();
   }

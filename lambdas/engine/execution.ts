@@ -168,6 +168,8 @@ export type ExecutionEvent =
       readonly input: Json;
       /** Seed of random draws. @default the execution id */
       readonly seed?: string;
+      /** Start at this top-level state instead of StartAt (a rerun from a state). */
+      readonly startAt?: string;
     }
   | { readonly type: 'TaskSucceeded'; readonly token: string; readonly output: Json }
   | { readonly type: 'TaskFailed'; readonly token: string; readonly error: string; readonly cause?: string }

@@ -47,6 +47,10 @@ const start = z.object({
   name: executionName.optional(),
   input: jsonSchema.default({}),
   businessKey: z.string().min(1).max(256).optional(),
+  /** Start at this top-level state instead of StartAt (a rerun). */
+  startAt: z.string().min(1).optional(),
+  /** Run this definition version instead of the latest (a rerun). */
+  version: z.string().min(1).optional(),
 });
 
 /** An EventBridge event wrapped by the trigger rule's input transformer. */

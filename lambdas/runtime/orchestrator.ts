@@ -241,7 +241,9 @@ export class Orchestrator {
   ): Promise<Routed> {
     switch (message.kind) {
       case 'StartExecution': {
-        const workflow = await this.latest(message.workflow);
+        const workflow = message.version
+          ? { name: message.workflow, version: message.version }
+          : await this.latest(message.workflow);
         const name = message.name ?? messageId;
         return {
           executionId: executionIdOf(message.workflow, name),
@@ -250,6 +252,7 @@ export class Orchestrator {
             executionId: executionIdOf(message.workflow, name),
             name,
             input: message.input,
+            ...(message.startAt !== undefined ? { startAt: message.startAt } : {}),
           },
           start: {
             workflow,

@@ -105,3 +105,33 @@ describe('Orchestrator', () => {
     });
   });
 });
+
+describe('rerun from a state', () => {
+  it('starts a new execution of a pinned version at the given top-level state', async () => {
+    const calls: string[] = [];
+    const d = domain(calls);
+    const ref = await d.deploy('W', waitThenWork);
+    d.inbox.send({
+      kind: 'StartExecution',
+      workflow: 'W',
+      name: 'rerun-1',
+      input: { x: 1 },
+      startAt: 'More',
+      version: ref.version,
+    });
+    await d.runUntilIdle();
+    const execution = (await d.store.load('W:rerun-1'))?.execution;
+    expect(execution?.status).toBe('FAILED');
+    expect(calls).toEqual(['fail']);
+  });
+
+  it('fails the execution clearly when the state to start at does not exist', async () => {
+    const d = domain();
+    await d.deploy('W', waitThenWork);
+    d.inbox.send({ kind: 'StartExecution', workflow: 'W', name: 'rerun-2', input: {}, startAt: 'Nope' });
+    await d.runUntilIdle();
+    const execution = (await d.store.load('W:rerun-2'))?.execution;
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(execution?.cause).toContain("Cannot start at 'Nope'");
+  });
+});

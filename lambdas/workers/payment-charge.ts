@@ -1,0 +1,57 @@
+/**
+ * Authorizes and captures an order's payment. Idempotent on the task's idempotency key: the
+ * payment id derives from it, as a payment provider would dedupe on it, so a retried or
+ * redelivered charge never charges twice.
+ *
+ * Failure paths, driven by the input:
+ * - customer `cust-declined`, or an amount over {@link CARD_LIMIT}: `Payment.Declined` (terminal:
+ *   the saga fails and releases the inventory);
+ * - customer `cust-flaky`: `Payment.ProviderUnavailable` on the first two attempts, then charged
+ *   (the state retries it with backoff and jitter).
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { defineWorker } from '../aws/define-worker.js';
+import { TaskFailure, type WorkerContext } from '../runtime/worker.js';
+import { parseInput } from './order.js';
+
+/** The largest amount the example card issuer authorizes. */
+export const CARD_LIMIT = 5_000;
+const FLAKY_ATTEMPTS = 2;
+
+const InputSchema = z.object({
+  orderId: z.string().min(1),
+  customerId: z.string().min(1),
+  amount: z.number().positive(),
+  currency: z.string().length(3).default('EUR'),
+});
+
+export interface Payment {
+  readonly paymentId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: 'CAPTURED';
+}
+
+export function chargePayment(
+  input: unknown,
+  context: Pick<WorkerContext, 'attempt' | 'idempotencyKey'>,
+): Payment {
+  const { orderId, customerId, amount, currency } = parseInput(InputSchema, input);
+  if (customerId === 'cust-declined' || amount > CARD_LIMIT) {
+    throw new TaskFailure(
+      'Payment.Declined',
+      `Order ${orderId}: the card of ${customerId} was declined for ${amount} ${currency}`,
+    );
+  }
+  if (customerId === 'cust-flaky' && context.attempt <= FLAKY_ATTEMPTS) {
+    throw new TaskFailure(
+      'Payment.ProviderUnavailable',
+      `Order ${orderId}: the payment provider timed out (attempt ${context.attempt})`,
+    );
+  }
+  const paymentId = `pay-${createHash('sha256').update(context.idempotencyKey).digest('hex').slice(0, 12)}`;
+  return { paymentId, amount, currency, status: 'CAPTURED' };
+}
+
+export const handler = defineWorker(chargePayment);

@@ -1,0 +1,16 @@
+/**
+ * Compensation of `payment-charge`: refunds a captured payment in full. Idempotent: the refund id
+ * derives from the payment id, so a retried compensation refunds once.
+ */
+import { z } from 'zod';
+import { defineWorker } from '../aws/define-worker.js';
+import { parseInput } from './order.js';
+
+const InputSchema = z.object({ paymentId: z.string().min(1), amount: z.number().positive() });
+
+export function refundPayment(input: unknown): { refundId: string; paymentId: string; amount: number } {
+  const { paymentId, amount } = parseInput(InputSchema, input);
+  return { refundId: `ref-${paymentId}`, paymentId, amount };
+}
+
+export const handler = defineWorker(refundPayment);

@@ -1,0 +1,16 @@
+/**
+ * Compensation of `pickup-book`: cancels a booked pickup. Idempotent: cancelling a cancelled (or
+ * unknown) pickup succeeds.
+ */
+import { z } from 'zod';
+import { defineWorker } from '../aws/define-worker.js';
+import { parseInput } from './order.js';
+
+const InputSchema = z.object({ pickupId: z.string().min(1) });
+
+export function cancelPickup(input: unknown): { cancelled: string } {
+  const { pickupId } = parseInput(InputSchema, input);
+  return { cancelled: pickupId };
+}
+
+export const handler = defineWorker(cancelPickup);
