@@ -45,6 +45,29 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   return value;
 }
 
+/** Resolves the inbox of a worker that was given none, from the record it handles. */
+export type InboxResolver = (record: SQSRecord) => InboxSender;
+
+let sqsInbox: InboxSender | undefined;
+
+/** On Lambda: the SQS queue named by `BATON_INBOX_QUEUE_URL`. */
+const lambdaInbox: InboxResolver = () =>
+  (sqsInbox ??= new SqsInboxSender({
+    client: new SQSClient({}),
+    queueUrl: requiredEnv('BATON_INBOX_QUEUE_URL'),
+  }));
+
+let defaultInbox: InboxResolver = lambdaInbox;
+
+/**
+ * Routes the results of workers defined without an `inbox` option. The local runtime uses it to
+ * run the very same worker modules against its embedded queues; pass `undefined` to restore the
+ * Lambda default.
+ */
+export function setDefaultInboxResolver(resolver: InboxResolver | undefined): void {
+  defaultInbox = resolver ?? lambdaInbox;
+}
+
 /** Builds the SQS handler of a worker Lambda. */
 export function defineWorker<Input, Output>(
   handler: WorkerHandler<Input, Output>,
@@ -75,7 +98,7 @@ export function defineWorker<Input, Output>(
       });
       const traced: InboxSender = {
         send: (body, sendOptions) =>
-          (inbox as InboxSender).send(body, {
+          inbox.send(body, {
             ...sendOptions,
             ...(record.attributes.AWSTraceHeader ? { traceHeader: record.attributes.AWSTraceHeader } : {}),
           }),
