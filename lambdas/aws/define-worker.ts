@@ -77,13 +77,8 @@ export function defineWorker<Input, Output>(
     options.logger ?? new Logger({ serviceName: process.env.BATON_WORKER_NAME ?? 'baton-worker' });
   const logPayloads = options.logPayloads ?? process.env.BATON_LOG_PAYLOADS === 'true';
   const processor = new BatchProcessor(EventType.SQS);
-  let inbox = options.inbox;
-
   const handleRecord = async (record: SQSRecord): Promise<void> => {
-    inbox ??= new SqsInboxSender({
-      client: new SQSClient({}),
-      queueUrl: requiredEnv('BATON_INBOX_QUEUE_URL'),
-    });
+    const inbox = options.inbox ?? defaultInbox(record);
     const message = parseWorkerTaskMessage(record.body);
     logger.appendKeys({
       executionId: message.executionId,
