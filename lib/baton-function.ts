@@ -1,0 +1,94 @@
+/**
+ * The Lambda functions Baton deploys (orchestrator, workers, definition publisher): Node.js 22 on
+ * ARM64, bundled locally with esbuild (no Docker), X-Ray active tracing, a log group with a
+ * retention, and a role of their own that can write to that log group and nothing else until
+ * granted more.
+ */
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { lockFileFor } from './lambda-entry.js';
+
+/** The runtime of every Baton function. */
+export const BATON_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/** Props of {@link BatonFunction}. */
+export interface BatonFunctionProps {
+  /** The TypeScript or JavaScript entry file. */
+  readonly entry: string;
+  /** @default 'handler' */
+  readonly handler?: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  /** @default none */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly logRetention: logs.RetentionDays;
+  /** Applies to the log group. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** A bundled Node.js function with its own role and log group. */
+export class BatonFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: BatonFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    // A role of its own instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.logGroup.grantWrite(this.role);
+    const depsLockFilePath = lockFileFor(props.entry);
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: props.handler ?? 'handler',
+      description: props.description,
+      runtime: BATON_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      role: this.role,
+      logGroup: this.logGroup,
+      // Stack traces point at the TypeScript sources through the bundled source maps.
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(depsLockFilePath ? { depsLockFilePath } : {}),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // Some dependencies are CommonJS and call require(); ESM bundles have none without this.
+        banner:
+          "import { createRequire as batonCreateRequire } from 'node:module'; const require = batonCreateRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The AWS SDK is bundled, not taken from the runtime: the versions tested are the versions run.
+        externalModules: [],
+      },
+    });
+    // X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions.
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; every other statement of this role names its resources',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Baton pins nodejs22.x: the bundles are built (target node22) and tested on Node.js 22; moving to a newer runtime is a deliberate, tested upgrade',
+    });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The custom resource Lambda that writes a workflow definition into the Baton table at deploy
+ * time, as an immutable version plus the `LATEST` pointer, through the same DefinitionStore the
+ * orchestrator reads with (so the items and version ids are the runtime's by construction).
+ *
+ * CloudFormation invokes it directly (no provider framework) and it answers on the presigned
+ * `ResponseURL`. Create and Update store the version and move `LATEST` to it; Delete changes
+ * nothing: versions are immutable, and running executions keep reading the one they started on.
+ * A stack rollback sends an Update with the previous definition, which moves `LATEST` back.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type {
+  CloudFormationCustomResourceEvent,
+  CloudFormationCustomResourceResponse,
+  Context,
+} from 'aws-lambda';
+import type { StateMachineDefinition } from '../lambdas/engine/index.js';
+import type { DefinitionStore } from '../lambdas/runtime/ports.js';
+import { DynamoDbDefinitionStore } from '../lambdas/aws/dynamodb-definition-store.js';
+
+/** The custom resource's properties (all strings: CloudFormation turns numbers into strings). */
+export interface DefinitionResourceProperties {
+  readonly TableName: string;
+  readonly Workflow: string;
+  /** The definition as JSON text. */
+  readonly Definition: string;
+  /** The version id computed at synth; the stored one must equal it. */
+  readonly Version: string;
+}
+
+/** Time kept back from the Lambda deadline to send a FAILED answer before being cut off. */
+const RESPONSE_MARGIN_MS = 5_000;
+
+const client = new DynamoDBClient({});
+
+/** The Lambda entry point. */
+export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
+  const deadline = Math.max(1_000, context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS);
+  const response = await withDeadline(
+    respond(event, (tableName) => new DynamoDbDefinitionStore({ client, tableName })),
+    deadline,
+    () => failed(event, `Timed out after ${deadline} ms writing the definition`),
+  );
+  await sendResponse(event.ResponseURL, response);
+}
+
+/** The answer to one custom resource event. Never throws: a failure is a FAILED answer with its reason. */
+export async function respond(
+  event: CloudFormationCustomResourceEvent,
+  storeFor: (tableName: string) => DefinitionStore,
+): Promise<CloudFormationCustomResourceResponse> {
+  if (event.RequestType === 'Delete') {
+    return { ...common(event), PhysicalResourceId: event.PhysicalResourceId, Status: 'SUCCESS' };
+  }
+  try {
+    const properties = readProperties(event.ResourceProperties);
+    const definition = JSON.parse(properties.Definition) as StateMachineDefinition;
+    const ref = await storeFor(properties.TableName).put(properties.Workflow, definition);
+    if (ref.version !== properties.Version) {
+      throw new Error(
+        `Stored ${properties.Workflow} as version ${ref.version}, but synth computed ${properties.Version}: the two version functions disagree`,
+      );
+    }
+    return {
+      ...common(event),
+      PhysicalResourceId: `${ref.name}@${ref.version}`,
+      Status: 'SUCCESS',
+      Data: { Version: ref.version },
+    };
+  } catch (error) {
+    return failed(event, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  }
+}
+
+function readProperties(properties: Record<string, unknown>): DefinitionResourceProperties {
+  const read = (name: keyof DefinitionResourceProperties): string => {
+    const value = properties[name];
+    if (typeof value !== 'string' || value.length === 0) throw new Error(`The property ${name} is missing`);
+    return value;
+  };
+  return {
+    TableName: read('TableName'),
+    Workflow: read('Workflow'),
+    Definition: read('Definition'),
+    Version: read('Version'),
+  };
+}
+
+function common(event: CloudFormationCustomResourceEvent) {
+  return { StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
+}
+
+function failed(
+  event: CloudFormationCustomResourceEvent,
+  reason: string,
+): CloudFormationCustomResourceResponse {
+  return {
+    ...common(event),
+    // A failed Create has no physical id yet; CloudFormation then sends a Delete with this one, which changes nothing.
+    PhysicalResourceId:
+      'PhysicalResourceId' in event ? event.PhysicalResourceId : `failed-${event.RequestId}`,
+    Status: 'FAILED',
+    Reason: reason.slice(0, 1_000),
+  };
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** PUTs the answer to the presigned URL. The URL was signed without a content type, so none is sent. */
+async function sendResponse(url: string, response: CloudFormationCustomResourceResponse): Promise<void> {
+  const body = JSON.stringify(response);
+  const result = await fetch(url, {
+    method: 'PUT',
+    body,
+    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
+  });
+  if (!result.ok) throw new Error(`CloudFormation refused the response: HTTP ${result.status}`);
+}

@@ -1,0 +1,735 @@
+/**
+ * A typed builder for Baton workflows: Amazon States Language with Baton's saga extension
+ * (`Compensate` on Task states), written as TypeScript instead of JSON.
+ *
+ * ```ts
+ * const saga = new SagaBuilder({ comment: 'PlaceOrder' });
+ * const reserve = saga.task('ReserveInventory', {
+ *   worker: 'inventory-reserve',
+ *   parameters: { 'orderId.$': '$.orderId', 'items.$': '$.items' },
+ *   resultPath: '$.reservation',
+ *   retry: [{ errors: ['Inventory.Unavailable'], intervalSeconds: 2, maxAttempts: 3, jitter: 'FULL' }],
+ *   compensate: { worker: 'inventory-release', parameters: { 'reservationId.$': '$.Result.reservationId' } },
+ * });
+ * const definition = saga.build(reserve.next(saga.succeed('Done')));
+ * ```
+ *
+ * Flow is structured: a chain runs its steps in order; the branches of a Choice, and the handler
+ * chain of a Catch, continue with the step that follows the Choice (or the Task) unless they end
+ * in a Succeed or Fail step; a step reached from two places (a join) is rendered once. Parallel
+ * branches are their own scopes and end where they end. `build` renders the definition and checks
+ * it with the engine's validator, so a definition that builds is one that Baton runs.
+ *
+ * Payload fields (`parameters`, `resultSelector`, `match`, `detail`) are ASL payload templates as
+ * they are in JSON: a key ending in `.$` takes its value from a path or an intrinsic function.
+ */
+import type {
+  Catcher,
+  ChoiceRule,
+  Compensation,
+  JsonObject,
+  Retrier,
+  StateDefinition,
+  StateMachineDefinition,
+} from '../lambdas/engine/index.js';
+import { formatIssues, validateDefinition } from '../lambdas/engine/index.js';
+import { SagaBuilderError } from './errors.js';
+
+/** The Task resource of a Baton worker. */
+export function workerResource(worker: string): string {
+  return `baton:worker:${worker}`;
+}
+
+/** The Task resource that waits for a correlated domain event. */
+export const WAIT_FOR_EVENT_RESOURCE = 'baton:waitForEvent';
+
+/** The Task resource that publishes events on EventBridge (the Step Functions integration). */
+export const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
+
+/** A retry policy, rendered as an ASL Retrier. */
+export interface RetryPolicy {
+  /** The error names this policy retries, e.g. `['Payment.ProviderUnavailable']` or `['States.ALL']`. */
+  readonly errors: readonly string[];
+  /** Seconds before the first retry. @default 1 */
+  readonly intervalSeconds?: number;
+  /** Retries after the first attempt; 0 disables retrying. @default 3 */
+  readonly maxAttempts?: number;
+  /** Multiplier of the interval at each retry. @default 2 */
+  readonly backoffRate?: number;
+  /** Upper bound of the interval, in seconds. @default no bound */
+  readonly maxDelaySeconds?: number;
+  /** `FULL` picks each delay at random between 0 and the computed interval. @default 'NONE' */
+  readonly jitter?: 'FULL' | 'NONE';
+}
+
+/** A Catch: the errors it handles and the chain that runs instead. */
+export interface CatchPolicy {
+  /** The error names handled, e.g. `['States.Timeout']`. */
+  readonly errors: readonly string[];
+  /** The chain that runs; unless it ends, it continues with the step after the caught one. */
+  readonly then: Chainable;
+  /** Where the error output (`Error`, `Cause`) goes in the state's input. @default '$' (replaces the input) */
+  readonly resultPath?: string | null;
+}
+
+/** What undoes a Task's effect when the saga fails (Baton's `Compensate`). */
+export interface CompensationProps {
+  /** The worker that compensates; exactly one of `worker` and `resource`. @default none */
+  readonly worker?: string;
+  /** Any Task resource instead of a worker. @default none */
+  readonly resource?: string;
+  /**
+   * The compensation's input, evaluated against `{ Input, Result }`: the step's input and result.
+   * @default the whole `{ Input, Result }` document
+   */
+  readonly parameters?: JsonObject;
+  /** @default '$' */
+  readonly inputPath?: string | null;
+  /** @default no retry */
+  readonly retry?: readonly RetryPolicy[];
+  /** @default no timeout */
+  readonly timeoutSeconds?: number;
+  /** @default no heartbeat */
+  readonly heartbeatSeconds?: number;
+  /** @default none */
+  readonly comment?: string;
+}
+
+/** Input and output processing shared by most steps. */
+export interface DataFlowProps {
+  /** @default none */
+  readonly comment?: string;
+  /** @default '$' */
+  readonly inputPath?: string | null;
+  /** @default '$' */
+  readonly outputPath?: string | null;
+}
+
+/** A Task step. */
+export interface TaskProps extends DataFlowProps {
+  /** The worker that runs the step (`baton:worker:<name>`); exactly one of `worker` and `resource`. @default none */
+  readonly worker?: string;
+  /** Any Task resource instead of a worker, e.g. `arn:aws:states:::sqs:sendMessage`. @default none */
+  readonly resource?: string;
+  /** @default the state's input */
+  readonly parameters?: JsonObject;
+  /** @default the whole result */
+  readonly resultSelector?: JsonObject;
+  /** @default '$' (the result replaces the input) */
+  readonly resultPath?: string | null;
+  /** @default no retry */
+  readonly retry?: readonly RetryPolicy[];
+  /** @default no catch */
+  readonly catch?: readonly CatchPolicy[];
+  /** @default no timeout (the execution's) */
+  readonly timeoutSeconds?: number;
+  /** @default no heartbeat */
+  readonly heartbeatSeconds?: number;
+  /** What undoes this step when the saga fails after it succeeded. @default nothing to undo */
+  readonly compensate?: CompensationProps;
+}
+
+/** A Pass step. */
+export interface PassProps extends DataFlowProps {
+  /** @default the input */
+  readonly parameters?: JsonObject;
+  /** A fixed result. @default none */
+  readonly result?: JsonObject;
+  /** @default '$' */
+  readonly resultPath?: string | null;
+}
+
+/** How long a Wait step waits: exactly one form. */
+export type WaitDuration =
+  | { readonly seconds: number }
+  | { readonly timestamp: string }
+  | { readonly secondsPath: string }
+  | { readonly timestampPath: string };
+
+/** A Wait step. */
+export type WaitProps = DataFlowProps & WaitDuration;
+
+/** A Parallel step. */
+export interface ParallelProps extends DataFlowProps {
+  /** The branches; each runs its chain to its end. */
+  readonly branches: readonly Chainable[];
+  /** @default the input */
+  readonly parameters?: JsonObject;
+  /** @default the array of branch outputs */
+  readonly resultSelector?: JsonObject;
+  /** @default '$' */
+  readonly resultPath?: string | null;
+  /** @default no retry */
+  readonly retry?: readonly RetryPolicy[];
+  /** @default no catch */
+  readonly catch?: readonly CatchPolicy[];
+}
+
+/** A step that waits for a correlated domain event (`baton:waitForEvent`). */
+export interface WaitForEventProps extends DataFlowProps {
+  /** The `detail-type` of the awaited event, e.g. `Fraud Check Completed`. */
+  readonly detailType: string;
+  /** The `source` of the awaited event. @default any source */
+  readonly source?: string;
+  /**
+   * Event paths to values that must match, e.g. `{ 'detail.orderId.$': '$.orderId' }` (the
+   * event's `detail.orderId` equals this execution's `$.orderId`).
+   */
+  readonly match: JsonObject;
+  /** How long to wait before failing with `States.Timeout`. */
+  readonly timeoutSeconds: number;
+  /** @default the whole event */
+  readonly resultSelector?: JsonObject;
+  /** @default '$' */
+  readonly resultPath?: string | null;
+  /** @default no catch (a timeout fails the saga, which then compensates) */
+  readonly catch?: readonly CatchPolicy[];
+}
+
+/** A step that publishes a domain event on EventBridge (`arn:aws:states:::events:putEvents`). */
+export interface PublishEventProps extends DataFlowProps {
+  /** The event's `detail-type`, e.g. `Order Confirmed`. */
+  readonly detailType: string;
+  /** The event's `source`, e.g. `com.example.orders`. */
+  readonly source: string;
+  /** The event's `detail`, a payload template. */
+  readonly detail: JsonObject;
+  /** @default the domain's bus (the orchestrator's) */
+  readonly eventBusName?: string;
+  /** @default null (the input passes through unchanged) */
+  readonly resultPath?: string | null;
+  /** @default no retry (the orchestrator already retries throttling) */
+  readonly retry?: readonly RetryPolicy[];
+}
+
+/** A Succeed step. */
+export interface SucceedProps {
+  /** @default none */
+  readonly comment?: string;
+  /** @default '$' */
+  readonly outputPath?: string | null;
+}
+
+/** A Fail step. */
+export interface FailProps {
+  /** The error name, e.g. `Order.FraudSuspected`. */
+  readonly error: string;
+  /** @default no cause */
+  readonly cause?: string;
+  /** @default none */
+  readonly comment?: string;
+}
+
+/** Options of {@link SagaBuilder}. */
+export interface SagaBuilderProps {
+  /** @default none */
+  readonly comment?: string;
+  /** The execution's time limit. @default no limit */
+  readonly timeoutSeconds?: number;
+}
+
+/** Choice rules, rendered as ASL comparison objects. */
+export const Condition = {
+  numberEquals: (variable: string, value: number): ChoiceRule => ({
+    Variable: variable,
+    NumericEquals: value,
+  }),
+  numberGreaterThan: (variable: string, value: number): ChoiceRule => ({
+    Variable: variable,
+    NumericGreaterThan: value,
+  }),
+  numberGreaterThanEquals: (variable: string, value: number): ChoiceRule => ({
+    Variable: variable,
+    NumericGreaterThanEquals: value,
+  }),
+  numberLessThan: (variable: string, value: number): ChoiceRule => ({
+    Variable: variable,
+    NumericLessThan: value,
+  }),
+  numberLessThanEquals: (variable: string, value: number): ChoiceRule => ({
+    Variable: variable,
+    NumericLessThanEquals: value,
+  }),
+  stringEquals: (variable: string, value: string): ChoiceRule => ({
+    Variable: variable,
+    StringEquals: value,
+  }),
+  stringMatches: (variable: string, pattern: string): ChoiceRule => ({
+    Variable: variable,
+    StringMatches: pattern,
+  }),
+  booleanEquals: (variable: string, value: boolean): ChoiceRule => ({
+    Variable: variable,
+    BooleanEquals: value,
+  }),
+  isPresent: (variable: string, present = true): ChoiceRule => ({ Variable: variable, IsPresent: present }),
+  and: (...rules: ChoiceRule[]): ChoiceRule => ({ And: rules }),
+  or: (...rules: ChoiceRule[]): ChoiceRule => ({ Or: rules }),
+  not: (rule: ChoiceRule): ChoiceRule => ({ Not: rule }),
+} as const;
+
+/** A step or a chain of steps. */
+export type Chainable = SagaStep | SagaChain;
+
+/** Steps in order. Immutable: `next` returns a new chain. */
+export class SagaChain {
+  /** @internal */
+  constructor(readonly steps: readonly SagaStep[]) {}
+
+  /** This chain, then `next`. */
+  next(next: Chainable): SagaChain {
+    return new SagaChain([...this.steps, ...stepsOf(next)]);
+  }
+}
+
+/** The steps of a chain or of a single step, in order. */
+function stepsOf(chainable: Chainable): readonly SagaStep[] {
+  return chainable instanceof SagaChain ? chainable.steps : [chainable];
+}
+
+/** Where a step's rendering goes, and what it has rendered so far. */
+interface RenderScope {
+  readonly states: Record<string, StateDefinition>;
+  /** Step -> the successor it was rendered with, to detect a step used with two successors. */
+  readonly rendered: Map<SagaStep, string | undefined>;
+}
+
+/** A state of the saga. Create steps with a {@link SagaBuilder}. */
+export abstract class SagaStep {
+  /** @internal */
+  constructor(readonly name: string) {}
+
+  /** This step, then `next`. */
+  next(next: Chainable): SagaChain {
+    return new SagaChain([this, ...stepsOf(next)]);
+  }
+
+  /** True for Succeed and Fail: nothing can follow. */
+  get terminal(): boolean {
+    return false;
+  }
+
+  /** @internal Adds this state (and the states of its branches) to `scope`. */
+  abstract render(scope: RenderScope, next: string | undefined): void;
+}
+
+/** Renders `chain` into `scope`, continuing with `continuation`; returns the name of its first state. */
+function renderChain(chainable: Chainable, scope: RenderScope, continuation: string | undefined): string {
+  const steps = stepsOf(chainable);
+  const first = steps[0];
+  if (first === undefined) throw new SagaBuilderError('A chain must have at least one step');
+  steps.forEach((step, index) => {
+    const following = steps[index + 1];
+    if (step.terminal && following !== undefined) {
+      throw new SagaBuilderError(
+        `Step '${following.name}' follows '${step.name}', which ends the execution: nothing can run after it`,
+      );
+    }
+    const next = following?.name ?? continuation;
+    if (scope.rendered.has(step)) {
+      const before = scope.rendered.get(step);
+      if (before !== next && !step.terminal) {
+        throw new SagaBuilderError(
+          `Step '${step.name}' is used in two places with different successors ('${before ?? '(end)'}' and '${next ?? '(end)'}'): a step has one Next`,
+        );
+      }
+      return;
+    }
+    scope.rendered.set(step, next);
+    step.render(scope, next);
+  });
+  return first.name;
+}
+
+function transition(next: string | undefined): { Next: string } | { End: true } {
+  return next === undefined ? { End: true } : { Next: next };
+}
+
+function renderRetry(policies: readonly RetryPolicy[] | undefined): { Retry?: Retrier[] } {
+  if (policies === undefined) return {};
+  return {
+    Retry: policies.map(
+      (policy) =>
+        compact({
+          ErrorEquals: [...policy.errors],
+          IntervalSeconds: policy.intervalSeconds,
+          MaxAttempts: policy.maxAttempts,
+          BackoffRate: policy.backoffRate,
+          MaxDelaySeconds: policy.maxDelaySeconds,
+          JitterStrategy: policy.jitter,
+        }) as unknown as Retrier,
+    ),
+  };
+}
+
+function renderCatch(
+  policies: readonly CatchPolicy[] | undefined,
+  scope: RenderScope,
+  next: string | undefined,
+): { Catch?: Catcher[] } {
+  if (policies === undefined) return {};
+  return {
+    Catch: policies.map(
+      (policy) =>
+        compact({
+          ErrorEquals: [...policy.errors],
+          Next: renderChain(policy.then, scope, next),
+          ResultPath: policy.resultPath,
+        }) as unknown as Catcher,
+    ),
+  };
+}
+
+/** Drops the fields whose value is `undefined` (ASL has no `undefined`; `null` is kept). */
+function compact<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
+
+function resourceOf(props: { worker?: string; resource?: string }, what: string): string {
+  if ((props.worker === undefined) === (props.resource === undefined)) {
+    throw new SagaBuilderError(`${what}: give exactly one of 'worker' and 'resource'`);
+  }
+  return props.worker !== undefined ? workerResource(props.worker) : (props.resource as string);
+}
+
+function dataFlow(props: DataFlowProps): Record<string, unknown> {
+  return { Comment: props.comment, InputPath: props.inputPath, OutputPath: props.outputPath };
+}
+
+/** A Task step. */
+export class TaskStep extends SagaStep {
+  /** @internal */
+  constructor(
+    name: string,
+    private readonly props: TaskProps,
+  ) {
+    super(name);
+    resourceOf(props, `Task '${name}'`);
+    if (props.compensate) resourceOf(props.compensate, `Task '${name}': compensate`);
+  }
+
+  /** @internal */
+  render(scope: RenderScope, next: string | undefined): void {
+    const { props } = this;
+    const compensate = props.compensate;
+    scope.states[this.name] = compact({
+      Type: 'Task',
+      ...dataFlow(props),
+      Resource: resourceOf(props, this.name),
+      Parameters: props.parameters,
+      ResultSelector: props.resultSelector,
+      ResultPath: props.resultPath,
+      TimeoutSeconds: props.timeoutSeconds,
+      HeartbeatSeconds: props.heartbeatSeconds,
+      ...renderRetry(props.retry),
+      ...renderCatch(props.catch, scope, next),
+      Compensate: compensate
+        ? (compact({
+            Comment: compensate.comment,
+            Resource: resourceOf(compensate, this.name),
+            InputPath: compensate.inputPath,
+            Parameters: compensate.parameters,
+            TimeoutSeconds: compensate.timeoutSeconds,
+            HeartbeatSeconds: compensate.heartbeatSeconds,
+            ...renderRetry(compensate.retry),
+          }) as unknown as Compensation)
+        : undefined,
+      ...transition(next),
+    }) as unknown as StateDefinition;
+  }
+}
+
+/** A Pass step. */
+export class PassStep extends SagaStep {
+  /** @internal */
+  constructor(
+    name: string,
+    private readonly props: PassProps,
+  ) {
+    super(name);
+  }
+
+  /** @internal */
+  render(scope: RenderScope, next: string | undefined): void {
+    const { props } = this;
+    scope.states[this.name] = compact({
+      Type: 'Pass',
+      ...dataFlow(props),
+      Parameters: props.parameters,
+      Result: props.result,
+      ResultPath: props.resultPath,
+      ...transition(next),
+    }) as unknown as StateDefinition;
+  }
+}
+
+/** A Wait step. */
+export class WaitStep extends SagaStep {
+  /** @internal */
+  constructor(
+    name: string,
+    private readonly props: WaitProps,
+  ) {
+    super(name);
+  }
+
+  /** @internal */
+  render(scope: RenderScope, next: string | undefined): void {
+    const { props } = this;
+    scope.states[this.name] = compact({
+      Type: 'Wait',
+      ...dataFlow(props),
+      Seconds: 'seconds' in props ? props.seconds : undefined,
+      Timestamp: 'timestamp' in props ? props.timestamp : undefined,
+      SecondsPath: 'secondsPath' in props ? props.secondsPath : undefined,
+      TimestampPath: 'timestampPath' in props ? props.timestampPath : undefined,
+      ...transition(next),
+    }) as unknown as StateDefinition;
+  }
+}
+
+/**
+ * A Choice step. Its branches continue with the step after the Choice unless they end; with no
+ * `otherwise`, an input that matches no rule continues there too.
+ */
+export class ChoiceStep extends SagaStep {
+  private readonly branches: { readonly rule: ChoiceRule; readonly then: Chainable }[] = [];
+  private fallback: Chainable | undefined;
+
+  /** @internal */
+  constructor(
+    name: string,
+    private readonly props: DataFlowProps,
+  ) {
+    super(name);
+  }
+
+  /** Runs `then` when `rule` matches (rules are tried in the order they were added). */
+  when(rule: ChoiceRule, then: Chainable): this {
+    this.branches.push({ rule, then });
+    return this;
+  }
+
+  /** Runs `then` when no rule matches. */
+  otherwise(then: Chainable): this {
+    this.fallback = then;
+    return this;
+  }
+
+  /** @internal */
+  render(scope: RenderScope, next: string | undefined): void {
+    if (this.branches.length === 0) throw new SagaBuilderError(`Choice '${this.name}' has no 'when' rule`);
+    // Registered before the branches render, so that a branch looping back here finds it.
+    const state: Record<string, unknown> = { Type: 'Choice', ...dataFlow(this.props) };
+    scope.states[this.name] = state as unknown as StateDefinition;
+    state.Choices = this.branches.map(({ rule, then }) => ({
+      ...rule,
+      Next: renderChain(then, scope, next),
+    }));
+    const fallback = this.fallback === undefined ? next : renderChain(this.fallback, scope, next);
+    if (fallback !== undefined) state.Default = fallback;
+    scope.states[this.name] = compact(state) as unknown as StateDefinition;
+  }
+}
+
+/** A Parallel step: every branch runs to its end; the step's result is the array of their outputs. */
+export class ParallelStep extends SagaStep {
+  /** @internal */
+  constructor(
+    name: string,
+    private readonly props: ParallelProps,
+  ) {
+    super(name);
+    if (props.branches.length === 0)
+      throw new SagaBuilderError(`Parallel '${name}' needs at least one branch`);
+  }
+
+  /** @internal */
+  render(scope: RenderScope, next: string | undefined): void {
+    const { props } = this;
+    const branches = props.branches.map((branch) => {
+      const states: Record<string, StateDefinition> = {};
+      const startAt = renderChain(branch, { states, rendered: scope.rendered }, undefined);
+      return { StartAt: startAt, States: states };
+    });
+    scope.states[this.name] = compact({
+      Type: 'Parallel',
+      ...dataFlow(props),
+      Branches: branches,
+      Parameters: props.parameters,
+      ResultSelector: props.resultSelector,
+      ResultPath: props.resultPath,
+      ...renderRetry(props.retry),
+      ...renderCatch(props.catch, scope, next),
+      ...transition(next),
+    }) as unknown as StateDefinition;
+  }
+}
+
+/** A Succeed step. */
+export class SucceedStep extends SagaStep {
+  /** @internal */
+  constructor(
+    name: string,
+    private readonly props: SucceedProps,
+  ) {
+    super(name);
+  }
+
+  override get terminal(): boolean {
+    return true;
+  }
+
+  /** @internal */
+  render(scope: RenderScope): void {
+    scope.states[this.name] = compact({
+      Type: 'Succeed',
+      Comment: this.props.comment,
+      OutputPath: this.props.outputPath,
+    }) as unknown as StateDefinition;
+  }
+}
+
+/** A Fail step: the saga fails with `error`, and its compensations run. */
+export class FailStep extends SagaStep {
+  /** @internal */
+  constructor(
+    name: string,
+    private readonly props: FailProps,
+  ) {
+    super(name);
+  }
+
+  override get terminal(): boolean {
+    return true;
+  }
+
+  /** @internal */
+  render(scope: RenderScope): void {
+    scope.states[this.name] = compact({
+      Type: 'Fail',
+      Comment: this.props.comment,
+      Error: this.props.error,
+      Cause: this.props.cause,
+    }) as unknown as StateDefinition;
+  }
+}
+
+/** A workflow definition built by a {@link SagaBuilder}: valid ASL, ready for a SagaOrchestrator. */
+export class SagaDefinition {
+  /** @internal */
+  constructor(
+    /** The Amazon States Language document. */
+    readonly asl: StateMachineDefinition,
+  ) {}
+
+  /** The ASL document, so that `JSON.stringify(definition)` gives the definition's JSON. */
+  toJSON(): StateMachineDefinition {
+    return this.asl;
+  }
+}
+
+/**
+ * Builds a workflow definition from typed steps. Step names are unique across the whole
+ * definition (Parallel branches included), as ASL requires; the builder refuses a second step
+ * with a name already taken.
+ */
+export class SagaBuilder {
+  private readonly names = new Set<string>();
+
+  constructor(private readonly props: SagaBuilderProps = {}) {}
+
+  /** A Task run by a worker (or any Task resource), optionally with its compensation. */
+  task(name: string, props: TaskProps): TaskStep {
+    return new TaskStep(this.claim(name), props);
+  }
+
+  /** A Task that waits for a correlated domain event and fails with `States.Timeout` after `timeoutSeconds`. */
+  waitForEvent(name: string, props: WaitForEventProps): TaskStep {
+    const parameters: JsonObject = { DetailType: props.detailType, Match: props.match };
+    if (props.source !== undefined) parameters.Source = props.source;
+    return new TaskStep(this.claim(name), {
+      ...(props.comment !== undefined ? { comment: props.comment } : {}),
+      ...(props.inputPath !== undefined ? { inputPath: props.inputPath } : {}),
+      ...(props.outputPath !== undefined ? { outputPath: props.outputPath } : {}),
+      ...(props.resultSelector !== undefined ? { resultSelector: props.resultSelector } : {}),
+      ...(props.resultPath !== undefined ? { resultPath: props.resultPath } : {}),
+      ...(props.catch !== undefined ? { catch: props.catch } : {}),
+      resource: WAIT_FOR_EVENT_RESOURCE,
+      parameters,
+      timeoutSeconds: props.timeoutSeconds,
+    });
+  }
+
+  /** A Task that publishes one domain event on EventBridge. */
+  publishEvent(name: string, props: PublishEventProps): TaskStep {
+    const entry: JsonObject = { DetailType: props.detailType, Source: props.source, Detail: props.detail };
+    if (props.eventBusName !== undefined) entry.EventBusName = props.eventBusName;
+    return new TaskStep(this.claim(name), {
+      ...(props.comment !== undefined ? { comment: props.comment } : {}),
+      ...(props.inputPath !== undefined ? { inputPath: props.inputPath } : {}),
+      ...(props.outputPath !== undefined ? { outputPath: props.outputPath } : {}),
+      ...(props.retry !== undefined ? { retry: props.retry } : {}),
+      resource: PUT_EVENTS_RESOURCE,
+      parameters: { Entries: [entry] },
+      resultPath: props.resultPath === undefined ? null : props.resultPath,
+    });
+  }
+
+  /** A Pass step. */
+  pass(name: string, props: PassProps = {}): PassStep {
+    return new PassStep(this.claim(name), props);
+  }
+
+  /** A Wait step. */
+  wait(name: string, props: WaitProps): WaitStep {
+    return new WaitStep(this.claim(name), props);
+  }
+
+  /** A Choice step; add rules with `when` and a fallback with `otherwise`. */
+  choice(name: string, props: DataFlowProps = {}): ChoiceStep {
+    return new ChoiceStep(this.claim(name), props);
+  }
+
+  /** A Parallel step. */
+  parallel(name: string, props: ParallelProps): ParallelStep {
+    return new ParallelStep(this.claim(name), props);
+  }
+
+  /** A Succeed step. */
+  succeed(name: string, props: SucceedProps = {}): SucceedStep {
+    return new SucceedStep(this.claim(name), props);
+  }
+
+  /** A Fail step. */
+  fail(name: string, props: FailProps): FailStep {
+    return new FailStep(this.claim(name), props);
+  }
+
+  /**
+   * Renders the definition starting at `start` and validates it with the engine's validator.
+   * Throws SagaBuilderError listing every issue by its JSON Pointer.
+   */
+  build(start: Chainable): SagaDefinition {
+    const states: Record<string, StateDefinition> = {};
+    const startAt = renderChain(start, { states, rendered: new Map() }, undefined);
+    const asl = compact({
+      Comment: this.props.comment,
+      StartAt: startAt,
+      TimeoutSeconds: this.props.timeoutSeconds,
+      States: states,
+    }) as unknown as StateMachineDefinition;
+    const issues = validateDefinition(asl);
+    if (issues.length > 0) {
+      throw new SagaBuilderError(`The saga is not a valid definition:\n${formatIssues(issues)}`);
+    }
+    return new SagaDefinition(asl);
+  }
+
+  private claim(name: string): string {
+    if (this.names.has(name))
+      throw new SagaBuilderError(`A step named '${name}' already exists in this saga`);
+    this.names.add(name);
+    return name;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The props of the SagaOrchestrator construct, and their defaults as named constants.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { JsonObject } from '../lambdas/engine/index.js';
+import type { SagaWorkerSource } from './saga-worker.js';
+import type { WorkflowSource } from './workflow-source.js';
+
+/** @see SagaOrchestratorProps.logRetention */
+export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+/** @see SagaOrchestratorProps.executionRetention */
+export const DEFAULT_EXECUTION_RETENTION = Duration.days(90);
+/** @see SagaOrchestratorProps.removalPolicy */
+export const DEFAULT_REMOVAL_POLICY = RemovalPolicy.RETAIN;
+/** @see SagaOrchestratorProps.maxInboxMessageAge */
+export const DEFAULT_MAX_INBOX_MESSAGE_AGE = Duration.minutes(5);
+/** @see OrchestratorFunctionOptions.timeout */
+export const DEFAULT_ORCHESTRATOR_TIMEOUT = Duration.seconds(30);
+/** @see OrchestratorFunctionOptions.memorySize */
+export const DEFAULT_ORCHESTRATOR_MEMORY_MB = 1024;
+/** @see OrchestratorFunctionOptions.batchSize */
+export const DEFAULT_ORCHESTRATOR_BATCH_SIZE = 10;
+/**
+ * The longest an execution may run (as Step Functions standard workflows): payload objects are
+ * kept this long plus the execution retention, so none expires under a running execution.
+ */
+export const MAX_EXECUTION_DURATION = Duration.days(365);
+
+/** Powertools log levels. */
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** An EventBridge rule that starts a workflow. */
+export interface SagaTrigger {
+  /** The workflow to start (a key of `workflows`). */
+  readonly workflow: string;
+  /** The events that start it, e.g. `{ detailType: ['Order Placed'], source: ['com.example.storefront'] }`. */
+  readonly eventPattern: events.EventPattern;
+  /**
+   * JSONPath into the event of the business key that names the execution, e.g.
+   * `$.detail.orderId`: a second event with the same key does not start a second execution.
+   * @default the event's id (a redelivered event still starts one execution only)
+   */
+  readonly businessKeyPath?: string;
+  /** JSONPath of the execution's input within the event. @default '$.detail' */
+  readonly inputPath?: string;
+  /** The bus the rule listens on. @default the orchestrator's bus */
+  readonly eventBus?: events.IEventBus;
+  /** @default a description naming the workflow */
+  readonly description?: string;
+}
+
+/** An EventBridge Scheduler schedule that starts a workflow. */
+export interface SagaSchedule {
+  /** The workflow to start (a key of `workflows`). */
+  readonly workflow: string;
+  /** When: `ScheduleExpression.rate(...)`, `.cron(...)` or `.at(...)`. */
+  readonly schedule: scheduler.ScheduleExpression;
+  /** The execution's input. @default {} */
+  readonly input?: JsonObject;
+  /** @default a description naming the workflow */
+  readonly description?: string;
+  /** @default true */
+  readonly enabled?: boolean;
+}
+
+/** Settings of the orchestrator function and its inbox event source. */
+export interface OrchestratorFunctionOptions {
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** The inbox's visibility timeout is six times this. @default 30 seconds */
+  readonly timeout?: Duration;
+  /** Inbox messages per invocation, 1-10. @default 10 */
+  readonly batchSize?: number;
+  /** The most concurrent invocations the inbox triggers, 2-1000. @default no limit but the account's */
+  readonly maxConcurrency?: number;
+}
+
+/** Props of {@link SagaOrchestrator}. */
+export interface SagaOrchestratorProps {
+  /**
+   * The domain's name (lowercase letters, digits and hyphens, e.g. `orders`): the event source
+   * `baton.<domain>`, the metrics' service, the dashboard's and outputs' names.
+   */
+  readonly domain: string;
+  /** Workflow name -> definition. Each is checked at synth and deployed as an immutable version. */
+  readonly workflows: Readonly<Record<string, WorkflowSource>>;
+  /**
+   * Worker name -> its Lambda function, or options with an entry file to bundle. A Task with
+   * `"Resource": "baton:worker:<name>"` runs on the worker of that name.
+   * @default no workers
+   */
+  readonly workers?: Readonly<Record<string, SagaWorkerSource>>;
+  /** EventBridge rules that start workflows. @default none */
+  readonly triggers?: readonly SagaTrigger[];
+  /** Schedules that start workflows. @default none */
+  readonly schedules?: readonly SagaSchedule[];
+  /** The domain bus: lifecycle and business events go there, triggers listen there. @default a new bus */
+  readonly eventBus?: events.IEventBus;
+  /** The `source` of the orchestrator's lifecycle events. @default `baton.<domain>` */
+  readonly eventSource?: string;
+  /** Where snapshots too large for a DynamoDB item go. @default a new bucket (private, encrypted, TLS only, with a lifecycle) */
+  readonly payloadBucket?: s3.IBucket;
+  /** Retention of every function's logs. @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** Where alarms notify (on alarm and back to OK). @default alarms without actions */
+  readonly alarmTopic?: sns.ITopic;
+  /** How long a finished execution is kept before DynamoDB's TTL removes it. @default 90 days */
+  readonly executionRetention?: Duration;
+  /** What happens to the table, bucket, secret and log groups when they leave the stack. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default 'INFO' */
+  readonly logLevel?: LogLevel;
+  /** Whether workers log task inputs and outputs (they may carry personal data). @default false */
+  readonly logPayloads?: boolean;
+  /** @default memory 1024 MB, timeout 30 s, batch size 10, no concurrency limit */
+  readonly orchestrator?: OrchestratorFunctionOptions;
+  /** The age of the oldest inbox message that raises the alarm. @default 5 minutes */
+  readonly maxInboxMessageAge?: Duration;
+  /** @default `Baton-<domain>` */
+  readonly dashboardName?: string;
+}

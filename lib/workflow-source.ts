@@ -1,0 +1,311 @@
+/**
+ * Workflow sources of a SagaOrchestrator, rendered to Amazon States Language at synth time and
+ * checked there: a definition that is invalid, or that names a worker the orchestrator does not
+ * define, fails `cdk synth` with the workflow's name and the JSON Pointer of the bad field.
+ */
+import { readFileSync } from 'node:fs';
+import { Token } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { DefinitionIssue, StateMachineDefinition } from '../lambdas/engine/index.js';
+import { validateDefinition } from '../lambdas/engine/index.js';
+import { parseTaskResource } from '../lambdas/aws/task-resources.js';
+import { InvalidWorkflowError } from './errors.js';
+import { SagaDefinition, WAIT_FOR_EVENT_RESOURCE } from './saga-builder.js';
+
+/**
+ * Where a workflow's definition comes from:
+ * - an ASL definition object (Baton's `Compensate` extension allowed);
+ * - a path to a JSON file holding one (absolute, or relative to the current directory);
+ * - a {@link SagaDefinition} built with the SagaBuilder;
+ * - a CDK `aws_stepfunctions` chain (`IChainable`) or `DefinitionBody` (from a chainable, a
+ *   string or a file), rendered to ASL. Worker tasks are `CustomState`s with
+ *   `Resource: 'baton:worker:<name>'`; CloudFormation tokens cannot be used (the definition is
+ *   checked at synth, before they have values).
+ */
+export type WorkflowSource =
+  string | SagaDefinition | sfn.IChainable | sfn.DefinitionBody | Readonly<Record<string, unknown>>;
+
+/** A Task (or Compensate) resource of a definition, located by the pointer of its `Resource` field. */
+export interface TaskResourceReference {
+  /** JSON Pointer of the `Resource` field, e.g. `/States/Charge/Compensate/Resource`. */
+  readonly pointer: string;
+  readonly resource: unknown;
+  /** The state's (or compensation's) TimeoutSeconds, when it is a number. */
+  readonly timeoutSeconds?: number;
+  /** The state's (or compensation's) Parameters. */
+  readonly parameters?: unknown;
+}
+
+/** An event a `baton:waitForEvent` state waits for. */
+export interface AwaitedEvent {
+  readonly detailType: string;
+  /** @default any source */
+  readonly source?: string;
+}
+
+/** What the construct needs to know about a workflow's resources. */
+export interface WorkflowCheckContext {
+  /** The names of the workers the orchestrator defines. */
+  readonly workers: ReadonlySet<string>;
+}
+
+/**
+ * Renders `source` to a plain ASL object. Throws InvalidWorkflowError (pointer `/`) when the
+ * source cannot be read or rendered, or when it holds a CloudFormation token.
+ */
+export function renderWorkflowSource(workflow: string, source: WorkflowSource): unknown {
+  let rendered: unknown;
+  try {
+    rendered = render(workflow, source);
+  } catch (error) {
+    if (error instanceof InvalidWorkflowError) throw error;
+    throw new InvalidWorkflowError(
+      workflow,
+      [{ pointer: '', message: `could not be rendered: ${messageOf(error)}` }],
+      {
+        cause: error,
+      },
+    );
+  }
+  const token = findToken(rendered, '');
+  if (token !== undefined) {
+    throw new InvalidWorkflowError(workflow, [
+      {
+        pointer: token,
+        message:
+          'holds a CloudFormation token: Baton checks and versions definitions at synth, so every value must be a literal',
+      },
+    ]);
+  }
+  return rendered;
+}
+
+function render(workflow: string, source: WorkflowSource): unknown {
+  if (typeof source === 'string') return readJsonFile(source);
+  if (source instanceof SagaDefinition) return source.asl;
+  if (source instanceof sfn.ChainDefinitionBody) return renderChainable(workflow, source.chainable);
+  if (source instanceof sfn.StringDefinitionBody) return JSON.parse(source.body) as unknown;
+  if (source instanceof sfn.FileDefinitionBody) return readJsonFile(source.path);
+  if (source instanceof sfn.DefinitionBody) {
+    throw new Error(`${source.constructor.name} is not supported: use a chainable, a string or a file`);
+  }
+  if (isChainable(source)) return renderChainable(workflow, source);
+  // Plain objects: a deep copy, so that later changes to the caller's object do not change the deployed version.
+  return JSON.parse(JSON.stringify(source)) as unknown;
+}
+
+function readJsonFile(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+}
+
+function isChainable(source: object): source is sfn.IChainable {
+  return 'startState' in source && 'endStates' in source && 'id' in source;
+}
+
+/** Renders a CDK chain the way a Step Functions state machine would, without creating one. */
+function renderChainable(workflow: string, chainable: sfn.IChainable): unknown {
+  return new sfn.StateGraph(chainable.startState, `Baton workflow ${workflow}`).toGraphJson();
+}
+
+/** The pointer of the first value holding an unresolved token (after resolving what can be), if any. */
+function findToken(value: unknown, pointer: string): string | undefined {
+  if (typeof value === 'string') return Token.isUnresolved(value) ? pointer : undefined;
+  if (typeof value === 'number') return Token.isUnresolved(value) ? pointer : undefined;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findToken(item, `${pointer}/${index}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    if (Token.isUnresolved(value)) return pointer;
+    for (const [key, item] of Object.entries(value)) {
+      if (Token.isUnresolved(key)) return `${pointer}/${escapePointer(key)}`;
+      const found = findToken(item, `${pointer}/${escapePointer(key)}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/** RFC 6901: `~` becomes `~0`, `/` becomes `~1`. */
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Every Task `Resource` (and `Compensate.Resource`) of a definition, with its pointer and
+ * TimeoutSeconds, walking Parallel branches and Map processors.
+ */
+export function taskResourceReferences(definition: unknown): TaskResourceReference[] {
+  const references: TaskResourceReference[] = [];
+  const visitMachine = (machine: unknown, pointer: string): void => {
+    const states = fieldOf(machine, 'States');
+    if (!isRecord(states)) return;
+    for (const [name, state] of Object.entries(states)) {
+      visitState(state, `${pointer}/States/${escapePointer(name)}`);
+    }
+  };
+  const visitState = (state: unknown, pointer: string): void => {
+    if (!isRecord(state)) return;
+    switch (state.Type) {
+      case 'Task': {
+        references.push(reference(state, pointer));
+        if (isRecord(state.Compensate)) references.push(reference(state.Compensate, `${pointer}/Compensate`));
+        return;
+      }
+      case 'Parallel':
+        if (Array.isArray(state.Branches)) {
+          state.Branches.forEach((branch, index) => visitMachine(branch, `${pointer}/Branches/${index}`));
+        }
+        return;
+      case 'Map':
+        visitMachine(state.ItemProcessor, `${pointer}/ItemProcessor`);
+        visitMachine(state.Iterator, `${pointer}/Iterator`);
+        return;
+    }
+  };
+  visitMachine(definition, '');
+  return references;
+}
+
+function reference(task: Record<string, unknown>, pointer: string): TaskResourceReference {
+  const timeout = task.TimeoutSeconds;
+  return {
+    pointer: `${pointer}/Resource`,
+    resource: task.Resource,
+    ...(typeof timeout === 'number' ? { timeoutSeconds: timeout } : {}),
+    ...(task.Parameters !== undefined ? { parameters: task.Parameters } : {}),
+  };
+}
+
+/** The events the definition's `baton:waitForEvent` states wait for, without duplicates. */
+export function awaitedEvents(definition: unknown): AwaitedEvent[] {
+  const found = new Map<string, AwaitedEvent>();
+  for (const { resource, parameters } of taskResourceReferences(definition)) {
+    if (resource !== WAIT_FOR_EVENT_RESOURCE || !isRecord(parameters)) continue;
+    const { DetailType: detailType, Source: source } = parameters;
+    if (typeof detailType !== 'string') continue;
+    const awaited = typeof source === 'string' ? { detailType, source } : { detailType };
+    found.set(JSON.stringify(awaited), awaited);
+  }
+  return [...found.values()];
+}
+
+/**
+ * The issues of a definition: the engine validator's, then one per Task resource the
+ * SagaOrchestrator cannot run (a worker it does not define, an integration it does not wire).
+ */
+export function workflowIssues(definition: unknown, context: WorkflowCheckContext): DefinitionIssue[] {
+  const issues = validateDefinition(definition);
+  for (const reference of taskResourceReferences(definition)) {
+    const { pointer, resource } = reference;
+    if (typeof resource !== 'string') continue; // the validator reported it
+    const issue = resourceIssue(resource, context);
+    if (issue !== undefined) issues.push({ pointer, message: issue });
+    if (resource === WAIT_FOR_EVENT_RESOURCE) issues.push(...eventWaitIssues(definition, reference));
+  }
+  return issues;
+}
+
+/**
+ * A wait's DetailType (and Source) must be literals, since the construct routes the events of that
+ * detail-type to the inbox; Match must name what correlates; and it needs a timeout, or it could
+ * wait as long as the execution lives.
+ */
+function eventWaitIssues(definition: unknown, reference: TaskResourceReference): DefinitionIssue[] {
+  const state = reference.pointer.slice(0, -'/Resource'.length);
+  if (state.endsWith('/Compensate')) {
+    return [
+      {
+        pointer: reference.pointer,
+        message: `a compensation cannot wait for an event (${WAIT_FOR_EVENT_RESOURCE})`,
+      },
+    ];
+  }
+  const issues: DefinitionIssue[] = [];
+  const parameters = reference.parameters;
+  if (!isRecord(parameters)) {
+    return [{ pointer: `${state}/Parameters`, message: 'is required: { DetailType, Match, Source? }' }];
+  }
+  if (typeof parameters.DetailType !== 'string' || parameters.DetailType.length === 0) {
+    issues.push({
+      pointer: `${state}/Parameters/DetailType`,
+      message:
+        'must be a literal, non-empty string: the construct routes events of that detail-type to the inbox',
+    });
+  }
+  if (parameters.Source !== undefined && typeof parameters.Source !== 'string') {
+    issues.push({ pointer: `${state}/Parameters/Source`, message: 'must be a literal string' });
+  }
+  if (!isRecord(parameters.Match) || Object.keys(parameters.Match).length === 0) {
+    issues.push({
+      pointer: `${state}/Parameters/Match`,
+      message: "must be an object of event paths to values, e.g. { 'detail.orderId.$': '$.orderId' }",
+    });
+  }
+  const task = pointerGet(definition, state);
+  if (isRecord(task) && task.TimeoutSeconds === undefined && task.TimeoutSecondsPath === undefined) {
+    issues.push({
+      pointer: `${state}/TimeoutSeconds`,
+      message: 'is required on a wait for an event, or it could wait as long as the execution lives',
+    });
+  }
+  return issues;
+}
+
+function pointerGet(document: unknown, pointer: string): unknown {
+  let value = document;
+  for (const segment of pointer.split('/').slice(1)) {
+    const key = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+    value = Array.isArray(value) ? value[Number(key)] : isRecord(value) ? value[key] : undefined;
+  }
+  return value;
+}
+
+function resourceIssue(resource: string, context: WorkflowCheckContext): string | undefined {
+  if (resource === WAIT_FOR_EVENT_RESOURCE) return undefined;
+  const parsed = parseTaskResource(resource);
+  switch (parsed.type) {
+    case 'worker':
+      return context.workers.has(parsed.name)
+        ? undefined
+        : `worker '${parsed.name}' is not defined in this SagaOrchestrator`;
+    case 'sqs':
+    case 'events':
+      return undefined;
+    case 'lambda':
+    case 'lambda-arn':
+      return `'${resource}': Lambda invocations are not wired in the SagaOrchestrator; run the code as a worker (baton:worker:<name>)`;
+    case 'unsupported':
+      return `'${resource}' is not a resource Baton runs (baton:worker:<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, arn:aws:states:::events:putEvents)`;
+  }
+}
+
+/**
+ * Renders and checks a workflow. Returns the definition typed; throws InvalidWorkflowError with
+ * every issue, each as `Workflow <name>: <pointer>: <message>`.
+ */
+export function loadWorkflow(
+  workflow: string,
+  source: WorkflowSource,
+  context: WorkflowCheckContext,
+): StateMachineDefinition {
+  const definition = renderWorkflowSource(workflow, source);
+  const issues = workflowIssues(definition, context);
+  if (issues.length > 0) throw new InvalidWorkflowError(workflow, issues);
+  return definition as StateMachineDefinition;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fieldOf(value: unknown, name: string): unknown {
+  return isRecord(value) ? value[name] : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

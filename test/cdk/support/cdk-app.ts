@@ -1,0 +1,30 @@
+/**
+ * CDK apps for the tests: the context of `cdk.json` (so tests synthesize what `npm run synth`
+ * does), a private output folder, and NodejsFunction bundling off unless a test needs it
+ * (bundling does not change the template's resources, only the asset hashes).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type Environment } from 'aws-cdk-lib';
+
+/** A fixed environment, so that templates hold literal regions and accounts. */
+export const TEST_ENV: Required<Pick<Environment, 'account' | 'region'>> = {
+  account: '123456789012',
+  region: 'eu-west-1',
+};
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+/** A new app. `bundle: false` skips esbuild for every stack (`aws:cdk:bundling-stacks` = []). */
+export function testApp(options: { bundle?: boolean } = {}): App {
+  return new App({
+    outdir: mkdtempSync(join(tmpdir(), 'baton-cdk-test-')),
+    context: {
+      ...cdkJson.context,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+}
