@@ -36,6 +36,7 @@ import { parseTaskResource } from '../lambdas/aws/task-resources.js';
 import { SagaAlarms, type LabelledQueue } from './alarms.js';
 import { BatonFunction } from './baton-function.js';
 import { BATON_METRICS_NAMESPACE } from './baton-metrics.js';
+import { correlationShapes } from '../lambdas/runtime/correlation.js';
 import { SagaDashboard } from './dashboard.js';
 import { DefinitionPublisher } from './definition-publisher.js';
 import { BatonConstructError, InvalidPropsError } from './errors.js';
@@ -188,6 +189,9 @@ export class SagaOrchestrator extends Construct {
         BATON_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
         BATON_TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
         BATON_EXECUTION_RETENTION_SECONDS: String(executionRetention.toSeconds()),
+        BATON_CORRELATION_SHAPES: JSON.stringify(
+          Object.values(this.definitions).flatMap((definition) => correlationShapes(definition)),
+        ),
         POWERTOOLS_SERVICE_NAME: this.eventSource,
         POWERTOOLS_METRICS_NAMESPACE: BATON_METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: logLevel,

@@ -15,6 +15,7 @@
  * | BATON_SCHEDULER_ROLE_ARN    | role Scheduler assumes to send to the inbox               |
  * | BATON_TOKEN_SECRET_ARN      | Secrets Manager secret holding the task token key         |
  * | BATON_TOKEN_SIGNING_KEY     | the key itself (local runs only; the secret wins if both) |
+ * | BATON_CORRELATION_SHAPES    | JSON: what `baton:waitForEvent` states match on (see correlation.ts) |
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -26,7 +27,9 @@ import { Orchestrator, type OrchestratorLogger, type OrchestratorMetrics } from 
 import type { OrchestratorPorts } from '../runtime/ports.js';
 import { TaskTokenSigner } from '../runtime/task-token.js';
 import { MissingConfigurationError, requiredEnv } from './define-worker.js';
+import { DynamoDbCorrelationStore } from './dynamodb-correlation-store.js';
 import { DynamoDbDefinitionStore } from './dynamodb-definition-store.js';
+import type { CorrelationShape } from '../runtime/correlation.js';
 import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { S3PayloadStore } from './s3-payload-store.js';
@@ -47,6 +50,7 @@ export interface OrchestratorEnvironment {
   readonly schedulerRoleArn: string;
   readonly tokenSecretArn?: string;
   readonly tokenSigningKey?: string;
+  readonly correlationShapes: readonly CorrelationShape[];
 }
 
 /** Reads and checks the environment. Throws MissingConfigurationError naming the variable. */
@@ -69,7 +73,16 @@ export function readOrchestratorEnvironment(env: NodeJS.ProcessEnv = process.env
       'Set BATON_TOKEN_SECRET_ARN (or, for local runs, BATON_TOKEN_SIGNING_KEY)',
     );
   }
+  let shapes: CorrelationShape[] = [];
+  if (env.BATON_CORRELATION_SHAPES) {
+    try {
+      shapes = JSON.parse(env.BATON_CORRELATION_SHAPES) as CorrelationShape[];
+    } catch (error) {
+      throw new MissingConfigurationError('BATON_CORRELATION_SHAPES must be a JSON array', { cause: error });
+    }
+  }
   return {
+    correlationShapes: shapes,
     tableName: required('BATON_TABLE_NAME'),
     inboxQueueUrl: required('BATON_INBOX_QUEUE_URL'),
     inboxQueueArn: required('BATON_INBOX_QUEUE_ARN'),
@@ -124,6 +137,12 @@ export function createPorts(config: OrchestratorEnvironment, clients: AwsClients
       tableName: config.tableName,
       clock,
     }),
+    correlations: new DynamoDbCorrelationStore({
+      client: clients.dynamodb,
+      tableName: config.tableName,
+      clock,
+    }),
+    inbox,
     tasks: new AwsTaskDispatcher({
       sqs: clients.sqs,
       eventBridge: clients.eventBridge,
@@ -166,6 +185,7 @@ export async function createOrchestrator(options: {
     ports: createPorts(options.config, options.clients),
     signer: new TaskTokenSigner(await signingKey(options.config)),
     eventSource: options.config.eventSource,
+    correlationShapes: options.config.correlationShapes,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

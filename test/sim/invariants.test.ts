@@ -1,0 +1,284 @@
+/**
+ * The checker can fail: a good run passes, and each kind of broken run (a broken history, a result
+ * applied twice, a skipped or misordered compensation, a lost message, ...) is reported under the
+ * right invariant. A checker that cannot fail would make the simulation worthless.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ExecutionStatus, HistoryEvent, HistoryEventType } from '../../lambdas/engine/execution.js';
+import { checkRun, Invariant, type CommitRecord, type RunRecord } from './invariants.js';
+
+const ID = 'Shop:e1';
+const TIME = '2026-01-01T00:00:00.000Z';
+
+type Draft = Omit<HistoryEvent, 'id' | 'timestamp'>;
+
+/** Numbers a draft history 1, 2, 3, ... */
+function numbered(drafts: readonly Draft[]): HistoryEvent[] {
+  return drafts.map((draft, index) => ({ ...draft, id: index + 1, timestamp: TIME }));
+}
+
+const event = (type: HistoryEventType, fields: Partial<Draft> = {}): Draft => ({ type, ...fields });
+const task = (stateName: string, outcome: Draft): Draft[] => [
+  event('TaskStateEntered', { stateName, threadId: 'root' }),
+  event('TaskScheduled', { stateName, threadId: 'root', attempt: 1 }),
+  { ...outcome, stateName, threadId: 'root' },
+];
+const succeeded = (effectId: string) => event('TaskSucceeded', { output: { effectId } });
+
+/** A saga that completed A and B, failed at C, and undid B then A. */
+function sagaHistory(): Draft[] {
+  return [
+    event('ExecutionStarted'),
+    ...task('A', succeeded(`${ID}:1`)),
+    event('TaskStateExited', { stateName: 'A', threadId: 'root' }),
+    ...task('B', succeeded(`${ID}:2`)),
+    event('TaskStateExited', { stateName: 'B', threadId: 'root' }),
+    ...task('C', event('TaskFailed', { error: 'Boom' })),
+    event('CompensationStarted'),
+    event('CompensationTaskScheduled', { stateName: 'B', attempt: 1 }),
+    event('CompensationTaskSucceeded', { stateName: 'B' }),
+    event('CompensationTaskScheduled', { stateName: 'A', attempt: 1 }),
+    event('CompensationTaskSucceeded', { stateName: 'A' }),
+    event('CompensationSucceeded'),
+  ];
+}
+
+/** One commit per event, the last one terminal; results carry their task's token. */
+function commitsOf(history: readonly HistoryEvent[], status: ExecutionStatus): CommitRecord[] {
+  return history.map((entry, index) => ({
+    executionId: ID,
+    version: index + 1,
+    messageId: `m${index + 1}`,
+    status: index === history.length - 1 ? status : 'RUNNING',
+    events: [{ id: entry.id, type: entry.type }],
+    ...(entry.type === 'TaskSucceeded' || entry.type === 'CompensationTaskSucceeded'
+      ? { resultToken: `token-${entry.type}-${entry.stateName}` }
+      : {}),
+  }));
+}
+
+/** A run the checker must accept. */
+function goodRun(
+  drafts: readonly Draft[] = sagaHistory(),
+  status: ExecutionStatus = 'COMPENSATED',
+): RunRecord {
+  const history = numbered(drafts);
+  return {
+    executions: [{ executionId: ID, status, indexStatus: status, history, compensable: new Set(['A', 'B']) }],
+    commits: commitsOf(history, status),
+    effects: [
+      { executionId: ID, key: `${ID}:1`, stateName: 'A', seq: 1 },
+      { executionId: ID, key: `${ID}:2`, stateName: 'B', seq: 2 },
+    ],
+    undos:
+      status === 'COMPENSATED'
+        ? [
+            { executionId: ID, effectId: `${ID}:2`, compensationKey: `${ID}:c:2`, seq: 3 },
+            { executionId: ID, effectId: `${ID}:1`, compensationKey: `${ID}:c:1`, seq: 4 },
+          ]
+        : [],
+    heartbeats: [],
+    published: [
+      { id: `${ID}:Execution Started:0`, detailType: 'Execution Started' },
+      { id: `${ID}:Execution Compensated:0`, detailType: 'Execution Compensated' },
+    ],
+    deadLetters: [{ queue: 'inbox', messageId: 'inbox-9', poison: true, reason: 'MalformedMessageError' }],
+    poisonSent: [{ queue: 'inbox', messageId: 'inbox-9' }],
+    inFlight: [],
+  };
+}
+
+function theExecution(record: RunRecord): RunRecord['executions'][number] {
+  const [execution] = record.executions;
+  if (!execution) throw new Error('the run has no execution');
+  return execution;
+}
+
+function invariantsOf(record: RunRecord): string[] {
+  return [...new Set(checkRun(record).map((violation) => violation.invariant))].sort();
+}
+
+describe('the invariant checker', () => {
+  it('accepts a run that keeps every invariant', () => {
+    expect(checkRun(goodRun())).toEqual([]);
+  });
+
+  it('reports a gap in the history ids', () => {
+    const record = goodRun();
+    const history = theExecution(record).history.map((entry) =>
+      entry.id > 5 ? { ...entry, id: entry.id + 1 } : entry,
+    );
+    const broken = { ...record, executions: [{ ...theExecution(record), history }] };
+    expect(invariantsOf(broken)).toContain(Invariant.HistorySequence);
+  });
+
+  it('reports a history that does not start with ExecutionStarted', () => {
+    const broken = goodRun(sagaHistory().slice(1));
+    expect(checkRun(broken).map((v) => v.detail)).toContain(
+      'the history starts with TaskStateEntered, not ExecutionStarted',
+    );
+  });
+
+  it('reports events after the terminal event, and a commit after the terminal one', () => {
+    const drafts = [...sagaHistory(), event('TaskStateEntered', { stateName: 'D', threadId: 'root' })];
+    const record = goodRun(drafts);
+    const commits = record.commits.map((commit, index, all) =>
+      index === all.length - 2 ? { ...commit, status: 'COMPENSATED' as const } : commit,
+    );
+    const violations = checkRun({ ...record, commits });
+    expect(violations.map((v) => v.invariant)).toEqual(
+      expect.arrayContaining([Invariant.HistorySequence, Invariant.TerminalStable]),
+    );
+    expect(
+      violations.some((v) => v.detail.startsWith('events after the terminal CompensationSucceeded')),
+    ).toBe(true);
+  });
+
+  it('reports two terminal events', () => {
+    const drafts = sagaHistory();
+    drafts.splice(drafts.length - 1, 0, event('ExecutionFailed', { error: 'Boom' }));
+    expect(checkRun(goodRun(drafts)).some((v) => v.detail.includes('2 terminal events'))).toBe(true);
+  });
+
+  it('reports a task result applied twice', () => {
+    const drafts = sagaHistory();
+    // B's result arrives twice and both deliveries are applied.
+    drafts.splice(8, 0, succeeded(`${ID}:2`));
+    const record = goodRun(drafts);
+    const history = theExecution(record).history;
+    expect(history[7]?.type).toBe('TaskSucceeded');
+    expect(history[8]?.type).toBe('TaskSucceeded');
+    const commits = record.commits.map((commit) =>
+      commit.version === 9 ? { ...commit, resultToken: 'token-TaskSucceeded-B' } : commit,
+    );
+    const violations = checkRun({
+      ...record,
+      executions: [
+        {
+          ...theExecution(record),
+          history: history.map((e, i) => (i === 8 ? { ...e, stateName: 'B', threadId: 'root' } : e)),
+        },
+      ],
+      commits,
+    });
+    const invariants = violations.map((v) => v.invariant);
+    expect(invariants).toContain(Invariant.ResultAppliedOnce);
+    expect(invariants).toContain(Invariant.TaskOutcomeOnce);
+  });
+
+  it('reports an inbox message committed twice', () => {
+    const record = goodRun();
+    const commits = record.commits.map((commit) =>
+      commit.version === 3 ? { ...commit, messageId: 'm2' } : commit,
+    );
+    expect(checkRun({ ...record, commits }).map((v) => v.detail)).toContain(
+      'inbox message m2 was committed 2 times',
+    );
+  });
+
+  it('reports a skipped compensation', () => {
+    const drafts = sagaHistory().filter(
+      (entry) => !(entry.type.startsWith('CompensationTask') && entry.stateName === 'A'),
+    );
+    const record = goodRun(drafts);
+    const broken = { ...record, undos: record.undos.filter((undo) => undo.effectId !== `${ID}:1`) };
+    const violations = checkRun(broken).filter((v) => v.invariant === Invariant.CompensationExactlyOnce);
+    expect(violations.map((v) => v.detail)).toEqual([
+      `the saga ended COMPENSATED; workers undid [${ID}:2] but the completed steps, in reverse order, are [${ID}:2, ${ID}:1]`,
+      'the history compensated [B] but the completed compensable steps, in reverse order, are [B, A]',
+    ]);
+  });
+
+  it('reports compensations run in completion order instead of reverse order', () => {
+    const record = goodRun();
+    const undos = record.undos.map((undo) => ({ ...undo, seq: 10 - undo.seq }));
+    expect(invariantsOf({ ...record, undos })).toEqual([Invariant.CompensationExactlyOnce]);
+  });
+
+  it('reports an effect undone twice, and an undo of an effect never done', () => {
+    const record = goodRun();
+    const undos = [
+      ...record.undos,
+      { executionId: ID, effectId: `${ID}:2`, compensationKey: `${ID}:c:2:again`, seq: 5 },
+      { executionId: ID, effectId: `${ID}:404`, compensationKey: `${ID}:c:404`, seq: 6 },
+    ];
+    const details = checkRun({ ...record, undos }).map((v) => v.detail);
+    expect(details).toContain(
+      `effect ${ID}:2 was undone 2 times (compensation keys ${ID}:c:2, ${ID}:c:2:again)`,
+    );
+    expect(details).toContain(`a compensation undid ${ID}:404, an effect no worker ever applied`);
+  });
+
+  it('reports a saga that failed without compensating its completed steps', () => {
+    const drafts = [...sagaHistory().slice(0, 10), event('ExecutionFailed', { error: 'Boom' })];
+    const record = goodRun(drafts, 'FAILED');
+    const published = [
+      ...record.published,
+      { id: `${ID}:Execution Failed:0`, detailType: 'Execution Failed' },
+    ];
+    expect(checkRun({ ...record, published }).map((v) => v.detail)).toEqual([
+      `the execution ended FAILED with completed steps [${ID}:2, ${ID}:1] that were never compensated`,
+    ]);
+  });
+
+  it('reports a legitimate message in a DLQ, and a poison message that was accepted', () => {
+    const record = goodRun();
+    const broken = {
+      ...record,
+      deadLetters: [{ queue: 'inbox', messageId: 'inbox-3', poison: false, reason: 'TypeError: oops' }],
+    };
+    const details = checkRun(broken).map((v) => v.detail);
+    expect(details).toEqual([
+      'a legitimate message inbox-3 reached the DLQ of inbox: TypeError: oops',
+      'poison message inbox-9 on inbox was accepted instead of reaching the DLQ',
+    ]);
+  });
+
+  it('reports a message left in flight and a run that ran out of budget', () => {
+    const broken = {
+      ...goodRun(),
+      inFlight: [{ queue: 'worker-alpha', messageId: 'worker-alpha-4', body: '{}' }],
+      unfinished: 'the run was still busy after 40000 deliveries',
+    };
+    expect(checkRun(broken).map((v) => v.invariant)).toEqual([
+      Invariant.NoMessageInFlight,
+      Invariant.NoMessageInFlight,
+    ]);
+  });
+
+  it('reports an execution left running, and an index that disagrees', () => {
+    const record = goodRun(sagaHistory().slice(0, 8), 'RUNNING');
+    const broken = {
+      ...record,
+      executions: [{ ...theExecution(record), indexStatus: 'SUCCEEDED' as const }],
+    };
+    expect(invariantsOf(broken)).toEqual([Invariant.ExecutionTerminal, Invariant.IndexAgrees]);
+  });
+
+  it('reports a task that never got an outcome in an ended execution', () => {
+    const drafts = sagaHistory();
+    drafts.splice(11, 1); // C's TaskFailed is gone, yet the saga went on
+    expect(checkRun(goodRun(drafts)).some((v) => v.detail.includes('never got an outcome'))).toBe(true);
+  });
+
+  it('reports an acknowledged heartbeat that was not persisted', () => {
+    const record = goodRun();
+    const token = `v1.${Buffer.from(JSON.stringify({ e: ID, t: 'root:3:1' })).toString('base64url')}.sig`;
+    const heartbeats = [
+      { executionId: ID, token, at: 5_000, persistedAt: 1_000 },
+      { executionId: ID, token, at: 6_000, persistedAt: 6_000 },
+    ];
+    const violations = checkRun({ ...record, heartbeats });
+    expect(violations).toHaveLength(1);
+    expect(violations[0]?.invariant).toBe(Invariant.HeartbeatPersisted);
+    expect(violations[0]?.detail).toContain('running task root:3:1');
+  });
+
+  it('reports a lifecycle event that never reached the bus', () => {
+    const record = goodRun();
+    const published = record.published.filter((entry) => entry.detailType !== 'Execution Compensated');
+    expect(checkRun({ ...record, published }).map((v) => v.detail)).toEqual([
+      "the execution ended COMPENSATED but 'Execution Compensated' never reached the bus",
+    ]);
+  });
+});

@@ -1,0 +1,637 @@
+/**
+ * The invariants a simulated run must keep, checked over what the world recorded: the stored
+ * histories, every commit, the workers' own logs of side effects, the queues and the DLQs.
+ *
+ * Pure: `checkRun(record)` looks at data only, so tests can hand it a broken history, a doubly
+ * applied result or a skipped compensation and watch it fail.
+ *
+ * What "exactly once" means here: workers are at-least-once (they see duplicates and redeliveries),
+ * so the simulated workers keep their side effects idempotent on the idempotency key the engine
+ * gives them, as a real worker must. The invariants then hold the *engine* to its part: it applies
+ * each result at most once, records each completed compensable step once, and asks for each
+ * completed step to be undone exactly once, in reverse order of completion, when the saga fails.
+ */
+import {
+  isTerminal,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type HistoryEventType,
+} from '../../lambdas/engine/execution.js';
+
+/** The names of the invariants, as a failing seed reports them. */
+export const Invariant = {
+  /** Every execution reaches a terminal status. */
+  ExecutionTerminal: 'execution-terminal',
+  /** Once terminal, an execution is never written again. */
+  TerminalStable: 'terminal-stable',
+  /** History ids run 1, 2, 3, ... across transitions; ExecutionStarted first; one terminal event, last. */
+  HistorySequence: 'history-sequence',
+  /** Every TaskScheduled is followed by at most one outcome for its attempt, and by one in the end. */
+  TaskOutcomeOnce: 'task-outcome-once',
+  /** Each worker result (per task token) and each inbox message is applied by at most one commit. */
+  ResultAppliedOnce: 'result-applied-once',
+  /** A failed saga undoes each completed step exactly once, in reverse order; nothing else is undone. */
+  CompensationExactlyOnce: 'compensation-exactly-once',
+  /** The run ends with every queue empty (except the DLQs), within its budget. */
+  NoMessageInFlight: 'no-message-in-flight',
+  /** Exactly the poison messages reach a DLQ. */
+  DlqOnlyPoison: 'dlq-only-poison',
+  /** A heartbeat the orchestrator acknowledged for a running task moves that task's deadline. */
+  HeartbeatPersisted: 'heartbeat-persisted',
+  /** Each execution's Started event and its terminal lifecycle event reach the bus. */
+  LifecycleEvents: 'lifecycle-events',
+  /** The list/search index shows the final status. */
+  IndexAgrees: 'index-agrees',
+} as const;
+export type Invariant = (typeof Invariant)[keyof typeof Invariant];
+
+/** One broken invariant. */
+export interface Violation {
+  readonly invariant: Invariant;
+  readonly executionId?: string;
+  readonly detail: string;
+}
+
+/** One committed transition, as the store saw it. */
+export interface CommitRecord {
+  readonly executionId: string;
+  readonly version: number;
+  readonly messageId: string;
+  readonly status: ExecutionStatus;
+  readonly events: readonly { readonly id: number; readonly type: HistoryEventType }[];
+  /** The signed task token of the inbox message behind the commit, when it was a task result. */
+  readonly resultToken?: string;
+}
+
+/** A forward side effect a worker applied (once per idempotency key: the worker dedupes). */
+export interface EffectRecord {
+  readonly executionId: string;
+  /** The idempotency key: also the effect's id, which the worker returns as `effectId`. */
+  readonly key: string;
+  readonly stateName: string;
+  /** Global order of side effects (effects and undos share the counter). */
+  readonly seq: number;
+}
+
+/** An undo a compensation worker applied (once per compensation idempotency key). */
+export interface UndoRecord {
+  readonly executionId: string;
+  readonly effectId: string;
+  readonly compensationKey: string;
+  readonly seq: number;
+}
+
+/** A heartbeat message the orchestrator handled without error. */
+export interface HeartbeatRecord {
+  readonly executionId: string;
+  readonly token: string;
+  /** Virtual time its message was first received (a later redelivery must not count as a new heartbeat). */
+  readonly at: number;
+  /** `lastHeartbeatAt` stored for that task just after; undefined when the task was no longer running. */
+  readonly persistedAt: number | undefined;
+}
+
+/** A message that ended in a dead-letter queue. */
+export interface DeadLetterRecord {
+  readonly queue: string;
+  readonly messageId: string;
+  /** True when the fault injector made it malformed or forged on purpose. */
+  readonly poison: boolean;
+  /** The last error its handling threw. */
+  readonly reason?: string;
+}
+
+/** An event that reached the domain bus. */
+export interface PublishedRecord {
+  readonly id: string;
+  readonly detailType: string;
+}
+
+/** An execution at the end of the run. */
+export interface ExecutionRecord {
+  readonly executionId: string;
+  /** Undefined when the store has no such execution. */
+  readonly status: ExecutionStatus | undefined;
+  /** The status the list index shows; undefined when it has no entry. */
+  readonly indexStatus: ExecutionStatus | undefined;
+  readonly history: readonly HistoryEvent[];
+  /** Names of its workflow's Task states that carry `Compensate`. */
+  readonly compensable: ReadonlySet<string>;
+}
+
+/** Everything a run recorded. */
+export interface RunRecord {
+  readonly executions: readonly ExecutionRecord[];
+  readonly commits: readonly CommitRecord[];
+  readonly effects: readonly EffectRecord[];
+  readonly undos: readonly UndoRecord[];
+  readonly heartbeats: readonly HeartbeatRecord[];
+  readonly published: readonly PublishedRecord[];
+  readonly deadLetters: readonly DeadLetterRecord[];
+  /** Poison messages the fault injector sent, by queue and message id. */
+  readonly poisonSent: readonly { readonly queue: string; readonly messageId: string }[];
+  /** Messages still queued (visible or not) when the run ended. */
+  readonly inFlight: readonly { readonly queue: string; readonly messageId: string; readonly body: string }[];
+  /** Set when the run stopped on its budget (deliveries or virtual time) instead of going idle. */
+  readonly unfinished?: string;
+}
+
+const TERMINAL_EVENT: Readonly<Partial<Record<HistoryEventType, ExecutionStatus>>> = {
+  ExecutionSucceeded: 'SUCCEEDED',
+  ExecutionFailed: 'FAILED',
+  ExecutionTimedOut: 'TIMED_OUT',
+  ExecutionAborted: 'ABORTED',
+  CompensationSucceeded: 'COMPENSATED',
+  CompensationFailed: 'COMPENSATION_FAILED',
+};
+
+const LIFECYCLE_DETAIL: Readonly<Record<ExecutionStatus, string | undefined>> = {
+  RUNNING: undefined,
+  COMPENSATING: undefined,
+  SUCCEEDED: 'Execution Succeeded',
+  FAILED: 'Execution Failed',
+  TIMED_OUT: 'Execution Timed Out',
+  ABORTED: 'Execution Aborted',
+  COMPENSATED: 'Execution Compensated',
+  COMPENSATION_FAILED: 'Execution Compensation Failed',
+};
+
+const TASK_OUTCOMES = new Set<HistoryEventType>([
+  'TaskSucceeded',
+  'TaskFailed',
+  'TaskTimedOut',
+  'TaskStateAborted',
+]);
+const COMPENSATION_OUTCOMES = new Set<HistoryEventType>([
+  'CompensationTaskSucceeded',
+  'CompensationTaskFailed',
+  'CompensationTaskTimedOut',
+]);
+/** History events that mean "a worker's result was applied". */
+const RESULT_EVENTS = new Set<HistoryEventType>([
+  'TaskSucceeded',
+  'TaskFailed',
+  'CompensationTaskSucceeded',
+  'CompensationTaskFailed',
+]);
+
+/** Checks every invariant; returns the violations (none for a good run). */
+export function checkRun(record: RunRecord): Violation[] {
+  const violations: Violation[] = [];
+  const report = (invariant: Invariant, detail: string, executionId?: string) =>
+    violations.push({ invariant, detail, ...(executionId !== undefined ? { executionId } : {}) });
+
+  checkCommits(record.commits, report);
+  for (const execution of record.executions) {
+    checkTerminal(execution, report);
+    checkHistory(execution, report);
+    checkTaskOutcomes(execution, report);
+    checkCompensation(execution, record, report);
+    checkLifecycle(execution, record.published, report);
+  }
+  checkEffects(record, report);
+  checkQueues(record, report);
+  checkHeartbeats(record.heartbeats, report);
+  return violations;
+}
+
+type Report = (invariant: Invariant, detail: string, executionId?: string) => void;
+
+function checkCommits(commits: readonly CommitRecord[], report: Report): void {
+  const byExecution = new Map<string, CommitRecord[]>();
+  const byMessage = new Map<string, number>();
+  const byToken = new Map<string, CommitRecord[]>();
+  for (const commit of commits) {
+    const list = byExecution.get(commit.executionId) ?? [];
+    list.push(commit);
+    byExecution.set(commit.executionId, list);
+    const key = `${commit.executionId} ${commit.messageId}`;
+    byMessage.set(key, (byMessage.get(key) ?? 0) + 1);
+    if (commit.resultToken !== undefined && commit.events.some((event) => RESULT_EVENTS.has(event.type))) {
+      const applied = byToken.get(commit.resultToken) ?? [];
+      applied.push(commit);
+      byToken.set(commit.resultToken, applied);
+    }
+  }
+  for (const [key, count] of byMessage) {
+    if (count > 1) {
+      const [executionId, messageId] = key.split(' ') as [string, string];
+      report(
+        Invariant.ResultAppliedOnce,
+        `inbox message ${messageId} was committed ${count} times`,
+        executionId,
+      );
+    }
+  }
+  for (const [token, applied] of byToken) {
+    if (applied.length > 1) {
+      report(
+        Invariant.ResultAppliedOnce,
+        `the result of task ${describeToken(token)} was applied ${applied.length} times ` +
+          `(versions ${applied.map((commit) => commit.version).join(', ')})`,
+        applied[0]?.executionId,
+      );
+    }
+  }
+  for (const [executionId, list] of byExecution) {
+    list.sort((a, b) => a.version - b.version);
+    let terminalAt: number | undefined;
+    let lastEventId = 0;
+    list.forEach((commit, index) => {
+      if (commit.version !== index + 1) {
+        report(
+          Invariant.HistorySequence,
+          `commit versions are not 1, 2, 3, ...: found ${commit.version} at position ${index + 1}`,
+          executionId,
+        );
+      }
+      if (terminalAt !== undefined) {
+        report(
+          Invariant.TerminalStable,
+          `version ${commit.version} (status ${commit.status}, events ${commit.events.map((e) => e.type).join(', ') || 'none'}) ` +
+            `was committed after the execution became terminal at version ${terminalAt}`,
+          executionId,
+        );
+      } else if (isTerminal(commit.status)) {
+        terminalAt = commit.version;
+      }
+      for (const event of commit.events) {
+        if (event.id !== lastEventId + 1) {
+          report(
+            Invariant.HistorySequence,
+            `version ${commit.version} carries event id ${event.id} after ${lastEventId}: ids must grow by 1 across transitions`,
+            executionId,
+          );
+        }
+        lastEventId = event.id;
+      }
+    });
+  }
+}
+
+function checkTerminal(execution: ExecutionRecord, report: Report): void {
+  const { executionId, status } = execution;
+  if (status === undefined) {
+    report(
+      Invariant.ExecutionTerminal,
+      'the execution was started but the store has no such execution',
+      executionId,
+    );
+    return;
+  }
+  if (!isTerminal(status)) {
+    report(Invariant.ExecutionTerminal, `the run ended with the execution still ${status}`, executionId);
+  }
+  if (execution.indexStatus !== status) {
+    report(
+      Invariant.IndexAgrees,
+      `the list index shows ${execution.indexStatus ?? 'nothing'} but the execution is ${status}`,
+      executionId,
+    );
+  }
+}
+
+function checkHistory(execution: ExecutionRecord, report: Report): void {
+  const { executionId, history, status } = execution;
+  if (status === undefined) return;
+  const first = history[0];
+  if (!first || first.type !== 'ExecutionStarted') {
+    report(
+      Invariant.HistorySequence,
+      `the history starts with ${first?.type ?? 'nothing'}, not ExecutionStarted`,
+      executionId,
+    );
+  }
+  history.forEach((event, index) => {
+    if (event.id !== index + 1) {
+      report(Invariant.HistorySequence, `event ${index + 1} (${event.type}) has id ${event.id}`, executionId);
+    }
+  });
+  const terminals = history
+    .map((event, index) => ({ event, index }))
+    .filter(({ event }) => TERMINAL_EVENT[event.type] !== undefined);
+  if (!isTerminal(status)) return;
+  if (terminals.length !== 1) {
+    report(
+      Invariant.HistorySequence,
+      `the history has ${terminals.length} terminal events (${terminals.map(({ event }) => event.type).join(', ')}), not one`,
+      executionId,
+    );
+  }
+  const last = terminals[terminals.length - 1];
+  if (last && last.index !== history.length - 1) {
+    const after = history.slice(last.index + 1).map((event) => event.type);
+    report(
+      Invariant.HistorySequence,
+      `events after the terminal ${last.event.type}: ${after.join(', ')}`,
+      executionId,
+    );
+  }
+  if (last && TERMINAL_EVENT[last.event.type] !== status) {
+    report(
+      Invariant.HistorySequence,
+      `the terminal event ${last.event.type} does not match the status ${status}`,
+      executionId,
+    );
+  }
+}
+
+function checkTaskOutcomes(execution: ExecutionRecord, report: Report): void {
+  const { executionId, history } = execution;
+  const open = new Map<string, HistoryEvent>();
+  const nextAttempt = new Map<string, number>();
+  let compensationOpen: HistoryEvent | undefined;
+  for (const event of history) {
+    const thread = event.threadId ?? '?';
+    if (event.type.endsWith('StateEntered')) {
+      const outstanding = open.get(thread);
+      if (outstanding) {
+        report(
+          Invariant.TaskOutcomeOnce,
+          `thread ${thread} entered ${event.stateName} (event ${event.id}) while task ${outstanding.stateName} ` +
+            `(TaskScheduled ${outstanding.id}) had no outcome`,
+          executionId,
+        );
+        open.delete(thread);
+      }
+      nextAttempt.set(thread, 1);
+    } else if (event.type === 'TaskScheduled') {
+      const outstanding = open.get(thread);
+      if (outstanding) {
+        report(
+          Invariant.TaskOutcomeOnce,
+          `TaskScheduled ${event.id} on thread ${thread} while TaskScheduled ${outstanding.id} had no outcome`,
+          executionId,
+        );
+      }
+      const expected = nextAttempt.get(thread) ?? 1;
+      if (event.attempt !== expected) {
+        report(
+          Invariant.TaskOutcomeOnce,
+          `TaskScheduled ${event.id} (${event.stateName}) is attempt ${event.attempt}, expected ${expected}`,
+          executionId,
+        );
+      }
+      nextAttempt.set(thread, (event.attempt ?? expected) + 1);
+      open.set(thread, event);
+    } else if (TASK_OUTCOMES.has(event.type)) {
+      if (!open.has(thread)) {
+        report(
+          Invariant.TaskOutcomeOnce,
+          `${event.type} ${event.id} (${event.stateName}, thread ${thread}) has no outstanding TaskScheduled: ` +
+            `a second outcome for one attempt`,
+          executionId,
+        );
+      }
+      open.delete(thread);
+    } else if (event.type === 'CompensationTaskScheduled') {
+      if (compensationOpen) {
+        report(
+          Invariant.TaskOutcomeOnce,
+          `CompensationTaskScheduled ${event.id} while CompensationTaskScheduled ${compensationOpen.id} had no outcome`,
+          executionId,
+        );
+      }
+      compensationOpen = event;
+    } else if (COMPENSATION_OUTCOMES.has(event.type)) {
+      if (!compensationOpen) {
+        report(
+          Invariant.TaskOutcomeOnce,
+          `${event.type} ${event.id} (${event.stateName}) has no outstanding CompensationTaskScheduled`,
+          executionId,
+        );
+      }
+      compensationOpen = undefined;
+    }
+  }
+  if (execution.status !== undefined && isTerminal(execution.status)) {
+    for (const [thread, scheduled] of open) {
+      report(
+        Invariant.TaskOutcomeOnce,
+        `TaskScheduled ${scheduled.id} (${scheduled.stateName}, thread ${thread}) never got an outcome, ` +
+          `yet the execution ended ${execution.status}`,
+        executionId,
+      );
+    }
+    if (compensationOpen) {
+      report(
+        Invariant.TaskOutcomeOnce,
+        `CompensationTaskScheduled ${compensationOpen.id} never got an outcome, yet the execution ended ${execution.status}`,
+        executionId,
+      );
+    }
+  }
+}
+
+/**
+ * The effects of the compensable steps the history records as completed, in order of first
+ * completion. One step entry may succeed more than once (its result failed ResultSelector or
+ * ResultPath and Retry ran the task again, with the same idempotency key): its effect is still one.
+ */
+export function completedEffects(execution: ExecutionRecord): { effectId: string; stateName: string }[] {
+  const completed: { effectId: string; stateName: string }[] = [];
+  const seen = new Set<string>();
+  for (const event of execution.history) {
+    if (event.type !== 'TaskSucceeded' || !execution.compensable.has(event.stateName ?? '')) continue;
+    const output = event.output as { effectId?: unknown } | null | undefined;
+    const effectId = typeof output?.effectId === 'string' ? output.effectId : `<no effectId in ${event.id}>`;
+    if (seen.has(effectId)) continue;
+    seen.add(effectId);
+    completed.push({ effectId, stateName: event.stateName as string });
+  }
+  return completed;
+}
+
+function checkCompensation(execution: ExecutionRecord, record: RunRecord, report: Report): void {
+  const { executionId, status, history } = execution;
+  if (status === undefined || !isTerminal(status)) return;
+  const completed = completedEffects(execution);
+  const expected = completed.map((entry) => entry.effectId).reverse();
+  const undone = record.undos
+    .filter((undo) => undo.executionId === executionId)
+    .sort((a, b) => a.seq - b.seq)
+    .map((undo) => undo.effectId);
+  const compensatedInHistory = history.filter((event) => event.type === 'CompensationTaskSucceeded');
+  const historyOrder = compensatedInHistory.map((event) => event.stateName);
+  const expectedStates = completed.map((entry) => entry.stateName).reverse();
+  const show = (list: readonly (string | undefined)[]) => `[${list.join(', ')}]`;
+
+  switch (status) {
+    case 'COMPENSATED':
+      if (!sameList(undone, expected)) {
+        report(
+          Invariant.CompensationExactlyOnce,
+          `the saga ended COMPENSATED; workers undid ${show(undone)} but the completed steps, in reverse ` +
+            `order, are ${show(expected)}`,
+          executionId,
+        );
+      }
+      if (!sameList(historyOrder, expectedStates)) {
+        report(
+          Invariant.CompensationExactlyOnce,
+          `the history compensated ${show(historyOrder)} but the completed compensable steps, in reverse ` +
+            `order, are ${show(expectedStates)}`,
+          executionId,
+        );
+      }
+      break;
+    case 'COMPENSATION_FAILED': {
+      const done = compensatedInHistory.length;
+      if (!sameList(historyOrder, expectedStates.slice(0, done))) {
+        report(
+          Invariant.CompensationExactlyOnce,
+          `the history compensated ${show(historyOrder)}, not the top of the reversed completed steps ${show(expectedStates)}`,
+          executionId,
+        );
+      }
+      // The failing compensation may have undone its effect before it failed (it timed out, say).
+      if (!sameList(undone, expected.slice(0, done)) && !sameList(undone, expected.slice(0, done + 1))) {
+        report(
+          Invariant.CompensationExactlyOnce,
+          `the saga ended COMPENSATION_FAILED after ${done} compensations; workers undid ${show(undone)} ` +
+            `but the completed steps, in reverse order, are ${show(expected)}`,
+          executionId,
+        );
+      }
+      break;
+    }
+    case 'SUCCEEDED':
+    case 'FAILED':
+    case 'TIMED_OUT':
+    case 'ABORTED':
+      if (undone.length > 0 || historyOrder.length > 0) {
+        report(
+          Invariant.CompensationExactlyOnce,
+          `the execution ended ${status} without a saga unwind, yet ${show(undone)} were undone`,
+          executionId,
+        );
+      }
+      if (status !== 'SUCCEEDED' && status !== 'ABORTED' && expected.length > 0) {
+        report(
+          Invariant.CompensationExactlyOnce,
+          `the execution ended ${status} with completed steps ${show(expected)} that were never compensated`,
+          executionId,
+        );
+      }
+      break;
+  }
+}
+
+function checkHeartbeats(heartbeats: readonly HeartbeatRecord[], report: Report): void {
+  const lost = new Map<string, HeartbeatRecord[]>();
+  for (const heartbeat of heartbeats) {
+    if (heartbeat.persistedAt === undefined || heartbeat.persistedAt >= heartbeat.at) continue;
+    const list = lost.get(heartbeat.token) ?? [];
+    list.push(heartbeat);
+    lost.set(heartbeat.token, list);
+  }
+  for (const [token, list] of lost) {
+    const first = list[0] as HeartbeatRecord;
+    const last = list[list.length - 1] as HeartbeatRecord;
+    report(
+      Invariant.HeartbeatPersisted,
+      `${list.length} heartbeat(s) for running task ${describeToken(token)} were acknowledged between ` +
+        `${iso(first.at)} and ${iso(last.at)}, but the stored task kept lastHeartbeatAt=${iso(last.persistedAt ?? 0)}: ` +
+        `the heartbeats were lost`,
+      first.executionId,
+    );
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function checkEffects(record: RunRecord, report: Report): void {
+  const applied = new Set(record.effects.map((effect) => effect.key));
+  const undoCount = new Map<string, UndoRecord[]>();
+  for (const undo of record.undos) {
+    const list = undoCount.get(undo.effectId) ?? [];
+    list.push(undo);
+    undoCount.set(undo.effectId, list);
+    if (!applied.has(undo.effectId)) {
+      report(
+        Invariant.CompensationExactlyOnce,
+        `a compensation undid ${undo.effectId}, an effect no worker ever applied`,
+        undo.executionId,
+      );
+    }
+  }
+  for (const [effectId, undos] of undoCount) {
+    if (undos.length > 1) {
+      report(
+        Invariant.CompensationExactlyOnce,
+        `effect ${effectId} was undone ${undos.length} times (compensation keys ${undos.map((u) => u.compensationKey).join(', ')})`,
+        undos[0]?.executionId,
+      );
+    }
+  }
+}
+
+function checkLifecycle(
+  execution: ExecutionRecord,
+  published: readonly PublishedRecord[],
+  report: Report,
+): void {
+  const { executionId, status } = execution;
+  if (status === undefined) return;
+  const ids = new Set(published.map((event) => event.id));
+  const started = `${executionId}:Execution Started:0`;
+  if (!ids.has(started))
+    report(Invariant.LifecycleEvents, `the event ${started} never reached the bus`, executionId);
+  const detailType = LIFECYCLE_DETAIL[status];
+  if (detailType !== undefined && !ids.has(`${executionId}:${detailType}:0`)) {
+    report(
+      Invariant.LifecycleEvents,
+      `the execution ended ${status} but '${detailType}' never reached the bus`,
+      executionId,
+    );
+  }
+}
+
+function checkQueues(record: RunRecord, report: Report): void {
+  if (record.unfinished !== undefined) report(Invariant.NoMessageInFlight, record.unfinished);
+  for (const message of record.inFlight) {
+    report(
+      Invariant.NoMessageInFlight,
+      `message ${message.messageId} is still on ${message.queue} at the end: ${truncate(message.body)}`,
+    );
+  }
+  const dead = new Set(record.deadLetters.map((letter) => `${letter.queue} ${letter.messageId}`));
+  for (const letter of record.deadLetters) {
+    if (!letter.poison) {
+      report(
+        Invariant.DlqOnlyPoison,
+        `a legitimate message ${letter.messageId} reached the DLQ of ${letter.queue}: ${letter.reason ?? 'no reason recorded'}`,
+      );
+    }
+  }
+  for (const poison of record.poisonSent) {
+    if (!dead.has(`${poison.queue} ${poison.messageId}`)) {
+      report(
+        Invariant.DlqOnlyPoison,
+        `poison message ${poison.messageId} on ${poison.queue} was accepted instead of reaching the DLQ`,
+      );
+    }
+  }
+}
+
+function sameList(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+/** A short, readable form of a signed task token (its claims), for messages. */
+export function describeToken(token: string): string {
+  const payload = token.split('.')[1];
+  if (!payload) return truncate(token);
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { t?: unknown };
+    return typeof claims.t === 'string' ? claims.t : truncate(token);
+  } catch {
+    return truncate(token);
+  }
+}
+
+function truncate(text: string, max = 160): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}

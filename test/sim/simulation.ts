@@ -1,0 +1,177 @@
+/**
+ * One seed of the simulation: generate workflows and executions from the seed, run them in the
+ * faulty world until it is idle, then check every invariant.
+ *
+ * `runSeed(seed)` is deterministic: the same seed gives the same run, the same violations and the
+ * same fingerprint, so `npm run sim -- --seed <s>` replays a failure exactly.
+ */
+import { createHash } from 'node:crypto';
+import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
+import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
+import { drawOutcomes, drawRates } from './faults.js';
+import { checkRun, type RunRecord, type Violation } from './invariants.js';
+import { Prng } from './prng.js';
+import { generateInput, generateWorkflow, type GeneratedWorkflow } from './workflow-generator.js';
+import { SIGNING_KEY, World, type WorldOptions } from './world.js';
+
+/** Options of {@link runSeed}. */
+export interface SeedOptions {
+  /** Receives a line per delivery. */
+  readonly trace?: (line: string) => void;
+  /** See {@link WorldOptions.mutateStore}: only for tests of the simulation itself. */
+  readonly mutateStore?: WorldOptions['mutateStore'];
+}
+
+/** What one seed did and found. */
+export interface SeedResult {
+  readonly seed: number;
+  readonly violations: readonly Violation[];
+  /** Fault intensity of the seed (0: fault-free). */
+  readonly intensity: number;
+  readonly executions: number;
+  /** Final statuses, counted. */
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly deliveries: number;
+  /** Faults injected and results seen, counted. */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Forward effects whose step the engine never saw complete (a timed-out step that did its work). */
+  readonly orphanEffects: number;
+  /** A hash of everything the run recorded: equal fingerprints mean identical runs. */
+  readonly fingerprint: string;
+  readonly record: RunRecord;
+}
+
+/** Runs one seed and checks it. */
+export async function runSeed(seed: number, options: SeedOptions = {}): Promise<SeedResult> {
+  const rng = new Prng(seed);
+  const shapeRng = rng.fork();
+  const worldRng = rng.fork();
+  const { intensity, rates } = drawRates(rng);
+  const outcomes = drawOutcomes(rng);
+
+  const workflows: GeneratedWorkflow[] = [];
+  const workflowCount = shapeRng.int(1, 2);
+  for (let i = 0; i < workflowCount; i++) workflows.push(generateWorkflow(shapeRng, `Wf${i}`));
+
+  const world = new World({
+    rng: worldRng,
+    rates,
+    outcomes,
+    workflows,
+    inboxVisibilityMs: rng.pick([30_000, 60_000, 180_000]),
+    workerVisibilityMs: rng.pick([60_000, 120_000, 300_000]),
+    ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.mutateStore ? { mutateStore: options.mutateStore } : {}),
+  });
+  await world.deploy();
+
+  const expected: string[] = [];
+  const executionCount = shapeRng.int(1, 4);
+  for (let i = 0; i < executionCount; i++) {
+    const workflow = shapeRng.pick(workflows);
+    const name = `e${i}`;
+    const input = generateInput(shapeRng);
+    const startAt = shapeRng.int(0, 30_000);
+    expected.push(executionIdOf(workflow.name, name));
+    const start = { kind: 'StartExecution', workflow: workflow.name, name, input };
+    world.sendInbox(start, startAt);
+    if (shapeRng.chance(0.2)) world.sendInbox(start, startAt + shapeRng.int(0, 120_000));
+    if (shapeRng.chance(0.1)) {
+      world.sendInbox(
+        {
+          kind: 'StopExecution',
+          executionId: executionIdOf(workflow.name, name),
+          cause: 'stopped by the simulation',
+          compensate: shapeRng.chance(0.5),
+        },
+        startAt + shapeRng.int(0, 600_000),
+      );
+    }
+  }
+  sendPoison(world, shapeRng, expected[0] ?? 'Wf0:e0');
+
+  const unfinished = await world.run();
+  const record = await world.record(expected, unfinished);
+  const violations = checkRun(record);
+  const statuses: Record<string, number> = {};
+  for (const execution of record.executions) {
+    const status = execution.status ?? 'MISSING';
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  const completed = new Set(
+    record.executions.flatMap((execution) =>
+      execution.history
+        .filter((event) => event.type === 'TaskSucceeded')
+        .map((event) => (event.output as { effectId?: string } | null)?.effectId),
+    ),
+  );
+  return {
+    seed,
+    violations,
+    intensity,
+    executions: record.executions.length,
+    statuses,
+    deliveries: world.deliveries,
+    counts: {
+      ...world.counts,
+      ...Object.fromEntries(
+        Object.entries(world.workers.stats.outcomes).map(([outcome, count]) => [
+          `outcome: ${outcome}`,
+          count,
+        ]),
+      ),
+    },
+    orphanEffects: record.effects.filter((effect) => !completed.has(effect.key)).length,
+    fingerprint: fingerprint(record),
+    record,
+  };
+}
+
+/** Malformed and forged messages, on the inbox and on a worker queue. */
+function sendPoison(world: World, rng: Prng, executionId: string): void {
+  const count = rng.int(0, 2);
+  for (let i = 0; i < count; i++) {
+    const delay = rng.int(0, 60_000);
+    const forger = new TaskTokenSigner('not-the-domain-key-but-long-enough-0123');
+    const genuine = new TaskTokenSigner(SIGNING_KEY).sign({ executionId, engineToken: 'root:2:1' });
+    const [version, payload] = genuine.split('.');
+    const tampered = `${version}.${Buffer.from(JSON.stringify({ e: executionId, t: 'root:9:1' })).toString('base64url')}.${genuine.split('.')[2]}`;
+    const bodies = [
+      '{"kind":"TaskSucceeded","taskToken":',
+      JSON.stringify({ kind: 'TaskSucceeded', output: {} }),
+      JSON.stringify({ kind: 'LaunchMissiles', executionId }),
+      JSON.stringify({ kind: 'StartExecution', workflow: 'NoSuchWorkflow', name: 'x', input: {} }),
+      JSON.stringify({ kind: 'StartExecution', workflow: 'Wf0', name: 'has spaces', input: {} }),
+      JSON.stringify({
+        kind: 'TaskSucceeded',
+        taskToken: forger.sign({ executionId, engineToken: 'root:2:1' }),
+        output: { forged: true },
+      }),
+      JSON.stringify({ kind: 'TaskFailed', taskToken: tampered, error: 'Forged' }),
+      JSON.stringify({ kind: 'TaskHeartbeat', taskToken: `${version}.${payload}` }),
+    ];
+    world.sendPoison(world.inbox, rng.pick(bodies), delay);
+  }
+  if (rng.chance(0.3)) {
+    const queue = rng.pick([...world.workerQueues.values()]);
+    world.sendPoison(
+      queue,
+      rng.pick(['not json at all', JSON.stringify({ taskToken: 'x', executionId, attempt: 0 })]),
+      rng.int(0, 60_000),
+    );
+  }
+}
+
+function fingerprint(record: RunRecord): string {
+  const hash = createHash('sha256');
+  for (const execution of record.executions) {
+    hash.update(execution.executionId);
+    hash.update(String(execution.status));
+    hash.update(JSON.stringify(execution.history));
+  }
+  hash.update(JSON.stringify(record.effects));
+  hash.update(JSON.stringify(record.undos));
+  hash.update(JSON.stringify(record.commits));
+  hash.update(JSON.stringify(record.deadLetters));
+  return hash.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,256 @@
+/**
+ * The simulated workers: at-least-once consumers that keep their side effects idempotent on the
+ * idempotency key, as the worker contract asks, and log what they did and undid. Their outcomes
+ * (success, named failures, thrown non-Errors, slowness, hangs, missing or regular heartbeats) are
+ * scripted per task attempt from the seed.
+ *
+ * The logs are the workers' own view of the world, independent of the engine's history: the
+ * checker compares the two.
+ */
+import type { Json } from '../../lambdas/engine/json.js';
+import type { InboxSender } from '../../lambdas/runtime/ports.js';
+import {
+  TaskFailure,
+  runTask,
+  type WorkerContext,
+  type WorkerTaskMessage,
+} from '../../lambdas/runtime/worker.js';
+import { SimulatedCrash, type OutcomeWeights } from './faults.js';
+import type { EffectRecord, UndoRecord } from './invariants.js';
+import type { Prng } from './prng.js';
+import { DECLINED_ERROR, TRANSIENT_ERROR, type TaskInfo } from './workflow-generator.js';
+
+/** What a worker attempt does. */
+export type Outcome = keyof OutcomeWeights;
+
+/** The script of one task attempt (one task token), fixed at its first delivery. */
+interface AttemptPlan {
+  readonly outcome: Outcome;
+  /** How long after receipt the report is sent, ms. */
+  readonly durationMs: number;
+  /** Heartbeat period, ms, for `heartbeating`. */
+  readonly heartbeatEveryMs?: number;
+  /** How long a repeat of a key already done takes to return the stored result, ms. */
+  readonly replayDelayMs: number;
+  /** The first delivery dies after the side effect, before reporting. */
+  readonly dieBeforeReport: boolean;
+  deliveries: number;
+}
+
+/** What the workers need from the world. */
+export interface WorkerEnvironment {
+  readonly rng: Prng;
+  now(): number;
+  taskInfo(workflow: string, stateName: string): TaskInfo | undefined;
+  /** Sends a report to the inbox, `delayMs` from now (the world adds its own delivery faults). */
+  report(body: Json, delayMs: number): void;
+  /** A global counter ordering side effects. */
+  nextSeq(): number;
+  /** Counts an injected fault, for the summary. */
+  count(what: string): void;
+}
+
+/** Per-delivery fault switches, decided by the world. */
+export interface DeliveryFaults {
+  /** Probability of dying after the side effect, before the report (first delivery only). */
+  readonly dieBeforeReport: number;
+  /** Probability that sending the report fails. */
+  readonly reportSendFail: number;
+  /** No injected fault on this delivery (its last chances before the DLQ). */
+  readonly calm: boolean;
+}
+
+/** Counters of what the workers saw. */
+export interface WorkerStats {
+  deliveries: number;
+  duplicateDeliveries: number;
+  outcomes: Record<string, number>;
+}
+
+/** The domain's workers, with their idempotency stores and side-effect logs. */
+export class SimWorkers {
+  readonly effects: EffectRecord[] = [];
+  readonly undos: UndoRecord[] = [];
+  readonly stats: WorkerStats = { deliveries: 0, duplicateDeliveries: 0, outcomes: {} };
+  /** Forward results by idempotency key: a repeated key returns the stored result. */
+  private readonly done = new Map<string, Json>();
+  /** Compensation results by compensation idempotency key. */
+  private readonly undone = new Map<string, Json>();
+  private readonly plans = new Map<string, AttemptPlan>();
+
+  constructor(
+    private readonly env: WorkerEnvironment,
+    private readonly weights: { readonly tasks: OutcomeWeights; readonly compensations: OutcomeWeights },
+  ) {}
+
+  /**
+   * Runs one delivery of a task message. Throws (so the message is not deleted) when the worker
+   * Lambda dies or its report cannot be sent.
+   */
+  async deliver(task: WorkerTaskMessage, faults: DeliveryFaults): Promise<void> {
+    const plan = this.plan(task, faults);
+    plan.deliveries += 1;
+    this.stats.deliveries += 1;
+    if (plan.deliveries > 1) this.stats.duplicateDeliveries += 1;
+    const first = plan.deliveries === 1;
+    if (plan.outcome === 'hang' && first && !faults.calm) {
+      // The Lambda ran into its own timeout: no report, no delete; SQS redelivers later.
+      throw new SimulatedCrash('worker timed out without reporting');
+    }
+    let delayMs = 0;
+    let dead = false;
+    const sender: InboxSender = {
+      send: async (body) => {
+        if (dead) throw new SimulatedCrash('worker died before reporting');
+        if (!faults.calm && this.env.rng.chance(faults.reportSendFail)) {
+          this.env.count('worker report send failed');
+          throw new Error('SendMessage to the inbox failed');
+        }
+        this.env.report(body, delayMs);
+      },
+    };
+    const handler = async (input: Json, context: WorkerContext): Promise<Json> => {
+      delayMs = plan.durationMs;
+      const replay = (task.compensation ? this.undone : this.done).has(context.idempotencyKey);
+      const result = task.compensation
+        ? this.undo(input, context, plan)
+        : await this.forward(input, context, plan, (ms) => (delayMs = ms));
+      delayMs = replay ? plan.replayDelayMs : plan.durationMs;
+      if (first && plan.dieBeforeReport && !faults.calm) {
+        this.env.count('worker crash before report');
+        dead = true;
+      }
+      return result;
+    };
+    await runTask(task, handler as never, sender);
+  }
+
+  private async forward(
+    input: Json,
+    context: WorkerContext,
+    plan: AttemptPlan,
+    setDelay: (ms: number) => void,
+  ): Promise<Json> {
+    const key = context.idempotencyKey;
+    const stored = this.done.get(key);
+    // An idempotent worker: the effect of a key happens once; a repeat returns the first result.
+    if (stored !== undefined) return stored;
+    switch (plan.outcome) {
+      case 'declined':
+        setDelay(plan.durationMs);
+        throw new TaskFailure(DECLINED_ERROR, `declined by the simulated worker (${context.stateName})`);
+      case 'transient':
+        setDelay(plan.durationMs);
+        throw new TaskFailure(TRANSIENT_ERROR, 'the simulated dependency is busy');
+      case 'typeError':
+        setDelay(plan.durationMs);
+        throw new TypeError('simulated bug in the worker');
+      case 'nonError':
+        setDelay(plan.durationMs);
+        throw `a thrown string from ${context.stateName}`;
+      case 'ok':
+      case 'slow':
+      case 'hang':
+      case 'silent':
+      case 'heartbeating':
+        break;
+    }
+    const n = isRecord(input) && typeof input.n === 'number' ? input.n : 0;
+    const result: Json = {
+      effectId: key,
+      n: (n * 7 + 3) % 10,
+      by: context.stateName,
+      ...(n % 2 === 1 ? { bonus: n } : {}),
+    };
+    this.done.set(key, result);
+    this.effects.push({
+      executionId: context.executionId,
+      key,
+      stateName: context.stateName,
+      seq: this.env.nextSeq(),
+    });
+    if (plan.heartbeatEveryMs !== undefined) {
+      for (let at = plan.heartbeatEveryMs; at < plan.durationMs; at += plan.heartbeatEveryMs) {
+        setDelay(at);
+        await context.heartbeat();
+      }
+    }
+    return result;
+  }
+
+  private undo(input: Json, context: WorkerContext, plan: AttemptPlan): Json {
+    const key = context.idempotencyKey;
+    const stored = this.undone.get(key);
+    if (stored !== undefined) return stored;
+    switch (plan.outcome) {
+      case 'declined':
+      case 'transient':
+        throw new TaskFailure('Sim.UndoFailed', `the simulated undo of ${context.stateName} failed`);
+      case 'typeError':
+        throw new TypeError('simulated bug in the undo worker');
+      case 'nonError':
+        throw `a thrown string from the undo of ${context.stateName}`;
+      case 'ok':
+      case 'slow':
+      case 'hang':
+      case 'silent':
+      case 'heartbeating':
+        break;
+    }
+    const effectId = isRecord(input) && typeof input.effectId === 'string' ? input.effectId : `<none>`;
+    const result: Json = { undone: effectId };
+    this.undone.set(key, result);
+    this.undos.push({
+      executionId: context.executionId,
+      effectId,
+      compensationKey: key,
+      seq: this.env.nextSeq(),
+    });
+    return result;
+  }
+
+  /** The script of an attempt, drawn at its first delivery and kept for its redeliveries. */
+  private plan(task: WorkerTaskMessage, faults: DeliveryFaults): AttemptPlan {
+    const known = this.plans.get(task.taskToken);
+    if (known) return known;
+    const rng = this.env.rng;
+    const info = this.env.taskInfo(task.workflow, task.stateName);
+    const timeoutSeconds = task.compensation ? info?.compensationTimeoutSeconds : info?.timeoutSeconds;
+    const heartbeatSeconds = task.compensation ? undefined : info?.heartbeatSeconds;
+    const weights = task.compensation ? this.weights.compensations : this.weights.tasks;
+    const heartbeatMs = heartbeatSeconds === undefined ? undefined : heartbeatSeconds * 1000;
+    const timeoutMs = timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000;
+    const canHeartbeat =
+      heartbeatMs !== undefined && (timeoutMs === undefined || timeoutMs > heartbeatMs * 1.5 + 2000);
+    const outcome = rng.weighted<Outcome>({
+      ...weights,
+      slow: timeoutMs !== undefined ? weights.slow : 0,
+      silent: heartbeatMs !== undefined ? weights.silent : 0,
+      heartbeating: canHeartbeat ? weights.heartbeating : 0,
+    });
+    let durationMs = rng.int(0, 3000);
+    let heartbeatEveryMs: number | undefined;
+    if (outcome === 'slow' && timeoutMs !== undefined) durationMs = timeoutMs + rng.int(1, 60_000);
+    if (outcome === 'silent' && heartbeatMs !== undefined) durationMs = heartbeatMs + rng.int(1, 20_000);
+    if (outcome === 'heartbeating' && heartbeatMs !== undefined) {
+      const longest = timeoutMs === undefined ? heartbeatMs * 3 : Math.min(heartbeatMs * 3, timeoutMs - 2000);
+      durationMs = rng.int(Math.ceil(heartbeatMs * 1.5), Math.max(Math.ceil(heartbeatMs * 1.5), longest));
+      heartbeatEveryMs = Math.max(250, Math.floor(heartbeatMs / 3));
+    }
+    this.stats.outcomes[outcome] = (this.stats.outcomes[outcome] ?? 0) + 1;
+    const plan: AttemptPlan = {
+      outcome,
+      durationMs,
+      ...(heartbeatEveryMs !== undefined ? { heartbeatEveryMs } : {}),
+      replayDelayMs: rng.int(0, 1000),
+      dieBeforeReport: rng.chance(faults.dieBeforeReport),
+      deliveries: 0,
+    };
+    this.plans.set(task.taskToken, plan);
+    return plan;
+  }
+}
+
+function isRecord(value: Json): value is { readonly [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

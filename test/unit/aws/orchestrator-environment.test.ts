@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { MissingConfigurationError } from '../../../lambdas/aws/define-worker.js';
+import { readOrchestratorEnvironment } from '../../../lambdas/aws/orchestrator-environment.js';
+
+const complete = {
+  BATON_TABLE_NAME: 'table',
+  BATON_INBOX_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/inbox',
+  BATON_INBOX_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:1:inbox',
+  BATON_WORKER_QUEUES: '{"charge":"https://sqs.eu-west-1.amazonaws.com/1/charge"}',
+  BATON_EVENT_BUS_NAME: 'bus',
+  BATON_EVENT_SOURCE: 'baton.orders',
+  BATON_SCHEDULER_GROUP: 'group',
+  BATON_SCHEDULER_ROLE_ARN: 'arn:aws:iam::1:role/scheduler',
+  BATON_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:key',
+  BATON_CORRELATION_SHAPES: '[{"detailType":"Paid","paths":["detail.orderId"]}]',
+};
+
+describe('the orchestrator environment', () => {
+  it('reads every variable the construct sets', () => {
+    const config = readOrchestratorEnvironment(complete);
+    expect(config.workerQueues).toEqual({ charge: 'https://sqs.eu-west-1.amazonaws.com/1/charge' });
+    expect(config.correlationShapes).toEqual([{ detailType: 'Paid', paths: ['detail.orderId'] }]);
+    expect(config.payloadBucket).toBeUndefined();
+  });
+
+  it('names a missing variable', () => {
+    const { BATON_TABLE_NAME: _omitted, ...rest } = complete;
+    expect(() => readOrchestratorEnvironment(rest)).toThrow(
+      'The environment variable BATON_TABLE_NAME is not set',
+    );
+  });
+
+  it('rejects worker queues that are not JSON, naming the variable', () => {
+    expect(() => readOrchestratorEnvironment({ ...complete, BATON_WORKER_QUEUES: 'nope' })).toThrow(
+      MissingConfigurationError,
+    );
+  });
+
+  it('needs a task token key from the secret or, locally, the variable', () => {
+    const { BATON_TOKEN_SECRET_ARN: _omitted, ...rest } = complete;
+    expect(() => readOrchestratorEnvironment(rest)).toThrow('BATON_TOKEN_SECRET_ARN');
+    expect(
+      readOrchestratorEnvironment({ ...rest, BATON_TOKEN_SIGNING_KEY: 'k'.repeat(32) }).tokenSigningKey,
+    ).toBe('k'.repeat(32));
+  });
+});
