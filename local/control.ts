@@ -36,7 +36,11 @@ export interface ExecutionDescription extends ExecutionSummary {
   /** The definition it runs (pinned version), for drawing its graph. */
   readonly definition: StateMachineDefinition;
   /** Compensation under way or failed. */
-  readonly compensationFailure?: { readonly stateName: string; readonly error: string; readonly cause: string };
+  readonly compensationFailure?: {
+    readonly stateName: string;
+    readonly error: string;
+    readonly cause: string;
+  };
 }
 
 /** Filters of a listing, all optional. */

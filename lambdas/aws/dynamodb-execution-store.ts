@@ -100,6 +100,9 @@ export interface DynamoDbExecutionStoreOptions {
  * - `list` reads the GSIs, which are eventually consistent: a commit shows there shortly after.
  * - Every call asks for `ReturnConsumedCapacity: 'TOTAL'`, for cost measurement by middleware.
  */
+/** The plain attribute of a version item holding the key of the message that produced it. */
+const MESSAGE_ATTRIBUTE = 'm';
+
 export class DynamoDbExecutionStore implements ExecutionStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
@@ -162,6 +165,8 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       version: { N: String(version) },
       status: { S: transition.execution.status },
       createdAt: { S: new Date(this.clock.now()).toISOString() },
+      // The applying message's key, plain, so that a late redelivery can find its version.
+      [MESSAGE_ATTRIBUTE]: { S: transition.messageId },
     };
     const inline = { ...item, data: { B: data } };
     if (data.length <= this.offloadThresholdBytes && itemSizeBytes(inline) <= MAX_ITEM_BYTES) {
@@ -199,6 +204,50 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       }
       throw translateDynamoDbError(error, 'PutItem');
     }
+  }
+
+  async findMessageVersion(
+    executionId: string,
+    messageId: string,
+    searchVersions: number,
+  ): Promise<number | undefined> {
+    let start: Record<string, AttributeValue> | undefined;
+    let searched = 0;
+    try {
+      do {
+        const output = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :v)',
+            ExpressionAttributeNames: {
+              '#pk': TableKey.partition,
+              '#sk': TableKey.sort,
+              '#m': MESSAGE_ATTRIBUTE,
+            },
+            ExpressionAttributeValues: {
+              ':pk': { S: executionPartitionKey(executionId) },
+              ':v': { S: KeyPrefix.executionVersion },
+            },
+            ProjectionExpression: '#sk, #m',
+            ScanIndexForward: false,
+            Limit: Math.min(100, searchVersions - searched),
+            ConsistentRead: true,
+            ReturnConsumedCapacity: 'TOTAL',
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of output.Items ?? []) {
+          searched += 1;
+          if (item[MESSAGE_ATTRIBUTE]?.S === messageId) {
+            return Number((item[TableKey.sort]?.S ?? '').slice(KeyPrefix.executionVersion.length));
+          }
+        }
+        start = output.LastEvaluatedKey;
+      } while (start && searched < searchVersions);
+    } catch (error) {
+      throw translateDynamoDbError(error, 'Query');
+    }
+    return undefined;
   }
 
   async loadCommands(executionId: string, version: number): Promise<readonly Command[] | undefined> {

@@ -81,7 +81,7 @@ export class UnknownExecutionError extends Error {
  */
 export function decide(execution: Execution | undefined, event: ExecutionEvent, env: DecideEnv): Decision {
   if (event.type === 'StartExecution') {
-    if (execution) return { execution, commands: [], history: [] };
+    if (execution) return { changed: false, execution, commands: [], history: [] };
     const decider = new Decider(newExecution(event, env), env);
     decider.startAt = event.startAt;
     decider.start();
@@ -152,6 +152,8 @@ class Decider {
   /** Arrays created during this decision, which may be updated in place. */
   private owned: WeakSet<object> | undefined;
   private transitions = 0;
+  /** Set when the state changed without history or commands (a heartbeat). */
+  private touched = false;
 
   constructor(
     execution: Execution,
@@ -166,7 +168,12 @@ class Decider {
 
   result(): Decision {
     this.exec.threads = this.threads;
-    return { execution: this.exec, commands: this.commands, history: this.history };
+    return {
+      changed: this.touched || this.history.length > 0 || this.commands.length > 0,
+      execution: this.exec,
+      commands: this.commands,
+      history: this.history,
+    };
   }
 
   // ---------------------------------------------------------------- events
@@ -248,7 +255,8 @@ class Decider {
       resource: waiting.resource,
     });
     const compensate = state.compensate;
-    if (compensate) {
+    // Once per entry into the state: a retry after a data-flow failure must not stack it twice.
+    if (compensate && !this.exec.saga.stack.some((entry) => entry.entryId === thread.active.entryId)) {
       const entry: CompensationEntry = {
         entryId: thread.active.entryId,
         scope: thread.scope,
@@ -283,6 +291,7 @@ class Decider {
       const active = this.exec.saga.active;
       if (active && active.token === token) {
         this.exec.saga = { ...this.exec.saga, active: { ...active, lastHeartbeatAt: this.env.now } };
+        this.touched = true;
       }
       return;
     }
@@ -291,6 +300,7 @@ class Decider {
     if (!found) return;
     const { thread, waiting } = found;
     this.setActive(thread, { ...thread.active, waiting: { ...waiting, lastHeartbeatAt: this.env.now } });
+    this.touched = true;
   }
 
   private onTimer(timerId: string): void {

@@ -279,6 +279,11 @@ export interface HistoryEvent {
 
 /** What `decide` returns: the new state, the commands to perform after committing it, the new history. */
 export interface Decision {
+  /**
+   * False when the event changed nothing (a duplicate, a stale result or timer): there is nothing
+   * to commit. A heartbeat changes the state without recording history or emitting commands.
+   */
+  readonly changed: boolean;
   readonly execution: Execution;
   readonly commands: readonly Command[];
   readonly history: readonly HistoryEvent[];

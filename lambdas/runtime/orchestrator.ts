@@ -12,6 +12,7 @@
  *
  * Delivery guarantee: at-least-once for commands; each inbox message is applied at most once.
  */
+import { createHash } from 'node:crypto';
 import { compileWorkflow, type CompiledWorkflow } from '../engine/compile.js';
 import { decide } from '../engine/decide.js';
 import type { Command, ExecutionEvent, ExecutionStatus, HistoryEvent } from '../engine/execution.js';
@@ -40,6 +41,8 @@ import { StatesErrors } from '../engine/errors.js';
 export const DEFAULT_MAX_CONFLICT_RETRIES = 5;
 /** How many recent inbox message ids an execution remembers (for exactly-once application). */
 export const RECENT_MESSAGES_KEPT = 16;
+/** How many latest versions a redelivery whose key left `recentMessages` is searched in. */
+export const MESSAGE_SEARCH_VERSIONS = 1_000;
 /** How long an event nobody waits for yet is kept, by default. */
 export const DEFAULT_EVENT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** How long a wait without TimeoutSeconds stays registered (Step Functions' longest task). */
@@ -156,12 +159,18 @@ export class Orchestrator {
       return this.correlate(message.event as unknown as Json, traceHeader);
     const routed = await this.route(message, messageId);
     const { ports } = this.options;
+    const key = messageKey(messageId);
     for (let attempt = 0; ; attempt++) {
       const stored = await ports.store.load(routed.executionId);
       if (!stored && routed.event.type !== 'StartExecution') {
         return { type: 'ignored', executionId: routed.executionId, reason: 'no such execution' };
       }
       const ref = stored?.workflow ?? (routed.start as NonNullable<Routed['start']>).workflow;
+      // A redelivery of a message already applied: perform its commands again (the Lambda may have
+      // died before finishing them), change nothing else.
+      const applied = stored?.recentMessages[key];
+      if (stored && applied !== undefined) return this.performAgain(stored, applied, messageId, traceHeader);
+
       const workflow = await this.workflow(ref);
       const started = Date.now();
       const decision = decide(stored?.execution, routed.event, {
@@ -173,16 +182,14 @@ export class Orchestrator {
       });
       this.metrics.milliseconds('DecisionTime', Date.now() - started);
 
-      if (decision.history.length === 0 && decision.commands.length === 0) {
-        const version = stored?.recentMessages[messageId];
-        if (stored && version !== undefined) {
-          this.metrics.count('DuplicateMessages');
-          const commands = await ports.store.loadCommands(routed.executionId, version);
-          await this.perform(stored.execution.executionId, ref, commands ?? [], traceHeader);
-          await ports.store.writeIndex(summaryOf(stored), stored.version);
-          this.logger.info('Redelivered message: performed its commands again', { messageId, version });
-          return { type: 'duplicate', executionId: routed.executionId };
-        }
+      if (!decision.changed) {
+        // Changed nothing: a stale result or timer, a duplicate start, or a redelivery whose key
+        // already left `recentMessages` (a large fan-out commits many messages in between).
+        const version = stored
+          ? await ports.store.findMessageVersion(routed.executionId, key, MESSAGE_SEARCH_VERSIONS)
+          : undefined;
+        if (stored && version !== undefined)
+          return this.performAgain(stored, version, messageId, traceHeader);
         return {
           type: 'ignored',
           executionId: routed.executionId,
@@ -197,7 +204,7 @@ export class Orchestrator {
         version,
         workflow: ref,
         ...(businessKey !== undefined ? { businessKey } : {}),
-        recentMessages: remember(stored?.recentMessages, messageId, version),
+        recentMessages: remember(stored?.recentMessages, key, version),
       };
       try {
         await ports.store.commit({
@@ -206,7 +213,7 @@ export class Orchestrator {
           execution: next.execution,
           history: decision.history,
           commands: decision.commands,
-          messageId,
+          messageId: key,
           workflow: ref,
           recentMessages: next.recentMessages,
           ...(businessKey !== undefined ? { businessKey } : {}),
@@ -333,6 +340,23 @@ export class Orchestrator {
       }
       throw error;
     }
+  }
+
+  /** Performs the commands of the version a message produced again, and refreshes the index. */
+  private async performAgain(
+    stored: StoredExecution,
+    version: number,
+    messageId: string,
+    traceHeader: string | undefined,
+  ): Promise<HandleResult> {
+    const { ports } = this.options;
+    const executionId = stored.execution.executionId;
+    this.metrics.count('DuplicateMessages');
+    const commands = await ports.store.loadCommands(executionId, version);
+    await this.perform(executionId, stored.workflow, commands ?? [], traceHeader);
+    await ports.store.writeIndex(summaryOf(stored), stored.version);
+    this.logger.info('Redelivered message: performed its commands again', { messageId, version });
+    return { type: 'duplicate', executionId };
   }
 
   /**
@@ -493,6 +517,14 @@ function readRequired(doc: Json, path: string, field: string): Json {
   const result = readPath(compiled, doc, null);
   if (!result.found) throw new MalformedMessageError(`The ${field} '${path}' matches nothing in the event`);
   return result.value;
+}
+
+/**
+ * The key under which an applied message is remembered: a short hash of its id (SQS ids are
+ * 36-character UUIDs; every stored version carries the recent keys, so they are kept small).
+ */
+export function messageKey(messageId: string): string {
+  return createHash('sha256').update(messageId).digest('base64url').slice(0, 12);
 }
 
 function remember(

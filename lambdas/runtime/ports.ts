@@ -21,7 +21,7 @@ export interface StoredExecution {
   readonly version: number;
   readonly workflow: WorkflowRef;
   readonly businessKey?: string;
-  /** Inbox message ids recently applied, with the version each produced (to re-perform an outbox). */
+  /** Keys of the inbox messages recently applied, with the version each produced (to re-perform an outbox). */
   readonly recentMessages: Readonly<Record<string, number>>;
 }
 
@@ -75,6 +75,15 @@ export interface ExecutionStore {
    * version 1, if the execution does not exist). Throws {@link VersionConflictError} otherwise.
    */
   commit(transition: Transition): Promise<void>;
+  /**
+   * The version a message was applied in, searching the `searchVersions` latest versions (a
+   * redelivery whose id fell out of `recentMessages`); undefined when not found. Rare path.
+   */
+  findMessageVersion(
+    executionId: string,
+    messageId: string,
+    searchVersions: number,
+  ): Promise<number | undefined>;
   /** The commands saved with a past version (to perform them again after a crash). */
   loadCommands(executionId: string, version: number): Promise<readonly Command[] | undefined>;
   /** History events in order, page by page; pass the returned `nextToken` to continue. */

@@ -16,6 +16,7 @@ import {
 
 interface StoredTransition {
   readonly stored: StoredExecution;
+  readonly messageId: string;
   readonly history: readonly HistoryEvent[];
   readonly commands: readonly Command[];
 }
@@ -50,8 +51,27 @@ export class InMemoryExecutionStore implements ExecutionStore {
       ...(transition.businessKey !== undefined ? { businessKey: transition.businessKey } : {}),
     };
     // Stored as JSON copies: what a real store returns shares nothing with what was written.
-    list.push(structuredClone({ stored, history: transition.history, commands: transition.commands }));
+    list.push(
+      structuredClone({
+        stored,
+        messageId: transition.messageId,
+        history: transition.history,
+        commands: transition.commands,
+      }),
+    );
     this.transitions.set(transition.executionId, list);
+  }
+
+  async findMessageVersion(
+    executionId: string,
+    messageId: string,
+    searchVersions: number,
+  ): Promise<number | undefined> {
+    const list = this.transitions.get(executionId) ?? [];
+    for (let i = list.length - 1; i >= Math.max(0, list.length - searchVersions); i--) {
+      if (list[i]?.messageId === messageId) return i + 1;
+    }
+    return undefined;
   }
 
   async loadCommands(executionId: string, version: number): Promise<readonly Command[] | undefined> {

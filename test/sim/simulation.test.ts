@@ -42,6 +42,8 @@ describe('the seeded simulation', () => {
     const forgetful = (store: ExecutionStore): ExecutionStore => ({
       load: (executionId) => store.load(executionId),
       commit: (transition) => store.commit(transition),
+      findMessageVersion: (executionId, messageId, searchVersions) =>
+        store.findMessageVersion(executionId, messageId, searchVersions),
       loadCommands: async () => undefined,
       history: (executionId, page) => store.history(executionId, page),
       list: (filter) => store.list(filter),

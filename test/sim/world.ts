@@ -127,6 +127,12 @@ class OrchestratorContainer {
         if (this.fault(rates.crashAfterCommit, 'crash after commit'))
           this.die('after commit, before perform');
       },
+      findMessageVersion: async (executionId, messageId, searchVersions) => {
+        this.alive();
+        if (this.fault(rates.auxiliaryThrottle, 'findMessageVersion throttled'))
+          throw new TransientStoreError('ProvisionedThroughputExceededException (findMessageVersion)');
+        return table.findMessageVersion(executionId, messageId, searchVersions);
+      },
       loadCommands: async (executionId, version) => {
         this.alive();
         if (this.fault(rates.auxiliaryThrottle, 'loadCommands throttled'))

@@ -217,3 +217,56 @@ describe('decide', () => {
     expect(late.execution.error).toBe('States.HeartbeatTimeout');
   });
 });
+
+describe('decide reports whether anything changed', () => {
+  it('marks a heartbeat as a change although it records no history', () => {
+    const driver = new Driver({
+      StartAt: 'A',
+      States: { A: { Type: 'Task', Resource: 'baton:worker:a', HeartbeatSeconds: 10, End: true } },
+    });
+    const token = dispatches(driver.start())[0]?.token as string;
+    const heartbeat = driver.apply({ type: 'TaskHeartbeat', token }, T0 + 1000);
+    expect(heartbeat.history).toEqual([]);
+    expect(heartbeat.changed).toBe(true);
+  });
+
+  it('marks a stale result as no change', () => {
+    const driver = new Driver(twoTasks);
+    driver.start();
+    expect(driver.apply({ type: 'TaskSucceeded', token: 'root:99:1', output: 1 }).changed).toBe(false);
+  });
+});
+
+describe('the compensation stack', () => {
+  it('holds a step once even when its data flow fails and Retry runs it again', () => {
+    const driver = new Driver({
+      StartAt: 'A',
+      States: {
+        A: {
+          Type: 'Task',
+          Resource: 'baton:worker:a',
+          // The input's `x` is a string: writing the result under it fails (ResultPathMatchFailure).
+          ResultPath: '$.x.result',
+          Retry: [{ ErrorEquals: ['States.ResultPathMatchFailure'], MaxAttempts: 1, IntervalSeconds: 1 }],
+          Compensate: { Resource: 'baton:worker:undo' },
+          End: true,
+        },
+      },
+    });
+    const first = dispatches(driver.start({ x: 'text' }))[0]?.token as string;
+    const retry = timers(driver.apply({ type: 'TaskSucceeded', token: first, output: { id: 1 } }))[0];
+    expect(driver.execution?.saga.stack).toHaveLength(1);
+    const second = dispatches(
+      driver.apply({ type: 'TimerFired', timerId: retry?.timerId as string }, T0 + 1000),
+    )[0];
+    const failed = driver.apply(
+      { type: 'TaskSucceeded', token: second?.token as string, output: { id: 1 } },
+      T0 + 1000,
+    );
+    expect(failed.execution.status).toBe('COMPENSATING');
+    expect(failed.execution.saga.stack).toHaveLength(1);
+    expect(dispatches(failed)).toEqual([
+      expect.objectContaining({ resource: 'baton:worker:undo', compensation: true }),
+    ]);
+  });
+});
