@@ -23,7 +23,12 @@ import { SagaDefinition, WAIT_FOR_EVENT_RESOURCE } from './saga-builder.js';
  *   checked at synth, before they have values).
  */
 export type WorkflowSource =
-  string | SagaDefinition | sfn.IChainable | sfn.DefinitionBody | Readonly<Record<string, unknown>>;
+  | string
+  | SagaDefinition
+  | sfn.IChainable
+  | sfn.DefinitionBody
+  | StateMachineDefinition
+  | Readonly<Record<string, unknown>>;
 
 /** A Task (or Compensate) resource of a definition, located by the pointer of its `Resource` field. */
 export interface TaskResourceReference {
