@@ -1,84 +1,153 @@
 /**
- * `npm start`: runs the PlaceOrder example saga through the in-process runtime, three orders
- * (one that succeeds, one whose payment is declined and is compensated, one out of stock that
- * never gets past its first step), printing each execution's timeline as it happens and its
- * final status.
+ * `npm start`: Baton locally. Starts the example domains (orders and shipping, configured in
+ * `lib/example/domains.ts`, as the CDK app deploys them) on embedded services, serves the JSON API
+ * and the console on 127.0.0.1, and publishes three sample `Order Placed` events: one that
+ * succeeds, one whose payment is declined (the saga compensates), and a large order that waits for
+ * its `Fraud Check Completed` event (published a moment later). Keeps serving until Ctrl-C.
+ *
+ *   npm start [-- --no-demo] [--port 4545] [--fresh] [--exit-after-demo] [--data-dir .baton]
  */
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { runWorkflow, type HistoryEvent, type TaskFunction } from '../lambdas/index.js';
+import { rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { exampleDomains } from '../lib/example/domains.js';
+import type { ExecutionStatus } from '../lambdas/engine/execution.js';
+import { apiPortFromEnvironment, removeInstanceFile, writeInstanceFile } from './api/instance-file.js';
+import { startApiServer } from './api/server.js';
+import { LocalRuntime } from './runtime/local-runtime.js';
 
-const exampleDir = fileURLToPath(new URL('../examples/place-order/', import.meta.url));
-
-interface Order {
-  readonly label: string;
-  readonly input: Record<string, unknown>;
-}
-
-const orders: readonly Order[] = [
-  {
-    label: 'an order that goes through',
-    input: {
-      orderId: 'ord-1001',
-      customerId: 'cust-42',
-      items: [{ sku: 'BOOK-1', quantity: 2 }],
-      total: 59.9,
-    },
-  },
-  {
-    label: 'a declined payment (the saga compensates)',
-    input: {
-      orderId: 'ord-1002',
-      customerId: 'cust-declined',
-      items: [{ sku: 'LAMP-7', quantity: 1 }],
-      total: 120,
-    },
-  },
-  {
-    label: 'an item out of stock (nothing to compensate)',
-    input: {
-      orderId: 'ord-1003',
-      customerId: 'cust-7',
-      items: [{ sku: 'OUT-OF-STOCK', quantity: 1 }],
-      total: 15,
-    },
-  },
+const TERMINAL: readonly ExecutionStatus[] = [
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'COMPENSATED',
+  'COMPENSATION_FAILED',
 ];
+const FRAUD_CHECK_DELAY_MS = 2_000;
+const DEMO_DEADLINE_MS = 30_000;
 
-function describe(event: HistoryEvent): string {
-  const parts: string[] = [event.type.padEnd(26)];
-  if (event.stateName) parts.push(event.stateName);
-  if (event.attempt !== undefined && event.attempt > 1) parts.push(`(attempt ${event.attempt})`);
-  if (event.delayMs !== undefined) parts.push(`retry in ${event.delayMs} ms`);
-  if (event.error) parts.push(`${event.error}: ${event.cause ?? ''}`);
-  return parts.join(' ');
+const { values: args } = parseArgs({
+  options: {
+    demo: { type: 'boolean', default: true },
+    'no-demo': { type: 'boolean', default: false },
+    port: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    'exit-after-demo': { type: 'boolean', default: false },
+    'data-dir': { type: 'string', default: '.baton' },
+    /** Record the instance in .baton/instance.json for the CLI (tests turn it off). */
+    'no-instance-file': { type: 'boolean', default: false },
+  },
+});
+
+function log(message: string): void {
+  process.stdout.write(`${message}\n`);
 }
 
-async function main(): Promise<void> {
-  const definition = await readFile(`${exampleDir}definition.asl.json`, 'utf8');
-  const tasksModule = (await import(`${exampleDir}tasks.mjs`)) as { default: Record<string, TaskFunction> };
-  console.log('Baton: running the PlaceOrder saga (examples/place-order) in-process, on a virtual clock.\n');
-  const statuses: string[] = [];
-  for (const order of orders) {
-    const orderId = String(order.input.orderId);
-    console.log(`▶ ${orderId}: ${order.label}`);
-    let start: number | undefined;
-    const result = await runWorkflow(definition, order.input, {
-      name: orderId,
-      stateMachineName: 'PlaceOrder',
-      tasks: tasksModule.default,
-      onHistoryEvent: (event) => {
-        const at = Date.parse(event.timestamp);
-        start ??= at;
-        console.log(`  ${`+${at - start} ms`.padStart(10)}  ${describe(event)}`);
+async function main(): Promise<number> {
+  // The SDK warns that releases after January 2027 need Node 22; Lambda runs 22 already.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const started = Date.now();
+  const dataDir = args['data-dir'] as string;
+  if (args.fresh) rmSync(dataDir, { recursive: true, force: true });
+  log('Baton: starting the orders and shipping domains on embedded services');
+  log(`  data:      ${dataDir}/ (DynamoDB via dynalite, queues, timers; kept across restarts)`);
+  const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir });
+  const port = args.port !== undefined ? Number(args.port) : apiPortFromEnvironment();
+  const server = await startApiServer(runtime, { port });
+  const recordInstance = !args['no-instance-file'];
+  if (recordInstance) {
+    await writeInstanceFile(process.cwd(), {
+      url: server.url,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    });
+  }
+  for (const domain of await runtime.domains()) {
+    log(
+      `  domain:    ${domain.name} — workflows ${domain.workflows.map((w) => w.name).join(', ')}; workers ${domain.workers.join(', ')}`,
+    );
+  }
+  log(`  console:   ${server.url}/`);
+  log(`  API:       ${server.url}/api (the baton CLI finds it through .baton/instance.json)`);
+  log(`  ready in ${Date.now() - started} ms. Try: npx baton list · npx baton history <executionId>`);
+
+  const statuses = new Map<string, ExecutionStatus>();
+  const unsubscribe = runtime.subscribe(({ executionId, status }) => {
+    if (statuses.get(executionId) === status) return;
+    statuses.set(executionId, status);
+    log(
+      `  ${`+${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(8)}  ${executionId.padEnd(36)} ${status}`,
+    );
+  });
+
+  let shuttingDown = false;
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log('Stopping: finishing in-flight work and saving the queues...');
+    unsubscribe();
+    await server.close();
+    if (recordInstance) await removeInstanceFile(process.cwd(), server.url);
+    await runtime.shutdown();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  if (!args['no-demo'] && args.demo) {
+    const run = Date.now().toString(36);
+    const order = (suffix: string, customerId: string, total: number) => ({
+      source: 'com.example.storefront',
+      detailType: 'Order Placed',
+      detail: {
+        orderId: `ord-${run}-${suffix}`,
+        customerId,
+        items: [{ sku: 'BOOK-1', quantity: 1 }],
+        total,
+        currency: 'EUR',
+        shippingAddress: { country: 'DE' },
       },
     });
-    const detail =
-      result.status === 'SUCCEEDED' ? JSON.stringify(result.output) : `${result.error}: ${result.cause}`;
-    console.log(`  ⇒ ${result.status} ${detail}\n`);
-    statuses.push(`${orderId} ${result.status}`);
+    const orders = [
+      order('ok', 'cust-42', 59.9),
+      order('declined', 'cust-declined', 120),
+      order('large', 'cust-7', 1500),
+    ];
+    log(
+      '\nDemo: publishing three Order Placed events (a good order, a declined card, a large order awaiting its fraud check)',
+    );
+    await runtime.publish(orders);
+    setTimeout(() => {
+      log(`  publishing Fraud Check Completed (APPROVED) for ord-${run}-large`);
+      void runtime.publish([
+        {
+          source: 'com.example.fraud',
+          detailType: 'Fraud Check Completed',
+          detail: { orderId: `ord-${run}-large`, verdict: 'APPROVED' },
+        },
+      ]);
+    }, FRAUD_CHECK_DELAY_MS);
+    const expected = orders.map((entry) => `PlaceOrder:${entry.detail.orderId}`);
+    const deadline = Date.now() + DEMO_DEADLINE_MS;
+    while (
+      Date.now() < deadline &&
+      !expected.every((id) => TERMINAL.includes(statuses.get(id) as ExecutionStatus))
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const summary = expected.map((id) => `${id} ${statuses.get(id) ?? 'NOT STARTED'}`).join(', ');
+    log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary}`);
+    if (args['exit-after-demo']) {
+      const ok = expected.every((id) => TERMINAL.includes(statuses.get(id) as ExecutionStatus));
+      await shutdown(ok ? 0 : 1);
+      return ok ? 0 : 1;
+    }
   }
-  console.log(`Done: ${statuses.join(', ')}`);
+  log(`\nServing ${server.url}/ — Ctrl-C to stop.`);
+  return 0;
 }
 
-await main();
+main().catch((error: unknown) => {
+  process.stderr.write(`baton: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

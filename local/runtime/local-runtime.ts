@@ -1,0 +1,554 @@
+/**
+ * Baton locally: the example domains (or any domains given as plain configuration) on embedded
+ * services, with the same orchestrator loop, the same DynamoDB adapters and the same worker
+ * modules as on AWS.
+ *
+ * - DynamoDB: dynalite in-process, its data on disk under `<dataDir>/dynamodb` (one table per domain).
+ * - SQS: LocalQueue per inbox and worker, each with a DLQ, persisted under `<dataDir>/queues`.
+ * - EventBridge: one LocalEventBus with the domains' rules (triggers, awaited events).
+ * - Lambda: SqsEventSourceMapping pollers invoke the orchestrator's inbox handler
+ *   (`createInboxHandler`, as `lambdas/orchestrator/handler.ts` does) and the worker modules'
+ *   exported `handler`s from `lambdas/workers/`, with Lambda's SQS event shapes.
+ *
+ * Executions that were running when the process stopped continue after a restart: their state is
+ * in dynalite's files, their pending messages in the queue files.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import type { SQSHandler } from 'aws-lambda';
+import { setDefaultInboxResolver } from '../../lambdas/aws/define-worker.js';
+import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation-store.js';
+import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
+import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
+import { createInboxHandler, loggerPort } from '../../lambdas/aws/sqs-inbox-handler.js';
+import { createTableInput } from '../../lambdas/aws/table-schema.js';
+import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
+import type { ExecutionStatus, HistoryEvent } from '../../lambdas/engine/execution.js';
+import type { Json } from '../../lambdas/engine/json.js';
+import { correlationShapes } from '../../lambdas/runtime/correlation.js';
+import { executionIdOf, Orchestrator } from '../../lambdas/runtime/orchestrator.js';
+import type { ExecutionStore, ExecutionSummary, InboxSender } from '../../lambdas/runtime/ports.js';
+import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
+import {
+  ConflictError,
+  NotFoundError,
+  type DomainInfo,
+  type ExecutionDescription,
+  type ListFilter,
+  type LocalControl,
+  type PutEventEntry,
+} from '../control.js';
+import { LocalEventBus } from '../eventbridge/bus.js';
+import { SqsEventSourceMapping } from '../lambda/sqs-event-source.js';
+import { LocalQueue } from '../sqs/queue.js';
+import {
+  LocalEventPublisher,
+  LocalInboxSender,
+  LocalTaskDispatcher,
+  LocalTimerScheduler,
+} from './local-ports.js';
+
+/** A domain to run, as plain configuration (see `lib/example/domains.ts`). */
+export interface LocalDomainConfig {
+  readonly domain: string;
+  readonly workflows: Readonly<Record<string, StateMachineDefinition>>;
+  /** Worker name -> options; the worker's module is `<workersDir>/<name>.ts` and exports `handler`. */
+  readonly workers: Readonly<
+    Record<string, { readonly batchSize?: number; readonly maxConcurrency?: number }>
+  >;
+  readonly triggers: readonly {
+    readonly workflow: string;
+    readonly source: string;
+    readonly detailType: string;
+    readonly businessKeyPath: string;
+  }[];
+}
+
+/** Options of {@link LocalRuntime.start}. */
+export interface LocalRuntimeOptions {
+  readonly domains: readonly LocalDomainConfig[];
+  /** Where data lives between runs. @default '.baton' */
+  readonly dataDir?: string;
+  /** Where worker modules are. @default the repository's `lambdas/workers` */
+  readonly workersDir?: string;
+  /** The shared bus's name. @default 'baton-example' */
+  readonly eventBusName?: string;
+  /** Powertools log level of the handlers. @default 'WARN' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Orchestrator pollers per domain (Lambda's minimum is 2). @default 2 */
+  readonly orchestratorConcurrency?: number;
+}
+
+interface RunningDomain {
+  readonly config: LocalDomainConfig;
+  readonly store: ExecutionStore;
+  readonly definitions: DynamoDbDefinitionStore;
+  readonly inbox: LocalQueue;
+  readonly inboxSender: InboxSender;
+  readonly workerQueues: Map<string, LocalQueue>;
+  readonly timers: LocalTimerScheduler;
+  readonly mappings: SqsEventSourceMapping[];
+  readonly versions: Map<string, string>;
+}
+
+type Listener = (change: { executionId: string; status: ExecutionStatus }) => void;
+
+const DEFAULT_WORKERS_DIR = new URL('../../lambdas/workers/', import.meta.url);
+const require = createRequire(import.meta.url);
+
+interface DynaliteServer {
+  listen(port: number, host: string, callback: () => void): void;
+  address(): AddressInfo | string | null;
+  close(callback?: () => void): void;
+  once(event: 'error', listener: (error: Error) => void): void;
+}
+
+/** The running local instance. */
+export class LocalRuntime implements LocalControl {
+  private readonly listeners = new Set<Listener>();
+
+  private constructor(
+    private readonly domainsByName: ReadonlyMap<string, RunningDomain>,
+    readonly bus: LocalEventBus,
+    private readonly dynalite: DynaliteServer,
+    private readonly client: DynamoDBClient,
+    readonly dataDir: string,
+  ) {}
+
+  /** Starts the embedded services and the domains. */
+  static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const dataDir = options.dataDir ?? '.baton';
+    // The worker modules create their Powertools loggers when imported: quiet by default locally.
+    process.env.POWERTOOLS_LOG_LEVEL ??= options.logLevel ?? 'WARN';
+    mkdirSync(join(dataDir, 'queues'), { recursive: true });
+    const dynaliteFactory = require('dynalite') as (options: object) => DynaliteServer;
+    const dynalite = dynaliteFactory({
+      path: join(dataDir, 'dynamodb'),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    await new Promise<void>((resolve, reject) => {
+      dynalite.once('error', reject);
+      dynalite.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = dynalite.address() as AddressInfo;
+    const client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const bus = new LocalEventBus({ name: options.eventBusName ?? 'baton-example' });
+    const signer = new TaskTokenSigner(signingKey(dataDir));
+    const logger = new Logger({ serviceName: 'baton-local', logLevel: options.logLevel ?? 'WARN' });
+    const domains = new Map<string, RunningDomain>();
+    const workerInboxes = new Map<string, InboxSender>();
+    setDefaultInboxResolver((record) => {
+      const inbox = workerInboxes.get(record.eventSourceARN);
+      if (!inbox) throw new Error(`No local inbox for the worker queue ${record.eventSourceARN}`);
+      return inbox;
+    });
+    const runtime = new LocalRuntime(domains, bus, dynalite, client, dataDir);
+
+    for (const config of options.domains) {
+      const tableName = `baton-${config.domain}`;
+      try {
+        await client.send(new CreateTableCommand(createTableInput(tableName)));
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+      const clock = { now: () => Date.now() };
+      const queue = (name: string, visibilityTimeoutSeconds: number) => {
+        const deadLetters = new LocalQueue({
+          name: `${name}-dlq`,
+          persistTo: join(dataDir, 'queues', `${name}-dlq.json`),
+        });
+        return new LocalQueue({
+          name,
+          visibilityTimeoutSeconds,
+          redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount: 5 },
+          persistTo: join(dataDir, 'queues', `${name}.json`),
+        });
+      };
+      const inbox = queue(`baton-${config.domain}-inbox`, 30);
+      const inboxSender = new LocalInboxSender(inbox);
+      const workerQueues = new Map<string, LocalQueue>();
+      for (const name of Object.keys(config.workers)) {
+        const workerQueue = queue(`baton-${config.domain}-${name}`, 60);
+        workerQueues.set(name, workerQueue);
+        workerInboxes.set(workerQueue.arn, inboxSender);
+      }
+      const executions = new DynamoDbExecutionStore({ client, tableName, clock });
+      const store = runtime.notifying(executions);
+      const definitions = new DynamoDbDefinitionStore({ client, tableName, clock });
+      const timers = new LocalTimerScheduler(inboxSender, join(dataDir, `timers-${config.domain}.json`));
+      const orchestrator = new Orchestrator({
+        ports: {
+          store,
+          definitions,
+          clock,
+          tasks: new LocalTaskDispatcher(workerQueues, bus, inboxSender),
+          events: new LocalEventPublisher(bus),
+          timers,
+          correlations: new DynamoDbCorrelationStore({ client, tableName, clock }),
+          inbox: inboxSender,
+        },
+        signer,
+        eventSource: `baton.${config.domain}`,
+        correlationShapes: Object.values(config.workflows).flatMap((definition) =>
+          correlationShapes(definition),
+        ),
+        logger: loggerPort(logger),
+      });
+      const versions = new Map<string, string>();
+      for (const [name, definition] of Object.entries(config.workflows)) {
+        versions.set(name, (await definitions.put(name, definition)).version);
+      }
+      const mappings = [
+        new SqsEventSourceMapping({
+          queue: inbox,
+          handler: createInboxHandler({ orchestrator, logger }),
+          functionName: `baton-${config.domain}-orchestrator`,
+          batchSize: 10,
+          maximumConcurrency: Math.max(2, options.orchestratorConcurrency ?? 2),
+          reportBatchItemFailures: true,
+          functionTimeoutSeconds: 30,
+        }),
+      ];
+      for (const [name, worker] of Object.entries(config.workers)) {
+        const moduleUrl = new URL(
+          `${name}.ts`,
+          options.workersDir ? pathToFileURL(join(options.workersDir, '/')) : DEFAULT_WORKERS_DIR,
+        );
+        const module = (await import(moduleUrl.href)) as { handler?: SQSHandler };
+        if (typeof module.handler !== 'function')
+          throw new Error(`The worker module ${moduleUrl.pathname} exports no handler`);
+        mappings.push(
+          new SqsEventSourceMapping({
+            queue: workerQueues.get(name) as LocalQueue,
+            handler: module.handler as never,
+            functionName: `baton-${config.domain}-${name}`,
+            batchSize: worker.batchSize ?? 10,
+            maximumConcurrency: Math.max(2, worker.maxConcurrency ?? 5),
+            reportBatchItemFailures: true,
+            functionTimeoutSeconds: 30,
+          }),
+        );
+      }
+      for (const [index, trigger] of config.triggers.entries()) {
+        bus.putRule({
+          name: `${config.domain}-trigger-${index}`,
+          eventPattern: { source: [trigger.source], 'detail-type': [trigger.detailType] },
+          targets: [
+            {
+              id: 'inbox',
+              deliver: (input) => {
+                if (input.type !== 'json') throw new Error('a trigger delivers the event as JSON');
+                inbox.sendMessage({
+                  body: JSON.stringify({
+                    kind: 'StartFromEvent',
+                    workflow: trigger.workflow,
+                    businessKeyPath: trigger.businessKeyPath,
+                    event: input.value,
+                  }),
+                });
+              },
+            },
+          ],
+        });
+      }
+      const awaited = Object.values(config.workflows).flatMap((definition) => correlationShapes(definition));
+      for (const [index, shape] of awaited.entries()) {
+        bus.putRule({
+          name: `${config.domain}-awaited-${index}`,
+          eventPattern: {
+            'detail-type': [shape.detailType],
+            ...(shape.source ? { source: [shape.source] } : {}),
+          },
+          targets: [
+            {
+              id: 'inbox',
+              deliver: (input) => {
+                if (input.type !== 'json') throw new Error('an awaited event is delivered as JSON');
+                inbox.sendMessage({ body: JSON.stringify({ kind: 'EventReceived', event: input.value }) });
+              },
+            },
+          ],
+        });
+      }
+      for (const mapping of mappings) mapping.start();
+      domains.set(config.domain, {
+        config,
+        store,
+        definitions,
+        inbox,
+        inboxSender,
+        workerQueues,
+        timers,
+        mappings,
+        versions,
+      });
+    }
+    return runtime;
+  }
+
+  /** Stops polling, writes the queues to disk and closes dynalite. */
+  async shutdown(): Promise<void> {
+    for (const domain of this.domainsByName.values()) {
+      await Promise.all(domain.mappings.map((mapping) => mapping.stop()));
+      domain.timers.stop();
+      await domain.inbox.flush();
+      for (const queue of domain.workerQueues.values()) await queue.flush();
+    }
+    setDefaultInboxResolver(undefined);
+    this.client.destroy();
+    await new Promise<void>((resolve) => this.dynalite.close(() => resolve()));
+  }
+
+  /** Wraps a store so that every commit tells the listeners. */
+  private notifying(store: ExecutionStore): ExecutionStore {
+    return {
+      load: (id) => store.load(id),
+      commit: async (transition) => {
+        await store.commit(transition);
+        for (const listener of this.listeners) {
+          listener({ executionId: transition.executionId, status: transition.execution.status });
+        }
+      },
+      findMessageVersion: (id, key, n) => store.findMessageVersion(id, key, n),
+      loadCommands: (id, version) => store.loadCommands(id, version),
+      history: (id, page) => store.history(id, page),
+      list: (filter) => store.list(filter),
+      writeIndex: (summary, version) => store.writeIndex(summary, version),
+    };
+  }
+
+  // ------------------------------------------------------------------ LocalControl
+
+  async domains(): Promise<DomainInfo[]> {
+    return [...this.domainsByName.values()].map((domain) => ({
+      name: domain.config.domain,
+      eventBus: this.bus.name,
+      workflows: [...domain.versions].map(([name, version]) => ({ name, version })),
+      workers: Object.keys(domain.config.workers),
+    }));
+  }
+
+  async publish(entries: readonly PutEventEntry[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < entries.length; i += 10) {
+      const result = await this.bus.putEvents(
+        entries.slice(i, i + 10).map((entry) => ({
+          source: entry.source,
+          detailType: entry.detailType,
+          detail: JSON.stringify(entry.detail),
+        })),
+      );
+      for (const entry of result.entries) {
+        if (entry.type === 'failed')
+          throw new ConflictError(`The bus refused an event: ${entry.errorCode}: ${entry.errorMessage}`);
+        ids.push(entry.eventId);
+      }
+    }
+    return ids;
+  }
+
+  async start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string> {
+    const domain = this.domainOfWorkflow(request.workflow, request.domain);
+    const name = request.name ?? randomBytes(8).toString('hex');
+    await domain.inboxSender.send({
+      kind: 'StartExecution',
+      workflow: request.workflow,
+      name,
+      input: request.input,
+    });
+    return executionIdOf(request.workflow, name);
+  }
+
+  async list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]> {
+    const all: (ExecutionSummary & { domain: string })[] = [];
+    for (const domain of this.domainsByName.values()) {
+      if (filter.workflow && !(filter.workflow in domain.config.workflows)) continue;
+      const { items } = await domain.store.list({
+        ...(filter.workflow ? { workflow: filter.workflow } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.since ? { since: filter.since } : {}),
+        ...(filter.businessKey ? { businessKey: filter.businessKey } : {}),
+        limit: filter.limit ?? 100,
+      });
+      all.push(...items.map((item) => ({ ...item, domain: domain.config.domain })));
+    }
+    return all.sort((a, b) => (a.startTime < b.startTime ? 1 : -1)).slice(0, filter.limit ?? 100);
+  }
+
+  async describe(executionId: string): Promise<ExecutionDescription> {
+    const { domain, stored } = await this.load(executionId);
+    const definition = await domain.definitions.get(stored.workflow);
+    if (!definition)
+      throw new NotFoundError(`The definition ${stored.workflow.name}@${stored.workflow.version} is missing`);
+    const { execution } = stored;
+    const failed = execution.saga.failed;
+    return {
+      domain: domain.config.domain,
+      executionId: execution.executionId,
+      name: execution.name,
+      workflow: stored.workflow.name,
+      workflowVersion: stored.workflow.version,
+      status: execution.status,
+      startTime: new Date(execution.startTime).toISOString(),
+      ...(execution.stopTime !== undefined ? { stopTime: new Date(execution.stopTime).toISOString() } : {}),
+      ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
+      ...(execution.error !== undefined ? { error: execution.error } : {}),
+      ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
+      ...(execution.output !== undefined ? { output: execution.output } : {}),
+      input: execution.input,
+      redriveCount: execution.redriveCount,
+      definition,
+      ...(failed ? { compensationFailure: failed } : {}),
+    };
+  }
+
+  async history(executionId: string): Promise<HistoryEvent[]> {
+    const { domain } = await this.load(executionId);
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await domain.store.history(executionId, {
+        ...(nextToken ? { nextToken } : {}),
+        limit: 1000,
+      });
+      events.push(...page.events);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  }
+
+  async redrive(executionId: string): Promise<void> {
+    const { domain, stored } = await this.load(executionId);
+    const redrivable: readonly ExecutionStatus[] = ['FAILED', 'TIMED_OUT', 'ABORTED', 'COMPENSATION_FAILED'];
+    if (!redrivable.includes(stored.execution.status)) {
+      throw new ConflictError(
+        `Execution ${executionId} is ${stored.execution.status}: only a failed, timed out, aborted or compensation-failed execution can be redriven`,
+      );
+    }
+    await domain.inboxSender.send({ kind: 'RedriveExecution', executionId });
+  }
+
+  async rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
+    const { domain, stored } = await this.load(executionId);
+    const definition = await domain.definitions.get(stored.workflow);
+    if (!definition?.States[request.fromState]) {
+      throw new ConflictError(`'${request.fromState}' is not a top-level state of ${stored.workflow.name}`);
+    }
+    let input = request.input;
+    if (input === undefined) {
+      const entered = (await this.history(executionId)).filter(
+        (event) =>
+          event.stateName === request.fromState &&
+          event.type.endsWith('StateEntered') &&
+          event.threadId === 'root',
+      );
+      input = entered.at(-1)?.input ?? stored.execution.input;
+    }
+    const name = `${stored.execution.name}-rerun-${randomBytes(3).toString('hex')}`;
+    await domain.inboxSender.send({
+      kind: 'StartExecution',
+      workflow: stored.workflow.name,
+      version: stored.workflow.version,
+      name,
+      input,
+      startAt: request.fromState,
+    });
+    return executionIdOf(stored.workflow.name, name);
+  }
+
+  async stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
+    const { domain, stored } = await this.load(executionId);
+    if (stored.execution.status !== 'RUNNING')
+      throw new ConflictError(`Execution ${executionId} is ${stored.execution.status}, not RUNNING`);
+    await domain.inboxSender.send({
+      kind: 'StopExecution',
+      executionId,
+      ...(request.compensate !== undefined ? { compensate: request.compensate } : {}),
+      ...(request.cause !== undefined ? { cause: request.cause } : {}),
+    });
+  }
+
+  async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
+    await this.domainOfToken(taskToken).inboxSender.send({ kind: 'TaskSucceeded', taskToken, output });
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause?: string): Promise<void> {
+    await this.domainOfToken(taskToken).inboxSender.send({
+      kind: 'TaskFailed',
+      taskToken,
+      error,
+      ...(cause !== undefined ? { cause } : {}),
+    });
+  }
+
+  async sendTaskHeartbeat(taskToken: string): Promise<void> {
+    await this.domainOfToken(taskToken).inboxSender.send({ kind: 'TaskHeartbeat', taskToken });
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------------ lookups
+
+  private domainOfWorkflow(workflow: string, domainName?: string): RunningDomain {
+    for (const domain of this.domainsByName.values()) {
+      if (domainName !== undefined && domain.config.domain !== domainName) continue;
+      if (workflow in domain.config.workflows) return domain;
+    }
+    throw new NotFoundError(
+      `No workflow named '${workflow}'${domainName ? ` in domain '${domainName}'` : ''}`,
+    );
+  }
+
+  private async load(executionId: string) {
+    const workflow = executionId.slice(0, executionId.indexOf(':'));
+    let domain: RunningDomain;
+    try {
+      domain = this.domainOfWorkflow(workflow);
+    } catch {
+      throw new NotFoundError(`No execution named '${executionId}'`);
+    }
+    const stored = await domain.store.load(executionId);
+    if (!stored) throw new NotFoundError(`No execution named '${executionId}'`);
+    return { domain, stored };
+  }
+
+  /** The domain a task token belongs to: its (signed, not yet verified) claims name the execution. */
+  private domainOfToken(taskToken: string): RunningDomain {
+    try {
+      const payload = JSON.parse(
+        Buffer.from(taskToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+      ) as { e?: string };
+      const workflow = String(payload.e).slice(0, String(payload.e).indexOf(':'));
+      return this.domainOfWorkflow(workflow);
+    } catch {
+      throw new NotFoundError('The task token names no execution of this instance');
+    }
+  }
+}
+
+/** The task token key of this instance: generated once, kept in the data directory. */
+function signingKey(dataDir: string): string {
+  const file = join(dataDir, 'token-key');
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    const key = randomBytes(32).toString('base64url');
+    writeFileSync(file, key, { mode: 0o600 });
+    return key;
+  }
+}

@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
+import { exampleDomains } from '../../lib/example/domains.js';
+import { NotFoundError, ConflictError } from '../../local/control.js';
+import { LocalRuntime } from '../../local/runtime/local-runtime.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-runtime-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function until(
+  runtime: LocalRuntime,
+  executionId: string,
+  status: ExecutionStatus,
+  timeoutMs = 15_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = await runtime.describe(executionId).catch(() => undefined);
+    if (found?.status === status) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${executionId} did not reach ${status} within ${timeoutMs} ms`);
+}
+
+const order = (orderId: string, customerId: string, total: number) => ({
+  source: 'com.example.storefront',
+  detailType: 'Order Placed',
+  detail: {
+    orderId,
+    customerId,
+    items: [{ sku: 'BOOK-1', quantity: 1 }],
+    total,
+    currency: 'EUR',
+    shippingAddress: { country: 'DE' },
+  },
+});
+
+describe('the local runtime', () => {
+  it('runs the example domains end to end, choreography included', async () => {
+    const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir: dataDir() });
+    try {
+      await runtime.publish([order('o-1', 'cust-42', 20)]);
+      await until(runtime, 'PlaceOrder:o-1', 'SUCCEEDED');
+      await until(runtime, 'ScheduleShipment:o-1', 'SUCCEEDED');
+      const history = await runtime.history('PlaceOrder:o-1');
+      expect(history[0]?.type).toBe('ExecutionStarted');
+      expect(history.at(-1)?.type).toBe('ExecutionSucceeded');
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('keeps a running execution across a restart and finishes it afterwards', async () => {
+    const dir = dataDir();
+    const first = await LocalRuntime.start({ domains: exampleDomains(), dataDir: dir });
+    try {
+      await first.publish([order('o-big', 'cust-7', 2500)]);
+      const waiting = await until(first, 'PlaceOrder:o-big', 'RUNNING');
+      expect(waiting.status).toBe('RUNNING');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      await first.shutdown();
+    }
+    const second = await LocalRuntime.start({ domains: exampleDomains(), dataDir: dir });
+    try {
+      expect((await second.describe('PlaceOrder:o-big')).status).toBe('RUNNING');
+      await second.publish([
+        {
+          source: 'com.example.fraud',
+          detailType: 'Fraud Check Completed',
+          detail: { orderId: 'o-big', verdict: 'APPROVED' },
+        },
+      ]);
+      await until(second, 'PlaceOrder:o-big', 'SUCCEEDED');
+    } finally {
+      await second.shutdown();
+    }
+  });
+
+  it('answers unknown names and impossible requests with clear errors', async () => {
+    const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir: dataDir() });
+    try {
+      await expect(runtime.describe('PlaceOrder:nope')).rejects.toThrow(NotFoundError);
+      await expect(runtime.start({ workflow: 'Nope', input: {} })).rejects.toThrow(
+        "No workflow named 'Nope'",
+      );
+      await runtime.publish([order('o-2', 'cust-42', 20)]);
+      await until(runtime, 'PlaceOrder:o-2', 'SUCCEEDED');
+      await expect(runtime.redrive('PlaceOrder:o-2')).rejects.toThrow(ConflictError);
+      await expect(runtime.rerun('PlaceOrder:o-2', { fromState: 'Nope' })).rejects.toThrow(
+        'not a top-level state',
+      );
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+
+  it('reruns an execution from a state with the input that state had', async () => {
+    const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir: dataDir() });
+    try {
+      await runtime.publish([order('o-3', 'cust-declined', 20)]);
+      await until(runtime, 'PlaceOrder:o-3', 'COMPENSATED');
+      const rerunId = await runtime.rerun('PlaceOrder:o-3', { fromState: 'CreateShipment' });
+      const rerun = await until(runtime, rerunId, 'FAILED');
+      expect(rerun.error).toBe('States.Runtime');
+    } finally {
+      await runtime.shutdown();
+    }
+  });
+});
