@@ -4,7 +4,8 @@
  */
 import { costSuite } from './cost/index.js';
 import { engineSuite } from './engine/index.js';
+import { localSuite } from './local/index.js';
 import type { Suite } from './suite.js';
 
 /** Every suite, in run order. */
-export const suites: readonly Suite[] = [engineSuite, costSuite];
+export const suites: readonly Suite[] = [engineSuite, costSuite, localSuite];

@@ -43,6 +43,7 @@ import {
   ExecutionIndex,
   INDEX_SORT_KEY,
   KeyPrefix,
+  TTL_ATTRIBUTE,
   LIST_PARTITION_ALL,
   MAX_VERSION,
   TableKey,
@@ -86,6 +87,12 @@ export interface DynamoDbExecutionStoreOptions {
   readonly offloadThresholdBytes?: number;
   /** Source of the `createdAt` debugging attribute of version items. @default the system clock */
   readonly clock?: Clock;
+  /**
+   * How long a finished execution is kept, in seconds: every item gets a TTL (`expiresAt`) of
+   * its write time + a year (the longest execution) + this. The table's TTL must be on.
+   * @default no TTL: executions are kept
+   */
+  readonly retentionSeconds?: number;
 }
 
 /**
@@ -100,6 +107,9 @@ export interface DynamoDbExecutionStoreOptions {
  * - `list` reads the GSIs, which are eventually consistent: a commit shows there shortly after.
  * - Every call asks for `ReturnConsumedCapacity: 'TOTAL'`, for cost measurement by middleware.
  */
+/** The longest an execution may run: a year, as Step Functions Standard. */
+export const MAX_EXECUTION_SECONDS = 365 * 24 * 60 * 60;
+
 /** The plain attribute of a version item holding the key of the message that produced it. */
 const MESSAGE_ATTRIBUTE = 'm';
 
@@ -120,6 +130,20 @@ export class DynamoDbExecutionStore implements ExecutionStore {
     this.payloads = options.payloads;
     this.offloadThresholdBytes = threshold;
     this.clock = options.clock ?? systemClock;
+    this.retentionSeconds = options.retentionSeconds;
+  }
+
+  private readonly retentionSeconds: number | undefined;
+
+  /**
+   * The TTL of an item written now: long enough for the longest execution (a year, as Step
+   * Functions) plus the retention, so that no item of a running execution expires, and a finished
+   * one is gone `retentionSeconds` after the latest it can have ended.
+   */
+  private expiry(): Record<string, AttributeValue> {
+    if (this.retentionSeconds === undefined) return {};
+    const seconds = Math.ceil(this.clock.now() / 1000) + MAX_EXECUTION_SECONDS + this.retentionSeconds;
+    return { [TTL_ATTRIBUTE]: { N: String(seconds) } };
   }
 
   async load(executionId: string): Promise<StoredExecution | undefined> {
@@ -167,6 +191,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       createdAt: { S: new Date(this.clock.now()).toISOString() },
       // The applying message's key, plain, so that a late redelivery can find its version.
       [MESSAGE_ATTRIBUTE]: { S: transition.messageId },
+      ...this.expiry(),
     };
     const inline = { ...item, data: { B: data } };
     if (data.length <= this.offloadThresholdBytes && itemSizeBytes(inline) <= MAX_ITEM_BYTES) {
@@ -383,6 +408,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       status: { S: summary.status },
       startTime: { S: summary.startTime },
       listPartition: { S: LIST_PARTITION_ALL },
+      ...this.expiry(),
     };
     if (summary.stopTime !== undefined) item.stopTime = { S: summary.stopTime };
     // An empty string cannot be a GSI key: such an execution is simply not findable by business key.

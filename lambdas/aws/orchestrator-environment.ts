@@ -16,6 +16,7 @@
  * | BATON_TOKEN_SECRET_ARN      | Secrets Manager secret holding the task token key         |
  * | BATON_TOKEN_SIGNING_KEY     | the key itself (local runs only; the secret wins if both) |
  * | BATON_CORRELATION_SHAPES    | JSON: what `baton:waitForEvent` states match on (see correlation.ts) |
+ * | BATON_EXECUTION_RETENTION_SECONDS | optional: TTL of finished executions (see DynamoDbExecutionStore) |
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -51,6 +52,7 @@ export interface OrchestratorEnvironment {
   readonly tokenSecretArn?: string;
   readonly tokenSigningKey?: string;
   readonly correlationShapes: readonly CorrelationShape[];
+  readonly executionRetentionSeconds?: number;
 }
 
 /** Reads and checks the environment. Throws MissingConfigurationError naming the variable. */
@@ -81,7 +83,14 @@ export function readOrchestratorEnvironment(env: NodeJS.ProcessEnv = process.env
       throw new MissingConfigurationError('BATON_CORRELATION_SHAPES must be a JSON array', { cause: error });
     }
   }
+  const retention = env.BATON_EXECUTION_RETENTION_SECONDS;
+  if (retention !== undefined && !/^\d+$/.test(retention)) {
+    throw new MissingConfigurationError(
+      `BATON_EXECUTION_RETENTION_SECONDS must be a number of seconds, got '${retention}'`,
+    );
+  }
   return {
+    ...(retention !== undefined ? { executionRetentionSeconds: Number(retention) } : {}),
     correlationShapes: shapes,
     tableName: required('BATON_TABLE_NAME'),
     inboxQueueUrl: required('BATON_INBOX_QUEUE_URL'),
@@ -131,6 +140,9 @@ export function createPorts(config: OrchestratorEnvironment, clients: AwsClients
       tableName: config.tableName,
       clock,
       ...(payloads ? { payloads } : {}),
+      ...(config.executionRetentionSeconds !== undefined
+        ? { retentionSeconds: config.executionRetentionSeconds }
+        : {}),
     }),
     definitions: new DynamoDbDefinitionStore({
       client: clients.dynamodb,

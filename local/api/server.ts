@@ -116,10 +116,13 @@ interface HandlerContext {
 }
 
 /** What a route answers with: JSON, a static file, or an event stream it writes itself. */
-type Reply =
-  | { readonly type: 'json'; readonly status: number; readonly body: unknown }
-  | { readonly type: 'file'; readonly path: string }
-  | { readonly type: 'stream' };
+type Reply = JsonReply | { readonly type: 'file'; readonly path: string } | { readonly type: 'stream' };
+
+interface JsonReply {
+  readonly type: 'json';
+  readonly status: number;
+  readonly body: unknown;
+}
 
 interface RouteRequest {
   readonly control: LocalControl;
@@ -140,7 +143,7 @@ interface Route {
   readonly handle: (request: RouteRequest) => Promise<Reply>;
 }
 
-const json = (body: unknown, status = 200): Reply => ({ type: 'json', status, body });
+const json = (body: unknown, status = 200): JsonReply => ({ type: 'json', status, body });
 
 function route(method: Route['method'], path: string, handle: Route['handle']): Route {
   return { method, segments: path.split('/').filter(Boolean), handle };
@@ -217,20 +220,20 @@ async function handle(context: HandlerContext, request: IncomingMessage, respons
   }
   if (reply.type === 'stream') return;
   if (reply.type === 'file') {
+    let content: Buffer;
     try {
-      const content = await readFile(reply.path);
-      response.writeHead(200, { 'Content-Type': contentType(reply.path), 'Cache-Control': 'no-store' });
-      response.end(content);
-      return;
+      content = await readFile(reply.path);
     } catch (error) {
-      reply = errorReply(
-        context,
-        (error as NodeJS.ErrnoException).code === 'ENOENT'
-          ? new NotFoundError(`No file ${new URL(request.url ?? '/', 'http://x').pathname}`)
-          : error,
-      );
-      if (reply.type !== 'json') return;
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      reply = errorReply(context, missing ? new NotFoundError(`No file ${path}`) : error);
+      response.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify(reply.body));
+      return;
     }
+    response.writeHead(200, { 'Content-Type': contentType(reply.path), 'Cache-Control': 'no-store' });
+    response.end(content);
+    return;
   }
   response.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
   response.end(JSON.stringify(reply.body));
@@ -345,8 +348,8 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
 
 // ------------------------------------------------------------------ answers
 
-function errorReply(context: HandlerContext, error: unknown): Reply {
-  const body = (code: ApiErrorCode, message: string): Reply =>
+function errorReply(context: HandlerContext, error: unknown): JsonReply {
+  const body = (code: ApiErrorCode, message: string): JsonReply =>
     json({ error: { code, message } } satisfies ApiErrorBody, ApiErrorCode[code]);
   if (error instanceof BadRequestError) return body('BadRequest', error.message);
   // A message the inbox would refuse (an execution name with a forbidden character, ...).

@@ -122,10 +122,6 @@ export interface ProgramEnvironment {
   readonly cwd?: string;
   /** The clock of `--since 1h`. @default Date.now */
   readonly now?: () => number;
-  /** @default BatonClient for a URL, connectToStack for a stack */
-  readonly connect?: (target: TargetOptions & { url: string | undefined }) => Promise<ControlOperations>;
-  /** @default process.stdout.write */
-  readonly print?: (text: string) => void;
 }
 
 const STACK_HELP = `
@@ -164,8 +160,9 @@ function parseSince(value: string, now: number): string {
   return new Date(time).toISOString();
 }
 
-async function defaultConnect(
-  target: TargetOptions & { url: string | undefined },
+/** The instance a command talks to: a deployed stack, or the local instance found as the help says. */
+async function connect(
+  target: TargetOptions,
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): Promise<ControlOperations> {
@@ -188,8 +185,7 @@ async function defaultConnect(
 export function buildProgram(exit: (code: number) => void, environment: ProgramEnvironment = {}): Command {
   const env = environment.env ?? process.env;
   const now = environment.now ?? Date.now;
-  const print = environment.print ?? ((text: string) => process.stdout.write(text));
-  const println = (text: string) => print(`${text}\n`);
+  const println = (text: string) => process.stdout.write(`${text}\n`);
   const program = new Command('baton')
     .description('Baton: Step Functions workflows with sagas, on serverless AWS parts you already own')
     .option('--url <url>', 'base URL of a local instance (default: found as described below)')
@@ -208,11 +204,7 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
     if (target.url !== undefined && !/^https?:\/\/[^/]+/.test(target.url)) {
       throw new UsageError(`--url must be an http:// URL such as http://127.0.0.1:4545, got '${target.url}'`);
     }
-    const connect =
-      environment.connect ??
-      ((t: TargetOptions & { url: string | undefined }) =>
-        defaultConnect(t, env, environment.cwd ?? process.cwd()));
-    return connect({ ...target, url: target.url });
+    return connect(target, env, environment.cwd ?? process.cwd());
   };
 
   program

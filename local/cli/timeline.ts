@@ -1,8 +1,8 @@
 /**
  * `baton history`: an execution's history as a readable timeline. Each line has the time since the
- * start, a mark (→ entered, ✓ left, ✗ failed, ↻ retry, ↩ compensation, ■ execution end) and the
- * state; a state's line when it leaves says how long it took, a retry says which attempt comes and
- * when, a compensation says what it undoes. A pure function of the events.
+ * start, a mark (→ entered, ✓ left, ✗ failed, ↪ error caught, ↻ retry, ↩ compensation, ■ the
+ * execution) and the state; a state's line when it leaves says how long it took, a retry says
+ * which attempt comes and when, a compensation says what it undoes. A pure function of the events.
  */
 import type { HistoryEvent } from '../../lambdas/engine/execution.js';
 
@@ -24,6 +24,8 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
   const entered = new Map<string, number>();
   const undoStarted = new Map<string, number>();
   const iteration = new Map<string, number>();
+  /** States whose last attempt failed: leaving one means a Catch took the error. */
+  const failing = new Set<string>();
   let retries = 0;
   let undone = 0;
   const lines: string[] = [];
@@ -36,6 +38,7 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
     if (event.type === 'CompensationTaskSucceeded') undone += 1;
     const key = `${event.threadId ?? ''}/${event.stateName ?? ''}`;
     const text = describeEvent(event, {
+      caught: failing.has(key),
       since: (from: Map<string, number>) => {
         const began = from.get(key);
         return began === undefined ? '' : `  (${formatDuration(at - began)})`;
@@ -44,6 +47,8 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
       undoStarted,
     });
     if (event.type.endsWith('StateEntered')) entered.set(key, at);
+    if (FAILURES.has(event.type)) failing.add(key);
+    if (event.type.endsWith('StateEntered') || event.type === 'StateRetryScheduled') failing.delete(key);
     if (event.type === 'CompensationTaskScheduled') undoStarted.set(key, at);
     if (text === undefined) continue;
     const nested = event.threadId !== undefined && event.threadId !== 'root';
@@ -59,7 +64,17 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
   return lines.join('\n');
 }
 
+/** Events after which a state has failed, unless a retry follows. */
+const FAILURES: ReadonlySet<string> = new Set([
+  'TaskFailed',
+  'TaskTimedOut',
+  'ParallelStateFailed',
+  'MapStateFailed',
+]);
+
 interface Clocks {
+  /** The state's last attempt failed (so leaving it is a Catch). */
+  readonly caught: boolean;
   /** `  (<duration>)` since the moment `from` recorded for this event's thread and state, or ''. */
   since(from: Map<string, number>): string;
   readonly entered: Map<string, number>;
@@ -77,7 +92,11 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
   const failure = event.error !== undefined ? `${event.error}${event.cause ? `: ${event.cause}` : ''}` : '';
   if (event.type === 'FailStateEntered') return `✗ ${state} (Fail)  ${failure}`.trimEnd();
   if (event.type.endsWith('StateEntered')) return `→ ${state} (${event.type.replace('StateEntered', '')})`;
-  if (event.type.endsWith('StateExited')) return `✓ ${state}${clocks.since(clocks.entered)}`;
+  if (event.type.endsWith('StateExited')) {
+    return clocks.caught
+      ? `↪ ${state}: error caught${clocks.since(clocks.entered)}`
+      : `✓ ${state}${clocks.since(clocks.entered)}`;
+  }
   switch (event.type) {
     case 'ExecutionStarted':
       return '■ Execution started';

@@ -691,7 +691,17 @@ function drawGraph(graph, statuses) {
         { class: `edge ${edge.kind}`, 'data-from': edge.from, 'data-to': edge.to },
         s('path', { d, 'marker-end': 'url(#arrow)' }),
         edge.label && laid.x !== undefined
-          ? s('text', { x: laid.x - labelWidth(edge.label) / 2 + 4, y: laid.y + 4 }, edge.label)
+          ? [
+              s('rect', {
+                class: 'label-bg',
+                x: laid.x - labelWidth(edge.label) / 2,
+                y: laid.y - 7,
+                width: labelWidth(edge.label),
+                height: 14,
+                rx: 3,
+              }),
+              s('text', { x: laid.x - labelWidth(edge.label) / 2 + 4, y: laid.y + 4 }, edge.label),
+            ]
           : undefined,
       ),
     );

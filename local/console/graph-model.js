@@ -220,9 +220,12 @@ export function stateRuns(history) {
     } else if (event.type.endsWith('StateExited')) {
       run.exitedAt = at;
       run.output = event.output;
-      // A failure caught by a Catch also leaves the state: it stays failed.
+      // A failure caught by a Catch also leaves the state: it stays failed. Otherwise the errors
+      // of earlier attempts are the retries'.
       if (run.status !== StateStatus.Failed) {
         run.status = run.retries.length > 0 ? StateStatus.Retried : StateStatus.Succeeded;
+        delete run.error;
+        delete run.cause;
       }
     } else if (event.type === 'TaskSucceeded') {
       run.result = event.output;

@@ -15,8 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -99,14 +98,38 @@ interface RunningDomain {
 
 type Listener = (change: { executionId: string; status: ExecutionStatus }) => void;
 
+const LOCAL_AMZ_DATE = '20260101T000000Z';
+const LOCAL_AUTHORIZATION =
+  'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
+/** How often a busy queue is written to disk; a crash loses at most this much of its changes. */
+const QUEUE_PERSIST_DEBOUNCE_MS = 500;
 const DEFAULT_WORKERS_DIR = new URL('../../lambdas/workers/', import.meta.url);
-const require = createRequire(import.meta.url);
 
-interface DynaliteServer {
-  listen(port: number, host: string, callback: () => void): void;
-  address(): AddressInfo | string | null;
-  close(callback?: () => void): void;
-  once(event: 'error', listener: (error: Error) => void): void;
+/** dynalite running in a worker thread (see dynalite-worker.mjs). */
+interface DynaliteThread {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts dynalite, with its data under `path`, in a worker thread of this process. */
+async function startDynaliteThread(path: string): Promise<DynaliteThread> {
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (message: { port?: number; error?: string }) => {
+      if (message.port !== undefined) resolve(message.port);
+      else reject(new Error(`dynalite did not start: ${message.error ?? 'unknown error'}`));
+    });
+  });
+  return {
+    port,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
 }
 
 /** The running local instance. */
@@ -116,7 +139,7 @@ export class LocalRuntime implements LocalControl {
   private constructor(
     private readonly domainsByName: ReadonlyMap<string, RunningDomain>,
     readonly bus: LocalEventBus,
-    private readonly dynalite: DynaliteServer,
+    private readonly dynalite: DynaliteThread,
     private readonly client: DynamoDBClient,
     readonly dataDir: string,
   ) {}
@@ -127,22 +150,21 @@ export class LocalRuntime implements LocalControl {
     // The worker modules create their Powertools loggers when imported: quiet by default locally.
     process.env.POWERTOOLS_LOG_LEVEL ??= options.logLevel ?? 'WARN';
     mkdirSync(join(dataDir, 'queues'), { recursive: true });
-    const dynaliteFactory = require('dynalite') as (options: object) => DynaliteServer;
-    const dynalite = dynaliteFactory({
-      path: join(dataDir, 'dynamodb'),
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-    });
-    await new Promise<void>((resolve, reject) => {
-      dynalite.once('error', reject);
-      dynalite.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = dynalite.address() as AddressInfo;
+    const dynalite = await startDynaliteThread(join(dataDir, 'dynamodb'));
+    const { port } = dynalite;
     const client = new DynamoDBClient({
       endpoint: `http://127.0.0.1:${port}`,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      // dynalite wants an Authorization header but checks no signature: computing one for every
+      // request locally only costs CPU.
+      signer: {
+        sign: async (request) => {
+          request.headers.authorization = LOCAL_AUTHORIZATION;
+          request.headers['x-amz-date'] = LOCAL_AMZ_DATE;
+          return request;
+        },
+      },
     });
     const bus = new LocalEventBus({ name: options.eventBusName ?? 'baton-example' });
     const signer = new TaskTokenSigner(signingKey(dataDir));
@@ -174,6 +196,7 @@ export class LocalRuntime implements LocalControl {
           visibilityTimeoutSeconds,
           redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount: 5 },
           persistTo: join(dataDir, 'queues', `${name}.json`),
+          persistDebounceMs: QUEUE_PERSIST_DEBOUNCE_MS,
         });
       };
       const inbox = queue(`baton-${config.domain}-inbox`, 30);
@@ -308,7 +331,7 @@ export class LocalRuntime implements LocalControl {
     }
     setDefaultInboxResolver(undefined);
     this.client.destroy();
-    await new Promise<void>((resolve) => this.dynalite.close(() => resolve()));
+    await this.dynalite.close();
   }
 
   /** Wraps a store so that every commit tells the listeners. */

@@ -259,7 +259,7 @@ describe.concurrent('baton against a running instance', () => {
       '--from',
       'Ship',
       '--input',
-      '{"orderId":"x"}',
+      '{"orderId":"x","items":[]}',
     ]);
     expect(code).toBe(0);
     const id = stdout.trim();

@@ -553,3 +553,59 @@ function summaryOf(
     ...(execution.name !== execution.executionId && { businessKey: execution.name }),
   };
 }
+
+describe('DynamoDbExecutionStore retention', () => {
+  it('gives every item a TTL of write time + a year + the retention, when a retention is set', async () => {
+    const { startDynalite } = await import('../../helpers/dynalite.js');
+    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDbExecutionStore, MAX_EXECUTION_SECONDS } =
+      await import('../../../lambdas/aws/dynamodb-execution-store.js');
+    const { compileWorkflow, decide } = await import('../../../lambdas/engine/index.js');
+    const table = await startDynalite();
+    try {
+      const now = Date.parse('2026-05-01T00:00:00Z');
+      const store = new DynamoDbExecutionStore({
+        client: table.client,
+        tableName: table.tableName,
+        clock: { now: () => now },
+        retentionSeconds: 86_400,
+      });
+      const workflow = compileWorkflow({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
+      const decision = decide(
+        undefined,
+        { type: 'StartExecution', executionId: 'W:ttl', name: 'ttl', input: {} },
+        { now, workflow },
+      );
+      await store.commit({
+        executionId: 'W:ttl',
+        version: 1,
+        execution: decision.execution,
+        history: decision.history,
+        commands: decision.commands,
+        messageId: 'm-1',
+        workflow: { name: 'W', version: 'v1' },
+        recentMessages: {},
+      });
+      await store.writeIndex(
+        {
+          executionId: 'W:ttl',
+          name: 'ttl',
+          workflow: 'W',
+          workflowVersion: 'v1',
+          status: 'SUCCEEDED',
+          startTime: new Date(now).toISOString(),
+        },
+        1,
+      );
+      const expected = String(now / 1000 + MAX_EXECUTION_SECONDS + 86_400);
+      for (const sk of ['V#000000000001', 'INDEX']) {
+        const { Item } = await table.client.send(
+          new GetItemCommand({ TableName: table.tableName, Key: { pk: { S: 'EXEC#W:ttl' }, sk: { S: sk } } }),
+        );
+        expect(Item?.expiresAt?.N, sk).toBe(expected);
+      }
+    } finally {
+      await table.close();
+    }
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * `npm run bench -- local`: end-to-end steps per second of the example PlaceOrder saga on the
+ * embedded services (dynalite on disk, local SQS queues and bus, Lambda pollers running the same
+ * inbox handler and worker modules), with the shipping domain reacting by choreography.
+ *
+ * A step is a state entered (history events whose type ends in `StateEntered`), counted from the
+ * executions' stored histories. Peer, in the same run: the same definition and the same worker
+ * functions through the in-process engine (`runWorkflow`), which has no store and no queues: the
+ * ratio shows what the transports and persistence cost.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
+import { runWorkflow } from '../../lambdas/index.js';
+import { exampleDomains, ordersDomain } from '../../lib/example/domains.js';
+import { LocalRuntime } from '../../local/runtime/local-runtime.js';
+import type { Suite } from '../suite.js';
+
+const ORDERS = Number(process.env.BENCH_LOCAL_ORDERS ?? 300);
+const GOAL_STEPS_PER_SECOND = 300;
+const TERMINAL: readonly ExecutionStatus[] = [
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'COMPENSATED',
+  'COMPENSATION_FAILED',
+];
+
+function order(orderId: string) {
+  return {
+    source: 'com.example.storefront',
+    detailType: 'Order Placed',
+    detail: {
+      orderId,
+      customerId: 'cust-42',
+      items: [{ sku: 'BOOK-1', quantity: 1 }],
+      total: 50,
+      currency: 'EUR',
+      shippingAddress: { country: 'DE' },
+    },
+  };
+}
+
+export const localSuite: Suite = {
+  name: 'local',
+  description:
+    'end-to-end steps/s of the example saga on the embedded services (npm start), against the in-process engine',
+  run: async ({ log }) => {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const dataDir = mkdtempSync(join(tmpdir(), 'baton-bench-local-'));
+    const runtime = await LocalRuntime.start({
+      domains: exampleDomains(),
+      dataDir,
+      orchestratorConcurrency: 4,
+    });
+    try {
+      const terminal = new Set<string>();
+      runtime.subscribe(({ executionId, status }) => {
+        if (TERMINAL.includes(status)) terminal.add(executionId);
+      });
+      // Warm-up: a few orders, so module loading and table creation are not timed.
+      await runtime.publish([order('warm-1'), order('warm-2')]);
+      await waitFor(
+        () => terminal.has('ScheduleShipment:warm-1') && terminal.has('ScheduleShipment:warm-2'),
+        30_000,
+      );
+      terminal.clear();
+
+      const ids = Array.from({ length: ORDERS }, (_, i) => `bench-${i}`);
+      const started = performance.now();
+      for (let i = 0; i < ids.length; i += 10) await runtime.publish(ids.slice(i, i + 10).map(order));
+      await waitFor(
+        () => ids.every((id) => terminal.has(`PlaceOrder:${id}`) && terminal.has(`ScheduleShipment:${id}`)),
+        120_000,
+      );
+      const seconds = (performance.now() - started) / 1000;
+
+      let steps = 0;
+      const statuses = new Map<string, number>();
+      for (const id of ids) {
+        for (const workflow of ['PlaceOrder', 'ScheduleShipment']) {
+          const executionId = `${workflow}:${id}`;
+          const history = await runtime.history(executionId);
+          steps += history.filter((event) => event.type.endsWith('StateEntered')).length;
+          const status = (await runtime.describe(executionId)).status;
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }
+      }
+      const localRate = steps / seconds;
+
+      // Peer: the same PlaceOrder definition and worker functions, in-process.
+      const definition = ordersDomain().workflows.PlaceOrder;
+      const tasks = await workerFunctions();
+      const peerStarted = performance.now();
+      let peerSteps = 0;
+      for (const id of ids) {
+        const result = await runWorkflow(definition, order(id).detail, { tasks, name: id });
+        if (result.status !== 'SUCCEEDED')
+          throw new Error(`peer: ${id} ended ${result.status}: ${result.error}: ${result.cause}`);
+        peerSteps += result.history.filter((event) => event.type.endsWith('StateEntered')).length;
+      }
+      const peerRate = peerSteps / ((performance.now() - peerStarted) / 1000);
+
+      log(`-- local: ${ORDERS} orders (PlaceOrder + ScheduleShipment by choreography), published at once`);
+      log(`  executions: ${[...statuses].map(([status, count]) => `${count} ${status}`).join(', ')}`);
+      log(`  steps (states entered): ${steps}, in ${seconds.toFixed(2)} s`);
+      log(`  embedded services:        ${Math.round(localRate).toLocaleString('en-US')} steps/s end to end`);
+      log(
+        `  peer, in-process engine:  ${Math.round(peerRate).toLocaleString('en-US')} steps/s (PlaceOrder only, no store, no queues)`,
+      );
+      log(`  ratio local/in-process:   ${(localRate / peerRate).toFixed(3)}x`);
+      log(
+        `goal: >= ${GOAL_STEPS_PER_SECOND} steps/s end to end: ${localRate >= GOAL_STEPS_PER_SECOND ? 'met' : 'NOT met'} (${Math.round(localRate)})`,
+      );
+      log(`local steps per second: ${Math.round(localRate)}`);
+    } finally {
+      await runtime.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The orders domain's worker functions, by resource, for the in-process peer. */
+async function workerFunctions() {
+  const { reserveInventory } = await import('../../lambdas/workers/inventory-reserve.js');
+  const { chargePayment } = await import('../../lambdas/workers/payment-charge.js');
+  const { createShipment } = await import('../../lambdas/workers/shipment-create.js');
+  return {
+    'baton:worker:inventory-reserve': reserveInventory,
+    'baton:worker:payment-charge': chargePayment,
+    'baton:worker:shipment-create': createShipment,
+    'arn:aws:states:::events:putEvents': () => ({ Entries: [{ EventId: 'local' }], FailedEntryCount: 0 }),
+  } as never;
+}

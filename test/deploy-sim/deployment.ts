@@ -1,0 +1,702 @@
+/**
+ * "Deploys" synthesized stacks onto local services, doing what CloudFormation and the AWS
+ * services would do with the template, and nothing from the CDK app's source:
+ *
+ * - `AWS::SQS::Queue` -> a {@link LocalQueue} with the template's visibility timeout, retention,
+ *   delay and redrive policy, served by the local AWS endpoint;
+ * - `AWS::DynamoDB::Table` -> a dynalite table created from the template's key schema and indexes;
+ * - `AWS::SecretsManager::Secret` -> a secret with a value generated as `GenerateSecretString` asks;
+ * - `AWS::Scheduler::ScheduleGroup` -> a schedule group of the endpoint's Scheduler;
+ * - `AWS::Events::EventBus` / `AWS::Events::Rule` -> a {@link LocalEventBus} and its rules, with the
+ *   template's event patterns, input transformers, retry policies and dead-letter queues;
+ * - `AWS::Lambda::Function` -> its bundled asset (`aws:asset:path`) run in child processes with the
+ *   template's environment variables, resolved, plus what the Lambda runtime sets;
+ * - `AWS::Lambda::EventSourceMapping` -> an {@link SqsEventSourceMapping} with the template's batch
+ *   size, batching window, maximum concurrency and ReportBatchItemFailures;
+ * - custom resources -> their service token function invoked with CloudFormation's Create event,
+ *   its answer received on a local response URL, as CloudFormation does.
+ *
+ * Roles, buckets, log groups, topics and keys get names and ARNs (the functions' environment
+ * refers to some of them) but no behaviour. Every other resource is listed in
+ * {@link DeployedStack.notSimulated}: the test pins that list, so a new kind of resource cannot be
+ * ignored silently. An intrinsic that refers to something not created throws (`intrinsics.ts`).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CloudFormationCustomResourceResponse } from 'aws-lambda';
+import { AwsEndpointServer } from '../../local/aws-endpoint/server.js';
+import { LocalEventBus, type FailedDelivery, type RuleTarget } from '../../local/eventbridge/bus.js';
+import { createLambdaContext } from '../../local/lambda/context.js';
+import { SqsEventSourceMapping, type SqsHandler } from '../../local/lambda/sqs-event-source.js';
+import { SYSTEM_CLOCK } from '../../local/sqs/clock.js';
+import { LocalQueue } from '../../local/sqs/queue.js';
+import type { AssemblyStack, CloudAssembly, TemplateResource } from './cloud-assembly.js';
+import { resolve, resolveString, type ResolutionContext, type ResolvedResource } from './intrinsics.js';
+import { LambdaProcessPool } from './lambda-process.js';
+
+/** The account of a stack synthesized without one (`unknown-account`). */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** Resource types that get a name and an ARN for references, but no behaviour. */
+const NAMED_ONLY: Readonly<
+  Record<string, (name: string, region: string, account: string) => Record<string, string>>
+> = {
+  'AWS::IAM::Role': (name, _region, account) => ({
+    Arn: `arn:aws:iam::${account}:role/${name}`,
+    RoleId: name,
+  }),
+  'AWS::S3::Bucket': (name, region) => ({
+    Arn: `arn:aws:s3:::${name}`,
+    DomainName: `${name}.s3.amazonaws.com`,
+    RegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
+  }),
+  'AWS::Logs::LogGroup': (name, region, account) => ({
+    Arn: `arn:aws:logs:${region}:${account}:log-group:${name}:*`,
+  }),
+  'AWS::SNS::Topic': (name, region, account) => ({
+    TopicArn: `arn:aws:sns:${region}:${account}:${name}`,
+    TopicName: name,
+  }),
+  'AWS::KMS::Key': (name, region, account) => ({
+    Arn: `arn:aws:kms:${region}:${account}:key/${name}`,
+    KeyId: name,
+  }),
+};
+
+/** Variables Lambda reserves: a template must not set them (Lambda refuses the function). */
+const RESERVED_VARIABLES = [
+  '_HANDLER',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+];
+
+/** Options of {@link SimulatedDeployment.deploy}. */
+export interface SimulationOptions {
+  readonly assembly: CloudAssembly;
+  /** Stack names, in deployment order. */
+  readonly stacks: readonly string[];
+  /** Where the functions' output (logs, metrics) goes, line by line. @default dropped */
+  readonly onLog?: (line: string) => void;
+}
+
+/** What one stack became. Maps are keyed by logical id. */
+export interface DeployedStack {
+  readonly stackName: string;
+  readonly source: AssemblyStack;
+  readonly context: ResolutionContext;
+  readonly queues: Map<string, LocalQueue>;
+  /** Logical id -> table name. */
+  readonly tables: Map<string, string>;
+  readonly functions: Map<string, LambdaProcessPool>;
+  readonly mappings: Map<string, SqsEventSourceMapping>;
+  /** Logical id -> the answer its service token sent to the response URL. */
+  readonly customResources: Map<string, CloudFormationCustomResourceResponse>;
+  /** Logical id -> rule name on its bus. */
+  readonly rules: Map<string, string>;
+  /** Logical id -> type of the resources given a name only. */
+  readonly namedOnly: Map<string, string>;
+  /** Logical id -> type of the resources not simulated at all. */
+  readonly notSimulated: Map<string, string>;
+}
+
+type MutableContext = ResolutionContext & {
+  readonly resources: Map<string, ResolvedResource>;
+};
+
+/** Local services with the stacks deployed on them. */
+export class SimulatedDeployment {
+  readonly stacks = new Map<string, DeployedStack>();
+  /** Event buses by name. */
+  readonly buses = new Map<string, LocalEventBus>();
+  /** Where the functions' DynamoDB calls go. */
+  readonly dynamodb: { readonly endpoint: string; readonly client: DynamoDBClient };
+
+  private readonly functionsByArn = new Map<string, LambdaProcessPool>();
+  private readonly functionsByName = new Map<string, LambdaProcessPool>();
+  private readonly eventDeadLetters = new Map<string, LocalQueue>();
+
+  private constructor(
+    readonly endpoint: AwsEndpointServer,
+    private readonly dynalite: Server,
+    dynamodbEndpoint: string,
+    private readonly customResourceResponses: {
+      readonly server: Server;
+      readonly url: string;
+      readonly responses: Map<string, (response: CloudFormationCustomResourceResponse) => void>;
+    },
+    private readonly scratch: string,
+    private readonly options: SimulationOptions,
+  ) {
+    this.dynamodb = {
+      endpoint: dynamodbEndpoint,
+      client: new DynamoDBClient({
+        endpoint: dynamodbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    };
+  }
+
+  /** Starts the local services and deploys the stacks; the functions start polling their queues. */
+  static async deploy(options: SimulationOptions): Promise<SimulatedDeployment> {
+    const first = options.assembly.stacks.get(options.stacks[0] ?? '');
+    if (!first) throw new Error(`No stack ${options.stacks[0]} in the assembly`);
+    const dynalite = (createRequire(import.meta.url)('dynalite') as (options: object) => Server)({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    const dynamodbEndpoint = await listen(dynalite);
+    const endpoint = await AwsEndpointServer.start({
+      region: first.region,
+      accountId: first.account ?? LOCAL_ACCOUNT_ID,
+    });
+    // CloudFormation's side of custom resources: the presigned response URL each answer is PUT to.
+    const responses = new Map<string, (response: CloudFormationCustomResourceResponse) => void>();
+    const responseServer = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        response.writeHead(200).end();
+        const requestId = decodeURIComponent((request.url ?? '/').slice(1));
+        responses.get(requestId)?.(
+          JSON.parse(Buffer.concat(chunks).toString('utf8')) as CloudFormationCustomResourceResponse,
+        );
+      });
+    });
+    const responseUrl = await listen(responseServer);
+    const deployment = new SimulatedDeployment(
+      endpoint,
+      dynalite,
+      dynamodbEndpoint,
+      { server: responseServer, url: responseUrl, responses },
+      mkdtempSync(join(tmpdir(), 'baton-deploy-sim-env-')),
+      options,
+    );
+    try {
+      for (const name of options.stacks) {
+        const stack = options.assembly.stacks.get(name);
+        if (!stack) throw new Error(`No stack ${name} in the assembly`);
+        await deployment.deployStack(stack);
+      }
+      for (const stack of deployment.stacks.values()) {
+        for (const mapping of stack.mappings.values()) mapping.start();
+      }
+    } catch (error) {
+      await deployment.close();
+      throw error;
+    }
+    return deployment;
+  }
+
+  /** A deployed stack. */
+  stack(name: string): DeployedStack {
+    const stack = this.stacks.get(name);
+    if (!stack) throw new Error(`Stack ${name} was not deployed`);
+    return stack;
+  }
+
+  /** The value of a stack output, resolved. */
+  output(stackName: string, outputName: string): string {
+    const stack = this.stack(stackName);
+    const output = stack.source.template.Outputs?.[outputName];
+    if (!output) throw new Error(`${stackName} has no output ${outputName}`);
+    return resolveString(output.Value, stack.context, `Output ${outputName}`);
+  }
+
+  /** Stops polling, the functions, the endpoint and dynalite, and removes the scratch directory. */
+  async close(): Promise<void> {
+    const stacks = [...this.stacks.values()];
+    await Promise.all(
+      stacks.flatMap((stack) => [...stack.mappings.values()].map((mapping) => mapping.stop())),
+    );
+    await Promise.all(stacks.flatMap((stack) => [...stack.functions.values()].map((pool) => pool.close())));
+    for (const bus of this.buses.values()) await bus.idle();
+    for (const stack of stacks) for (const queue of stack.queues.values()) await queue.close();
+    await this.endpoint.close();
+    this.dynamodb.client.destroy();
+    for (const server of [this.dynalite, this.customResourceResponses.server]) {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+    rmSync(this.scratch, { recursive: true, force: true });
+  }
+
+  private async deployStack(source: AssemblyStack): Promise<void> {
+    const resources = source.template.Resources;
+    const context: MutableContext = {
+      stackName: source.stackName,
+      region: source.region,
+      accountId: source.account ?? LOCAL_ACCOUNT_ID,
+      resources: new Map(),
+      types: new Map(Object.entries(resources).map(([id, resource]) => [id, resource.Type])),
+    };
+    const stack: DeployedStack = {
+      stackName: source.stackName,
+      source,
+      context,
+      queues: new Map(),
+      tables: new Map(),
+      functions: new Map(),
+      mappings: new Map(),
+      customResources: new Map(),
+      rules: new Map(),
+      namedOnly: new Map(),
+      notSimulated: new Map(),
+    };
+    this.stacks.set(source.stackName, stack);
+    const ofType = (...types: string[]) =>
+      Object.entries(resources).filter(([, resource]) => types.includes(resource.Type));
+
+    for (const [id, resource] of ofType('AWS::Events::EventBus')) this.createBus(stack, id, resource);
+    this.createQueues(stack, ofType('AWS::SQS::Queue'));
+    for (const [id, resource] of ofType('AWS::DynamoDB::Table')) await this.createTable(stack, id, resource);
+    for (const [id, resource] of ofType('AWS::SecretsManager::Secret'))
+      this.createSecret(stack, id, resource);
+    for (const [id, resource] of ofType('AWS::Scheduler::ScheduleGroup')) {
+      const name = stringProperty(resource, 'Name', context) ?? physicalName(stack, id, 64);
+      this.endpoint.registerScheduleGroup(name);
+      context.resources.set(id, {
+        ref: name,
+        attributes: {
+          Arn: `arn:aws:scheduler:${context.region}:${context.accountId}:schedule-group/${name}`,
+        },
+      });
+    }
+    for (const [id, resource] of ofType(...Object.keys(NAMED_ONLY))) {
+      const name = physicalName(stack, id, 63, resource.Type === 'AWS::S3::Bucket');
+      const attributes = (NAMED_ONLY[resource.Type] as (typeof NAMED_ONLY)[string])(
+        name,
+        context.region,
+        context.accountId,
+      );
+      context.resources.set(id, { ref: name, attributes });
+      stack.namedOnly.set(id, resource.Type);
+    }
+    for (const [id, resource] of ofType('AWS::Lambda::Function')) this.createFunction(stack, id, resource);
+    for (const [id, resource] of ofType('AWS::Lambda::EventSourceMapping'))
+      this.createMapping(stack, id, resource);
+    const custom = Object.entries(resources).filter(
+      ([, resource]) =>
+        resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource',
+    );
+    for (const [id, resource] of custom) await this.createCustomResource(stack, id, resource);
+    for (const [id, resource] of ofType('AWS::Events::Rule')) this.createRule(stack, id, resource);
+
+    for (const [id, resource] of Object.entries(resources)) {
+      if (!context.resources.has(id) && !stack.mappings.has(id) && !stack.rules.has(id)) {
+        stack.notSimulated.set(id, resource.Type);
+      }
+    }
+  }
+
+  private createBus(stack: DeployedStack, id: string, resource: TemplateResource): void {
+    const { context } = stack;
+    const name = stringProperty(resource, 'Name', context) ?? physicalName(stack, id, 256);
+    const bus = new LocalEventBus({
+      name,
+      region: context.region,
+      account: context.accountId,
+      onDeliveryFailed: (failure) => this.deadLetter(failure),
+    });
+    this.buses.set(name, bus);
+    this.endpoint.registerEventBus(bus);
+    (context.resources as Map<string, ResolvedResource>).set(id, {
+      ref: name,
+      attributes: { Arn: bus.arn, Name: name },
+    });
+  }
+
+  /** Queues in dependency order: a dead-letter queue before the queues that redrive to it. */
+  private createQueues(stack: DeployedStack, queues: readonly [string, TemplateResource][]): void {
+    const remaining = new Map(queues);
+    while (remaining.size > 0) {
+      const before = remaining.size;
+      for (const [id, resource] of remaining) {
+        const redrive = resource.Properties?.RedrivePolicy as
+          { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown } | undefined;
+        let redrivePolicy: LocalQueue['redrivePolicy'];
+        if (redrive) {
+          const target = redrive.deadLetterTargetArn as { 'Fn::GetAtt'?: [string, string] };
+          const targetId = target['Fn::GetAtt']?.[0];
+          if (targetId !== undefined && remaining.has(targetId)) continue;
+          const deadLetterQueue = this.endpoint.queueByArn(
+            resolveString(
+              redrive.deadLetterTargetArn,
+              stack.context,
+              `${id} RedrivePolicy.deadLetterTargetArn`,
+            ),
+          );
+          if (!deadLetterQueue)
+            throw new Error(`${id}: its dead-letter queue is not a queue of the simulation`);
+          redrivePolicy = { deadLetterQueue, maxReceiveCount: Number(redrive.maxReceiveCount) };
+        }
+        this.createQueue(stack, id, resource, redrivePolicy);
+        remaining.delete(id);
+      }
+      if (remaining.size === before)
+        throw new Error(`Queues with circular redrive policies: ${[...remaining.keys()]}`);
+    }
+  }
+
+  private createQueue(
+    stack: DeployedStack,
+    id: string,
+    resource: TemplateResource,
+    redrivePolicy: LocalQueue['redrivePolicy'],
+  ): void {
+    const { context } = stack;
+    const properties = (resolve(resource.Properties ?? {}, context) ?? {}) as Record<string, unknown>;
+    if (properties.FifoQueue === true || properties.FifoQueue === 'true') {
+      throw new Error(`${id}: FIFO queues are not simulated`);
+    }
+    const number = (name: string) => (properties[name] === undefined ? undefined : Number(properties[name]));
+    const visibilityTimeoutSeconds = number('VisibilityTimeout');
+    const messageRetentionSeconds = number('MessageRetentionPeriod');
+    const delaySeconds = number('DelaySeconds');
+    const maximumMessageSize = number('MaximumMessageSize');
+    const receiveMessageWaitTimeSeconds = number('ReceiveMessageWaitTimeSeconds');
+    const queue = new LocalQueue({
+      name: (properties.QueueName as string | undefined) ?? physicalName(stack, id, 80),
+      region: context.region,
+      accountId: context.accountId,
+      ...(visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds } : {}),
+      ...(messageRetentionSeconds !== undefined ? { messageRetentionSeconds } : {}),
+      ...(delaySeconds !== undefined ? { delaySeconds } : {}),
+      ...(maximumMessageSize !== undefined ? { maximumMessageSize } : {}),
+      ...(receiveMessageWaitTimeSeconds !== undefined ? { receiveMessageWaitTimeSeconds } : {}),
+      ...(redrivePolicy ? { redrivePolicy } : {}),
+    });
+    const url = this.endpoint.registerQueue(queue);
+    stack.queues.set(id, queue);
+    (context.resources as Map<string, ResolvedResource>).set(id, {
+      ref: url,
+      attributes: { Arn: queue.arn, QueueName: queue.name, QueueUrl: url },
+    });
+  }
+
+  private async createTable(stack: DeployedStack, id: string, resource: TemplateResource): Promise<void> {
+    const { context } = stack;
+    const properties = resolve(resource.Properties ?? {}, context) as Record<string, unknown>;
+    const tableName = (properties.TableName as string | undefined) ?? physicalName(stack, id, 255);
+    const input = {
+      TableName: tableName,
+      BillingMode: properties.BillingMode,
+      AttributeDefinitions: properties.AttributeDefinitions,
+      KeySchema: properties.KeySchema,
+      GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes,
+      LocalSecondaryIndexes: properties.LocalSecondaryIndexes,
+      ProvisionedThroughput: properties.ProvisionedThroughput,
+    } as CreateTableCommandInput;
+    await this.dynamodb.client.send(new CreateTableCommand(input));
+    stack.tables.set(id, tableName);
+    (context.resources as Map<string, ResolvedResource>).set(id, {
+      ref: tableName,
+      attributes: { Arn: `arn:aws:dynamodb:${context.region}:${context.accountId}:table/${tableName}` },
+    });
+  }
+
+  private createSecret(stack: DeployedStack, id: string, resource: TemplateResource): void {
+    const { context } = stack;
+    const properties = resolve(resource.Properties ?? {}, context) as Record<string, unknown>;
+    const generate = properties.GenerateSecretString as
+      | {
+          PasswordLength?: number;
+          ExcludePunctuation?: boolean;
+          IncludeSpace?: boolean;
+          ExcludeCharacters?: string;
+        }
+      | undefined;
+    const value =
+      (properties.SecretString as string | undefined) ??
+      generatePassword(generate?.PasswordLength ?? 32, {
+        punctuation: generate?.ExcludePunctuation !== true,
+        space: generate?.IncludeSpace === true,
+        exclude: generate?.ExcludeCharacters ?? '',
+      });
+    const name = (properties.Name as string | undefined) ?? physicalName(stack, id, 256);
+    const arn = this.endpoint.registerSecret({ name, value });
+    (context.resources as Map<string, ResolvedResource>).set(id, { ref: arn, attributes: { Id: arn } });
+  }
+
+  private createFunction(stack: DeployedStack, id: string, resource: TemplateResource): void {
+    const { context } = stack;
+    const properties = resource.Properties ?? {};
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    if (typeof assetPath !== 'string' || resource.Metadata?.['aws:asset:is-bundled'] !== true) {
+      throw new Error(`${id}: not a bundled asset of the assembly (aws:asset:path ${String(assetPath)})`);
+    }
+    const functionName = stringProperty(resource, 'FunctionName', context) ?? physicalName(stack, id, 64);
+    const functionArn = `arn:aws:lambda:${context.region}:${context.accountId}:function:${functionName}`;
+    const variables = resolve(
+      (properties.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
+      context,
+    ) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(variables)) {
+      if (RESERVED_VARIABLES.includes(name)) throw new Error(`${id}: Lambda reserves the variable ${name}`);
+      if (typeof value !== 'string') throw new Error(`${id}: variable ${name} is ${JSON.stringify(value)}`);
+    }
+    const logGroup = (properties.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup;
+    const memorySize = Number(properties.MemorySize ?? 128);
+    const handler = String(properties.Handler ?? 'index.handler');
+    const codeDirectory = join(this.options.assembly.directory, assetPath);
+    const pool = new LambdaProcessPool(
+      {
+        functionName,
+        functionArn,
+        codeDirectory,
+        handler,
+        timeoutSeconds: Number(properties.Timeout ?? 3),
+        memorySize,
+        environment: {
+          ...(variables as Record<string, string>),
+          // What the Lambda runtime sets. Not AWS_EXECUTION_ENV: with it, Powertools Tracer would
+          // turn X-Ray on, and there is no X-Ray daemon here.
+          _HANDLER: handler,
+          AWS_REGION: context.region,
+          AWS_DEFAULT_REGION: context.region,
+          AWS_LAMBDA_FUNCTION_NAME: functionName,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memorySize),
+          AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+          AWS_LAMBDA_LOG_GROUP_NAME: logGroup
+            ? resolveString(logGroup, context, `${id} LoggingConfig.LogGroup`)
+            : `/aws/lambda/${functionName}`,
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_SESSION_TOKEN: 'local',
+          LAMBDA_TASK_ROOT: codeDirectory,
+          LANG: 'en_US.UTF-8',
+          TZ: ':UTC',
+          // Local only: the SDK's endpoints, and no shared AWS config or credentials files.
+          ...this.endpoint.environment({ dynamodb: this.dynamodb.endpoint }),
+          AWS_CONFIG_FILE: join(this.scratch, 'no-config'),
+          AWS_SHARED_CREDENTIALS_FILE: join(this.scratch, 'no-credentials'),
+          // The bundles target Node.js 22 (the template's runtime); the SDK warns on the Node.js 20 that may run here.
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
+      this.options.onLog ? { onLog: this.options.onLog } : {},
+    );
+    stack.functions.set(id, pool);
+    this.functionsByArn.set(functionArn, pool);
+    this.functionsByName.set(functionName, pool);
+    (context.resources as Map<string, ResolvedResource>).set(id, {
+      ref: functionName,
+      attributes: { Arn: functionArn },
+    });
+  }
+
+  private createMapping(stack: DeployedStack, id: string, resource: TemplateResource): void {
+    const properties = resolve(resource.Properties ?? {}, stack.context) as Record<string, unknown>;
+    const sourceArn = String(properties.EventSourceArn);
+    const queue = this.endpoint.queueByArn(sourceArn);
+    if (!queue) throw new Error(`${id}: the event source ${sourceArn} is not a queue of the simulation`);
+    const functionName = String(properties.FunctionName);
+    const pool = this.functionsByName.get(functionName) ?? this.functionsByArn.get(functionName);
+    if (!pool) throw new Error(`${id}: the function ${functionName} is not a function of the simulation`);
+    const maximumConcurrency = (properties.ScalingConfig as { MaximumConcurrency?: number } | undefined)
+      ?.MaximumConcurrency;
+    const batchingWindow = properties.MaximumBatchingWindowInSeconds;
+    const mapping = new SqsEventSourceMapping({
+      queue,
+      handler: pool.handler as SqsHandler,
+      functionName: pool.fn.functionName,
+      batchSize: Number(properties.BatchSize ?? 10),
+      ...(batchingWindow !== undefined ? { maximumBatchingWindowSeconds: Number(batchingWindow) } : {}),
+      ...(maximumConcurrency !== undefined ? { maximumConcurrency: Number(maximumConcurrency) } : {}),
+      reportBatchItemFailures: ((properties.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+        'ReportBatchItemFailures',
+      ),
+      functionTimeoutSeconds: pool.fn.timeoutSeconds,
+      memoryLimitInMB: pool.fn.memorySize,
+    });
+    if (properties.Enabled !== false) stack.mappings.set(id, mapping);
+  }
+
+  /** Invokes the service token function with a Create event and waits for its answer, as CloudFormation does. */
+  private async createCustomResource(
+    stack: DeployedStack,
+    id: string,
+    resource: TemplateResource,
+  ): Promise<void> {
+    const { context } = stack;
+    const properties = resolve(resource.Properties ?? {}, context) as Record<string, unknown>;
+    const serviceToken = String(properties.ServiceToken);
+    const pool = this.functionsByArn.get(serviceToken);
+    if (!pool)
+      throw new Error(`${id}: the service token ${serviceToken} is not a function of the simulation`);
+    const requestId = randomUUID();
+    const answered = new Promise<CloudFormationCustomResourceResponse>((done) =>
+      this.customResourceResponses.responses.set(requestId, done),
+    );
+    const timeoutMs = pool.fn.timeoutSeconds * 1_000;
+    await pool.invoke(
+      {
+        RequestType: 'Create',
+        ServiceToken: serviceToken,
+        ResponseURL: `${this.customResourceResponses.url}/${encodeURIComponent(requestId)}`,
+        StackId: `arn:aws:cloudformation:${context.region}:${context.accountId}:stack/${stack.stackName}/${randomUUID()}`,
+        RequestId: requestId,
+        LogicalResourceId: id,
+        ResourceType: resource.Type,
+        ResourceProperties: properties,
+      },
+      createLambdaContext({
+        functionName: pool.fn.functionName,
+        awsRequestId: randomUUID(),
+        deadline: Date.now() + timeoutMs,
+        clock: SYSTEM_CLOCK,
+        region: context.region,
+        accountId: context.accountId,
+        memoryLimitInMB: pool.fn.memorySize,
+      }),
+    );
+    const response = await Promise.race([
+      answered,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${id}: no answer on the response URL`)), timeoutMs).unref(),
+      ),
+    ]);
+    this.customResourceResponses.responses.delete(requestId);
+    if (response.Status !== 'SUCCESS') throw new Error(`${id}: CREATE_FAILED: ${response.Reason ?? '?'}`);
+    stack.customResources.set(id, response);
+    const data = (response.Data ?? {}) as Record<string, unknown>;
+    (context.resources as Map<string, ResolvedResource>).set(id, {
+      ref: response.PhysicalResourceId,
+      attributes: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, String(value)])),
+    });
+  }
+
+  private createRule(stack: DeployedStack, id: string, resource: TemplateResource): void {
+    const { context } = stack;
+    const properties = resolve(resource.Properties ?? {}, context) as Record<string, unknown>;
+    const busName = String(properties.EventBusName ?? 'default');
+    const bus =
+      this.buses.get(busName) ?? [...this.buses.values()].find((candidate) => candidate.arn === busName);
+    if (!bus) throw new Error(`${id}: its bus ${busName} was not deployed by any stack of the simulation`);
+    const name = (properties.Name as string | undefined) ?? physicalName(stack, id, 64);
+    const targets = ((properties.Targets as Record<string, unknown>[] | undefined) ?? []).map(
+      (target): RuleTarget => {
+        const arn = String(target.Arn);
+        const queue = this.endpoint.queueByArn(arn);
+        if (!queue)
+          throw new Error(`${id}: target ${String(target.Id)} (${arn}) is not a queue of the simulation`);
+        if (target.SqsParameters !== undefined)
+          throw new Error(`${id}: SqsParameters (FIFO) are not simulated`);
+        const transformer = target.InputTransformer as
+          { InputTemplate: string; InputPathsMap?: Record<string, string> } | undefined;
+        const retry = target.RetryPolicy as
+          { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number } | undefined;
+        const deadLetterArn = (target.DeadLetterConfig as { Arn?: string } | undefined)?.Arn;
+        if (deadLetterArn !== undefined) {
+          const deadLetters = this.endpoint.queueByArn(deadLetterArn);
+          if (!deadLetters) throw new Error(`${id}: its dead-letter queue ${deadLetterArn} is not simulated`);
+          this.eventDeadLetters.set(`${name}/${String(target.Id)}`, deadLetters);
+        }
+        return {
+          id: String(target.Id),
+          deliver: (input) => {
+            queue.sendMessage({ body: input.text });
+          },
+          ...(target.Input !== undefined ? { input: String(target.Input) } : {}),
+          ...(target.InputPath !== undefined ? { inputPath: String(target.InputPath) } : {}),
+          ...(transformer
+            ? {
+                inputTransformer: {
+                  inputTemplate: transformer.InputTemplate,
+                  ...(transformer.InputPathsMap ? { inputPathsMap: transformer.InputPathsMap } : {}),
+                },
+              }
+            : {}),
+          ...(retry
+            ? {
+                retryPolicy: {
+                  ...(retry.MaximumRetryAttempts !== undefined
+                    ? { maximumRetryAttempts: retry.MaximumRetryAttempts }
+                    : {}),
+                  ...(retry.MaximumEventAgeInSeconds !== undefined
+                    ? { maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds }
+                    : {}),
+                },
+              }
+            : {}),
+        };
+      },
+    );
+    const state = properties.State === 'DISABLED' ? 'DISABLED' : 'ENABLED';
+    bus.putRule({ name, eventPattern: properties.EventPattern, targets, state });
+    stack.rules.set(id, name);
+    (context.resources as Map<string, ResolvedResource>).set(id, {
+      ref: name,
+      attributes: { Arn: bus.ruleArn(name) },
+    });
+  }
+
+  /** EventBridge sends an event it could not deliver to the target's DLQ, with why in its attributes. */
+  private deadLetter(failure: FailedDelivery): void {
+    const queue = this.eventDeadLetters.get(`${failure.ruleName}/${failure.targetId}`);
+    if (!queue) return;
+    const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    queue.sendMessage({
+      body: JSON.stringify(failure.event),
+      messageAttributes: {
+        ERROR_CODE: { dataType: 'String', stringValue: failure.reason },
+        ERROR_MESSAGE: { dataType: 'String', stringValue: message.slice(0, 256) || '?' },
+      },
+    });
+  }
+}
+
+function stringProperty(
+  resource: TemplateResource,
+  name: string,
+  context: ResolutionContext,
+): string | undefined {
+  const value = resource.Properties?.[name];
+  return value === undefined ? undefined : resolveString(value, context, name);
+}
+
+/** A physical name as CloudFormation makes them (stack name and logical id), within `max` characters. */
+function physicalName(stack: DeployedStack, logicalId: string, max: number, lowerCase = false): string {
+  const name = `${stack.stackName}-${logicalId}`.slice(0, max);
+  return lowerCase ? name.toLowerCase() : name;
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+
+/** A password as GenerateSecretString makes one. */
+function generatePassword(
+  length: number,
+  options: { punctuation: boolean; space: boolean; exclude: string },
+): string {
+  const alphabet = [
+    ...(LETTERS + (options.punctuation ? PUNCTUATION : '') + (options.space ? ' ' : '')),
+  ].filter((char) => !options.exclude.includes(char));
+  return [...randomBytes(length)].map((byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((done, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => done());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}

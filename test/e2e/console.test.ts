@@ -1,0 +1,253 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatonClient } from '../../local/api/client.js';
+import { startApiServer, type ApiServer } from '../../local/api/server.js';
+import {
+  DECLINED_CUSTOMER,
+  OUT_OF_STOCK,
+  order,
+  startSampleRuntime,
+  type SampleRuntime,
+} from '../unit/local-api/sample-domain.js';
+
+/** Debian's chromium package; `.ci/run` installs it (`apt-get install -y chromium`). */
+const CHROMIUM = '/usr/bin/chromium';
+/** Where the graph's screenshot is left for people to look at. */
+const SCREENSHOT = join(tmpdir(), 'baton-console-graph.png');
+
+/** The fills of console.css, as the screenshot's pixels have them. */
+const Colour = {
+  succeeded: [0x16, 0xa3, 0x4a],
+  failed: [0xdc, 0x26, 0x26],
+  compensated: [0x7c, 0x3a, 0xed],
+  running: [0x25, 0x63, 0xeb],
+} as const;
+
+let runtime: SampleRuntime;
+let server: ApiServer;
+let browser: Browser;
+let client: BatonClient;
+
+beforeAll(async () => {
+  runtime = await startSampleRuntime();
+  const start = (name: string, overrides: Parameters<typeof order>[1] = {}) =>
+    runtime.control.start({ workflow: 'PlaceOrder', name, input: order(name, overrides) });
+  await start('ok-1');
+  await start('declined-1', { customerId: DECLINED_CUSTOMER });
+  await start('large-1', { total: 5000 });
+  await start('stock-1', { items: [{ sku: OUT_OF_STOCK }] });
+  await start('large-2', { total: 5000 });
+  server = await startApiServer(runtime.control);
+  client = new BatonClient(server.url);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await runtime?.control.close();
+});
+
+/** Script errors of each open page: a page must close without any. */
+const pageErrors = new WeakMap<Page, string[]>();
+
+async function open(hash = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.setDefaultTimeout(5000);
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${server.url}/${hash}`);
+  return page;
+}
+
+async function close(page: Page): Promise<void> {
+  await page.close();
+  expect(pageErrors.get(page)).toEqual([]);
+}
+
+async function openExecution(executionId: string): Promise<Page> {
+  const page = await open(`#/executions/${encodeURIComponent(executionId)}`);
+  await page.locator('svg.graph').waitFor();
+  return page;
+}
+
+const statusOf = (page: Page, state: string) =>
+  page.locator(`g.node[data-state="${state}"]`).getAttribute('data-status');
+
+/** How many pixels of the PNG have exactly this colour. */
+function countPixels(png: PNG, [r, g, b]: readonly number[]): number {
+  let count = 0;
+  for (let i = 0; i < png.data.length; i += 4) {
+    if (png.data[i] === r && png.data[i + 1] === g && png.data[i + 2] === b) count += 1;
+  }
+  return count;
+}
+
+describe('the console', () => {
+  it('lists the executions with their statuses', async () => {
+    const page = await open();
+    await page.locator('table.executions').waitFor();
+    const row = (name: string) => page.locator(`tr[data-execution="PlaceOrder:${name}"] .badge`);
+    expect(await row('ok-1').textContent()).toBe('SUCCEEDED');
+    expect(await row('declined-1').textContent()).toBe('COMPENSATED');
+    expect(await row('large-1').textContent()).toBe('RUNNING');
+    expect(await row('stock-1').textContent()).toBe('FAILED');
+    await close(page);
+  });
+
+  it('filters the list by status and business key', async () => {
+    const page = await open();
+    await page.locator('table.executions').waitFor();
+    await page.selectOption('select[name=status]', 'COMPENSATED');
+    await page.locator('tr[data-execution="PlaceOrder:ok-1"]').waitFor({ state: 'detached' });
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    await page.selectOption('select[name=status]', '');
+    await page.fill('input[name=businessKey]', 'no-such-key');
+    await page.getByText('No executions match.').waitFor();
+    await close(page);
+  });
+
+  it('draws the workflow graph with each state coloured by its status, and nested groups', async () => {
+    const page = await open();
+    await page.locator('a', { hasText: 'declined-1' }).click();
+    await page.locator('svg.graph').waitFor();
+    const states = await page
+      .locator('g.node')
+      .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-state')));
+    expect(states.sort()).toEqual(
+      [
+        'Charge',
+        'Declined',
+        'Done',
+        'Finish',
+        'FraudCheck',
+        'IsLarge',
+        'Notify',
+        'Pack',
+        'PackItem',
+        'Reserve',
+        'Ship',
+      ].sort(),
+    );
+    expect(await statusOf(page, 'Reserve')).toBe('compensated');
+    expect(await statusOf(page, 'IsLarge')).toBe('succeeded');
+    expect(await statusOf(page, 'Charge')).toBe('failed');
+    expect(await statusOf(page, 'Declined')).toBe('failed');
+    expect(await statusOf(page, 'FraudCheck')).toBe('not-run');
+    expect(await page.locator('g.node[data-state="Charge"]').getAttribute('class')).toContain(
+      'status-failed',
+    );
+    const groups = await page
+      .locator('g.group')
+      .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-group')));
+    expect(groups).toEqual(['Finish (Parallel)', 'Branch 1', 'Branch 2', 'Pack (Map)', 'Item processor']);
+    expect(await page.locator('g.edge.catch[data-from="Charge"][data-to="Declined"]').count()).toBe(1);
+    expect(await page.locator('g.edge.default[data-from="IsLarge"][data-to="Charge"]').count()).toBe(1);
+    expect(await page.locator('#compensations tbody tr').textContent()).toContain('Reserve');
+    expect(await page.locator('#timeline tbody tr').count()).toBe(16);
+    await close(page);
+  });
+
+  it("shows a state's input and output when its node is clicked", async () => {
+    const page = await openExecution('PlaceOrder:ok-1');
+    await page.locator('g.node[data-state="Charge"]').click();
+    const input = JSON.parse((await page.locator('#details .state-input pre').textContent()) ?? '');
+    const output = JSON.parse((await page.locator('#details .state-output pre').textContent()) ?? '');
+    expect(input).toMatchObject({ orderId: 'ok-1', reservation: { id: 'res-ok-1' } });
+    expect(output).toMatchObject({ payment: { paymentId: 'pay-ok-1' } });
+    expect(await page.locator('g.node[data-state="Charge"]').getAttribute('class')).toContain('selected');
+    await close(page);
+  });
+
+  it('shows the error of a failed state', async () => {
+    const page = await openExecution('PlaceOrder:declined-1');
+    await page.locator('g.node[data-state="Charge"]').click();
+    expect(await page.locator('#details .state-error pre').textContent()).toBe(
+      'Payment.Declined: card declined',
+    );
+    await close(page);
+  });
+
+  it('takes a screenshot of the graph with the colours of succeeded, failed and compensated states', async () => {
+    const page = await openExecution('PlaceOrder:declined-1');
+    const shot = await page.locator('svg.graph').screenshot();
+    writeFileSync(SCREENSHOT, shot);
+    const png = PNG.sync.read(shot);
+    expect(png.width).toBeGreaterThan(200);
+    expect(png.height).toBeGreaterThan(400);
+    const white = countPixels(png, [255, 255, 255]);
+    expect(white / (png.width * png.height)).toBeLessThan(0.95);
+    // Node boxes are 96+ by 40 px of solid fill; their text takes some of it.
+    expect(countPixels(png, Colour.succeeded)).toBeGreaterThan(1500);
+    expect(countPixels(png, Colour.failed)).toBeGreaterThan(3000);
+    expect(countPixels(png, Colour.compensated)).toBeGreaterThan(1500);
+    expect(countPixels(png, Colour.running)).toBe(0);
+    await close(page);
+  });
+
+  it('redrives a failed execution from its page', async () => {
+    const page = await openExecution('PlaceOrder:stock-1');
+    expect(await statusOf(page, 'Reserve')).toBe('failed');
+    runtime.restock();
+    await page.locator('#redrive').click();
+    await page.locator('h1 .badge[data-status="SUCCEEDED"]').waitFor();
+    expect(await statusOf(page, 'Reserve')).toBe('succeeded');
+    expect(await statusOf(page, 'Done')).toBe('succeeded');
+    expect(await page.locator('#redrive').isDisabled()).toBe(true);
+    await close(page);
+  });
+
+  it('reruns from the selected state and opens the new execution', async () => {
+    const page = await openExecution('PlaceOrder:declined-1');
+    expect(await page.locator('#rerun').isDisabled()).toBe(true);
+    await page.locator('g.node[data-state="Ship"]').click();
+    await page.locator('#rerun').click();
+    await page.waitForURL(/#\/executions\/PlaceOrder%3Adeclined-1-rerun-1$/);
+    await page.locator('h1 .badge[data-status="SUCCEEDED"]').waitFor();
+    expect(await statusOf(page, 'Reserve')).toBe('not-run');
+    expect(await statusOf(page, 'Ship')).toBe('succeeded');
+    await close(page);
+  });
+
+  it('stops a running execution and compensates it', async () => {
+    const page = await openExecution('PlaceOrder:large-2');
+    expect(await statusOf(page, 'FraudCheck')).toBe('running');
+    await page.locator('#stop-compensate').click();
+    await page.locator('h1 .badge[data-status="COMPENSATED"]').waitFor();
+    expect(await statusOf(page, 'Reserve')).toBe('compensated');
+    await close(page);
+  });
+
+  it('updates live when the execution changes elsewhere', async () => {
+    const page = await openExecution('PlaceOrder:large-1');
+    await page.locator('#live.on').waitFor();
+    expect(await statusOf(page, 'FraudCheck')).toBe('running');
+    await client.publish([
+      {
+        source: 'fraud',
+        detailType: 'Fraud Check Completed',
+        detail: { orderId: 'large-1', verdict: 'clear' },
+      },
+    ]);
+    await page.locator('h1 .badge[data-status="SUCCEEDED"]').waitFor();
+    expect(await statusOf(page, 'FraudCheck')).toBe('succeeded');
+    await close(page);
+  });
+});

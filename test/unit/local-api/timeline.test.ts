@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryEvent, HistoryEventType } from '../../../lambdas/engine/execution.js';
+import { formatDescription, formatExecutionTable } from '../../../local/cli/execution-table.js';
+import { formatDuration, formatTimeline } from '../../../local/cli/timeline.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function event(type: HistoryEventType, atMs: number, fields: Partial<HistoryEvent> = {}): HistoryEvent {
+  return { id: 0, type, timestamp: new Date(T0 + atMs).toISOString(), threadId: 'root', ...fields };
+}
+
+describe('durations', () => {
+  it('reads as ms, seconds, minutes or hours', () => {
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(2400)).toBe('2.40 s');
+    expect(formatDuration(12_345)).toBe('12.3 s');
+    expect(formatDuration(185_000)).toBe('3 min 05 s');
+    expect(formatDuration(7_800_000)).toBe('2 h 10 min');
+  });
+});
+
+describe('the history timeline', () => {
+  const saga = [
+    event('ExecutionStarted', 0, { threadId: undefined }),
+    event('TaskStateEntered', 5, { stateName: 'Reserve' }),
+    event('TaskScheduled', 6, { stateName: 'Reserve', attempt: 1, resource: 'baton:worker:reserve' }),
+    event('TaskSucceeded', 40, { stateName: 'Reserve' }),
+    event('TaskStateExited', 45, { stateName: 'Reserve' }),
+    event('TaskStateEntered', 50, { stateName: 'Charge' }),
+    event('TaskFailed', 60, { stateName: 'Charge', error: 'Payment.Busy', cause: 'try later' }),
+    event('StateRetryScheduled', 60, {
+      stateName: 'Charge',
+      attempt: 2,
+      delayMs: 1000,
+      error: 'Payment.Busy',
+    }),
+    event('TaskScheduled', 1060, { stateName: 'Charge', attempt: 2, resource: 'baton:worker:charge' }),
+    event('TaskFailed', 1070, { stateName: 'Charge', error: 'Payment.Declined', cause: 'card declined' }),
+    event('CompensationStarted', 1070, {
+      threadId: undefined,
+      error: 'Payment.Declined',
+      cause: 'card declined',
+    }),
+    event('CompensationTaskScheduled', 1070, {
+      threadId: undefined,
+      stateName: 'Reserve',
+      resource: 'baton:worker:release',
+      attempt: 1,
+    }),
+    event('CompensationTaskSucceeded', 1090, { threadId: undefined, stateName: 'Reserve' }),
+    event('CompensationSucceeded', 1090, { threadId: undefined, error: 'Payment.Declined' }),
+  ];
+
+  it('prints one line per step with its offset, a mark, the state and how long it took', () => {
+    expect(formatTimeline(saga).split('\n')).toEqual([
+      '       +0 ms  ■ Execution started',
+      '       +5 ms  → Reserve (Task)',
+      '      +45 ms  ✓ Reserve  (40 ms)',
+      '      +50 ms  → Charge (Task)',
+      '      +60 ms  ✗ Charge failed  Payment.Busy: try later',
+      '      +60 ms  ↻ Charge: retry, attempt 2 in 1.00 s (after Payment.Busy)',
+      '     +1.06 s    Charge: attempt 2 → baton:worker:charge',
+      '     +1.07 s  ✗ Charge failed  Payment.Declined: card declined',
+      '     +1.07 s  ↩ Compensation started  (after Payment.Declined: card declined)',
+      '     +1.07 s  ↩ Undoing Reserve with baton:worker:release',
+      '     +1.09 s  ↩ ✓ Undid Reserve  (20 ms)',
+      '     +1.09 s  ↩ Compensation succeeded',
+      '              14 events · 1.09 s · 1 retry · 1 step compensated',
+    ]);
+  });
+
+  it('indents the states of branches and names Map items', () => {
+    const lines = formatTimeline([
+      event('MapStateEntered', 0, { stateName: 'Pack' }),
+      event('MapIterationStarted', 1, { stateName: 'Pack', threadId: '7', index: 0 }),
+      event('PassStateEntered', 2, { stateName: 'PackItem', threadId: '7' }),
+      event('PassStateExited', 3, { stateName: 'PackItem', threadId: '7' }),
+    ]).split('\n');
+    expect(lines[1]).toBe('       +2 ms    [item 0] → PackItem (Pass)');
+    expect(lines[2]).toBe('       +3 ms    [item 0] ✓ PackItem  (1 ms)');
+  });
+
+  it('marks a state left through a Catch', () => {
+    const lines = formatTimeline([
+      event('TaskStateEntered', 0, { stateName: 'Charge' }),
+      event('TaskFailed', 5, { stateName: 'Charge', error: 'Payment.Declined' }),
+      event('TaskStateExited', 6, { stateName: 'Charge' }),
+    ]).split('\n');
+    expect(lines[2]).toBe('       +6 ms  ↪ Charge: error caught  (6 ms)');
+  });
+
+  it('says so when there is no history', () => {
+    expect(formatTimeline([])).toBe('(no history)');
+  });
+});
+
+describe('the executions table and description', () => {
+  const summary = {
+    executionId: 'PlaceOrder:o-1',
+    name: 'o-1',
+    workflow: 'PlaceOrder',
+    workflowVersion: 'abc',
+    status: 'COMPENSATED' as const,
+    startTime: '2026-01-01T10:00:00.000Z',
+    stopTime: '2026-01-01T10:00:02.500Z',
+    businessKey: 'o-1',
+    error: 'Payment.Declined',
+  };
+
+  it('aligns the columns of the table', () => {
+    const running = { ...summary, executionId: 'PlaceOrder:long-name-2', status: 'RUNNING' as const };
+    delete (running as { stopTime?: string }).stopTime;
+    const [header, first, second] = formatExecutionTable([summary, running]).split('\n') as [
+      string,
+      string,
+      string,
+    ];
+    expect(header).toMatch(/^EXECUTION +STATUS +STARTED +DURATION +BUSINESS KEY +ERROR$/);
+    expect(first).toMatch(
+      /^PlaceOrder:o-1 +COMPENSATED +2026-01-01 10:00:00Z +2\.50 s +o-1 +Payment\.Declined$/,
+    );
+    for (const [column, value] of [
+      ['STATUS', 'COMPENSATED'],
+      ['STARTED', '2026-01-01'],
+      ['DURATION', '2.50 s'],
+      ['ERROR', 'Payment.Declined'],
+    ] as const) {
+      expect(first.indexOf(value)).toBe(header.indexOf(column));
+    }
+    expect(first.lastIndexOf('o-1')).toBe(header.indexOf('BUSINESS KEY'));
+    expect(second.indexOf('RUNNING')).toBe(header.indexOf('STATUS'));
+    expect(formatExecutionTable([])).toBe('No executions.');
+  });
+
+  it('describes an execution as labelled lines', () => {
+    const text = formatDescription({
+      ...summary,
+      domain: 'orders',
+      input: { orderId: 'o-1' },
+      cause: 'card declined',
+      redriveCount: 0,
+      definition: { StartAt: 'A', States: { A: { Type: 'Succeed' } } },
+    });
+    expect(text.split('\n')).toEqual([
+      'Execution     PlaceOrder:o-1',
+      'Status        COMPENSATED',
+      'Workflow      PlaceOrder (version abc) in domain orders',
+      'Started       2026-01-01 10:00:00Z',
+      'Stopped       2026-01-01 10:00:02Z (after 2.50 s)',
+      'Business key  o-1',
+      'Error         Payment.Declined: card declined',
+      'Input         {"orderId":"o-1"}',
+    ]);
+  });
+});
