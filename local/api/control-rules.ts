@@ -1,14 +1,22 @@
 /**
- * What a {@link LocalControl} checks before it sends an operation to an inbox, shared by the
- * in-process control and the CLI's deployed-stack control, so that both refuse the same requests
- * with the same messages. Pure functions: the callers load what they check.
+ * What every {@link LocalControl} (the local runtime, the in-process control, the CLI's
+ * deployed-stack control) shares: the checks made before an operation goes to an inbox, so that all
+ * refuse the same requests with the same messages, and the reads they answer alike (descriptions,
+ * histories, listings across domains).
  */
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { Execution, ExecutionStatus, HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { MAX_EXECUTION_NAME_LENGTH } from '../../lambdas/runtime/inbox-messages.js';
-import type { WorkflowRef } from '../../lambdas/runtime/ports.js';
-import { ConflictError, NotFoundError } from '../control.js';
+import { summaryOf } from '../../lambdas/runtime/orchestrator.js';
+import type {
+  DefinitionStore,
+  ExecutionStore,
+  ExecutionSummary,
+  StoredExecution,
+  WorkflowRef,
+} from '../../lambdas/runtime/ports.js';
+import { ConflictError, NotFoundError, type ExecutionDescription, type ListFilter } from '../control.js';
 
 /** Statuses an execution can be redriven from (the engine ignores a redrive of any other). */
 export const REDRIVABLE_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
@@ -119,4 +127,65 @@ export function taskNotWaiting(): ConflictError {
   return new ConflictError(
     'The task of this token is no longer waiting: its state moved on or the execution ended',
   );
+}
+
+/** The definition a stored execution is pinned to; NotFoundError when it is missing. */
+export async function pinnedDefinition(
+  definitions: DefinitionStore,
+  stored: StoredExecution,
+): Promise<StateMachineDefinition> {
+  const definition = await definitions.get(stored.workflow);
+  if (!definition) {
+    throw new NotFoundError(`No definition ${stored.workflow.name}@${stored.workflow.version} is deployed`);
+  }
+  return definition;
+}
+
+/** The full description of a stored execution, as every LocalControl gives it. */
+export async function describeStored(
+  domain: string,
+  definitions: DefinitionStore,
+  stored: StoredExecution,
+): Promise<ExecutionDescription> {
+  const { execution } = stored;
+  return {
+    ...summaryOf(stored),
+    domain,
+    input: execution.input,
+    ...(execution.output !== undefined ? { output: execution.output } : {}),
+    ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
+    redriveCount: execution.redriveCount,
+    definition: await pinnedDefinition(definitions, stored),
+    ...(execution.saga.failed !== undefined ? { compensationFailure: execution.saga.failed } : {}),
+  };
+}
+
+/** Every history event of an execution, page after page. */
+export async function fullHistory(store: ExecutionStore, executionId: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await store.history(executionId, nextToken ? { nextToken } : {});
+    events.push(...page.events);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
+
+/** The newest `limit` executions across several domains' stores. */
+export async function listAcross(
+  domains: readonly { readonly name: string; readonly store: ExecutionStore }[],
+  filter: ListFilter,
+  defaultLimit: number,
+): Promise<(ExecutionSummary & { domain: string })[]> {
+  const limit = filter.limit ?? defaultLimit;
+  const pages = await Promise.all(
+    domains.map(async ({ name, store }) =>
+      (await store.list({ ...filter, limit })).items.map((item) => ({ ...item, domain: name })),
+    ),
+  );
+  return pages
+    .flat()
+    .sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : 0))
+    .slice(0, limit);
 }

@@ -24,7 +24,7 @@ import type { StateMachineDefinition } from '../../lambdas/engine/definition.js'
 import type { HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { parseInboxMessage } from '../../lambdas/runtime/inbox-messages.js';
-import { executionIdOf, summaryOf } from '../../lambdas/runtime/orchestrator.js';
+import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
 import type {
   DefinitionStore,
   ExecutionStore,
@@ -44,6 +44,7 @@ import {
   taskTokenClaims,
   rerunInput,
   rerunName,
+  describeStored,
 } from '../api/control-rules.js';
 import {
   ConflictError,
@@ -238,17 +239,7 @@ export class StackControl implements ControlOperations {
 
   async describe(executionId: string): Promise<ExecutionDescription> {
     const { ports, stored } = await this.require(executionId);
-    const { execution } = stored;
-    return {
-      ...summaryOf(stored),
-      domain: ports.domain.name,
-      input: execution.input,
-      ...(execution.output !== undefined ? { output: execution.output } : {}),
-      ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
-      redriveCount: execution.redriveCount,
-      definition: await definitionOf(ports, stored),
-      ...(execution.saga.failed !== undefined ? { compensationFailure: execution.saga.failed } : {}),
-    };
+    return describeStored(ports.domain.name, ports.definitions, stored);
   }
 
   async history(executionId: string): Promise<HistoryEvent[]> {

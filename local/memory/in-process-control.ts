@@ -14,7 +14,7 @@ import type { StateMachineDefinition } from '../../lambdas/engine/definition.js'
 import type { HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { parseInboxMessage } from '../../lambdas/runtime/inbox-messages.js';
-import { executionIdOf, summaryOf, type HandleResult } from '../../lambdas/runtime/orchestrator.js';
+import { executionIdOf, type HandleResult } from '../../lambdas/runtime/orchestrator.js';
 import type { Clock, ExecutionSummary, StoredExecution } from '../../lambdas/runtime/ports.js';
 import {
   ConflictError,
@@ -36,6 +36,7 @@ import {
   taskTokenClaims,
   rerunInput,
   rerunName,
+  describeStored,
 } from '../api/control-rules.js';
 import type { InProcessDomain } from './in-process-domain.js';
 
@@ -236,17 +237,7 @@ export class InProcessControl implements LocalControl {
 
   async describe(executionId: string): Promise<ExecutionDescription> {
     const { served, stored } = await this.require(executionId);
-    const { execution } = stored;
-    return {
-      ...summaryOf(stored),
-      domain: served.entry.name,
-      input: execution.input,
-      ...(execution.output !== undefined ? { output: execution.output } : {}),
-      ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
-      redriveCount: execution.redriveCount,
-      definition: await this.definitionOf(served, stored),
-      ...(execution.saga.failed !== undefined ? { compensationFailure: execution.saga.failed } : {}),
-    };
+    return describeStored(served.entry.name, served.domain.definitions, stored);
   }
 
   async history(executionId: string): Promise<HistoryEvent[]> {

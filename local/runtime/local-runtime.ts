@@ -43,6 +43,7 @@ import {
   type LocalControl,
   type PutEventEntry,
 } from '../control.js';
+import { describeStored, fullHistory, listAcross, rerunInput } from '../api/control-rules.js';
 import { LocalEventBus } from '../eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../lambda/sqs-event-source.js';
 import { LocalQueue } from '../sqs/queue.js';
@@ -103,6 +104,7 @@ const LOCAL_AUTHORIZATION =
   'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
 /** How often a busy queue is written to disk; a crash loses at most this much of its changes. */
 const QUEUE_PERSIST_DEBOUNCE_MS = 500;
+const DEFAULT_LIST_LIMIT = 100;
 const DEFAULT_WORKERS_DIR = new URL('../../lambdas/workers/', import.meta.url);
 
 /** dynalite running in a worker thread (see dynalite-worker.mjs). */
@@ -395,61 +397,20 @@ export class LocalRuntime implements LocalControl {
   }
 
   async list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]> {
-    const all: (ExecutionSummary & { domain: string })[] = [];
-    for (const domain of this.domainsByName.values()) {
-      if (filter.workflow && !(filter.workflow in domain.config.workflows)) continue;
-      const { items } = await domain.store.list({
-        ...(filter.workflow ? { workflow: filter.workflow } : {}),
-        ...(filter.status ? { status: filter.status } : {}),
-        ...(filter.since ? { since: filter.since } : {}),
-        ...(filter.businessKey ? { businessKey: filter.businessKey } : {}),
-        limit: filter.limit ?? 100,
-      });
-      all.push(...items.map((item) => ({ ...item, domain: domain.config.domain })));
-    }
-    return all.sort((a, b) => (a.startTime < b.startTime ? 1 : -1)).slice(0, filter.limit ?? 100);
+    const domains = [...this.domainsByName.values()]
+      .filter((domain) => !filter.workflow || filter.workflow in domain.config.workflows)
+      .map((domain) => ({ name: domain.config.domain, store: domain.store }));
+    return listAcross(domains, filter, DEFAULT_LIST_LIMIT);
   }
 
   async describe(executionId: string): Promise<ExecutionDescription> {
     const { domain, stored } = await this.load(executionId);
-    const definition = await domain.definitions.get(stored.workflow);
-    if (!definition)
-      throw new NotFoundError(`The definition ${stored.workflow.name}@${stored.workflow.version} is missing`);
-    const { execution } = stored;
-    const failed = execution.saga.failed;
-    return {
-      domain: domain.config.domain,
-      executionId: execution.executionId,
-      name: execution.name,
-      workflow: stored.workflow.name,
-      workflowVersion: stored.workflow.version,
-      status: execution.status,
-      startTime: new Date(execution.startTime).toISOString(),
-      ...(execution.stopTime !== undefined ? { stopTime: new Date(execution.stopTime).toISOString() } : {}),
-      ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
-      ...(execution.error !== undefined ? { error: execution.error } : {}),
-      ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
-      ...(execution.output !== undefined ? { output: execution.output } : {}),
-      input: execution.input,
-      redriveCount: execution.redriveCount,
-      definition,
-      ...(failed ? { compensationFailure: failed } : {}),
-    };
+    return describeStored(domain.config.domain, domain.definitions, stored);
   }
 
   async history(executionId: string): Promise<HistoryEvent[]> {
     const { domain } = await this.load(executionId);
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await domain.store.history(executionId, {
-        ...(nextToken ? { nextToken } : {}),
-        limit: 1000,
-      });
-      events.push(...page.events);
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
+    return fullHistory(domain.store, executionId);
   }
 
   async redrive(executionId: string): Promise<void> {
@@ -469,16 +430,8 @@ export class LocalRuntime implements LocalControl {
     if (!definition?.States[request.fromState]) {
       throw new ConflictError(`'${request.fromState}' is not a top-level state of ${stored.workflow.name}`);
     }
-    let input = request.input;
-    if (input === undefined) {
-      const entered = (await this.history(executionId)).filter(
-        (event) =>
-          event.stateName === request.fromState &&
-          event.type.endsWith('StateEntered') &&
-          event.threadId === 'root',
-      );
-      input = entered.at(-1)?.input ?? stored.execution.input;
-    }
+    const input =
+      request.input ?? rerunInput(await this.history(executionId), request.fromState, stored.execution.input);
     const name = `${stored.execution.name}-rerun-${randomBytes(3).toString('hex')}`;
     await domain.inboxSender.send({
       kind: 'StartExecution',
