@@ -339,6 +339,10 @@ class Decider {
       case 'Task': {
         const expired = this.expiredDeadline(timerId, waiting.token, waiting);
         if (!expired) return;
+        if (expired.type === 'rescheduled') {
+          this.setActive(thread, { ...active, waiting: { ...waiting, heartbeatTimerAt: expired.at } });
+          return;
+        }
         this.record('TaskTimedOut', {
           stateName: active.name,
           threadId: thread.id,
@@ -346,7 +350,10 @@ class Decider {
           resource: waiting.resource,
         });
         this.cancelTaskTimers(waiting.token);
-        this.agenda.push({ threadId: thread.id, outcome: { type: 'failed', ...expired } });
+        this.agenda.push({
+          threadId: thread.id,
+          outcome: { type: 'failed', error: expired.error, cause: expired.cause },
+        });
         return;
       }
       case 'Parallel':
@@ -539,7 +546,9 @@ class Decider {
       resource: def.Resource,
       lastHeartbeatAt: this.env.now,
       ...(timeoutSeconds !== undefined ? { timeoutAt: this.env.now + timeoutSeconds * 1000 } : {}),
-      ...(heartbeatSeconds !== undefined ? { heartbeatMs: heartbeatSeconds * 1000 } : {}),
+      ...(heartbeatSeconds !== undefined
+        ? { heartbeatMs: heartbeatSeconds * 1000, heartbeatTimerAt: this.env.now + heartbeatSeconds * 1000 }
+        : {}),
     };
     this.setActive(thread, { ...active, waiting });
     this.record('TaskScheduled', {
@@ -601,7 +610,7 @@ class Decider {
     if (waiting.heartbeatMs !== undefined) {
       this.commands.push({
         type: 'CancelTimer',
-        timerId: `${token}:heartbeat:${waiting.lastHeartbeatAt + waiting.heartbeatMs}`,
+        timerId: `${token}:heartbeat:${waiting.heartbeatTimerAt}`,
       });
     }
   }
@@ -956,7 +965,7 @@ class Decider {
     if (waiting.heartbeatMs !== undefined) {
       this.commands.push({
         type: 'CancelTimer',
-        timerId: `${waiting.token}:heartbeat:${waiting.lastHeartbeatAt + waiting.heartbeatMs}`,
+        timerId: `${waiting.token}:heartbeat:${waiting.heartbeatTimerAt}`,
       });
     }
   }
@@ -1087,7 +1096,12 @@ class Decider {
         lastHeartbeatAt: this.env.now,
         startedAt: this.env.now,
         ...(def.TimeoutSeconds !== undefined ? { timeoutAt: this.env.now + def.TimeoutSeconds * 1000 } : {}),
-        ...(def.HeartbeatSeconds !== undefined ? { heartbeatMs: def.HeartbeatSeconds * 1000 } : {}),
+        ...(def.HeartbeatSeconds !== undefined
+          ? {
+              heartbeatMs: def.HeartbeatSeconds * 1000,
+              heartbeatTimerAt: this.env.now + def.HeartbeatSeconds * 1000,
+            }
+          : {}),
       },
     };
     this.record('CompensationTaskScheduled', {
@@ -1186,6 +1200,10 @@ class Decider {
     if (!active.token) return;
     const expired = this.expiredDeadline(timerId, active.token, active);
     if (!expired) return;
+    if (expired.type === 'rescheduled') {
+      this.exec.saga = { ...this.exec.saga, active: { ...active, heartbeatTimerAt: expired.at } };
+      return;
+    }
     this.record('CompensationTaskTimedOut', { stateName: entry.stateName, error: expired.error });
     this.cancelCompensationTimers();
     this.retryOrFailCompensation(entry, expired.error, expired.cause.replace('task', 'compensation'));
@@ -1199,18 +1217,29 @@ class Decider {
   private expiredDeadline(
     timerId: string,
     token: string,
-    timing: { readonly heartbeatMs?: number; readonly lastHeartbeatAt: number },
-  ): { error: string; cause: string } | undefined {
+    timing: {
+      readonly heartbeatMs?: number;
+      readonly lastHeartbeatAt: number;
+      readonly heartbeatTimerAt?: number;
+    },
+  ): { type: 'expired'; error: string; cause: string } | { type: 'rescheduled'; at: number } | undefined {
     if (timerId === `${token}:timeout`) {
-      return { error: StatesErrors.Timeout, cause: 'The task did not finish within TimeoutSeconds' };
+      return {
+        type: 'expired',
+        error: StatesErrors.Timeout,
+        cause: 'The task did not finish within TimeoutSeconds',
+      };
     }
-    if (timing.heartbeatMs === undefined || !timerId.startsWith(`${token}:heartbeat:`)) return undefined;
+    // Only the heartbeat timer scheduled last counts: a redelivered older one changes nothing.
+    if (timing.heartbeatMs === undefined || timerId !== `${token}:heartbeat:${timing.heartbeatTimerAt}`)
+      return undefined;
     const deadline = timing.lastHeartbeatAt + timing.heartbeatMs;
     if (this.env.now < deadline) {
       this.schedule(`${token}:heartbeat:${deadline}`, deadline);
-      return undefined;
+      return { type: 'rescheduled', at: deadline };
     }
     return {
+      type: 'expired',
       error: StatesErrors.HeartbeatTimeout,
       cause: 'The task sent no heartbeat within HeartbeatSeconds',
     };
@@ -1224,7 +1253,7 @@ class Decider {
     if (active.heartbeatMs !== undefined) {
       this.commands.push({
         type: 'CancelTimer',
-        timerId: `${active.token}:heartbeat:${active.lastHeartbeatAt + active.heartbeatMs}`,
+        timerId: `${active.token}:heartbeat:${active.heartbeatTimerAt}`,
       });
     }
   }

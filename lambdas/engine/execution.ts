@@ -99,6 +99,8 @@ export type Waiting =
       readonly timeoutAt?: number;
       readonly heartbeatMs?: number;
       readonly lastHeartbeatAt: number;
+      /** Due time of the heartbeat timer now scheduled: only that timer counts (older ones are stale). */
+      readonly heartbeatTimerAt?: number;
     }
   | { readonly type: 'Retry'; readonly timerId: string }
   | { readonly type: 'Wait'; readonly timerId: string }
@@ -156,6 +158,8 @@ export interface ActiveCompensation {
   readonly timeoutAt?: number;
   readonly heartbeatMs?: number;
   readonly lastHeartbeatAt: number;
+  /** Due time of the heartbeat timer now scheduled. */
+  readonly heartbeatTimerAt?: number;
   readonly startedAt: number;
 }
 

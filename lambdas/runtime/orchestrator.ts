@@ -39,8 +39,12 @@ import { StatesErrors } from '../engine/errors.js';
 
 /** How many conflicting commits one message may retry within an invocation. */
 export const DEFAULT_MAX_CONFLICT_RETRIES = 5;
-/** How many recent inbox message ids an execution remembers (for exactly-once application). */
-export const RECENT_MESSAGES_KEPT = 16;
+/**
+ * How many recent inbox message keys an execution carries (a redelivery is recognised before
+ * deciding); older ones are found through the store (`findMessageVersion`). Kept small: every
+ * stored version carries them.
+ */
+export const RECENT_MESSAGES_KEPT = 4;
 /** How many latest versions a redelivery whose key left `recentMessages` is searched in. */
 export const MESSAGE_SEARCH_VERSIONS = 1_000;
 /** How long an event nobody waits for yet is kept, by default. */
@@ -182,7 +186,11 @@ export class Orchestrator {
       });
       this.metrics.milliseconds('DecisionTime', Date.now() - started);
 
-      if (!decision.changed) {
+      // A change that records no history (a heartbeat moving its deadline, a heartbeat timer set
+      // again) is not idempotent: a redelivery older than `recentMessages` must be recognised
+      // before it commits a second time.
+      const quiet = decision.history.length === 0;
+      if (!decision.changed || quiet) {
         // Changed nothing: a stale result or timer, a duplicate start, or a redelivery whose key
         // already left `recentMessages` (a large fan-out commits many messages in between).
         const version = stored
@@ -190,11 +198,13 @@ export class Orchestrator {
           : undefined;
         if (stored && version !== undefined)
           return this.performAgain(stored, version, messageId, traceHeader);
-        return {
-          type: 'ignored',
-          executionId: routed.executionId,
-          reason: `${routed.event.type} changed nothing`,
-        };
+        if (!decision.changed) {
+          return {
+            type: 'ignored',
+            executionId: routed.executionId,
+            reason: `${routed.event.type} changed nothing`,
+          };
+        }
       }
 
       const version = (stored?.version ?? 0) + 1;
