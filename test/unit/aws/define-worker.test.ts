@@ -1,0 +1,148 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { defineWorker } from '../../../lambdas/aws/define-worker.js';
+import type { Json } from '../../../lambdas/engine/json.js';
+import type { InboxSender } from '../../../lambdas/runtime/ports.js';
+import { TaskFailure } from '../../../lambdas/runtime/worker.js';
+
+/** A logger that keeps what it is told. */
+function recordingLogger() {
+  const lines: { message: string; extra: unknown }[] = [];
+  const logger = {
+    info: (message: string, extra?: unknown) => lines.push({ message, extra }),
+    appendKeys: () => undefined,
+    removeKeys: () => undefined,
+    addContext: () => undefined,
+  };
+  return { lines, logger: logger as unknown as Logger };
+}
+
+function inbox() {
+  const sent: Json[] = [];
+  const sender: InboxSender = {
+    send: async (body) => {
+      sent.push(body);
+    },
+  };
+  return { sent, sender };
+}
+
+const task = (input: Json) => ({
+  taskToken: 'v1.token.sig',
+  executionId: 'PlaceOrder:o-1',
+  workflow: 'PlaceOrder',
+  stateName: 'Charge',
+  attempt: 2,
+  idempotencyKey: 'PlaceOrder:o-1:7',
+  input,
+  compensation: false,
+});
+
+function event(body: unknown): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: 'm-1',
+        receiptHandle: 'r',
+        body: JSON.stringify(body),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: '0',
+          SenderId: 's',
+          ApproximateFirstReceiveTimestamp: '0',
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:1:charge',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+const context = {} as Context;
+
+describe('defineWorker', () => {
+  it('reports the result with the idempotency key and attempt the handler was given', async () => {
+    const { sent, sender } = inbox();
+    const { logger } = recordingLogger();
+    const handler = defineWorker(
+      (input: { amount: number }, ctx) => ({
+        charged: input.amount,
+        key: ctx.idempotencyKey,
+        attempt: ctx.attempt,
+      }),
+      { inbox: sender, logger },
+    );
+    const response = await handler(event(task({ amount: 12 })), context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sent).toEqual([
+      {
+        kind: 'TaskSucceeded',
+        taskToken: 'v1.token.sig',
+        output: { charged: 12, key: 'PlaceOrder:o-1:7', attempt: 2 },
+      },
+    ]);
+  });
+
+  it('reports a named failure with its name, and an unexpected one as States.TaskFailed', async () => {
+    const { sent, sender } = inbox();
+    const { logger } = recordingLogger();
+    const declined = defineWorker(
+      () => {
+        throw new TaskFailure('Payment.Declined', 'card declined');
+      },
+      { inbox: sender, logger },
+    );
+    const broken = defineWorker(
+      () => {
+        throw new TypeError('x is undefined');
+      },
+      { inbox: sender, logger },
+    );
+    await declined(event(task({})), context);
+    await broken(event(task({})), context);
+    expect(sent).toEqual([
+      { kind: 'TaskFailed', taskToken: 'v1.token.sig', error: 'Payment.Declined', cause: 'card declined' },
+      {
+        kind: 'TaskFailed',
+        taskToken: 'v1.token.sig',
+        error: 'States.TaskFailed',
+        cause: 'TypeError: x is undefined',
+      },
+    ]);
+  });
+
+  it('does not log payloads by default', async () => {
+    const { sender } = inbox();
+    const { lines, logger } = recordingLogger();
+    await defineWorker(() => 'ok', { inbox: sender, logger })(
+      event(task({ card: '4111 1111 1111 1111' })),
+      context,
+    );
+    expect(JSON.stringify(lines)).not.toContain('4111');
+  });
+
+  it('logs the input when payload logging is turned on', async () => {
+    const { sender } = inbox();
+    const { lines, logger } = recordingLogger();
+    await defineWorker(() => 'ok', { inbox: sender, logger, logPayloads: true })(
+      event(task({ card: '4111' })),
+      context,
+    );
+    expect(JSON.stringify(lines)).toContain('4111');
+  });
+
+  it('leaves a malformed task message for the DLQ as a batch item failure', async () => {
+    const { sent, sender } = inbox();
+    const { logger } = recordingLogger();
+    const response = await defineWorker(() => 'ok', { inbox: sender, logger })(
+      event({ nope: true }),
+      context,
+    );
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(sent).toEqual([]);
+  });
+});
