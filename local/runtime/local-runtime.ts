@@ -19,7 +19,12 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import type { SQSHandler } from 'aws-lambda';
 import { setDefaultInboxResolver } from '../../lambdas/aws/define-worker.js';
 import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation-store.js';
@@ -187,6 +192,11 @@ export class LocalRuntime implements LocalControl {
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }
+      // dynalite, like DynamoDB, creates a table asynchronously: wait for it to be ACTIVE.
+      await waitUntilTableExists(
+        { client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
+        { TableName: tableName },
+      );
       const clock = { now: () => Date.now() };
       const queue = (name: string, visibilityTimeoutSeconds: number) => {
         const deadLetters = new LocalQueue({

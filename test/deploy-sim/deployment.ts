@@ -28,7 +28,12 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import type { CloudFormationCustomResourceResponse } from 'aws-lambda';
 import { AwsEndpointServer } from '../../local/aws-endpoint/server.js';
 import { LocalEventBus, type FailedDelivery, type RuleTarget } from '../../local/eventbridge/bus.js';
@@ -406,6 +411,10 @@ export class SimulatedDeployment {
       ProvisionedThroughput: properties.ProvisionedThroughput,
     } as CreateTableCommandInput;
     await this.dynamodb.client.send(new CreateTableCommand(input));
+    await waitUntilTableExists(
+      { client: this.dynamodb.client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
+      { TableName: input.TableName },
+    );
     stack.tables.set(id, tableName);
     (context.resources as Map<string, ResolvedResource>).set(id, {
       ref: tableName,

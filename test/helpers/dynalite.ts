@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../lambdas/aws/table-schema.js';
 
 /** dynalite ships no types: this is the part of its API used here. */
@@ -44,6 +44,11 @@ export async function startDynalite(tableName = 'baton-test'): Promise<LocalTabl
   };
   const client = newClient();
   await client.send(new CreateTableCommand(createTableInput(tableName)));
+  // Tables are created asynchronously: wait until it is ACTIVE (a slow CI machine shows the race).
+  await waitUntilTableExists(
+    { client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
+    { TableName: tableName },
+  );
   return {
     client,
     tableName,
