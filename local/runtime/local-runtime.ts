@@ -48,7 +48,18 @@ import {
   type LocalControl,
   type PutEventEntry,
 } from '../control.js';
-import { describeStored, fullHistory, listAcross, rerunInput } from '../api/control-rules.js';
+import {
+  assertRedrivable,
+  assertRerunState,
+  assertStoppable,
+  describeStored,
+  fullHistory,
+  listAcross,
+  noSuchExecution,
+  pinnedDefinition,
+  rerunInput,
+  rerunName,
+} from '../api/control-rules.js';
 import { LocalEventBus } from '../eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../lambda/sqs-event-source.js';
 import { LocalQueue } from '../sqs/queue.js';
@@ -425,24 +436,20 @@ export class LocalRuntime implements LocalControl {
 
   async redrive(executionId: string): Promise<void> {
     const { domain, stored } = await this.load(executionId);
-    const redrivable: readonly ExecutionStatus[] = ['FAILED', 'TIMED_OUT', 'ABORTED', 'COMPENSATION_FAILED'];
-    if (!redrivable.includes(stored.execution.status)) {
-      throw new ConflictError(
-        `Execution ${executionId} is ${stored.execution.status}: only a failed, timed out, aborted or compensation-failed execution can be redriven`,
-      );
-    }
+    assertRedrivable(executionId, stored.execution.status);
     await domain.inboxSender.send({ kind: 'RedriveExecution', executionId });
   }
 
   async rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
     const { domain, stored } = await this.load(executionId);
-    const definition = await domain.definitions.get(stored.workflow);
-    if (!definition?.States[request.fromState]) {
-      throw new ConflictError(`'${request.fromState}' is not a top-level state of ${stored.workflow.name}`);
-    }
+    assertRerunState(await pinnedDefinition(domain.definitions, stored), stored.workflow, request.fromState);
     const input =
       request.input ?? rerunInput(await this.history(executionId), request.fromState, stored.execution.input);
-    const name = `${stored.execution.name}-rerun-${randomBytes(3).toString('hex')}`;
+    const name = await rerunName(
+      stored.execution.name,
+      async (candidate) =>
+        (await domain.store.load(executionIdOf(stored.workflow.name, candidate))) !== undefined,
+    );
     await domain.inboxSender.send({
       kind: 'StartExecution',
       workflow: stored.workflow.name,
@@ -450,14 +457,14 @@ export class LocalRuntime implements LocalControl {
       name,
       input,
       startAt: request.fromState,
+      ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
     });
     return executionIdOf(stored.workflow.name, name);
   }
 
   async stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
     const { domain, stored } = await this.load(executionId);
-    if (stored.execution.status !== 'RUNNING')
-      throw new ConflictError(`Execution ${executionId} is ${stored.execution.status}, not RUNNING`);
+    assertStoppable(executionId, stored.execution.status);
     await domain.inboxSender.send({
       kind: 'StopExecution',
       executionId,
@@ -506,10 +513,10 @@ export class LocalRuntime implements LocalControl {
     try {
       domain = this.domainOfWorkflow(workflow);
     } catch {
-      throw new NotFoundError(`No execution named '${executionId}'`);
+      throw noSuchExecution(executionId);
     }
     const stored = await domain.store.load(executionId);
-    if (!stored) throw new NotFoundError(`No execution named '${executionId}'`);
+    if (!stored) throw noSuchExecution(executionId);
     return { domain, stored };
   }
 

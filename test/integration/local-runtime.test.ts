@@ -99,7 +99,7 @@ describe('the local runtime', () => {
       await until(runtime, 'PlaceOrder:o-2', 'SUCCEEDED');
       await expect(runtime.redrive('PlaceOrder:o-2')).rejects.toThrow(ConflictError);
       await expect(runtime.rerun('PlaceOrder:o-2', { fromState: 'Nope' })).rejects.toThrow(
-        'not a top-level state',
+        "has no top-level state named 'Nope'",
       );
     } finally {
       await runtime.shutdown();
