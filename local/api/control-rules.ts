@@ -8,7 +8,7 @@ import type { StateMachineDefinition } from '../../lambdas/engine/definition.js'
 import type { Execution, ExecutionStatus, HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { MAX_EXECUTION_NAME_LENGTH } from '../../lambdas/runtime/inbox-messages.js';
-import { summaryOf } from '../../lambdas/runtime/orchestrator.js';
+import { executionIdOf, summaryOf } from '../../lambdas/runtime/orchestrator.js';
 import type {
   DefinitionStore,
   ExecutionStore,
@@ -188,4 +188,50 @@ export async function listAcross(
     .flat()
     .sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : 0))
     .slice(0, limit);
+}
+
+/**
+ * The start message of a rerun of `stored` from `request.fromState`: checks the state, takes the
+ * input the state last had (unless given), and picks the first free `<name>-rerun-<n>`.
+ * `taken` says whether an execution id exists already.
+ */
+export async function rerunMessage(
+  stored: StoredExecution,
+  definition: StateMachineDefinition,
+  request: { readonly fromState: string; readonly input?: Json },
+  history: () => Promise<readonly HistoryEvent[]>,
+  taken: (executionId: string) => Promise<boolean>,
+): Promise<{ executionId: string; message: Json }> {
+  assertRerunState(definition, stored.workflow, request.fromState);
+  const input = request.input ?? rerunInput(await history(), request.fromState, stored.execution.input);
+  const name = await rerunName(stored.execution.name, (candidate) =>
+    taken(executionIdOf(stored.workflow.name, candidate)),
+  );
+  return {
+    executionId: executionIdOf(stored.workflow.name, name),
+    message: {
+      kind: 'StartExecution',
+      workflow: stored.workflow.name,
+      name,
+      input,
+      startAt: request.fromState,
+      version: stored.workflow.version,
+      ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
+    },
+  };
+}
+
+/** The stop message of a running execution (checked). */
+export function stopMessage(
+  executionId: string,
+  status: ExecutionStatus,
+  request: { readonly compensate?: boolean; readonly cause?: string },
+): Json {
+  assertStoppable(executionId, status);
+  return {
+    kind: 'StopExecution',
+    executionId,
+    ...(request.cause !== undefined ? { cause: request.cause } : {}),
+    ...(request.compensate !== undefined ? { compensate: request.compensate } : {}),
+  };
 }

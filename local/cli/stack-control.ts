@@ -35,16 +35,14 @@ import type {
 import type { ControlOperations } from '../api/client.js';
 import {
   assertRedrivable,
-  assertRerunState,
-  assertStoppable,
+  describeStored,
   isWaitingFor,
   noSuchExecution,
   noSuchTask,
+  rerunMessage,
+  stopMessage,
   taskNotWaiting,
   taskTokenClaims,
-  rerunInput,
-  rerunName,
-  describeStored,
 } from '../api/control-rules.js';
 import {
   ConflictError,
@@ -262,34 +260,20 @@ export class StackControl implements ControlOperations {
 
   async rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
     const { ports, stored } = await this.require(executionId);
-    assertRerunState(await definitionOf(ports, stored), stored.workflow, request.fromState);
-    const input =
-      request.input ?? rerunInput(await this.history(executionId), request.fromState, stored.execution.input);
-    const name = await rerunName(
-      stored.execution.name,
-      async (candidate) => (await this.find(executionIdOf(stored.workflow.name, candidate))) !== undefined,
+    const rerun = await rerunMessage(
+      stored,
+      await definitionOf(ports, stored),
+      request,
+      () => this.history(executionId),
+      async (candidate) => (await this.find(candidate)) !== undefined,
     );
-    await send(ports, {
-      kind: 'StartExecution',
-      workflow: stored.workflow.name,
-      name,
-      input,
-      startAt: request.fromState,
-      version: stored.workflow.version,
-      ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
-    });
-    return executionIdOf(stored.workflow.name, name);
+    await send(ports, rerun.message);
+    return rerun.executionId;
   }
 
   async stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
     const { ports, stored } = await this.require(executionId);
-    assertStoppable(executionId, stored.execution.status);
-    await send(ports, {
-      kind: 'StopExecution',
-      executionId,
-      ...(request.cause !== undefined ? { cause: request.cause } : {}),
-      ...(request.compensate !== undefined ? { compensate: request.compensate } : {}),
-    });
+    await send(ports, stopMessage(executionId, stored.execution.status, request));
   }
 
   async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {

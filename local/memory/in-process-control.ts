@@ -27,16 +27,14 @@ import {
 } from '../control.js';
 import {
   assertRedrivable,
-  assertRerunState,
-  assertStoppable,
+  describeStored,
   isWaitingFor,
   noSuchExecution,
   noSuchTask,
+  rerunMessage,
+  stopMessage,
   taskNotWaiting,
   taskTokenClaims,
-  rerunInput,
-  rerunName,
-  describeStored,
 } from '../api/control-rules.js';
 import type { InProcessDomain } from './in-process-domain.js';
 
@@ -261,35 +259,20 @@ export class InProcessControl implements LocalControl {
 
   async rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
     const { served, stored } = await this.require(executionId);
-    const definition = await this.definitionOf(served, stored);
-    assertRerunState(definition, stored.workflow, request.fromState);
-    const input =
-      request.input ?? rerunInput(await this.history(executionId), request.fromState, stored.execution.input);
-    const name = await rerunName(
-      stored.execution.name,
-      async (candidate) => (await this.find(executionIdOf(stored.workflow.name, candidate))) !== undefined,
+    const rerun = await rerunMessage(
+      stored,
+      await this.definitionOf(served, stored),
+      request,
+      () => this.history(executionId),
+      async (candidate) => (await this.find(candidate)) !== undefined,
     );
-    await this.send(served, {
-      kind: 'StartExecution',
-      workflow: stored.workflow.name,
-      name,
-      input,
-      startAt: request.fromState,
-      version: stored.workflow.version,
-      ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
-    });
-    return executionIdOf(stored.workflow.name, name);
+    await this.send(served, rerun.message);
+    return rerun.executionId;
   }
 
   async stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
     const { served, stored } = await this.require(executionId);
-    assertStoppable(executionId, stored.execution.status);
-    const result = await this.send(served, {
-      kind: 'StopExecution',
-      executionId,
-      ...(request.cause !== undefined ? { cause: request.cause } : {}),
-      ...(request.compensate !== undefined ? { compensate: request.compensate } : {}),
-    });
+    const result = await this.send(served, stopMessage(executionId, stored.execution.status, request));
     if (result?.type === 'ignored')
       throw new ConflictError(`Execution ${executionId} was not running any more`);
   }

@@ -50,15 +50,13 @@ import {
 } from '../control.js';
 import {
   assertRedrivable,
-  assertRerunState,
-  assertStoppable,
   describeStored,
   fullHistory,
   listAcross,
   noSuchExecution,
   pinnedDefinition,
-  rerunInput,
-  rerunName,
+  rerunMessage,
+  stopMessage,
 } from '../api/control-rules.js';
 import { LocalEventBus } from '../eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../lambda/sqs-event-source.js';
@@ -442,35 +440,20 @@ export class LocalRuntime implements LocalControl {
 
   async rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
     const { domain, stored } = await this.load(executionId);
-    assertRerunState(await pinnedDefinition(domain.definitions, stored), stored.workflow, request.fromState);
-    const input =
-      request.input ?? rerunInput(await this.history(executionId), request.fromState, stored.execution.input);
-    const name = await rerunName(
-      stored.execution.name,
-      async (candidate) =>
-        (await domain.store.load(executionIdOf(stored.workflow.name, candidate))) !== undefined,
+    const rerun = await rerunMessage(
+      stored,
+      await pinnedDefinition(domain.definitions, stored),
+      request,
+      () => this.history(executionId),
+      async (candidate) => (await domain.store.load(candidate)) !== undefined,
     );
-    await domain.inboxSender.send({
-      kind: 'StartExecution',
-      workflow: stored.workflow.name,
-      version: stored.workflow.version,
-      name,
-      input,
-      startAt: request.fromState,
-      ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
-    });
-    return executionIdOf(stored.workflow.name, name);
+    await domain.inboxSender.send(rerun.message);
+    return rerun.executionId;
   }
 
   async stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
     const { domain, stored } = await this.load(executionId);
-    assertStoppable(executionId, stored.execution.status);
-    await domain.inboxSender.send({
-      kind: 'StopExecution',
-      executionId,
-      ...(request.compensate !== undefined ? { compensate: request.compensate } : {}),
-      ...(request.cause !== undefined ? { cause: request.cause } : {}),
-    });
+    await domain.inboxSender.send(stopMessage(executionId, stored.execution.status, request));
   }
 
   async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
