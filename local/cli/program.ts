@@ -93,7 +93,11 @@ async function loadTasks(path: string | undefined): Promise<Record<string, TaskF
   return tasks as Record<string, TaskFunction>;
 }
 
-async function run(definitionPath: string, options: { input?: string; tasks?: string }): Promise<number> {
+async function run(
+  definitionPath: string,
+  options: { input?: string; tasks?: string },
+  write: (text: string) => void,
+): Promise<number> {
   const definition = await readText(definitionPath, 'definition file');
   const input = await readInput(options.input);
   const tasks = await loadTasks(options.tasks);
@@ -103,7 +107,7 @@ async function run(definitionPath: string, options: { input?: string; tasks?: st
   if (result.error !== undefined) printed.error = result.error;
   if (result.cause !== undefined) printed.cause = result.cause;
   if (result.compensationFailure !== undefined) printed.compensationFailure = result.compensationFailure;
-  process.stdout.write(`${JSON.stringify(printed)}\n`);
+  write(`${JSON.stringify(printed)}\n`);
   return result.status === 'SUCCEEDED' ? ExitCode.Succeeded : ExitCode.NotSucceeded;
 }
 
@@ -122,7 +126,14 @@ export interface ProgramEnvironment {
   readonly cwd?: string;
   /** The clock of `--since 1h`. @default Date.now */
   readonly now?: () => number;
+  /** Where results and help go. @default process.stdout */
+  readonly stdout?: (text: string) => void;
+  /** Where errors go. @default process.stderr */
+  readonly stderr?: (text: string) => void;
 }
+
+const writeStdout = (text: string): void => void process.stdout.write(text);
+const writeStderr = (text: string): void => void process.stderr.write(text);
 
 const STACK_HELP = `
 Targets:
@@ -185,7 +196,9 @@ async function connect(
 export function buildProgram(exit: (code: number) => void, environment: ProgramEnvironment = {}): Command {
   const env = environment.env ?? process.env;
   const now = environment.now ?? Date.now;
-  const println = (text: string) => process.stdout.write(`${text}\n`);
+  const stdout = environment.stdout ?? writeStdout;
+  const stderr = environment.stderr ?? writeStderr;
+  const println = (text: string) => stdout(`${text}\n`);
   const program = new Command('baton')
     .description('Baton: Step Functions workflows with sagas, on serverless AWS parts you already own')
     .option('--url <url>', 'base URL of a local instance (default: found as described below)')
@@ -193,7 +206,7 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
     .option('--region <region>', 'AWS region of --stack (default: your AWS configuration)')
     .addHelpText('after', STACK_HELP)
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeOut: stdout, writeErr: stderr });
 
   /** The instance the command talks to. */
   const control = async (command: Command): Promise<ControlOperations> => {
@@ -214,7 +227,7 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
     .option('--input <json>', 'execution input: JSON text, or @file to read it from a file (default: {})')
     .option('--tasks <module>', 'ES module whose default export maps Resource strings to task functions')
     .action(async (definition: string, options: { input?: string; tasks?: string }) => {
-      exit(await run(definition, options));
+      exit(await run(definition, options, stdout));
     });
 
   program
@@ -464,7 +477,7 @@ export async function main(argv: readonly string[], environment: ProgramEnvironm
     }
     const failure = expectedFailure(error);
     if (failure) {
-      process.stderr.write(`baton: ${failure.message}\n`);
+      (environment.stderr ?? writeStderr)(`baton: ${failure.message}\n`);
       return failure.code;
     }
     throw error;

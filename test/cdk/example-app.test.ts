@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Stack, Validations, type App } from 'aws-cdk-lib';
@@ -14,6 +13,7 @@ import { ExampleEvents } from '../../lib/example/example-events.js';
 import { EXAMPLE_BUS_NAME } from '../../lib/example/shared-stack.js';
 import { SagaOrchestrator } from '../../lib/saga-orchestrator.js';
 import { TEST_ENV, testApp } from './support/cdk-app.js';
+import { tempFolder } from '../helpers/temp-folder.js';
 
 type Resources = Record<
   string,
@@ -113,7 +113,7 @@ describe('the example app under cdk-nag AwsSolutions', () => {
 describe('npm run synth', () => {
   it('synthesizes the app with the pinned CLI offline, bundling every function locally and passing cdk-nag', () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
-    const outdir = mkdtempSync(join(tmpdir(), 'baton-cdk-cli-'));
+    const outdir = tempFolder('baton-cdk-cli-');
     // No credentials: the synth must need none.
     const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' };
     for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {

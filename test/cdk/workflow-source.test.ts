@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { InvalidWorkflowError } from '../../lib/errors.js';
 import { SagaBuilder } from '../../lib/saga-builder.js';
+import { testApp } from './support/cdk-app.js';
 import {
   awaitedEvents,
   loadWorkflow,
@@ -13,6 +13,7 @@ import {
   taskResourceReferences,
   workflowIssues,
 } from '../../lib/workflow-source.js';
+import { tempFolder } from '../helpers/temp-folder.js';
 
 const workers = new Set(['inventory-reserve', 'payment-charge']);
 
@@ -31,13 +32,13 @@ const twoSteps = {
 
 describe('renderWorkflowSource', () => {
   it('reads an ASL definition from a JSON file', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'baton-wf-')), 'flow.asl.json');
+    const file = join(tempFolder('baton-wf-'), 'flow.asl.json');
     writeFileSync(file, JSON.stringify(twoSteps));
     expect(renderWorkflowSource('Flow', file)).toEqual(twoSteps);
   });
 
   it('renders a CDK Step Functions chain to ASL, worker tasks as custom states', () => {
-    const stack = new Stack();
+    const stack = new Stack(testApp(), 'Test');
     const chain = sfn.Chain.start(
       new sfn.CustomState(stack, 'Reserve', {
         stateJson: { Type: 'Task', Resource: 'baton:worker:inventory-reserve' },
@@ -54,7 +55,7 @@ describe('renderWorkflowSource', () => {
   });
 
   it('renders a DefinitionBody made from a chainable or a string', () => {
-    const stack = new Stack();
+    const stack = new Stack(testApp(), 'Test');
     const body = sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Only'));
     expect(renderWorkflowSource('Flow', body)).toEqual({
       StartAt: 'Only',
@@ -72,7 +73,7 @@ describe('renderWorkflowSource', () => {
   });
 
   it('refuses a definition holding a CloudFormation token, naming where', () => {
-    const stack = new Stack();
+    const stack = new Stack(testApp(), 'Test');
     const withToken = {
       StartAt: 'Send',
       States: { Send: { Type: 'Pass', Result: { region: stack.region }, End: true } },

@@ -54,7 +54,7 @@ afterAll(async () => {
   events?.destroy();
   await deployment?.close();
   if (assemblyDirectory) rmSync(assemblyDirectory, { recursive: true, force: true });
-}, 60_000);
+}, 120_000);
 
 /** Logical id of the only resource of `stack` whose construct path is, or starts with, `path`. */
 function logicalId(stack: DeployedStack, path: string): string {

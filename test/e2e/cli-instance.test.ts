@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BatonClient } from '../../local/api/client.js';
 import { startApiServer, type ApiServer } from '../../local/api/server.js';
@@ -15,50 +12,22 @@ import {
   startSampleRuntime,
   type SampleRuntime,
 } from '../unit/local-api/sample-domain.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { tempFolder } from '../helpers/temp-folder.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 let runtime: SampleRuntime;
 let server: ApiServer;
 let client: BatonClient;
 
-/** At most two CLI processes at once: more only make each slower on a small machine. */
-let running = 0;
-const waiting: (() => void)[] = [];
-async function slot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= 2) await new Promise<void>((resolve) => waiting.push(resolve));
-  running += 1;
-  try {
-    return await work();
-  } finally {
-    running -= 1;
-    waiting.shift()?.();
-  }
-}
-
-/** Runs the CLI from source (as `npx baton` runs its build), without blocking the server in this process. */
-function baton(
+/** Runs the CLI's entry function in-process against the test's instance (or `options.url`). */
+async function baton(
   args: readonly string[],
   options: { cwd?: string; env?: Record<string, string>; url?: string | null } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<CliResult> {
   const target = options.url === null ? [] : ['--url', options.url ?? server.url];
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  if (!options.env?.BATON_URL) delete env.BATON_URL;
-  if (!options.env?.BATON_PORT) delete env.BATON_PORT;
-  return slot(
-    () =>
-      new Promise((resolve) => {
-        execFile(
-          process.execPath,
-          ['--import', tsx, join(root, 'bin', 'baton.ts'), ...target, ...args],
-          { cwd: options.cwd ?? root, env, encoding: 'utf8' },
-          (error, stdout, stderr) => {
-            resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-          },
-        );
-      }),
-  );
+  return runCli([...target, ...args], { cwd: options.cwd ?? root, env: { ...options.env } });
 }
 
 /** A port nothing listens on. */
@@ -136,7 +105,7 @@ describe.concurrent('baton against a running instance', () => {
   it('history shows a retry and how long the state took with it', async () => {
     const id = await start('busy-1', { customerId: BUSY_CUSTOMER });
     await vi.waitFor(async () => expect((await client.describe(id)).status).toBe('SUCCEEDED'), {
-      timeout: 5000,
+      timeout: 30_000,
       interval: 100,
     });
     const { stdout } = await baton(['history', id]);
@@ -168,7 +137,7 @@ describe.concurrent('baton against a running instance', () => {
   });
 
   it('start runs a workflow with input from a file and prints the execution id', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'baton-cli-'));
+    const dir = tempFolder('baton-cli-');
     const file = join(dir, 'order.json');
     writeFileSync(file, JSON.stringify(order('cli-1')));
     const { code, stdout } = await baton(['start', 'PlaceOrder', '--input', `@${file}`, '--name', 'cli-1']);
@@ -321,7 +290,7 @@ describe.concurrent('baton when no instance is running', () => {
   });
 
   it('uses the URL in .baton/instance.json of the working directory or above', async () => {
-    const project = mkdtempSync(join(tmpdir(), 'baton-project-'));
+    const project = tempFolder('baton-project-');
     mkdirSync(join(project, '.baton'));
     writeFileSync(
       join(project, '.baton', 'instance.json'),
@@ -335,7 +304,7 @@ describe.concurrent('baton when no instance is running', () => {
 
   it('falls back to 127.0.0.1:$BATON_PORT when there is no instance file', async () => {
     const port = await closedPort();
-    const empty = mkdtempSync(join(tmpdir(), 'baton-empty-'));
+    const empty = tempFolder('baton-empty-');
     const { code, stderr } = await baton(['list'], {
       url: null,
       cwd: empty,

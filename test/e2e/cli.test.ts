@@ -1,24 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { tempFolder } from '../helpers/temp-folder.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const example = join(root, 'examples', 'place-order');
 
-/** Runs the CLI from source, as `npx baton` runs its build. */
-function baton(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'baton.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+/** Runs the CLI's entry function in-process, from the repository root. */
+function baton(...args: string[]): Promise<CliResult> {
+  return runCli(args, { cwd: root, env: {} });
 }
 
 function tempFile(name: string, content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'baton-cli-'));
-  const path = join(dir, name);
+  const path = join(tempFolder('baton-cli-'), name);
   writeFileSync(path, content);
   return path;
 }
@@ -27,8 +23,8 @@ const definition = join(example, 'definition.asl.json');
 const tasks = join(example, 'tasks.mjs');
 
 describe('baton run', () => {
-  it('prints one JSON object with the output and exits 0 when the workflow succeeds', () => {
-    const { code, stdout } = baton(
+  it('prints one JSON object with the output and exits 0 when the workflow succeeds', async () => {
+    const { code, stdout } = await baton(
       'run',
       definition,
       '--input',
@@ -49,19 +45,19 @@ describe('baton run', () => {
     });
   });
 
-  it('exits 1 with the error when the saga is compensated', () => {
+  it('exits 1 with the error when the saga is compensated', async () => {
     const input = JSON.stringify({
       orderId: 'o-2',
       customerId: 'cust-declined',
       items: [{ sku: 'A', quantity: 1 }],
       total: 10,
     });
-    const { code, stdout } = baton('run', definition, '--input', input, '--tasks', tasks);
+    const { code, stdout } = await baton('run', definition, '--input', input, '--tasks', tasks);
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toMatchObject({ status: 'COMPENSATED', error: 'Payment.Declined' });
   });
 
-  it('exits 2 and names the JSON Pointer of the bad field for an invalid definition', () => {
+  it('exits 2 and names the JSON Pointer of the bad field for an invalid definition', async () => {
     const bad = tempFile(
       'bad.json',
       JSON.stringify({
@@ -76,31 +72,54 @@ describe('baton run', () => {
         },
       }),
     );
-    const { code, stdout, stderr } = baton('run', bad);
+    const { code, stdout, stderr } = await baton('run', bad);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('/States/Charge/Retry/0/BackoffRate: must be >= 1.0');
   });
 
-  it('exits 2 for a definition that is not JSON', () => {
-    const { code, stderr } = baton('run', tempFile('broken.json', '{"StartAt": '));
+  it('exits 2 for a definition that is not JSON', async () => {
+    const { code, stderr } = await baton('run', tempFile('broken.json', '{"StartAt": '));
     expect(code).toBe(2);
     expect(stderr).toContain('not valid JSON');
   });
 
-  it('exits 2 when the definition argument is missing', () => {
-    expect(baton('run').code).toBe(2);
+  it('exits 2 when the definition argument is missing', async () => {
+    expect((await baton('run')).code).toBe(2);
   });
 
-  it('exits 2 when --input is not JSON', () => {
-    const { code, stderr } = baton('run', definition, '--input', '{oops');
+  it('exits 2 when --input is not JSON', async () => {
+    const { code, stderr } = await baton('run', definition, '--input', '{oops');
     expect(code).toBe(2);
     expect(stderr).toContain('--input is not valid JSON');
   });
 
-  it('exits 2 when the tasks module cannot be loaded', () => {
-    const { code, stderr } = baton('run', definition, '--tasks', './does-not-exist.mjs');
+  it('exits 2 when the tasks module cannot be loaded', async () => {
+    const { code, stderr } = await baton('run', definition, '--tasks', './does-not-exist.mjs');
     expect(code).toBe(2);
     expect(stderr).toContain("Cannot load the tasks module './does-not-exist.mjs'");
+  });
+});
+
+describe('the baton executable', () => {
+  it('runs as a process, as `npx baton` does, with the exit code of the workflow', () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'bin', 'baton.ts'),
+        'run',
+        definition,
+        '--input',
+        `@${join(example, 'input.json')}`,
+        '--tasks',
+        tasks,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'SUCCEEDED' });
   });
 });

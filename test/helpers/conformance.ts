@@ -74,12 +74,27 @@ export function gaps(times: readonly number[]): number[] {
 }
 
 /**
- * The waits between the attempts of a Task state, in seconds, rounded to 0.01 s (so 10.125 s reads
- * 10.13). The virtual clock runs at real speed while the engine works, so a real millisecond may
- * creep in; the rounding absorbs it.
+ * The waits between the attempts of a Task state, in seconds, as the engine decided them (the
+ * `delayMs` of its StateRetryScheduled events), after checking that no retry started before its
+ * wait was over. Read from the decisions rather than from the timestamps: while task functions run
+ * the virtual clock moves with real time, so timestamp gaps vary with the machine's load.
  */
 export function retryWaitsSeconds(history: readonly HistoryEvent[], stateName: string): number[] {
-  return gaps(eventTimes(history, 'TaskScheduled', stateName)).map((ms) => Math.round(ms / 10) / 100);
+  const delays = history
+    .filter((event) => event.type === 'StateRetryScheduled' && event.stateName === stateName)
+    .map((event) => event.delayMs as number);
+  const scheduledGaps = gaps(eventTimes(history, 'TaskScheduled', stateName));
+  if (scheduledGaps.length !== delays.length) {
+    throw new Error(`${delays.length} retries scheduled but ${scheduledGaps.length + 1} attempts made`);
+  }
+  scheduledGaps.forEach((gap, i) => {
+    if (gap < (delays[i] as number)) {
+      throw new Error(
+        `attempt ${i + 2} started ${gap} ms after the previous, before its ${delays[i]} ms wait`,
+      );
+    }
+  });
+  return delays.map((ms) => ms / 1000);
 }
 
 /** The names of the states entered, in order (all threads interleaved). */

@@ -22,7 +22,7 @@ async function until(
   runtime: LocalRuntime,
   executionId: string,
   status: ExecutionStatus,
-  timeoutMs = 15_000,
+  timeoutMs = 45_000,
 ) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

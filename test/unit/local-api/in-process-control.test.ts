@@ -53,7 +53,10 @@ describe('the in-process control', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect((await control.describe(id)).status).toBe('RUNNING');
     clock.advance(1);
-    await vi.waitFor(async () => expect((await control.describe(id)).status).toBe('SUCCEEDED'));
+    await vi.waitFor(async () => expect((await control.describe(id)).status).toBe('SUCCEEDED'), {
+      timeout: 30_000,
+      interval: 50,
+    });
   });
 
   it('delivers nothing more once closed', async () => {

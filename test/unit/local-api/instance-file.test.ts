@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,12 +11,13 @@ import {
 import { BatonClient } from '../../../local/api/client.js';
 import { serveLocalInstance } from '../../../local/api/local-instance.js';
 import { startSampleRuntime } from './sample-domain.js';
+import { tempFolder } from '../../helpers/temp-folder.js';
 
 const record = (url: string) => ({ url, pid: 42, startedAt: '2026-01-01T00:00:00.000Z' });
 
 describe('the instance file', () => {
   it('is found from a folder below the project', async () => {
-    const project = mkdtempSync(join(tmpdir(), 'baton-instance-'));
+    const project = tempFolder('baton-instance-');
     const path = await writeInstanceFile(project, record('http://127.0.0.1:4545'));
     expect(path).toBe(join(project, '.baton', 'instance.json'));
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(record('http://127.0.0.1:4545'));
@@ -26,7 +26,7 @@ describe('the instance file', () => {
   });
 
   it('is removed only by the instance it names', async () => {
-    const project = mkdtempSync(join(tmpdir(), 'baton-instance-'));
+    const project = tempFolder('baton-instance-');
     await writeInstanceFile(project, record('http://127.0.0.1:5000'));
     await removeInstanceFile(project, 'http://127.0.0.1:4545');
     expect(existsSync(join(project, '.baton', 'instance.json'))).toBe(true);
@@ -35,7 +35,7 @@ describe('the instance file', () => {
   });
 
   it('is not found where there is none', async () => {
-    expect(await findInstanceUrl(mkdtempSync(join(tmpdir(), 'baton-none-')))).toBeUndefined();
+    expect(await findInstanceUrl(tempFolder('baton-none-'))).toBeUndefined();
   });
 });
 
@@ -55,7 +55,7 @@ describe('the API port', () => {
 describe('serving a local instance', () => {
   it('serves the API on the port, records its URL, and removes the record on close', async () => {
     const runtime = await startSampleRuntime();
-    const project = mkdtempSync(join(tmpdir(), 'baton-serve-'));
+    const project = tempFolder('baton-serve-');
     const instance = await serveLocalInstance(runtime.control, { projectDir: project, port: 0 });
     try {
       expect(await findInstanceUrl(project)).toBe(instance.url);
@@ -69,7 +69,7 @@ describe('serving a local instance', () => {
 
   it('says which port is taken and how to choose another', async () => {
     const runtime = await startSampleRuntime();
-    const project = mkdtempSync(join(tmpdir(), 'baton-serve-'));
+    const project = tempFolder('baton-serve-');
     const first = await serveLocalInstance(runtime.control, { projectDir: project, port: 0 });
     const port = Number(new URL(first.url).port);
     try {

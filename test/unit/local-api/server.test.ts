@@ -516,7 +516,7 @@ describe('GET /api/stream', () => {
         if (change.status === 'SUCCEEDED') abort.abort();
       }
     })();
-    await vi.waitFor(() => expect(subscribed).toHaveBeenCalledOnce());
+    await vi.waitFor(() => expect(subscribed).toHaveBeenCalledOnce(), { timeout: 30_000 });
     await start('o-10');
     await reading;
     expect(seen[0]).toBe('PlaceOrder:o-10 RUNNING');
@@ -539,7 +539,7 @@ describe('GET /api/stream', () => {
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(listening).toBe(1);
     abort.abort();
-    await vi.waitFor(() => expect(listening).toBe(0));
+    await vi.waitFor(() => expect(listening).toBe(0), { timeout: 30_000 });
   });
 });
 

@@ -121,7 +121,7 @@ describe('the CLI on a deployed stack', () => {
       eventBridge: new EventBridgeClient({ region: 'eu-west-1' }),
       newId: () => 'fixed-id',
     });
-  }, 30_000);
+  }, 120_000);
 
   afterAll(async () => {
     eventBridge.restore();

@@ -69,7 +69,7 @@ describe('Retry', () => {
       { tasks: { [FAIL_FUNCTION]: fail } },
     );
     expect(fail.inputs).toHaveLength(5);
-    expect(retryWaitsSeconds(result.history, 'HelloWorld')).toEqual([3, 4.5, 6.75, 10.13]);
+    expect(retryWaitsSeconds(result.history, 'HelloWorld')).toEqual([3, 4.5, 6.75, 10.125]);
   });
 
   // Guide, "Retry field examples > Example 1 – Retry with BackoffRate" (BackoffRate 1: the second
