@@ -16,42 +16,12 @@ import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-s
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { randomUUID } from 'node:crypto';
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { SqsInboxSender } from '../../lambdas/aws/sqs-inbox-sender.js';
-import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
-import type { HistoryEvent } from '../../lambdas/engine/execution.js';
-import type { Json } from '../../lambdas/engine/json.js';
-import { parseInboxMessage } from '../../lambdas/runtime/inbox-messages.js';
-import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
-import type {
-  DefinitionStore,
-  ExecutionStore,
-  ExecutionSummary,
-  InboxSender,
-  StoredExecution,
-} from '../../lambdas/runtime/ports.js';
-import type { ControlOperations } from '../api/client.js';
-import {
-  assertRedrivable,
-  describeStored,
-  isWaitingFor,
-  noSuchExecution,
-  noSuchTask,
-  rerunMessage,
-  stopMessage,
-  taskNotWaiting,
-  taskTokenClaims,
-} from '../api/control-rules.js';
-import {
-  ConflictError,
-  NotFoundError,
-  type DomainInfo,
-  type ExecutionDescription,
-  type ListFilter,
-  type PutEventEntry,
-} from '../control.js';
+import type { DefinitionStore, ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
+import { NotFoundError, type PutEventEntry } from '../control.js';
+import { DomainControl } from '../control/domain-control.js';
 
 /** The output key suffixes that name a domain's resources. */
 export const StackOutputSuffix = {
@@ -61,7 +31,6 @@ export const StackOutputSuffix = {
 } as const;
 
 /** Page size of a listing that sets no limit. */
-const DEFAULT_LIST_LIMIT = 50;
 
 /** One domain's resources in a deployed stack. */
 export interface StackDomain {
@@ -157,183 +126,55 @@ export interface StackControlOptions {
   readonly newId?: () => string;
 }
 
-/** The CLI's operations on a deployed stack. */
-export class StackControl implements ControlOperations {
-  private readonly ports: readonly StackDomainPorts[];
-  private readonly eventBridge: EventBridgeClient;
-  private readonly newId: () => string;
-
+/**
+ * The CLI's operations on a deployed stack: the control plane wired to the stack's table and
+ * inbox queues, and to EventBridge for `publish`.
+ */
+export class StackControl extends DomainControl {
   constructor(options: StackControlOptions) {
-    this.ports = options.domains;
-    this.eventBridge = options.eventBridge;
-    this.newId = options.newId ?? (() => randomUUID());
-  }
-
-  /** Workflows are not listed: the table keeps definitions by name, with no index of names. */
-  async domains(): Promise<DomainInfo[]> {
-    return this.ports.map(({ domain }) => ({
-      name: domain.name,
-      eventBus: domain.eventBusName,
-      workflows: [],
-      workers: [],
-    }));
-  }
-
-  async publish(entries: readonly PutEventEntry[]): Promise<string[]> {
-    const defaultBus = this.ports[0]?.domain.eventBusName;
-    const response = await this.eventBridge.send(
-      new PutEventsCommand({
-        Entries: entries.map((entry) => ({
-          Source: entry.source,
-          DetailType: entry.detailType,
-          Detail: JSON.stringify(entry.detail),
-          EventBusName: entry.eventBusName ?? defaultBus,
-        })),
-      }),
-    );
-    const failed = (response.Entries ?? []).filter((entry) => entry.ErrorCode !== undefined);
-    if ((response.FailedEntryCount ?? 0) > 0 || failed.length > 0) {
-      const reasons = failed.map((entry) => `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`).join('; ');
-      throw new EventsRefusedError(
-        `EventBridge refused ${failed.length} of ${entries.length} events: ${reasons}`,
-      );
-    }
-    return (response.Entries ?? []).map((entry) => entry.EventId ?? '');
-  }
-
-  async start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string> {
-    const candidates = this.ports.filter(
-      (ports) => request.domain === undefined || ports.domain.name === request.domain,
-    );
-    if (candidates.length === 0) throw new NotFoundError(`No domain named ${request.domain}`);
-    let target: StackDomainPorts | undefined;
-    for (const ports of candidates) {
-      if (await ports.definitions.latest(request.workflow)) {
-        target = ports;
-        break;
-      }
-    }
-    if (!target) throw new NotFoundError(`No workflow named ${request.workflow}`);
-    const name = request.name ?? this.newId();
-    const executionId = executionIdOf(request.workflow, name);
-    if (await this.find(executionId))
-      throw new ConflictError(`An execution named ${executionId} already exists`);
-    await send(target, { kind: 'StartExecution', workflow: request.workflow, name, input: request.input });
-    return executionId;
-  }
-
-  async list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]> {
-    const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
-    const pages = await Promise.all(
-      this.ports.map(async ({ domain, store }) =>
-        (await store.list({ ...filter, limit })).items.map((item) => ({ ...item, domain: domain.name })),
-      ),
-    );
-    return pages
-      .flat()
-      .sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : 0))
-      .slice(0, limit);
-  }
-
-  async describe(executionId: string): Promise<ExecutionDescription> {
-    const { ports, stored } = await this.require(executionId);
-    return describeStored(ports.domain.name, ports.definitions, stored);
-  }
-
-  async history(executionId: string): Promise<HistoryEvent[]> {
-    const { ports } = await this.require(executionId);
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await ports.store.history(executionId, nextToken ? { nextToken } : {});
-      events.push(...page.events);
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
-  }
-
-  async redrive(executionId: string): Promise<void> {
-    const { ports, stored } = await this.require(executionId);
-    assertRedrivable(executionId, stored.execution.status);
-    await send(ports, { kind: 'RedriveExecution', executionId });
-  }
-
-  async rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
-    const { ports, stored } = await this.require(executionId);
-    const rerun = await rerunMessage(
-      stored,
-      await definitionOf(ports, stored),
-      request,
-      () => this.history(executionId),
-      async (candidate) => (await this.find(candidate)) !== undefined,
-    );
-    await send(ports, rerun.message);
-    return rerun.executionId;
-  }
-
-  async stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
-    const { ports, stored } = await this.require(executionId);
-    await send(ports, stopMessage(executionId, stored.execution.status, request));
-  }
-
-  async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
-    await send(await this.domainOfToken(taskToken), { kind: 'TaskSucceeded', taskToken, output });
-  }
-
-  async sendTaskFailure(taskToken: string, error: string, cause?: string): Promise<void> {
-    await send(await this.domainOfToken(taskToken), {
-      kind: 'TaskFailed',
-      taskToken,
-      error,
-      ...(cause !== undefined ? { cause } : {}),
+    super({
+      domains: options.domains.map((ports) => ({ ...ports, name: ports.domain.name })),
+      publish: (entries) =>
+        publishOnEventBridge(options.eventBridge, entries, options.domains[0]?.domain.eventBusName),
+      // Workflows are not listed: the table keeps definitions by name, with no index of names.
+      describeDomains: () =>
+        Promise.resolve(
+          options.domains.map(({ domain }) => ({
+            name: domain.name,
+            eventBus: domain.eventBusName,
+            workflows: [],
+            workers: [],
+          })),
+        ),
+      ...(options.newId ? { newId: options.newId } : {}),
     });
   }
-
-  async sendTaskHeartbeat(taskToken: string): Promise<void> {
-    await send(await this.domainOfToken(taskToken), { kind: 'TaskHeartbeat', taskToken });
-  }
-
-  private async find(
-    executionId: string,
-  ): Promise<{ ports: StackDomainPorts; stored: StoredExecution } | undefined> {
-    for (const ports of this.ports) {
-      const stored = await ports.store.load(executionId);
-      if (stored) return { ports, stored };
-    }
-    return undefined;
-  }
-
-  private async require(executionId: string): Promise<{ ports: StackDomainPorts; stored: StoredExecution }> {
-    const found = await this.find(executionId);
-    if (!found) throw noSuchExecution(executionId);
-    return found;
-  }
-
-  /** The domain of the task's execution; the token's signature is checked by the orchestrator. */
-  private async domainOfToken(taskToken: string): Promise<StackDomainPorts> {
-    const claims = taskTokenClaims(taskToken);
-    const found = claims === undefined ? undefined : await this.find(claims.executionId);
-    if (!claims || !found) throw noSuchTask();
-    if (!isWaitingFor(found.stored.execution, claims.engineToken)) throw taskNotWaiting();
-    return found.ports;
-  }
 }
 
-/** Validates the message as the inbox will (MalformedMessageError), then sends it. */
-async function send(ports: StackDomainPorts, body: Json): Promise<void> {
-  parseInboxMessage(body);
-  await ports.inbox.send(body);
-}
-
-async function definitionOf(
-  ports: StackDomainPorts,
-  stored: StoredExecution,
-): Promise<StateMachineDefinition> {
-  const definition = await ports.definitions.get(stored.workflow);
-  if (!definition) {
-    throw new NotFoundError(`No definition ${stored.workflow.name}@${stored.workflow.version} in the table`);
+/** Puts the events on EventBridge (on `defaultBus` unless an entry names one); returns their ids. */
+async function publishOnEventBridge(
+  eventBridge: EventBridgeClient,
+  entries: readonly PutEventEntry[],
+  defaultBus: string | undefined,
+): Promise<string[]> {
+  const response = await eventBridge.send(
+    new PutEventsCommand({
+      Entries: entries.map((entry) => ({
+        Source: entry.source,
+        DetailType: entry.detailType,
+        Detail: JSON.stringify(entry.detail),
+        EventBusName: entry.eventBusName ?? defaultBus,
+      })),
+    }),
+  );
+  const failed = (response.Entries ?? []).filter((entry) => entry.ErrorCode !== undefined);
+  if ((response.FailedEntryCount ?? 0) > 0 || failed.length > 0) {
+    const reasons = failed.map((entry) => `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`).join('; ');
+    throw new EventsRefusedError(
+      `EventBridge refused ${failed.length} of ${entries.length} events: ${reasons}`,
+    );
   }
-  return definition;
+  return (response.Entries ?? []).map((entry) => entry.EventId ?? '');
 }
 
 /** Options of {@link connectToStack}. */

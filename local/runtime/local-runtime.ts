@@ -36,28 +36,18 @@ import type { StateMachineDefinition } from '../../lambdas/engine/definition.js'
 import type { ExecutionStatus, HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { correlationShapes } from '../../lambdas/runtime/correlation.js';
-import { executionIdOf, Orchestrator } from '../../lambdas/runtime/orchestrator.js';
+import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, ExecutionSummary, InboxSender } from '../../lambdas/runtime/ports.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import {
   ConflictError,
-  NotFoundError,
   type DomainInfo,
   type ExecutionDescription,
   type ListFilter,
   type LocalControl,
   type PutEventEntry,
 } from '../control.js';
-import {
-  assertRedrivable,
-  describeStored,
-  fullHistory,
-  listAcross,
-  noSuchExecution,
-  pinnedDefinition,
-  rerunMessage,
-  stopMessage,
-} from '../api/control-rules.js';
+import { DomainControl } from '../control/domain-control.js';
 import { LocalEventBus } from '../eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../lambda/sqs-event-source.js';
 import { LocalQueue } from '../sqs/queue.js';
@@ -118,7 +108,6 @@ const LOCAL_AUTHORIZATION =
   'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
 /** How often a busy queue is written to disk; a crash loses at most this much of its changes. */
 const QUEUE_PERSIST_DEBOUNCE_MS = 500;
-const DEFAULT_LIST_LIMIT = 100;
 const DEFAULT_WORKERS_DIR = new URL('../../lambdas/workers/', import.meta.url);
 
 /** dynalite running in a worker thread (see dynalite-worker.mjs). */
@@ -151,6 +140,7 @@ async function startDynaliteThread(path: string): Promise<DynaliteThread> {
 /** The running local instance. */
 export class LocalRuntime implements LocalControl {
   private readonly listeners = new Set<Listener>();
+  private control: DomainControl | undefined;
 
   private constructor(
     private readonly domainsByName: ReadonlyMap<string, RunningDomain>,
@@ -375,6 +365,21 @@ export class LocalRuntime implements LocalControl {
 
   // ------------------------------------------------------------------ LocalControl
 
+  /** The control plane over the domains' ports (built once every domain has started). */
+  private get plane(): DomainControl {
+    this.control ??= new DomainControl({
+      domains: [...this.domainsByName.values()].map((domain) => ({
+        name: domain.config.domain,
+        store: domain.store,
+        definitions: domain.definitions,
+        inbox: domain.inboxSender,
+      })),
+      publish: (entries) => this.publish(entries),
+      describeDomains: () => this.domains(),
+    });
+    return this.control;
+  }
+
   async domains(): Promise<DomainInfo[]> {
     return [...this.domainsByName.values()].map((domain) => ({
       name: domain.config.domain,
@@ -403,117 +408,51 @@ export class LocalRuntime implements LocalControl {
     return ids;
   }
 
-  async start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string> {
-    const domain = this.domainOfWorkflow(request.workflow, request.domain);
-    const name = request.name ?? randomBytes(8).toString('hex');
-    await domain.inboxSender.send({
-      kind: 'StartExecution',
-      workflow: request.workflow,
-      name,
-      input: request.input,
-    });
-    return executionIdOf(request.workflow, name);
+  // The operations: the one control plane, over this instance's domain ports.
+
+  start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string> {
+    return this.plane.start(request);
   }
 
-  async list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]> {
-    const domains = [...this.domainsByName.values()]
-      .filter((domain) => !filter.workflow || filter.workflow in domain.config.workflows)
-      .map((domain) => ({ name: domain.config.domain, store: domain.store }));
-    return listAcross(domains, filter, DEFAULT_LIST_LIMIT);
+  list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]> {
+    return this.plane.list(filter);
   }
 
-  async describe(executionId: string): Promise<ExecutionDescription> {
-    const { domain, stored } = await this.load(executionId);
-    return describeStored(domain.config.domain, domain.definitions, stored);
+  describe(executionId: string): Promise<ExecutionDescription> {
+    return this.plane.describe(executionId);
   }
 
-  async history(executionId: string): Promise<HistoryEvent[]> {
-    const { domain } = await this.load(executionId);
-    return fullHistory(domain.store, executionId);
+  history(executionId: string): Promise<HistoryEvent[]> {
+    return this.plane.history(executionId);
   }
 
-  async redrive(executionId: string): Promise<void> {
-    const { domain, stored } = await this.load(executionId);
-    assertRedrivable(executionId, stored.execution.status);
-    await domain.inboxSender.send({ kind: 'RedriveExecution', executionId });
+  redrive(executionId: string): Promise<void> {
+    return this.plane.redrive(executionId);
   }
 
-  async rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
-    const { domain, stored } = await this.load(executionId);
-    const rerun = await rerunMessage(
-      stored,
-      await pinnedDefinition(domain.definitions, stored),
-      request,
-      () => this.history(executionId),
-      async (candidate) => (await domain.store.load(candidate)) !== undefined,
-    );
-    await domain.inboxSender.send(rerun.message);
-    return rerun.executionId;
+  rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
+    return this.plane.rerun(executionId, request);
   }
 
-  async stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
-    const { domain, stored } = await this.load(executionId);
-    await domain.inboxSender.send(stopMessage(executionId, stored.execution.status, request));
+  stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
+    return this.plane.stop(executionId, request);
   }
 
-  async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
-    await this.domainOfToken(taskToken).inboxSender.send({ kind: 'TaskSucceeded', taskToken, output });
+  sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
+    return this.plane.sendTaskSuccess(taskToken, output);
   }
 
-  async sendTaskFailure(taskToken: string, error: string, cause?: string): Promise<void> {
-    await this.domainOfToken(taskToken).inboxSender.send({
-      kind: 'TaskFailed',
-      taskToken,
-      error,
-      ...(cause !== undefined ? { cause } : {}),
-    });
+  sendTaskFailure(taskToken: string, error: string, cause?: string): Promise<void> {
+    return this.plane.sendTaskFailure(taskToken, error, cause);
   }
 
-  async sendTaskHeartbeat(taskToken: string): Promise<void> {
-    await this.domainOfToken(taskToken).inboxSender.send({ kind: 'TaskHeartbeat', taskToken });
+  sendTaskHeartbeat(taskToken: string): Promise<void> {
+    return this.plane.sendTaskHeartbeat(taskToken);
   }
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  // ------------------------------------------------------------------ lookups
-
-  private domainOfWorkflow(workflow: string, domainName?: string): RunningDomain {
-    for (const domain of this.domainsByName.values()) {
-      if (domainName !== undefined && domain.config.domain !== domainName) continue;
-      if (workflow in domain.config.workflows) return domain;
-    }
-    throw new NotFoundError(
-      `No workflow named '${workflow}'${domainName ? ` in domain '${domainName}'` : ''}`,
-    );
-  }
-
-  private async load(executionId: string) {
-    const workflow = executionId.slice(0, executionId.indexOf(':'));
-    let domain: RunningDomain;
-    try {
-      domain = this.domainOfWorkflow(workflow);
-    } catch {
-      throw noSuchExecution(executionId);
-    }
-    const stored = await domain.store.load(executionId);
-    if (!stored) throw noSuchExecution(executionId);
-    return { domain, stored };
-  }
-
-  /** The domain a task token belongs to: its (signed, not yet verified) claims name the execution. */
-  private domainOfToken(taskToken: string): RunningDomain {
-    try {
-      const payload = JSON.parse(
-        Buffer.from(taskToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
-      ) as { e?: string };
-      const workflow = String(payload.e).slice(0, String(payload.e).indexOf(':'));
-      return this.domainOfWorkflow(workflow);
-    } catch {
-      throw new NotFoundError('The task token names no execution of this instance');
-    }
   }
 }
 

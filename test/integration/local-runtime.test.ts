@@ -92,12 +92,19 @@ describe('the local runtime', () => {
     const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir: dataDir() });
     try {
       await expect(runtime.describe('PlaceOrder:nope')).rejects.toThrow(NotFoundError);
-      await expect(runtime.start({ workflow: 'Nope', input: {} })).rejects.toThrow(
-        "No workflow named 'Nope'",
-      );
+      await expect(runtime.start({ workflow: 'Nope', input: {} })).rejects.toThrow('No workflow named Nope');
       await runtime.publish([order('o-2', 'cust-42', 20)]);
       await until(runtime, 'PlaceOrder:o-2', 'SUCCEEDED');
       await expect(runtime.redrive('PlaceOrder:o-2')).rejects.toThrow(ConflictError);
+      // StartExecution refuses a name that is taken, as the deployed stack's control does.
+      await expect(
+        runtime.start({ workflow: 'PlaceOrder', name: 'o-2', input: order('o-2', 'cust-42', 20).detail }),
+      ).rejects.toThrow('An execution named PlaceOrder:o-2 already exists');
+      // A token of an execution that has ended is refused before anything reaches the inbox.
+      const claims = Buffer.from(JSON.stringify({ e: 'PlaceOrder:o-2', t: 'root:1' })).toString('base64url');
+      await expect(runtime.sendTaskSuccess(`v1.${claims}.signature`, {})).rejects.toThrow(
+        'The task of this token is no longer waiting',
+      );
       await expect(runtime.rerun('PlaceOrder:o-2', { fromState: 'Nope' })).rejects.toThrow(
         "has no top-level state named 'Nope'",
       );

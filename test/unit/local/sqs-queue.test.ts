@@ -737,6 +737,8 @@ describe('LocalQueue: persistence', () => {
     expect(visible?.body).toBe('visible');
     await clock.advance(60_000);
     expect((await reloaded.receiveMessage()).map((message) => message.body)).toEqual(['delayed']);
+    // The receive changed the queue: let its snapshot write finish before the folder is removed.
+    await reloaded.close();
   });
 
   it('writes after a debounce, through a temporary file renamed into place', async () => {

@@ -1,0 +1,195 @@
+/**
+ * THE control plane: describe, list, history, start, stop, redrive, rerun and send-task-* over the
+ * ports of one or more domains (an execution store, a definition store and an inbox per domain).
+ * Reads go to the stores; every operation is checked here, then becomes an inbox message that the
+ * domain's orchestrator applies. The local runtime (`npm start`) and the CLI's `--stack` mode are
+ * wirings of this class, so each request gets the same answer from both.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HistoryEvent } from '../../lambdas/engine/execution.js';
+import type { Json } from '../../lambdas/engine/json.js';
+import { parseInboxMessage } from '../../lambdas/runtime/inbox-messages.js';
+import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
+import type {
+  DefinitionStore,
+  ExecutionStore,
+  ExecutionSummary,
+  InboxSender,
+  StoredExecution,
+} from '../../lambdas/runtime/ports.js';
+import type { ControlOperations } from '../api/client.js';
+import {
+  assertRedrivable,
+  describeStored,
+  fullHistory,
+  isWaitingFor,
+  listAcross,
+  noSuchExecution,
+  noSuchTask,
+  pinnedDefinition,
+  rerunMessage,
+  stopMessage,
+  taskNotWaiting,
+  taskTokenClaims,
+} from '../api/control-rules.js';
+import {
+  ConflictError,
+  NotFoundError,
+  type DomainInfo,
+  type ExecutionDescription,
+  type ListFilter,
+  type PutEventEntry,
+} from '../control.js';
+
+/** How many executions `list` returns when the filter names no limit. */
+export const DEFAULT_LIST_LIMIT = 50;
+
+/** What the control plane needs of one domain. */
+export interface DomainPorts {
+  /** The domain's name, as `describe` and `list` report it. */
+  readonly name: string;
+  readonly store: ExecutionStore;
+  readonly definitions: DefinitionStore;
+  readonly inbox: InboxSender;
+}
+
+/** Options of {@link DomainControl}. */
+export interface DomainControlOptions {
+  readonly domains: readonly DomainPorts[];
+  /** Puts events on a bus; returns their ids (or throws naming the refused entries). */
+  readonly publish: (entries: readonly PutEventEntry[]) => Promise<string[]>;
+  /** What `domains()` answers. */
+  readonly describeDomains: () => Promise<DomainInfo[]>;
+  /** Names of executions started without one. @default crypto.randomUUID */
+  readonly newId?: () => string;
+}
+
+/** The control operations over the domains' ports. Operations are at-least-once inbox messages. */
+export class DomainControl implements ControlOperations {
+  private readonly ports: readonly DomainPorts[];
+  private readonly newId: () => string;
+
+  constructor(private readonly options: DomainControlOptions) {
+    this.ports = options.domains;
+    this.newId = options.newId ?? (() => randomUUID());
+  }
+
+  domains(): Promise<DomainInfo[]> {
+    return this.options.describeDomains();
+  }
+
+  publish(entries: readonly PutEventEntry[]): Promise<string[]> {
+    return this.options.publish(entries);
+  }
+
+  /** Refuses (ConflictError) a name an execution already has, as StartExecution does. */
+  async start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string> {
+    const candidates = this.ports.filter(
+      (ports) => request.domain === undefined || ports.name === request.domain,
+    );
+    if (candidates.length === 0) throw new NotFoundError(`No domain named ${request.domain}`);
+    let target: DomainPorts | undefined;
+    for (const ports of candidates) {
+      if (await ports.definitions.latest(request.workflow)) {
+        target = ports;
+        break;
+      }
+    }
+    if (!target) throw new NotFoundError(`No workflow named ${request.workflow}`);
+    const name = request.name ?? this.newId();
+    const executionId = executionIdOf(request.workflow, name);
+    if (await this.find(executionId))
+      throw new ConflictError(`An execution named ${executionId} already exists`);
+    await send(target, { kind: 'StartExecution', workflow: request.workflow, name, input: request.input });
+    return executionId;
+  }
+
+  list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]> {
+    return listAcross(this.ports, filter, DEFAULT_LIST_LIMIT);
+  }
+
+  async describe(executionId: string): Promise<ExecutionDescription> {
+    const { ports, stored } = await this.require(executionId);
+    return describeStored(ports.name, ports.definitions, stored);
+  }
+
+  async history(executionId: string): Promise<HistoryEvent[]> {
+    const { ports } = await this.require(executionId);
+    return fullHistory(ports.store, executionId);
+  }
+
+  async redrive(executionId: string): Promise<void> {
+    const { ports, stored } = await this.require(executionId);
+    assertRedrivable(executionId, stored.execution.status);
+    await send(ports, { kind: 'RedriveExecution', executionId });
+  }
+
+  async rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
+    const { ports, stored } = await this.require(executionId);
+    const rerun = await rerunMessage(
+      stored,
+      await pinnedDefinition(ports.definitions, stored),
+      request,
+      () => fullHistory(ports.store, executionId),
+      async (candidate) => (await this.find(candidate)) !== undefined,
+    );
+    await send(ports, rerun.message);
+    return rerun.executionId;
+  }
+
+  async stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
+    const { ports, stored } = await this.require(executionId);
+    await send(ports, stopMessage(executionId, stored.execution.status, request));
+  }
+
+  async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
+    await send(await this.domainOfToken(taskToken), { kind: 'TaskSucceeded', taskToken, output });
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause?: string): Promise<void> {
+    await send(await this.domainOfToken(taskToken), {
+      kind: 'TaskFailed',
+      taskToken,
+      error,
+      ...(cause !== undefined ? { cause } : {}),
+    });
+  }
+
+  async sendTaskHeartbeat(taskToken: string): Promise<void> {
+    await send(await this.domainOfToken(taskToken), { kind: 'TaskHeartbeat', taskToken });
+  }
+
+  private async find(
+    executionId: string,
+  ): Promise<{ ports: DomainPorts; stored: StoredExecution } | undefined> {
+    for (const ports of this.ports) {
+      const stored = await ports.store.load(executionId);
+      if (stored) return { ports, stored };
+    }
+    return undefined;
+  }
+
+  private async require(executionId: string): Promise<{ ports: DomainPorts; stored: StoredExecution }> {
+    const found = await this.find(executionId);
+    if (!found) throw noSuchExecution(executionId);
+    return found;
+  }
+
+  /**
+   * The domain of the task's execution, refusing a token whose task no longer waits. The token's
+   * signature is checked by the orchestrator, which holds the key.
+   */
+  private async domainOfToken(taskToken: string): Promise<DomainPorts> {
+    const claims = taskTokenClaims(taskToken);
+    const found = claims === undefined ? undefined : await this.find(claims.executionId);
+    if (!claims || !found) throw noSuchTask();
+    if (!isWaitingFor(found.stored.execution, claims.engineToken)) throw taskNotWaiting();
+    return found.ports;
+  }
+}
+
+/** Validates the message as the inbox will (MalformedMessageError), then sends it. */
+async function send(ports: DomainPorts, body: Json): Promise<void> {
+  parseInboxMessage(body);
+  await ports.inbox.send(body);
+}
