@@ -17,6 +17,7 @@ import {
   stateRuns,
   stateStatuses,
   timelineRows,
+  traversal,
 } from './graph-model.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -31,6 +32,8 @@ const STATUSES = [
   'COMPENSATION_FAILED',
 ];
 const REDRIVABLE = new Set(['FAILED', 'TIMED_OUT', 'ABORTED', 'COMPENSATION_FAILED']);
+/** Execution statuses whose states can still be in progress. */
+const ACTIVE = new Set(['RUNNING', 'COMPENSATING']);
 const REFRESH_DELAY_MS = 120;
 
 const app = document.getElementById('app');
@@ -334,7 +337,7 @@ function renderExecution() {
         h('span', {}, h('i', { class: status }), status.replace('-', ' ')),
       ),
     ),
-    h('div', { id: 'graph' }, drawGraph(graph, statuses)),
+    h('div', { id: 'graph' }, drawGraph(graph, statuses, traversal(graph, history))),
   );
   fill(
     app,
@@ -470,7 +473,7 @@ function renderDetails(container, graph, statuses, runs) {
             `Run ${index + 1}`,
             run.iteration !== undefined ? `item ${run.iteration}` : '',
             run.status.replace('-', ' '),
-            run.exitedAt !== undefined ? formatDuration(run.exitedAt - run.enteredAt) : 'in progress',
+            runProgress(run),
             run.attempts > 1 ? `${run.attempts} attempts` : '',
           ]
             .filter(Boolean)
@@ -526,6 +529,16 @@ function renderDetails(container, graph, statuses, runs) {
         ),
       ),
   );
+}
+
+/** How long a run took, or that it is still going (never once it failed or the execution ended). */
+function runProgress(run) {
+  if (run.exitedAt !== undefined) return formatDuration(run.exitedAt - run.enteredAt);
+  const { description } = view.loaded;
+  if (run.status === StateStatus.Failed || !ACTIVE.has(description.status)) {
+    return description.stopTime ? formatDuration(Date.parse(description.stopTime) - run.enteredAt) : '';
+  }
+  return 'in progress';
 }
 
 function select(nodeId) {
@@ -614,8 +627,8 @@ function labelWidth(label) {
   return label ? Math.round(label.length * 5.6) + 8 : 0;
 }
 
-/** Lays the graph out with dagre and draws it as SVG. */
-function drawGraph(graph, statuses) {
+/** Lays the graph out with dagre and draws it as SVG, the path taken (`taken`) highlighted. */
+function drawGraph(graph, statuses, taken) {
   const layout = new dagre.graphlib.Graph({ compound: true, multigraph: true });
   layout.setGraph({ rankdir: 'TB', nodesep: 26, ranksep: 34, edgesep: 14, marginx: 14, marginy: 14 });
   for (const group of graph.groups) layout.setNode(group.id, { label: group.label });
@@ -659,6 +672,19 @@ function drawGraph(graph, statuses) {
         },
         s('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#6b7280' }),
       ),
+      s(
+        'marker',
+        {
+          id: 'arrow-taken',
+          viewBox: '0 0 10 10',
+          refX: 9,
+          refY: 5,
+          markerWidth: 7,
+          markerHeight: 7,
+          orient: 'auto-start-reverse',
+        },
+        s('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#111827' }),
+      ),
     ),
   );
   const depth = (group) => (group.parent ? 1 + depth(graph.groups.find((g) => g.id === group.parent)) : 0);
@@ -685,11 +711,17 @@ function drawGraph(graph, statuses) {
     const d = points
       .map((point, i) => `${i === 0 ? 'M' : 'L'} ${point.x.toFixed(1)} ${point.y.toFixed(1)}`)
       .join(' ');
+    const wasTaken = taken.edges.has(index);
     svg.append(
       s(
         'g',
-        { class: `edge ${edge.kind}`, 'data-from': edge.from, 'data-to': edge.to },
-        s('path', { d, 'marker-end': 'url(#arrow)' }),
+        {
+          class: `edge ${edge.kind}${wasTaken ? ' taken' : ''}`,
+          'data-from': edge.from,
+          'data-to': edge.to,
+          'data-taken': wasTaken,
+        },
+        s('path', { d, 'marker-end': `url(#${wasTaken ? 'arrow-taken' : 'arrow'})` }),
         edge.label && laid.x !== undefined
           ? [
               s('rect', {
@@ -715,8 +747,9 @@ function drawGraph(graph, statuses) {
         s(
           'g',
           {
-            class: 'terminal',
+            class: `terminal${taken.nodes.has(node.id) ? ' taken' : ''}`,
             'data-node': node.id === START_NODE ? 'start' : node.id === END_NODE ? 'end' : node.id,
+            'data-taken': taken.nodes.has(node.id),
           },
           s('rect', { x, y, width: box.width, height: box.height, rx: box.height / 2 }),
           s('text', { x: box.x, y: box.y }, node.label),
@@ -729,10 +762,11 @@ function drawGraph(graph, statuses) {
       s(
         'g',
         {
-          class: `node status-${status}${view.selected === node.id ? ' selected' : ''}`,
+          class: `node status-${status}${taken.nodes.has(node.id) ? ' taken' : ''}${view.selected === node.id ? ' selected' : ''}`,
           'data-state': node.stateName,
           'data-node': node.id,
           'data-status': status,
+          'data-taken': taken.nodes.has(node.id),
           tabindex: 0,
           role: 'button',
           onclick: () => select(node.id),

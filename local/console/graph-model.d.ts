@@ -88,3 +88,7 @@ export declare function compensations(history: readonly HistoryEvent[]): Compens
 export declare function stateStatuses(history: readonly HistoryEvent[]): Map<string, StateStatus>;
 export declare function formatDuration(ms: number): string;
 export declare function timelineRows(history: readonly HistoryEvent[]): TimelineRow[];
+export declare function traversal(
+  graph: { nodes: readonly GraphNode[]; edges: readonly GraphEdge[] },
+  history: readonly HistoryEvent[],
+): { nodes: Set<string>; edges: Set<number> };

@@ -152,6 +152,14 @@ const FAILURE_EVENTS = new Set([
   'MapStateAborted',
 ]);
 
+/** Events that end the execution, or its forward run: states still open then have failed. */
+const TERMINAL_EVENTS = new Set([
+  'ExecutionFailed',
+  'ExecutionTimedOut',
+  'ExecutionAborted',
+  'CompensationStarted',
+]);
+
 /** Events of a state's run that change nothing about its status, or belong to the iterations. */
 const NEUTRAL_EVENTS = new Set([
   'ParallelStateStarted',
@@ -172,15 +180,59 @@ export function stateRuns(history) {
   const runs = [];
   const current = new Map();
   const iterationOf = new Map();
-  for (const event of history) {
+  /** Where each Parallel run's branches began (the index of its ParallelStateStarted event). */
+  const parallelStartedAt = new Map();
+  /** Where each thread's first run was entered. */
+  const threadFirstSeen = new Map();
+  /** Ends the runs still open (running, or waiting to retry) that `match` picks: they failed. */
+  const failOpen = (event, at, match) => {
+    for (const run of runs) {
+      if (run.exitedAt !== undefined || !match(run)) continue;
+      if (run.status !== StateStatus.Running && run.status !== StateStatus.Retried) continue;
+      run.status = StateStatus.Failed;
+      run.exitedAt = at;
+      if (run.error === undefined) {
+        run.error = event.error ?? (event.type.endsWith('Aborted') ? 'Aborted' : undefined);
+        run.cause = event.cause;
+      }
+    }
+  };
+  history.forEach((event, position) => {
+    const at = Date.parse(event.timestamp);
     if (event.type === 'MapIterationStarted' && event.threadId !== undefined) {
       iterationOf.set(event.threadId, event.index);
     }
-    if (event.stateName === undefined || event.type.startsWith('Compensation')) continue;
-    if (NEUTRAL_EVENTS.has(event.type)) continue;
+    if (TERMINAL_EVENTS.has(event.type)) {
+      // The execution ended (or began undoing itself) with states still open: an error nothing
+      // recorded against the state itself (States.Runtime, a path that did not match) ended them.
+      failOpen(event, at, () => true);
+      return;
+    }
+    if (event.type === 'MapIterationFailed' || event.type === 'MapIterationAborted') {
+      failOpen(event, at, (run) => run.threadId === event.threadId);
+    }
+    if (event.type === 'ParallelStateStarted') {
+      parallelStartedAt.set(`${event.threadId ?? ''}\u0000${event.stateName}`, position);
+    }
+    if (event.type === 'ParallelStateFailed') {
+      // The branch that failed is not named: it is one of the threads that began since the
+      // Parallel state started (its siblings are aborted by events of their own).
+      const since = parallelStartedAt.get(`${event.threadId ?? ''}\u0000${event.stateName}`) ?? -1;
+      failOpen(
+        event,
+        at,
+        (run) =>
+          run.threadId !== (event.threadId ?? 'root') &&
+          !iterationOf.has(run.threadId) &&
+          (threadFirstSeen.get(run.threadId) ?? -1) > since,
+      );
+    }
+    if (event.stateName === undefined || event.type.startsWith('Compensation')) return;
+    if (NEUTRAL_EVENTS.has(event.type)) return;
     const key = `${event.threadId ?? ''}\u0000${event.stateName}`;
-    const at = Date.parse(event.timestamp);
     if (event.type.endsWith('StateEntered')) {
+      if (!threadFirstSeen.has(event.threadId ?? 'root'))
+        threadFirstSeen.set(event.threadId ?? 'root', position);
       const run = {
         stateName: event.stateName,
         threadId: event.threadId ?? 'root',
@@ -198,10 +250,10 @@ export function stateRuns(history) {
       }
       runs.push(run);
       current.set(key, run);
-      continue;
+      return;
     }
     const run = current.get(key);
-    if (!run) continue;
+    if (!run) return;
     if (event.type === 'TaskScheduled') {
       run.attempts = Math.max(run.attempts, event.attempt ?? run.attempts + 1);
       if (run.status === StateStatus.Retried) run.status = StateStatus.Running;
@@ -213,13 +265,25 @@ export function stateRuns(history) {
         cause: event.cause,
       });
       run.status = StateStatus.Retried;
+      // It failed, but it is not over: it runs again.
+      delete run.exitedAt;
+      delete run.error;
+      delete run.cause;
     } else if (FAILURE_EVENTS.has(event.type)) {
       run.status = StateStatus.Failed;
+      run.exitedAt = at;
       run.error = event.error ?? (event.type.endsWith('Aborted') ? 'Aborted' : undefined);
       run.cause = event.cause;
     } else if (event.type.endsWith('StateExited')) {
       run.exitedAt = at;
       run.output = event.output;
+      // Leaving with an error is a failure a Catch caught (one no task event recorded, such as a
+      // States.Runtime error of the state's paths).
+      if (event.error !== undefined && run.status !== StateStatus.Failed) {
+        run.status = StateStatus.Failed;
+        run.error = event.error;
+        run.cause = event.cause;
+      }
       // A failure caught by a Catch also leaves the state: it stays failed. Otherwise the errors
       // of earlier attempts are the retries'.
       if (run.status !== StateStatus.Failed) {
@@ -230,7 +294,7 @@ export function stateRuns(history) {
     } else if (event.type === 'TaskSucceeded') {
       run.result = event.output;
     }
-  }
+  });
   return runs;
 }
 
@@ -330,4 +394,76 @@ function toneOf(type) {
   if (/Failed|TimedOut|Aborted$/.test(type) || type === 'FailStateEntered') return 'failed';
   if (type.endsWith('Exited') || type === 'ExecutionSucceeded') return 'succeeded';
   return 'neutral';
+}
+
+/**
+ * The path the execution took, from its history: the nodes it entered (Start, every state that
+ * ran, End once it succeeded) and the indexes in `graph.edges` of the edges it went along — from a
+ * state to the next one its thread entered (a Catch edge when the state failed), into a branch or
+ * Map iteration from its Parallel or Map state, out of a branch to the state after it, and to End.
+ */
+export function traversal(graph, history) {
+  const nodes = new Set();
+  const edges = new Set();
+  const runs = stateRuns(history);
+  if (runs.length === 0) return { nodes, edges };
+  const nodesOf = new Map();
+  for (const node of graph.nodes) {
+    if (node.kind !== 'state') continue;
+    nodesOf.set(node.stateName, [...(nodesOf.get(node.stateName) ?? []), node.id]);
+  }
+  const idsOf = (stateName) => nodesOf.get(stateName) ?? [];
+  /** Marks one edge from one of `from` to one of `to`, preferring `kinds` in order. */
+  const take = (from, to, kinds) => {
+    const candidates = graph.edges
+      .map((edge, index) => ({ edge, index }))
+      .filter(({ edge }) => from.includes(edge.from) && to.includes(edge.to));
+    for (const kind of kinds) {
+      const found = candidates.find(({ edge }) => edge.kind === kind);
+      if (found) {
+        edges.add(found.index);
+        return true;
+      }
+    }
+    return false;
+  };
+  const ANY_FORWARD = ['next', 'choice', 'default', 'branch'];
+  const byThread = new Map();
+  for (const run of runs) {
+    for (const id of idsOf(run.stateName)) nodes.add(id);
+    byThread.set(run.threadId, [...(byThread.get(run.threadId) ?? []), run]);
+  }
+  const succeeded = history.some((event) => event.type === 'ExecutionSucceeded');
+  nodes.add(START_NODE);
+  if (succeeded) nodes.add(END_NODE);
+  for (const [threadId, list] of byThread) {
+    const first = list[0];
+    if (threadId === 'root') take([START_NODE], idsOf(first.stateName), ['next']);
+    else
+      take(
+        graph.edges.map((edge) => edge.from),
+        idsOf(first.stateName),
+        ['branch'],
+      );
+    for (let i = 1; i < list.length; i++) {
+      const from = idsOf(list[i - 1].stateName);
+      const to = idsOf(list[i].stateName);
+      const kinds =
+        list[i - 1].status === StateStatus.Failed ? ['catch', ...ANY_FORWARD] : [...ANY_FORWARD, 'catch'];
+      take(from, to, kinds);
+    }
+    const last = list[list.length - 1];
+    if (last.exitedAt === undefined || last.status === StateStatus.Failed) continue;
+    // The thread's last state ended it: its edge out of the branch (or to End) was taken, if the
+    // state it leads to ran (or the execution succeeded).
+    const from = idsOf(last.stateName);
+    const exits = graph.edges.filter(
+      (edge) =>
+        from.includes(edge.from) &&
+        edge.kind === 'next' &&
+        (edge.to === END_NODE ? succeeded : threadId !== 'root' && nodes.has(edge.to)),
+    );
+    if (exits.length > 0) edges.add(graph.edges.indexOf(exits[0]));
+  }
+  return { nodes, edges };
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -15,7 +15,45 @@ import {
 } from '../unit/local-api/sample-domain.js';
 
 /** Debian's chromium package; `.ci/run` installs it (`apt-get install -y chromium`). */
-const CHROMIUM = '/usr/bin/chromium';
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Chromium to drive: `BATON_CHROMIUM` if set (a path; `bundled` forces the npm one), else
+ * /usr/bin/chromium when it is there and executable, else the headless build of the
+ * `@sparticuz/chromium` devDependency (extracted to the temp directory on first use).
+ */
+async function findChromium(): Promise<{ executablePath: string; args: string[] }> {
+  const wanted = process.env['BATON_CHROMIUM'];
+  if (wanted && wanted !== 'bundled') return { executablePath: wanted, args: FLAGS };
+  if (wanted !== 'bundled' && isExecutable(SYSTEM_CHROMIUM)) {
+    return { executablePath: SYSTEM_CHROMIUM, args: FLAGS };
+  }
+  const { default: bundled } = await import('@sparticuz/chromium');
+  const executablePath = await bundled.executablePath();
+  // Its own flags (headless shell, SwiftShader) without the duplicates of ours, and not
+  // --single-process: with it the browser dies now and then when a page closes.
+  const own = bundled.args.filter((flag) => !flag.startsWith('--headless') && flag !== '--single-process');
+  return { executablePath, args: [...new Set([...own, ...FLAGS.filter((flag) => flag !== '--headless')])] };
+}
 /** Where the graph's screenshot is left for people to look at. */
 const SCREENSHOT = join(tmpdir(), 'baton-console-graph.png');
 
@@ -43,20 +81,8 @@ beforeAll(async () => {
   await start('large-2', { total: 5000 });
   server = await startApiServer(runtime.control);
   client = new BatonClient(server.url);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}, 30_000);
+  browser = await chromium.launch(await findChromium());
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -160,6 +186,14 @@ describe('the console', () => {
     expect(groups).toEqual(['Finish (Parallel)', 'Branch 1', 'Branch 2', 'Pack (Map)', 'Item processor']);
     expect(await page.locator('g.edge.catch[data-from="Charge"][data-to="Declined"]').count()).toBe(1);
     expect(await page.locator('g.edge.default[data-from="IsLarge"][data-to="Charge"]').count()).toBe(1);
+    const taken = await page
+      .locator('g.edge.taken')
+      .evaluateAll((edges) =>
+        edges.map((edge) => `${edge.getAttribute('data-from')}->${edge.getAttribute('data-to')}`),
+      );
+    expect(taken.sort()).toEqual(
+      ['__start__->Reserve', 'Reserve->IsLarge', 'IsLarge->Charge', 'Charge->Declined'].sort(),
+    );
     expect(await page.locator('#compensations tbody tr').textContent()).toContain('Reserve');
     expect(await page.locator('#timeline tbody tr').count()).toBe(16);
     await close(page);
@@ -199,6 +233,31 @@ describe('the console', () => {
     expect(countPixels(png, Colour.failed)).toBeGreaterThan(3000);
     expect(countPixels(png, Colour.compensated)).toBeGreaterThan(1500);
     expect(countPixels(png, Colour.running)).toBe(0);
+    await close(page);
+  });
+
+  it('highlights the path taken, and shows a failed state as failed and not in progress', async () => {
+    const page = await openExecution('PlaceOrder:stock-1');
+    expect(await statusOf(page, 'Reserve')).toBe('failed');
+    expect(await page.locator('g.node[data-state="Reserve"]').getAttribute('data-taken')).toBe('');
+    expect(await page.locator('g.node[data-state="IsLarge"]').getAttribute('data-taken')).toBeNull();
+    expect(await page.locator('g.edge.taken').count()).toBe(1);
+    expect(await page.locator('g.edge.taken[data-from="__start__"][data-to="Reserve"]').count()).toBe(1);
+    const fill = await page
+      .locator('g.node[data-state="Reserve"] rect')
+      .evaluate((rect) => rect.ownerDocument.defaultView?.getComputedStyle(rect).fill);
+    expect(fill).toBe('rgb(220, 38, 38)');
+    await page.locator('g.node[data-state="Reserve"]').click();
+    const label = (await page.locator('#details .run .label').first().textContent()) ?? '';
+    expect(label).toContain('failed');
+    expect(label).not.toContain('in progress');
+    const error = page.locator('#details .state-error pre');
+    expect(
+      await error.evaluate((pre) => pre.ownerDocument.defaultView?.getComputedStyle(pre).whiteSpace),
+    ).toBe('pre-wrap');
+    expect(
+      await error.evaluate((pre) => pre.ownerDocument.defaultView?.getComputedStyle(pre).overflowWrap),
+    ).toBe('anywhere');
     await close(page);
   });
 

@@ -9,6 +9,7 @@ import {
   stateRuns,
   stateStatuses,
   timelineRows,
+  traversal,
 } from '../../../local/console/graph-model.js';
 import { placeOrder } from './sample-domain.js';
 
@@ -247,5 +248,147 @@ describe('state runs, compensations and the timeline', () => {
     expect(rows[4]?.details).toBe('attempt 2 · retry in 1.00 s · Busy');
     expect(rows[4]?.tone).toBe('retried');
     expect(rows[8]?.tone).toBe('compensation');
+  });
+});
+
+describe('a failed execution', () => {
+  it('shows the state that failed without a state event (States.Runtime) as failed, not running', () => {
+    const events = history(
+      ['ExecutionStarted', { threadId: undefined }],
+      ['TaskStateEntered', { stateName: 'A' }],
+      ['TaskScheduled', { stateName: 'A', attempt: 1 }],
+      ['TaskSucceeded', { stateName: 'A', output: {} }],
+      ['ExecutionFailed', { threadId: undefined, error: 'States.Runtime', cause: 'no $.x' }],
+    );
+    expect(stateStatuses(events).get('A')).toBe('failed');
+    expect(stateRuns(events)[0]).toMatchObject({
+      status: 'failed',
+      error: 'States.Runtime',
+      cause: 'no $.x',
+      exitedAt: Date.UTC(2026, 0, 1) + 40,
+    });
+  });
+
+  it('gives a failed task run an end, so it is not in progress', () => {
+    const events = history(
+      ['TaskStateEntered', { stateName: 'A' }],
+      ['TaskScheduled', { stateName: 'A', attempt: 1 }],
+      ['TaskFailed', { stateName: 'A', error: 'E', cause: 'c' }],
+      ['ExecutionFailed', { threadId: undefined, error: 'E', cause: 'c' }],
+    );
+    expect(stateRuns(events)[0]).toMatchObject({ status: 'failed', exitedAt: Date.UTC(2026, 0, 1) + 20 });
+  });
+
+  it('shows a state left with an error caught by a Catch as failed', () => {
+    const events = history(
+      ['PassStateEntered', { stateName: 'A' }],
+      ['PassStateExited', { stateName: 'A', error: 'States.Runtime', cause: 'bad path' }],
+      ['FailStateEntered', { stateName: 'F' }],
+    );
+    expect(Object.fromEntries(stateStatuses(events))).toEqual({ A: 'failed', F: 'failed' });
+  });
+
+  it("fails the open state of the Map iteration that failed, and of the Parallel's failed branch", () => {
+    const events = history(
+      ['ParallelStateEntered', { stateName: 'P' }],
+      ['ParallelStateStarted', { stateName: 'P' }],
+      ['PassStateEntered', { stateName: 'B1', threadId: '2' }],
+      ['MapIterationStarted', { stateName: 'M', threadId: '3', index: 0 }],
+      ['TaskStateEntered', { stateName: 'I', threadId: '3' }],
+      ['MapIterationFailed', { stateName: 'M', threadId: '3', error: 'E' }],
+      ['ParallelStateFailed', { stateName: 'P', error: 'E' }],
+      ['ParallelStateExited', { stateName: 'P', error: 'E' }],
+      ['SucceedStateEntered', { stateName: 'S' }],
+    );
+    const statuses = stateStatuses(events);
+    expect(statuses.get('I')).toBe('failed');
+    expect(statuses.get('B1')).toBe('failed');
+    expect(statuses.get('P')).toBe('failed');
+  });
+
+  it('leaves a state that is still running running', () => {
+    const events = history(['TaskStateEntered', { stateName: 'A' }], ['TaskScheduled', { stateName: 'A' }]);
+    expect(stateRuns(events)[0]?.exitedAt).toBeUndefined();
+    expect(stateStatuses(events).get('A')).toBe('running');
+  });
+});
+
+describe('the path taken', () => {
+  const graph = buildGraph(placeOrder);
+  const taken = (events: HistoryEvent[]) => {
+    const { nodes, edges } = traversal(graph, events);
+    return {
+      nodes: [...nodes].sort(),
+      edges: [...edges].map((index) => {
+        const edge = graph.edges[index];
+        return `${edge?.from}->${edge?.to}:${edge?.kind}`;
+      }),
+    };
+  };
+
+  it('marks the states entered and the edges traversed of a declined (caught) order', () => {
+    const { nodes, edges } = taken(
+      history(
+        ['ExecutionStarted', { threadId: undefined }],
+        ['TaskStateEntered', { stateName: 'Reserve' }],
+        ['TaskStateExited', { stateName: 'Reserve' }],
+        ['ChoiceStateEntered', { stateName: 'IsLarge' }],
+        ['ChoiceStateExited', { stateName: 'IsLarge' }],
+        ['TaskStateEntered', { stateName: 'Charge' }],
+        ['TaskFailed', { stateName: 'Charge', error: 'Payment.Declined' }],
+        ['TaskStateExited', { stateName: 'Charge', error: 'Payment.Declined' }],
+        ['FailStateEntered', { stateName: 'Declined' }],
+        ['ExecutionFailed', { threadId: undefined, error: 'Payment.Declined' }],
+      ),
+    );
+    expect(nodes).toEqual([START_NODE, 'Charge', 'Declined', 'IsLarge', 'Reserve'].sort());
+    expect(edges.sort()).toEqual(
+      [
+        `${START_NODE}->Reserve:next`,
+        'Reserve->IsLarge:next',
+        'IsLarge->Charge:default',
+        'Charge->Declined:catch',
+      ].sort(),
+    );
+  });
+
+  it('goes into and out of Parallel branches and Map iterations, and to End once it succeeded', () => {
+    const { nodes, edges } = taken(
+      history(
+        ['TaskStateEntered', { stateName: 'Ship' }],
+        ['TaskStateExited', { stateName: 'Ship' }],
+        ['ParallelStateEntered', { stateName: 'Finish' }],
+        ['ParallelStateStarted', { stateName: 'Finish' }],
+        ['PassStateEntered', { stateName: 'Notify', threadId: '2' }],
+        ['PassStateExited', { stateName: 'Notify', threadId: '2' }],
+        ['MapStateEntered', { stateName: 'Pack', threadId: '3' }],
+        ['MapIterationStarted', { stateName: 'Pack', threadId: '4', index: 0 }],
+        ['TaskStateEntered', { stateName: 'PackItem', threadId: '4' }],
+        ['TaskStateExited', { stateName: 'PackItem', threadId: '4' }],
+        ['MapStateExited', { stateName: 'Pack', threadId: '3' }],
+        ['ParallelStateExited', { stateName: 'Finish' }],
+        ['SucceedStateEntered', { stateName: 'Done' }],
+        ['SucceedStateExited', { stateName: 'Done' }],
+        ['ExecutionSucceeded', { threadId: undefined }],
+      ),
+    );
+    expect(nodes).toContain(END_NODE);
+    expect(nodes).toContain('Finish/1/Pack/0/PackItem');
+    expect(edges.sort()).toEqual(
+      [
+        'Ship->Finish:next',
+        'Finish->Finish/0/Notify:branch',
+        'Finish->Finish/1/Pack:branch',
+        'Finish/1/Pack->Finish/1/Pack/0/PackItem:branch',
+        'Finish/0/Notify->Done:next',
+        'Finish/1/Pack/0/PackItem->Done:next',
+        `Done->${END_NODE}:next`,
+      ].sort(),
+    );
+  });
+
+  it('marks nothing for an execution that has not entered a state', () => {
+    const { nodes, edges } = traversal(graph, history(['ExecutionStarted', { threadId: undefined }]));
+    expect(nodes.size + edges.size).toBe(0);
   });
 });
