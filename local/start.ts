@@ -7,12 +7,14 @@
  *
  *   npm start [-- --no-demo] [--port 4545] [--fresh] [--exit-after-demo] [--data-dir .baton]
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exampleDomains } from '../lib/example/domains.js';
 import type { ExecutionStatus } from '../lambdas/engine/execution.js';
 import { apiPortFromEnvironment, removeInstanceFile, writeInstanceFile } from './api/instance-file.js';
-import { startApiServer } from './api/server.js';
+import { startApiServer, type ApiServer } from './api/server.js';
+import { acquireInstanceLock, INSTANCE_LOCK_FILE, InstanceLockedError } from './runtime/instance-lock.js';
 import { LocalRuntime } from './runtime/local-runtime.js';
 
 const TERMINAL: readonly ExecutionStatus[] = [
@@ -43,17 +45,42 @@ function log(message: string): void {
   process.stdout.write(`${message}\n`);
 }
 
+/** Someone else's process listens on the port: one line, no stack. */
+class PortTakenError extends Error {
+  constructor(port: number) {
+    super(
+      `baton: port ${port} is already in use by another process: stop it, or start with --port <another port>`,
+    );
+  }
+}
+
 async function main(): Promise<number> {
   // The SDK warns that releases after January 2027 need Node 22; Lambda runs 22 already.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = Date.now();
   const dataDir = args['data-dir'] as string;
-  if (args.fresh) rmSync(dataDir, { recursive: true, force: true });
+  const port = args.port !== undefined ? Number(args.port) : apiPortFromEnvironment();
+  // Ownership first: nothing in the data directory is deleted or opened while another instance has it.
+  const lock = acquireInstanceLock(dataDir);
+  process.once('exit', () => lock.release());
+  if (args.fresh) {
+    for (const entry of readdirSync(dataDir)) {
+      if (!entry.startsWith(INSTANCE_LOCK_FILE))
+        rmSync(join(dataDir, entry), { recursive: true, force: true });
+    }
+  }
   log('Baton: starting the orders and shipping domains on embedded services');
   log(`  data:      ${dataDir}/ (DynamoDB via dynalite, queues, timers; kept across restarts)`);
   const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir });
-  const port = args.port !== undefined ? Number(args.port) : apiPortFromEnvironment();
-  const server = await startApiServer(runtime, { port });
+  let server: ApiServer;
+  try {
+    server = await startApiServer(runtime, { port });
+  } catch (error) {
+    await runtime.shutdown();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortTakenError(port);
+    throw error;
+  }
+  lock.setUrl(server.url);
   const recordInstance = !args['no-instance-file'];
   if (recordInstance) {
     await writeInstanceFile(process.cwd(), {
@@ -148,6 +175,11 @@ async function main(): Promise<number> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`baton: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (error instanceof InstanceLockedError) process.stderr.write(`${error.message}\n`);
+  else if (error instanceof PortTakenError) process.stderr.write(`${error.message}\n`);
+  else
+    process.stderr.write(
+      `baton: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   process.exit(1);
 });
