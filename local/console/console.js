@@ -66,6 +66,23 @@ function s(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** An arrowhead for the graph's edges, referenced as `url(#id)`. */
+function arrowMarker(id, colour) {
+  return s(
+    'marker',
+    {
+      id,
+      viewBox: '0 0 10 10',
+      refX: 9,
+      refY: 5,
+      markerWidth: 7,
+      markerHeight: 7,
+      orient: 'auto-start-reverse',
+    },
+    s('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: colour }),
+  );
+}
+
 /** Replaces the children of `element`. */
 function fill(element, ...children) {
   element.replaceChildren(...present(children));
@@ -656,36 +673,7 @@ function drawGraph(graph, statuses, taken) {
       height: Math.ceil(height),
       viewBox: `0 0 ${Math.ceil(width)} ${Math.ceil(height)}`,
     },
-    s(
-      'defs',
-      {},
-      s(
-        'marker',
-        {
-          id: 'arrow',
-          viewBox: '0 0 10 10',
-          refX: 9,
-          refY: 5,
-          markerWidth: 7,
-          markerHeight: 7,
-          orient: 'auto-start-reverse',
-        },
-        s('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#6b7280' }),
-      ),
-      s(
-        'marker',
-        {
-          id: 'arrow-taken',
-          viewBox: '0 0 10 10',
-          refX: 9,
-          refY: 5,
-          markerWidth: 7,
-          markerHeight: 7,
-          orient: 'auto-start-reverse',
-        },
-        s('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#111827' }),
-      ),
-    ),
+    s('defs', {}, arrowMarker('arrow', '#6b7280'), arrowMarker('arrow-taken', '#111827')),
   );
   const depth = (group) => (group.parent ? 1 + depth(graph.groups.find((g) => g.id === group.parent)) : 0);
   for (const group of [...graph.groups].sort((a, b) => depth(a) - depth(b))) {

@@ -7,25 +7,26 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 
+/** The arguments that run `npm start`'s script from source, on `dataDir`, without an instance file. */
+const startArgs = (dataDir: string, ...options: string[]): string[] => [
+  '--import',
+  'tsx',
+  join(root, 'local', 'start.ts'),
+  '--data-dir',
+  dataDir,
+  '--no-instance-file',
+  ...options,
+];
+
 describe('npm start', () => {
   it('runs the three demo orders to SUCCEEDED, COMPENSATED and (after the fraud check) SUCCEEDED', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'baton-start-'));
     try {
-      const result = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(root, 'local', 'start.ts'),
-          '--data-dir',
-          dataDir,
-          '--port',
-          '0',
-          '--exit-after-demo',
-          '--no-instance-file',
-        ],
-        { cwd: root, encoding: 'utf8', timeout: 60_000 },
-      );
+      const result = spawnSync(process.execPath, startArgs(dataDir, '--port', '0', '--exit-after-demo'), {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/console: +http:\/\/127\.0\.0\.1:\d+\//);
@@ -42,22 +43,10 @@ describe('npm start', () => {
   it('refuses a second start (even --fresh) in the same data directory without touching its data', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'baton-start-lock-'));
     const start = (...extra: string[]) =>
-      spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(root, 'local', 'start.ts'),
-          '--data-dir',
-          dataDir,
-          '--port',
-          '0',
-          '--no-demo',
-          '--no-instance-file',
-          ...extra,
-        ],
-        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      spawn(process.execPath, startArgs(dataDir, '--port', '0', '--no-demo', ...extra), {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     const first = start();
     const firstExit = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
     try {
@@ -98,21 +87,11 @@ describe('npm start', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const result = spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          join(root, 'local', 'start.ts'),
-          '--data-dir',
-          dataDir,
-          '--port',
-          String(port),
-          '--no-demo',
-          '--no-instance-file',
-        ],
-        { cwd: root, encoding: 'utf8', timeout: 60_000 },
-      );
+      const result = spawnSync(process.execPath, startArgs(dataDir, '--port', String(port), '--no-demo'), {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(result.stderr).toBe(
         `baton: port ${port} is already in use by another process: stop it, or start with --port <another port>\n`,
       );
