@@ -76,7 +76,6 @@ export function defineWorker<Input, Output>(
   const logger =
     options.logger ?? new Logger({ serviceName: process.env.BATON_WORKER_NAME ?? 'baton-worker' });
   const logPayloads = options.logPayloads ?? process.env.BATON_LOG_PAYLOADS === 'true';
-  const processor = new BatchProcessor(EventType.SQS);
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const inbox = options.inbox ?? defaultInbox(record);
     const message = parseWorkerTaskMessage(record.body);
@@ -107,7 +106,9 @@ export function defineWorker<Input, Output>(
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
-    return processPartialResponse(event, handleRecord, processor, {
+    // A processor per invocation: it keeps the batch's failures, and invocations may overlap
+    // (several pollers on one worker module locally), so a shared one would lose some.
+    return processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
       context,
       throwOnFullBatchFailure: false,
     });

@@ -50,8 +50,6 @@ export function metricsPort(metrics: Metrics): OrchestratorMetrics {
 /** Builds the Lambda handler for the inbox queue. */
 export function createInboxHandler(dependencies: InboxHandlerDependencies) {
   const { orchestrator, logger, tracer, metrics } = dependencies;
-  const processor = new BatchProcessor(EventType.SQS);
-
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const traceHeader = record.attributes.AWSTraceHeader;
     let message;
@@ -100,7 +98,9 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     logger.addContext(context);
     try {
-      return await processPartialResponse(event, handleRecord, processor, {
+      // A processor per invocation: it keeps the batch's failures, and invocations may overlap
+      // (the local runtime runs several pollers on one handler), so a shared one would lose some.
+      return await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
         context,
         processInParallel: false,
         throwOnFullBatchFailure: false,

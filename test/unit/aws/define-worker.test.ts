@@ -145,4 +145,26 @@ describe('defineWorker', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
     expect(sent).toEqual([]);
   });
+
+  it('keeps the failures of each of two overlapping invocations apart', async () => {
+    const { logger } = recordingLogger();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const failing: InboxSender = {
+      send: async () => {
+        await gate;
+        throw new Error('inbox unreachable');
+      },
+    };
+    const handler = defineWorker(() => 'ok', { inbox: failing, logger });
+    // The first invocation is still running when the second starts and ends, as with two pollers.
+    const first = handler(event(task({})), context);
+    const second = handler(event(task({})), context);
+    release();
+    const responses = await Promise.all([first, second]);
+    expect(responses.map((response) => response.batchItemFailures)).toEqual([
+      [{ itemIdentifier: 'm-1' }],
+      [{ itemIdentifier: 'm-1' }],
+    ]);
+  });
 });

@@ -57,4 +57,36 @@ describe('the inbox SQS handler', () => {
     const response = await handler({ Records: [record('a', 'x'), record('b', 'y')] }, context);
     expect(response.batchItemFailures).toHaveLength(2);
   });
+
+  it('keeps the failures of each of two overlapping invocations apart', async () => {
+    const d = new InProcessDomain({});
+    await d.deploy('Hello', { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
+    const handler = createInboxHandler({
+      orchestrator: d.orchestrator,
+      logger: new Logger({ logLevel: 'SILENT' }),
+    });
+    // Both run at once, as two pollers of one function do: each must report its own bad records.
+    const [first, second] = await Promise.all([
+      handler(
+        {
+          Records: [
+            record('bad-1', '{oops'),
+            record('good-1', { kind: 'StartExecution', workflow: 'Hello', name: 'a', input: {} }),
+          ],
+        },
+        context,
+      ),
+      handler(
+        {
+          Records: [
+            record('good-2', { kind: 'StartExecution', workflow: 'Hello', name: 'b', input: {} }),
+            record('bad-2', '{oops'),
+          ],
+        },
+        context,
+      ),
+    ]);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'bad-1' }]);
+    expect(second.batchItemFailures).toEqual([{ itemIdentifier: 'bad-2' }]);
+  });
 });
