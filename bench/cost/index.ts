@@ -159,10 +159,12 @@ async function run(
       `${label}: ${domain.failures.length} message(s) failed, first: ${String(first?.error)}`,
     );
   }
-  const deadLetters = [domain.inbox, ...domain.workerQueues.values()].reduce(
-    (sum, queue) => sum + queue.deadLetters.length + queue.messages.length,
-    0,
-  );
+  const deadLetters = [
+    domain.inbox,
+    domain.inboxDeadLetters,
+    ...domain.workerQueues.values(),
+    ...domain.workerDeadLetters.values(),
+  ].reduce((sum, queue) => sum + queue.peek().length, 0);
   if (deadLetters > 0) throw new WrongResultError(`${label}: ${deadLetters} message(s) left over`);
   let steps = 0;
   let succeeded = 0;

@@ -15,7 +15,8 @@ import {
   createTableInput,
 } from '../../lambdas/aws/table-schema.js';
 import type { DomainEvent } from '../../lambdas/runtime/ports.js';
-import type { InProcessDomain, MemoryQueue } from '../../local/memory/in-process-domain.js';
+import type { InProcessDomain } from '../../local/memory/in-process-domain.js';
+import type { LocalQueue } from '../../local/sqs/queue.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -444,7 +445,7 @@ export class DomainMeter {
     };
   }
 
-  private wrapQueue(queue: MemoryQueue): void {
+  private wrapQueue(queue: LocalQueue): void {
     const counts: QueueCounts = {
       sends: 0,
       sendChunks: 0,
@@ -455,22 +456,29 @@ export class DomainMeter {
       deletes: 0,
     };
     this.queues.set(queue.name, counts);
-    const send = queue.send.bind(queue);
-    queue.send = (body, delayMs) => {
-      const bytes = Buffer.byteLength(typeof body === 'string' ? body : JSON.stringify(body));
+    const send = queue.sendMessage.bind(queue);
+    queue.sendMessage = (input) => {
+      const bytes = Buffer.byteLength(input.body);
       counts.sends += 1;
       counts.sendBytes += bytes;
       counts.sendChunks += Math.ceil(bytes / CHUNK_BYTES);
-      return send(body, delayMs);
+      return send(input);
     };
-    const remove = queue.delete.bind(queue);
-    queue.delete = (message) => {
-      counts.deletes += 1;
-      const bytes = Buffer.byteLength(message.body);
-      counts.receives += message.receiveCount;
-      counts.receiveBytes += message.receiveCount * bytes;
-      counts.receiveChunks += message.receiveCount * Math.ceil(bytes / CHUNK_BYTES);
-      remove(message);
+    const receive = queue.receiveMessage.bind(queue);
+    queue.receiveMessage = async (input) => {
+      const messages = await receive(input);
+      for (const message of messages) {
+        const bytes = Buffer.byteLength(message.body);
+        counts.receives += 1;
+        counts.receiveBytes += bytes;
+        counts.receiveChunks += Math.ceil(bytes / CHUNK_BYTES);
+      }
+      return messages;
+    };
+    const removeBatch = queue.deleteMessageBatch.bind(queue);
+    queue.deleteMessageBatch = (entries) => {
+      counts.deletes += entries.length;
+      return removeBatch(entries);
     };
   }
 }

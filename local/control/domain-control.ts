@@ -62,6 +62,12 @@ export interface DomainControlOptions {
   readonly describeDomains: () => Promise<DomainInfo[]>;
   /** Names of executions started without one. @default crypto.randomUUID */
   readonly newId?: () => string;
+  /**
+   * The domains' task token signer, where the wiring holds the key: a token whose signature does
+   * not verify is then refused (NotFoundError) instead of being sent for the inbox to reject.
+   * @default none: the orchestrator alone checks signatures (a deployed stack's key stays in AWS)
+   */
+  readonly tokens?: { verify(taskToken: string): unknown };
 }
 
 /** The control operations over the domains' ports. Operations are at-least-once inbox messages. */
@@ -181,10 +187,22 @@ export class DomainControl implements ControlOperations {
    */
   private async domainOfToken(taskToken: string): Promise<DomainPorts> {
     const claims = taskTokenClaims(taskToken);
+    if (claims) this.assertVerifies(taskToken);
     const found = claims === undefined ? undefined : await this.find(claims.executionId);
     if (!claims || !found) throw noSuchTask();
     if (!isWaitingFor(found.stored.execution, claims.engineToken)) throw taskNotWaiting();
     return found.ports;
+  }
+
+  private assertVerifies(taskToken: string): void {
+    if (!this.options.tokens) return;
+    try {
+      this.options.tokens.verify(taskToken);
+    } catch (error) {
+      throw new NotFoundError('No task is waiting for this task token (it does not verify)', {
+        cause: error,
+      });
+    }
   }
 }
 

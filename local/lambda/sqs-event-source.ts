@@ -209,6 +209,26 @@ export class SqsEventSourceMapping {
     this.pollers = [];
   }
 
+  /**
+   * One invocation with what is visible now (up to `batchSize` records, no waiting): for wirings
+   * that step deliveries themselves instead of running pollers, such as the in-process domain on
+   * a virtual clock. Resolves with how the invocation ended (its messages deleted or kept as a
+   * poller would), or undefined when nothing was visible. Several may run at once, as several
+   * pollers' invocations do.
+   */
+  async invokeVisible(): Promise<InvocationOutcome | undefined> {
+    const batch: ReceivedMessage[] = [];
+    while (batch.length < this.batchSize) {
+      const messages = await this.queue.receiveMessage({
+        maxNumberOfMessages: Math.min(MAX_RECEIVE, this.batchSize - batch.length),
+        waitTimeSeconds: 0,
+      });
+      if (messages.length === 0) break;
+      batch.push(...messages);
+    }
+    return batch.length === 0 ? undefined : this.invoke(batch);
+  }
+
   private async poll(): Promise<void> {
     while (this.running && !this.queue.isClosed) {
       const batch = await this.gatherExclusively();
@@ -262,7 +282,7 @@ export class SqsEventSourceMapping {
     return batch;
   }
 
-  private async invoke(batch: readonly ReceivedMessage[]): Promise<void> {
+  private async invoke(batch: readonly ReceivedMessage[]): Promise<InvocationOutcome> {
     this.inFlight += 1;
     try {
       const requestId = this.ids();
@@ -281,6 +301,7 @@ export class SqsEventSourceMapping {
       );
       this.deleteProcessed(batch.filter((message) => !keep.has(message.messageId)));
       this.onInvocation?.(outcome);
+      return outcome;
     } finally {
       this.inFlight -= 1;
     }

@@ -1,16 +1,22 @@
 /**
- * A whole domain in one process: the orchestrator, its inbox, worker queues and workers, timers
- * and the domain bus, on in-memory transports and a virtual clock. Tests, the simulation and
- * quick local runs drive it message by message; the stores are pluggable (in memory, or the real
- * DynamoDB adapter on dynalite).
+ * A whole domain in one process, as a wiring of the real parts: the orchestrator loop behind the
+ * real SQS inbox handler (`createInboxHandler`), the workers behind `defineWorker`, the task
+ * router, the local SQS queues with their dead-letter queues, Lambda's SQS event source mapping,
+ * and the local timers — on in-memory stores (or any store, such as the DynamoDB adapter on
+ * dynalite) and a virtual clock. Tests and benchmarks drive it delivery by delivery; nothing here
+ * re-implements what the Lambda functions or the local runtime run.
  *
- * Transports here are deliberately simple FIFO lists with delays and redelivery; they model what
- * the orchestrator relies on (at-least-once delivery, redelivery after a failure, a DLQ after
- * `maxReceiveCount`), not every SQS feature.
+ * Each step is one Lambda invocation with one record (the event source mapping's batch size is 1
+ * here), so a test decides the order of deliveries and can run several at once to make results
+ * of one execution race.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
+import { defineWorker } from '../../lambdas/aws/define-worker.js';
+import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { Json } from '../../lambdas/engine/json.js';
-import { parseInboxMessage } from '../../lambdas/runtime/inbox-messages.js';
+import { correlationShapes, type CorrelationShape } from '../../lambdas/runtime/correlation.js';
 import {
   Orchestrator,
   type HandleResult,
@@ -23,29 +29,19 @@ import type {
   ExecutionStore,
   InboxSender,
   OrchestratorPorts,
-  TaskDispatch,
   WorkflowRef,
 } from '../../lambdas/runtime/ports.js';
+import { TaskRouter } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
-import {
-  runTask,
-  workerTaskMessage,
-  type WorkerHandler,
-  type WorkerTaskMessage,
-} from '../../lambdas/runtime/worker.js';
+import type { WorkerHandler } from '../../lambdas/runtime/worker.js';
+import { LocalEventBus } from '../eventbridge/bus.js';
+import { SqsEventSourceMapping, type InvocationOutcome } from '../lambda/sqs-event-source.js';
+import { LocalInboxSender, LocalTimerScheduler, localTaskTransports } from '../runtime/local-ports.js';
+import type { Clock, Scheduler } from '../sqs/clock.js';
+import { LocalQueue } from '../sqs/queue.js';
+import { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
 import { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 import { InMemoryExecutionStore } from './in-memory-execution-store.js';
-import { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
-import { correlationShapes, type CorrelationShape } from '../../lambdas/runtime/correlation.js';
-
-/** A message on an in-memory queue. */
-export interface QueuedMessage {
-  readonly id: string;
-  readonly body: string;
-  visibleAt: number;
-  receiveCount: number;
-  readonly sentAt: number;
-}
 
 /** Options of {@link InProcessDomain}. */
 export interface InProcessDomainOptions {
@@ -61,60 +57,52 @@ export interface InProcessDomainOptions {
   readonly eventSource?: string;
   /** Epoch ms the virtual clock starts at. @default 2026-01-01T00:00:00Z */
   readonly startTime?: number;
-  /** How long a failed message stays invisible before redelivery, ms. @default 30000 */
-  readonly visibilityTimeoutMs?: number;
-  /** Deliveries before a message moves to the DLQ. @default 5 */
+  /** The inbox's visibility timeout (a failed message comes back after it), s. @default 30 */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Receives before a message moves to its dead-letter queue. @default 5 */
   readonly maxReceiveCount?: number;
   readonly logger?: OrchestratorLogger;
 }
 
-const WORKER_PREFIX = 'baton:worker:';
+/** A message handling that failed: the message stays on its queue for redelivery (or its DLQ). */
+export interface DeliveryFailure {
+  readonly queue: string;
+  readonly messageId: string;
+  /** What was thrown, or the reason logged for a malformed message. */
+  readonly error: unknown;
+}
+
 const SIGNING_KEY = 'in-process-domain-signing-key-0123456789';
+/** Workers' queues: the construct's default visibility timeout. */
+const WORKER_VISIBILITY_TIMEOUT_SECONDS = 60;
 
-/** A queue with delays, redelivery and a dead-letter list. */
-export class MemoryQueue {
-  readonly messages: QueuedMessage[] = [];
-  readonly deadLetters: QueuedMessage[] = [];
-  private sequence = 0;
+/**
+ * The orchestrator with every handled message's result kept, for tests to read. It changes
+ * nothing else: `handle` is the loop's own.
+ */
+class RecordingOrchestrator extends Orchestrator {
+  readonly results: HandleResult[] = [];
 
-  constructor(
-    readonly name: string,
-    private readonly clock: { now(): number },
-  ) {}
+  override async handle(...args: Parameters<Orchestrator['handle']>): Promise<HandleResult> {
+    const result = await super.handle(...args);
+    this.results.push(result);
+    return result;
+  }
+}
 
-  send(body: Json | string, delayMs = 0): string {
-    const id = `${this.name}-${++this.sequence}`;
-    const now = this.clock.now();
-    this.messages.push({
-      id,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      visibleAt: now + delayMs,
-      receiveCount: 0,
-      sentAt: now,
-    });
-    return id;
+/**
+ * A silent Powertools logger that hands every logged error to `onError`: the inbox handler logs
+ * each failed record with its message id and error, and answers only with the ids.
+ */
+class FailureRecordingLogger extends Logger {
+  constructor(private readonly onError: (extra: Record<string, unknown>) => void) {
+    super({ serviceName: 'baton-in-process', logLevel: 'SILENT' });
   }
 
-  /** The visible message that has waited longest, or undefined. */
-  nextVisible(now: number): QueuedMessage | undefined {
-    let best: QueuedMessage | undefined;
-    for (const message of this.messages) {
-      if (message.visibleAt <= now && (!best || message.visibleAt < best.visibleAt)) best = message;
-    }
-    return best;
-  }
-
-  delete(message: QueuedMessage): void {
-    const index = this.messages.indexOf(message);
-    if (index >= 0) this.messages.splice(index, 1);
-  }
-
-  /** The earliest time a hidden message becomes visible. */
-  nextVisibleAt(): number | undefined {
-    let at: number | undefined;
-    for (const message of this.messages)
-      if (at === undefined || message.visibleAt < at) at = message.visibleAt;
-    return at;
+  override error(input: LogItemMessage, ...extraInput: LogItemExtraInput): void {
+    for (const item of extraInput)
+      if (typeof item === 'object' && item !== null) this.onError(item as Record<string, unknown>);
+    super.error(input, ...extraInput);
   }
 }
 
@@ -122,43 +110,86 @@ export class MemoryQueue {
 export class InProcessDomain {
   readonly store: ExecutionStore;
   readonly definitions: DefinitionStore;
-  readonly inbox: MemoryQueue;
-  readonly workerQueues = new Map<string, MemoryQueue>();
+  readonly inbox: LocalQueue;
+  readonly inboxDeadLetters: LocalQueue;
+  readonly workerQueues = new Map<string, LocalQueue>();
+  readonly workerDeadLetters = new Map<string, LocalQueue>();
+  /** The bus that `events:putEvents` tasks publish to. */
+  readonly bus: LocalEventBus;
+  /** Lifecycle events the orchestrator published, in order. */
   readonly published: DomainEvent[] = [];
   readonly orchestrator: Orchestrator;
-  readonly results: HandleResult[] = [];
-  /** Errors thrown by message handling, in order. */
-  readonly failures: { queue: string; messageId: string; error: unknown }[] = [];
-  private time: number;
-  private readonly workers: Readonly<Record<string, WorkerHandler<never>>>;
-  private readonly visibilityMs: number;
-  private readonly maxReceiveCount: number;
-  /** Called around each inbox message; tests use it to inject faults. */
-  beforeHandle: ((message: QueuedMessage) => void | Promise<void>) | undefined;
+  /** Every inbox message body sent, in order (results, timers, starts). */
+  readonly sent: string[] = [];
+  readonly failures: DeliveryFailure[] = [];
   readonly ports: OrchestratorPorts;
+  /** Signs and verifies the domain's task tokens. */
+  readonly signer = new TaskTokenSigner(SIGNING_KEY);
+  private time: number;
+  private readonly clock: Clock & Scheduler;
+  private readonly timers: LocalTimerScheduler;
+  private readonly inboxMapping: SqsEventSourceMapping;
+  private readonly workerMappings = new Map<string, SqsEventSourceMapping>();
   /** What deployed workflows wait on; grows as workflows are deployed. */
   private readonly shapes: CorrelationShape[] = [];
+  private sequence = 0;
 
   constructor(options: InProcessDomainOptions = {}) {
     this.time = options.startTime ?? Date.parse('2026-01-01T00:00:00Z');
-    const clock = { now: () => this.time };
+    // Function timeouts are the only timers the queue and the mapping set; an in-process handler
+    // never runs that long, and a step cannot wait for virtual time to pass, so they never fire.
+    this.clock = { now: () => this.time, schedule: () => () => undefined };
+    const clock = this.clock;
+    const ids = (prefix: string) => () => `${prefix}-${++this.sequence}`;
+    const maxReceiveCount = options.maxReceiveCount ?? 5;
+    const queue = (name: string, visibilityTimeoutSeconds: number) => {
+      const deadLetters = new LocalQueue({
+        name: `${name}-dlq`,
+        clock,
+        scheduler: clock,
+        ids: ids(`${name}-dlq`),
+      });
+      const main = new LocalQueue({
+        name,
+        visibilityTimeoutSeconds,
+        redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount },
+        clock,
+        scheduler: clock,
+        ids: ids(name),
+      });
+      return { main, deadLetters };
+    };
     this.store = options.store ?? new InMemoryExecutionStore();
     this.definitions = options.definitions ?? new InMemoryDefinitionStore();
-    this.workers = options.workers ?? {};
-    this.visibilityMs = options.visibilityTimeoutMs ?? 30_000;
-    this.maxReceiveCount = options.maxReceiveCount ?? 5;
-    this.inbox = new MemoryQueue('inbox', clock);
-    for (const name of Object.keys(this.workers)) this.workerQueues.set(name, new MemoryQueue(name, clock));
+    const inbox = queue('inbox', options.visibilityTimeoutSeconds ?? 30);
+    this.inbox = inbox.main;
+    this.inboxDeadLetters = inbox.deadLetters;
+    const queued = new LocalInboxSender(this.inbox);
     const inboxSender: InboxSender = {
       send: async (body, sendOptions) => {
-        this.inbox.send(body, (sendOptions?.delaySeconds ?? 0) * 1000);
+        this.sent.push(JSON.stringify(body));
+        await queued.send(body, sendOptions);
       },
     };
+    this.bus = new LocalEventBus({ name: 'in-process', clock, scheduler: clock });
+    const workers = options.workers ?? {};
+    for (const name of Object.keys(workers)) {
+      const { main, deadLetters } = queue(name, WORKER_VISIBILITY_TIMEOUT_SECONDS);
+      this.workerQueues.set(name, main);
+      this.workerDeadLetters.set(name, deadLetters);
+    }
+    this.timers = new LocalTimerScheduler({ inbox: inboxSender, clock, pollIntervalMs: 0 });
+    const router = new TaskRouter({
+      transports: localTaskTransports(this.workerQueues, this.bus),
+      inbox: inboxSender,
+      environment: 'in process (workers and events:putEvents run)',
+    });
     this.ports = {
       store: this.store,
       definitions: this.definitions,
       clock,
-      tasks: { dispatch: (task) => this.dispatch(task, inboxSender) },
+      // A plain object, so that a test can wrap one port's method.
+      tasks: { dispatch: (task) => router.dispatch(task) },
       events: {
         publish: async (events) => {
           this.published.push(...events);
@@ -167,23 +198,46 @@ export class InProcessDomain {
       correlations: options.correlations ?? new InMemoryCorrelationStore(clock),
       inbox: inboxSender,
       timers: {
-        schedule: async ({ executionId, timerId, fireAt }) => {
-          this.inbox.send({ kind: 'TimerFired', executionId, timerId }, Math.max(0, fireAt - this.time));
-        },
-        cancel: async () => {},
+        schedule: (timer) => this.timers.schedule(timer),
+        cancel: (timer) => this.timers.cancel(timer),
       },
     };
-    this.orchestrator = new Orchestrator({
+    this.orchestrator = new RecordingOrchestrator({
       ports: this.ports,
-      signer: new TaskTokenSigner(SIGNING_KEY),
+      signer: this.signer,
       eventSource: options.eventSource ?? 'baton.local',
       correlationShapes: this.shapes,
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    this.inboxSender = inboxSender;
+    const inboxLogger = new FailureRecordingLogger((extra) => {
+      if (typeof extra.messageId !== 'string') return;
+      this.failures.push({
+        queue: this.inbox.name,
+        messageId: extra.messageId,
+        error: extra.error ?? extra.reason,
+      });
+    });
+    this.inboxMapping = this.mapping(
+      this.inbox,
+      createInboxHandler({ orchestrator: this.orchestrator, logger: inboxLogger }),
+      'orchestrator',
+    );
+    const workerLogger = new Logger({ serviceName: 'baton-in-process-worker', logLevel: 'SILENT' });
+    for (const [name, handler] of Object.entries(workers)) {
+      const worker = defineWorker(handler, { inbox: inboxSender, logger: workerLogger });
+      this.workerMappings.set(name, this.mapping(this.workerQueues.get(name) as LocalQueue, worker, name));
+    }
   }
 
-  private readonly inboxSender: InboxSender;
+  /** Every result the orchestrator returned, in order. */
+  get results(): readonly HandleResult[] {
+    return (this.orchestrator as RecordingOrchestrator).results;
+  }
+
+  /** The events its deployed workflows wait for (what its EventBridge rules route to the inbox). */
+  get awaitedEvents(): readonly CorrelationShape[] {
+    return this.shapes;
+  }
 
   /** The virtual time, epoch ms. */
   now(): number {
@@ -198,9 +252,16 @@ export class InProcessDomain {
     return this.definitions.put(name, definition);
   }
 
-  /** Puts a domain event on the bus as the domain's rule would route it to the inbox. */
+  /** Sends a message to the inbox (JSON values are serialized); returns its message id. */
+  send(body: Json | string, delaySeconds = 0): string {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    this.sent.push(text);
+    return this.inbox.sendMessage({ body: text, ...(delaySeconds > 0 ? { delaySeconds } : {}) }).messageId;
+  }
+
+  /** Puts a domain event on the inbox as the domain's rule would route it there. */
   publishEvent(event: { id: string; 'detail-type': string; source: string; detail: Json }): string {
-    return this.inbox.send({
+    return this.send({
       kind: 'EventReceived',
       event: { version: '0', time: new Date(this.time).toISOString(), ...event },
     });
@@ -208,93 +269,30 @@ export class InProcessDomain {
 
   /** Queues a start message; returns its message id. */
   start(workflow: string, input: Json, name?: string): string {
-    return this.inbox.send({
-      kind: 'StartExecution',
-      workflow,
-      input,
-      ...(name !== undefined ? { name } : {}),
-    });
-  }
-
-  private async dispatch(task: TaskDispatch, inbox: InboxSender): Promise<void> {
-    const { command } = task;
-    const queue = command.resource.startsWith(WORKER_PREFIX)
-      ? this.workerQueues.get(command.resource.slice(WORKER_PREFIX.length))
-      : undefined;
-    if (!queue) {
-      await inbox.send({
-        kind: 'TaskFailed',
-        taskToken: task.taskToken,
-        error: 'States.TaskFailed',
-        cause: `No worker for resource '${command.resource}'`,
-      });
-      return;
-    }
-    const message = workerTaskMessage(task);
-    queue.send(message as unknown as Json);
+    return this.send({ kind: 'StartExecution', workflow, input, ...(name !== undefined ? { name } : {}) });
   }
 
   /**
-   * Delivers one visible message (inbox first, then worker queues, oldest first). Returns false
+   * Delivers one visible message (inbox first, then the worker queues in order). Returns false
    * when none is visible now.
    */
   async step(): Promise<boolean> {
-    const inboxMessage = this.inbox.nextVisible(this.time);
-    if (inboxMessage) {
-      await this.deliverInbox(inboxMessage);
-      return true;
-    }
-    for (const name of this.workerQueues.keys()) {
-      if (await this.stepWorker(name)) return true;
-    }
+    await this.timers.fireDue();
+    if (await this.inboxMapping.invokeVisible()) return true;
+    for (const name of this.workerMappings.keys()) if (await this.stepWorker(name)) return true;
     return false;
   }
 
   /** Delivers one visible message of a worker's queue to the worker; false when there is none. */
   async stepWorker(name: string): Promise<boolean> {
-    const queue = this.workerQueues.get(name);
-    const message = queue?.nextVisible(this.time);
-    if (!queue || !message) return false;
-    await this.deliver(queue, message, async () => {
-      const handler = this.workers[name] as WorkerHandler<never>;
-      await runTask(JSON.parse(message.body) as WorkerTaskMessage, handler, this.inboxSender);
-    });
-    return true;
+    return (await this.workerMappings.get(name)?.invokeVisible()) !== undefined;
   }
 
-  /** Delivers the visible inbox messages all at once, as concurrent Lambda invocations would. */
+  /** Delivers the visible inbox messages all at once, as that many concurrent invocations would. */
   async deliverInboxConcurrently(): Promise<number> {
-    const visible = this.inbox.messages.filter((message) => message.visibleAt <= this.time);
-    await Promise.all(visible.map((message) => this.deliverInbox(message)));
-    return visible.length;
-  }
-
-  private async deliverInbox(message: QueuedMessage): Promise<void> {
-    await this.deliver(this.inbox, message, async () => {
-      await this.beforeHandle?.(message);
-      const result = await this.orchestrator.handle(parseInboxMessage(message.body), message.id);
-      this.results.push(result);
-    });
-  }
-
-  private async deliver(
-    queue: MemoryQueue,
-    message: QueuedMessage,
-    work: () => Promise<void>,
-  ): Promise<void> {
-    message.receiveCount += 1;
-    try {
-      await work();
-      queue.delete(message);
-    } catch (error) {
-      this.failures.push({ queue: queue.name, messageId: message.id, error });
-      if (message.receiveCount >= this.maxReceiveCount) {
-        queue.delete(message);
-        queue.deadLetters.push(message);
-      } else {
-        message.visibleAt = this.time + this.visibilityMs;
-      }
-    }
+    const visible = this.inbox.approximateNumberOfMessages;
+    await Promise.all(Array.from({ length: visible }, () => this.inboxMapping.invokeVisible()));
+    return visible;
   }
 
   /** Delivers every message visible now (and those they cause), without moving the clock. */
@@ -308,7 +306,7 @@ export class InProcessDomain {
     this.time += ms;
   }
 
-  /** Delivers messages until none is left, jumping the clock to delayed ones. */
+  /** Delivers messages until none is left, jumping the clock to delayed and hidden ones. */
   async runUntilIdle(maxDeliveries = 100_000): Promise<void> {
     for (let i = 0; i < maxDeliveries; i++) {
       if (await this.step()) continue;
@@ -319,9 +317,37 @@ export class InProcessDomain {
     throw new Error(`Still busy after ${maxDeliveries} deliveries`);
   }
 
+  private mapping(queue: LocalQueue, handler: ReturnType<typeof defineWorker>, functionName: string) {
+    return new SqsEventSourceMapping({
+      queue,
+      handler,
+      functionName,
+      batchSize: 1,
+      reportBatchItemFailures: true,
+      functionTimeoutSeconds: Math.min(30, queue.visibilityTimeoutSeconds),
+      clock: this.clock,
+      scheduler: this.clock,
+      ids: () => `request-${++this.sequence}`,
+      onInvocation: (outcome) => this.recordWorkerFailure(queue, outcome),
+    });
+  }
+
+  /** Worker failures: the inbox's are recorded with their errors by its logger. */
+  private recordWorkerFailure(queue: LocalQueue, outcome: InvocationOutcome): void {
+    if (queue === this.inbox) return;
+    if (outcome.type === 'partially-failed') {
+      for (const messageId of outcome.failedMessageIds)
+        this.failures.push({ queue: queue.name, messageId, error: 'reported as a batch item failure' });
+    } else if (outcome.type === 'failed') {
+      for (const messageId of outcome.messageIds)
+        this.failures.push({ queue: queue.name, messageId, error: outcome.error });
+    }
+  }
+
   private nextVisibleAt(): number | undefined {
     const times = [
       this.inbox.nextVisibleAt(),
+      this.timers.nextMoveAt(),
       ...[...this.workerQueues.values()].map((queue) => queue.nextVisibleAt()),
     ];
     const defined = times.filter((time): time is number => time !== undefined);

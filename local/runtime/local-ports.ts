@@ -1,27 +1,22 @@
 /**
- * The orchestrator's transport ports on the embedded services: task dispatch and the inbox on
- * LocalQueue, domain events on LocalEventBus, timers on the inbox's message delay (up to 900 s,
+ * The orchestrator's transport ports on the embedded services: the task router's transports and
+ * the inbox on LocalQueue, domain events on LocalEventBus, timers on the inbox's message delay (up to 900 s,
  * as on AWS) and, beyond, on a small persisted schedule (EventBridge Scheduler's role).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StatesErrors } from '../../lambdas/engine/errors.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import type {
+  Clock,
   DomainEvent,
   EventPublisher,
   InboxSender,
-  TaskDispatch,
-  TaskDispatcher,
   TimerScheduler,
 } from '../../lambdas/runtime/ports.js';
-import { workerTaskMessage } from '../../lambdas/runtime/worker.js';
+import type { TaskTransports } from '../../lambdas/runtime/task-router.js';
 import type { LocalEventBus } from '../eventbridge/bus.js';
 import type { LocalQueue } from '../sqs/queue.js';
 
-const WORKER_PREFIX = 'baton:worker:';
-const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
-const PUT_EVENTS_WAIT = `${PUT_EVENTS}.waitForTaskToken`;
 /** SQS's longest message delay: longer timers go through the schedule. */
 const MAX_DELAY_SECONDS = 900;
 
@@ -60,70 +55,47 @@ export class LocalEventPublisher implements EventPublisher {
 }
 
 /**
- * Dispatches tasks: to worker queues (`baton:worker:<name>`), and `events:putEvents` to the local
- * bus. Lambda and SQS service integrations need AWS: they fail the task with a clear cause.
+ * The task router's transports on the embedded services: worker tasks on the workers' local
+ * queues, `events:putEvents` on the local bus (with the events' ids as EventBridge gives them).
+ * SQS and Lambda integrations need AWS: the router fails such tasks with a cause that says so.
  */
-export class LocalTaskDispatcher implements TaskDispatcher {
-  constructor(
-    private readonly workerQueues: ReadonlyMap<string, LocalQueue>,
-    private readonly bus: LocalEventBus,
-    private readonly inbox: InboxSender,
-  ) {}
-
-  async dispatch(task: TaskDispatch): Promise<void> {
-    const { command, taskToken } = task;
-    const { resource } = command;
-    if (resource.startsWith(WORKER_PREFIX)) {
-      const queue = this.workerQueues.get(resource.slice(WORKER_PREFIX.length));
-      if (!queue) return this.fail(taskToken, `No worker queue for '${resource}' in this domain`);
-      queue.sendMessage({
-        body: JSON.stringify(workerTaskMessage(task)),
-        ...(task.traceHeader ? { awsTraceHeader: task.traceHeader } : {}),
-      });
-      return;
-    }
-    if (resource === PUT_EVENTS || resource === PUT_EVENTS_WAIT) {
-      const entries = ((command.input as { Entries?: unknown }).Entries ?? []) as Record<string, Json>[];
-      if (!Array.isArray(entries) || entries.length === 0)
-        return this.fail(taskToken, 'events:putEvents needs Entries');
-      const result = await this.bus.putEvents(
-        entries.map((entry) => ({
-          source: String(entry.Source),
-          detailType: String(entry.DetailType),
-          detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
-        })),
-      );
-      if (resource === PUT_EVENTS_WAIT) return;
-      if (result.failedEntryCount > 0) {
-        await this.inbox.send({
-          kind: 'TaskFailed',
-          taskToken,
-          error: 'EventBridge.FailedEntry',
-          cause: JSON.stringify(result.entries),
+export function localTaskTransports(
+  workerQueues: ReadonlyMap<string, LocalQueue>,
+  bus: LocalEventBus,
+): TaskTransports {
+  return {
+    workers: {
+      has: (worker) => workerQueues.has(worker),
+      send: async (worker, message, { traceHeader }) => {
+        (workerQueues.get(worker) as LocalQueue).sendMessage({
+          body: JSON.stringify(message),
+          ...(traceHeader ? { awsTraceHeader: traceHeader } : {}),
         });
-        return;
-      }
-      await this.inbox.send({
-        kind: 'TaskSucceeded',
-        taskToken,
-        output: {
+      },
+    },
+    events: {
+      putEvents: async (entries) => {
+        const result = await bus.putEvents(
+          entries.map((entry) => ({
+            source: entry.Source,
+            detailType: entry.DetailType,
+            detail: entry.Detail,
+            ...(entry.Resources ? { resources: entry.Resources } : {}),
+            ...(entry.Time ? { time: entry.Time } : {}),
+            ...(entry.TraceHeader ? { traceHeader: entry.TraceHeader } : {}),
+          })),
+        );
+        return {
           Entries: result.entries.map((entry) =>
-            'eventId' in entry ? { EventId: entry.eventId } : entry,
-          ) as Json,
-          FailedEntryCount: 0,
-        },
-      });
-      return;
-    }
-    return this.fail(
-      taskToken,
-      `The resource '${resource}' needs AWS; locally only workers and events:putEvents run`,
-    );
-  }
-
-  private async fail(taskToken: string, cause: string): Promise<void> {
-    await this.inbox.send({ kind: 'TaskFailed', taskToken, error: StatesErrors.TaskFailed, cause });
-  }
+            entry.type === 'accepted'
+              ? { EventId: entry.eventId }
+              : { ErrorCode: entry.errorCode, ErrorMessage: entry.errorMessage },
+          ),
+          FailedEntryCount: result.failedEntryCount,
+        };
+      },
+    },
+  };
 }
 
 interface ScheduledTimer {
@@ -131,32 +103,54 @@ interface ScheduledTimer {
   readonly body: Json;
 }
 
+/** Options of {@link LocalTimerScheduler}. */
+export interface LocalTimerSchedulerOptions {
+  /** Where fired timers go. */
+  readonly inbox: InboxSender;
+  /** The JSON file that keeps timers beyond 900 s across restarts. @default none: kept in memory */
+  readonly file?: string;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /**
+   * How often due long timers are moved to the inbox, ms; 0 for never (the owner calls
+   * {@link LocalTimerScheduler.fireDue}, as a wiring on a virtual clock does). @default 1000
+   */
+  readonly pollIntervalMs?: number;
+}
+
 /**
- * Timers: up to 900 s as a delayed inbox message; longer ones kept in a JSON file and moved to
- * the inbox when due (checked every second). Stale timers are harmless: the engine ignores them.
+ * Timers: up to 900 s as a delayed inbox message; longer ones kept (in a JSON file, when given)
+ * and moved to the inbox when due. Stale timers are harmless: the engine ignores them.
  */
 export class LocalTimerScheduler implements TimerScheduler {
   private readonly pending = new Map<string, ScheduledTimer>();
-  private readonly interval: ReturnType<typeof setInterval>;
+  private readonly interval: ReturnType<typeof setInterval> | undefined;
+  private readonly inbox: InboxSender;
+  private readonly file: string | undefined;
+  private readonly clock: Clock;
 
-  constructor(
-    private readonly inbox: InboxSender,
-    private readonly file: string,
-    private readonly now: () => number = Date.now,
-  ) {
-    try {
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, ScheduledTimer>;
-      for (const [id, timer] of Object.entries(saved)) this.pending.set(id, timer);
-    } catch {
-      // No file yet: nothing scheduled.
+  constructor(options: LocalTimerSchedulerOptions) {
+    this.inbox = options.inbox;
+    this.file = options.file;
+    this.clock = options.clock ?? { now: () => Date.now() };
+    if (this.file !== undefined) {
+      try {
+        const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, ScheduledTimer>;
+        for (const [id, timer] of Object.entries(saved)) this.pending.set(id, timer);
+      } catch {
+        // No file yet: nothing scheduled.
+      }
     }
-    this.interval = setInterval(() => void this.fireDue(), 1000);
-    this.interval.unref();
+    const every = options.pollIntervalMs ?? 1000;
+    if (every > 0) {
+      this.interval = setInterval(() => void this.fireDue(), every);
+      this.interval.unref();
+    }
   }
 
   async schedule(timer: { executionId: string; timerId: string; fireAt: number }): Promise<void> {
     const body = { kind: 'TimerFired', executionId: timer.executionId, timerId: timer.timerId };
-    const delaySeconds = Math.max(0, Math.ceil((timer.fireAt - this.now()) / 1000));
+    const delaySeconds = Math.max(0, Math.ceil((timer.fireAt - this.clock.now()) / 1000));
     if (delaySeconds <= MAX_DELAY_SECONDS) {
       await this.inbox.send(body, { delaySeconds });
       return;
@@ -169,12 +163,23 @@ export class LocalTimerScheduler implements TimerScheduler {
     if (this.pending.delete(`${timer.executionId}|${timer.timerId}`)) this.save();
   }
 
-  stop(): void {
-    clearInterval(this.interval);
+  /** When the next kept timer is due to move to the inbox (900 s before it fires), or undefined. */
+  nextMoveAt(): number | undefined {
+    let at: number | undefined;
+    for (const timer of this.pending.values()) {
+      const moveAt = timer.fireAt - MAX_DELAY_SECONDS * 1000;
+      if (at === undefined || moveAt < at) at = moveAt;
+    }
+    return at;
   }
 
-  private async fireDue(): Promise<void> {
-    const now = this.now();
+  stop(): void {
+    if (this.interval !== undefined) clearInterval(this.interval);
+  }
+
+  /** Moves the kept timers that fire within 900 s to the inbox, as delayed messages. */
+  async fireDue(): Promise<void> {
+    const now = this.clock.now();
     let changed = false;
     for (const [id, timer] of this.pending) {
       if (timer.fireAt - now > MAX_DELAY_SECONDS * 1000) continue;
@@ -188,6 +193,7 @@ export class LocalTimerScheduler implements TimerScheduler {
   }
 
   private save(): void {
+    if (this.file === undefined) return;
     mkdirSync(dirname(this.file), { recursive: true });
     const temporary = `${this.file}.tmp`;
     writeFileSync(temporary, JSON.stringify(Object.fromEntries(this.pending)));

@@ -38,9 +38,9 @@ import type { Json } from '../../lambdas/engine/json.js';
 import { correlationShapes } from '../../lambdas/runtime/correlation.js';
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, ExecutionSummary, InboxSender } from '../../lambdas/runtime/ports.js';
+import { TaskRouter } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import {
-  ConflictError,
   type DomainInfo,
   type ExecutionDescription,
   type ListFilter,
@@ -51,11 +51,12 @@ import { DomainControl } from '../control/domain-control.js';
 import { LocalEventBus } from '../eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../lambda/sqs-event-source.js';
 import { LocalQueue } from '../sqs/queue.js';
+import { publishToBuses, putDomainRules } from './domain-rules.js';
 import {
   LocalEventPublisher,
   LocalInboxSender,
-  LocalTaskDispatcher,
   LocalTimerScheduler,
+  localTaskTransports,
 } from './local-ports.js';
 
 /** A domain to run, as plain configuration (see `lib/example/domains.ts`). */
@@ -148,6 +149,7 @@ export class LocalRuntime implements LocalControl {
     private readonly dynalite: DynaliteThread,
     private readonly client: DynamoDBClient,
     readonly dataDir: string,
+    private readonly signer: TaskTokenSigner,
   ) {}
 
   /** Starts the embedded services and the domains. */
@@ -182,7 +184,7 @@ export class LocalRuntime implements LocalControl {
       if (!inbox) throw new Error(`No local inbox for the worker queue ${record.eventSourceARN}`);
       return inbox;
     });
-    const runtime = new LocalRuntime(domains, bus, dynalite, client, dataDir);
+    const runtime = new LocalRuntime(domains, bus, dynalite, client, dataDir, signer);
 
     for (const config of options.domains) {
       const tableName = `baton-${config.domain}`;
@@ -221,13 +223,21 @@ export class LocalRuntime implements LocalControl {
       const executions = new DynamoDbExecutionStore({ client, tableName, clock });
       const store = runtime.notifying(executions);
       const definitions = new DynamoDbDefinitionStore({ client, tableName, clock });
-      const timers = new LocalTimerScheduler(inboxSender, join(dataDir, `timers-${config.domain}.json`));
+      const timers = new LocalTimerScheduler({
+        inbox: inboxSender,
+        file: join(dataDir, `timers-${config.domain}.json`),
+        clock,
+      });
       const orchestrator = new Orchestrator({
         ports: {
           store,
           definitions,
           clock,
-          tasks: new LocalTaskDispatcher(workerQueues, bus, inboxSender),
+          tasks: new TaskRouter({
+            transports: localTaskTransports(workerQueues, bus),
+            inbox: inboxSender,
+            environment: 'locally (the local runtime runs workers and events:putEvents)',
+          }),
           events: new LocalEventPublisher(bus),
           timers,
           correlations: new DynamoDbCorrelationStore({ client, tableName, clock }),
@@ -275,47 +285,14 @@ export class LocalRuntime implements LocalControl {
           }),
         );
       }
-      for (const [index, trigger] of config.triggers.entries()) {
-        bus.putRule({
-          name: `${config.domain}-trigger-${index}`,
-          eventPattern: { source: [trigger.source], 'detail-type': [trigger.detailType] },
-          targets: [
-            {
-              id: 'inbox',
-              deliver: (input) => {
-                if (input.type !== 'json') throw new Error('a trigger delivers the event as JSON');
-                inbox.sendMessage({
-                  body: JSON.stringify({
-                    kind: 'StartFromEvent',
-                    workflow: trigger.workflow,
-                    businessKeyPath: trigger.businessKeyPath,
-                    event: input.value,
-                  }),
-                });
-              },
-            },
-          ],
-        });
-      }
-      const awaited = Object.values(config.workflows).flatMap((definition) => correlationShapes(definition));
-      for (const [index, shape] of awaited.entries()) {
-        bus.putRule({
-          name: `${config.domain}-awaited-${index}`,
-          eventPattern: {
-            'detail-type': [shape.detailType],
-            ...(shape.source ? { source: [shape.source] } : {}),
-          },
-          targets: [
-            {
-              id: 'inbox',
-              deliver: (input) => {
-                if (input.type !== 'json') throw new Error('an awaited event is delivered as JSON');
-                inbox.sendMessage({ body: JSON.stringify({ kind: 'EventReceived', event: input.value }) });
-              },
-            },
-          ],
-        });
-      }
+      putDomainRules(bus, {
+        domain: config.domain,
+        triggers: config.triggers,
+        awaited: Object.values(config.workflows).flatMap((definition) => correlationShapes(definition)),
+        sendToInbox: (body) => {
+          inbox.sendMessage({ body: JSON.stringify(body) });
+        },
+      });
       for (const mapping of mappings) mapping.start();
       domains.set(config.domain, {
         config,
@@ -376,6 +353,7 @@ export class LocalRuntime implements LocalControl {
       })),
       publish: (entries) => this.publish(entries),
       describeDomains: () => this.domains(),
+      tokens: this.signer,
     });
     return this.control;
   }
@@ -389,23 +367,8 @@ export class LocalRuntime implements LocalControl {
     }));
   }
 
-  async publish(entries: readonly PutEventEntry[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (let i = 0; i < entries.length; i += 10) {
-      const result = await this.bus.putEvents(
-        entries.slice(i, i + 10).map((entry) => ({
-          source: entry.source,
-          detailType: entry.detailType,
-          detail: JSON.stringify(entry.detail),
-        })),
-      );
-      for (const entry of result.entries) {
-        if (entry.type === 'failed')
-          throw new ConflictError(`The bus refused an event: ${entry.errorCode}: ${entry.errorMessage}`);
-        ids.push(entry.eventId);
-      }
-    }
-    return ids;
+  publish(entries: readonly PutEventEntry[]): Promise<string[]> {
+    return publishToBuses(new Map([[this.bus.name, this.bus]]), entries);
   }
 
   // The operations: the one control plane, over this instance's domain ports.

@@ -233,6 +233,16 @@ export interface BatchResult {
   readonly failed: readonly BatchResultError[];
 }
 
+/** A message as {@link LocalQueue.peek} shows it. */
+export interface PeekedMessage {
+  readonly messageId: string;
+  readonly body: string;
+  /** How many times it has been received. */
+  readonly receiveCount: number;
+  /** Epoch ms from which it can be received. */
+  readonly visibleAt: number;
+}
+
 /** The latest receive of a message. */
 interface Receipt {
   readonly receiveNumber: number;
@@ -564,6 +574,20 @@ export class LocalQueue {
     return oldest === undefined ? 0 : Math.floor((this.clock.now() - oldest) / 1_000);
   }
 
+  /**
+   * Every message on the queue, visible or not, oldest first: a read-only inspection for tests and
+   * tools (SQS has no such call; receiving is the only way a consumer sees a message).
+   */
+  peek(): readonly PeekedMessage[] {
+    this.expire();
+    return [...this.messages.values()].map((message) => ({
+      messageId: message.messageId,
+      body: message.body,
+      receiveCount: message.receiveCount,
+      visibleAt: message.visibleAt,
+    }));
+  }
+
   /** Writes the snapshot now, if the queue persists, once earlier writes are done. */
   async flush(): Promise<void> {
     if (this.persistTo === undefined) return;
@@ -719,7 +743,12 @@ export class LocalQueue {
     if (changed) this.changed();
   }
 
-  private nextVisibleAt(): number | undefined {
+  /**
+   * When the next message becomes receivable (its delay or visibility timeout over; the past when
+   * one is visible now), or undefined when the queue is empty: what a wiring on a virtual clock
+   * jumps to.
+   */
+  nextVisibleAt(): number | undefined {
     let next: number | undefined;
     for (const message of this.messages.values()) {
       if (next === undefined || message.visibleAt < next) next = message.visibleAt;

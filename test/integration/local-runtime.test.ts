@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
+import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { exampleDomains } from '../../lib/example/domains.js';
 import { NotFoundError, ConflictError } from '../../local/control.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
@@ -89,7 +90,8 @@ describe('the local runtime', () => {
   });
 
   it('answers unknown names and impossible requests with clear errors', async () => {
-    const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir: dataDir() });
+    const dir = dataDir();
+    const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir: dir });
     try {
       await expect(runtime.describe('PlaceOrder:nope')).rejects.toThrow(NotFoundError);
       await expect(runtime.start({ workflow: 'Nope', input: {} })).rejects.toThrow('No workflow named Nope');
@@ -100,9 +102,17 @@ describe('the local runtime', () => {
       await expect(
         runtime.start({ workflow: 'PlaceOrder', name: 'o-2', input: order('o-2', 'cust-42', 20).detail }),
       ).rejects.toThrow('An execution named PlaceOrder:o-2 already exists');
-      // A token of an execution that has ended is refused before anything reaches the inbox.
-      const claims = Buffer.from(JSON.stringify({ e: 'PlaceOrder:o-2', t: 'root:1' })).toString('base64url');
-      await expect(runtime.sendTaskSuccess(`v1.${claims}.signature`, {})).rejects.toThrow(
+      // Tokens are refused before anything reaches the inbox: a forged one, and a genuine one
+      // (signed with the instance's key) of a task that is over.
+      const claims = Buffer.from(JSON.stringify({ e: 'PlaceOrder:o-2', t: 'root:1:1' })).toString(
+        'base64url',
+      );
+      await expect(runtime.sendTaskSuccess(`v1.${claims}.forged`, {})).rejects.toThrow(
+        'No task is waiting for this task token (it does not verify)',
+      );
+      const signer = new TaskTokenSigner(readFileSync(join(dir, 'token-key'), 'utf8'));
+      const over = signer.sign({ executionId: 'PlaceOrder:o-2', engineToken: 'root:1:1' });
+      await expect(runtime.sendTaskSuccess(over, {})).rejects.toThrow(
         'The task of this token is no longer waiting',
       );
       await expect(runtime.rerun('PlaceOrder:o-2', { fromState: 'Nope' })).rejects.toThrow(

@@ -113,7 +113,7 @@ describe('orchestrator on DynamoDB (dynalite)', () => {
     const stored = await d.store.load('Fan:fan-1');
     expect(stored?.execution.status).toBe('SUCCEEDED');
     expect(stored?.execution.output).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    expect(d.inbox.deadLetters).toEqual([]);
+    expect(d.inboxDeadLetters.peek()).toEqual([]);
   });
 
   it('recovers from a crash between commit and perform', async () => {

@@ -119,14 +119,14 @@ describe('orchestrator on in-process transports', () => {
     d.start('Fan', {}, 'f-1');
     await d.step();
     const queue = d.workerQueues.get('branch');
-    expect(queue?.messages).toHaveLength(20);
+    expect(queue?.peek()).toHaveLength(20);
     while (await d.stepWorker('branch'));
     // All twenty results wait in the inbox: handle them concurrently, as twenty Lambda invocations
     // would. Conflicts re-decide a bounded number of times; the rest come back after the visibility timeout.
     expect(await d.deliverInboxConcurrently()).toBe(20);
     await d.runUntilIdle();
     expect(d.failures.some((failure) => (failure.error as Error).name === 'VersionConflictError')).toBe(true);
-    expect(d.inbox.deadLetters).toEqual([]);
+    expect(d.inboxDeadLetters.peek()).toEqual([]);
     expect(d.results.filter((result) => result.type === 'applied')).toHaveLength(1 + 20);
     const execution = await statusOf(d, 'Fan:f-1');
     expect(execution?.status).toBe('SUCCEEDED');
@@ -140,9 +140,9 @@ describe('orchestrator on in-process transports', () => {
     d.start('PlaceOrder', {}, 'o-4');
     await d.step(); // start
     await d.step(); // reserve worker reports
-    const result = d.inbox.messages[0];
+    const result = d.inbox.peek()[0];
     expect(result).toBeDefined();
-    d.inbox.send(result?.body as string); // the same result, delivered a second time
+    d.send(result?.body as string); // the same result, delivered a second time
     await d.runUntilIdle();
     expect((await statusOf(d, 'PlaceOrder:o-4'))?.status).toBe('SUCCEEDED');
     expect(calls).toEqual(['reserve', 'charge', 'ship']);
@@ -203,8 +203,8 @@ describe('orchestrator on in-process transports', () => {
       businessKeyPath: '$.detail.orderId',
       event: { id, 'detail-type': 'Order Placed', source: 'shop', detail: { orderId: 'o-7', total: 10 } },
     });
-    d.inbox.send(event('evt-1'));
-    d.inbox.send(event('evt-2'));
+    d.send(event('evt-1'));
+    d.send(event('evt-2'));
     await d.runUntilIdle();
     const stored = await d.store.load('PlaceOrder:o-7');
     expect(stored?.execution.status).toBe('SUCCEEDED');
@@ -217,23 +217,23 @@ describe('orchestrator on in-process transports', () => {
   it('rejects a forged task token and sends the message to the DLQ', async () => {
     const d = domain(okWorkers([]));
     await d.deploy('PlaceOrder', placeOrder);
-    d.inbox.send({
+    d.send({
       kind: 'TaskSucceeded',
       taskToken: 'v1.eyJlIjoiUGxhY2VPcmRlcjpvLTEiLCJ0Ijoicm9vdDoxOjEifQ.forged',
       output: {},
     });
     await d.runUntilIdle();
-    expect(d.inbox.deadLetters).toHaveLength(1);
+    expect(d.inboxDeadLetters.peek()).toHaveLength(1);
     expect(String(d.failures[0]?.error)).toContain('Rejected task token');
   });
 
   it('sends a malformed inbox message to the DLQ with its reason and goes on', async () => {
     const d = domain(okWorkers([]));
     await d.deploy('PlaceOrder', placeOrder);
-    d.inbox.send({ kind: 'TaskSucceeded' });
+    d.send({ kind: 'TaskSucceeded' });
     d.start('PlaceOrder', {}, 'o-8');
     await d.runUntilIdle();
-    expect(d.inbox.deadLetters).toHaveLength(1);
+    expect(d.inboxDeadLetters.peek()).toHaveLength(1);
     expect(String(d.failures[0]?.error)).toContain('Invalid inbox message at /taskToken');
     expect((await statusOf(d, 'PlaceOrder:o-8'))?.status).toBe('SUCCEEDED');
   });

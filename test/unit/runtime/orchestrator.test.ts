@@ -48,7 +48,7 @@ describe('Orchestrator', () => {
     await d.deploy('W', waitThenWork);
     d.start('W', {}, 'e-1');
     await d.runVisible();
-    d.inbox.send({
+    d.send({
       kind: 'StopExecution',
       executionId: 'W:e-1',
       compensate: true,
@@ -71,7 +71,7 @@ describe('Orchestrator', () => {
     d.start('R', {}, 'r-1');
     await d.runUntilIdle();
     expect((await d.store.load('R:r-1'))?.execution.status).toBe('FAILED');
-    d.inbox.send({ kind: 'RedriveExecution', executionId: 'R:r-1' });
+    d.send({ kind: 'RedriveExecution', executionId: 'R:r-1' });
     await d.runUntilIdle();
     const execution = (await d.store.load('R:r-1'))?.execution;
     expect(execution?.redriveCount).toBe(1);
@@ -111,7 +111,7 @@ describe('rerun from a state', () => {
     const calls: string[] = [];
     const d = domain(calls);
     const ref = await d.deploy('W', waitThenWork);
-    d.inbox.send({
+    d.send({
       kind: 'StartExecution',
       workflow: 'W',
       name: 'rerun-1',
@@ -128,7 +128,7 @@ describe('rerun from a state', () => {
   it('fails the execution clearly when the state to start at does not exist', async () => {
     const d = domain();
     await d.deploy('W', waitThenWork);
-    d.inbox.send({ kind: 'StartExecution', workflow: 'W', name: 'rerun-2', input: {}, startAt: 'Nope' });
+    d.send({ kind: 'StartExecution', workflow: 'W', name: 'rerun-2', input: {}, startAt: 'Nope' });
     await d.runUntilIdle();
     const execution = (await d.store.load('W:rerun-2'))?.execution;
     expect(execution).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });

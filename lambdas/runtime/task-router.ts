@@ -1,0 +1,525 @@
+/**
+ * THE task router: performs DispatchTask commands by the Task state's `Resource` — a Baton worker
+ * (`baton:worker:<name>`) or one of the Step Functions service integrations Baton performs itself
+ * (SQS SendMessage, EventBridge PutEvents, Lambda Invoke, a bare Lambda function ARN) — through
+ * transports, one port per kind of target. The AWS adapters implement the transports with SDK
+ * clients; the local runtime on its embedded queues and bus; the in-process wiring on its own
+ * queues. Everything Step Functions defines about an integration lives here, once: the parameter
+ * rules, the result shape, the error names.
+ *
+ * Delivery: at-least-once. The orchestrator performs a dispatch again when it cannot tell whether
+ * it was performed (a crash after the commit), so a worker may get the same task twice (it
+ * deduplicates on `idempotencyKey`), a service integration may run twice, and a result may reach
+ * the inbox twice (the engine keeps the first).
+ *
+ * Every dispatch ends in one of three ways: the task reached its target (and, for a service
+ * integration without `.waitForTaskToken`, its result is in the inbox); the task failed for good
+ * and a TaskFailed message says why; or a transport threw {@link TransientStoreError} (or any
+ * error other than {@link IntegrationCallError}) so that the inbox message is redelivered and the
+ * dispatch performed again.
+ */
+import { StatesErrors } from '../engine/errors.js';
+import { isJsonObject, type Json, type JsonObject } from '../engine/json.js';
+import { parseTaskResource, type TaskResource } from '../aws/task-resources.js';
+import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
+import type { InboxSender, TaskDispatch, TaskDispatcher } from './ports.js';
+import { workerTaskMessage, type WorkerTaskMessage } from './worker.js';
+
+/** A service call failed in a way a retry of the message will not fix: the task fails with `error`. */
+export class IntegrationCallError extends Error {
+  override readonly name = 'IntegrationCallError';
+  /**
+   * @param error the ASL error name the task fails with, as Step Functions names it
+   *   (`SQS.QueueDoesNotExistException`, `Lambda.ResourceNotFoundException`)
+   */
+  constructor(
+    readonly error: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Where worker tasks go: each worker's queue. */
+export interface WorkerTransport {
+  /** Whether the domain has a worker of that name. */
+  has(worker: string): boolean;
+  /** Puts one task on the worker's queue. At-least-once. */
+  send(worker: string, message: WorkerTaskMessage, options: { readonly traceHeader?: string }): Promise<void>;
+}
+
+/** An SQS message attribute in the API's shape. */
+export interface SqsMessageAttribute {
+  readonly DataType: string;
+  readonly StringValue?: string;
+  readonly BinaryValue?: Uint8Array;
+}
+
+/** SQS SendMessage's request, as `arn:aws:states:::sqs:sendMessage` takes it. */
+export interface SqsSendMessageRequest {
+  readonly QueueUrl: string;
+  readonly MessageBody: string;
+  readonly DelaySeconds?: number;
+  readonly MessageAttributes?: Readonly<Record<string, SqsMessageAttribute>>;
+  readonly MessageGroupId?: string;
+  readonly MessageDeduplicationId?: string;
+  readonly TraceHeader?: string;
+}
+
+/** SQS SendMessage's response. */
+export interface SqsSendMessageResponse {
+  readonly MessageId?: string;
+  readonly MD5OfMessageBody?: string;
+  readonly MD5OfMessageAttributes?: string;
+  readonly MD5OfMessageSystemAttributes?: string;
+  readonly SequenceNumber?: string;
+}
+
+/** `sqs:sendMessage` integrations. */
+export interface SqsTransport {
+  sendMessage(request: SqsSendMessageRequest): Promise<SqsSendMessageResponse>;
+}
+
+/** One PutEvents entry. */
+export interface EventEntry {
+  readonly Source: string;
+  readonly DetailType: string;
+  /** JSON text. */
+  readonly Detail: string;
+  readonly EventBusName?: string;
+  readonly Resources?: readonly string[];
+  readonly Time?: Date;
+  readonly TraceHeader?: string;
+}
+
+/** PutEvents' response: one result entry per request entry, in order. */
+export interface PutEventsResponse {
+  readonly Entries: readonly {
+    readonly EventId?: string;
+    readonly ErrorCode?: string;
+    readonly ErrorMessage?: string;
+  }[];
+  readonly FailedEntryCount: number;
+}
+
+/** `events:putEvents` integrations. */
+export interface EventsTransport {
+  putEvents(entries: readonly EventEntry[]): Promise<PutEventsResponse>;
+}
+
+/** The Lambda invocation types. */
+export const INVOCATION_TYPES = ['RequestResponse', 'Event', 'DryRun'] as const;
+
+/** Lambda Invoke's request. */
+export interface LambdaInvokeRequest {
+  readonly FunctionName: string;
+  /** JSON text. */
+  readonly Payload?: string;
+  readonly InvocationType?: (typeof INVOCATION_TYPES)[number];
+  readonly Qualifier?: string;
+  readonly ClientContext?: string;
+}
+
+/** Lambda Invoke's response. */
+export interface LambdaInvokeResponse {
+  readonly FunctionError?: string;
+  readonly Payload?: Uint8Array;
+  readonly ExecutedVersion?: string;
+  readonly StatusCode?: number;
+  readonly HttpStatusCode?: number;
+  readonly RequestId?: string;
+}
+
+/** `lambda:invoke` integrations and bare function ARNs. */
+export interface LambdaTransport {
+  invoke(request: LambdaInvokeRequest): Promise<LambdaInvokeResponse>;
+}
+
+/** The transports of one wiring; a missing one fails the tasks that need it, with a clear cause. */
+export interface TaskTransports {
+  readonly workers: WorkerTransport;
+  readonly sqs?: SqsTransport;
+  readonly events?: EventsTransport;
+  readonly lambda?: LambdaTransport;
+}
+
+/** Options of {@link TaskRouter}. */
+export interface TaskRouterOptions {
+  readonly transports: TaskTransports;
+  /** Where service integration results (and failures found here) go. */
+  readonly inbox: InboxSender;
+  /** The bus of `events:putEvents` entries that name none. @default the transport's default bus */
+  readonly defaultEventBusName?: string;
+  /** Where the tasks run, for the cause of a task whose transport is missing. @default 'here' */
+  readonly environment?: string;
+}
+
+/** A Step Functions parameter block that is missing or malformed. */
+class InvalidParametersError extends Error {
+  override readonly name = 'InvalidParametersError';
+}
+
+/** The outcome of one call: its response, or a task failure already reported to the inbox. */
+type CallOutcome<T> = { readonly type: 'done'; readonly value: T } | { readonly type: 'failed' };
+
+/** A service integration's result for the inbox. */
+type TaskResult =
+  | { readonly kind: 'TaskSucceeded'; readonly taskToken: string; readonly output: Json }
+  | {
+      readonly kind: 'TaskFailed';
+      readonly taskToken: string;
+      readonly error: string;
+      readonly cause: string;
+    };
+
+/** Performs DispatchTask commands through the wiring's transports. */
+export class TaskRouter implements TaskDispatcher {
+  constructor(private readonly options: TaskRouterOptions) {}
+
+  dispatch(task: TaskDispatch): Promise<void> {
+    return this.perform(task, parseTaskResource(task.command.resource));
+  }
+
+  private perform(task: TaskDispatch, resource: TaskResource): Promise<void> {
+    switch (resource.type) {
+      case 'worker':
+        return this.sendToWorker(task, resource.name);
+      case 'sqs':
+        return this.sendMessage(task, resource.waitForTaskToken);
+      case 'events':
+        return this.putEvents(task, resource.waitForTaskToken);
+      case 'lambda':
+        return this.invokeIntegration(task, resource.waitForTaskToken);
+      case 'lambda-arn':
+        return this.invokeFunctionArn(task, resource.functionArn);
+      case 'unsupported':
+        return this.fail(
+          task,
+          StatesErrors.TaskFailed,
+          `Resource '${resource.resource}' is not supported (use baton:worker:<name>, ` +
+            'arn:aws:states:::sqs:sendMessage, arn:aws:states:::events:putEvents, arn:aws:states:::lambda:invoke ' +
+            'or a Lambda function ARN)',
+        );
+    }
+  }
+
+  private async sendToWorker(task: TaskDispatch, worker: string): Promise<void> {
+    const { workers } = this.options.transports;
+    // The construct checks at synth that every worker a definition names has a queue.
+    if (!workers.has(worker))
+      return this.fail(task, StatesErrors.TaskFailed, `no worker queue named ${worker}`);
+    await this.call(task, () => workers.send(worker, workerTaskMessage(task), traced(task)));
+  }
+
+  /** `arn:aws:states:::sqs:sendMessage`: the result is SendMessage's response. */
+  private async sendMessage(task: TaskDispatch, waitForTaskToken: boolean): Promise<void> {
+    const sqs = this.options.transports.sqs;
+    if (!sqs) return this.unavailable(task, 'SQS');
+    let request: SqsSendMessageRequest;
+    try {
+      const params = parameters(task.command.input);
+      request = definedFields({
+        QueueUrl: requiredString(params, 'QueueUrl'),
+        MessageBody: bodyText(params, 'MessageBody'),
+        DelaySeconds: optionalNumber(params, 'DelaySeconds'),
+        MessageAttributes: messageAttributes(params.MessageAttributes),
+        MessageGroupId: optionalString(params, 'MessageGroupId'),
+        MessageDeduplicationId: optionalString(params, 'MessageDeduplicationId'),
+        TraceHeader: task.traceHeader,
+      });
+    } catch (error) {
+      return this.failOnParameters(task, error);
+    }
+    const outcome = await this.call(task, () => sqs.sendMessage(request));
+    if (outcome.type === 'failed' || waitForTaskToken) return;
+    const response = outcome.value;
+    await this.succeed(
+      task,
+      definedFields({
+        MessageId: response.MessageId,
+        MD5OfMessageBody: response.MD5OfMessageBody,
+        MD5OfMessageAttributes: response.MD5OfMessageAttributes,
+        MD5OfMessageSystemAttributes: response.MD5OfMessageSystemAttributes,
+        SequenceNumber: response.SequenceNumber,
+      }),
+    );
+  }
+
+  /**
+   * `arn:aws:states:::events:putEvents`: the result is `{ Entries: [{ EventId }], FailedEntryCount }`.
+   * As in Step Functions, an entry that EventBridge rejects fails the task with
+   * `EventBridge.FailedEntry` (the other entries were published: a Retry publishes them again).
+   */
+  private async putEvents(task: TaskDispatch, waitForTaskToken: boolean): Promise<void> {
+    const events = this.options.transports.events;
+    if (!events) return this.unavailable(task, 'EventBridge');
+    let entries: EventEntry[];
+    try {
+      entries = eventEntries(
+        parameters(task.command.input),
+        this.options.defaultEventBusName,
+        task.traceHeader,
+      );
+    } catch (error) {
+      return this.failOnParameters(task, error);
+    }
+    const outcome = await this.call(task, () => events.putEvents(entries));
+    if (outcome.type === 'failed') return;
+    const resultEntries = outcome.value.Entries.map((entry) =>
+      definedFields({ EventId: entry.EventId, ErrorCode: entry.ErrorCode, ErrorMessage: entry.ErrorMessage }),
+    );
+    const failedEntryCount = outcome.value.FailedEntryCount;
+    if (failedEntryCount > 0) {
+      const failed: JsonObject[] = resultEntries.flatMap((entry, index) =>
+        entry.ErrorCode === undefined ? [] : [{ Index: index, ...entry }],
+      );
+      return this.fail(
+        task,
+        'EventBridge.FailedEntry',
+        JSON.stringify({ FailedEntryCount: failedEntryCount, Entries: failed }),
+      );
+    }
+    if (waitForTaskToken) return;
+    await this.succeed(task, { Entries: resultEntries, FailedEntryCount: failedEntryCount });
+  }
+
+  /**
+   * `arn:aws:states:::lambda:invoke`: the result is `{ ExecutedVersion, Payload, SdkHttpMetadata,
+   * SdkResponseMetadata, StatusCode }` with `Payload` parsed from JSON. A function error fails the
+   * task with the function's `errorType` (`Lambda.Unknown` when it has none, as for timeouts).
+   */
+  private async invokeIntegration(task: TaskDispatch, waitForTaskToken: boolean): Promise<void> {
+    let request: LambdaInvokeRequest;
+    try {
+      const params = parameters(task.command.input);
+      const payload = params.Payload;
+      request = definedFields({
+        FunctionName: requiredString(params, 'FunctionName'),
+        Payload: payload === undefined ? undefined : JSON.stringify(payload),
+        InvocationType: invocationType(params),
+        Qualifier: optionalString(params, 'Qualifier'),
+        ClientContext: optionalString(params, 'ClientContext'),
+      });
+    } catch (error) {
+      return this.failOnParameters(task, error);
+    }
+    const response = await this.invoke(task, request);
+    if (response === undefined || waitForTaskToken) return;
+    await this.succeed(
+      task,
+      definedFields({
+        ExecutedVersion: response.ExecutedVersion,
+        Payload: parsePayload(response.Payload),
+        SdkHttpMetadata:
+          response.HttpStatusCode === undefined ? undefined : { HttpStatusCode: response.HttpStatusCode },
+        SdkResponseMetadata: response.RequestId === undefined ? undefined : { RequestId: response.RequestId },
+        StatusCode: response.StatusCode,
+      }),
+    );
+  }
+
+  /** A bare function ARN (the legacy Lambda resource): the state input in, the parsed payload out. */
+  private async invokeFunctionArn(task: TaskDispatch, functionArn: string): Promise<void> {
+    const response = await this.invoke(task, {
+      FunctionName: functionArn,
+      Payload: JSON.stringify(task.command.input),
+    });
+    if (response === undefined) return;
+    const payload = parsePayload(response.Payload);
+    await this.succeed(task, payload === '' ? null : payload);
+  }
+
+  /** Invokes a function; reports the task failed (and returns undefined) on a function error. */
+  private async invoke(
+    task: TaskDispatch,
+    request: LambdaInvokeRequest,
+  ): Promise<LambdaInvokeResponse | undefined> {
+    const lambda = this.options.transports.lambda;
+    if (!lambda) {
+      await this.unavailable(task, 'Lambda');
+      return undefined;
+    }
+    const outcome = await this.call(task, () => lambda.invoke(request));
+    if (outcome.type === 'failed') return undefined;
+    if (outcome.value.FunctionError !== undefined) {
+      const payload = parsePayload(outcome.value.Payload);
+      const errorType = isJsonObject(payload) ? payload.errorType : undefined;
+      const errorMessageText = isJsonObject(payload) ? payload.errorMessage : undefined;
+      await this.fail(
+        task,
+        typeof errorType === 'string' && errorType.length > 0 ? errorType : 'Lambda.Unknown',
+        typeof errorMessageText === 'string'
+          ? errorMessageText
+          : typeof payload === 'string'
+            ? payload
+            : JSON.stringify(payload),
+      );
+      return undefined;
+    }
+    return outcome.value;
+  }
+
+  /** Makes one call: an IntegrationCallError fails the task; anything else is thrown (redelivery). */
+  private async call<T>(task: TaskDispatch, send: () => Promise<T>): Promise<CallOutcome<T>> {
+    try {
+      return { type: 'done', value: await send() };
+    } catch (error) {
+      if (!(error instanceof IntegrationCallError)) throw error;
+      await this.fail(task, error.error, error.message);
+      return { type: 'failed' };
+    }
+  }
+
+  private unavailable(task: TaskDispatch, service: string): Promise<void> {
+    return this.fail(
+      task,
+      StatesErrors.TaskFailed,
+      `${task.command.resource} needs ${service}, which is not available ${this.options.environment ?? 'here'}`,
+    );
+  }
+
+  private failOnParameters(task: TaskDispatch, error: unknown): Promise<void> {
+    if (!(error instanceof InvalidParametersError)) throw error;
+    return this.fail(
+      task,
+      StatesErrors.TaskFailed,
+      `Invalid parameters for ${task.command.resource}: ${error.message}`,
+    );
+  }
+
+  private succeed(task: TaskDispatch, output: Json): Promise<void> {
+    return this.report(task, { kind: 'TaskSucceeded', taskToken: task.taskToken, output });
+  }
+
+  private fail(task: TaskDispatch, error: string, cause: string): Promise<void> {
+    return this.report(task, {
+      kind: 'TaskFailed',
+      taskToken: task.taskToken,
+      // The inbox rejects longer names and causes (Step Functions' own limits).
+      error: error.slice(0, MAX_ERROR_LENGTH),
+      cause: cause.slice(0, MAX_CAUSE_LENGTH),
+    });
+  }
+
+  private report(task: TaskDispatch, result: TaskResult): Promise<void> {
+    return this.options.inbox.send(result, traced(task));
+  }
+}
+
+function traced(task: TaskDispatch): { traceHeader?: string } {
+  return task.traceHeader ? { traceHeader: task.traceHeader } : {};
+}
+
+/** The task's effective input as a parameter object. */
+function parameters(input: Json): JsonObject {
+  if (!isJsonObject(input)) throw new InvalidParametersError('the parameters must be a JSON object');
+  return input;
+}
+
+function requiredString(params: JsonObject, name: string): string {
+  const value = params[name];
+  if (typeof value !== 'string' || value.length === 0)
+    throw new InvalidParametersError(`${name} must be a non-empty string`);
+  return value;
+}
+
+function optionalString(params: JsonObject, name: string): string | undefined {
+  const value = params[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidParametersError(`${name} must be a string`);
+  return value;
+}
+
+function optionalNumber(params: JsonObject, name: string): number | undefined {
+  const value = params[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new InvalidParametersError(`${name} must be an integer`);
+  return value;
+}
+
+/** A message body or event detail: text as it is, any other JSON value serialized (as Step Functions does). */
+function bodyText(params: JsonObject, name: string): string {
+  const value = params[name];
+  if (value === undefined || value === null) throw new InvalidParametersError(`${name} is required`);
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** SQS message attributes in their API shape; binary values arrive base64-encoded in JSON. */
+function messageAttributes(value: Json | undefined): Record<string, SqsMessageAttribute> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isJsonObject(value)) throw new InvalidParametersError('MessageAttributes must be an object');
+  const attributes: Record<string, SqsMessageAttribute> = {};
+  for (const [name, attribute] of Object.entries(value)) {
+    if (!isJsonObject(attribute))
+      throw new InvalidParametersError(`MessageAttributes.${name} must be an object`);
+    const dataType = requiredString(attribute, 'DataType');
+    const stringValue = optionalString(attribute, 'StringValue');
+    const binaryValue = optionalString(attribute, 'BinaryValue');
+    attributes[name] = {
+      DataType: dataType,
+      ...(stringValue !== undefined && { StringValue: stringValue }),
+      ...(binaryValue !== undefined && { BinaryValue: Buffer.from(binaryValue, 'base64') }),
+    };
+  }
+  return attributes;
+}
+
+/** The PutEvents entries of an `events:putEvents` task, with the default bus and the trace header filled in. */
+function eventEntries(
+  params: JsonObject,
+  defaultEventBusName: string | undefined,
+  traceHeader: string | undefined,
+): EventEntry[] {
+  const entries = params.Entries;
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new InvalidParametersError('Entries must be a non-empty array');
+  return entries.map((entry, index) => {
+    if (!isJsonObject(entry)) throw new InvalidParametersError(`Entries[${index}] must be an object`);
+    const resources = entry.Resources;
+    if (
+      resources !== undefined &&
+      !(Array.isArray(resources) && resources.every((r) => typeof r === 'string'))
+    ) {
+      throw new InvalidParametersError(`Entries[${index}].Resources must be an array of strings`);
+    }
+    const time = optionalString(entry, 'Time');
+    return definedFields({
+      Source: requiredString(entry, 'Source'),
+      DetailType: requiredString(entry, 'DetailType'),
+      Detail: bodyText(entry, 'Detail'),
+      EventBusName: optionalString(entry, 'EventBusName') ?? defaultEventBusName,
+      Resources: resources as string[] | undefined,
+      Time: time === undefined ? undefined : new Date(time),
+      TraceHeader: optionalString(entry, 'TraceHeader') ?? traceHeader,
+    });
+  });
+}
+
+function invocationType(params: JsonObject): LambdaInvokeRequest['InvocationType'] {
+  const value = optionalString(params, 'InvocationType');
+  if (value === undefined) return undefined;
+  const known = INVOCATION_TYPES.find((type) => type === value);
+  if (known === undefined)
+    throw new InvalidParametersError(`InvocationType must be one of ${INVOCATION_TYPES.join(', ')}`);
+  return known;
+}
+
+/** A Lambda response payload: JSON parsed, other text as a string, nothing as ''. */
+function parsePayload(payload: Uint8Array | undefined): Json {
+  if (payload === undefined || payload.length === 0) return '';
+  const text = new TextDecoder().decode(payload);
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return text;
+  }
+}
+
+/** The fields of `fields` that are defined (JSON has no undefined; optional fields stay absent). */
+function definedFields<T extends object>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  const object: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) object[name] = value;
+  return object as { [K in keyof T]: Exclude<T[K], undefined> };
+}
