@@ -120,7 +120,8 @@ export class SqsEventSourceMapping {
   readonly reportBatchItemFailures: boolean;
   readonly functionTimeoutSeconds: number;
 
-  private readonly queue: LocalQueue;
+  /** The queue it polls. */
+  readonly queue: LocalQueue;
   private readonly handler: SqsHandler;
   private readonly memoryLimitInMB: number;
   private readonly clock: Clock;

@@ -11,7 +11,6 @@
  * of one execution race.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogItemExtraInput, LogItemMessage } from '@aws-lambda-powertools/logger/types';
 import { defineWorker } from '../../lambdas/aws/define-worker.js';
 import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
@@ -39,6 +38,7 @@ import { SqsEventSourceMapping, type InvocationOutcome } from '../lambda/sqs-eve
 import { LocalInboxSender, LocalTimerScheduler, localTaskTransports } from '../runtime/local-ports.js';
 import type { Clock, Scheduler } from '../sqs/clock.js';
 import { LocalQueue } from '../sqs/queue.js';
+import { FailureRecordingLogger } from './failure-recording-logger.js';
 import { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
 import { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 import { InMemoryExecutionStore } from './in-memory-execution-store.js';
@@ -87,22 +87,6 @@ class RecordingOrchestrator extends Orchestrator {
     const result = await super.handle(...args);
     this.results.push(result);
     return result;
-  }
-}
-
-/**
- * A silent Powertools logger that hands every logged error to `onError`: the inbox handler logs
- * each failed record with its message id and error, and answers only with the ids.
- */
-class FailureRecordingLogger extends Logger {
-  constructor(private readonly onError: (extra: Record<string, unknown>) => void) {
-    super({ serviceName: 'baton-in-process', logLevel: 'SILENT' });
-  }
-
-  override error(input: LogItemMessage, ...extraInput: LogItemExtraInput): void {
-    for (const item of extraInput)
-      if (typeof item === 'object' && item !== null) this.onError(item as Record<string, unknown>);
-    super.error(input, ...extraInput);
   }
 }
 

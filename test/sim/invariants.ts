@@ -42,6 +42,8 @@ export const Invariant = {
   LifecycleEvents: 'lifecycle-events',
   /** The list/search index shows the final status. */
   IndexAgrees: 'index-agrees',
+  /** Each execution ends as `runWorkflow` ends it with the same definition, input and task outcomes. */
+  OutputOracle: 'output-oracle',
 } as const;
 export type Invariant = (typeof Invariant)[keyof typeof Invariant];
 

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ExecutionStore } from '../../lambdas/runtime/ports.js';
+import { checkOutputs } from './output-oracle.js';
 import { runSeed } from './simulation.js';
 
 /** Seeds the suite runs; `BATON_SIM_SEEDS` overrides. */
@@ -59,5 +60,33 @@ describe('the seeded simulation', () => {
     }
     expect(caught).toContain('execution-terminal');
     expect(caught).toContain('lifecycle-events');
+  });
+
+  it('catches an execution that ends with another output than runWorkflow gives for the same outcomes', async () => {
+    let tampered: string | undefined;
+    for (let seed = 1; seed <= 50 && tampered === undefined; seed++) {
+      const result = await runSeed(seed);
+      const checked = new Set(result.checkedExecutions);
+      const execution = result.record.executions.find(
+        (candidate) => checked.has(candidate.executionId) && candidate.status === 'SUCCEEDED',
+      );
+      if (!execution) continue;
+      // The simulated execution's recorded output, changed after the fact.
+      const history = execution.history.map((event) =>
+        event.type === 'ExecutionSucceeded' ? { ...event, output: { tampered: true } } : event,
+      );
+      const record = {
+        ...result.record,
+        executions: result.record.executions.map((candidate) =>
+          candidate === execution ? { ...candidate, history } : candidate,
+        ),
+      };
+      const { violations } = await checkOutputs(record, result.workflows, new Set());
+      expect(violations.map((violation) => [violation.invariant, violation.executionId])).toEqual([
+        ['output-oracle', execution.executionId],
+      ]);
+      tampered = execution.executionId;
+    }
+    expect(tampered).toBeDefined();
   });
 });

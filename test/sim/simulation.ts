@@ -10,6 +10,7 @@ import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { drawOutcomes, drawRates } from './faults.js';
 import { checkRun, type RunRecord, type Violation } from './invariants.js';
+import { checkOutputs } from './output-oracle.js';
 import { Prng } from './prng.js';
 import { generateInput, generateWorkflow, type GeneratedWorkflow } from './workflow-generator.js';
 import { SIGNING_KEY, World, type WorldOptions } from './world.js';
@@ -39,6 +40,10 @@ export interface SeedResult {
   /** A hash of everything the run recorded: equal fingerprints mean identical runs. */
   readonly fingerprint: string;
   readonly record: RunRecord;
+  /** The seed's workflows. */
+  readonly workflows: readonly GeneratedWorkflow[];
+  /** The executions the output oracle compared with `runWorkflow`. */
+  readonly checkedExecutions: readonly string[];
 }
 
 /** Runs one seed and checks it. */
@@ -60,12 +65,14 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     workflows,
     inboxVisibilityMs: rng.pick([30_000, 60_000, 180_000]),
     workerVisibilityMs: rng.pick([60_000, 120_000, 300_000]),
+    batchSize: rng.pick([1, 1, 2, 10]),
     ...(options.trace ? { trace: options.trace } : {}),
     ...(options.mutateStore ? { mutateStore: options.mutateStore } : {}),
   });
   await world.deploy();
 
   const expected: string[] = [];
+  const stopped = new Set<string>();
   const executionCount = shapeRng.int(1, 4);
   for (let i = 0; i < executionCount; i++) {
     const workflow = shapeRng.pick(workflows);
@@ -77,6 +84,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     world.sendInbox(start, startAt);
     if (shapeRng.chance(0.2)) world.sendInbox(start, startAt + shapeRng.int(0, 120_000));
     if (shapeRng.chance(0.1)) {
+      stopped.add(executionIdOf(workflow.name, name));
       world.sendInbox(
         {
           kind: 'StopExecution',
@@ -92,7 +100,8 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
 
   const unfinished = await world.run();
   const record = await world.record(expected, unfinished);
-  const violations = checkRun(record);
+  const oracle = await checkOutputs(record, workflows, stopped);
+  const violations = [...checkRun(record), ...oracle.violations];
   const statuses: Record<string, number> = {};
   for (const execution of record.executions) {
     const status = execution.status ?? 'MISSING';
@@ -114,6 +123,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     deliveries: world.deliveries,
     counts: {
       ...world.counts,
+      'executions checked against runWorkflow': oracle.checked.length,
       ...Object.fromEntries(
         Object.entries(world.workers.stats.outcomes).map(([outcome, count]) => [
           `outcome: ${outcome}`,
@@ -124,6 +134,8 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     orphanEffects: record.effects.filter((effect) => !completed.has(effect.key)).length,
     fingerprint: fingerprint(record),
     record,
+    workflows,
+    checkedExecutions: oracle.checked,
   };
 }
 

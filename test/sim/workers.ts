@@ -9,12 +9,7 @@
  */
 import type { Json } from '../../lambdas/engine/json.js';
 import type { InboxSender } from '../../lambdas/runtime/ports.js';
-import {
-  TaskFailure,
-  runTask,
-  type WorkerContext,
-  type WorkerTaskMessage,
-} from '../../lambdas/runtime/worker.js';
+import { TaskFailure, type WorkerContext } from '../../lambdas/runtime/worker.js';
 import { SimulatedCrash, type OutcomeWeights } from './faults.js';
 import type { EffectRecord, UndoRecord } from './invariants.js';
 import type { Prng } from './prng.js';
@@ -60,6 +55,15 @@ export interface DeliveryFaults {
   readonly calm: boolean;
 }
 
+/** A delivery under way: its fault switches, how long its worker has worked, whether it died. */
+interface Delivery {
+  readonly faults: DeliveryFaults;
+  delayMs: number;
+  dead: boolean;
+}
+
+const CALM: DeliveryFaults = { dieBeforeReport: 0, reportSendFail: 0, calm: true };
+
 /** Counters of what the workers saw. */
 export interface WorkerStats {
   deliveries: number;
@@ -77,6 +81,8 @@ export class SimWorkers {
   /** Compensation results by compensation idempotency key. */
   private readonly undone = new Map<string, Json>();
   private readonly plans = new Map<string, AttemptPlan>();
+  /** The delivery under way of each task token. */
+  private readonly deliveries = new Map<string, Delivery>();
 
   constructor(
     private readonly env: WorkerEnvironment,
@@ -84,45 +90,68 @@ export class SimWorkers {
   ) {}
 
   /**
-   * Runs one delivery of a task message. Throws (so the message is not deleted) when the worker
-   * Lambda dies or its report cannot be sent.
+   * Arms the next delivery of a task (called by the worker Lambda's wrapper for each record it
+   * receives, before `defineWorker` runs them): whether faults may be injected on it.
    */
-  async deliver(task: WorkerTaskMessage, faults: DeliveryFaults): Promise<void> {
-    const plan = this.plan(task, faults);
+  arm(taskToken: string, faults: DeliveryFaults): void {
+    this.deliveries.set(taskToken, { faults, delayMs: 0, dead: false });
+  }
+
+  /**
+   * The worker function `defineWorker` runs: an idempotent side effect (or its undo), scripted per
+   * attempt. A worker that hangs or dies before reporting leaves its delivery "dead": its report
+   * then fails to send, so `defineWorker` reports the record failed and SQS redelivers it.
+   */
+  readonly handler = async (input: Json, context: WorkerContext): Promise<Json> => {
+    const delivery = this.deliveryOf(context.taskToken);
+    const { faults } = delivery;
+    const plan = this.plan(context, faults);
     plan.deliveries += 1;
     this.stats.deliveries += 1;
     if (plan.deliveries > 1) this.stats.duplicateDeliveries += 1;
     const first = plan.deliveries === 1;
     if (plan.outcome === 'hang' && first && !faults.calm) {
-      // The Lambda ran into its own timeout: no report, no delete; SQS redelivers later.
-      throw new SimulatedCrash('worker timed out without reporting');
+      // The Lambda runs into its own timeout: no report, no delete; SQS redelivers later.
+      delivery.dead = true;
+      return null;
     }
-    let delayMs = 0;
-    let dead = false;
-    const sender: InboxSender = {
-      send: async (body) => {
-        if (dead) throw new SimulatedCrash('worker died before reporting');
-        if (!faults.calm && this.env.rng.chance(faults.reportSendFail)) {
-          this.env.count('worker report send failed');
-          throw new Error('SendMessage to the inbox failed');
-        }
-        this.env.report(body, delayMs);
-      },
-    };
-    const handler = async (input: Json, context: WorkerContext): Promise<Json> => {
-      delayMs = plan.durationMs;
-      const replay = (task.compensation ? this.undone : this.done).has(context.idempotencyKey);
-      const result = task.compensation
-        ? this.undo(input, context, plan)
-        : await this.forward(input, context, plan, (ms) => (delayMs = ms));
-      delayMs = replay ? plan.replayDelayMs : plan.durationMs;
-      if (first && plan.dieBeforeReport && !faults.calm) {
-        this.env.count('worker crash before report');
-        dead = true;
+    delivery.delayMs = plan.durationMs;
+    const replay = (context.compensation ? this.undone : this.done).has(context.idempotencyKey);
+    const result = context.compensation
+      ? this.undo(input, context, plan)
+      : await this.forward(input, context, plan, (ms) => (delivery.delayMs = ms));
+    delivery.delayMs = replay ? plan.replayDelayMs : plan.durationMs;
+    if (first && plan.dieBeforeReport && !faults.calm) {
+      this.env.count('worker crash before report');
+      delivery.dead = true;
+    }
+    return result;
+  };
+
+  /**
+   * The inbox as the workers see it: a report leaves when the worker has done its work (delayed by
+   * the virtual time it took), fails when the worker died, and sometimes fails to send.
+   */
+  readonly inbox: InboxSender = {
+    send: async (body) => {
+      const token = isRecord(body) && typeof body.taskToken === 'string' ? body.taskToken : '';
+      const delivery = this.deliveryOf(token);
+      if (delivery.dead) throw new SimulatedCrash('worker died before reporting');
+      if (!delivery.faults.calm && this.env.rng.chance(delivery.faults.reportSendFail)) {
+        this.env.count('worker report send failed');
+        throw new Error('SendMessage to the inbox failed');
       }
-      return result;
-    };
-    await runTask(task, handler as never, sender);
+      this.env.report(body, delivery.delayMs);
+    },
+  };
+
+  private deliveryOf(taskToken: string): Delivery {
+    let delivery = this.deliveries.get(taskToken);
+    if (!delivery) {
+      delivery = { faults: CALM, delayMs: 0, dead: false };
+      this.deliveries.set(taskToken, delivery);
+    }
+    return delivery;
   }
 
   private async forward(
@@ -210,7 +239,7 @@ export class SimWorkers {
   }
 
   /** The script of an attempt, drawn at its first delivery and kept for its redeliveries. */
-  private plan(task: WorkerTaskMessage, faults: DeliveryFaults): AttemptPlan {
+  private plan(task: WorkerContext, faults: DeliveryFaults): AttemptPlan {
     const known = this.plans.get(task.taskToken);
     if (known) return known;
     const rng = this.env.rng;

@@ -1,35 +1,48 @@
 /**
- * The simulated world: the orchestrator and the workers of one domain on in-process adapters of
- * the ports, with SQS-like queues, a virtual clock, and a fault injector between every part.
+ * The simulated world: one domain wired as it runs on AWS and locally, on a virtual clock, with a
+ * fault injector at the boundaries of the real parts.
  *
- * - Every Lambda invocation (orchestrator or worker) receives one message; up to
- *   `maxConcurrency` run at once, interleaved on the event loop, so two results for one execution
- *   really race for the same version.
+ * - The queues are the local SQS emulator (`LocalQueue`, with dead-letter queues after
+ *   `maxReceiveCount`); Lambda's SQS event source mapping (`SqsEventSourceMapping`) invokes the
+ *   real inbox handler (`createInboxHandler`) and the real worker handler (`defineWorker`) with
+ *   batches, partial batch failures and redelivery after the visibility timeout. Several
+ *   invocations run at once, interleaved on the event loop, so results for one execution race.
+ * - Timers go through the local timer scheduler (SQS delays up to 900 s, a schedule beyond).
  * - An orchestrator invocation runs in a "container" with its own `Orchestrator` and ports. An
  *   injected crash kills the container: every later port call of that invocation fails too (a dead
- *   process does nothing more), the message is not deleted, and SQS redelivers it after the
- *   visibility timeout. The next invocation gets a fresh container (a cold start).
+ *   process does nothing more) and the invocation returns no response, so none of its messages is
+ *   deleted. The next invocation gets a fresh container (a cold start).
+ * - Faults at the queues' boundary: late and duplicated sends, and the same message delivered to
+ *   two consumers at once (its visibility ending early).
  * - The store under the faults is the real `InMemoryExecutionStore`, recording every commit.
  *
  * Everything random comes from the seed's {@link Prng}; virtual time only moves when the world
  * says so. A run is a pure function of its seed.
  */
+import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import { defineWorker } from '../../lambdas/aws/define-worker.js';
+import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
 import { isTerminal, type HistoryEventType } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
-import { parseInboxMessage } from '../../lambdas/runtime/inbox-messages.js';
-import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
+import { Orchestrator, type HandleResult } from '../../lambdas/runtime/orchestrator.js';
 import {
   TransientStoreError,
   VersionConflictError,
   type ExecutionStore,
+  type InboxSender,
   type OrchestratorPorts,
-  type TaskDispatch,
   type Transition,
 } from '../../lambdas/runtime/ports.js';
+import { TaskRouter } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
-import { parseWorkerTaskMessage, type WorkerTaskMessage } from '../../lambdas/runtime/worker.js';
+import { SqsEventSourceMapping } from '../../local/lambda/sqs-event-source.js';
+import { FailureRecordingLogger } from '../../local/memory/failure-recording-logger.js';
 import { InMemoryDefinitionStore } from '../../local/memory/in-memory-definition-store.js';
 import { InMemoryExecutionStore } from '../../local/memory/in-memory-execution-store.js';
+import { LocalTimerScheduler, localTaskTransports } from '../../local/runtime/local-ports.js';
+import type { Clock, Scheduler } from '../../local/sqs/clock.js';
+import { LocalEventBus } from '../../local/eventbridge/bus.js';
+import { LocalQueue } from '../../local/sqs/queue.js';
 import { SimulatedCrash, type FaultRates, type OutcomeWeights } from './faults.js';
 import type {
   CommitRecord,
@@ -39,7 +52,6 @@ import type {
   RunRecord,
 } from './invariants.js';
 import type { Prng } from './prng.js';
-import { SimQueue, type SimMessage } from './sim-queue.js';
 import { SimWorkers } from './workers.js';
 import { TASK_WORKERS, UNDO_WORKER, type GeneratedWorkflow, type TaskInfo } from './workflow-generator.js';
 
@@ -47,7 +59,8 @@ import { TASK_WORKERS, UNDO_WORKER, type GeneratedWorkflow, type TaskInfo } from
 export const WORLD_START = Date.UTC(2026, 0, 1);
 /** The key the domain signs task tokens with. */
 export const SIGNING_KEY = 'simulation-signing-key-0123456789abcdef';
-const WORKER_PREFIX = 'baton:worker:';
+/** SQS's longest message delay. */
+const MAX_DELAY_SECONDS = 900;
 const RESULT_EVENT_TYPES = new Set<HistoryEventType>([
   'TaskSucceeded',
   'TaskFailed',
@@ -69,6 +82,8 @@ export interface WorldOptions {
   readonly maxReceiveCount?: number;
   /** Lambda invocations running at once. @default 3 */
   readonly maxConcurrency?: number;
+  /** Records per invocation (the event source mapping's batch size). @default 1 */
+  readonly batchSize?: number;
   /** Budget of deliveries before the run is declared stuck. @default 40000 */
   readonly maxDeliveries?: number;
   /** Budget of virtual time before the run is declared stuck, ms. @default 120 days */
@@ -95,12 +110,26 @@ class RecordingStore extends InMemoryExecutionStore {
   }
 }
 
-/** One orchestrator Lambda container: its own Orchestrator, ports that inject faults, and a life. */
+/** The orchestrator with each handled message's result traced and counted; `handle` is the loop's own. */
+class TracingOrchestrator extends Orchestrator {
+  onResult: ((result: HandleResult, messageId: string) => void) | undefined;
+
+  override async handle(...args: Parameters<Orchestrator['handle']>): Promise<HandleResult> {
+    const result = await super.handle(...args);
+    this.onResult?.(result, args[1]);
+    return result;
+  }
+}
+
+/**
+ * One orchestrator Lambda container: its own Orchestrator behind the real inbox handler, ports
+ * that inject faults, and a life.
+ */
 class OrchestratorContainer {
   dead = false;
-  /** No injected fault for the current invocation (the message's last chances before the DLQ). */
+  /** No injected fault for the current invocation (its messages' last chances before the DLQ). */
   calm = false;
-  readonly orchestrator: Orchestrator;
+  readonly handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
   constructor(private readonly world: World) {
     const rates = world.rates;
@@ -150,6 +179,17 @@ class OrchestratorContainer {
         await table.writeIndex(summary, version);
       },
     };
+    const inbox: InboxSender = {
+      send: async (body, options) => {
+        this.alive();
+        world.enqueue(world.inbox, body, (options?.delaySeconds ?? 0) * 1000);
+      },
+    };
+    const router = new TaskRouter({
+      transports: localTaskTransports(world.workerQueues, world.bus),
+      inbox,
+      environment: 'in the simulation (only workers run)',
+    });
     const ports: OrchestratorPorts = {
       store,
       definitions: world.definitions,
@@ -159,7 +199,7 @@ class OrchestratorContainer {
           this.alive();
           if (this.fault(rates.dispatchFailBefore, 'dispatch failed'))
             throw new TransientStoreError('SendMessage failed (worker queue)');
-          world.dispatchToWorker(task);
+          await router.dispatch(task);
           if (this.fault(rates.dispatchFailAfter, 'dispatch queued, then failed'))
             throw new TransientStoreError('SendMessage timed out (the message was queued)');
           if (this.fault(rates.crashDuringPerform, 'crash after a dispatch'))
@@ -179,24 +219,30 @@ class OrchestratorContainer {
             this.die('while performing, after PutEvents');
         },
       },
+      inbox,
       timers: {
-        schedule: async ({ executionId, timerId, fireAt }) => {
+        schedule: async (timer) => {
           this.alive();
           if (this.fault(rates.timerFail, 'timer scheduling failed')) {
-            if (world.rng.chance(0.5)) world.scheduleTimer(executionId, timerId, fireAt);
+            if (world.rng.chance(0.5)) await world.timers.schedule(timer);
             throw new TransientStoreError('CreateSchedule failed');
           }
-          world.scheduleTimer(executionId, timerId, fireAt);
+          await world.timers.schedule(timer);
         },
-        cancel: async ({ executionId, timerId }) => {
+        cancel: async (timer) => {
           this.alive();
           if (this.fault(rates.timerFail, 'timer cancel failed'))
             throw new TransientStoreError('DeleteSchedule failed');
-          if (world.rng.chance(rates.cancelHonoured)) world.inbox.cancelTimer(executionId, timerId);
+          await world.timers.cancel(timer);
         },
       },
     };
-    this.orchestrator = new Orchestrator({ ports, signer: world.signer, eventSource: 'baton.sim' });
+    const orchestrator = new TracingOrchestrator({ ports, signer: world.signer, eventSource: 'baton.sim' });
+    orchestrator.onResult = (result, messageId) => {
+      world.count(`inbox: ${result.type}`);
+      world.traceLine(`${messageId} -> ${JSON.stringify(result)}`);
+    };
+    this.handler = createInboxHandler({ orchestrator, logger: world.inboxLogger });
   }
 
   /** Draws a fault of probability `p` (never when calm), counting it. */
@@ -226,9 +272,17 @@ export class World {
   readonly storeView: ExecutionStore;
   readonly definitions = new InMemoryDefinitionStore();
   readonly signer = new TaskTokenSigner(SIGNING_KEY);
-  readonly inbox: SimQueue;
-  readonly workerQueues = new Map<string, SimQueue>();
+  readonly clock: Clock & Scheduler;
+  readonly inbox: LocalQueue;
+  readonly workerQueues = new Map<string, LocalQueue>();
+  /** Each queue's dead-letter queue, by the queue's name. */
+  readonly deadLetterQueues = new Map<string, LocalQueue>();
+  /** The bus `events:putEvents` tasks would use (the generated workflows have none). */
+  readonly bus: LocalEventBus;
+  readonly timers: LocalTimerScheduler;
   readonly workers: SimWorkers;
+  /** Logs the inbox handler's failures: why each failed message failed. */
+  readonly inboxLogger: FailureRecordingLogger;
   readonly commits: CommitRecord[] = [];
   readonly heartbeats: HeartbeatRecord[] = [];
   readonly published: PublishedRecord[] = [];
@@ -239,8 +293,7 @@ export class World {
   private readonly workflows: ReadonlyMap<string, GeneratedWorkflow>;
   private readonly resultTokens = new Map<string, string>();
   private readonly idle: OrchestratorContainer[] = [];
-  private readonly inboxVisibilityMs: number;
-  private readonly workerVisibilityMs: number;
+  private readonly mappings: SqsEventSourceMapping[] = [];
   private readonly maxReceiveCount: number;
   private readonly maxConcurrency: number;
   private readonly maxDeliveries: number;
@@ -250,12 +303,13 @@ export class World {
   private readonly watched = new Map<string, { lastEventId: number; terminal: boolean }>();
   private readonly appliedTokens = new Set<string>();
   private readonly firstReceivedAt = new Map<string, number>();
+  /** Why a message last failed, by message id (the DLQ's reason). */
+  private readonly lastErrors = new Map<string, string>();
+  private readonly poisonIds = new Set<string>();
 
   constructor(options: WorldOptions) {
     this.rng = options.rng;
     this.rates = options.rates;
-    this.inboxVisibilityMs = options.inboxVisibilityMs ?? 30_000;
-    this.workerVisibilityMs = options.workerVisibilityMs ?? 60_000;
     this.maxReceiveCount = options.maxReceiveCount ?? 8;
     this.maxConcurrency = options.maxConcurrency ?? 3;
     this.maxDeliveries = options.maxDeliveries ?? 40_000;
@@ -264,9 +318,38 @@ export class World {
     this.workflows = new Map(options.workflows.map((workflow) => [workflow.name, workflow]));
     this.table = new RecordingStore((transition) => this.recordCommit(transition));
     this.storeView = options.mutateStore ? options.mutateStore(this.table) : this.table;
-    this.inbox = new SimQueue('inbox', this.maxReceiveCount);
+    // Function timeouts are the only timers the queues and the mappings set: a handler here never
+    // runs for virtual time, so they never fire.
+    this.clock = { now: () => this.now, schedule: () => () => undefined };
+    const ids = () => `m${++this.sequence}`;
+    const queue = (name: string, visibilityMs: number) => {
+      const deadLetters = new LocalQueue({
+        name: `${name}-dlq`,
+        clock: this.clock,
+        scheduler: this.clock,
+        ids,
+      });
+      const main = new LocalQueue({
+        name,
+        visibilityTimeoutSeconds: Math.ceil(visibilityMs / 1000),
+        redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount: this.maxReceiveCount },
+        clock: this.clock,
+        scheduler: this.clock,
+        ids,
+      });
+      this.deadLetterQueues.set(name, deadLetters);
+      this.duplicateDeliveries(main);
+      return main;
+    };
+    this.inbox = queue('inbox', options.inboxVisibilityMs ?? 30_000);
     for (const name of [...TASK_WORKERS, UNDO_WORKER])
-      this.workerQueues.set(name, new SimQueue(`worker-${name}`, this.maxReceiveCount));
+      this.workerQueues.set(name, queue(`worker-${name}`, options.workerVisibilityMs ?? 60_000));
+    this.bus = new LocalEventBus({ name: 'sim', clock: this.clock, scheduler: this.clock, ids });
+    this.timers = new LocalTimerScheduler({ inbox: this.timerInbox(), clock: this.clock, pollIntervalMs: 0 });
+    this.inboxLogger = new FailureRecordingLogger((extra) => {
+      if (typeof extra.messageId !== 'string') return;
+      this.lastErrors.set(extra.messageId, describeError(extra.error ?? extra.reason));
+    });
     this.workers = new SimWorkers(
       {
         rng: this.rng,
@@ -278,10 +361,33 @@ export class World {
       },
       options.outcomes,
     );
+    const batchSize = options.batchSize ?? 1;
+    this.mappings.push(
+      this.mapping(this.inbox, 'orchestrator', batchSize, (event, context) =>
+        this.invokeOrchestrator(event, context),
+      ),
+    );
+    const worker = defineWorker(this.workers.handler, {
+      inbox: this.workers.inbox,
+      logger: new FailureRecordingLogger((extra) => {
+        if (typeof extra.messageId === 'string')
+          this.lastErrors.set(extra.messageId, describeError(extra.error));
+      }),
+    });
+    for (const [name, workerQueue] of this.workerQueues)
+      this.mappings.push(
+        this.mapping(workerQueue, name, batchSize, (event, context) =>
+          this.invokeWorker(worker, event, context),
+        ),
+      );
   }
 
   count(what: string, by = 1): void {
     this.counts[what] = (this.counts[what] ?? 0) + by;
+  }
+
+  traceLine(line: string): void {
+    this.trace?.(`${this.clockText()} ${line}`);
   }
 
   async deploy(): Promise<void> {
@@ -295,13 +401,14 @@ export class World {
   }
 
   /** Sends a message made malformed or forged on purpose: it must end in the DLQ. */
-  sendPoison(queue: SimQueue, body: string, delayMs: number): void {
-    const message = queue.send(body, this.now, { delayMs, poison: true });
-    this.poisonSent.push({ queue: queue.name, messageId: message.id });
+  sendPoison(queue: LocalQueue, body: string, delayMs: number): void {
+    const { messageId } = queue.sendMessage({ body, delaySeconds: delaySecondsOf(delayMs) });
+    this.poisonIds.add(messageId);
+    this.poisonSent.push({ queue: queue.name, messageId });
   }
 
-  /** A producer's send, through the delivery faults: late, duplicated by the producer or by SQS. */
-  enqueue(queue: SimQueue, body: Json, delayMs: number): void {
+  /** A producer's send, through the delivery faults: late, or duplicated by the producer. */
+  enqueue(queue: LocalQueue, body: Json, delayMs: number): void {
     const rates = this.rates;
     const text = JSON.stringify(body);
     const extra = () => {
@@ -309,56 +416,18 @@ export class World {
       this.count('delayed delivery');
       return this.rng.int(1, rates.maxExtraDelayMs);
     };
-    const message = queue.send(text, this.now, { delayMs: delayMs + extra() });
-    this.noteResultToken(message, body);
-    if (this.rng.chance(rates.duplicateDelivery)) {
-      this.count('duplicate delivery (same message id)');
-      queue.send(text, this.now, { delayMs: delayMs + extra(), id: message.id });
-    }
+    const send = () => {
+      const { messageId } = queue.sendMessage({
+        body: text,
+        delaySeconds: delaySecondsOf(delayMs + extra()),
+      });
+      this.noteResultToken(messageId, body);
+    };
+    send();
     if (this.rng.chance(rates.duplicateSend)) {
       this.count('duplicate send (new message id)');
-      this.noteResultToken(queue.send(text, this.now, { delayMs: delayMs + extra() }), body);
+      send();
     }
-  }
-
-  /** A timer comes back to the inbox at `fireAt` or later (never earlier), maybe twice. */
-  scheduleTimer(executionId: string, timerId: string, fireAt: number): void {
-    const rates = this.rates;
-    const timer = { executionId, timerId };
-    const body = JSON.stringify({ kind: 'TimerFired', executionId, timerId });
-    const due = Math.max(0, fireAt - this.now);
-    const late = () => {
-      if (!this.rng.chance(rates.timerLate)) return 0;
-      this.count('timer fired late');
-      return this.rng.int(1, rates.maxTimerLatenessMs);
-    };
-    this.inbox.send(body, this.now, { delayMs: due + late(), timer });
-    if (this.rng.chance(rates.timerDuplicate)) {
-      this.count('timer fired twice');
-      this.inbox.send(body, this.now, { delayMs: due + late(), timer });
-    }
-  }
-
-  /** Performs a DispatchTask: the task message goes to the worker's queue. */
-  dispatchToWorker(task: TaskDispatch): void {
-    const { command } = task;
-    const queue = command.resource.startsWith(WORKER_PREFIX)
-      ? this.workerQueues.get(command.resource.slice(WORKER_PREFIX.length))
-      : undefined;
-    if (!queue) throw new Error(`No simulated worker for resource '${command.resource}'`);
-    const message: WorkerTaskMessage = {
-      taskToken: task.taskToken,
-      executionId: task.executionId,
-      workflow: task.workflow,
-      stateName: command.stateName,
-      attempt: command.attempt,
-      idempotencyKey: command.idempotencyKey,
-      input: command.input,
-      compensation: command.compensation,
-      ...(command.timeoutSeconds !== undefined ? { timeoutSeconds: command.timeoutSeconds } : {}),
-      ...(command.heartbeatSeconds !== undefined ? { heartbeatSeconds: command.heartbeatSeconds } : {}),
-    };
-    this.enqueue(queue, message as unknown as Json, 0);
   }
 
   /**
@@ -366,98 +435,181 @@ export class World {
    * until the budget runs out. Returns why the run stopped early, or undefined when it went idle.
    */
   async run(): Promise<string | undefined> {
-    const queues = [this.inbox, ...this.workerQueues.values()];
     for (;;) {
       if (this.deliveries >= this.maxDeliveries)
         return `the run was still busy after ${this.deliveries} deliveries`;
       if (this.now - WORLD_START > this.maxVirtualMs)
         return `the run was still busy after ${Math.round((this.now - WORLD_START) / 86_400_000)} virtual days`;
-      const visible: { queue: SimQueue; message: SimMessage }[] = [];
-      for (const queue of queues)
-        for (const message of queue.visible(this.now)) visible.push({ queue, message });
-      if (visible.length === 0) {
-        let next: number | undefined;
-        for (const queue of queues) {
-          const at = queue.nextVisibleAt();
-          if (at !== undefined && (next === undefined || at < next)) next = at;
-        }
+      await this.timers.fireDue();
+      const ready = this.mappings.filter((mapping) => mapping.queue.approximateNumberOfMessages > 0);
+      if (ready.length === 0) {
+        const times = [
+          this.timers.nextMoveAt(),
+          ...this.mappings.map((mapping) => mapping.queue.nextVisibleAt()),
+        ];
+        const next = times.reduce<number | undefined>(
+          (earliest, at) => (at !== undefined && (earliest === undefined || at < earliest) ? at : earliest),
+          undefined,
+        );
         if (next === undefined) return undefined;
         this.now = Math.max(this.now, next);
         continue;
       }
-      // Reordering: any visible message may go next, and several run at once.
-      const size = this.rng.int(1, Math.min(this.maxConcurrency, visible.length));
-      const batch: { queue: SimQueue; message: SimMessage }[] = [];
-      for (let i = 0; i < size; i++)
-        batch.push(visible.splice(this.rng.int(0, visible.length - 1), 1)[0] as never);
-      for (const { queue, message } of batch) {
-        queue.receive(
-          message,
-          this.now,
-          queue === this.inbox ? this.inboxVisibilityMs : this.workerVisibilityMs,
-        );
-        if (!this.firstReceivedAt.has(message.id)) this.firstReceivedAt.set(message.id, this.now);
-      }
-      await Promise.all(
-        batch.map(({ queue, message }) =>
-          queue === this.inbox ? this.deliverInbox(message) : this.deliverWorker(queue, message),
-        ),
-      );
-      this.deliveries += batch.length;
+      // Several invocations at once, on any queue with messages: results for one execution race.
+      const size = this.rng.int(1, this.maxConcurrency);
+      const invocations = Array.from({ length: size }, () => this.rng.pick(ready).invokeVisible());
+      const outcomes = await Promise.all(invocations);
+      for (const outcome of outcomes) this.deliveries += outcome?.messageIds.length ?? 0;
       if (this.rng.chance(0.25)) this.now += this.rng.int(1, 1500);
     }
   }
 
-  private async deliverInbox(message: SimMessage): Promise<void> {
+  /** One orchestrator invocation: in a container, through the real inbox handler. */
+  private async invokeOrchestrator(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const container = this.idle.pop() ?? new OrchestratorContainer(this);
-    container.calm = message.receiveCount >= this.maxReceiveCount - 1;
+    container.calm = event.Records.some(
+      (record) => Number(record.attributes.ApproximateReceiveCount) >= this.maxReceiveCount - 1,
+    );
     try {
+      this.noteReceived(event);
       if (container.fault(this.rates.crashAfterReceive, 'crash after receive'))
         container.die('after receive');
-      const parsed = parseInboxMessage(message.body);
-      const result = await container.orchestrator.handle(parsed, message.id);
-      this.count(`inbox: ${result.type}`);
-      this.trace?.(
-        `${this.clock()} ${message.id} ${describeBody(message.body)} -> ${JSON.stringify(result)}`,
-      );
-      if (parsed.kind === 'TaskHeartbeat') await this.recordHeartbeat(parsed.taskToken, message.id);
+      for (const record of event.Records) await this.noteHeartbeat(record.body, record.messageId, 'before');
+      const response = await container.handler(event, context);
+      // A process that died mid-batch answers nothing: none of the batch is deleted.
+      if (container.dead) throw new SimulatedCrash('the Lambda died during the batch');
+      const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      for (const record of event.Records)
+        if (!failed.has(record.messageId)) await this.noteHeartbeat(record.body, record.messageId, 'after');
       if (container.fault(this.rates.crashBeforeAck, 'crash before ack'))
-        container.die('before deleting the message');
-      this.inbox.delete(message);
+        container.die('before deleting the messages');
+      return response;
     } catch (error) {
-      const reason = describeError(error);
-      this.trace?.(`${this.clock()} ${message.id} ${describeBody(message.body)} !! ${reason}`);
-      this.inbox.failed(message, reason);
+      for (const record of event.Records) this.lastErrors.set(record.messageId, describeError(error));
+      this.traceLine(
+        `orchestrator invocation ${event.Records.map((r) => r.messageId).join(',')} !! ${describeError(error)}`,
+      );
+      throw error;
     } finally {
       if (!container.dead) this.idle.push(container);
     }
   }
 
-  private async deliverWorker(queue: SimQueue, message: SimMessage): Promise<void> {
-    const calm = message.receiveCount >= this.maxReceiveCount - 1;
+  /** One worker invocation: the real `defineWorker` handler, with Lambda-level crashes around it. */
+  private async invokeWorker(
+    worker: ReturnType<typeof defineWorker>,
+    event: SQSEvent,
+    context: Context,
+  ): Promise<SQSBatchResponse> {
+    const calm = event.Records.some(
+      (record) => Number(record.attributes.ApproximateReceiveCount) >= this.maxReceiveCount - 1,
+    );
     const fault = (p: number, what: string) => {
       if (calm || !this.rng.chance(p)) return false;
       this.count(what);
       return true;
     };
     try {
+      this.noteReceived(event);
       if (fault(this.rates.workerCrashAfterReceive, 'worker crash after receive'))
         throw new SimulatedCrash('worker died after receive');
-      const task = parseWorkerTaskMessage(message.body);
-      await this.workers.deliver(task, {
-        dieBeforeReport: this.rates.workerCrashBeforeReport,
-        reportSendFail: this.rates.reportSendFail,
-        calm,
-      });
+      for (const record of event.Records) {
+        const token = taskTokenOf(record.body);
+        if (token === undefined) continue;
+        const lastChance = Number(record.attributes.ApproximateReceiveCount) >= this.maxReceiveCount - 1;
+        this.workers.arm(token, {
+          dieBeforeReport: this.rates.workerCrashBeforeReport,
+          reportSendFail: this.rates.reportSendFail,
+          calm: lastChance,
+        });
+      }
+      const response = await worker(event, context);
       if (fault(this.rates.workerCrashBeforeAck, 'worker crash before ack'))
-        throw new SimulatedCrash('worker died before deleting the message');
-      this.trace?.(`${this.clock()} ${message.id} ${describeBody(message.body)} -> done`);
-      queue.delete(message);
+        throw new SimulatedCrash('worker died before deleting the messages');
+      this.traceLine(
+        `worker invocation ${event.Records.map((r) => r.messageId).join(',')} -> ${JSON.stringify(response)}`,
+      );
+      return response;
     } catch (error) {
-      const reason = describeError(error);
-      this.trace?.(`${this.clock()} ${message.id} ${describeBody(message.body)} !! ${reason}`);
-      queue.failed(message, reason);
+      for (const record of event.Records) this.lastErrors.set(record.messageId, describeError(error));
+      this.traceLine(
+        `worker invocation ${event.Records.map((r) => r.messageId).join(',')} !! ${describeError(error)}`,
+      );
+      throw error;
     }
+  }
+
+  private mapping(
+    queue: LocalQueue,
+    functionName: string,
+    batchSize: number,
+    handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>,
+  ): SqsEventSourceMapping {
+    return new SqsEventSourceMapping({
+      queue,
+      handler,
+      functionName,
+      batchSize,
+      reportBatchItemFailures: true,
+      functionTimeoutSeconds: Math.min(30, queue.visibilityTimeoutSeconds),
+      clock: this.clock,
+      scheduler: this.clock,
+      ids: () => `request-${++this.sequence}`,
+    });
+  }
+
+  /** The same message delivered to two consumers: its visibility ends at once after a receive. */
+  private duplicateDeliveries(queue: LocalQueue): void {
+    const receive = queue.receiveMessage.bind(queue);
+    queue.receiveMessage = async (input) => {
+      const messages = await receive(input);
+      for (const message of messages) {
+        if (!this.rng.chance(this.rates.duplicateDelivery)) continue;
+        this.count('duplicate delivery (same message id)');
+        queue.changeMessageVisibility(message.receiptHandle, 0);
+      }
+      return messages;
+    };
+  }
+
+  /** The timers' way to the inbox: never early, sometimes late, sometimes twice. */
+  private timerInbox(): InboxSender {
+    return {
+      send: async (body, options) => {
+        const rates = this.rates;
+        const due = (options?.delaySeconds ?? 0) * 1000;
+        const late = () => {
+          if (!this.rng.chance(rates.timerLate)) return 0;
+          this.count('timer fired late');
+          return this.rng.int(1, rates.maxTimerLatenessMs);
+        };
+        const text = JSON.stringify(body);
+        this.inbox.sendMessage({ body: text, delaySeconds: delaySecondsOf(due + late()) });
+        if (this.rng.chance(rates.timerDuplicate)) {
+          this.count('timer fired twice');
+          this.inbox.sendMessage({ body: text, delaySeconds: delaySecondsOf(due + late()) });
+        }
+      },
+    };
+  }
+
+  private noteReceived(event: SQSEvent): void {
+    for (const record of event.Records)
+      if (!this.firstReceivedAt.has(record.messageId)) this.firstReceivedAt.set(record.messageId, this.now);
+  }
+
+  /** Records an applied heartbeat (the checker compares it with what was persisted). */
+  private async noteHeartbeat(body: string, messageId: string, when: 'before' | 'after'): Promise<void> {
+    if (when === 'before') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return;
+    }
+    const value = parsed as { kind?: unknown; taskToken?: unknown };
+    if (value.kind === 'TaskHeartbeat' && typeof value.taskToken === 'string')
+      await this.recordHeartbeat(value.taskToken, messageId);
   }
 
   private async recordHeartbeat(taskToken: string, messageId: string): Promise<void> {
@@ -503,7 +655,7 @@ export class World {
     const { executionId } = transition;
     const broken = (what: string) => {
       this.count('watch: invariant broken at commit');
-      this.trace?.(`${this.clock()} !! INVARIANT ${what} [${executionId} v${transition.version}]`);
+      this.trace?.(`${this.clockText()} !! INVARIANT ${what} [${executionId} v${transition.version}]`);
     };
     const watched = this.watched.get(executionId) ?? { lastEventId: 0, terminal: false };
     if (watched.terminal) broken('terminal-stable: a commit after the terminal one');
@@ -521,10 +673,10 @@ export class World {
     }
   }
 
-  private noteResultToken(message: SimMessage, body: Json): void {
+  private noteResultToken(messageId: string, body: Json): void {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
     if ((body.kind === 'TaskSucceeded' || body.kind === 'TaskFailed') && typeof body.taskToken === 'string') {
-      this.resultTokens.set(message.id, body.taskToken);
+      this.resultTokens.set(messageId, body.taskToken);
     }
   }
 
@@ -532,7 +684,7 @@ export class World {
     return this.workflows.get(workflow)?.tasks.get(stateName);
   }
 
-  private clock(): string {
+  private clockText(): string {
     return `t=+${((this.now - WORLD_START) / 1000).toFixed(3)}s`;
   }
 
@@ -572,16 +724,21 @@ export class World {
       heartbeats: this.heartbeats,
       published: this.published,
       deadLetters: queues.flatMap((queue) =>
-        queue.deadLetters.map((message) => ({
-          queue: queue.name,
-          messageId: message.id,
-          poison: message.poison,
-          ...(message.lastError !== undefined ? { reason: message.lastError } : {}),
-        })),
+        (this.deadLetterQueues.get(queue.name)?.peek() ?? []).map((message) => {
+          const reason = this.lastErrors.get(message.messageId);
+          return {
+            queue: queue.name,
+            messageId: message.messageId,
+            poison: this.poisonIds.has(message.messageId),
+            ...(reason !== undefined ? { reason } : {}),
+          };
+        }),
       ),
       poisonSent: this.poisonSent,
       inFlight: queues.flatMap((queue) =>
-        queue.messages.map((message) => ({ queue: queue.name, messageId: message.id, body: message.body })),
+        queue
+          .peek()
+          .map((message) => ({ queue: queue.name, messageId: message.messageId, body: message.body })),
       ),
       ...(unfinished !== undefined ? { unfinished } : {}),
     };
@@ -593,19 +750,17 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-function describeBody(body: string): string {
+/** SQS delays are whole seconds, at most 900: a longer wait is the timer scheduler's. */
+function delaySecondsOf(delayMs: number): number {
+  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delayMs / 1000)));
+}
+
+/** The task token of a worker task message, if the body is one. */
+function taskTokenOf(body: string): string | undefined {
   try {
-    const value = JSON.parse(body) as {
-      kind?: unknown;
-      timerId?: unknown;
-      stateName?: unknown;
-      attempt?: unknown;
-    };
-    if (typeof value.kind === 'string')
-      return `${value.kind}${typeof value.timerId === 'string' ? ` ${value.timerId}` : ''}`;
-    if (typeof value.stateName === 'string') return `task ${value.stateName}#${String(value.attempt)}`;
-    return body.slice(0, 60);
+    const value = JSON.parse(body) as { taskToken?: unknown };
+    return typeof value.taskToken === 'string' ? value.taskToken : undefined;
   } catch {
-    return body.slice(0, 60);
+    return undefined;
   }
 }

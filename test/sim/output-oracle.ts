@@ -1,0 +1,188 @@
+/**
+ * The output oracle: each simulated execution must end as `runWorkflow` ends the same definition
+ * with the same input and the same task outcomes, run fault-free in process. Faults (crashes,
+ * redeliveries, duplicates, late timers, races) may change how an execution gets there, never where
+ * it ends: its status, its output, its error.
+ *
+ * The task outcomes are read back from the simulated execution's history and replayed by task
+ * functions: a forward task by its state, entry into that state and attempt; a compensation by its
+ * state, entry and attempt (compensations run one at a time).
+ *
+ * Left out, because their ending depends on timing rather than on outcomes: executions that were
+ * stopped, executions of workflows with an execution-level TimeoutSeconds, and workflows with a
+ * Parallel or Map state (which branch fails first, and so which error ends the execution and which
+ * sibling tasks ran at all, depends on the order results arrive, on AWS as here).
+ */
+import type { HistoryEvent } from '../../lambdas/engine/execution.js';
+import type { Json } from '../../lambdas/engine/json.js';
+import { runWorkflow, type TaskContext } from '../../lambdas/runtime/run-workflow.js';
+import { Invariant, type RunRecord, type Violation } from './invariants.js';
+import { TASK_WORKERS, UNDO_WORKER, type GeneratedWorkflow } from './workflow-generator.js';
+
+/** What a task attempt did, as the simulated run's history shows it. */
+type Outcome =
+  | { readonly type: 'succeeded'; readonly output: Json }
+  | { readonly type: 'failed'; readonly error: string; readonly cause: string }
+  | { readonly type: 'timedOut'; readonly error: string };
+
+/** How an execution ended: what the oracle compares. */
+interface Ending {
+  readonly status: string;
+  readonly output?: Json;
+  readonly error?: string;
+}
+
+/** The causes the engine gives a task that missed a deadline, by error name. */
+const TIMEOUT_CAUSES: Readonly<Record<string, string>> = {
+  'States.Timeout': 'The task did not finish within TimeoutSeconds',
+  'States.HeartbeatTimeout': 'The task sent no heartbeat within HeartbeatSeconds',
+};
+
+/** A replayed task met an attempt the simulated run never had: the two runs took different paths. */
+class ReplayDivergedError extends Error {
+  override readonly name = 'Oracle.Diverged';
+}
+
+/** Compares each eligible execution of the run with `runWorkflow`'s run of it. */
+export async function checkOutputs(
+  record: RunRecord,
+  workflows: readonly GeneratedWorkflow[],
+  stopped: ReadonlySet<string>,
+): Promise<{ readonly violations: Violation[]; readonly checked: readonly string[] }> {
+  const byName = new Map(workflows.map((workflow) => [workflow.name, workflow]));
+  const violations: Violation[] = [];
+  const checked = new Set<string>();
+  for (const execution of record.executions) {
+    const { executionId, history } = execution;
+    const started = history[0];
+    const workflow = byName.get(executionId.slice(0, executionId.indexOf(':')));
+    if (!workflow || started?.type !== 'ExecutionStarted' || execution.status === undefined) continue;
+    if (stopped.has(executionId) || workflow.definition.TimeoutSeconds !== undefined) continue;
+    if (history.some((event) => event.type === 'ExecutionRedriven')) continue;
+    if (hasConcurrency(workflow)) continue;
+    checked.add(executionId);
+    const outcomes = outcomesOf(history);
+    const replay = replayer(outcomes);
+    const tasks = Object.fromEntries(
+      [...TASK_WORKERS, UNDO_WORKER].map((worker) => [`baton:worker:${worker}`, replay.task]),
+    );
+    const result = await runWorkflow(workflow.definition, started.input ?? null, {
+      tasks,
+      name: executionId.slice(executionId.indexOf(':') + 1),
+      stateMachineName: workflow.name,
+    });
+    const simulated = endingOf(execution.status, history);
+    const reference: Ending = {
+      status: result.status,
+      ...(result.output !== undefined ? { output: result.output } : {}),
+      ...(result.error !== undefined ? { error: result.error } : {}),
+    };
+    if (replay.diverged.length > 0 || JSON.stringify(simulated) !== JSON.stringify(reference)) {
+      violations.push({
+        invariant: Invariant.OutputOracle,
+        executionId,
+        detail:
+          `the simulated run ended ${JSON.stringify(simulated)}, runWorkflow with the same outcomes ` +
+          `${JSON.stringify(reference)}${replay.diverged.length > 0 ? `; replay diverged at ${replay.diverged.join(', ')}` : ''}`,
+      });
+    }
+  }
+  return { violations, checked: [...checked] };
+}
+
+/** Whether the workflow runs branches or iterations concurrently. */
+function hasConcurrency(workflow: GeneratedWorkflow): boolean {
+  const text = JSON.stringify(workflow.definition);
+  return text.includes('"Type":"Parallel"') || text.includes('"Type":"Map"');
+}
+
+/** The outcomes of every task and compensation attempt, by replay key. */
+function outcomesOf(history: readonly HistoryEvent[]): Map<string, Outcome> {
+  const outcomes = new Map<string, Outcome>();
+  const entries = new Map<string, number>();
+  /** The key of the attempt under way, by thread and state (or compensated state). */
+  const current = new Map<string, string>();
+  for (const event of history) {
+    const state = event.stateName ?? '';
+    switch (event.type) {
+      case 'TaskScheduled':
+      case 'CompensationTaskScheduled': {
+        const where = event.type === 'TaskScheduled' ? `t|${state}` : `c|${state}`;
+        const attempt = event.attempt ?? 1;
+        if (attempt === 1) entries.set(where, (entries.get(where) ?? 0) + 1);
+        current.set(where, `${where}#${entries.get(where) ?? 0}@${attempt}`);
+        break;
+      }
+      case 'TaskSucceeded':
+      case 'TaskFailed':
+      case 'TaskTimedOut':
+      case 'CompensationTaskSucceeded':
+      case 'CompensationTaskFailed':
+      case 'CompensationTaskTimedOut': {
+        const compensation = event.type.startsWith('Compensation');
+        const key = current.get(compensation ? `c|${state}` : `t|${state}`);
+        if (key === undefined) break;
+        if (event.type.endsWith('Succeeded'))
+          outcomes.set(key, { type: 'succeeded', output: event.output ?? null });
+        else if (event.type.endsWith('TimedOut'))
+          outcomes.set(key, { type: 'timedOut', error: event.error ?? 'States.Timeout' });
+        else outcomes.set(key, { type: 'failed', error: event.error ?? '', cause: event.cause ?? '' });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return outcomes;
+}
+
+/** Task functions that replay recorded outcomes, and the keys they could not find. */
+function replayer(outcomes: ReadonlyMap<string, Outcome>) {
+  const entries = new Map<string, number>();
+  const diverged: string[] = [];
+  const task = (_input: Json, context: TaskContext): Json => {
+    const where = `${context.compensation ? 'c' : 't'}|${context.stateName}`;
+    if (context.attempt === 1) entries.set(where, (entries.get(where) ?? 0) + 1);
+    const key = `${where}#${entries.get(where) ?? 0}@${context.attempt}`;
+    const outcome = outcomes.get(key);
+    if (outcome === undefined) {
+      diverged.push(key);
+      throw new ReplayDivergedError(`no recorded outcome for ${key}`);
+    }
+    switch (outcome.type) {
+      case 'succeeded':
+        return outcome.output;
+      case 'failed':
+        throw namedError(outcome.error, outcome.cause);
+      case 'timedOut':
+        // The engine's own cause for the deadline the task missed (the history records only the name).
+        throw namedError(outcome.error, TIMEOUT_CAUSES[outcome.error] ?? 'timed out in the simulated run');
+    }
+  };
+  return { task, diverged };
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/** How the simulated execution ended, read from its history. */
+function endingOf(status: string, history: readonly HistoryEvent[]): Ending {
+  let output: Json | undefined;
+  let error: string | undefined;
+  for (const event of history) {
+    if (event.type === 'ExecutionSucceeded') output = event.output;
+    if (
+      (event.type === 'ExecutionFailed' || event.type === 'CompensationStarted') &&
+      event.error !== undefined
+    )
+      error = event.error;
+  }
+  return {
+    status,
+    ...(output !== undefined ? { output } : {}),
+    ...(error !== undefined ? { error } : {}),
+  };
+}
