@@ -57,15 +57,24 @@ const lambdaInbox: InboxResolver = () =>
     queueUrl: requiredEnv('BATON_INBOX_QUEUE_URL'),
   }));
 
-let defaultInbox: InboxResolver = lambdaInbox;
+/** Inboxes of local worker queues, by queue ARN (empty on Lambda). */
+const localInboxes = new Map<string, InboxSender>();
+
+/** A worker's inbox: the local one registered for its queue, else (on Lambda) the configured queue. */
+const defaultInbox: InboxResolver = (record) =>
+  localInboxes.get(record.eventSourceARN) ?? lambdaInbox(record);
 
 /**
- * Routes the results of workers defined without an `inbox` option. The local runtime uses it to
- * run the very same worker modules against its embedded queues; pass `undefined` to restore the
- * Lambda default.
+ * Routes the results of workers defined without an `inbox` option whose records come from the
+ * queue `queueArn`: the local runtime and the in-process domain use it to run the very same worker
+ * modules against their embedded queues, several at once in one process. Returns the function
+ * that removes the route.
  */
-export function setDefaultInboxResolver(resolver: InboxResolver | undefined): void {
-  defaultInbox = resolver ?? lambdaInbox;
+export function registerWorkerInbox(queueArn: string, inbox: InboxSender): () => void {
+  localInboxes.set(queueArn, inbox);
+  return () => {
+    if (localInboxes.get(queueArn) === inbox) localInboxes.delete(queueArn);
+  };
 }
 
 /** Builds the SQS handler of a worker Lambda. */

@@ -11,7 +11,8 @@
  * of one execution race.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { defineWorker } from '../../lambdas/aws/define-worker.js';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { defineWorker, registerWorkerInbox } from '../../lambdas/aws/define-worker.js';
 import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { Json } from '../../lambdas/engine/json.js';
@@ -45,8 +46,13 @@ import { InMemoryExecutionStore } from './in-memory-execution-store.js';
 
 /** Options of {@link InProcessDomain}. */
 export interface InProcessDomainOptions {
-  /** Worker handlers by worker name (`baton:worker:<name>`). @default {} */
+  /** Worker handlers by worker name (`baton:worker:<name>`), each run by `defineWorker`. @default {} */
   readonly workers?: Readonly<Record<string, WorkerHandler<never>>>;
+  /**
+   * Worker Lambda handlers by worker name, run as they are: the `handler` export of a worker module
+   * (`defineWorker` without an `inbox` option reports to this domain's inbox). @default {}
+   */
+  readonly workerLambdas?: Readonly<Record<string, WorkerLambda>>;
   /** @default an InMemoryExecutionStore */
   readonly store?: ExecutionStore;
   /** @default an InMemoryDefinitionStore */
@@ -63,6 +69,12 @@ export interface InProcessDomainOptions {
   readonly maxReceiveCount?: number;
   readonly logger?: OrchestratorLogger;
 }
+
+/** A worker Lambda's handler, as a worker module exports it. */
+export type WorkerLambda = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Each domain's queues live in an account of their own, so that their ARNs differ. */
+let instances = 0;
 
 /** A message handling that failed: the message stays on its queue for redelivery (or its DLQ). */
 export interface DeliveryFailure {
@@ -117,6 +129,7 @@ export class InProcessDomain {
   /** What deployed workflows wait on; grows as workflows are deployed. */
   private readonly shapes: CorrelationShape[] = [];
   private sequence = 0;
+  private readonly routes: (() => void)[] = [];
 
   constructor(options: InProcessDomainOptions = {}) {
     this.time = options.startTime ?? Date.parse('2026-01-01T00:00:00Z');
@@ -126,15 +139,18 @@ export class InProcessDomain {
     const clock = this.clock;
     const ids = (prefix: string) => () => `${prefix}-${++this.sequence}`;
     const maxReceiveCount = options.maxReceiveCount ?? 5;
+    const accountId = String(100_000_000_000 + ++instances);
     const queue = (name: string, visibilityTimeoutSeconds: number) => {
       const deadLetters = new LocalQueue({
         name: `${name}-dlq`,
+        accountId,
         clock,
         scheduler: clock,
         ids: ids(`${name}-dlq`),
       });
       const main = new LocalQueue({
         name,
+        accountId,
         visibilityTimeoutSeconds,
         redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount },
         clock,
@@ -157,7 +173,8 @@ export class InProcessDomain {
     };
     this.bus = new LocalEventBus({ name: 'in-process', clock, scheduler: clock });
     const workers = options.workers ?? {};
-    for (const name of Object.keys(workers)) {
+    const workerLambdas = options.workerLambdas ?? {};
+    for (const name of [...Object.keys(workers), ...Object.keys(workerLambdas)]) {
       const { main, deadLetters } = queue(name, WORKER_VISIBILITY_TIMEOUT_SECONDS);
       this.workerQueues.set(name, main);
       this.workerDeadLetters.set(name, deadLetters);
@@ -211,6 +228,16 @@ export class InProcessDomain {
       const worker = defineWorker(handler, { inbox: inboxSender, logger: workerLogger });
       this.workerMappings.set(name, this.mapping(this.workerQueues.get(name) as LocalQueue, worker, name));
     }
+    for (const [name, handler] of Object.entries(workerLambdas)) {
+      const workerQueue = this.workerQueues.get(name) as LocalQueue;
+      this.routes.push(registerWorkerInbox(workerQueue.arn, inboxSender));
+      this.workerMappings.set(name, this.mapping(workerQueue, handler, name));
+    }
+  }
+
+  /** Removes the routes of the worker modules' results to this domain's inbox. */
+  dispose(): void {
+    for (const unroute of this.routes.splice(0)) unroute();
   }
 
   /** Every result the orchestrator returned, in order. */
@@ -301,7 +328,7 @@ export class InProcessDomain {
     throw new Error(`Still busy after ${maxDeliveries} deliveries`);
   }
 
-  private mapping(queue: LocalQueue, handler: ReturnType<typeof defineWorker>, functionName: string) {
+  private mapping(queue: LocalQueue, handler: WorkerLambda, functionName: string) {
     return new SqsEventSourceMapping({
       queue,
       handler,

@@ -26,7 +26,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { SQSHandler } from 'aws-lambda';
-import { setDefaultInboxResolver } from '../../lambdas/aws/define-worker.js';
+import { registerWorkerInbox } from '../../lambdas/aws/define-worker.js';
 import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation-store.js';
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
@@ -100,6 +100,8 @@ interface RunningDomain {
   readonly timers: LocalTimerScheduler;
   readonly mappings: SqsEventSourceMapping[];
   readonly versions: Map<string, string>;
+  /** Removes the routes of its worker queues' results to its inbox. */
+  readonly routes: readonly (() => void)[];
 }
 
 type Listener = (change: { executionId: string; status: ExecutionStatus }) => void;
@@ -178,12 +180,6 @@ export class LocalRuntime implements LocalControl {
     const signer = new TaskTokenSigner(signingKey(dataDir));
     const logger = new Logger({ serviceName: 'baton-local', logLevel: options.logLevel ?? 'WARN' });
     const domains = new Map<string, RunningDomain>();
-    const workerInboxes = new Map<string, InboxSender>();
-    setDefaultInboxResolver((record) => {
-      const inbox = workerInboxes.get(record.eventSourceARN);
-      if (!inbox) throw new Error(`No local inbox for the worker queue ${record.eventSourceARN}`);
-      return inbox;
-    });
     const runtime = new LocalRuntime(domains, bus, dynalite, client, dataDir, signer);
 
     for (const config of options.domains) {
@@ -215,10 +211,12 @@ export class LocalRuntime implements LocalControl {
       const inbox = queue(`baton-${config.domain}-inbox`, 30);
       const inboxSender = new LocalInboxSender(inbox);
       const workerQueues = new Map<string, LocalQueue>();
+      const routes: (() => void)[] = [];
       for (const name of Object.keys(config.workers)) {
         const workerQueue = queue(`baton-${config.domain}-${name}`, 60);
         workerQueues.set(name, workerQueue);
-        workerInboxes.set(workerQueue.arn, inboxSender);
+        // The worker modules' defineWorker handlers report to this domain's inbox.
+        routes.push(registerWorkerInbox(workerQueue.arn, inboxSender));
       }
       const executions = new DynamoDbExecutionStore({ client, tableName, clock });
       const store = runtime.notifying(executions);
@@ -304,6 +302,7 @@ export class LocalRuntime implements LocalControl {
         timers,
         mappings,
         versions,
+        routes,
       });
     }
     return runtime;
@@ -316,8 +315,8 @@ export class LocalRuntime implements LocalControl {
       domain.timers.stop();
       await domain.inbox.flush();
       for (const queue of domain.workerQueues.values()) await queue.flush();
+      for (const unroute of domain.routes) unroute();
     }
-    setDefaultInboxResolver(undefined);
     this.client.destroy();
     await this.dynalite.close();
   }
