@@ -35,7 +35,17 @@ export default tseslint.config(
               message: 'The engine is pure: no I/O.',
             },
             {
-              group: ['../runtime/*', '../aws/*', '../orchestrator/*', '../workers/*'],
+              group: [
+                '../runtime/*',
+                '../aws/*',
+                '../orchestrator/*',
+                '../workers/*',
+                // The reducer's own folder (engine/decide/) is one level deeper.
+                '../../runtime/*',
+                '../../aws/*',
+                '../../orchestrator/*',
+                '../../workers/*',
+              ],
               message: 'The engine imports nothing outside itself.',
             },
           ],
@@ -45,6 +55,23 @@ export default tseslint.config(
         'error',
         { object: 'Date', property: 'now', message: 'Time enters the engine through env.now.' },
         { object: 'Math', property: 'random', message: 'Randomness enters the engine through env.seed.' },
+      ],
+    },
+  },
+  {
+    // The console runs in the browser (local/console/tsconfig.json checks it without Node's types).
+    files: ['local/console/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'path', 'url', 'os'],
+              message: 'The console runs in the browser: import only pure modules.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -62,6 +62,29 @@ const SEPARATOR = ':';
 const COMPENSATION = 'c';
 const EXECUTION_TIMEOUT = 'exec:timeout';
 
+/** What a timer is for, as the engine routes it: the execution, the saga's compensation, or a thread. */
+export type TimerTarget =
+  | { readonly type: 'execution' }
+  | { readonly type: 'compensation' }
+  | { readonly type: 'thread'; readonly threadId: string };
+
+/** Where a fired timer goes. */
+export function timerTarget(timer: TimerId): TimerTarget {
+  switch (timer.type) {
+    case 'executionTimeout':
+      return { type: 'execution' };
+    case 'taskTimeout':
+    case 'heartbeat':
+      return ownerTarget(timer.token.owner);
+    case 'retry':
+      return ownerTarget(timer.owner);
+    case 'wait':
+    case 'yield':
+      return { type: 'thread', threadId: timer.threadId };
+  }
+  return unreachable(timer);
+}
+
 /** The text form of a task token (see the module comment). */
 export function encodeTaskToken(token: TaskToken): string {
   return `${encodeOwner(token.owner)}${SEPARATOR}${token.attempt}`;
@@ -134,6 +157,16 @@ function encodeOwner(owner: AttemptOwner): string {
   return unreachable(owner);
 }
 
+function ownerTarget(owner: AttemptOwner): TimerTarget {
+  switch (owner.type) {
+    case 'state':
+      return { type: 'thread', threadId: owner.threadId };
+    case 'compensation':
+      return { type: 'compensation' };
+  }
+  return unreachable(owner);
+}
+
 function ownerOf(first: string, entryId: string): AttemptOwner {
   return first === COMPENSATION
     ? { type: 'compensation', entryId }
@@ -153,4 +186,16 @@ function attemptOf(text: string): number | undefined {
 
 function unreachable(value: never): never {
   throw new Error(`unreachable: ${JSON.stringify(value)}`);
+}
+
+/** True when two task tokens name the same attempt (equal values have equal text forms). */
+export function sameTaskToken(a: TaskToken, b: TaskToken): boolean {
+  if (a.attempt !== b.attempt || a.owner.entryId !== b.owner.entryId) return false;
+  switch (a.owner.type) {
+    case 'state':
+      return b.owner.type === 'state' && a.owner.threadId === b.owner.threadId;
+    case 'compensation':
+      return b.owner.type === 'compensation';
+  }
+  return unreachable(a.owner);
 }

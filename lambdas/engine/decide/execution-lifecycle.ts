@@ -1,0 +1,130 @@
+/**
+ * How an execution ends, is stopped, times out and is redriven, and the lifecycle events it
+ * publishes on the way. A failure with compensations on the saga's stack hands over to `saga.ts`.
+ */
+import { ROOT_SCOPE } from '../compile.js';
+import { StatesErrors } from '../errors.js';
+import type { ExecutionEvent, ExecutionStatus } from '../execution.js';
+import type { Json } from '../json.js';
+import { disarmExecutionTimeout } from './deadlines.js';
+import type { Decider } from './decider.js';
+import { ROOT_THREAD } from './outcome.js';
+import { redriveCompensations, startCompensating } from './saga.js';
+
+/** The root thread ended: the execution succeeds with `output`. */
+export function succeedExecution(d: Decider, output: Json): void {
+  d.exec.status = 'SUCCEEDED';
+  d.exec.output = output;
+  d.exec.stopTime = d.env.now;
+  d.record('ExecutionSucceeded', { output });
+  disarmExecutionTimeout(d);
+  d.publish('Execution Succeeded');
+}
+
+/**
+ * The execution failed, timed out or was stopped. With compensations on the stack (and, for a
+ * stop, compensation requested) the saga unwinds first; otherwise the execution ends now.
+ */
+export function failExecution(
+  d: Decider,
+  status: 'FAILED' | 'TIMED_OUT' | 'ABORTED',
+  error: string,
+  cause: string,
+  compensate: boolean,
+): void {
+  d.exec.error = error;
+  d.exec.cause = cause;
+  const pending = d.exec.saga.stack.length - d.exec.saga.compensated;
+  if (compensate && pending > 0) {
+    startCompensating(d, error, cause);
+    return;
+  }
+  endExecution(d, status, error, cause);
+}
+
+/** Ends the execution in a failed status, with no compensation to run. */
+export function endExecution(
+  d: Decider,
+  status: 'FAILED' | 'TIMED_OUT' | 'ABORTED',
+  error: string,
+  cause: string,
+): void {
+  d.exec.status = status;
+  d.exec.error = error;
+  d.exec.cause = cause;
+  d.exec.stopTime = d.env.now;
+  disarmExecutionTimeout(d);
+  switch (status) {
+    case 'FAILED':
+      d.record('ExecutionFailed', { error, cause });
+      d.publish('Execution Failed');
+      return;
+    case 'TIMED_OUT':
+      d.record('ExecutionTimedOut', { error, cause });
+      d.publish('Execution Timed Out');
+      return;
+    case 'ABORTED':
+      d.record('ExecutionAborted', { error, cause });
+      d.publish('Execution Aborted');
+      return;
+  }
+  const unknown: never = status;
+  throw new Error(`unreachable: status ${String(unknown)}`);
+}
+
+/** StopExecution: a running execution is aborted (compensating first when asked). */
+export function stopExecution(d: Decider, event: Extract<ExecutionEvent, { type: 'StopExecution' }>): void {
+  if (d.exec.status !== 'RUNNING') return;
+  stopAllThreads(d);
+  failExecution(
+    d,
+    'ABORTED',
+    event.error ?? 'States.Aborted',
+    event.cause ?? 'The execution was stopped',
+    event.compensate === true,
+  );
+}
+
+/** The execution's TimeoutSeconds passed while it ran: it times out, compensating first. */
+export function onExecutionTimeout(d: Decider): void {
+  if (d.exec.status !== 'RUNNING') return;
+  stopAllThreads(d);
+  failExecution(d, 'TIMED_OUT', StatesErrors.Timeout, 'The execution timed out (TimeoutSeconds)', true);
+}
+
+/**
+ * RedriveExecution: a failed, timed-out or aborted execution resumes at the state where it
+ * failed; a saga whose compensation failed resumes its compensations. Anything else is ignored.
+ */
+export function redrive(d: Decider): void {
+  const exec = d.exec;
+  const status: ExecutionStatus = exec.status;
+  if (status === 'COMPENSATION_FAILED') {
+    exec.status = 'COMPENSATING';
+    exec.redriveCount += 1;
+    delete exec.stopTime;
+    redriveCompensations(d);
+    return;
+  }
+  if (status !== 'FAILED' && status !== 'TIMED_OUT' && status !== 'ABORTED') return;
+  const failure = exec.failure;
+  if (!failure) return;
+  exec.status = 'RUNNING';
+  exec.redriveCount += 1;
+  delete exec.stopTime;
+  delete exec.error;
+  delete exec.cause;
+  delete exec.failure;
+  d.record('ExecutionRedriven', {});
+  d.enqueue(ROOT_THREAD, d.enterState(ROOT_THREAD, ROOT_SCOPE, undefined, failure.stateName, failure.input));
+}
+
+/** Aborts every thread, remembering where the root thread was for a redrive. */
+function stopAllThreads(d: Decider): void {
+  const root = d.threads[ROOT_THREAD];
+  if (root) {
+    d.exec.failure = { stateName: root.active.name, input: root.active.input };
+    d.abortThread(root);
+  }
+  for (const thread of Object.values(d.threads)) d.abortThread(thread);
+}

@@ -1,0 +1,43 @@
+/**
+ * Fail: fails its thread with an error and a cause, given or read from the input (ErrorPath,
+ * CausePath, which may also be intrinsic functions). Retry and Catch do not apply to it; the
+ * failure goes to the enclosing Parallel or Map state, or fails the execution.
+ */
+import type { FailState } from '../definition.js';
+import { StatesRuntimeError } from '../errors.js';
+import type { Thread } from '../execution.js';
+import { evaluateIntrinsic, isIntrinsicCall, parseIntrinsic } from '../intrinsics.js';
+import { compilePath, readPath, truncate } from '../json-path.js';
+import { intrinsicEnvironment } from '../payload-template.js';
+import { pathContext, templateScope } from './data-flow.js';
+import type { Decider } from './decider.js';
+import type { Outcome } from './outcome.js';
+
+/** Runs a Fail state. */
+export function executeFail(d: Decider, thread: Thread, def: FailState): Outcome {
+  const error = def.ErrorPath !== undefined ? failField(d, thread, def.ErrorPath, 'ErrorPath') : def.Error;
+  const cause = def.CausePath !== undefined ? failField(d, thread, def.CausePath, 'CausePath') : def.Cause;
+  return { type: 'failed', error: error ?? 'States.Fail', cause: cause ?? '' };
+}
+
+function failField(d: Decider, thread: Thread, source: string, field: string): string {
+  const scope = templateScope(d, thread, thread.active.input);
+  const value = isIntrinsicCall(source)
+    ? evaluateIntrinsic(parseIntrinsic(source), intrinsicEnvironment(scope))
+    : (() => {
+        const path = compilePath(source);
+        const result = readPath(path, scope.input, pathContext(source, scope));
+        if (!result.found) {
+          throw new StatesRuntimeError(
+            `The ${field} '${source}' could not be found in the input ${truncate(JSON.stringify(scope.input))}`,
+          );
+        }
+        return result.value;
+      })();
+  if (typeof value !== 'string') {
+    throw new StatesRuntimeError(
+      `The ${field} '${source}' must select a string, got ${truncate(JSON.stringify(value))}`,
+    );
+  }
+  return value;
+}

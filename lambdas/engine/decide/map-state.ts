@@ -1,0 +1,160 @@
+/**
+ * Map: runs its ItemProcessor once per item of the array ItemsPath selects, as child threads,
+ * at most MaxConcurrency at a time (0: all at once), starting the next item as one ends;
+ * succeeds with the results in item order, fails (aborting the others) as soon as an iteration
+ * fails.
+ */
+import type { CompiledState } from '../compile.js';
+import type { MapState } from '../definition.js';
+import { StatesRuntimeError } from '../errors.js';
+import type { Thread, Waiting } from '../execution.js';
+import type { Json, JsonObject } from '../json.js';
+import { truncate } from '../json-path.js';
+import { evaluateTemplate } from '../payload-template.js';
+import { completeWithResult, inputPath, readRequired, templateScope } from './data-flow.js';
+import type { Decider } from './decider.js';
+import { SUSPENDED, type Outcome } from './outcome.js';
+
+type MapWaiting = Extract<Waiting, { type: 'Map' }>;
+
+/** Runs a Map state: reads the items, evaluates each item's input and starts the first iterations. */
+export function executeMap(d: Decider, thread: Thread, state: CompiledState, def: MapState): Outcome {
+  const effective = inputPath(d, thread, state, thread.active.input);
+  const items = state.itemsPath
+    ? readRequired(d, thread, state.itemsPath.source, effective, 'ItemsPath')
+    : effective;
+  if (!Array.isArray(items)) {
+    throw new StatesRuntimeError(
+      `The ItemsPath '${def.ItemsPath ?? '$'}' of Map state '${state.name}' must select an array, got ${truncate(JSON.stringify(items))}`,
+    );
+  }
+  let maxConcurrency = def.MaxConcurrency ?? 0;
+  if (def.MaxConcurrencyPath !== undefined) {
+    const value = readRequired(d, thread, def.MaxConcurrencyPath, effective, 'MaxConcurrencyPath');
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new StatesRuntimeError(
+        `The MaxConcurrencyPath '${def.MaxConcurrencyPath}' of Map state '${state.name}' must select a non-negative integer, got ${truncate(JSON.stringify(value))}`,
+      );
+    }
+    maxConcurrency = value;
+  }
+  const baseScope = templateScope(d, thread, effective);
+  const itemInputs = state.parameters
+    ? items.map((value, index) =>
+        evaluateTemplate(state.parameters as NonNullable<CompiledState['parameters']>, {
+          ...baseScope,
+          context: () => ({
+            ...(baseScope.context() as JsonObject),
+            Map: { Item: { Index: index, Value: value, Source: 'STATE_DATA' } },
+          }),
+        }),
+      )
+    : items;
+  d.record('MapStateStarted', { stateName: state.name, threadId: thread.id });
+  if (items.length === 0) {
+    d.record('MapStateSucceeded', { stateName: state.name, threadId: thread.id });
+    return d.attempt(() => completeWithResult(d, thread, state, []));
+  }
+  const results = new Array<Json | undefined>(items.length);
+  d.own(results);
+  const first = maxConcurrency === 0 ? items.length : Math.min(maxConcurrency, items.length);
+  d.setActive(thread, {
+    ...thread.active,
+    waiting: {
+      type: 'Map',
+      items: [],
+      itemInputs,
+      nextIndex: first,
+      running: first,
+      maxConcurrency,
+      results,
+      remaining: items.length,
+    },
+  });
+  for (let index = 0; index < first; index++)
+    startIteration(d, thread.id, state, index, itemInputs[index] as Json);
+  return SUSPENDED;
+}
+
+/**
+ * Iteration `child` ended with `output`: its result takes its slot, the next items start as
+ * MaxConcurrency allows, and the state completes when it was the last one.
+ */
+export function onIterationSucceeded(
+  d: Decider,
+  parent: Thread,
+  waiting: MapWaiting,
+  child: Thread,
+  output: Json,
+): void {
+  const state = d.state(parent.scope, parent.active.name);
+  const index = (child.parent as NonNullable<Thread['parent']>).index;
+  const results = d.ownedCopy(waiting.results);
+  results[index] = output;
+  d.record('MapIterationSucceeded', { stateName: state.name, threadId: child.id, index });
+  const remaining = waiting.remaining - 1;
+  let { nextIndex, running } = waiting;
+  running -= 1;
+  const starts: number[] = [];
+  while (
+    nextIndex < waiting.itemInputs.length &&
+    (waiting.maxConcurrency === 0 || running < waiting.maxConcurrency)
+  ) {
+    starts.push(nextIndex);
+    nextIndex += 1;
+    running += 1;
+  }
+  d.setActive(parent, {
+    ...parent.active,
+    waiting: { ...waiting, results, remaining, nextIndex, running },
+  });
+  for (const start of starts) startIteration(d, parent.id, state, start, waiting.itemInputs[start] as Json);
+  if (remaining === 0) {
+    d.record('MapStateSucceeded', { stateName: state.name, threadId: parent.id });
+    const current = d.threads[parent.id] as Thread;
+    d.enqueue(
+      parent.id,
+      d.attempt(() => completeWithResult(d, current, state, results as Json[])),
+    );
+  }
+}
+
+/** Iteration `child` failed with an error it did not handle: the Map state fails with it. */
+export function onIterationFailed(
+  d: Decider,
+  parent: Thread,
+  child: Thread,
+  error: string,
+  cause: string,
+): void {
+  const stateName = parent.active.name;
+  const index = (child.parent as NonNullable<Thread['parent']>).index;
+  d.record('MapIterationFailed', { stateName, threadId: child.id, index, error, cause });
+  d.record('MapStateFailed', { stateName, threadId: parent.id, error, cause });
+}
+
+/** The Map state is aborted (its iterations are aborted by the thread driver). */
+export function abortMap(d: Decider, thread: Thread): void {
+  d.record('MapStateAborted', { stateName: thread.active.name, threadId: thread.id });
+}
+
+/** Iteration `index`, the thread `child`, is aborted with its Map state. */
+export function abortMapIteration(d: Decider, child: Thread, index: number): void {
+  d.record('MapIterationAborted', { stateName: child.active.name, threadId: child.id, index });
+}
+
+function startIteration(
+  d: Decider,
+  parentId: string,
+  state: CompiledState,
+  index: number,
+  input: Json,
+): void {
+  const childId = d.nextId();
+  const scopeKey = state.processor as string;
+  d.record('MapIterationStarted', { stateName: state.name, threadId: childId, index });
+  d.enqueue(
+    childId,
+    d.enterState(childId, scopeKey, { threadId: parentId, index }, d.scope(scopeKey).startAt, input),
+  );
+}
