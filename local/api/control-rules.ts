@@ -17,14 +17,7 @@ import type {
   WorkflowRef,
 } from '../../lambdas/runtime/ports.js';
 import { ConflictError, NotFoundError, type ExecutionDescription, type ListFilter } from '../control.js';
-
-/** Statuses an execution can be redriven from (the engine ignores a redrive of any other). */
-export const REDRIVABLE_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-  'COMPENSATION_FAILED',
-]);
+import { REDRIVABLE_STATUSES, isStoppable } from './execution-actions.js';
 
 /** The message of a lookup that found no execution. */
 export function noSuchExecution(executionId: string): NotFoundError {
@@ -42,7 +35,7 @@ export function assertRedrivable(executionId: string, status: ExecutionStatus): 
 
 /** Throws ConflictError unless an execution in `status` can be stopped (the engine stops RUNNING ones). */
 export function assertStoppable(executionId: string, status: ExecutionStatus): void {
-  if (status !== 'RUNNING') {
+  if (!isStoppable(status)) {
     throw new ConflictError(`Execution ${executionId} is ${status}: only a RUNNING execution can be stopped`);
   }
 }

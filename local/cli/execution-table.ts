@@ -4,7 +4,7 @@
  */
 import type { ExecutionSummary } from '../../lambdas/runtime/ports.js';
 import type { ExecutionDescription } from '../control.js';
-import { formatDuration } from './timeline.js';
+import { formatDuration } from '../api/duration.js';
 
 /** `2026-05-04 10:11:12Z` from an ISO time (UTC, whole seconds). */
 export function formatTime(iso: string): string {

@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent, HistoryEventType } from '../../../lambdas/engine/execution.js';
 import { formatDescription, formatExecutionTable } from '../../../local/cli/execution-table.js';
-import { formatDuration, formatTimeline } from '../../../local/cli/timeline.js';
+import { formatTimeline } from '../../../local/cli/timeline.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
 function event(type: HistoryEventType, atMs: number, fields: Partial<HistoryEvent> = {}): HistoryEvent {
   return { id: 0, type, timestamp: new Date(T0 + atMs).toISOString(), threadId: 'root', ...fields };
 }
-
-describe('durations', () => {
-  it('reads as ms, seconds, minutes or hours', () => {
-    expect(formatDuration(850)).toBe('850 ms');
-    expect(formatDuration(2400)).toBe('2.40 s');
-    expect(formatDuration(12_345)).toBe('12.3 s');
-    expect(formatDuration(185_000)).toBe('3 min 05 s');
-    expect(formatDuration(7_800_000)).toBe('2 h 10 min');
-  });
-});
 
 describe('the history timeline', () => {
   const saga = [
