@@ -1,7 +1,8 @@
 /**
- * A typed client of the local HTTP API (`server.ts`), on `fetch`. Used by the `baton` CLI and the
- * tests. Errors: NotRunningError when nothing listens at the URL, the control's NotFoundError (404)
- * and ConflictError (409), ApiRequestError for any other error answer.
+ * A typed client of the local HTTP API (`server.ts`), on `fetch`. Used by the `baton` CLI, the
+ * console (in the browser: so no Node here) and the tests. Errors: NotRunningError when nothing
+ * listens at the URL, the control's NotFoundError (404) and ConflictError (409), ApiRequestError
+ * for any other error answer.
  */
 import type { ExecutionStatus, HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
@@ -33,7 +34,8 @@ export class BatonClient implements ControlOperations {
 
   constructor(url: string, options: BatonClientOptions = {}) {
     this.url = url.replace(/\/+$/, '');
-    this.fetch = options.fetch ?? globalThis.fetch;
+    // Called as a function, not as a method of the window: browsers refuse `fetch` on another `this`.
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
   async domains(): Promise<DomainInfo[]> {

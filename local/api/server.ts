@@ -21,6 +21,9 @@
  * invalid field (named), 404 for an unknown name, 409 for an operation that cannot apply, 413 for a
  * body over 1 MiB, 500 for anything else.
  *
+ * The console is `/` (its page) and `/console/<file>` (its script and stylesheet, `console-files.ts`),
+ * with dagre's browser bundle at `/vendor/dagre.min.js`.
+ *
  * Only loopback addresses are served, and a request must name a loopback host (no DNS rebinding)
  * and, when a browser sends one, come from the console's own origin: another web page the user
  * has open cannot start or stop executions.
@@ -30,8 +33,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConflictError, NotFoundError, type LocalControl } from '../control.js';
+import { isConsoleFile, readConsoleFile } from './console-files.js';
 import { ApiErrorCode, BadRequestError, RequestTooLargeError, type ApiErrorBody } from './errors.js';
 import {
   PublishRequest,
@@ -115,8 +118,15 @@ interface HandlerContext {
   readonly onInternalError: (error: unknown) => void;
 }
 
-/** What a route answers with: JSON, a static file, or an event stream it writes itself. */
-type Reply = JsonReply | { readonly type: 'file'; readonly path: string } | { readonly type: 'stream' };
+/** What a route answers with: JSON, a file's content, or an event stream it writes itself. */
+type Reply = JsonReply | FileReply | { readonly type: 'stream' };
+
+interface FileReply {
+  readonly type: 'file';
+  /** Its name, for the content type. */
+  readonly name: string;
+  readonly content: Buffer | string;
+}
 
 interface JsonReply {
   readonly type: 'json';
@@ -148,9 +158,6 @@ const json = (body: unknown, status = 200): JsonReply => ({ type: 'json', status
 function route(method: Route['method'], path: string, handle: Route['handle']): Route {
   return { method, segments: path.split('/').filter(Boolean), handle };
 }
-
-const consoleDir = fileURLToPath(new URL('../console/', import.meta.url));
-const CONSOLE_FILE = /^[\w-]+\.(?:html|js|css|svg)$/;
 
 const routes: readonly Route[] = [
   route('GET', '/api/domains', async ({ control }) => json({ domains: await control.domains() })),
@@ -202,13 +209,12 @@ const routes: readonly Route[] = [
     openStream(request);
     return { type: 'stream' };
   }),
-  route('GET', '/', async () => ({ type: 'file', path: join(consoleDir, 'index.html') })),
-  route('GET', '/console/:file', async ({ params }) => {
-    const file = params.file ?? '';
-    if (!CONSOLE_FILE.test(file)) throw new NotFoundError(`No console file named ${file}`);
-    return { type: 'file', path: join(consoleDir, file) };
+  route('GET', '/', async () => consoleFile('index.html')),
+  route('GET', '/console/:file', async ({ params }) => consoleFile(params.file ?? '')),
+  route('GET', '/vendor/dagre.min.js', async () => {
+    const path = dagreBundle();
+    return { type: 'file', name: path, content: await readFile(path) };
   }),
-  route('GET', '/vendor/dagre.min.js', async () => ({ type: 'file', path: dagreBundle() })),
 ];
 
 async function handle(context: HandlerContext, request: IncomingMessage, response: ServerResponse) {
@@ -220,19 +226,8 @@ async function handle(context: HandlerContext, request: IncomingMessage, respons
   }
   if (reply.type === 'stream') return;
   if (reply.type === 'file') {
-    let content: Buffer;
-    try {
-      content = await readFile(reply.path);
-    } catch (error) {
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-      reply = errorReply(context, missing ? new NotFoundError(`No file ${path}`) : error);
-      response.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
-      response.end(JSON.stringify(reply.body));
-      return;
-    }
-    response.writeHead(200, { 'Content-Type': contentType(reply.path), 'Cache-Control': 'no-store' });
-    response.end(content);
+    response.writeHead(200, { 'Content-Type': contentType(reply.name), 'Cache-Control': 'no-store' });
+    response.end(reply.content);
     return;
   }
   response.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -288,6 +283,12 @@ function match(pattern: readonly string[], segments: readonly string[]): Record<
     }
   }
   return params;
+}
+
+/** One of the console's files; NotFoundError for any other name. */
+async function consoleFile(name: string): Promise<FileReply> {
+  if (!isConsoleFile(name)) throw new NotFoundError(`No console file named ${name}`);
+  return { type: 'file', name, content: await readConsoleFile(name) };
 }
 
 function id(params: Readonly<Record<string, string>>): string {

@@ -6,6 +6,7 @@ import {
   buildGraph,
   compensations,
   describeChoiceRule,
+  runProgress,
   stateRuns,
   stateStatuses,
   timelineRows,
@@ -310,6 +311,45 @@ describe('a failed execution', () => {
     const events = history(['TaskStateEntered', { stateName: 'A' }], ['TaskScheduled', { stateName: 'A' }]);
     expect(stateRuns(events)[0]?.exitedAt).toBeUndefined();
     expect(stateStatuses(events).get('A')).toBe('running');
+  });
+});
+
+describe("a run's progress in its panel", () => {
+  const running = { status: 'RUNNING' } as const;
+
+  it('is in progress while the run and the execution go on', () => {
+    const [run] = stateRuns(history(['TaskStateEntered', { stateName: 'A' }]));
+    expect(run && runProgress(run, running)).toBe('in progress');
+  });
+
+  it('is how long the run took once it left the state', () => {
+    const [run] = stateRuns(
+      history(['TaskStateEntered', { stateName: 'A' }], ['TaskStateExited', { stateName: 'A' }]),
+    );
+    expect(run && runProgress(run, running)).toBe('10 ms');
+  });
+
+  it('is not in progress for a failed run while the execution runs on (a failed Map iteration)', () => {
+    const [, run] = stateRuns(
+      history(
+        ['MapStateEntered', { stateName: 'M' }],
+        ['MapIterationStarted', { stateName: 'M', threadId: '2', index: 0 }],
+        ['TaskStateEntered', { stateName: 'I', threadId: '2' }],
+        ['MapIterationFailed', { stateName: 'M', threadId: '2', error: 'E' }],
+      ),
+    );
+    expect(run?.status).toBe('failed');
+    expect(run && runProgress(run, running)).not.toBe('in progress');
+  });
+
+  it('runs until the execution stopped for a run the end of the execution left open', () => {
+    const [run] = stateRuns(history(['TaskStateEntered', { stateName: 'A' }]));
+    const stopped = {
+      status: 'ABORTED',
+      stopTime: new Date(Date.UTC(2026, 0, 1) + 2500).toISOString(),
+    } as const;
+    expect(run && runProgress(run, stopped)).toBe('2.50 s');
+    expect(run && runProgress(run, { status: 'FAILED' })).toBe('');
   });
 });
 

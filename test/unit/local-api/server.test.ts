@@ -588,19 +588,35 @@ describe('routing and guards', () => {
     expect(status).toBe(403);
   });
 
-  it('serves the console page, its script and the dagre bundle', async () => {
+  it('serves the console page, its stylesheet and the dagre bundle', async () => {
     const page = await fetch(`${server.url}/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await page.text()).toContain('<script type="module" src="/console/console.js">');
-    const script = await fetch(`${server.url}/console/graph-model.js`);
-    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const style = await fetch(`${server.url}/console/console.css`);
+    expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
     const dagre = await fetch(`${server.url}/vendor/dagre.min.js`);
     expect(await dagre.text()).toContain('var dagre=');
   });
 
-  it('serves no file outside the console folder', async () => {
+  it('serves the console script compiled from TypeScript as one module, with what it imports', async () => {
+    const script = await fetch(`${server.url}/console/console.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const text = await script.text();
+    // The graph model and the server's own statuses and durations are in it, types are not.
+    expect(text).toContain('function buildGraph(');
+    expect(text).toContain('COMPENSATION_FAILED');
+    expect(text).toContain('function formatDuration(');
+    expect(text).not.toMatch(/^\s*import\s/m);
+    expect(text).not.toContain('interface ');
+  });
+
+  it('serves no file outside the console, nor its sources', async () => {
     expect((await fetch(`${server.url}/console/..%2Fcontrol.ts`)).status).toBe(404);
     expect((await fetch(`${server.url}/console/missing.js`)).status).toBe(404);
+    expect((await fetch(`${server.url}/console/console.ts`)).status).toBe(404);
+    expect((await fetch(`${server.url}/console/graph-model.ts`)).status).toBe(404);
+    expect((await fetch(`${server.url}/console/tsconfig.json`)).status).toBe(404);
   });
 
   it('answers 500 with the message of an unexpected failure, and reports it', async () => {

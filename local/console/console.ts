@@ -1,46 +1,73 @@
-/* global dagre, document, window, location, fetch, setTimeout, clearTimeout, EventSource, URLSearchParams */
 /**
  * The Baton console: the executions list (`#/`) and an execution's page (`#/executions/<id>`) with
  * its graph, laid out by dagre and drawn as SVG, coloured by each state's status; the selected
  * state's runs; the compensations; the timeline; and Redrive, Rerun, Stop buttons. Everything it
- * shows comes from the local API; `/api/stream` tells it when to fetch again.
+ * shows comes from the local API (through the CLI's client); `/api/stream` tells it when to fetch
+ * again.
  *
- * Served as-is (no bundler). Text from executions only ever enters the page as text nodes.
+ * Browser code: bundled by esbuild with the pure modules it imports (the engine's statuses, the
+ * control's rules, durations, the API client); dagre is the global of `/vendor/dagre.min.js`. Text
+ * from executions only ever enters the page as text nodes.
  */
+import type Dagre from '@dagrejs/dagre';
+import type { EdgeLabel, GraphLabel, NodeLabel, Point } from '@dagrejs/dagre';
+import { ExecutionStatus, type HistoryEvent } from '../../lambdas/engine/execution.js';
+import type { Json } from '../../lambdas/engine/json.js';
+import { BatonClient } from '../api/client.js';
+import { formatDuration } from '../api/duration.js';
+import { REDRIVABLE_STATUSES, isStoppable } from '../api/execution-actions.js';
+import type { ExecutionDescription } from '../control.js';
 import {
   END_NODE,
   START_NODE,
   StateStatus,
   buildGraph,
   compensations,
-  formatDuration,
+  runProgress,
   stateRuns,
   stateStatuses,
   timelineRows,
   traversal,
+  type Graph,
+  type GraphGroup,
+  type StateRun,
+  type Traversal,
 } from './graph-model.js';
 
+/** dagre's browser bundle, loaded by index.html before this script. */
+declare const dagre: typeof Dagre;
+
 const SVG = 'http://www.w3.org/2000/svg';
-const STATUSES = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-  'COMPENSATING',
-  'COMPENSATED',
-  'COMPENSATION_FAILED',
-];
-const REDRIVABLE = new Set(['FAILED', 'TIMED_OUT', 'ABORTED', 'COMPENSATION_FAILED']);
-/** Execution statuses whose states can still be in progress. */
-const ACTIVE = new Set(['RUNNING', 'COMPENSATING']);
+const STATUSES: readonly ExecutionStatus[] = Object.values(ExecutionStatus);
 const REFRESH_DELAY_MS = 120;
 
-const app = document.getElementById('app');
-const live = document.getElementById('live');
+const api = new BatonClient(location.origin);
+
+/** An element index.html has. */
+function pageElement(id: string): HTMLElement {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`The page has no #${id}`);
+  return element;
+}
+
+const app = pageElement('app');
+const live = pageElement('live');
+
+interface Loaded {
+  readonly description: ExecutionDescription;
+  readonly history: readonly HistoryEvent[];
+  readonly graph: Graph;
+}
 
 /** What survives re-rendering: filters, the selected state, the last notice, the rerun input. */
-const view = {
+const view: {
+  filters: { workflow: string; status: ExecutionStatus | ''; businessKey: string };
+  executionId: string | undefined;
+  selected: string | undefined;
+  notice: { text: string; error?: boolean } | undefined;
+  rerunInput: string;
+  loaded: Loaded | undefined;
+} = {
   filters: { workflow: '', status: '', businessKey: '' },
   executionId: undefined,
   selected: undefined,
@@ -49,17 +76,41 @@ const view = {
   loaded: undefined,
 };
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The status named `value`, or '' (any status). */
+function statusNamed(value: string): ExecutionStatus | '' {
+  return STATUSES.find((status) => status === value) ?? '';
+}
+
 // ------------------------------------------------------------------ DOM helpers
 
-/** An element with attributes (`on*` functions become listeners) and children (strings become text). */
-function h(tag, attributes = {}, ...children) {
+/** What `h` and `s` take as children: nodes, text, nested lists, and the skipped parts of conditions. */
+type Child = Node | string | number | undefined | null | false | readonly Child[];
+
+/** Attributes; `on*` functions become listeners, `true` an empty attribute, `false`/`undefined` none. */
+type Attributes = Readonly<Record<string, string | number | boolean | undefined | ((event: Event) => void)>>;
+
+/** An element with attributes and children (strings become text). */
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   setAttributes(element, attributes);
   element.append(...present(children));
   return element;
 }
 
-function s(tag, attributes = {}, ...children) {
+/** An SVG element with attributes and children. */
+function s<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG, tag);
   setAttributes(element, attributes);
   element.append(...present(children));
@@ -67,7 +118,7 @@ function s(tag, attributes = {}, ...children) {
 }
 
 /** An arrowhead for the graph's edges, referenced as `url(#id)`. */
-function arrowMarker(id, colour) {
+function arrowMarker(id: string, colour: string): SVGMarkerElement {
   return s(
     'marker',
     {
@@ -84,54 +135,55 @@ function arrowMarker(id, colour) {
 }
 
 /** Replaces the children of `element`. */
-function fill(element, ...children) {
+function fill(element: Element, ...children: Child[]): void {
   element.replaceChildren(...present(children));
 }
 
 /** Children flattened, without the `undefined`, `null` and `false` of conditional parts. */
-function present(children) {
-  return children.flat(Infinity).filter((child) => child !== undefined && child !== null && child !== false);
+function present(children: readonly Child[]): (Node | string)[] {
+  const flat: (Node | string)[] = [];
+  for (const child of children) {
+    if (typeof child === 'string' || child instanceof Node) flat.push(child);
+    else if (typeof child === 'number') flat.push(String(child));
+    else if (child !== undefined && child !== null && child !== false) flat.push(...present(child));
+  }
+  return flat;
 }
 
-function setAttributes(element, attributes) {
+function setAttributes(element: Element, attributes: Attributes): void {
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === false) continue;
-    if (name.startsWith('on') && typeof value === 'function') element.addEventListener(name.slice(2), value);
-    else element.setAttribute(name, value === true ? '' : String(value));
+    if (typeof value === 'function') {
+      if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    } else element.setAttribute(name, value === true ? '' : String(value));
   }
 }
 
-function badge(status) {
+/** The value of the form field an event happened on. */
+function fieldValue(event: Event): string {
+  const field = event.currentTarget;
+  return field instanceof HTMLInputElement ||
+    field instanceof HTMLSelectElement ||
+    field instanceof HTMLTextAreaElement
+    ? field.value
+    : '';
+}
+
+function badge(status: ExecutionStatus): HTMLSpanElement {
   return h('span', { class: `badge ${status}`, 'data-status': status }, status);
 }
 
-function json(value) {
+function json(value: Json | undefined): HTMLPreElement {
   return h('pre', {}, value === undefined ? '—' : JSON.stringify(value, null, 2));
 }
 
-function time(iso) {
+function time(iso: string | undefined): string {
   return iso ? iso.replace('T', ' ').slice(0, 19) : '';
 }
 
-// ------------------------------------------------------------------ API
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const parsed = text ? JSON.parse(text) : undefined;
-  if (!response.ok) throw new Error(parsed?.error?.message ?? `${response.status} ${response.statusText}`);
-  return parsed;
-}
-
-const executionPath = (id) => `/api/executions/${encodeURIComponent(id)}`;
-
 // ------------------------------------------------------------------ routing and live updates
 
-function route() {
+function route(): void {
   const hash = location.hash;
   if (hash.startsWith('#/executions/')) {
     const id = decodeURIComponent(hash.slice('#/executions/'.length));
@@ -148,9 +200,10 @@ function route() {
   }
 }
 
-let refreshTimer;
-function scheduleRefresh(change) {
-  if (view.executionId !== undefined && change.executionId !== view.executionId) return;
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+/** Fetches again soon after a change of `executionId` (of any execution, when not given). */
+function scheduleRefresh(executionId?: string): void {
+  if (view.executionId !== undefined && executionId !== view.executionId) return;
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => {
     if (view.executionId === undefined) void loadList();
@@ -158,7 +211,7 @@ function scheduleRefresh(change) {
   }, REFRESH_DELAY_MS);
 }
 
-function connectStream() {
+function connectStream(): void {
   const source = new EventSource('/api/stream');
   source.addEventListener('open', () => {
     live.textContent = 'live';
@@ -168,24 +221,28 @@ function connectStream() {
     live.textContent = 'reconnecting…';
     live.classList.remove('on');
   });
-  source.addEventListener('execution', (event) => scheduleRefresh(JSON.parse(event.data)));
+  source.addEventListener('execution', (event) => {
+    // `{ executionId, status }`, as the server writes it.
+    const change: { executionId?: unknown } = JSON.parse((event as MessageEvent<string>).data);
+    scheduleRefresh(typeof change.executionId === 'string' ? change.executionId : '');
+  });
 }
 
 // ------------------------------------------------------------------ executions list
 
-let listBody;
+let listBody: HTMLElement | undefined;
 
-function showList() {
+function showList(): void {
   const { filters } = view;
   const workflowSelect = h('select', {
     name: 'workflow',
     onchange: (event) => {
-      filters.workflow = event.target.value;
+      filters.workflow = fieldValue(event);
       void loadList();
     },
   });
   workflowSelect.append(h('option', { value: '' }, 'All workflows'));
-  void api('GET', '/api/domains').then(({ domains }) => {
+  void api.domains().then((domains) => {
     for (const domain of domains) {
       for (const workflow of domain.workflows) {
         workflowSelect.append(
@@ -199,7 +256,7 @@ function showList() {
     {
       name: 'status',
       onchange: (event) => {
-        filters.status = event.target.value;
+        filters.status = statusNamed(fieldValue(event));
         void loadList();
       },
     },
@@ -211,8 +268,8 @@ function showList() {
     placeholder: 'e.g. ord-1001',
     value: filters.businessKey,
     oninput: (event) => {
-      filters.businessKey = event.target.value.trim();
-      scheduleRefresh({});
+      filters.businessKey = fieldValue(event).trim();
+      scheduleRefresh();
     },
   });
   listBody = h('div', { id: 'executions' }, h('p', { class: 'empty' }, 'Loading…'));
@@ -231,23 +288,27 @@ function showList() {
   void loadList();
 }
 
-async function loadList() {
-  if (!listBody) return;
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(view.filters)) if (value) query.set(key, value);
-  let executions;
+async function loadList(): Promise<void> {
+  const body = listBody;
+  if (!body) return;
+  const { workflow, status, businessKey } = view.filters;
+  let executions: Awaited<ReturnType<BatonClient['list']>>;
   try {
-    ({ executions } = await api('GET', `/api/executions?${query}`));
+    executions = await api.list({
+      workflow: workflow || undefined,
+      status: status || undefined,
+      businessKey: businessKey || undefined,
+    });
   } catch (error) {
-    fill(listBody, h('p', { class: 'notice error' }, error.message));
+    fill(body, h('p', { class: 'notice error' }, messageOf(error)));
     return;
   }
   if (executions.length === 0) {
-    fill(listBody, h('p', { class: 'empty' }, 'No executions match.'));
+    fill(body, h('p', { class: 'empty' }, 'No executions match.'));
     return;
   }
   fill(
-    listBody,
+    body,
     h(
       'table',
       { class: 'executions' },
@@ -295,21 +356,19 @@ async function loadList() {
 
 // ------------------------------------------------------------------ execution page
 
-async function loadExecution() {
+async function loadExecution(): Promise<void> {
   listBody = undefined;
   const id = view.executionId;
-  let description;
-  let history;
+  if (id === undefined) return;
+  let description: ExecutionDescription;
+  let history: HistoryEvent[];
   try {
-    [description, { events: history }] = await Promise.all([
-      api('GET', executionPath(id)),
-      api('GET', `${executionPath(id)}/history`),
-    ]);
+    [description, history] = await Promise.all([api.describe(id), api.history(id)]);
   } catch (error) {
     fill(
       app,
       h('p', {}, h('a', { href: '#/' }, '← Executions')),
-      h('p', { class: 'notice error' }, error.message),
+      h('p', { class: 'notice error' }, messageOf(error)),
     );
     return;
   }
@@ -318,31 +377,31 @@ async function loadExecution() {
   renderExecution();
 }
 
-function renderExecution() {
+function renderExecution(): void {
+  if (!view.loaded) return;
   const { description, history, graph } = view.loaded;
   const statuses = stateStatuses(history);
   const runs = stateRuns(history);
-  const meta = [
+  const { stopTime, compensationFailure: undoing } = description;
+  const meta: [label: string, value: string][] = [
     [
       'Workflow',
       `${description.workflow} (version ${description.workflowVersion}) · domain ${description.domain}`,
     ],
     ['Started', time(description.startTime)],
-    description.stopTime && [
-      'Stopped',
-      `${time(description.stopTime)} · after ${formatDuration(Date.parse(description.stopTime) - Date.parse(description.startTime))}`,
-    ],
-    description.businessKey && ['Business key', description.businessKey],
-    description.redriveCount > 0 && ['Redriven', `${description.redriveCount} times`],
-    description.error && [
-      'Error',
-      `${description.error}${description.cause ? `: ${description.cause}` : ''}`,
-    ],
-    description.compensationFailure && [
-      'Compensation',
-      `undoing ${description.compensationFailure.stateName} failed: ${description.compensationFailure.error}: ${description.compensationFailure.cause}`,
-    ],
-  ].filter(Boolean);
+  ];
+  if (stopTime) {
+    const took = formatDuration(Date.parse(stopTime) - Date.parse(description.startTime));
+    meta.push(['Stopped', `${time(stopTime)} · after ${took}`]);
+  }
+  if (description.businessKey) meta.push(['Business key', description.businessKey]);
+  if (description.redriveCount > 0) meta.push(['Redriven', `${description.redriveCount} times`]);
+  if (description.error) {
+    meta.push(['Error', `${description.error}${description.cause ? `: ${description.cause}` : ''}`]);
+  }
+  if (undoing) {
+    meta.push(['Compensation', `undoing ${undoing.stateName} failed: ${undoing.error}: ${undoing.cause}`]);
+  }
   const details = h('div', { class: 'details', id: 'details' });
   const graphPanel = h(
     'div',
@@ -380,13 +439,14 @@ function renderExecution() {
     description.output !== undefined && h('h2', {}, 'Output'),
     description.output !== undefined && json(description.output),
   );
-  renderDetails(details, graph, statuses, runs);
+  renderDetails(details, view.loaded, statuses, runs);
 }
 
-function actionBar(description, graph) {
-  const selected = graph.nodes.find((node) => node.id === view.selected);
-  const canRerun = selected?.kind === 'state' && selected.topLevel;
-  const act = (label, work) => async () => {
+function actionBar(description: ExecutionDescription, graph: Graph): HTMLDivElement {
+  const node = graph.nodes.find((candidate) => candidate.id === view.selected);
+  /** The state to rerun from: a top-level one. */
+  const selected = node?.kind === 'state' && node.topLevel ? node : undefined;
+  const act = (label: string, work: () => Promise<string | undefined>) => async () => {
     view.notice = { text: `${label}…` };
     try {
       const next = await work();
@@ -396,12 +456,12 @@ function actionBar(description, graph) {
         return;
       }
     } catch (error) {
-      view.notice = { text: `${label} failed: ${error.message}`, error: true };
+      view.notice = { text: `${label} failed: ${messageOf(error)}`, error: true };
     }
     await loadExecution();
   };
   const id = description.executionId;
-  const running = description.status === 'RUNNING';
+  const running = isStoppable(description.status);
   return h(
     'div',
     { class: 'actions' },
@@ -409,9 +469,9 @@ function actionBar(description, graph) {
       'button',
       {
         id: 'redrive',
-        disabled: !REDRIVABLE.has(description.status),
+        disabled: !REDRIVABLE_STATUSES.has(description.status),
         title: 'Resume where it failed',
-        onclick: act('Redrive', () => api('POST', `${executionPath(id)}/redrive`, {}).then(() => undefined)),
+        onclick: act('Redrive', () => api.redrive(id).then(() => undefined)),
       },
       'Redrive',
     ),
@@ -419,16 +479,16 @@ function actionBar(description, graph) {
       'button',
       {
         id: 'rerun',
-        disabled: !canRerun,
-        title: canRerun ? '' : 'Select a top-level state in the graph first',
+        disabled: !selected,
+        title: selected ? '' : 'Select a top-level state in the graph first',
         onclick: act('Rerun', async () => {
+          if (!selected) return undefined;
           const text = view.rerunInput.trim();
-          const body = { fromState: selected.stateName };
-          if (text) body.input = JSON.parse(text);
-          return (await api('POST', `${executionPath(id)}/rerun`, body)).executionId;
+          const input: Json | undefined = text ? JSON.parse(text) : undefined;
+          return api.rerun(id, { fromState: selected.stateName, ...(input !== undefined ? { input } : {}) });
         }),
       },
-      canRerun ? `Rerun from ${selected.stateName}` : 'Rerun from selected state',
+      selected ? `Rerun from ${selected.stateName}` : 'Rerun from selected state',
     ),
     h(
       'button',
@@ -436,7 +496,7 @@ function actionBar(description, graph) {
         id: 'stop',
         class: 'danger',
         disabled: !running,
-        onclick: act('Stop', () => api('POST', `${executionPath(id)}/stop`, {}).then(() => undefined)),
+        onclick: act('Stop', () => api.stop(id).then(() => undefined)),
       },
       'Stop',
     ),
@@ -446,9 +506,7 @@ function actionBar(description, graph) {
         id: 'stop-compensate',
         class: 'danger',
         disabled: !running,
-        onclick: act('Stop and compensate', () =>
-          api('POST', `${executionPath(id)}/stop`, { compensate: true }).then(() => undefined),
-        ),
+        onclick: act('Stop and compensate', () => api.stop(id, { compensate: true }).then(() => undefined)),
       },
       'Stop and compensate',
     ),
@@ -457,7 +515,13 @@ function actionBar(description, graph) {
   );
 }
 
-function renderDetails(container, graph, statuses, runs) {
+function renderDetails(
+  container: HTMLElement,
+  loaded: Loaded,
+  statuses: ReadonlyMap<string, StateStatus>,
+  runs: readonly StateRun[],
+): void {
+  const { graph, history } = loaded;
   const node = graph.nodes.find((candidate) => candidate.id === view.selected);
   if (!node || node.kind !== 'state') {
     fill(
@@ -469,7 +533,7 @@ function renderDetails(container, graph, statuses, runs) {
   }
   const status = statuses.get(node.stateName) ?? StateStatus.NotRun;
   const own = runs.filter((run) => run.stateName === node.stateName);
-  const undo = compensations(view.loaded.history).filter((entry) => entry.stateName === node.stateName);
+  const undo = compensations(history).filter((entry) => entry.stateName === node.stateName);
   fill(
     container,
     h(
@@ -490,7 +554,7 @@ function renderDetails(container, graph, statuses, runs) {
             `Run ${index + 1}`,
             run.iteration !== undefined ? `item ${run.iteration}` : '',
             run.status.replace('-', ' '),
-            runProgress(run),
+            runProgress(run, loaded.description),
             run.attempts > 1 ? `${run.attempts} attempts` : '',
           ]
             .filter(Boolean)
@@ -539,7 +603,7 @@ function renderDetails(container, graph, statuses, runs) {
           {
             id: 'rerun-input',
             oninput: (event) => {
-              view.rerunInput = event.target.value;
+              view.rerunInput = fieldValue(event);
             },
           },
           view.rerunInput,
@@ -548,22 +612,12 @@ function renderDetails(container, graph, statuses, runs) {
   );
 }
 
-/** How long a run took, or that it is still going (never once it failed or the execution ended). */
-function runProgress(run) {
-  if (run.exitedAt !== undefined) return formatDuration(run.exitedAt - run.enteredAt);
-  const { description } = view.loaded;
-  if (run.status === StateStatus.Failed || !ACTIVE.has(description.status)) {
-    return description.stopTime ? formatDuration(Date.parse(description.stopTime) - run.enteredAt) : '';
-  }
-  return 'in progress';
-}
-
-function select(nodeId) {
+function select(nodeId: string): void {
   view.selected = nodeId;
   renderExecution();
 }
 
-function compensationSection(history) {
+function compensationSection(history: readonly HistoryEvent[]): HTMLElement | undefined {
   const list = compensations(history);
   if (list.length === 0) return undefined;
   return h(
@@ -601,7 +655,7 @@ function compensationSection(history) {
   );
 }
 
-function timelineTable(history) {
+function timelineTable(history: readonly HistoryEvent[]): HTMLTableElement {
   return h(
     'table',
     { id: 'timeline' },
@@ -636,19 +690,32 @@ function timelineTable(history) {
 const NODE_HEIGHT = 40;
 const TERMINAL = { width: 64, height: 26 };
 
-function nodeWidth(label) {
+function nodeWidth(label: string): number {
   return Math.max(96, Math.round(label.length * 7.4) + 28);
 }
 
-function labelWidth(label) {
+function labelWidth(label: string): number {
   return label ? Math.round(label.length * 5.6) + 8 : 0;
 }
 
+/** Where the layout put a node or group (its centre) and how large it made it. */
+function boxOf(label: NodeLabel): { x: number; y: number; width: number; height: number } {
+  return { x: label.x ?? 0, y: label.y ?? 0, width: label.width, height: label.height };
+}
+
 /** Lays the graph out with dagre and draws it as SVG, the path taken (`taken`) highlighted. */
-function drawGraph(graph, statuses, taken) {
-  const layout = new dagre.graphlib.Graph({ compound: true, multigraph: true });
+function drawGraph(
+  graph: Graph,
+  statuses: ReadonlyMap<string, StateStatus>,
+  taken: Traversal,
+): SVGSVGElement {
+  const layout = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>({
+    compound: true,
+    multigraph: true,
+  });
   layout.setGraph({ rankdir: 'TB', nodesep: 26, ranksep: 34, edgesep: 14, marginx: 14, marginy: 14 });
-  for (const group of graph.groups) layout.setNode(group.id, { label: group.label });
+  // A group's size is the layout's to find (0 is dagre's default).
+  for (const group of graph.groups) layout.setNode(group.id, { label: group.label, width: 0, height: 0 });
   for (const group of graph.groups) if (group.parent) layout.setParent(group.id, group.parent);
   for (const node of graph.nodes) {
     const size = node.kind === 'state' ? { width: nodeWidth(node.label), height: NODE_HEIGHT } : TERMINAL;
@@ -664,7 +731,7 @@ function drawGraph(graph, statuses, taken) {
     );
   });
   dagre.layout(layout);
-  const { width, height } = layout.graph();
+  const { width = 0, height = 0 } = layout.graph();
   const svg = s(
     'svg',
     {
@@ -675,9 +742,10 @@ function drawGraph(graph, statuses, taken) {
     },
     s('defs', {}, arrowMarker('arrow', '#6b7280'), arrowMarker('arrow-taken', '#111827')),
   );
-  const depth = (group) => (group.parent ? 1 + depth(graph.groups.find((g) => g.id === group.parent)) : 0);
+  const depth = (group: GraphGroup | undefined): number =>
+    group?.parent ? 1 + depth(graph.groups.find((g) => g.id === group.parent)) : 0;
   for (const group of [...graph.groups].sort((a, b) => depth(a) - depth(b))) {
-    const box = layout.node(group.id);
+    const box = boxOf(layout.node(group.id));
     svg.append(
       s(
         'g',
@@ -695,7 +763,7 @@ function drawGraph(graph, statuses, taken) {
   }
   graph.edges.forEach((edge, index) => {
     const laid = layout.edge({ v: edge.from, w: edge.to, name: `e${index}` });
-    const points = laid.points ?? [];
+    const points: readonly Point[] = laid.points ?? [];
     const d = points
       .map((point, i) => `${i === 0 ? 'M' : 'L'} ${point.x.toFixed(1)} ${point.y.toFixed(1)}`)
       .join(' ');
@@ -710,7 +778,7 @@ function drawGraph(graph, statuses, taken) {
           'data-taken': wasTaken,
         },
         s('path', { d, 'marker-end': `url(#${wasTaken ? 'arrow-taken' : 'arrow'})` }),
-        edge.label && laid.x !== undefined
+        edge.label && laid.x !== undefined && laid.y !== undefined
           ? [
               s('rect', {
                 class: 'label-bg',
@@ -727,7 +795,7 @@ function drawGraph(graph, statuses, taken) {
     );
   });
   for (const node of graph.nodes) {
-    const box = layout.node(node.id);
+    const box = boxOf(layout.node(node.id));
     const x = box.x - box.width / 2;
     const y = box.y - box.height / 2;
     if (node.kind !== 'state') {
@@ -759,7 +827,8 @@ function drawGraph(graph, statuses, taken) {
           role: 'button',
           onclick: () => select(node.id),
           onkeydown: (event) => {
-            if (event.key === 'Enter' || event.key === ' ') select(node.id);
+            if (event instanceof KeyboardEvent && (event.key === 'Enter' || event.key === ' '))
+              select(node.id);
           },
         },
         s('title', {}, `${node.stateName} (${node.type}): ${status.replace('-', ' ')}`),

@@ -1,12 +1,27 @@
 /**
- * The console's model of an execution, as pure functions of its definition and history (no DOM):
- * the workflow graph (states, transitions, Parallel branches and Map processors as nested groups),
- * each state's status, each state's runs (input, output, error, retries, compensation) and the
- * timeline. `console.js` draws them; `graph-model.d.ts` types them for the tests.
+ * The console's model of an execution, as pure functions of its definition and history (no DOM,
+ * no Node): the workflow graph (states, transitions, Parallel branches and Map processors as nested
+ * groups), each state's status, each state's runs (input, output, error, retries, compensation) and
+ * the timeline. `console.ts` draws them.
  */
+import type {
+  BranchDefinition,
+  ChoiceRule,
+  StateDefinition,
+  StateMachineDefinition,
+  StateType,
+} from '../../lambdas/engine/definition.js';
+import {
+  isTerminal,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type HistoryEventType,
+} from '../../lambdas/engine/execution.js';
+import type { Json } from '../../lambdas/engine/json.js';
+import { formatDuration } from '../api/duration.js';
 
-/** What a state's node shows, from the history. */
-export const StateStatus = Object.freeze({
+/** What a state's node shows, from the history (also the class names of console.css). */
+export const StateStatus = {
   NotRun: 'not-run',
   Running: 'running',
   Succeeded: 'succeeded',
@@ -15,13 +30,135 @@ export const StateStatus = Object.freeze({
   Retried: 'retried',
   /** Succeeded, then undone by the saga. */
   Compensated: 'compensated',
-});
+} as const;
+export type StateStatus = (typeof StateStatus)[keyof typeof StateStatus];
 
 /** The pseudo-nodes where the machine starts and ends. */
 export const START_NODE = '__start__';
 export const END_NODE = '__end__';
 
-const CHOICE_OPERATORS = {
+/** Where the machine starts or ends. */
+export interface TerminalNode {
+  readonly id: typeof START_NODE | typeof END_NODE;
+  readonly kind: 'start' | 'end';
+  readonly label: string;
+  /** Drawn outside every group. */
+  readonly parent?: undefined;
+}
+
+/** A state; its id is its path (`Finish/0/Notify` for a state of a Parallel's first branch). */
+export interface StateNode {
+  readonly id: string;
+  readonly kind: 'state';
+  readonly label: string;
+  readonly stateName: string;
+  readonly type: StateType;
+  /** A state of the machine itself, not of a branch (a rerun can start there). */
+  readonly topLevel: boolean;
+  /** The group (Parallel, Map, branch) it is drawn in. */
+  readonly parent?: string;
+}
+
+export type GraphNode = TerminalNode | StateNode;
+
+/** A box around a Parallel or Map state and its branches, or around one branch. */
+export interface GraphGroup {
+  readonly id: string;
+  readonly label: string;
+  readonly parent?: string;
+}
+
+export interface GraphEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: 'next' | 'default' | 'choice' | 'catch' | 'branch';
+  readonly label: string;
+}
+
+export interface Graph {
+  readonly nodes: readonly GraphNode[];
+  readonly groups: readonly GraphGroup[];
+  readonly edges: readonly GraphEdge[];
+}
+
+/** A retry a run waited for. */
+export interface RetryRun {
+  readonly attempt?: number;
+  readonly delayMs?: number;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** One entry into a state, and how it went. */
+export interface StateRun {
+  readonly stateName: string;
+  readonly threadId: string;
+  readonly iteration?: number;
+  readonly status: StateStatus;
+  readonly enteredAt: number;
+  readonly exitedAt?: number;
+  readonly input?: Json;
+  readonly output?: Json;
+  /** What the task answered (before the state's result and output paths). */
+  readonly result?: Json;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly attempts: number;
+  readonly retries: readonly RetryRun[];
+}
+
+/** One undoing of a state by the saga. */
+export interface CompensationRun {
+  readonly stateName: string;
+  readonly resource?: string;
+  readonly input?: Json;
+  readonly attempt: number;
+  readonly status: 'running' | 'succeeded' | 'failed';
+  readonly startedAt: number;
+  readonly endedAt?: number;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface TimelineRow {
+  readonly id: number;
+  readonly offsetMs: number;
+  readonly type: HistoryEventType;
+  readonly stateName: string;
+  readonly details: string;
+  readonly tone: 'failed' | 'compensation' | 'retried' | 'succeeded' | 'neutral';
+}
+
+/** The nodes the execution entered and the indexes in `graph.edges` of the edges it went along. */
+export interface Traversal {
+  readonly nodes: ReadonlySet<string>;
+  readonly edges: ReadonlySet<number>;
+}
+
+/** Mutable while a history is read; handed out as the readonly types above. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The fields an event may carry, whatever its type: for code that reads them from events of many
+ * types (a family such as `*StateEntered`, or every event of the timeline). Code reading a field
+ * of one type narrows on `type` instead.
+ */
+interface EventFields {
+  readonly stateName?: string;
+  readonly threadId?: string;
+  readonly index?: number;
+  readonly input?: Json;
+  readonly output?: Json;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly resource?: string;
+  readonly attempt?: number;
+  readonly delayMs?: number;
+}
+
+const fieldsOf = (event: HistoryEvent): EventFields => event;
+
+const CHOICE_OPERATORS: Readonly<Record<string, string>> = {
   StringEquals: '=',
   StringEqualsPath: '=',
   NumericEquals: '=',
@@ -44,12 +181,12 @@ const CHOICE_OPERATORS = {
 
 const MAX_EDGE_LABEL = 28;
 
-function shorten(text) {
+function shorten(text: string): string {
   return text.length > MAX_EDGE_LABEL ? `${text.slice(0, MAX_EDGE_LABEL - 1)}…` : text;
 }
 
 /** A short description of a Choice rule, for its edge. */
-export function describeChoiceRule(rule) {
+export function describeChoiceRule(rule: ChoiceRule): string {
   if (Array.isArray(rule.And)) return `all of ${rule.And.length} rules`;
   if (Array.isArray(rule.Or)) return `any of ${rule.Or.length} rules`;
   if (rule.Not) return shorten(`not ${describeChoiceRule(rule.Not)}`);
@@ -59,38 +196,55 @@ export function describeChoiceRule(rule) {
   return shorten(`${rule.Variable ?? ''} ${symbol} ${JSON.stringify(rule[operator])}`);
 }
 
+/** The branches of a Parallel state, or the item processor of a Map state (none for other types). */
+function branchesOf(state: StateDefinition): readonly (BranchDefinition | undefined)[] {
+  if (state.Type === 'Parallel') return state.Branches;
+  if (state.Type === 'Map') return [state.ItemProcessor ?? state.Iterator];
+  return [];
+}
+
 /**
  * The graph of a definition: a node per state (ids are paths, `Finish/0/Notify` for a state of a
  * Parallel's first branch), a group per Parallel or Map state holding the state's node and one
  * sub-group per branch (or the item processor), and edges for Next, End, Default, Choices, Catch
  * and the way into and out of each branch.
  */
-export function buildGraph(definition) {
-  const nodes = [
+export function buildGraph(definition: StateMachineDefinition): Graph {
+  const nodes: GraphNode[] = [
     { id: START_NODE, kind: 'start', label: 'Start' },
     { id: END_NODE, kind: 'end', label: 'End' },
   ];
-  const groups = [];
-  const edges = [];
-  const edge = (from, to, kind, label = '') => edges.push({ from, to, kind, label });
+  const groups: GraphGroup[] = [];
+  const edges: GraphEdge[] = [];
+  const edge = (from: string, to: string, kind: GraphEdge['kind'], label = '') =>
+    edges.push({ from, to, kind, label });
 
   /** Adds the states of `machine`; `exit` is where End leads. Returns the id of its StartAt state. */
-  const addScope = (machine, prefix, parent, exit) => {
-    const idOf = (name) => `${prefix}${name}`;
+  const addScope = (
+    machine: StateMachineDefinition | BranchDefinition,
+    prefix: string,
+    parent: string | undefined,
+    exit: string,
+  ): string => {
+    const idOf = (name: string) => `${prefix}${name}`;
     for (const [name, state] of Object.entries(machine.States)) {
+      const id = idOf(name);
+      // A Parallel or Map state is drawn inside its own group, with its branches.
+      const drawnIn = state.Type === 'Parallel' || state.Type === 'Map' ? `${id}::group` : parent;
       nodes.push({
-        id: idOf(name),
+        id,
         kind: 'state',
         label: name,
         stateName: name,
         type: state.Type,
         topLevel: prefix === '',
-        ...(parent !== undefined ? { parent } : {}),
+        ...(drawnIn !== undefined ? { parent: drawnIn } : {}),
       });
     }
     for (const [name, state] of Object.entries(machine.States)) {
       const id = idOf(name);
-      const successor = state.Next !== undefined ? idOf(state.Next) : exit;
+      const next = 'Next' in state ? state.Next : undefined;
+      const successor = next !== undefined ? idOf(next) : exit;
       switch (state.Type) {
         case 'Parallel':
         case 'Map': {
@@ -100,11 +254,7 @@ export function buildGraph(definition) {
             label: `${name} (${state.Type})`,
             ...(parent !== undefined ? { parent } : {}),
           });
-          const node = nodes.find((candidate) => candidate.id === id);
-          node.parent = group;
-          const branches =
-            state.Type === 'Parallel' ? state.Branches : [state.ItemProcessor ?? state.Iterator];
-          branches.forEach((branch, index) => {
+          branchesOf(state).forEach((branch, index) => {
             if (!branch) return;
             const sub = `${id}::branch${index}`;
             groups.push({
@@ -117,7 +267,7 @@ export function buildGraph(definition) {
           break;
         }
         case 'Choice':
-          for (const rule of state.Choices ?? []) {
+          for (const rule of state.Choices) {
             if (rule.Next !== undefined) edge(id, idOf(rule.Next), 'choice', describeChoiceRule(rule));
           }
           if (state.Default !== undefined) edge(id, idOf(state.Default), 'default', 'Default');
@@ -127,10 +277,18 @@ export function buildGraph(definition) {
         case 'Succeed':
           edge(id, exit, 'next');
           break;
-        default:
+        case 'Task':
+        case 'Pass':
+        case 'Wait':
           edge(id, successor, 'next');
+          break;
+        default: {
+          const unknown: never = state;
+          throw new TypeError(`Unknown state type ${(unknown as StateDefinition).Type}`);
+        }
       }
-      for (const catcher of state.Catch ?? []) {
+      const catchers = 'Catch' in state ? (state.Catch ?? []) : [];
+      for (const catcher of catchers) {
         edge(id, idOf(catcher.Next), 'catch', shorten(`Catch ${catcher.ErrorEquals.join(', ')}`));
       }
     }
@@ -141,7 +299,7 @@ export function buildGraph(definition) {
   return { nodes, groups, edges };
 }
 
-const FAILURE_EVENTS = new Set([
+const FAILURE_EVENTS: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
   'TaskFailed',
   'TaskTimedOut',
   'ParallelStateFailed',
@@ -153,7 +311,7 @@ const FAILURE_EVENTS = new Set([
 ]);
 
 /** Events that end the execution, or its forward run: states still open then have failed. */
-const TERMINAL_EVENTS = new Set([
+const TERMINAL_EVENTS: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
   'ExecutionFailed',
   'ExecutionTimedOut',
   'ExecutionAborted',
@@ -161,7 +319,7 @@ const TERMINAL_EVENTS = new Set([
 ]);
 
 /** Events of a state's run that change nothing about its status, or belong to the iterations. */
-const NEUTRAL_EVENTS = new Set([
+const NEUTRAL_EVENTS: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
   'ParallelStateStarted',
   'ParallelStateSucceeded',
   'MapStateStarted',
@@ -172,33 +330,40 @@ const NEUTRAL_EVENTS = new Set([
   'MapIterationAborted',
 ]);
 
+/** The error an event that ends a run reports: its own, or `Aborted` for an abort that names none. */
+function failureOf(event: HistoryEvent): string | undefined {
+  return fieldsOf(event).error ?? (event.type.endsWith('Aborted') ? 'Aborted' : undefined);
+}
+
 /**
  * Every run of every state: one per entry into the state, in order. A run has its thread, its
  * Map iteration (when known), times, input, output, error, attempts, retries and status.
  */
-export function stateRuns(history) {
-  const runs = [];
-  const current = new Map();
-  const iterationOf = new Map();
+export function stateRuns(history: readonly HistoryEvent[]): StateRun[] {
+  const runs: Mutable<StateRun>[] = [];
+  const current = new Map<string, Mutable<StateRun>>();
+  /** The Map iteration of each thread that is one (its index, when the event names it). */
+  const iterationOf = new Map<string, number | undefined>();
   /** Where each Parallel run's branches began (the index of its ParallelStateStarted event). */
-  const parallelStartedAt = new Map();
+  const parallelStartedAt = new Map<string, number>();
   /** Where each thread's first run was entered. */
-  const threadFirstSeen = new Map();
+  const threadFirstSeen = new Map<string, number>();
   /** Ends the runs still open (running, or waiting to retry) that `match` picks: they failed. */
-  const failOpen = (event, at, match) => {
+  const failOpen = (event: HistoryEvent, at: number, match: (run: StateRun) => boolean) => {
     for (const run of runs) {
       if (run.exitedAt !== undefined || !match(run)) continue;
       if (run.status !== StateStatus.Running && run.status !== StateStatus.Retried) continue;
       run.status = StateStatus.Failed;
       run.exitedAt = at;
       if (run.error === undefined) {
-        run.error = event.error ?? (event.type.endsWith('Aborted') ? 'Aborted' : undefined);
-        run.cause = event.cause;
+        run.error = failureOf(event);
+        run.cause = fieldsOf(event).cause;
       }
     }
   };
   history.forEach((event, position) => {
     const at = Date.parse(event.timestamp);
+    const { stateName, threadId } = fieldsOf(event);
     if (event.type === 'MapIterationStarted' && event.threadId !== undefined) {
       iterationOf.set(event.threadId, event.index);
     }
@@ -209,41 +374,43 @@ export function stateRuns(history) {
       return;
     }
     if (event.type === 'MapIterationFailed' || event.type === 'MapIterationAborted') {
-      failOpen(event, at, (run) => run.threadId === event.threadId);
+      failOpen(event, at, (run) => run.threadId === threadId);
     }
     if (event.type === 'ParallelStateStarted') {
-      parallelStartedAt.set(`${event.threadId ?? ''}\u0000${event.stateName}`, position);
+      parallelStartedAt.set(`${threadId ?? ''}\u0000${stateName}`, position);
     }
     if (event.type === 'ParallelStateFailed') {
       // The branch that failed is not named: it is one of the threads that began since the
       // Parallel state started (its siblings are aborted by events of their own).
-      const since = parallelStartedAt.get(`${event.threadId ?? ''}\u0000${event.stateName}`) ?? -1;
+      const since = parallelStartedAt.get(`${threadId ?? ''}\u0000${stateName}`) ?? -1;
       failOpen(
         event,
         at,
         (run) =>
-          run.threadId !== (event.threadId ?? 'root') &&
+          run.threadId !== (threadId ?? 'root') &&
           !iterationOf.has(run.threadId) &&
           (threadFirstSeen.get(run.threadId) ?? -1) > since,
       );
     }
-    if (event.stateName === undefined || event.type.startsWith('Compensation')) return;
+    if (stateName === undefined || event.type.startsWith('Compensation')) return;
     if (NEUTRAL_EVENTS.has(event.type)) return;
-    const key = `${event.threadId ?? ''}\u0000${event.stateName}`;
+    const key = `${threadId ?? ''}\u0000${stateName}`;
     if (event.type.endsWith('StateEntered')) {
-      if (!threadFirstSeen.has(event.threadId ?? 'root'))
-        threadFirstSeen.set(event.threadId ?? 'root', position);
-      const run = {
-        stateName: event.stateName,
-        threadId: event.threadId ?? 'root',
-        iteration: iterationOf.get(event.threadId),
-        status: event.type === 'FailStateEntered' ? StateStatus.Failed : StateStatus.Running,
+      const thread = threadId ?? 'root';
+      if (!threadFirstSeen.has(thread)) threadFirstSeen.set(thread, position);
+      const iteration = threadId !== undefined ? iterationOf.get(threadId) : undefined;
+      const run: Mutable<StateRun> = {
+        stateName,
+        threadId: thread,
+        ...(iteration !== undefined ? { iteration } : {}),
+        status: StateStatus.Running,
         enteredAt: at,
-        input: event.input,
+        input: fieldsOf(event).input,
         attempts: 0,
         retries: [],
       };
       if (event.type === 'FailStateEntered') {
+        run.status = StateStatus.Failed;
         run.exitedAt = at;
         run.error = event.error;
         run.cause = event.cause;
@@ -258,12 +425,10 @@ export function stateRuns(history) {
       run.attempts = Math.max(run.attempts, event.attempt ?? run.attempts + 1);
       if (run.status === StateStatus.Retried) run.status = StateStatus.Running;
     } else if (event.type === 'StateRetryScheduled') {
-      run.retries.push({
-        attempt: event.attempt,
-        delayMs: event.delayMs,
-        error: event.error,
-        cause: event.cause,
-      });
+      run.retries = [
+        ...run.retries,
+        { attempt: event.attempt, delayMs: event.delayMs, error: event.error, cause: event.cause },
+      ];
       run.status = StateStatus.Retried;
       // It failed, but it is not over: it runs again.
       delete run.exitedAt;
@@ -272,17 +437,18 @@ export function stateRuns(history) {
     } else if (FAILURE_EVENTS.has(event.type)) {
       run.status = StateStatus.Failed;
       run.exitedAt = at;
-      run.error = event.error ?? (event.type.endsWith('Aborted') ? 'Aborted' : undefined);
-      run.cause = event.cause;
+      run.error = failureOf(event);
+      run.cause = fieldsOf(event).cause;
     } else if (event.type.endsWith('StateExited')) {
+      const { output, error, cause } = fieldsOf(event);
       run.exitedAt = at;
-      run.output = event.output;
+      run.output = output;
       // Leaving with an error is a failure a Catch caught (one no task event recorded, such as a
       // States.Runtime error of the state's paths).
-      if (event.error !== undefined && run.status !== StateStatus.Failed) {
+      if (error !== undefined && run.status !== StateStatus.Failed) {
         run.status = StateStatus.Failed;
-        run.error = event.error;
-        run.cause = event.cause;
+        run.error = error;
+        run.cause = cause;
       }
       // A failure caught by a Catch also leaves the state: it stays failed. Otherwise the errors
       // of earlier attempts are the retries'.
@@ -299,12 +465,14 @@ export function stateRuns(history) {
 }
 
 /** The compensations of the saga, in order: which state was undone, how, and how it went. */
-export function compensations(history) {
-  const list = [];
+export function compensations(history: readonly HistoryEvent[]): CompensationRun[] {
+  const list: Mutable<CompensationRun>[] = [];
   for (const event of history) {
+    const { stateName } = fieldsOf(event);
+    if (stateName === undefined) continue;
     if (event.type === 'CompensationTaskScheduled') {
       list.push({
-        stateName: event.stateName,
+        stateName,
         resource: event.resource,
         input: event.input,
         attempt: event.attempt ?? 1,
@@ -313,7 +481,7 @@ export function compensations(history) {
       });
       continue;
     }
-    const last = list.findLast((entry) => entry.stateName === event.stateName);
+    const last = list.findLast((entry) => entry.stateName === stateName);
     if (!last) continue;
     if (event.type === 'CompensationTaskSucceeded') {
       last.status = 'succeeded';
@@ -328,7 +496,7 @@ export function compensations(history) {
   return list;
 }
 
-const SEVERITY = [
+const SEVERITY: readonly StateStatus[] = [
   StateStatus.Failed,
   StateStatus.Running,
   StateStatus.Retried,
@@ -342,10 +510,10 @@ const SEVERITY = [
  * severe wins. A state whose compensation succeeded is compensated; one whose compensation failed
  * is failed.
  */
-export function stateStatuses(history) {
-  const latest = new Map();
+export function stateStatuses(history: readonly HistoryEvent[]): Map<string, StateStatus> {
+  const latest = new Map<string, StateRun>();
   for (const run of stateRuns(history)) latest.set(`${run.threadId}\u0000${run.stateName}`, run);
-  const statuses = new Map();
+  const statuses = new Map<string, StateStatus>();
   for (const run of latest.values()) {
     const known = statuses.get(run.stateName);
     if (known === undefined || SEVERITY.indexOf(run.status) < SEVERITY.indexOf(known)) {
@@ -359,36 +527,46 @@ export function stateStatuses(history) {
   return statuses;
 }
 
-/** A duration for people: `850 ms`, `2.40 s`, `3 min 05 s`. */
-export function formatDuration(ms) {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+/**
+ * How long a run took, or `in progress` while it still goes: never once it failed (a failed Map
+ * iteration's state while the execution runs on) or once the execution ended (then it ran until the
+ * execution stopped).
+ */
+export function runProgress(
+  run: StateRun,
+  execution: { readonly status: ExecutionStatus; readonly stopTime?: string },
+): string {
+  if (run.exitedAt !== undefined) return formatDuration(run.exitedAt - run.enteredAt);
+  if (run.status === StateStatus.Failed || isTerminal(execution.status)) {
+    return execution.stopTime ? formatDuration(Date.parse(execution.stopTime) - run.enteredAt) : '';
+  }
+  return 'in progress';
 }
 
 /** The timeline's rows: time since the start, the event, its state and what it says. */
-export function timelineRows(history) {
-  const start = history.length > 0 ? Date.parse(history[0].timestamp) : 0;
+export function timelineRows(history: readonly HistoryEvent[]): TimelineRow[] {
+  const first = history[0];
+  const start = first ? Date.parse(first.timestamp) : 0;
   return history.map((event) => {
-    const details = [];
-    if (event.attempt !== undefined && event.attempt > 1) details.push(`attempt ${event.attempt}`);
-    if (event.delayMs !== undefined) details.push(`retry in ${formatDuration(event.delayMs)}`);
-    if (event.resource !== undefined && event.type.endsWith('Scheduled')) details.push(event.resource);
-    if (event.index !== undefined) details.push(`item ${event.index}`);
-    if (event.error !== undefined) details.push(`${event.error}${event.cause ? `: ${event.cause}` : ''}`);
+    const { attempt, delayMs, resource, index, error, cause, stateName } = fieldsOf(event);
+    const details: string[] = [];
+    if (attempt !== undefined && attempt > 1) details.push(`attempt ${attempt}`);
+    if (delayMs !== undefined) details.push(`retry in ${formatDuration(delayMs)}`);
+    if (resource !== undefined && event.type.endsWith('Scheduled')) details.push(resource);
+    if (index !== undefined) details.push(`item ${index}`);
+    if (error !== undefined) details.push(`${error}${cause ? `: ${cause}` : ''}`);
     return {
       id: event.id,
       offsetMs: Date.parse(event.timestamp) - start,
       type: event.type,
-      stateName: event.stateName ?? '',
+      stateName: stateName ?? '',
       details: details.join(' · '),
       tone: toneOf(event.type),
     };
   });
 }
 
-function toneOf(type) {
+function toneOf(type: HistoryEventType): TimelineRow['tone'] {
   if (type.startsWith('Compensation')) return type.endsWith('Failed') ? 'failed' : 'compensation';
   if (type === 'StateRetryScheduled') return 'retried';
   if (/Failed|TimedOut|Aborted$/.test(type) || type === 'FailStateEntered') return 'failed';
@@ -402,19 +580,26 @@ function toneOf(type) {
  * state to the next one its thread entered (a Catch edge when the state failed), into a branch or
  * Map iteration from its Parallel or Map state, out of a branch to the state after it, and to End.
  */
-export function traversal(graph, history) {
-  const nodes = new Set();
-  const edges = new Set();
+export function traversal(
+  graph: Pick<Graph, 'nodes' | 'edges'>,
+  history: readonly HistoryEvent[],
+): { nodes: Set<string>; edges: Set<number> } {
+  const nodes = new Set<string>();
+  const edges = new Set<number>();
   const runs = stateRuns(history);
   if (runs.length === 0) return { nodes, edges };
-  const nodesOf = new Map();
+  const nodesOf = new Map<string, string[]>();
   for (const node of graph.nodes) {
     if (node.kind !== 'state') continue;
     nodesOf.set(node.stateName, [...(nodesOf.get(node.stateName) ?? []), node.id]);
   }
-  const idsOf = (stateName) => nodesOf.get(stateName) ?? [];
+  const idsOf = (stateName: string): readonly string[] => nodesOf.get(stateName) ?? [];
   /** Marks one edge from one of `from` to one of `to`, preferring `kinds` in order. */
-  const take = (from, to, kinds) => {
+  const take = (
+    from: readonly string[],
+    to: readonly string[],
+    kinds: readonly GraphEdge['kind'][],
+  ): boolean => {
     const candidates = graph.edges
       .map((edge, index) => ({ edge, index }))
       .filter(({ edge }) => from.includes(edge.from) && to.includes(edge.to));
@@ -427,8 +612,8 @@ export function traversal(graph, history) {
     }
     return false;
   };
-  const ANY_FORWARD = ['next', 'choice', 'default', 'branch'];
-  const byThread = new Map();
+  const ANY_FORWARD: readonly GraphEdge['kind'][] = ['next', 'choice', 'default', 'branch'];
+  const byThread = new Map<string, StateRun[]>();
   for (const run of runs) {
     for (const id of idsOf(run.stateName)) nodes.add(id);
     byThread.set(run.threadId, [...(byThread.get(run.threadId) ?? []), run]);
@@ -437,7 +622,8 @@ export function traversal(graph, history) {
   nodes.add(START_NODE);
   if (succeeded) nodes.add(END_NODE);
   for (const [threadId, list] of byThread) {
-    const first = list[0];
+    const [first] = list;
+    if (!first) continue;
     if (threadId === 'root') take([START_NODE], idsOf(first.stateName), ['next']);
     else
       take(
@@ -445,25 +631,27 @@ export function traversal(graph, history) {
         idsOf(first.stateName),
         ['branch'],
       );
-    for (let i = 1; i < list.length; i++) {
-      const from = idsOf(list[i - 1].stateName);
-      const to = idsOf(list[i].stateName);
+    list.forEach((run, i) => {
+      const previous = list[i - 1];
+      if (!previous) return;
       const kinds =
-        list[i - 1].status === StateStatus.Failed ? ['catch', ...ANY_FORWARD] : [...ANY_FORWARD, 'catch'];
-      take(from, to, kinds);
-    }
-    const last = list[list.length - 1];
+        previous.status === StateStatus.Failed
+          ? ['catch' as const, ...ANY_FORWARD]
+          : [...ANY_FORWARD, 'catch' as const];
+      take(idsOf(previous.stateName), idsOf(run.stateName), kinds);
+    });
+    const last = list[list.length - 1] ?? first;
     if (last.exitedAt === undefined || last.status === StateStatus.Failed) continue;
     // The thread's last state ended it: its edge out of the branch (or to End) was taken, if the
     // state it leads to ran (or the execution succeeded).
     const from = idsOf(last.stateName);
-    const exits = graph.edges.filter(
+    const exit = graph.edges.findIndex(
       (edge) =>
         from.includes(edge.from) &&
         edge.kind === 'next' &&
         (edge.to === END_NODE ? succeeded : threadId !== 'root' && nodes.has(edge.to)),
     );
-    if (exits.length > 0) edges.add(graph.edges.indexOf(exits[0]));
+    if (exit >= 0) edges.add(exit);
   }
   return { nodes, edges };
 }
