@@ -43,12 +43,7 @@ export async function startDynalite(tableName = 'baton-test'): Promise<LocalTabl
     return client;
   };
   const client = newClient();
-  await client.send(new CreateTableCommand(createTableInput(tableName)));
-  // Tables are created asynchronously: wait until it is ACTIVE (a slow CI machine shows the race).
-  await waitUntilTableExists(
-    { client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
-    { TableName: tableName },
-  );
+  await createBatonTable(client, tableName);
   return {
     client,
     tableName,
@@ -62,4 +57,14 @@ export async function startDynalite(tableName = 'baton-test'): Promise<LocalTabl
       );
     },
   };
+}
+
+/** Creates a table with Baton's schema and waits until it is ACTIVE. */
+export async function createBatonTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  // Tables are created asynchronously: wait until it is ACTIVE (a slow CI machine shows the race).
+  await waitUntilTableExists(
+    { client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
+    { TableName: tableName },
+  );
 }

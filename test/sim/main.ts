@@ -5,21 +5,27 @@
  *   npm run sim -- --seeds 500 --from 2001 seeds 2001..2500
  *   npm run sim -- --seed 1234             one seed, replayed exactly
  *   npm run sim -- --seed 1234 --trace     ... with a line per delivery
+ *   npm run sim -- --seeds 1000 --memory-only   no seed on the DynamoDB store
+ *
+ * Every tenth seed runs on the DynamoDB execution store (dynalite, started here) instead of the
+ * in-memory one.
  *
  * Prints progress every 100 seeds, each failing seed with the invariant it broke and the command
  * that replays it, and as its last line `simulation: N seeds, V invariant violations`. Exits 1 when
  * V > 0 (and 2 on bad arguments), so CI can run it as is.
  */
-import { runSeed, type SeedResult } from './simulation.js';
+import { createBatonTable, startDynalite } from '../helpers/dynalite.js';
+import { onDynamoDb, runSeed, type SeedResult, type SimTables } from './simulation.js';
 
 interface Arguments {
   readonly from: number;
   readonly count: number;
   readonly trace: boolean;
   readonly verbose: boolean;
+  readonly memoryOnly: boolean;
 }
 
-const USAGE = 'usage: npm run sim -- [--seeds N] [--from K] | --seed S [--trace] [--verbose]';
+const USAGE = 'usage: npm run sim -- [--seeds N] [--from K] | --seed S [--trace] [--verbose] [--memory-only]';
 
 function parseArguments(argv: readonly string[]): Arguments {
   let seed: number | undefined;
@@ -27,6 +33,7 @@ function parseArguments(argv: readonly string[]): Arguments {
   let from: number | undefined;
   let trace = false;
   let verbose = false;
+  let memoryOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -53,6 +60,9 @@ function parseArguments(argv: readonly string[]): Arguments {
       case '--verbose':
         verbose = true;
         break;
+      case '--memory-only':
+        memoryOnly = true;
+        break;
       default:
         throw new Error(`unknown argument ${flag}`);
     }
@@ -60,9 +70,9 @@ function parseArguments(argv: readonly string[]): Arguments {
   if (seed !== undefined) {
     if (seeds !== undefined || from !== undefined)
       throw new Error('--seed cannot be combined with --seeds or --from');
-    return { from: seed, count: 1, trace, verbose: true };
+    return { from: seed, count: 1, trace, verbose: true, memoryOnly };
   }
-  return { from: from ?? 1, count: seeds ?? 100, trace, verbose };
+  return { from: from ?? 1, count: seeds ?? 100, trace, verbose, memoryOnly };
 }
 
 function describe(result: SeedResult): string {
@@ -70,7 +80,8 @@ function describe(result: SeedResult): string {
     .map(([status, count]) => `${status}=${count}`)
     .join(' ');
   return (
-    `seed ${result.seed}: intensity ${result.intensity}, ${result.executions} executions (${statuses}), ` +
+    `seed ${result.seed}${result.dynamodb ? ' (DynamoDB store)' : ''}: intensity ${result.intensity}, ` +
+    `${result.executions} executions (${statuses}), ` +
     `${result.deliveries} deliveries, ${result.orphanEffects} orphan effects, fingerprint ${result.fingerprint}`
   );
 }
@@ -84,6 +95,25 @@ async function main(): Promise<number> {
     return 2;
   }
   const started = performance.now();
+  const needsTables =
+    !args.memoryOnly && Array.from({ length: args.count }, (_, i) => args.from + i).some(onDynamoDb);
+  const dynamo = needsTables ? await startDynalite('sim-unused') : undefined;
+  const tables: SimTables | undefined = dynamo && {
+    client: dynamo.client,
+    create: async (name) => {
+      await createBatonTable(dynamo.client, name);
+      return name;
+    },
+  };
+  try {
+    return await runSeeds(args, started, tables);
+  } finally {
+    await dynamo?.close();
+  }
+}
+
+async function runSeeds(args: Arguments, started: number, tables: SimTables | undefined): Promise<number> {
+  let onDynamo = 0;
   let violations = 0;
   let failingSeeds = 0;
   const totals: Record<string, number> = {};
@@ -93,7 +123,11 @@ async function main(): Promise<number> {
     const seed = args.from + i;
     let result: SeedResult;
     try {
-      result = await runSeed(seed, args.trace ? { trace: (line) => console.log(`  ${line}`) } : {});
+      result = await runSeed(seed, {
+        ...(args.trace ? { trace: (line: string) => console.log(`  ${line}`) } : {}),
+        ...(tables ? { tables } : {}),
+      });
+      if (result.dynamodb) onDynamo += 1;
     } catch (error) {
       // The simulation itself must not crash: count it as a violation and show how to replay it.
       violations += 1;
@@ -141,7 +175,9 @@ async function main(): Promise<number> {
     console.log(`invariants broken as a commit landed: ${totals['watch: invariant broken at commit']}`);
   console.log(`orphan effects (a timed-out step that did its work; never compensated by design): ${orphans}`);
   console.log(`${failingSeeds} failing seeds, ${seconds} s`);
-  console.log(`simulation: ${args.count} seeds, ${violations} invariant violations`);
+  console.log(
+    `simulation: ${args.count} seeds (${onDynamo} on DynamoDB), ${violations} invariant violations`,
+  );
   return violations > 0 ? 1 : 0;
 }
 

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ExecutionStore } from '../../lambdas/runtime/ports.js';
+import { createBatonTable, startDynalite } from '../helpers/dynalite.js';
 import { checkOutputs } from './output-oracle.js';
 import { runSeed } from './simulation.js';
 
@@ -24,6 +25,26 @@ describe('the seeded simulation', () => {
       }
     }
     expect(failures).toEqual([]);
+  }, 120_000);
+
+  it('keeps every invariant on the DynamoDB store (dynalite), every tenth seed', async () => {
+    const dynamo = await startDynalite('sim-unused');
+    try {
+      const tables = {
+        client: dynamo.client,
+        create: async (name: string) => {
+          await createBatonTable(dynamo.client, name);
+          return name;
+        },
+      };
+      for (let seed = 10; seed <= 100; seed += 10) {
+        const result = await runSeed(seed, { tables });
+        expect(result.dynamodb).toBe(true);
+        expect(result.violations).toEqual([]);
+      }
+    } finally {
+      await dynamo.close();
+    }
   }, 120_000);
 
   it('replays a seed exactly', async () => {

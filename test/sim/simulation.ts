@@ -6,6 +6,8 @@
  * same fingerprint, so `npm run sim -- --seed <s>` replays a failure exactly.
  */
 import { createHash } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { drawOutcomes, drawRates } from './faults.js';
@@ -21,6 +23,25 @@ export interface SeedOptions {
   readonly trace?: (line: string) => void;
   /** See {@link WorldOptions.mutateStore}: only for tests of the simulation itself. */
   readonly mutateStore?: WorldOptions['mutateStore'];
+  /**
+   * DynamoDB tables (dynalite) for the seeds that run on the DynamoDB store: every tenth seed when
+   * given. Those seeds run one invocation at a time, so that the order in which dynalite answers
+   * cannot change the run and the seed still replays exactly.
+   * @default none: every seed runs on the in-memory store
+   */
+  readonly tables?: SimTables;
+}
+
+/** Where seeds on the DynamoDB store get a fresh table. */
+export interface SimTables {
+  readonly client: DynamoDBClient;
+  /** Creates a table with Baton's schema and returns its name. */
+  create(name: string): Promise<string>;
+}
+
+/** Whether a seed runs on the DynamoDB store (when tables are given). */
+export function onDynamoDb(seed: number): boolean {
+  return seed % 10 === 0;
 }
 
 /** What one seed did and found. */
@@ -29,6 +50,8 @@ export interface SeedResult {
   readonly violations: readonly Violation[];
   /** Fault intensity of the seed (0: fault-free). */
   readonly intensity: number;
+  /** Whether it ran on the DynamoDB store (dynalite). */
+  readonly dynamodb: boolean;
   readonly executions: number;
   /** Final statuses, counted. */
   readonly statuses: Readonly<Record<string, number>>;
@@ -58,6 +81,8 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const workflowCount = shapeRng.int(1, 2);
   for (let i = 0; i < workflowCount; i++) workflows.push(generateWorkflow(shapeRng, `Wf${i}`));
 
+  const tables = options.tables && onDynamoDb(seed) ? options.tables : undefined;
+  const tableName = tables ? await tables.create(`sim-${seed}`) : undefined;
   const world = new World({
     rng: worldRng,
     rates,
@@ -68,6 +93,13 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     batchSize: rng.pick([1, 1, 2, 10]),
     ...(options.trace ? { trace: options.trace } : {}),
     ...(options.mutateStore ? { mutateStore: options.mutateStore } : {}),
+    ...(tables && tableName
+      ? {
+          store: (clock: { now(): number }) =>
+            new DynamoDbExecutionStore({ client: tables.client, tableName, clock }),
+          maxConcurrency: 1,
+        }
+      : {}),
   });
   await world.deploy();
 
@@ -118,6 +150,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     seed,
     violations,
     intensity,
+    dynamodb: tables !== undefined,
     executions: record.executions.length,
     statuses,
     deliveries: world.deliveries,

@@ -22,7 +22,7 @@
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { defineWorker } from '../../lambdas/aws/define-worker.js';
 import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
-import { isTerminal, type HistoryEventType } from '../../lambdas/engine/execution.js';
+import { isTerminal, type ExecutionStatus, type HistoryEventType } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { Orchestrator, type HandleResult } from '../../lambdas/runtime/orchestrator.js';
 import {
@@ -96,17 +96,40 @@ export interface WorldOptions {
    * @default the store as is
    */
   readonly mutateStore?: (store: ExecutionStore) => ExecutionStore;
+  /**
+   * The store under the faults, built on the world's clock.
+   * @default an InMemoryExecutionStore
+   */
+  readonly store?: (clock: { now(): number }) => ExecutionStore;
 }
 
-/** The execution store under the faults: the real in-memory store, recording every commit. */
-class RecordingStore extends InMemoryExecutionStore {
-  constructor(private readonly onCommit: (transition: Transition) => void) {
-    super();
+/** The execution store under the faults (in memory, or DynamoDB on dynalite), recording every commit. */
+class RecordingStore implements ExecutionStore {
+  private readonly ids = new Set<string>();
+
+  constructor(
+    private readonly inner: ExecutionStore,
+    private readonly onCommit: (transition: Transition) => void,
+  ) {}
+
+  load: ExecutionStore['load'] = (executionId) => this.inner.load(executionId);
+  findMessageVersion: ExecutionStore['findMessageVersion'] = (executionId, messageId, searchVersions) =>
+    this.inner.findMessageVersion(executionId, messageId, searchVersions);
+  loadCommands: ExecutionStore['loadCommands'] = (executionId, version) =>
+    this.inner.loadCommands(executionId, version);
+  history: ExecutionStore['history'] = (executionId, page) => this.inner.history(executionId, page);
+  list: ExecutionStore['list'] = (filter) => this.inner.list(filter);
+  writeIndex: ExecutionStore['writeIndex'] = (summary, version) => this.inner.writeIndex(summary, version);
+
+  async commit(transition: Transition): Promise<void> {
+    await this.inner.commit(transition);
+    this.ids.add(transition.executionId);
+    this.onCommit(transition);
   }
 
-  override async commit(transition: Transition): Promise<void> {
-    await super.commit(transition);
-    this.onCommit(transition);
+  /** Every execution a commit wrote. */
+  executionIds(): string[] {
+    return [...this.ids];
   }
 }
 
@@ -316,7 +339,10 @@ export class World {
     this.maxVirtualMs = options.maxVirtualMs ?? 120 * 24 * 3600 * 1000;
     this.trace = options.trace;
     this.workflows = new Map(options.workflows.map((workflow) => [workflow.name, workflow]));
-    this.table = new RecordingStore((transition) => this.recordCommit(transition));
+    this.table = new RecordingStore(
+      options.store?.({ now: () => this.now }) ?? new InMemoryExecutionStore(),
+      (transition) => this.recordCommit(transition),
+    );
     this.storeView = options.mutateStore ? options.mutateStore(this.table) : this.table;
     // Function timeouts are the only timers the queues and the mappings set: a handler here never
     // runs for virtual time, so they never fire.
@@ -691,8 +717,13 @@ export class World {
   /** What the run left behind, for the checker. */
   async record(expectedExecutions: readonly string[], unfinished: string | undefined): Promise<RunRecord> {
     const ids = new Set([...expectedExecutions, ...this.table.executionIds()]);
-    const index = await this.table.list({ limit: 100_000 });
-    const indexStatus = new Map(index.items.map((item) => [item.executionId, item.status]));
+    const indexStatus = new Map<string, ExecutionStatus>();
+    let indexToken: string | undefined;
+    do {
+      const page = await this.table.list({ limit: 1000, ...(indexToken ? { nextToken: indexToken } : {}) });
+      for (const item of page.items) indexStatus.set(item.executionId, item.status);
+      indexToken = page.nextToken;
+    } while (indexToken !== undefined);
     const executions: ExecutionRecord[] = [];
     for (const executionId of [...ids].sort()) {
       const stored = await this.table.load(executionId);
