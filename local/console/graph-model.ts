@@ -144,6 +144,9 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * of one type narrows on `type` instead.
  */
 interface EventFields {
+  readonly id: number;
+  readonly type: HistoryEventType;
+  readonly timestamp: string;
   readonly stateName?: string;
   readonly threadId?: string;
   readonly index?: number;
@@ -412,8 +415,8 @@ export function stateRuns(history: readonly HistoryEvent[]): StateRun[] {
       if (event.type === 'FailStateEntered') {
         run.status = StateStatus.Failed;
         run.exitedAt = at;
-        run.error = event.error;
-        run.cause = event.cause;
+        run.error = fieldsOf(event).error;
+        run.cause = fieldsOf(event).cause;
       }
       runs.push(run);
       current.set(key, run);
@@ -488,8 +491,8 @@ export function compensations(history: readonly HistoryEvent[]): CompensationRun
       last.endedAt = Date.parse(event.timestamp);
     } else if (event.type === 'CompensationTaskFailed' || event.type === 'CompensationTaskTimedOut') {
       last.status = 'failed';
-      last.error = event.error;
-      last.cause = event.cause;
+      last.error = fieldsOf(event).error;
+      last.cause = fieldsOf(event).cause;
       last.endedAt = Date.parse(event.timestamp);
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent, HistoryEventType } from '../../../lambdas/engine/execution.js';
+import type { Json } from '../../../lambdas/engine/json.js';
 import {
   END_NODE,
   START_NODE,
@@ -14,15 +15,23 @@ import {
 } from '../../../local/console/graph-model.js';
 import { placeOrder } from './sample-domain.js';
 
-/** A history, one event per 10 ms from 00:00:00. */
-function history(...events: [HistoryEventType, Partial<HistoryEvent>?][]): HistoryEvent[] {
-  return events.map(([type, fields], index) => ({
-    id: index + 1,
-    type,
-    timestamp: new Date(Date.UTC(2026, 0, 1) + index * 10).toISOString(),
-    threadId: 'root',
-    ...fields,
-  }));
+/** The fields a test gives an event, whatever its type (only those the model reads matter). */
+type EventFields = Partial<Record<'stateName' | 'threadId' | 'error' | 'cause' | 'resource', string>> &
+  Partial<Record<'index' | 'attempt' | 'delayMs', number>> &
+  Partial<Record<'input' | 'output', Json>>;
+
+/** A history, one event per 10 ms from 00:00:00; events have only the fields given (and a thread). */
+function history(...events: [HistoryEventType, EventFields?][]): HistoryEvent[] {
+  return events.map(
+    ([type, fields], index) =>
+      ({
+        id: index + 1,
+        type,
+        timestamp: new Date(Date.UTC(2026, 0, 1) + index * 10).toISOString(),
+        threadId: 'root',
+        ...fields,
+      }) as HistoryEvent,
+  );
 }
 
 describe('the workflow graph', () => {
