@@ -1,10 +1,11 @@
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatonClient } from '../../local/api/client.js';
+import { findChromium } from '../helpers/chromium.js';
 import { startApiServer, type ApiServer } from '../../local/api/server.js';
 import {
   DECLINED_CUSTOMER,
@@ -14,46 +15,6 @@ import {
   type SampleRuntime,
 } from '../unit/local-api/sample-domain.js';
 
-/** Debian's chromium package; `.ci/run` installs it (`apt-get install -y chromium`). */
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The Chromium to drive: `BATON_CHROMIUM` if set (a path; `bundled` forces the npm one), else
- * /usr/bin/chromium when it is there and executable, else the headless build of the
- * `@sparticuz/chromium` devDependency (extracted to the temp directory on first use).
- */
-async function findChromium(): Promise<{ executablePath: string; args: string[] }> {
-  const wanted = process.env['BATON_CHROMIUM'];
-  if (wanted && wanted !== 'bundled') return { executablePath: wanted, args: FLAGS };
-  if (wanted !== 'bundled' && isExecutable(SYSTEM_CHROMIUM)) {
-    return { executablePath: SYSTEM_CHROMIUM, args: FLAGS };
-  }
-  const { default: bundled } = await import('@sparticuz/chromium');
-  const executablePath = await bundled.executablePath();
-  // Its own flags (headless shell, SwiftShader) without the duplicates of ours, and not
-  // --single-process: with it the browser dies now and then when a page closes.
-  const own = bundled.args.filter((flag) => !flag.startsWith('--headless') && flag !== '--single-process');
-  return { executablePath, args: [...new Set([...own, ...FLAGS.filter((flag) => flag !== '--headless')])] };
-}
 /** Where the graph's screenshot is left for people to look at. */
 const SCREENSHOT = join(tmpdir(), 'baton-console-graph.png');
 
