@@ -11,20 +11,12 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exampleDomains } from '../lib/example/domains.js';
-import type { ExecutionStatus } from '../lambdas/engine/execution.js';
+import { isTerminal, type ExecutionStatus } from '../lambdas/engine/execution.js';
 import { apiPortFromEnvironment, removeInstanceFile, writeInstanceFile } from './api/instance-file.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { acquireInstanceLock, INSTANCE_LOCK_FILE, InstanceLockedError } from './runtime/instance-lock.js';
 import { LocalRuntime } from './runtime/local-runtime.js';
 
-const TERMINAL: readonly ExecutionStatus[] = [
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-  'COMPENSATED',
-  'COMPENSATION_FAILED',
-];
 const FRAUD_CHECK_DELAY_MS = 2_000;
 const DEMO_DEADLINE_MS = 30_000;
 
@@ -155,17 +147,18 @@ async function main(): Promise<number> {
       ]);
     }, FRAUD_CHECK_DELAY_MS);
     const expected = orders.map((entry) => `PlaceOrder:${entry.detail.orderId}`);
+    const hasEnded = (id: string) => {
+      const status = statuses.get(id);
+      return status !== undefined && isTerminal(status);
+    };
     const deadline = Date.now() + DEMO_DEADLINE_MS;
-    while (
-      Date.now() < deadline &&
-      !expected.every((id) => TERMINAL.includes(statuses.get(id) as ExecutionStatus))
-    ) {
+    while (Date.now() < deadline && !expected.every(hasEnded)) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const summary = expected.map((id) => `${id} ${statuses.get(id) ?? 'NOT STARTED'}`).join(', ');
     log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary}`);
     if (args['exit-after-demo']) {
-      const ok = expected.every((id) => TERMINAL.includes(statuses.get(id) as ExecutionStatus));
+      const ok = expected.every(hasEnded);
       await shutdown(ok ? 0 : 1);
       return ok ? 0 : 1;
     }
