@@ -66,6 +66,8 @@ export function armTaskDeadlines(
   token: TaskToken,
   deadlines: Omit<TaskDeadlines, 'lastHeartbeatAt'>,
 ): void {
+  // Most tasks have no deadline: this path runs for every dispatch, so it allocates nothing then.
+  if (deadlines.timeoutAt === undefined && deadlines.heartbeatMs === undefined) return;
   for (const pending of pendingTaskTimers(token, deadlines)) scheduleTimer(d, pending.timer, pending.fireAt);
 }
 
@@ -75,6 +77,7 @@ export function disarmTaskDeadlines(
   token: TaskToken,
   deadlines: Omit<TaskDeadlines, 'lastHeartbeatAt'>,
 ): void {
+  if (deadlines.timeoutAt === undefined && deadlines.heartbeatMs === undefined) return;
   for (const pending of pendingTaskTimers(token, deadlines)) cancelTimer(d, encodeTimerId(pending.timer));
 }
 

@@ -92,8 +92,11 @@ export function encodeTaskToken(token: TaskToken): string {
 
 /** Reads a task token; undefined when `text` is not one. */
 export function decodeTaskToken(text: string): TaskToken | undefined {
-  const parts = text.split(SEPARATOR);
-  return parts.length === 3 ? tokenOf(parts[0] as string, parts[1] as string, parts[2] as string) : undefined;
+  // Read for every task result and heartbeat: found by index rather than split into an array.
+  const first = text.indexOf(SEPARATOR);
+  const second = first < 0 ? -1 : text.indexOf(SEPARATOR, first + 1);
+  if (second < 0 || text.indexOf(SEPARATOR, second + 1) >= 0) return undefined;
+  return tokenOf(text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1));
 }
 
 /** The text form of a timer id (see the module comment): what is persisted and sent in `TimerFired`. */
