@@ -10,6 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CountMetric } from '../lambdas/contract/metric-names.js';
 import { batonMetric } from './baton-metrics.js';
 
 /** A dead-letter queue and what it holds the dead letters of. */
@@ -59,14 +60,14 @@ export class SagaAlarms extends Construct {
           alarmDescription: `Baton ${domain}: messages in the dead-letter queue of ${label}. They were received too often without success; look at them, fix the cause, then redrive them.`,
         }),
     );
-    this.executionsFailed = new cloudwatch.Alarm(this, 'ExecutionsFailed', {
+    this.executionsFailed = new cloudwatch.Alarm(this, CountMetric.executionsFailed, {
       ...atLeastOnce,
-      metric: batonMetric('ExecutionsFailed', metricsService),
+      metric: batonMetric(CountMetric.executionsFailed, metricsService),
       alarmDescription: `Baton ${domain}: executions failed (with nothing to compensate). Find them with the "Failed steps" Logs Insights query.`,
     });
-    this.compensationsFailed = new cloudwatch.Alarm(this, 'ExecutionsCompensationFailed', {
+    this.compensationsFailed = new cloudwatch.Alarm(this, CountMetric.executionsCompensationFailed, {
       ...atLeastOnce,
-      metric: batonMetric('ExecutionsCompensationFailed', metricsService),
+      metric: batonMetric(CountMetric.executionsCompensationFailed, metricsService),
       alarmDescription: `Baton ${domain}: a saga failed and could not undo its completed steps (COMPENSATION_FAILED). Its effects are partly applied: act now.`,
     });
     this.inboxMessageAge = new cloudwatch.Alarm(this, 'InboxMessageAge', {

@@ -4,24 +4,19 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  BATON_METRICS_NAMESPACE,
+  CountMetric,
+  TimingMetric,
+  type MetricName,
+} from '../lambdas/contract/metric-names.js';
 
-/** The namespace of the orchestrator's metrics. */
-export const BATON_METRICS_NAMESPACE = 'Baton';
+// The names are the contract's, shared with the runtime that emits them; re-exported for users
+// of the constructs who build their own widgets and alarms.
+export { BATON_METRICS_NAMESPACE, CountMetric, TimingMetric };
 
-/** The metric names the orchestrator emits (see `OrchestratorMetricName` in the runtime). */
-export type BatonMetricName =
-  | 'ExecutionsStarted'
-  | 'ExecutionsSucceeded'
-  | 'ExecutionsFailed'
-  | 'ExecutionsTimedOut'
-  | 'ExecutionsAborted'
-  | 'ExecutionsCompensated'
-  | 'ExecutionsCompensationFailed'
-  | 'VersionConflicts'
-  | 'DuplicateMessages'
-  | 'RejectedMessages'
-  | 'StepLatency'
-  | 'DecisionTime';
+/** The metric names the orchestrator emits. */
+export type BatonMetricName = MetricName;
 
 /** One of the orchestrator's metrics for one domain. */
 export function batonMetric(

@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LabelledQueue } from './alarms.js';
+import { CountMetric, TimingMetric } from '../lambdas/contract/metric-names.js';
 import { batonMetric } from './baton-metrics.js';
 
 /** A function shown on the dashboard. */
@@ -64,21 +65,23 @@ export class SagaDashboard extends Construct {
         title: 'Executions (per 5 minutes)',
         width: HALF_WIDTH,
         left: [
-          count('ExecutionsStarted', 'Started'),
-          count('ExecutionsSucceeded', 'Succeeded'),
-          count('ExecutionsFailed', 'Failed'),
-          count('ExecutionsTimedOut', 'Timed out'),
-          count('ExecutionsCompensated', 'Compensated'),
-          count('ExecutionsCompensationFailed', 'Compensation failed'),
+          count(CountMetric.executionsStarted, 'Started'),
+          count(CountMetric.executionsSucceeded, 'Succeeded'),
+          count(CountMetric.executionsFailed, 'Failed'),
+          count(CountMetric.executionsTimedOut, 'Timed out'),
+          count(CountMetric.executionsCompensated, 'Compensated'),
+          count(CountMetric.executionsCompensationFailed, 'Compensation failed'),
         ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Step latency: inbox message age when handled (ms)',
         width: HALF_WIDTH,
         left: ['p50', 'p90', 'p99'].map((statistic) =>
-          batonMetric('StepLatency', service, { statistic, label: statistic }),
+          batonMetric(TimingMetric.stepLatency, service, { statistic, label: statistic }),
         ),
-        right: [batonMetric('DecisionTime', service, { statistic: 'p99', label: 'Decision time p99' })],
+        right: [
+          batonMetric(TimingMetric.decisionTime, service, { statistic: 'p99', label: 'Decision time p99' }),
+        ],
       }),
     );
     this.dashboard.addWidgets(
@@ -103,9 +106,9 @@ export class SagaDashboard extends Construct {
         title: 'Conflicts, duplicates, rejections',
         width: THIRD_WIDTH,
         left: [
-          count('VersionConflicts', 'Version conflicts'),
-          count('DuplicateMessages', 'Duplicates'),
-          count('RejectedMessages', 'Rejected'),
+          count(CountMetric.versionConflicts, 'Version conflicts'),
+          count(CountMetric.duplicateMessages, 'Duplicates'),
+          count(CountMetric.rejectedMessages, 'Rejected'),
         ],
       }),
     );

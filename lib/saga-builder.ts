@@ -33,18 +33,15 @@ import type {
   StateMachineDefinition,
 } from '../lambdas/engine/index.js';
 import { formatIssues, validateDefinition } from '../lambdas/engine/index.js';
+import {
+  PUT_EVENTS_RESOURCE,
+  WAIT_FOR_EVENT_RESOURCE,
+  workerResource,
+} from '../lambdas/contract/task-resources.js';
 import { SagaBuilderError } from './errors.js';
 
-/** The Task resource of a Baton worker. */
-export function workerResource(worker: string): string {
-  return `baton:worker:${worker}`;
-}
-
-/** The Task resource that waits for a correlated domain event. */
-export const WAIT_FOR_EVENT_RESOURCE = 'baton:waitForEvent';
-
-/** The Task resource that publishes events on EventBridge (the Step Functions integration). */
-export const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
+// The resource strings are the contract's; the builder's users import them from here too.
+export { PUT_EVENTS_RESOURCE, WAIT_FOR_EVENT_RESOURCE, workerResource };
 
 /** A retry policy, rendered as an ASL Retrier. */
 export interface RetryPolicy {

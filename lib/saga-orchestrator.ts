@@ -31,12 +31,19 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StateMachineDefinition } from '../lambdas/engine/index.js';
-import { createTableInput, ExecutionIndex, TableKey, TTL_ATTRIBUTE } from '../lambdas/aws/table-schema.js';
-import { parseTaskResource } from '../lambdas/aws/task-resources.js';
+import {
+  createTableInput,
+  ExecutionIndex,
+  TableKey,
+  TTL_ATTRIBUTE,
+} from '../lambdas/contract/table-schema.js';
+import { parseTaskResource } from '../lambdas/contract/task-resources.js';
+import { correlationShapes } from '../lambdas/contract/correlation-shapes.js';
+import { BatonEnv, PowertoolsEnv } from '../lambdas/contract/environment-names.js';
+import { BATON_METRICS_NAMESPACE } from '../lambdas/contract/metric-names.js';
+import { StackOutput, stackOutputPrefix, type StackOutputName } from '../lambdas/contract/stack-outputs.js';
 import { SagaAlarms, type LabelledQueue } from './alarms.js';
 import { BatonFunction } from './baton-function.js';
-import { BATON_METRICS_NAMESPACE } from './baton-metrics.js';
-import { correlationShapes } from '../lambdas/runtime/correlation.js';
 import { SagaDashboard } from './dashboard.js';
 import { DefinitionPublisher } from './definition-publisher.js';
 import { BatonConstructError, InvalidPropsError } from './errors.js';
@@ -176,25 +183,25 @@ export class SagaOrchestrator extends Construct {
       logRetention,
       removalPolicy,
       environment: {
-        BATON_TABLE_NAME: this.table.tableName,
-        BATON_INBOX_QUEUE_URL: this.inbox.queueUrl,
-        BATON_INBOX_QUEUE_ARN: this.inbox.queueArn,
-        BATON_WORKER_QUEUES: Stack.of(this).toJsonString(
+        [BatonEnv.tableName]: this.table.tableName,
+        [BatonEnv.inboxQueueUrl]: this.inbox.queueUrl,
+        [BatonEnv.inboxQueueArn]: this.inbox.queueArn,
+        [BatonEnv.workerQueues]: Stack.of(this).toJsonString(
           Object.fromEntries(Object.entries(workers).map(([name, worker]) => [name, worker.queue.queueUrl])),
         ),
-        BATON_EVENT_BUS_NAME: this.eventBus.eventBusName,
-        BATON_EVENT_SOURCE: this.eventSource,
-        BATON_PAYLOAD_BUCKET: this.payloadBucket.bucketName,
-        BATON_SCHEDULER_GROUP: this.scheduleGroup.scheduleGroupName,
-        BATON_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
-        BATON_TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
-        BATON_EXECUTION_RETENTION_SECONDS: String(executionRetention.toSeconds()),
-        BATON_CORRELATION_SHAPES: JSON.stringify(
+        [BatonEnv.eventBusName]: this.eventBus.eventBusName,
+        [BatonEnv.eventSource]: this.eventSource,
+        [BatonEnv.payloadBucket]: this.payloadBucket.bucketName,
+        [BatonEnv.schedulerGroup]: this.scheduleGroup.scheduleGroupName,
+        [BatonEnv.schedulerRoleArn]: this.schedulerRole.roleArn,
+        [BatonEnv.tokenSecretArn]: this.tokenSecret.secretArn,
+        [BatonEnv.executionRetentionSeconds]: String(executionRetention.toSeconds()),
+        [BatonEnv.correlationShapes]: JSON.stringify(
           Object.values(this.definitions).flatMap((definition) => correlationShapes(definition)),
         ),
-        POWERTOOLS_SERVICE_NAME: this.eventSource,
-        POWERTOOLS_METRICS_NAMESPACE: BATON_METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: logLevel,
+        [PowertoolsEnv.serviceName]: this.eventSource,
+        [PowertoolsEnv.metricsNamespace]: BATON_METRICS_NAMESPACE,
+        [PowertoolsEnv.logLevel]: logLevel,
       },
     });
     this.orchestratorFunction = orchestrator.function;
@@ -524,19 +531,27 @@ export class SagaOrchestrator extends Construct {
   }
 
   private addOutputs(dashboardName: string): void {
-    const prefix = `Baton${pascalCase(this.domain)}`;
-    const output = (name: string, value: string, description: string) => {
+    const prefix = stackOutputPrefix(this.domain);
+    const output = (name: StackOutputName, value: string, description: string) => {
       new CfnOutput(this, name, { value, description }).overrideLogicalId(`${prefix}${name}`);
     };
     output(
-      'InboxQueueUrl',
+      StackOutput.inboxQueueUrl,
       this.inbox.queueUrl,
       `Baton ${this.domain}: the inbox queue (StartExecution messages)`,
     );
-    output('TableName', this.table.tableName, `Baton ${this.domain}: the executions and definitions table`);
-    output('EventBusName', this.eventBus.eventBusName, `Baton ${this.domain}: the domain event bus`);
-    output('EventSource', this.eventSource, `Baton ${this.domain}: the source of lifecycle events`);
-    output('DashboardName', dashboardName, `Baton ${this.domain}: the CloudWatch dashboard`);
+    output(
+      StackOutput.tableName,
+      this.table.tableName,
+      `Baton ${this.domain}: the executions and definitions table`,
+    );
+    output(
+      StackOutput.eventBusName,
+      this.eventBus.eventBusName,
+      `Baton ${this.domain}: the domain event bus`,
+    );
+    output(StackOutput.eventSource, this.eventSource, `Baton ${this.domain}: the source of lifecycle events`);
+    output(StackOutput.dashboardName, dashboardName, `Baton ${this.domain}: the CloudWatch dashboard`);
   }
 }
 
@@ -599,11 +614,4 @@ function usesWorker(definitions: Readonly<Record<string, StateMachineDefinition>
       return parsed.type === 'worker' && parsed.name === worker;
     }),
   );
-}
-
-function pascalCase(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }

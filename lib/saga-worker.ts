@@ -8,6 +8,8 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BatonEnv, PowertoolsEnv } from '../lambdas/contract/environment-names.js';
+import { BATON_METRICS_NAMESPACE } from '../lambdas/contract/metric-names.js';
 import { BatonFunction } from './baton-function.js';
 import { InvalidPropsError } from './errors.js';
 import { QueueWithDeadLetter } from './queue-with-dead-letter.js';
@@ -110,12 +112,12 @@ export class SagaWorker extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
 
     const environment: Record<string, string> = {
-      BATON_INBOX_QUEUE_URL: props.inbox.queueUrl,
-      BATON_WORKER_NAME: props.workerName,
-      BATON_LOG_PAYLOADS: String(props.logPayloads),
-      POWERTOOLS_SERVICE_NAME: props.workerName,
-      POWERTOOLS_LOG_LEVEL: props.logLevel,
-      POWERTOOLS_METRICS_NAMESPACE: 'Baton',
+      [BatonEnv.inboxQueueUrl]: props.inbox.queueUrl,
+      [BatonEnv.workerName]: props.workerName,
+      [BatonEnv.logPayloads]: String(props.logPayloads),
+      [PowertoolsEnv.serviceName]: props.workerName,
+      [PowertoolsEnv.logLevel]: props.logLevel,
+      [PowertoolsEnv.metricsNamespace]: BATON_METRICS_NAMESPACE,
     };
     if (options.entry !== undefined) {
       const worker = new BatonFunction(this, 'Worker', {

@@ -8,9 +8,14 @@ import { Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { DefinitionIssue, StateMachineDefinition } from '../lambdas/engine/index.js';
 import { validateDefinition } from '../lambdas/engine/index.js';
-import { parseTaskResource } from '../lambdas/aws/task-resources.js';
+import {
+  parseTaskResource,
+  PUT_EVENTS_RESOURCE,
+  WAIT_FOR_EVENT_RESOURCE,
+  WORKER_RESOURCE_PREFIX,
+} from '../lambdas/contract/task-resources.js';
 import { InvalidWorkflowError } from './errors.js';
-import { SagaDefinition, WAIT_FOR_EVENT_RESOURCE } from './saga-builder.js';
+import { SagaDefinition } from './saga-builder.js';
 
 /**
  * Where a workflow's definition comes from:
@@ -282,9 +287,9 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
       return undefined;
     case 'lambda':
     case 'lambda-arn':
-      return `'${resource}': Lambda invocations are not wired in the SagaOrchestrator; run the code as a worker (baton:worker:<name>)`;
+      return `'${resource}': Lambda invocations are not wired in the SagaOrchestrator; run the code as a worker (${WORKER_RESOURCE_PREFIX}<name>)`;
     case 'unsupported':
-      return `'${resource}' is not a resource Baton runs (baton:worker:<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, arn:aws:states:::events:putEvents)`;
+      return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE})`;
   }
 }
 

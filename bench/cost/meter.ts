@@ -13,7 +13,7 @@ import {
   LATEST_SORT_KEY,
   TableKey,
   createTableInput,
-} from '../../lambdas/aws/table-schema.js';
+} from '../../lambdas/contract/table-schema.js';
 import type { DomainEvent } from '../../lambdas/runtime/ports.js';
 import type { InProcessDomain } from '../../local/memory/in-process-domain.js';
 import type { LocalQueue } from '../../local/sqs/queue.js';

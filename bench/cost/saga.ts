@@ -6,16 +6,13 @@
 import type { Json, JsonObject } from '../../lambdas/engine/json.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import { TaskFailure, type WorkerHandler } from '../../lambdas/runtime/worker.js';
+import { workerResource as worker } from '../../lambdas/contract/task-resources.js';
 
 /** The name the saga is deployed under. */
 export const SAGA_NAME = 'OrderSaga';
 
 /** The Task whose worker fails when the input asks for it (the failing share of the mixed run). */
 export const FAILING_STEP = 'BookCarrier';
-
-function worker(name: string): string {
-  return `baton:worker:${name}`;
-}
 
 /**
  * PrepareOrder (Pass) -> ReserveInventory* -> AuthorizePayment* -> RouteOrder (Choice) ->

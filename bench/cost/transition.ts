@@ -24,6 +24,7 @@ import {
 import type { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { RECENT_MESSAGES_KEPT } from '../../lambdas/runtime/orchestrator.js';
 import type { WorkflowRef } from '../../lambdas/runtime/ports.js';
+import { workerResource } from '../../lambdas/contract/task-resources.js';
 import { dynamoTotals, type DynamoDbMeter } from './meter.js';
 import { SAGA_NAME, sagaDefinition, stubFor } from './saga.js';
 
@@ -212,7 +213,7 @@ export async function measureSagaTransition(
 const loopDefinition: StateMachineDefinition = {
   StartAt: 'Work',
   States: {
-    Work: { Type: 'Task', Resource: 'baton:worker:loop', ResultPath: null, Next: 'Again' },
+    Work: { Type: 'Task', Resource: workerResource('loop'), ResultPath: null, Next: 'Again' },
     Again: {
       Type: 'Choice',
       Choices: [{ Variable: '$.stop', IsPresent: true, Next: 'Done' }],

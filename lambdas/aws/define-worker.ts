@@ -18,6 +18,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { InboxSender } from '../runtime/ports.js';
 import { parseWorkerTaskMessage, runTask, type WorkerHandler } from '../runtime/worker.js';
+import { BatonEnv } from '../contract/environment-names.js';
 import { SqsInboxSender } from './sqs-inbox-sender.js';
 
 /** Options of {@link defineWorker}. */
@@ -28,7 +29,7 @@ export interface DefineWorkerOptions {
   readonly logger?: Logger;
   /**
    * Log the task input and output. Off by default: payloads may carry personal data.
-   * @default process.env.BATON_LOG_PAYLOADS === 'true'
+   * @default process.env[BatonEnv.logPayloads] === 'true'
    */
   readonly logPayloads?: boolean;
 }
@@ -54,7 +55,7 @@ let sqsInbox: InboxSender | undefined;
 const lambdaInbox: InboxResolver = () =>
   (sqsInbox ??= new SqsInboxSender({
     client: new SQSClient({}),
-    queueUrl: requiredEnv('BATON_INBOX_QUEUE_URL'),
+    queueUrl: requiredEnv(BatonEnv.inboxQueueUrl),
   }));
 
 /** Inboxes of local worker queues, by queue ARN (empty on Lambda). */
@@ -83,7 +84,7 @@ export function defineWorker<Input, Output>(
   options: DefineWorkerOptions = {},
 ) {
   const logger =
-    options.logger ?? new Logger({ serviceName: process.env.BATON_WORKER_NAME ?? 'baton-worker' });
+    options.logger ?? new Logger({ serviceName: process.env[BatonEnv.workerName] ?? 'baton-worker' });
   const logPayloads = options.logPayloads ?? process.env.BATON_LOG_PAYLOADS === 'true';
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     const inbox = options.inbox ?? defaultInbox(record);

@@ -14,7 +14,7 @@ import {
 import type { Json } from '../engine/json.js';
 import type { Clock, CorrelationStore } from '../runtime/ports.js';
 import { isConditionalCheckFailed, translateDynamoDbError } from './dynamodb-errors.js';
-import { KeyPrefix, TTL_ATTRIBUTE, TableKey } from './table-schema.js';
+import { KeyPrefix, TTL_ATTRIBUTE, TableKey } from '../contract/table-schema.js';
 
 /** Options of {@link DynamoDbCorrelationStore}. */
 export interface DynamoDbCorrelationStoreOptions {

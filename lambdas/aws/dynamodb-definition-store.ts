@@ -11,9 +11,13 @@ import {
 import type { StateMachineDefinition } from '../engine/definition.js';
 import type { Clock, DefinitionStore, WorkflowRef } from '../runtime/ports.js';
 import { CorruptItemError, isConditionalCheckFailed, translateDynamoDbError } from './dynamodb-errors.js';
-import { LATEST_SORT_KEY, TableKey, definitionVersionSortKey, workflowPartitionKey } from './table-schema.js';
-
-export { DEFINITION_VERSION_LENGTH } from '../runtime/definition-version.js';
+import { definitionVersion } from '../contract/definition-version.js';
+import {
+  LATEST_SORT_KEY,
+  TableKey,
+  definitionVersionSortKey,
+  workflowPartitionKey,
+} from '../contract/table-schema.js';
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -24,10 +28,6 @@ export interface DynamoDbDefinitionStoreOptions {
   /** Source of the `createdAt` and `updatedAt` attributes. @default the system clock */
   readonly clock?: Clock;
 }
-
-import { definitionVersion } from '../runtime/definition-version.js';
-
-export { canonicalJson, definitionVersion } from '../runtime/definition-version.js';
 
 /**
  * {@link DefinitionStore} on the Baton table.

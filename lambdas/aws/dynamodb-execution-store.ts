@@ -50,7 +50,7 @@ import {
   executionPartitionKey,
   versionSortKey,
   type ExecutionIndexDescriptor,
-} from './table-schema.js';
+} from '../contract/table-schema.js';
 
 /** Encoded snapshots larger than this go to the payload store. */
 export const DEFAULT_OFFLOAD_THRESHOLD_BYTES = 200_000;

@@ -1,22 +1,7 @@
 /**
  * Builds the orchestrator from the Lambda's environment (set by the SagaOrchestrator construct).
  * Clients are created once per container; a missing variable fails with its name.
- *
- * | Variable                    | Meaning                                                   |
- * | --------------------------- | --------------------------------------------------------- |
- * | BATON_TABLE_NAME            | the executions and definitions table                      |
- * | BATON_INBOX_QUEUE_URL       | the inbox queue (timers and service-integration results)  |
- * | BATON_INBOX_QUEUE_ARN       | the same queue's ARN (EventBridge Scheduler's target)     |
- * | BATON_WORKER_QUEUES         | JSON object: worker name -> queue URL                     |
- * | BATON_EVENT_BUS_NAME        | the domain bus                                            |
- * | BATON_EVENT_SOURCE          | `source` of lifecycle events, e.g. `baton.orders`         |
- * | BATON_PAYLOAD_BUCKET        | optional: bucket for snapshots over the item threshold    |
- * | BATON_SCHEDULER_GROUP       | EventBridge Scheduler group for timers over 900 s         |
- * | BATON_SCHEDULER_ROLE_ARN    | role Scheduler assumes to send to the inbox               |
- * | BATON_TOKEN_SECRET_ARN      | Secrets Manager secret holding the task token key         |
- * | BATON_TOKEN_SIGNING_KEY     | the key itself (local runs only; the secret wins if both) |
- * | BATON_CORRELATION_SHAPES    | JSON: what `baton:waitForEvent` states match on (see correlation.ts) |
- * | BATON_EXECUTION_RETENTION_SECONDS | optional: TTL of finished executions (see DynamoDbExecutionStore) |
+ * The variables are named in `lambdas/contract/environment-names.ts` ({@link BatonEnv}).
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -30,7 +15,8 @@ import { TaskTokenSigner } from '../runtime/task-token.js';
 import { MissingConfigurationError, requiredEnv } from './define-worker.js';
 import { DynamoDbCorrelationStore } from './dynamodb-correlation-store.js';
 import { DynamoDbDefinitionStore } from './dynamodb-definition-store.js';
-import type { CorrelationShape } from '../runtime/correlation.js';
+import type { CorrelationShape } from '../contract/correlation-shapes.js';
+import { BatonEnv } from '../contract/environment-names.js';
 import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { S3PayloadStore } from './s3-payload-store.js';
@@ -60,47 +46,51 @@ export function readOrchestratorEnvironment(env: NodeJS.ProcessEnv = process.env
   const required = (name: string) => requiredEnv(name, env);
   let workerQueues: Record<string, string>;
   try {
-    workerQueues = JSON.parse(required('BATON_WORKER_QUEUES')) as Record<string, string>;
+    workerQueues = JSON.parse(required(BatonEnv.workerQueues)) as Record<string, string>;
   } catch (error) {
     if (error instanceof MissingConfigurationError) throw error;
     throw new MissingConfigurationError(
-      'BATON_WORKER_QUEUES must be a JSON object of worker name to queue URL',
+      `${BatonEnv.workerQueues} must be a JSON object of worker name to queue URL`,
       { cause: error },
     );
   }
-  const tokenSecretArn = env.BATON_TOKEN_SECRET_ARN;
-  const tokenSigningKey = env.BATON_TOKEN_SIGNING_KEY;
+  const tokenSecretArn = env[BatonEnv.tokenSecretArn];
+  const tokenSigningKey = env[BatonEnv.tokenSigningKey];
   if (!tokenSecretArn && !tokenSigningKey) {
     throw new MissingConfigurationError(
-      'Set BATON_TOKEN_SECRET_ARN (or, for local runs, BATON_TOKEN_SIGNING_KEY)',
+      `Set ${BatonEnv.tokenSecretArn} (or, for local runs, ${BatonEnv.tokenSigningKey})`,
     );
   }
   let shapes: CorrelationShape[] = [];
-  if (env.BATON_CORRELATION_SHAPES) {
+  const shapesJson = env[BatonEnv.correlationShapes];
+  if (shapesJson) {
     try {
-      shapes = JSON.parse(env.BATON_CORRELATION_SHAPES) as CorrelationShape[];
+      shapes = JSON.parse(shapesJson) as CorrelationShape[];
     } catch (error) {
-      throw new MissingConfigurationError('BATON_CORRELATION_SHAPES must be a JSON array', { cause: error });
+      throw new MissingConfigurationError(`${BatonEnv.correlationShapes} must be a JSON array`, {
+        cause: error,
+      });
     }
   }
-  const retention = env.BATON_EXECUTION_RETENTION_SECONDS;
+  const retention = env[BatonEnv.executionRetentionSeconds];
+  const payloadBucket = env[BatonEnv.payloadBucket];
   if (retention !== undefined && !/^\d+$/.test(retention)) {
     throw new MissingConfigurationError(
-      `BATON_EXECUTION_RETENTION_SECONDS must be a number of seconds, got '${retention}'`,
+      `${BatonEnv.executionRetentionSeconds} must be a number of seconds, got '${retention}'`,
     );
   }
   return {
     ...(retention !== undefined ? { executionRetentionSeconds: Number(retention) } : {}),
     correlationShapes: shapes,
-    tableName: required('BATON_TABLE_NAME'),
-    inboxQueueUrl: required('BATON_INBOX_QUEUE_URL'),
-    inboxQueueArn: required('BATON_INBOX_QUEUE_ARN'),
+    tableName: required(BatonEnv.tableName),
+    inboxQueueUrl: required(BatonEnv.inboxQueueUrl),
+    inboxQueueArn: required(BatonEnv.inboxQueueArn),
     workerQueues,
-    eventBusName: required('BATON_EVENT_BUS_NAME'),
-    eventSource: required('BATON_EVENT_SOURCE'),
-    schedulerGroup: required('BATON_SCHEDULER_GROUP'),
-    schedulerRoleArn: required('BATON_SCHEDULER_ROLE_ARN'),
-    ...(env.BATON_PAYLOAD_BUCKET ? { payloadBucket: env.BATON_PAYLOAD_BUCKET } : {}),
+    eventBusName: required(BatonEnv.eventBusName),
+    eventSource: required(BatonEnv.eventSource),
+    schedulerGroup: required(BatonEnv.schedulerGroup),
+    schedulerRoleArn: required(BatonEnv.schedulerRoleArn),
+    ...(payloadBucket ? { payloadBucket } : {}),
     ...(tokenSecretArn ? { tokenSecretArn } : {}),
     ...(tokenSigningKey ? { tokenSigningKey } : {}),
   };

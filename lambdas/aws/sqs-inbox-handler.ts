@@ -13,6 +13,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { CountMetric, TimingMetric } from '../contract/metric-names.js';
 import { MalformedMessageError, parseInboxMessage } from '../runtime/inbox-messages.js';
 import {
   RejectedMessageError,
@@ -60,7 +61,7 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
         messageId: record.messageId,
         reason: (error as Error).message,
       });
-      metrics?.addMetric('RejectedMessages', MetricUnit.Count, 1);
+      metrics?.addMetric(CountMetric.rejectedMessages, MetricUnit.Count, 1);
       throw error;
     }
     const subsegment = tracer?.getSegment()?.addNewSubsegment(`inbox ${message.kind}`);
@@ -76,7 +77,7 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
       });
       if (record.attributes.SentTimestamp) {
         metrics?.addMetric(
-          'StepLatency',
+          TimingMetric.stepLatency,
           MetricUnit.Milliseconds,
           Date.now() - Number(record.attributes.SentTimestamp),
         );

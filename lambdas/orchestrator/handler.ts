@@ -13,11 +13,13 @@ import {
   readOrchestratorEnvironment,
 } from '../aws/orchestrator-environment.js';
 import { createInboxHandler, loggerPort, metricsPort } from '../aws/sqs-inbox-handler.js';
+import { BatonEnv } from '../contract/environment-names.js';
+import { BATON_METRICS_NAMESPACE } from '../contract/metric-names.js';
 
-const serviceName = process.env.BATON_EVENT_SOURCE ?? 'baton-orchestrator';
+const serviceName = process.env[BatonEnv.eventSource] ?? 'baton-orchestrator';
 const logger = new Logger({ serviceName });
 const tracer = new Tracer({ serviceName });
-const metrics = new Metrics({ namespace: 'Baton', serviceName });
+const metrics = new Metrics({ namespace: BATON_METRICS_NAMESPACE, serviceName });
 const clients = defaultClients();
 for (const client of Object.values(clients)) tracer.captureAWSv3Client(client);
 

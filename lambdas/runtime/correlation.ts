@@ -23,17 +23,7 @@
 import type { Json } from '../engine/json.js';
 import { isJsonObject } from '../engine/json.js';
 import { compilePath, readPath } from '../engine/json-path.js';
-
-/** The Task resource that waits for an event. */
-export const WAIT_FOR_EVENT_RESOURCE = 'baton:waitForEvent';
-
-/** What a waiting state matches on: fixed for a workflow, known when it is deployed. */
-export interface CorrelationShape {
-  readonly detailType: string;
-  readonly source?: string;
-  /** Dotted paths into the event, e.g. `detail.orderId`, sorted. */
-  readonly paths: readonly string[];
-}
+import type { CorrelationShape } from '../contract/correlation-shapes.js';
 
 /** A wait's parameters, validated. */
 export interface EventWait {
@@ -94,44 +84,4 @@ export function eventKeys(event: Json, shapes: readonly CorrelationShape[]): str
     if (values.length === shape.paths.length) keys.push(correlationKey(shape, values));
   }
   return keys;
-}
-
-/**
- * The correlation shapes a definition waits on, found by walking its Task states. `Match` keys
- * ending in `.$` count without the suffix. Shapes from several definitions may be concatenated.
- */
-export function correlationShapes(definition: unknown): CorrelationShape[] {
-  const shapes = new Map<string, CorrelationShape>();
-  const visit = (node: unknown, depth: number): void => {
-    if (depth > 64 || typeof node !== 'object' || node === null) return;
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item, depth + 1);
-      return;
-    }
-    const record = node as Record<string, unknown>;
-    if (
-      record.Type === 'Task' &&
-      record.Resource === WAIT_FOR_EVENT_RESOURCE &&
-      isJsonObject(record.Parameters as Json)
-    ) {
-      const parameters = record.Parameters as Record<string, unknown>;
-      const detailType = parameters.DetailType;
-      const source = parameters.Source;
-      const match = parameters.Match;
-      if (typeof detailType === 'string' && isJsonObject(match as Json)) {
-        const paths = Object.keys(match as object)
-          .map((key) => (key.endsWith('.$') ? key.slice(0, -2) : key))
-          .sort();
-        const shape: CorrelationShape = {
-          detailType,
-          ...(typeof source === 'string' ? { source } : {}),
-          paths,
-        };
-        shapes.set(JSON.stringify(shape), shape);
-      }
-    }
-    for (const value of Object.values(record)) visit(value, depth + 1);
-  };
-  visit(definition, 0);
-  return [...shapes.values()];
 }

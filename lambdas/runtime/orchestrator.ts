@@ -28,13 +28,15 @@ import {
   type WorkflowRef,
 } from './ports.js';
 import { InvalidTaskTokenError, type TaskTokenSigner } from './task-token.js';
+import { InvalidEventWaitError, eventKeys, parseEventWait } from './correlation.js';
+import type { CorrelationShape } from '../contract/correlation-shapes.js';
+import { WAIT_FOR_EVENT_RESOURCE } from '../contract/task-resources.js';
 import {
-  InvalidEventWaitError,
-  WAIT_FOR_EVENT_RESOURCE,
-  eventKeys,
-  parseEventWait,
-  type CorrelationShape,
-} from './correlation.js';
+  CountMetric,
+  TimingMetric,
+  type CountMetricName,
+  type TimingMetricName,
+} from '../contract/metric-names.js';
 import { StatesErrors } from '../engine/errors.js';
 
 /** How many conflicting commits one message may retry within an invocation. */
@@ -63,21 +65,11 @@ export interface OrchestratorLogger {
 /** The metrics the loop emits; Powertools' Metrics fits it through a small adapter. */
 export interface OrchestratorMetrics {
   count(name: OrchestratorMetricName, value?: number): void;
-  milliseconds(name: 'StepLatency' | 'DecisionTime', value: number): void;
+  milliseconds(name: TimingMetricName, value: number): void;
 }
 
-/** Metric names, stable for dashboards and alarms. */
-export type OrchestratorMetricName =
-  | 'ExecutionsStarted'
-  | 'ExecutionsSucceeded'
-  | 'ExecutionsFailed'
-  | 'ExecutionsTimedOut'
-  | 'ExecutionsAborted'
-  | 'ExecutionsCompensated'
-  | 'ExecutionsCompensationFailed'
-  | 'VersionConflicts'
-  | 'DuplicateMessages'
-  | 'RejectedMessages';
+/** Metric names, stable for dashboards and alarms (the contract's {@link CountMetric}). */
+export type OrchestratorMetricName = CountMetricName;
 
 /** Options of {@link Orchestrator}. */
 export interface OrchestratorOptions {
@@ -123,13 +115,13 @@ const silentLogger: OrchestratorLogger = { debug() {}, info() {}, warn() {}, err
 const silentMetrics: OrchestratorMetrics = { count() {}, milliseconds() {} };
 
 const TERMINAL_METRICS: Partial<Record<HistoryEvent['type'], OrchestratorMetricName>> = {
-  ExecutionStarted: 'ExecutionsStarted',
-  ExecutionSucceeded: 'ExecutionsSucceeded',
-  ExecutionFailed: 'ExecutionsFailed',
-  ExecutionTimedOut: 'ExecutionsTimedOut',
-  ExecutionAborted: 'ExecutionsAborted',
-  CompensationSucceeded: 'ExecutionsCompensated',
-  CompensationFailed: 'ExecutionsCompensationFailed',
+  ExecutionStarted: CountMetric.executionsStarted,
+  ExecutionSucceeded: CountMetric.executionsSucceeded,
+  ExecutionFailed: CountMetric.executionsFailed,
+  ExecutionTimedOut: CountMetric.executionsTimedOut,
+  ExecutionAborted: CountMetric.executionsAborted,
+  CompensationSucceeded: CountMetric.executionsCompensated,
+  CompensationFailed: CountMetric.executionsCompensationFailed,
 };
 
 /** The identity of the execution a message is for, and the engine event it becomes. */
@@ -184,7 +176,7 @@ export class Orchestrator {
           ? { maxPayloadBytes: this.options.maxPayloadBytes }
           : {}),
       });
-      this.metrics.milliseconds('DecisionTime', Date.now() - started);
+      this.metrics.milliseconds(TimingMetric.decisionTime, Date.now() - started);
 
       // A change that records no history (a heartbeat moving its deadline, a heartbeat timer set
       // again) is not idempotent: a redelivery older than `recentMessages` must be recognised
@@ -230,7 +222,7 @@ export class Orchestrator {
         });
       } catch (error) {
         if (error instanceof VersionConflictError && attempt < this.maxConflictRetries) {
-          this.metrics.count('VersionConflicts');
+          this.metrics.count(CountMetric.versionConflicts);
           this.logger.debug('Version conflict: deciding again', {
             executionId: routed.executionId,
             version,
@@ -345,7 +337,7 @@ export class Orchestrator {
       return this.options.signer.verify(token);
     } catch (error) {
       if (error instanceof InvalidTaskTokenError) {
-        this.metrics.count('RejectedMessages');
+        this.metrics.count(CountMetric.rejectedMessages);
         throw new RejectedMessageError(`Rejected task token: ${error.message}`, { cause: error });
       }
       throw error;
@@ -361,7 +353,7 @@ export class Orchestrator {
   ): Promise<HandleResult> {
     const { ports } = this.options;
     const executionId = stored.execution.executionId;
-    this.metrics.count('DuplicateMessages');
+    this.metrics.count(CountMetric.duplicateMessages);
     const commands = await ports.store.loadCommands(executionId, version);
     await this.perform(executionId, stored.workflow, commands ?? [], traceHeader);
     await ports.store.writeIndex(summaryOf(stored), stored.version);

@@ -20,7 +20,7 @@
  */
 import { StatesErrors } from '../engine/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../engine/json.js';
-import { parseTaskResource, type TaskResource } from '../aws/task-resources.js';
+import { parseTaskResource, type TaskResource } from '../contract/task-resources.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
 import type { InboxSender, TaskDispatch, TaskDispatcher } from './ports.js';
 import { workerTaskMessage, type WorkerTaskMessage } from './worker.js';

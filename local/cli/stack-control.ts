@@ -19,16 +19,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { SqsInboxSender } from '../../lambdas/aws/sqs-inbox-sender.js';
+import { STACK_OUTPUT_PREFIX, StackOutput } from '../../lambdas/contract/stack-outputs.js';
 import type { DefinitionStore, ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
 import { NotFoundError, type PutEventEntry } from '../control.js';
 import { DomainControl } from '../control/domain-control.js';
-
-/** The output key suffixes that name a domain's resources. */
-export const StackOutputSuffix = {
-  inboxQueueUrl: 'InboxQueueUrl',
-  tableName: 'TableName',
-  eventBusName: 'EventBusName',
-} as const;
 
 /** Page size of a listing that sets no limit. */
 
@@ -64,17 +58,19 @@ export function domainsFromOutputs(stackName: string, outputs: readonly Output[]
   }
   const domains: StackDomain[] = [];
   for (const [key, inboxQueueUrl] of values) {
-    const at = key.indexOf(StackOutputSuffix.inboxQueueUrl);
+    const at = key.indexOf(StackOutput.inboxQueueUrl);
     if (at < 0) continue;
     const prefix = key.slice(0, at);
-    const tableName = values.get(`${prefix}${StackOutputSuffix.tableName}`);
-    const eventBusName = values.get(`${prefix}${StackOutputSuffix.eventBusName}`);
+    const tableName = values.get(`${prefix}${StackOutput.tableName}`);
+    const eventBusName = values.get(`${prefix}${StackOutput.eventBusName}`);
     if (tableName === undefined || eventBusName === undefined) {
       throw new StackOutputsError(
-        `Stack ${stackName} has the output ${key} but not ${prefix}${StackOutputSuffix.tableName} and ${prefix}${StackOutputSuffix.eventBusName}`,
+        `Stack ${stackName} has the output ${key} but not ${prefix}${StackOutput.tableName} and ${prefix}${StackOutput.eventBusName}`,
       );
     }
-    const bare = prefix.replace(/^Baton/, '') || 'default';
+    const bare =
+      (prefix.startsWith(STACK_OUTPUT_PREFIX) ? prefix.slice(STACK_OUTPUT_PREFIX.length) : prefix) ||
+      'default';
     domains.push({
       name: bare.charAt(0).toLowerCase() + bare.slice(1),
       inboxQueueUrl,
@@ -84,7 +80,7 @@ export function domainsFromOutputs(stackName: string, outputs: readonly Output[]
   }
   if (domains.length === 0) {
     throw new StackOutputsError(
-      `Stack ${stackName} has no output whose key contains ${StackOutputSuffix.inboxQueueUrl}: is it a stack with a Baton SagaOrchestrator?`,
+      `Stack ${stackName} has no output whose key contains ${StackOutput.inboxQueueUrl}: is it a stack with a Baton SagaOrchestrator?`,
     );
   }
   return domains;

@@ -1,5 +1,5 @@
 /** A DefinitionStore in memory: immutable versions named by content hash. */
-import { definitionVersion } from '../../lambdas/runtime/definition-version.js';
+import { definitionVersion } from '../../lambdas/contract/definition-version.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { DefinitionStore, WorkflowRef } from '../../lambdas/runtime/ports.js';
 

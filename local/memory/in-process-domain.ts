@@ -16,7 +16,7 @@ import { defineWorker, registerWorkerInbox } from '../../lambdas/aws/define-work
 import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { Json } from '../../lambdas/engine/json.js';
-import { correlationShapes, type CorrelationShape } from '../../lambdas/runtime/correlation.js';
+import { correlationShapes, type CorrelationShape } from '../../lambdas/contract/correlation-shapes.js';
 import {
   Orchestrator,
   type HandleResult,

@@ -5,7 +5,7 @@
  * the in-process control) routes events with these, so an event reaches the same inboxes in each.
  */
 import type { Json } from '../../lambdas/engine/json.js';
-import type { CorrelationShape } from '../../lambdas/runtime/correlation.js';
+import type { CorrelationShape } from '../../lambdas/contract/correlation-shapes.js';
 import { ConflictError, NotFoundError, type PutEventEntry } from '../control.js';
 import type { LocalEventBus } from '../eventbridge/bus.js';
 import type { TargetInput } from '../eventbridge/target-input.js';

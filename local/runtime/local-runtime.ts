@@ -31,11 +31,11 @@ import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { createInboxHandler, loggerPort } from '../../lambdas/aws/sqs-inbox-handler.js';
-import { createTableInput } from '../../lambdas/aws/table-schema.js';
+import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { ExecutionStatus, HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
-import { correlationShapes } from '../../lambdas/runtime/correlation.js';
+import { correlationShapes } from '../../lambdas/contract/correlation-shapes.js';
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, ExecutionSummary, InboxSender } from '../../lambdas/runtime/ports.js';
 import { TaskRouter } from '../../lambdas/runtime/task-router.js';

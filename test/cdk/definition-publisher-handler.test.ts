@@ -1,7 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../lambdas/engine/index.js';
-import { definitionVersion } from '../../lambdas/aws/dynamodb-definition-store.js';
+import { definitionVersion } from '../../lambdas/contract/definition-version.js';
 import type { DefinitionStore, WorkflowRef } from '../../lambdas/runtime/ports.js';
 import { respond } from '../../lib/definition-publisher-handler.js';
 

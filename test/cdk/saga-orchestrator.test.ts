@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { definitionVersion } from '../../lambdas/aws/dynamodb-definition-store.js';
+import { definitionVersion } from '../../lambdas/contract/definition-version.js';
 import { InvalidPropsError, InvalidWorkflowError } from '../../lib/errors.js';
 import { placeOrderSaga } from '../../lib/example/place-order-saga.js';
 import { workerEntry } from '../../lib/example/worker-entry.js';

@@ -12,7 +12,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
-import { createTableInput } from '../../lambdas/aws/table-schema.js';
+import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
 import type { StoredExecution } from '../../lambdas/runtime/ports.js';
 import type { LocalQueue } from '../../local/sqs/queue.js';

@@ -6,11 +6,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DynamoDbDefinitionStore,
-  canonicalJson,
-  definitionVersion,
-} from '../../../lambdas/aws/dynamodb-definition-store.js';
+import { DynamoDbDefinitionStore } from '../../../lambdas/aws/dynamodb-definition-store.js';
+import { canonicalJson, definitionVersion } from '../../../lambdas/contract/definition-version.js';
 import type { StateMachineDefinition } from '../../../lambdas/engine/index.js';
 import { TransientStoreError } from '../../../lambdas/runtime/ports.js';
 import { startDynalite, type LocalTable } from '../../helpers/dynalite.js';

@@ -19,7 +19,7 @@ import {
   PayloadTooLargeError,
 } from '../../../lambdas/aws/dynamodb-errors.js';
 import { itemSizeBytes } from '../../../lambdas/aws/dynamodb-item-size.js';
-import { ExecutionIndex } from '../../../lambdas/aws/table-schema.js';
+import { ExecutionIndex } from '../../../lambdas/contract/table-schema.js';
 import type { HistoryEvent } from '../../../lambdas/engine/index.js';
 import {
   TransientStoreError,

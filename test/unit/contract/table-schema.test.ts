@@ -4,7 +4,7 @@ import {
   createTableInput,
   executionPartitionKey,
   versionSortKey,
-} from '../../../lambdas/aws/table-schema.js';
+} from '../../../lambdas/contract/table-schema.js';
 
 describe('the table schema', () => {
   it('zero-pads versions so that string order is numeric order', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listWorkerNames, parseTaskResource } from '../../../lambdas/aws/task-resources.js';
+import { listWorkerNames, parseTaskResource } from '../../../lambdas/contract/task-resources.js';
 
 describe('parseTaskResource', () => {
   it('reads a worker resource as the worker name', () => {

@@ -1,9 +1,10 @@
 /**
- * What a Task state's `Resource` string asks for, on AWS: a Baton worker (`baton:worker:<name>`),
- * one of the Step Functions service integrations Baton performs itself (SQS SendMessage,
- * EventBridge PutEvents, Lambda Invoke), or a Lambda function named by its ARN. Pure functions:
- * the dispatcher uses them at run time, the CDK construct at synth time (to check that every
- * worker a definition names exists).
+ * The Task `Resource` strings Baton understands, and what one asks for: a Baton worker
+ * (`baton:worker:<name>`), a wait for a correlated event (`baton:waitForEvent`), one of the Step
+ * Functions service integrations Baton performs itself (SQS SendMessage, EventBridge PutEvents,
+ * Lambda Invoke), or a Lambda function named by its ARN. Pure functions: the task router uses them
+ * at run time, the CDK construct at synth time (to check that every worker a definition names
+ * exists), the SagaBuilder to write them.
  */
 
 /** A parsed Task resource, discriminated on `type`. */
@@ -23,6 +24,17 @@ export type TaskResource =
 
 /** The prefix of worker resources. */
 export const WORKER_RESOURCE_PREFIX = 'baton:worker:';
+
+/** The Task resource of a Baton worker: `baton:worker:<name>`. */
+export function workerResource(worker: string): string {
+  return `${WORKER_RESOURCE_PREFIX}${worker}`;
+}
+
+/** The Task resource that waits for a correlated domain event (see `correlation-shapes.ts`). */
+export const WAIT_FOR_EVENT_RESOURCE = 'baton:waitForEvent';
+
+/** The Task resource that publishes events on EventBridge (the Step Functions integration). */
+export const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
 
 /** Worker names: what a queue name or a CloudFormation logical id can be built from. */
 const WORKER_RESOURCE = /^baton:worker:([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
