@@ -1,6 +1,7 @@
 /**
  * Writes each workflow definition into the Baton table at deploy time, as an immutable version
- * and the `LATEST` pointer new executions start on (see `definition-publisher-handler.ts`).
+ * and the `LATEST` pointer new executions start on. The function is the Lambda entry
+ * `lambdas/definition-publisher/handler.ts`, bundled like the orchestrator's.
  */
 import { CustomResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -9,13 +10,15 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { StateMachineDefinition } from '../lambdas/engine/index.js';
 import { definitionVersion } from '../lambdas/contract/definition-version.js';
+import {
+  DEFINITION_RESOURCE_TYPE,
+  type DefinitionResourceProperties,
+} from '../lambdas/contract/definition-resource.js';
 import { KeyPrefix } from '../lambdas/contract/table-schema.js';
 import { BatonFunction } from './baton-function.js';
-import type { DefinitionResourceProperties } from './definition-publisher-handler.js';
 import { packageEntry } from './lambda-entry.js';
 
-/** The CloudFormation type of a definition resource. */
-export const DEFINITION_RESOURCE_TYPE = 'Custom::BatonWorkflowDefinition';
+export { DEFINITION_RESOURCE_TYPE };
 
 /** Props of {@link DefinitionPublisher}. */
 export interface DefinitionPublisherProps {
@@ -41,7 +44,7 @@ export class DefinitionPublisher extends Construct {
     super(scope, id);
     this.table = props.table;
     this.handler = new BatonFunction(this, 'Handler', {
-      entry: packageEntry('lib/definition-publisher-handler'),
+      entry: packageEntry('lambdas/definition-publisher/handler'),
       description: 'Baton: writes workflow definitions as immutable versions at deploy',
       timeout: Duration.minutes(1),
       memorySize: 256,

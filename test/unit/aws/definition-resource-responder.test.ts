@@ -1,9 +1,9 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { StateMachineDefinition } from '../../lambdas/engine/index.js';
-import { definitionVersion } from '../../lambdas/contract/definition-version.js';
-import type { DefinitionStore, WorkflowRef } from '../../lambdas/runtime/ports.js';
-import { respond } from '../../lib/definition-publisher-handler.js';
+import type { StateMachineDefinition } from '../../../lambdas/engine/index.js';
+import { definitionVersion } from '../../../lambdas/contract/definition-version.js';
+import type { DefinitionStore, WorkflowRef } from '../../../lambdas/runtime/ports.js';
+import { respond } from '../../../lambdas/aws/definition-resource-responder.js';
 
 const definition: StateMachineDefinition = { StartAt: 'Only', States: { Only: { Type: 'Pass', End: true } } };
 const version = definitionVersion(definition);

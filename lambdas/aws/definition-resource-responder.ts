@@ -1,45 +1,39 @@
 /**
- * The custom resource Lambda that writes a workflow definition into the Baton table at deploy
- * time, as an immutable version plus the `LATEST` pointer, through the same DefinitionStore the
- * orchestrator reads with (so the items and version ids are the runtime's by construction).
+ * The answers of the definition custom resource to CloudFormation: it writes a workflow definition
+ * into the Baton table at deploy time, as an immutable version plus the `LATEST` pointer, through
+ * the same DefinitionStore the orchestrator reads with (so the items and version ids are the
+ * runtime's by construction). The Lambda entry point is `lambdas/definition-publisher/handler.ts`.
  *
  * CloudFormation invokes it directly (no provider framework) and it answers on the presigned
  * `ResponseURL`. Create and Update store the version and move `LATEST` to it; Delete changes
  * nothing: versions are immutable, and running executions keep reading the one they started on.
  * A stack rollback sends an Update with the previous definition, which moves `LATEST` back.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type {
   CloudFormationCustomResourceEvent,
   CloudFormationCustomResourceResponse,
   Context,
 } from 'aws-lambda';
-import type { StateMachineDefinition } from '../lambdas/engine/index.js';
-import type { DefinitionStore } from '../lambdas/runtime/ports.js';
-import { DynamoDbDefinitionStore } from '../lambdas/aws/dynamodb-definition-store.js';
-
-/** The custom resource's properties (all strings: CloudFormation turns numbers into strings). */
-export interface DefinitionResourceProperties {
-  readonly TableName: string;
-  readonly Workflow: string;
-  /** The definition as JSON text. */
-  readonly Definition: string;
-  /** The version id computed at synth; the stored one must equal it. */
-  readonly Version: string;
-}
+import type { DefinitionResourceProperties } from '../contract/definition-resource.js';
+import type { StateMachineDefinition } from '../engine/definition.js';
+import type { DefinitionStore } from '../runtime/ports.js';
 
 /** Time kept back from the Lambda deadline to send a FAILED answer before being cut off. */
 const RESPONSE_MARGIN_MS = 5_000;
 
-const client = new DynamoDBClient({});
-
-/** The Lambda entry point. */
-export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
+/**
+ * Handles one custom resource event end to end: stores the definition (or not, for a Delete) with
+ * the store `storeFor` gives for the event's table, and sends the answer to the `ResponseURL`,
+ * a FAILED one if the work outlives the Lambda's remaining time.
+ */
+export async function handleDefinitionResource(
+  event: CloudFormationCustomResourceEvent,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+  storeFor: (tableName: string) => DefinitionStore,
+): Promise<void> {
   const deadline = Math.max(1_000, context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS);
-  const response = await withDeadline(
-    respond(event, (tableName) => new DynamoDbDefinitionStore({ client, tableName })),
-    deadline,
-    () => failed(event, `Timed out after ${deadline} ms writing the definition`),
+  const response = await withDeadline(respond(event, storeFor), deadline, () =>
+    failed(event, `Timed out after ${deadline} ms writing the definition`),
   );
   await sendResponse(event.ResponseURL, response);
 }
