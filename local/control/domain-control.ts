@@ -17,7 +17,6 @@ import type {
   InboxSender,
   StoredExecution,
 } from '../../lambdas/runtime/ports.js';
-import type { ControlOperations } from '../api/client.js';
 import {
   assertRedrivable,
   describeStored,
@@ -38,6 +37,7 @@ import {
   type DomainInfo,
   type ExecutionDescription,
   type ListFilter,
+  type LocalControl,
   type PutEventEntry,
 } from '../control.js';
 
@@ -68,10 +68,16 @@ export interface DomainControlOptions {
    * @default none: the orchestrator alone checks signatures (a deployed stack's key stays in AWS)
    */
   readonly tokens?: { verify(taskToken: string): unknown };
+  /**
+   * Tells `listener` of every change of an execution's status, where the wiring can see them (a
+   * local runtime's commits); returns the unsubscribe.
+   * @default none: no live changes (a deployed stack's are in its logs and lifecycle events)
+   */
+  readonly subscribe?: LocalControl['subscribe'];
 }
 
 /** The control operations over the domains' ports. Operations are at-least-once inbox messages. */
-export class DomainControl implements ControlOperations {
+export class DomainControl implements LocalControl {
   private readonly ports: readonly DomainPorts[];
   private readonly newId: () => string;
 
@@ -82,6 +88,10 @@ export class DomainControl implements ControlOperations {
 
   domains(): Promise<DomainInfo[]> {
     return this.options.describeDomains();
+  }
+
+  subscribe(listener: Parameters<LocalControl['subscribe']>[0]): () => void {
+    return this.options.subscribe?.(listener) ?? (() => undefined);
   }
 
   publish(entries: readonly PutEventEntry[]): Promise<string[]> {

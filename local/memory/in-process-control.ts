@@ -10,16 +10,9 @@
  * returns: a `describe` right after a `start` finds the execution. Deliveries to one domain never
  * overlap (the loop and the operations take turns), as on an inbox with one consumer.
  */
-import type { ExecutionStatus, HistoryEvent } from '../../lambdas/engine/execution.js';
-import type { Json } from '../../lambdas/engine/json.js';
-import type { Clock, ExecutionSummary } from '../../lambdas/runtime/ports.js';
-import type {
-  DomainInfo,
-  ExecutionDescription,
-  ListFilter,
-  LocalControl,
-  PutEventEntry,
-} from '../control.js';
+import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
+import type { Clock } from '../../lambdas/runtime/ports.js';
+import type { DomainInfo, PutEventEntry } from '../control.js';
 import { DomainControl } from '../control/domain-control.js';
 import { LocalEventBus } from '../eventbridge/bus.js';
 import { publishToBuses, putDomainRules, type EventTrigger } from '../runtime/domain-rules.js';
@@ -75,13 +68,12 @@ interface Served {
 }
 
 /** The control plane over in-process domains, delivering their messages in the background. */
-export class InProcessControl implements LocalControl {
+export class InProcessControl extends DomainControl {
   private readonly served: readonly Served[];
-  private readonly buses = new Map<string, LocalEventBus>();
-  private readonly plane: DomainControl;
+  private readonly buses: ReadonlyMap<string, LocalEventBus>;
   private readonly clock: Clock;
   private readonly onError: (error: unknown) => void;
-  private readonly listeners = new Set<ChangeListener>();
+  private readonly listeners: Set<ChangeListener>;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -92,50 +84,64 @@ export class InProcessControl implements LocalControl {
       if (names.has(name)) throw new RangeError(`Two domains are named '${name}'`);
       names.add(name);
     }
-    this.clock = options.clock ?? { now: () => Date.now() };
-    this.onError = options.onError ?? ((error) => console.error('baton: background delivery failed', error));
-    this.served = options.domains.map((entry) => ({
+    const clock = options.clock ?? { now: () => Date.now() };
+    const served: Served[] = options.domains.map((entry) => ({
       entry,
       domain: entry.domain,
       turn: Promise.resolve(),
       announced: entry.domain.results.length,
     }));
-    for (const served of this.served) {
-      const busName = served.entry.eventBus ?? DEFAULT_EVENT_BUS;
-      let bus = this.buses.get(busName);
-      if (!bus) {
-        bus = new LocalEventBus({ name: busName, clock: this.clock });
-        this.buses.set(busName, bus);
-      }
-      putDomainRules(bus, {
-        domain: served.entry.name,
-        triggers: served.entry.triggers ?? [],
-        awaited: served.domain.awaitedEvents,
-        sendToInbox: (body) => {
-          served.domain.send(body);
-        },
-      });
-    }
-    this.plane = new DomainControl({
-      domains: this.served.map((served) => ({
-        name: served.entry.name,
-        store: served.domain.store,
-        definitions: served.domain.definitions,
+    const listeners = new Set<ChangeListener>();
+    // The wiring's own methods, once the control exists (the ports below call them later).
+    const wiring: { control?: InProcessControl } = {};
+    const self = () => wiring.control as InProcessControl;
+    super({
+      domains: served.map((one) => ({
+        name: one.entry.name,
+        store: one.domain.store,
+        definitions: one.domain.definitions,
         inbox: {
           send: async (body) => {
-            await this.turn(served, async () => {
-              this.catchUp(served);
-              served.domain.send(body);
-              await this.deliverDue(served);
+            await self().turn(one, async () => {
+              self().catchUp(one);
+              one.domain.send(body);
+              await self().deliverDue(one);
             });
           },
         },
       })),
-      publish: (entries) => this.publishAndDeliver(entries),
-      describeDomains: () => this.describeDomains(),
-      tokens: { verify: (token) => this.verify(token) },
+      publish: (entries) => self().publishAndDeliver(entries),
+      describeDomains: () => self().describeDomains(),
+      tokens: { verify: (token) => verifyWithAny(served, token) },
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
       ...(options.newId ? { newId: options.newId } : {}),
     });
+    wiring.control = this;
+    this.served = served;
+    this.listeners = listeners;
+    this.clock = clock;
+    this.onError = options.onError ?? ((error) => console.error('baton: background delivery failed', error));
+    const buses = new Map<string, LocalEventBus>();
+    for (const one of served) {
+      const busName = one.entry.eventBus ?? DEFAULT_EVENT_BUS;
+      let bus = buses.get(busName);
+      if (!bus) {
+        bus = new LocalEventBus({ name: busName, clock });
+        buses.set(busName, bus);
+      }
+      putDomainRules(bus, {
+        domain: one.entry.name,
+        triggers: one.entry.triggers ?? [],
+        awaited: one.domain.awaitedEvents,
+        sendToInbox: (body) => {
+          one.domain.send(body);
+        },
+      });
+    }
+    this.buses = buses;
     const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     const loop = () => {
       void this.tick().finally(() => {
@@ -149,62 +155,7 @@ export class InProcessControl implements LocalControl {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    await Promise.all(this.served.map((served) => served.turn));
-  }
-
-  // The operations: the one control plane's.
-
-  domains(): Promise<DomainInfo[]> {
-    return this.plane.domains();
-  }
-
-  publish(entries: readonly PutEventEntry[]): Promise<string[]> {
-    return this.plane.publish(entries);
-  }
-
-  start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string> {
-    return this.plane.start(request);
-  }
-
-  list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]> {
-    return this.plane.list(filter);
-  }
-
-  describe(executionId: string): Promise<ExecutionDescription> {
-    return this.plane.describe(executionId);
-  }
-
-  history(executionId: string): Promise<HistoryEvent[]> {
-    return this.plane.history(executionId);
-  }
-
-  redrive(executionId: string): Promise<void> {
-    return this.plane.redrive(executionId);
-  }
-
-  rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
-    return this.plane.rerun(executionId, request);
-  }
-
-  stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
-    return this.plane.stop(executionId, request);
-  }
-
-  sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
-    return this.plane.sendTaskSuccess(taskToken, output);
-  }
-
-  sendTaskFailure(taskToken: string, error: string, cause?: string): Promise<void> {
-    return this.plane.sendTaskFailure(taskToken, error, cause);
-  }
-
-  sendTaskHeartbeat(taskToken: string): Promise<void> {
-    return this.plane.sendTaskHeartbeat(taskToken);
-  }
-
-  subscribe(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    await Promise.all(this.served.map((one) => one.turn));
   }
 
   // The wiring.
@@ -232,20 +183,6 @@ export class InProcessControl implements LocalControl {
     await Promise.all([...this.buses.values()].map((bus) => bus.idle()));
     await Promise.all(this.served.map((served) => this.turn(served, () => this.deliverDue(served))));
     return ids;
-  }
-
-  /** A token verifies when the domain of its execution signed it. */
-  private verify(taskToken: string): void {
-    let lastError: unknown;
-    for (const { domain } of this.served) {
-      try {
-        domain.signer.verify(taskToken);
-        return;
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    throw lastError;
   }
 
   /** Runs `work` when the domain's previous delivery is over. */
@@ -296,4 +233,18 @@ export class InProcessControl implements LocalControl {
       }
     }
   }
+}
+
+/** A token verifies when one of the domains signed it. */
+function verifyWithAny(served: readonly Served[], taskToken: string): void {
+  let lastError: unknown;
+  for (const { domain } of served) {
+    try {
+      domain.signer.verify(taskToken);
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
 }

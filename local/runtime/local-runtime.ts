@@ -33,20 +33,12 @@ import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-sto
 import { createInboxHandler, loggerPort } from '../../lambdas/aws/sqs-inbox-handler.js';
 import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
-import type { ExecutionStatus, HistoryEvent } from '../../lambdas/engine/execution.js';
-import type { Json } from '../../lambdas/engine/json.js';
+import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
 import { correlationShapes } from '../../lambdas/contract/correlation-shapes.js';
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
-import type { ExecutionStore, ExecutionSummary, InboxSender } from '../../lambdas/runtime/ports.js';
+import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
 import { TaskRouter } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
-import {
-  type DomainInfo,
-  type ExecutionDescription,
-  type ListFilter,
-  type LocalControl,
-  type PutEventEntry,
-} from '../control.js';
 import { DomainControl } from '../control/domain-control.js';
 import { LocalEventBus } from '../eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../lambda/sqs-event-source.js';
@@ -140,19 +132,42 @@ async function startDynaliteThread(path: string): Promise<DynaliteThread> {
   };
 }
 
-/** The running local instance. */
-export class LocalRuntime implements LocalControl {
-  private readonly listeners = new Set<Listener>();
-  private control: DomainControl | undefined;
-
+/**
+ * The running local instance: the one control plane ({@link DomainControl}) over the domains it
+ * runs on the embedded services.
+ */
+export class LocalRuntime extends DomainControl {
   private constructor(
     private readonly domainsByName: ReadonlyMap<string, RunningDomain>,
     readonly bus: LocalEventBus,
     private readonly dynalite: DynaliteThread,
     private readonly client: DynamoDBClient,
     readonly dataDir: string,
-    private readonly signer: TaskTokenSigner,
-  ) {}
+    signer: TaskTokenSigner,
+    listeners: Set<Listener>,
+  ) {
+    super({
+      domains: [...domainsByName.values()].map((domain) => ({
+        name: domain.config.domain,
+        store: domain.store,
+        definitions: domain.definitions,
+        inbox: domain.inboxSender,
+      })),
+      publish: (entries) => publishToBuses(new Map([[bus.name, bus]]), entries),
+      describeDomains: async () =>
+        [...domainsByName.values()].map((domain) => ({
+          name: domain.config.domain,
+          eventBus: bus.name,
+          workflows: [...domain.versions].map(([name, version]) => ({ name, version })),
+          workers: Object.keys(domain.config.workers),
+        })),
+      tokens: signer,
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    });
+  }
 
   /** Starts the embedded services and the domains. */
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -180,7 +195,7 @@ export class LocalRuntime implements LocalControl {
     const signer = new TaskTokenSigner(signingKey(dataDir));
     const logger = new Logger({ serviceName: 'baton-local', logLevel: options.logLevel ?? 'WARN' });
     const domains = new Map<string, RunningDomain>();
-    const runtime = new LocalRuntime(domains, bus, dynalite, client, dataDir, signer);
+    const listeners = new Set<Listener>();
 
     for (const config of options.domains) {
       const tableName = `baton-${config.domain}`;
@@ -219,7 +234,7 @@ export class LocalRuntime implements LocalControl {
         routes.push(registerWorkerInbox(workerQueue.arn, inboxSender));
       }
       const executions = new DynamoDbExecutionStore({ client, tableName, clock });
-      const store = runtime.notifying(executions);
+      const store = notifying(executions, listeners);
       const definitions = new DynamoDbDefinitionStore({ client, tableName, clock });
       const timers = new LocalTimerScheduler({
         inbox: inboxSender,
@@ -305,7 +320,7 @@ export class LocalRuntime implements LocalControl {
         routes,
       });
     }
-    return runtime;
+    return new LocalRuntime(domains, bus, dynalite, client, dataDir, signer, listeners);
   }
 
   /** Stops polling, writes the queues to disk and closes dynalite. */
@@ -320,102 +335,24 @@ export class LocalRuntime implements LocalControl {
     this.client.destroy();
     await this.dynalite.close();
   }
+}
 
-  /** Wraps a store so that every commit tells the listeners. */
-  private notifying(store: ExecutionStore): ExecutionStore {
-    return {
-      load: (id) => store.load(id),
-      commit: async (transition) => {
-        await store.commit(transition);
-        for (const listener of this.listeners) {
-          listener({ executionId: transition.executionId, status: transition.execution.status });
-        }
-      },
-      findMessageVersion: (id, key, n) => store.findMessageVersion(id, key, n),
-      loadCommands: (id, version) => store.loadCommands(id, version),
-      history: (id, page) => store.history(id, page),
-      list: (filter) => store.list(filter),
-      writeIndex: (summary, version) => store.writeIndex(summary, version),
-    };
-  }
-
-  // ------------------------------------------------------------------ LocalControl
-
-  /** The control plane over the domains' ports (built once every domain has started). */
-  private get plane(): DomainControl {
-    this.control ??= new DomainControl({
-      domains: [...this.domainsByName.values()].map((domain) => ({
-        name: domain.config.domain,
-        store: domain.store,
-        definitions: domain.definitions,
-        inbox: domain.inboxSender,
-      })),
-      publish: (entries) => this.publish(entries),
-      describeDomains: () => this.domains(),
-      tokens: this.signer,
-    });
-    return this.control;
-  }
-
-  async domains(): Promise<DomainInfo[]> {
-    return [...this.domainsByName.values()].map((domain) => ({
-      name: domain.config.domain,
-      eventBus: this.bus.name,
-      workflows: [...domain.versions].map(([name, version]) => ({ name, version })),
-      workers: Object.keys(domain.config.workers),
-    }));
-  }
-
-  publish(entries: readonly PutEventEntry[]): Promise<string[]> {
-    return publishToBuses(new Map([[this.bus.name, this.bus]]), entries);
-  }
-
-  // The operations: the one control plane, over this instance's domain ports.
-
-  start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string> {
-    return this.plane.start(request);
-  }
-
-  list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]> {
-    return this.plane.list(filter);
-  }
-
-  describe(executionId: string): Promise<ExecutionDescription> {
-    return this.plane.describe(executionId);
-  }
-
-  history(executionId: string): Promise<HistoryEvent[]> {
-    return this.plane.history(executionId);
-  }
-
-  redrive(executionId: string): Promise<void> {
-    return this.plane.redrive(executionId);
-  }
-
-  rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
-    return this.plane.rerun(executionId, request);
-  }
-
-  stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
-    return this.plane.stop(executionId, request);
-  }
-
-  sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
-    return this.plane.sendTaskSuccess(taskToken, output);
-  }
-
-  sendTaskFailure(taskToken: string, error: string, cause?: string): Promise<void> {
-    return this.plane.sendTaskFailure(taskToken, error, cause);
-  }
-
-  sendTaskHeartbeat(taskToken: string): Promise<void> {
-    return this.plane.sendTaskHeartbeat(taskToken);
-  }
-
-  subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
+/** Wraps a store so that every commit tells the listeners. */
+function notifying(store: ExecutionStore, listeners: ReadonlySet<Listener>): ExecutionStore {
+  return {
+    load: (id) => store.load(id),
+    commit: async (transition) => {
+      await store.commit(transition);
+      for (const listener of listeners) {
+        listener({ executionId: transition.executionId, status: transition.execution.status });
+      }
+    },
+    findMessageVersion: (id, key, n) => store.findMessageVersion(id, key, n),
+    loadCommands: (id, version) => store.loadCommands(id, version),
+    history: (id, page) => store.history(id, page),
+    list: (filter) => store.list(filter),
+    writeIndex: (summary, version) => store.writeIndex(summary, version),
+  };
 }
 
 /** The task token key of this instance: generated once, kept in the data directory. */
