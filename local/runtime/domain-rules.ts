@@ -36,41 +36,30 @@ export interface DomainRules {
 
 /** Puts the domain's trigger and awaited-event rules on `bus` (replacing rules of the same names). */
 export function putDomainRules(bus: LocalEventBus, rules: DomainRules): void {
-  for (const [index, trigger] of rules.triggers.entries()) {
+  /** A rule matching the detail type (and source, when given) whose target sends `message(event)`. */
+  const route = (
+    name: string,
+    match: { detailType: string; source?: string },
+    message: (event: Json) => Json,
+  ) =>
     bus.putRule({
-      name: `${rules.domain}-trigger-${index}`,
+      name: `${rules.domain}-${name}`,
       eventPattern: {
-        'detail-type': [trigger.detailType],
-        ...(trigger.source !== undefined ? { source: [trigger.source] } : {}),
+        'detail-type': [match.detailType],
+        ...(match.source !== undefined ? { source: [match.source] } : {}),
       },
-      targets: [
-        {
-          id: 'inbox',
-          deliver: (input) =>
-            rules.sendToInbox({
-              kind: 'StartFromEvent',
-              workflow: trigger.workflow,
-              ...(trigger.businessKeyPath !== undefined ? { businessKeyPath: trigger.businessKeyPath } : {}),
-              event: eventOf(input),
-            }),
-        },
-      ],
+      targets: [{ id: 'inbox', deliver: (input) => rules.sendToInbox(message(eventOf(input))) }],
     });
+  for (const [index, trigger] of rules.triggers.entries()) {
+    route(`trigger-${index}`, trigger, (event) => ({
+      kind: 'StartFromEvent',
+      workflow: trigger.workflow,
+      ...(trigger.businessKeyPath !== undefined ? { businessKeyPath: trigger.businessKeyPath } : {}),
+      event,
+    }));
   }
   for (const [index, shape] of rules.awaited.entries()) {
-    bus.putRule({
-      name: `${rules.domain}-awaited-${index}`,
-      eventPattern: {
-        'detail-type': [shape.detailType],
-        ...(shape.source !== undefined ? { source: [shape.source] } : {}),
-      },
-      targets: [
-        {
-          id: 'inbox',
-          deliver: (input) => rules.sendToInbox({ kind: 'EventReceived', event: eventOf(input) }),
-        },
-      ],
-    });
+    route(`awaited-${index}`, shape, (event) => ({ kind: 'EventReceived', event }));
   }
 }
 
