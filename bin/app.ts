@@ -9,7 +9,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildExampleApp } from '../lib/example/example-app.js';
+import { buildExampleApp } from '../examples/app/example-app.js';
 
 /** The region when the CLI names none (no profile, no AWS_REGION). */
 const FALLBACK_REGION = 'eu-west-1';

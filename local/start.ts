@@ -1,6 +1,6 @@
 /**
  * `npm start`: Baton locally. Starts the example domains (orders and shipping, configured in
- * `lib/example/domains.ts`, as the CDK app deploys them) on embedded services, serves the JSON API
+ * `examples/app/domains.ts`, as the CDK app deploys them) on embedded services, serves the JSON API
  * and the console on 127.0.0.1, and publishes three sample `Order Placed` events: one that
  * succeeds, one whose payment is declined (the saga compensates), and a large order that waits for
  * its `Fraud Check Completed` event (published a moment later). Keeps serving until Ctrl-C.
@@ -10,7 +10,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exampleDomains } from '../lib/example/domains.js';
+import { exampleDomains } from '../examples/app/domains.js';
 import { isTerminal, type ExecutionStatus } from '../lambdas/engine/execution.js';
 import { apiPortFromEnvironment, removeInstanceFile, writeInstanceFile } from './api/instance-file.js';
 import { startApiServer, type ApiServer } from './api/server.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
 import { runWorkflow } from '../../lambdas/index.js';
-import { exampleDomains, ordersDomain } from '../../lib/example/domains.js';
+import { exampleDomains, ordersDomain } from '../../examples/app/domains.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
 import type { Suite } from '../suite.js';
 

@@ -51,7 +51,7 @@ import {
   localTaskTransports,
 } from './local-ports.js';
 
-/** A domain to run, as plain configuration (see `lib/example/domains.ts`). */
+/** A domain to run, as plain configuration (see `examples/app/domains.ts`). */
 export interface LocalDomainConfig {
   readonly domain: string;
   readonly workflows: Readonly<Record<string, StateMachineDefinition>>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateDefinition } from '../../lambdas/engine/index.js';
 import { SagaBuilderError } from '../../lib/errors.js';
-import { placeOrderSaga } from '../../lib/example/place-order-saga.js';
+import { placeOrderSaga } from '../../examples/app/place-order-saga.js';
 import { Condition, SagaBuilder } from '../../lib/saga-builder.js';
 
 describe('SagaBuilder', () => {

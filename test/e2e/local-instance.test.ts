@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
-import { exampleDomains } from '../../lib/example/domains.js';
+import { exampleDomains } from '../../examples/app/domains.js';
 import { BatonClient } from '../../local/api/client.js';
 import { startApiServer, type ApiServer } from '../../local/api/server.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';

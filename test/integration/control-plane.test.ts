@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
-import { exampleDomains } from '../../lib/example/domains.js';
+import { exampleDomains } from '../../examples/app/domains.js';
 import { ConflictError, NotFoundError, type LocalControl, type PutEventEntry } from '../../local/control.js';
 import { InProcessControl } from '../../local/memory/in-process-control.js';
 import { InProcessDomain, type WorkerLambda } from '../../local/memory/in-process-domain.js';

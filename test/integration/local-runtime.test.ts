@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
-import { exampleDomains } from '../../lib/example/domains.js';
+import { exampleDomains } from '../../examples/app/domains.js';
 import { NotFoundError, ConflictError } from '../../local/control.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
 

@@ -4,7 +4,7 @@
  * {@link FRAUD_CHECK_THRESHOLD} first wait for a correlated `Fraud Check Completed` event. A
  * failure after a step undoes what was done, in reverse order: refund, then release.
  */
-import { Condition, SagaBuilder, type SagaDefinition } from '../saga-builder.js';
+import { Condition, SagaBuilder, type SagaDefinition } from '../../lib/saga-builder.js';
 import { ExampleEvents } from './example-events.js';
 
 /** Orders above this total wait for the fraud check. */

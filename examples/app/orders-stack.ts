@@ -6,7 +6,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { SagaOrchestrator } from '../saga-orchestrator.js';
+import { SagaOrchestrator } from '../../lib/saga-orchestrator.js';
 import { EXAMPLE_ALARM_TOPIC_NAME, EXAMPLE_BUS_NAME } from './shared-stack.js';
 import { domainProps } from './domain-props.js';
 import { ordersDomain } from './domains.js';

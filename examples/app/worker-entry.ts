@@ -1,7 +1,7 @@
 /**
  * The entry file of an example worker in `lambdas/workers/`.
  */
-import { packageEntry } from '../lambda-entry.js';
+import { packageEntry } from '../../lib/lambda-entry.js';
 
 /** `lambdas/workers/<name>.ts` (or the built `.js`). */
 export function workerEntry(name: string): string {

@@ -1,5 +1,5 @@
 /** Maps an example domain's plain configuration to SagaOrchestrator props. */
-import type { SagaOrchestratorProps } from '../saga-orchestrator-props.js';
+import type { SagaOrchestratorProps } from '../../lib/saga-orchestrator-props.js';
 import type { ExampleDomain } from './domains.js';
 import { workerEntry } from './worker-entry.js';
 
