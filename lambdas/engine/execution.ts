@@ -3,6 +3,7 @@
  * history it records. Everything here is plain JSON-serialisable data: the orchestrator stores it
  * in DynamoDB, the simulation replays it, tests assert on it.
  */
+import type { StateType } from './definition.js';
 import type { Json } from './json.js';
 
 /** Every status an execution can have. Terminal: all but RUNNING and COMPENSATING. */
@@ -225,60 +226,261 @@ export type LifecycleDetailType =
   | 'Execution Compensated'
   | 'Execution Compensation Failed';
 
-/** History event types, named like Step Functions' where one exists. */
-export type HistoryEventType =
-  | 'ExecutionStarted'
-  | 'ExecutionSucceeded'
-  | 'ExecutionFailed'
-  | 'ExecutionTimedOut'
-  | 'ExecutionAborted'
-  | 'ExecutionRedriven'
-  | `${'Task' | 'Pass' | 'Choice' | 'Wait' | 'Parallel' | 'Map' | 'Succeed' | 'Fail'}StateEntered`
-  | `${'Task' | 'Pass' | 'Choice' | 'Wait' | 'Parallel' | 'Map' | 'Succeed'}StateExited`
-  | 'TaskScheduled'
-  | 'TaskSucceeded'
-  | 'TaskFailed'
-  | 'TaskTimedOut'
-  | 'TaskStateAborted'
-  | 'WaitStateAborted'
-  | 'ParallelStateStarted'
-  | 'ParallelStateSucceeded'
-  | 'ParallelStateFailed'
-  | 'ParallelStateAborted'
-  | 'MapStateStarted'
-  | 'MapStateSucceeded'
-  | 'MapStateFailed'
-  | 'MapStateAborted'
-  | 'MapIterationStarted'
-  | 'MapIterationSucceeded'
-  | 'MapIterationFailed'
-  | 'MapIterationAborted'
-  | 'StateRetryScheduled'
-  | 'CompensationStarted'
-  | 'CompensationTaskScheduled'
-  | 'CompensationTaskSucceeded'
-  | 'CompensationTaskFailed'
-  | 'CompensationTaskTimedOut'
-  | 'CompensationSucceeded'
-  | 'CompensationFailed';
-
-/** One entry of an execution's history. */
-export interface HistoryEvent {
+/** The fields every history event has. */
+interface HistoryEventBase<T extends string> {
   readonly id: number;
-  readonly type: HistoryEventType;
+  readonly type: T;
   /** ISO 8601. */
   readonly timestamp: string;
-  readonly stateName?: string;
-  readonly threadId?: string;
-  /** Index of the Map iteration or Parallel branch. */
-  readonly index?: number;
-  readonly input?: Json;
-  readonly output?: Json;
+}
+
+/** The fields of an event about a state of a thread. */
+interface ThreadStateFields {
+  readonly stateName: string;
+  readonly threadId: string;
+}
+
+/** The state types whose Catch may exit them with an error (their exit then carries it). */
+type CatchingStateType = 'Task' | 'Parallel' | 'Map';
+
+/** The execution started with `input`. */
+export interface ExecutionStartedEvent extends HistoryEventBase<'ExecutionStarted'> {
+  readonly input: Json;
+}
+
+/** The execution succeeded with `output`. */
+export interface ExecutionSucceededEvent extends HistoryEventBase<'ExecutionSucceeded'> {
+  readonly output: Json;
+}
+
+/** The execution ended failed, timed out or aborted (no compensation ran, or none was pending). */
+export interface ExecutionEndedEvent extends HistoryEventBase<
+  'ExecutionFailed' | 'ExecutionTimedOut' | 'ExecutionAborted'
+> {
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** A failed execution (or a saga whose compensation failed) was redriven. */
+export type ExecutionRedrivenEvent = HistoryEventBase<'ExecutionRedriven'>;
+
+/** A thread entered a state with its raw `input`. */
+export interface StateEnteredEvent extends HistoryEventBase<`${StateType}StateEntered`>, ThreadStateFields {
+  readonly input: Json;
+}
+
+/**
+ * A Task, Parallel or Map state exited with `output`; with `error` and `cause` when a Catch
+ * handled its failure.
+ */
+export interface CatchingStateExitedEvent
+  extends HistoryEventBase<`${CatchingStateType}StateExited`>, ThreadStateFields {
+  readonly output: Json;
   readonly error?: string;
   readonly cause?: string;
-  readonly resource?: string;
-  readonly attempt?: number;
-  readonly delayMs?: number;
+}
+
+/** A Pass, Choice, Wait or Succeed state exited with `output`. */
+export interface StateExitedEvent
+  extends
+    HistoryEventBase<`${Exclude<StateType, CatchingStateType | 'Fail'>}StateExited`>,
+    ThreadStateFields {
+  readonly output: Json;
+}
+
+/** A task attempt was dispatched. */
+export interface TaskScheduledEvent extends HistoryEventBase<'TaskScheduled'>, ThreadStateFields {
+  readonly input: Json;
+  readonly resource: string;
+  /** 1-based. */
+  readonly attempt: number;
+}
+
+/** A task attempt succeeded with `output` (before ResultSelector). */
+export interface TaskSucceededEvent extends HistoryEventBase<'TaskSucceeded'>, ThreadStateFields {
+  readonly output: Json;
+  readonly resource: string;
+}
+
+/** A task attempt failed. */
+export interface TaskFailedEvent extends HistoryEventBase<'TaskFailed'>, ThreadStateFields {
+  readonly error: string;
+  readonly cause: string;
+  readonly resource: string;
+}
+
+/** A task attempt passed its TimeoutSeconds or HeartbeatSeconds. */
+export interface TaskTimedOutEvent extends HistoryEventBase<'TaskTimedOut'>, ThreadStateFields {
+  readonly error: string;
+  readonly resource: string;
+}
+
+/** A state stopped with its thread, or started or succeeded as a whole (Parallel, Map). */
+export interface StateProgressEvent
+  extends
+    HistoryEventBase<
+      | 'TaskStateAborted'
+      | 'WaitStateAborted'
+      | 'ParallelStateAborted'
+      | 'MapStateAborted'
+      | 'ParallelStateStarted'
+      | 'ParallelStateSucceeded'
+      | 'MapStateStarted'
+      | 'MapStateSucceeded'
+    >,
+    ThreadStateFields {}
+
+/** A Parallel or Map state failed because a branch or an iteration did. */
+export interface AggregateStateFailedEvent
+  extends HistoryEventBase<'ParallelStateFailed' | 'MapStateFailed'>, ThreadStateFields {
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** A Map iteration (the thread `threadId`) started, succeeded or was aborted. */
+export interface MapIterationEvent
+  extends
+    HistoryEventBase<'MapIterationStarted' | 'MapIterationSucceeded' | 'MapIterationAborted'>,
+    ThreadStateFields {
+  /** Index of the item. */
+  readonly index: number;
+}
+
+/** A Map iteration failed with an error it did not handle. */
+export interface MapIterationFailedEvent extends HistoryEventBase<'MapIterationFailed'>, ThreadStateFields {
+  /** Index of the item. */
+  readonly index: number;
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** A state's (or a compensation's) retrier fired: `attempt` runs after `delayMs`. */
+export interface StateRetryScheduledEvent extends HistoryEventBase<'StateRetryScheduled'> {
+  readonly stateName: string;
+  /** Absent for a compensation's retry, which runs on no thread. */
+  readonly threadId?: string;
+  readonly error: string;
+  readonly cause: string;
+  readonly attempt: number;
+  readonly delayMs: number;
+}
+
+/** The saga began to unwind after the execution failed with `error`. */
+export interface CompensationStartedEvent extends HistoryEventBase<'CompensationStarted'> {
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** A compensation task attempt was dispatched. */
+export interface CompensationTaskScheduledEvent extends HistoryEventBase<'CompensationTaskScheduled'> {
+  readonly stateName: string;
+  readonly input: Json;
+  readonly resource: string;
+  readonly attempt: number;
+}
+
+/** A compensation task succeeded. */
+export interface CompensationTaskSucceededEvent extends HistoryEventBase<'CompensationTaskSucceeded'> {
+  readonly stateName: string;
+}
+
+/** A compensation task attempt failed, or its saga failed on it. */
+export interface CompensationTaskFailedEvent extends HistoryEventBase<
+  'CompensationTaskFailed' | 'CompensationFailed'
+> {
+  readonly stateName: string;
+  readonly error: string;
+  readonly cause: string;
+}
+
+/** A compensation task attempt passed its TimeoutSeconds or HeartbeatSeconds. */
+export interface CompensationTaskTimedOutEvent extends HistoryEventBase<'CompensationTaskTimedOut'> {
+  readonly stateName: string;
+  readonly error: string;
+}
+
+/** Every compensation succeeded: the execution is COMPENSATED; the original failure is repeated. */
+export interface CompensationSucceededEvent extends HistoryEventBase<'CompensationSucceeded'> {
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/**
+ * One entry of an execution's history: a union discriminated on `type`, named like Step
+ * Functions' history events where one exists. Each carries exactly its own fields; stored
+ * histories and the HTTP API hold this JSON as is.
+ */
+export type HistoryEvent =
+  | ExecutionStartedEvent
+  | ExecutionSucceededEvent
+  | ExecutionEndedEvent
+  | ExecutionRedrivenEvent
+  | StateEnteredEvent
+  | CatchingStateExitedEvent
+  | StateExitedEvent
+  | TaskScheduledEvent
+  | TaskSucceededEvent
+  | TaskFailedEvent
+  | TaskTimedOutEvent
+  | StateProgressEvent
+  | AggregateStateFailedEvent
+  | MapIterationEvent
+  | MapIterationFailedEvent
+  | StateRetryScheduledEvent
+  | CompensationStartedEvent
+  | CompensationTaskScheduledEvent
+  | CompensationTaskSucceededEvent
+  | CompensationTaskFailedEvent
+  | CompensationTaskTimedOutEvent
+  | CompensationSucceededEvent;
+
+/** History event types. */
+export type HistoryEventType = HistoryEvent['type'];
+
+/** The history event of type `T`. */
+export type HistoryEventOf<T extends HistoryEventType> = HistoryEvent extends infer E
+  ? E extends { readonly type: infer K }
+    ? T extends K
+      ? E
+      : never
+    : never
+  : never;
+
+/** The fields of the history event of type `T` besides those every event has (`id`, `type`, `timestamp`). */
+export type HistoryEventFields<T extends HistoryEventType> =
+  HistoryEventOf<T> extends infer E
+    ? E extends unknown
+      ? Omit<E, 'id' | 'type' | 'timestamp'>
+      : never
+    : never;
+
+/** A thread entered a state (of any type): the event that starts each run of a state. */
+export function isStateEntered(event: HistoryEvent): event is StateEnteredEvent {
+  // No other event type ends so: `${StateType}StateEntered` are StateEnteredEvent's types only.
+  return event.type.endsWith('StateEntered');
+}
+
+/**
+ * The state an event is about: every event of a state, a task or a compensation has one; events
+ * of the execution as a whole (its start, end and redrive; the saga's start and success) do not.
+ */
+export function eventStateName(event: HistoryEvent): string | undefined {
+  return 'stateName' in event ? event.stateName : undefined;
+}
+
+/** The thread an event happened on (absent for events of the execution as a whole and for compensations). */
+export function eventThreadId(event: HistoryEvent): string | undefined {
+  return 'threadId' in event ? event.threadId : undefined;
+}
+
+/** The error an event carries, if any: a failure, a time-out, an error a Catch took, a retry's cause. */
+export function eventError(event: HistoryEvent): string | undefined {
+  return 'error' in event ? event.error : undefined;
+}
+
+/** The cause that goes with `eventError`, if the event carries one (time-outs carry only the error). */
+export function eventCause(event: HistoryEvent): string | undefined {
+  return 'cause' in event ? event.cause : undefined;
 }
 
 /** What `decide` returns: the new state, the commands to perform after committing it, the new history. */

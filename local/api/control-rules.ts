@@ -5,7 +5,13 @@
  * histories, listings across domains).
  */
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
-import type { Execution, ExecutionStatus, HistoryEvent } from '../../lambdas/engine/execution.js';
+import {
+  isStateEntered,
+  type Execution,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type StateEnteredEvent,
+} from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { MAX_EXECUTION_NAME_LENGTH } from '../../lambdas/runtime/inbox-messages.js';
 import { executionIdOf, summaryOf } from '../../lambdas/runtime/orchestrator.js';
@@ -59,10 +65,10 @@ export function assertRerunState(
  */
 export function rerunInput(history: readonly HistoryEvent[], stateName: string, executionInput: Json): Json {
   const entered = history.findLast(
-    (event) =>
+    (event): event is StateEnteredEvent =>
+      isStateEntered(event) &&
       event.stateName === stateName &&
       event.threadId === 'root' &&
-      event.type.endsWith('StateEntered') &&
       event.input !== undefined,
   );
   return entered?.input ?? executionInput;

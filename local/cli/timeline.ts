@@ -4,7 +4,15 @@
  * execution) and the state; a state's line when it leaves says how long it took, a retry says
  * which attempt comes and when, a compensation says what it undoes. A pure function of the events.
  */
-import type { HistoryEvent } from '../../lambdas/engine/execution.js';
+import {
+  eventCause,
+  eventError,
+  eventStateName,
+  eventThreadId,
+  isStateEntered,
+  type HistoryEvent,
+  type HistoryEventType,
+} from '../../lambdas/engine/execution.js';
 import { formatDuration } from '../api/duration.js';
 
 /** The timeline's lines, without a trailing newline. */
@@ -22,12 +30,11 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
   const lines: string[] = [];
   for (const event of events) {
     const at = Date.parse(event.timestamp);
-    if (event.type === 'MapIterationStarted' && event.threadId !== undefined && event.index !== undefined) {
-      iteration.set(event.threadId, event.index);
-    }
+    const threadId = eventThreadId(event);
+    if (event.type === 'MapIterationStarted') iteration.set(event.threadId, event.index);
     if (event.type === 'StateRetryScheduled') retries += 1;
     if (event.type === 'CompensationTaskSucceeded') undone += 1;
-    const key = `${event.threadId ?? ''}/${event.stateName ?? ''}`;
+    const key = `${threadId ?? ''}/${eventStateName(event) ?? ''}`;
     const text = describeEvent(event, {
       caught: failing.has(key),
       since: (from: Map<string, number>) => {
@@ -37,13 +44,13 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
       entered,
       undoStarted,
     });
-    if (event.type.endsWith('StateEntered')) entered.set(key, at);
+    if (isStateEntered(event)) entered.set(key, at);
     if (FAILURES.has(event.type)) failing.add(key);
-    if (event.type.endsWith('StateEntered') || event.type === 'StateRetryScheduled') failing.delete(key);
+    if (isStateEntered(event) || event.type === 'StateRetryScheduled') failing.delete(key);
     if (event.type === 'CompensationTaskScheduled') undoStarted.set(key, at);
     if (text === undefined) continue;
-    const nested = event.threadId !== undefined && event.threadId !== 'root';
-    const item = event.threadId === undefined ? undefined : iteration.get(event.threadId);
+    const nested = threadId !== undefined && threadId !== 'root';
+    const item = threadId === undefined ? undefined : iteration.get(threadId);
     const where = nested ? `  ${item !== undefined ? `[item ${item}] ` : ''}` : '';
     lines.push(`${`+${formatDuration(at - start)}`.padStart(12)}  ${where}${text}`);
   }
@@ -56,7 +63,7 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
 }
 
 /** Events after which a state has failed, unless a retry follows. */
-const FAILURES: ReadonlySet<string> = new Set([
+const FAILURES: ReadonlySet<HistoryEventType> = new Set<HistoryEventType>([
   'TaskFailed',
   'TaskTimedOut',
   'ParallelStateFailed',
@@ -75,20 +82,35 @@ interface Clocks {
 /**
  * One event's text, or undefined for events the neighbouring lines already tell (a task scheduled
  * for its first attempt, a task result followed by the state's exit, a Map iteration starting).
- * A display choice, so a `default` branch rather than an exhaustive switch: new event types show
- * by their name.
+ * The switch is exhaustive, so a new event type is given its line here; a type this build does not
+ * know (history from a newer server) shows by its name.
  */
 function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined {
-  const state = event.stateName ?? '';
-  const failure = event.error !== undefined ? `${event.error}${event.cause ? `: ${event.cause}` : ''}` : '';
-  if (event.type === 'FailStateEntered') return `✗ ${state} (Fail)  ${failure}`.trimEnd();
-  if (event.type.endsWith('StateEntered')) return `→ ${state} (${event.type.replace('StateEntered', '')})`;
-  if (event.type.endsWith('StateExited')) {
-    return clocks.caught
-      ? `↪ ${state}: error caught${clocks.since(clocks.entered)}`
-      : `✓ ${state}${clocks.since(clocks.entered)}`;
-  }
+  const state = eventStateName(event) ?? '';
+  const error = eventError(event);
+  const cause = eventCause(event);
+  const failure = error !== undefined ? `${error}${cause ? `: ${cause}` : ''}` : '';
   switch (event.type) {
+    case 'FailStateEntered':
+      return `✗ ${state} (Fail)  ${failure}`.trimEnd();
+    case 'TaskStateEntered':
+    case 'PassStateEntered':
+    case 'ChoiceStateEntered':
+    case 'WaitStateEntered':
+    case 'ParallelStateEntered':
+    case 'MapStateEntered':
+    case 'SucceedStateEntered':
+      return `→ ${state} (${event.type.replace('StateEntered', '')})`;
+    case 'TaskStateExited':
+    case 'PassStateExited':
+    case 'ChoiceStateExited':
+    case 'WaitStateExited':
+    case 'ParallelStateExited':
+    case 'MapStateExited':
+    case 'SucceedStateExited':
+      return clocks.caught
+        ? `↪ ${state}: error caught${clocks.since(clocks.entered)}`
+        : `✓ ${state}${clocks.since(clocks.entered)}`;
     case 'ExecutionStarted':
       return '■ Execution started';
     case 'ExecutionSucceeded':
@@ -102,9 +124,7 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
     case 'ExecutionRedriven':
       return '■ Execution redriven';
     case 'TaskScheduled':
-      return event.attempt !== undefined && event.attempt > 1
-        ? `  ${state}: attempt ${event.attempt} → ${event.resource ?? ''}`
-        : undefined;
+      return event.attempt > 1 ? `  ${state}: attempt ${event.attempt} → ${event.resource}` : undefined;
     case 'TaskFailed':
     case 'TaskTimedOut':
     case 'ParallelStateFailed':
@@ -112,7 +132,7 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
     case 'MapIterationFailed':
       return `✗ ${state} ${event.type === 'TaskTimedOut' ? 'timed out' : 'failed'}  ${failure}`.trimEnd();
     case 'StateRetryScheduled':
-      return `↻ ${state}: retry, attempt ${event.attempt ?? '?'} in ${formatDuration(event.delayMs ?? 0)} (after ${event.error ?? 'an error'})`;
+      return `↻ ${state}: retry, attempt ${event.attempt} in ${formatDuration(event.delayMs)} (after ${event.error})`;
     case 'TaskStateAborted':
     case 'WaitStateAborted':
     case 'ParallelStateAborted':
@@ -122,7 +142,7 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
     case 'CompensationStarted':
       return `↩ Compensation started  ${failure ? `(after ${failure})` : ''}`.trimEnd();
     case 'CompensationTaskScheduled':
-      return `↩ Undoing ${state} with ${event.resource ?? '?'}${event.attempt !== undefined && event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
+      return `↩ Undoing ${state} with ${event.resource}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
     case 'CompensationTaskSucceeded':
       return `↩ ✓ Undid ${state}${clocks.since(clocks.undoStarted)}`;
     case 'CompensationTaskFailed':
@@ -140,7 +160,7 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
     case 'MapIterationStarted':
     case 'MapIterationSucceeded':
       return undefined;
-    default:
-      return `${event.type} ${state}`.trimEnd();
   }
+  const unknown: never = event;
+  return `${(unknown as HistoryEvent).type} ${state}`.trimEnd();
 }

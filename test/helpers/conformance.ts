@@ -2,7 +2,14 @@
  * Helpers for the AWS conformance tests (test/unit/engine/conformance/): small utilities to build
  * task functions and to read timings out of an execution's history.
  */
-import type { HistoryEvent, HistoryEventType, Json, TaskContext } from '../../lambdas/index.js';
+import {
+  eventStateName,
+  isStateEntered,
+  type HistoryEvent,
+  type HistoryEventType,
+  type Json,
+  type TaskContext,
+} from '../../lambdas/index.js';
 
 /** Waits `ms` real milliseconds. */
 export function sleep(ms: number): Promise<void> {
@@ -62,7 +69,9 @@ export function eventTimes(
   stateName?: string,
 ): number[] {
   return history
-    .filter((event) => event.type === type && (stateName === undefined || event.stateName === stateName))
+    .filter(
+      (event) => event.type === type && (stateName === undefined || eventStateName(event) === stateName),
+    )
     .map((event) => Date.parse(event.timestamp));
 }
 
@@ -80,9 +89,9 @@ export function gaps(times: readonly number[]): number[] {
  * the virtual clock moves with real time, so timestamp gaps vary with the machine's load.
  */
 export function retryWaitsSeconds(history: readonly HistoryEvent[], stateName: string): number[] {
-  const delays = history
-    .filter((event) => event.type === 'StateRetryScheduled' && event.stateName === stateName)
-    .map((event) => event.delayMs as number);
+  const delays = history.flatMap((event) =>
+    event.type === 'StateRetryScheduled' && event.stateName === stateName ? [event.delayMs] : [],
+  );
   const scheduledGaps = gaps(eventTimes(history, 'TaskScheduled', stateName));
   if (scheduledGaps.length !== delays.length) {
     throw new Error(`${delays.length} retries scheduled but ${scheduledGaps.length + 1} attempts made`);
@@ -99,7 +108,5 @@ export function retryWaitsSeconds(history: readonly HistoryEvent[], stateName: s
 
 /** The names of the states entered, in order (all threads interleaved). */
 export function enteredStates(history: readonly HistoryEvent[]): string[] {
-  return history
-    .filter((event) => event.type.endsWith('StateEntered'))
-    .map((event) => event.stateName as string);
+  return history.filter(isStateEntered).map((event) => event.stateName);
 }

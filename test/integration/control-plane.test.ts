@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
+import { isStateEntered, type ExecutionStatus } from '../../lambdas/engine/execution.js';
 import { exampleDomains } from '../../examples/app/domains.js';
 import { ConflictError, NotFoundError, type LocalControl, type PutEventEntry } from '../../local/control.js';
 import { InProcessControl } from '../../local/memory/in-process-control.js';
@@ -205,7 +205,9 @@ describe.each(wirings)('the control plane on $name', (wiring) => {
     await vi.waitFor(
       async () => {
         const history = await control.history('PlaceOrder:cp-7');
-        expect(history.some((event) => event.stateName === 'WaitForFraudCheck')).toBe(true);
+        expect(
+          history.some((event) => isStateEntered(event) && event.stateName === 'WaitForFraudCheck'),
+        ).toBe(true);
       },
       { timeout: 45_000, interval: 50 },
     );

@@ -4,42 +4,60 @@
  * right invariant. A checker that cannot fail would make the simulation worthless.
  */
 import { describe, expect, it } from 'vitest';
-import type { ExecutionStatus, HistoryEvent, HistoryEventType } from '../../lambdas/engine/execution.js';
+import type {
+  ExecutionStatus,
+  HistoryEvent,
+  HistoryEventFields,
+  HistoryEventType,
+} from '../../lambdas/engine/execution.js';
 import { checkRun, Invariant, type CommitRecord, type RunRecord } from './invariants.js';
 
 const ID = 'Shop:e1';
 const TIME = '2026-01-01T00:00:00.000Z';
+const ROOT = 'root';
+const RESOURCE = 'baton:worker:step';
 
-type Draft = Omit<HistoryEvent, 'id' | 'timestamp'>;
+/** A history event before it is numbered and timed. */
+type Draft = HistoryEvent extends infer E ? (E extends unknown ? Omit<E, 'id' | 'timestamp'> : never) : never;
 
 /** Numbers a draft history 1, 2, 3, ... */
 function numbered(drafts: readonly Draft[]): HistoryEvent[] {
   return drafts.map((draft, index) => ({ ...draft, id: index + 1, timestamp: TIME }));
 }
 
-const event = (type: HistoryEventType, fields: Partial<Draft> = {}): Draft => ({ type, ...fields });
-const task = (stateName: string, outcome: Draft): Draft[] => [
-  event('TaskStateEntered', { stateName, threadId: 'root' }),
-  event('TaskScheduled', { stateName, threadId: 'root', attempt: 1 }),
-  { ...outcome, stateName, threadId: 'root' },
+/** The draft of a `type` event, with exactly the fields that type carries. */
+function event<T extends HistoryEventType>(type: T, fields: HistoryEventFields<T>): Draft {
+  return { type, ...fields } as Draft;
+}
+
+/** A Task state on the root thread: entered, scheduled (attempt 1), and the outcome its state gives. */
+const task = (stateName: string, outcome: (stateName: string) => Draft): Draft[] => [
+  event('TaskStateEntered', { stateName, threadId: ROOT, input: {} }),
+  event('TaskScheduled', { stateName, threadId: ROOT, input: {}, resource: RESOURCE, attempt: 1 }),
+  outcome(stateName),
 ];
-const succeeded = (effectId: string) => event('TaskSucceeded', { output: { effectId } });
+const succeeded = (effectId: string) => (stateName: string) =>
+  event('TaskSucceeded', { stateName, threadId: ROOT, output: { effectId }, resource: RESOURCE });
+const failed = (error: string) => (stateName: string) =>
+  event('TaskFailed', { stateName, threadId: ROOT, error, cause: `${stateName} failed`, resource: RESOURCE });
+const compensation = (stateName: string): Draft[] => [
+  event('CompensationTaskScheduled', { stateName, input: {}, resource: RESOURCE, attempt: 1 }),
+  event('CompensationTaskSucceeded', { stateName }),
+];
 
 /** A saga that completed A and B, failed at C, and undid B then A. */
 function sagaHistory(): Draft[] {
   return [
-    event('ExecutionStarted'),
+    event('ExecutionStarted', { input: {} }),
     ...task('A', succeeded(`${ID}:1`)),
-    event('TaskStateExited', { stateName: 'A', threadId: 'root' }),
+    event('TaskStateExited', { stateName: 'A', threadId: ROOT, output: {} }),
     ...task('B', succeeded(`${ID}:2`)),
-    event('TaskStateExited', { stateName: 'B', threadId: 'root' }),
-    ...task('C', event('TaskFailed', { error: 'Boom' })),
-    event('CompensationStarted'),
-    event('CompensationTaskScheduled', { stateName: 'B', attempt: 1 }),
-    event('CompensationTaskSucceeded', { stateName: 'B' }),
-    event('CompensationTaskScheduled', { stateName: 'A', attempt: 1 }),
-    event('CompensationTaskSucceeded', { stateName: 'A' }),
-    event('CompensationSucceeded'),
+    event('TaskStateExited', { stateName: 'B', threadId: ROOT, output: {} }),
+    ...task('C', failed('Boom')),
+    event('CompensationStarted', { error: 'Boom', cause: 'C failed' }),
+    ...compensation('B'),
+    ...compensation('A'),
+    event('CompensationSucceeded', { error: 'Boom', cause: 'C failed' }),
   ];
 }
 
@@ -120,7 +138,10 @@ describe('the invariant checker', () => {
   });
 
   it('reports events after the terminal event, and a commit after the terminal one', () => {
-    const drafts = [...sagaHistory(), event('TaskStateEntered', { stateName: 'D', threadId: 'root' })];
+    const drafts = [
+      ...sagaHistory(),
+      event('TaskStateEntered', { stateName: 'D', threadId: ROOT, input: {} }),
+    ];
     const record = goodRun(drafts);
     const commits = record.commits.map((commit, index, all) =>
       index === all.length - 2 ? { ...commit, status: 'COMPENSATED' as const } : commit,
@@ -136,31 +157,20 @@ describe('the invariant checker', () => {
 
   it('reports two terminal events', () => {
     const drafts = sagaHistory();
-    drafts.splice(drafts.length - 1, 0, event('ExecutionFailed', { error: 'Boom' }));
+    drafts.splice(drafts.length - 1, 0, event('ExecutionFailed', { error: 'Boom', cause: 'C failed' }));
     expect(checkRun(goodRun(drafts)).some((v) => v.detail.includes('2 terminal events'))).toBe(true);
   });
 
   it('reports a task result applied twice', () => {
     const drafts = sagaHistory();
-    // B's result arrives twice and both deliveries are applied.
-    drafts.splice(8, 0, succeeded(`${ID}:2`));
+    // B's result arrives twice and both deliveries are applied: the second, like the first, is
+    // committed with B's task token (commitsOf gives each TaskSucceeded its state's token).
+    drafts.splice(8, 0, succeeded(`${ID}:2`)('B'));
     const record = goodRun(drafts);
     const history = theExecution(record).history;
     expect(history[7]?.type).toBe('TaskSucceeded');
     expect(history[8]?.type).toBe('TaskSucceeded');
-    const commits = record.commits.map((commit) =>
-      commit.version === 9 ? { ...commit, resultToken: 'token-TaskSucceeded-B' } : commit,
-    );
-    const violations = checkRun({
-      ...record,
-      executions: [
-        {
-          ...theExecution(record),
-          history: history.map((e, i) => (i === 8 ? { ...e, stateName: 'B', threadId: 'root' } : e)),
-        },
-      ],
-      commits,
-    });
+    const violations = checkRun(record);
     const invariants = violations.map((v) => v.invariant);
     expect(invariants).toContain(Invariant.ResultAppliedOnce);
     expect(invariants).toContain(Invariant.TaskOutcomeOnce);
@@ -178,7 +188,11 @@ describe('the invariant checker', () => {
 
   it('reports a skipped compensation', () => {
     const drafts = sagaHistory().filter(
-      (entry) => !(entry.type.startsWith('CompensationTask') && entry.stateName === 'A'),
+      (entry) =>
+        !(
+          (entry.type === 'CompensationTaskScheduled' || entry.type === 'CompensationTaskSucceeded') &&
+          entry.stateName === 'A'
+        ),
     );
     const record = goodRun(drafts);
     const broken = { ...record, undos: record.undos.filter((undo) => undo.effectId !== `${ID}:1`) };
@@ -210,7 +224,10 @@ describe('the invariant checker', () => {
   });
 
   it('reports a saga that failed without compensating its completed steps', () => {
-    const drafts = [...sagaHistory().slice(0, 10), event('ExecutionFailed', { error: 'Boom' })];
+    const drafts = [
+      ...sagaHistory().slice(0, 10),
+      event('ExecutionFailed', { error: 'Boom', cause: 'C failed' }),
+    ];
     const record = goodRun(drafts, 'FAILED');
     const published = [
       ...record.published,

@@ -12,10 +12,13 @@
  * completed step to be undone exactly once, in reverse order of completion, when the saga fails.
  */
 import {
+  eventThreadId,
   isTerminal,
+  type CompensationTaskScheduledEvent,
   type ExecutionStatus,
   type HistoryEvent,
   type HistoryEventType,
+  type TaskScheduledEvent,
 } from '../../lambdas/engine/execution.js';
 
 /** The names of the invariants, as a failing seed reports them. */
@@ -158,17 +161,6 @@ const LIFECYCLE_DETAIL: Readonly<Record<ExecutionStatus, string | undefined>> = 
   COMPENSATION_FAILED: 'Execution Compensation Failed',
 };
 
-const TASK_OUTCOMES = new Set<HistoryEventType>([
-  'TaskSucceeded',
-  'TaskFailed',
-  'TaskTimedOut',
-  'TaskStateAborted',
-]);
-const COMPENSATION_OUTCOMES = new Set<HistoryEventType>([
-  'CompensationTaskSucceeded',
-  'CompensationTaskFailed',
-  'CompensationTaskTimedOut',
-]);
 /** History events that mean "a worker's result was applied". */
 const RESULT_EVENTS = new Set<HistoryEventType>([
   'TaskSucceeded',
@@ -340,71 +332,125 @@ function checkHistory(execution: ExecutionRecord, report: Report): void {
 
 function checkTaskOutcomes(execution: ExecutionRecord, report: Report): void {
   const { executionId, history } = execution;
-  const open = new Map<string, HistoryEvent>();
+  const open = new Map<string, TaskScheduledEvent>();
   const nextAttempt = new Map<string, number>();
-  let compensationOpen: HistoryEvent | undefined;
+  let compensationOpen: CompensationTaskScheduledEvent | undefined;
   for (const event of history) {
-    const thread = event.threadId ?? '?';
-    if (event.type.endsWith('StateEntered')) {
-      const outstanding = open.get(thread);
-      if (outstanding) {
-        report(
-          Invariant.TaskOutcomeOnce,
-          `thread ${thread} entered ${event.stateName} (event ${event.id}) while task ${outstanding.stateName} ` +
-            `(TaskScheduled ${outstanding.id}) had no outcome`,
-          executionId,
-        );
+    const thread = eventThreadId(event) ?? '?';
+    // Every type is listed, so a new one is classed here as a task's outcome or not.
+    switch (event.type) {
+      case 'TaskStateEntered':
+      case 'PassStateEntered':
+      case 'ChoiceStateEntered':
+      case 'WaitStateEntered':
+      case 'ParallelStateEntered':
+      case 'MapStateEntered':
+      case 'SucceedStateEntered':
+      case 'FailStateEntered': {
+        const outstanding = open.get(thread);
+        if (outstanding) {
+          report(
+            Invariant.TaskOutcomeOnce,
+            `thread ${thread} entered ${event.stateName} (event ${event.id}) while task ${outstanding.stateName} ` +
+              `(TaskScheduled ${outstanding.id}) had no outcome`,
+            executionId,
+          );
+          open.delete(thread);
+        }
+        nextAttempt.set(thread, 1);
+        continue;
+      }
+      case 'TaskScheduled': {
+        const outstanding = open.get(thread);
+        if (outstanding) {
+          report(
+            Invariant.TaskOutcomeOnce,
+            `TaskScheduled ${event.id} on thread ${thread} while TaskScheduled ${outstanding.id} had no outcome`,
+            executionId,
+          );
+        }
+        const expected = nextAttempt.get(thread) ?? 1;
+        if (event.attempt !== expected) {
+          report(
+            Invariant.TaskOutcomeOnce,
+            `TaskScheduled ${event.id} (${event.stateName}) is attempt ${event.attempt}, expected ${expected}`,
+            executionId,
+          );
+        }
+        nextAttempt.set(thread, event.attempt + 1);
+        open.set(thread, event);
+        continue;
+      }
+      case 'TaskSucceeded':
+      case 'TaskFailed':
+      case 'TaskTimedOut':
+      case 'TaskStateAborted':
+        if (!open.has(thread)) {
+          report(
+            Invariant.TaskOutcomeOnce,
+            `${event.type} ${event.id} (${event.stateName}, thread ${thread}) has no outstanding TaskScheduled: ` +
+              `a second outcome for one attempt`,
+            executionId,
+          );
+        }
         open.delete(thread);
-      }
-      nextAttempt.set(thread, 1);
-    } else if (event.type === 'TaskScheduled') {
-      const outstanding = open.get(thread);
-      if (outstanding) {
-        report(
-          Invariant.TaskOutcomeOnce,
-          `TaskScheduled ${event.id} on thread ${thread} while TaskScheduled ${outstanding.id} had no outcome`,
-          executionId,
-        );
-      }
-      const expected = nextAttempt.get(thread) ?? 1;
-      if (event.attempt !== expected) {
-        report(
-          Invariant.TaskOutcomeOnce,
-          `TaskScheduled ${event.id} (${event.stateName}) is attempt ${event.attempt}, expected ${expected}`,
-          executionId,
-        );
-      }
-      nextAttempt.set(thread, (event.attempt ?? expected) + 1);
-      open.set(thread, event);
-    } else if (TASK_OUTCOMES.has(event.type)) {
-      if (!open.has(thread)) {
-        report(
-          Invariant.TaskOutcomeOnce,
-          `${event.type} ${event.id} (${event.stateName}, thread ${thread}) has no outstanding TaskScheduled: ` +
-            `a second outcome for one attempt`,
-          executionId,
-        );
-      }
-      open.delete(thread);
-    } else if (event.type === 'CompensationTaskScheduled') {
-      if (compensationOpen) {
-        report(
-          Invariant.TaskOutcomeOnce,
-          `CompensationTaskScheduled ${event.id} while CompensationTaskScheduled ${compensationOpen.id} had no outcome`,
-          executionId,
-        );
-      }
-      compensationOpen = event;
-    } else if (COMPENSATION_OUTCOMES.has(event.type)) {
-      if (!compensationOpen) {
-        report(
-          Invariant.TaskOutcomeOnce,
-          `${event.type} ${event.id} (${event.stateName}) has no outstanding CompensationTaskScheduled`,
-          executionId,
-        );
-      }
-      compensationOpen = undefined;
+        continue;
+      case 'CompensationTaskScheduled':
+        if (compensationOpen) {
+          report(
+            Invariant.TaskOutcomeOnce,
+            `CompensationTaskScheduled ${event.id} while CompensationTaskScheduled ${compensationOpen.id} had no outcome`,
+            executionId,
+          );
+        }
+        compensationOpen = event;
+        continue;
+      case 'CompensationTaskSucceeded':
+      case 'CompensationTaskFailed':
+      case 'CompensationTaskTimedOut':
+        if (!compensationOpen) {
+          report(
+            Invariant.TaskOutcomeOnce,
+            `${event.type} ${event.id} (${event.stateName}) has no outstanding CompensationTaskScheduled`,
+            executionId,
+          );
+        }
+        compensationOpen = undefined;
+        continue;
+      case 'ExecutionStarted':
+      case 'ExecutionSucceeded':
+      case 'ExecutionFailed':
+      case 'ExecutionTimedOut':
+      case 'ExecutionAborted':
+      case 'ExecutionRedriven':
+      case 'TaskStateExited':
+      case 'PassStateExited':
+      case 'ChoiceStateExited':
+      case 'WaitStateExited':
+      case 'ParallelStateExited':
+      case 'MapStateExited':
+      case 'SucceedStateExited':
+      case 'WaitStateAborted':
+      case 'ParallelStateStarted':
+      case 'ParallelStateSucceeded':
+      case 'ParallelStateFailed':
+      case 'ParallelStateAborted':
+      case 'MapStateStarted':
+      case 'MapStateSucceeded':
+      case 'MapStateFailed':
+      case 'MapStateAborted':
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+      case 'MapIterationAborted':
+      case 'StateRetryScheduled':
+      case 'CompensationStarted':
+      case 'CompensationSucceeded':
+      case 'CompensationFailed':
+        continue;
     }
+    const unknown: never = event;
+    throw new Error(`unreachable: history event ${(unknown as HistoryEvent).type}`);
   }
   if (execution.status !== undefined && isTerminal(execution.status)) {
     for (const [thread, scheduled] of open) {
@@ -434,12 +480,12 @@ export function completedEffects(execution: ExecutionRecord): { effectId: string
   const completed: { effectId: string; stateName: string }[] = [];
   const seen = new Set<string>();
   for (const event of execution.history) {
-    if (event.type !== 'TaskSucceeded' || !execution.compensable.has(event.stateName ?? '')) continue;
+    if (event.type !== 'TaskSucceeded' || !execution.compensable.has(event.stateName)) continue;
     const output = event.output as { effectId?: unknown } | null | undefined;
     const effectId = typeof output?.effectId === 'string' ? output.effectId : `<no effectId in ${event.id}>`;
     if (seen.has(effectId)) continue;
     seen.add(effectId);
-    completed.push({ effectId, stateName: event.stateName as string });
+    completed.push({ effectId, stateName: event.stateName });
   }
   return completed;
 }

@@ -102,36 +102,85 @@ function outcomesOf(history: readonly HistoryEvent[]): Map<string, Outcome> {
   const entries = new Map<string, number>();
   /** The key of the attempt under way, by thread and state (or compensated state). */
   const current = new Map<string, string>();
+  const scheduled = (where: string, attempt: number) => {
+    if (attempt === 1) entries.set(where, (entries.get(where) ?? 0) + 1);
+    current.set(where, `${where}#${entries.get(where) ?? 0}@${attempt}`);
+  };
+  const ended = (where: string, outcome: Outcome) => {
+    const key = current.get(where);
+    if (key !== undefined) outcomes.set(key, outcome);
+  };
   for (const event of history) {
-    const state = event.stateName ?? '';
+    // Every type is listed, so a new one is classed here as a task's attempt or outcome or not.
     switch (event.type) {
       case 'TaskScheduled':
-      case 'CompensationTaskScheduled': {
-        const where = event.type === 'TaskScheduled' ? `t|${state}` : `c|${state}`;
-        const attempt = event.attempt ?? 1;
-        if (attempt === 1) entries.set(where, (entries.get(where) ?? 0) + 1);
-        current.set(where, `${where}#${entries.get(where) ?? 0}@${attempt}`);
-        break;
-      }
+        scheduled(`t|${event.stateName}`, event.attempt);
+        continue;
+      case 'CompensationTaskScheduled':
+        scheduled(`c|${event.stateName}`, event.attempt);
+        continue;
       case 'TaskSucceeded':
-      case 'TaskFailed':
-      case 'TaskTimedOut':
+        ended(`t|${event.stateName}`, { type: 'succeeded', output: event.output ?? null });
+        continue;
       case 'CompensationTaskSucceeded':
+        // A compensation's result is not recorded: its replay answers null.
+        ended(`c|${event.stateName}`, { type: 'succeeded', output: null });
+        continue;
+      case 'TaskFailed':
+        ended(`t|${event.stateName}`, { type: 'failed', error: event.error, cause: event.cause });
+        continue;
       case 'CompensationTaskFailed':
-      case 'CompensationTaskTimedOut': {
-        const compensation = event.type.startsWith('Compensation');
-        const key = current.get(compensation ? `c|${state}` : `t|${state}`);
-        if (key === undefined) break;
-        if (event.type.endsWith('Succeeded'))
-          outcomes.set(key, { type: 'succeeded', output: event.output ?? null });
-        else if (event.type.endsWith('TimedOut'))
-          outcomes.set(key, { type: 'timedOut', error: event.error ?? 'States.Timeout' });
-        else outcomes.set(key, { type: 'failed', error: event.error ?? '', cause: event.cause ?? '' });
-        break;
-      }
-      default:
-        break;
+        ended(`c|${event.stateName}`, { type: 'failed', error: event.error, cause: event.cause });
+        continue;
+      case 'TaskTimedOut':
+        ended(`t|${event.stateName}`, { type: 'timedOut', error: event.error });
+        continue;
+      case 'CompensationTaskTimedOut':
+        ended(`c|${event.stateName}`, { type: 'timedOut', error: event.error });
+        continue;
+      case 'ExecutionStarted':
+      case 'ExecutionSucceeded':
+      case 'ExecutionFailed':
+      case 'ExecutionTimedOut':
+      case 'ExecutionAborted':
+      case 'ExecutionRedriven':
+      case 'TaskStateEntered':
+      case 'PassStateEntered':
+      case 'ChoiceStateEntered':
+      case 'WaitStateEntered':
+      case 'ParallelStateEntered':
+      case 'MapStateEntered':
+      case 'SucceedStateEntered':
+      case 'FailStateEntered':
+      case 'TaskStateExited':
+      case 'PassStateExited':
+      case 'ChoiceStateExited':
+      case 'WaitStateExited':
+      case 'ParallelStateExited':
+      case 'MapStateExited':
+      case 'SucceedStateExited':
+      case 'TaskStateAborted':
+      case 'WaitStateAborted':
+      case 'ParallelStateStarted':
+      case 'ParallelStateSucceeded':
+      case 'ParallelStateFailed':
+      case 'ParallelStateAborted':
+      case 'MapStateStarted':
+      case 'MapStateSucceeded':
+      case 'MapStateFailed':
+      case 'MapStateAborted':
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+      case 'MapIterationAborted':
+      case 'StateRetryScheduled':
+      case 'CompensationStarted':
+      case 'CompensationSucceeded':
+      case 'CompensationFailed':
+        continue;
     }
+    const unknown: never = event;
+    throw new Error(`unreachable: history event ${(unknown as HistoryEvent).type}`);
   }
   return outcomes;
 }

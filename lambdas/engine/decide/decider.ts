@@ -19,6 +19,7 @@ import type {
   Execution,
   ExecutionEvent,
   HistoryEvent,
+  HistoryEventFields,
   HistoryEventType,
   LifecycleDetailType,
   Thread,
@@ -73,9 +74,6 @@ interface AgendaItem {
   readonly threadId: string;
   readonly outcome: Outcome;
 }
-
-/** The fields of a history event besides those `record` fills in. */
-type HistoryFields = Omit<HistoryEvent, 'id' | 'type' | 'timestamp'>;
 
 /** One decision: build it, apply `start` or `handle`, read `result`. */
 export class Decider {
@@ -334,7 +332,7 @@ export class Decider {
   complete(thread: Thread, state: CompiledState, output: Json): Outcome {
     const def = state.definition;
     if (def.Type !== 'Fail') {
-      this.record(`${def.Type}StateExited` as HistoryEventType, {
+      this.record(`${def.Type}StateExited`, {
         stateName: state.name,
         threadId: thread.id,
         output,
@@ -469,15 +467,15 @@ export class Decider {
   }
 
   /** Appends a history event. */
-  record(type: HistoryEventType, fields: HistoryFields): void {
+  record<T extends HistoryEventType>(type: T, fields: HistoryEventFields<T>): void {
     this.exec.lastEventId += 1;
     // `fields` is always a fresh object literal at the call site: completing it in place spares
-    // a copy on the hottest path of the engine.
-    const event = fields as Mutable<HistoryEvent>;
+    // a copy on the hottest path of the engine (and keeps the stored key order: fields first).
+    const event = fields as unknown as { id: number; type: HistoryEventType; timestamp: string };
     event.id = this.exec.lastEventId;
     event.type = type;
     event.timestamp = this.timestamp;
-    this.history.push(event);
+    this.history.push(event as unknown as HistoryEvent);
   }
 
   /** Emits a lifecycle event for the execution's current status (unless the runtime has no bus). */

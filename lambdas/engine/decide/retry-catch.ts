@@ -4,7 +4,7 @@
  * the thread fails. The policies themselves are compiled and matched in `../retry.ts`.
  */
 import { StatesError } from '../errors.js';
-import type { HistoryEventType, Thread, Waiting } from '../execution.js';
+import type { CatchingStateExitedEvent, Thread, Waiting } from '../execution.js';
 import type { Json } from '../json.js';
 import { writePath } from '../json-path.js';
 import { decideRetry, findCatcher } from '../retry.js';
@@ -55,7 +55,8 @@ export function recover(d: Decider, threadId: string, error: string, cause: stri
       d.failThread(thread, failure.code, failure.message);
       return SUSPENDED;
     }
-    d.record(`${state.definition.Type}StateExited` as HistoryEventType, {
+    // Only Task, Parallel and Map states have Catch (validation guarantees it).
+    d.record(`${state.definition.Type}StateExited` as CatchingStateExitedEvent['type'], {
       stateName: active.name,
       threadId,
       output,

@@ -1,44 +1,78 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent, HistoryEventType } from '../../../lambdas/engine/execution.js';
+import type {
+  HistoryEvent,
+  HistoryEventFields,
+  HistoryEventType,
+} from '../../../lambdas/engine/execution.js';
 import { formatDescription, formatExecutionTable } from '../../../local/cli/execution-table.js';
 import { formatTimeline } from '../../../local/cli/timeline.js';
 
 const T0 = Date.UTC(2026, 0, 1);
+const ROOT = 'root';
 
-function event(type: HistoryEventType, atMs: number, fields: Partial<HistoryEvent> = {}): HistoryEvent {
-  return { id: 0, type, timestamp: new Date(T0 + atMs).toISOString(), threadId: 'root', ...fields };
+/** The history event of `type` at `atMs` after T0, with exactly the fields that type carries. */
+function event<T extends HistoryEventType>(
+  type: T,
+  atMs: number,
+  fields: HistoryEventFields<T>,
+): HistoryEvent {
+  return { id: 0, type, timestamp: new Date(T0 + atMs).toISOString(), ...fields } as HistoryEvent;
 }
 
 describe('the history timeline', () => {
+  const reserve = 'baton:worker:reserve';
+  const charge = 'baton:worker:charge';
   const saga = [
-    event('ExecutionStarted', 0, { threadId: undefined }),
-    event('TaskStateEntered', 5, { stateName: 'Reserve' }),
-    event('TaskScheduled', 6, { stateName: 'Reserve', attempt: 1, resource: 'baton:worker:reserve' }),
-    event('TaskSucceeded', 40, { stateName: 'Reserve' }),
-    event('TaskStateExited', 45, { stateName: 'Reserve' }),
-    event('TaskStateEntered', 50, { stateName: 'Charge' }),
-    event('TaskFailed', 60, { stateName: 'Charge', error: 'Payment.Busy', cause: 'try later' }),
+    event('ExecutionStarted', 0, { input: {} }),
+    event('TaskStateEntered', 5, { stateName: 'Reserve', threadId: ROOT, input: {} }),
+    event('TaskScheduled', 6, {
+      stateName: 'Reserve',
+      threadId: ROOT,
+      input: {},
+      attempt: 1,
+      resource: reserve,
+    }),
+    event('TaskSucceeded', 40, { stateName: 'Reserve', threadId: ROOT, output: {}, resource: reserve }),
+    event('TaskStateExited', 45, { stateName: 'Reserve', threadId: ROOT, output: {} }),
+    event('TaskStateEntered', 50, { stateName: 'Charge', threadId: ROOT, input: {} }),
+    event('TaskFailed', 60, {
+      stateName: 'Charge',
+      threadId: ROOT,
+      error: 'Payment.Busy',
+      cause: 'try later',
+      resource: charge,
+    }),
     event('StateRetryScheduled', 60, {
       stateName: 'Charge',
+      threadId: ROOT,
       attempt: 2,
       delayMs: 1000,
       error: 'Payment.Busy',
+      cause: 'try later',
     }),
-    event('TaskScheduled', 1060, { stateName: 'Charge', attempt: 2, resource: 'baton:worker:charge' }),
-    event('TaskFailed', 1070, { stateName: 'Charge', error: 'Payment.Declined', cause: 'card declined' }),
-    event('CompensationStarted', 1070, {
-      threadId: undefined,
+    event('TaskScheduled', 1060, {
+      stateName: 'Charge',
+      threadId: ROOT,
+      input: {},
+      attempt: 2,
+      resource: charge,
+    }),
+    event('TaskFailed', 1070, {
+      stateName: 'Charge',
+      threadId: ROOT,
       error: 'Payment.Declined',
       cause: 'card declined',
+      resource: charge,
     }),
+    event('CompensationStarted', 1070, { error: 'Payment.Declined', cause: 'card declined' }),
     event('CompensationTaskScheduled', 1070, {
-      threadId: undefined,
       stateName: 'Reserve',
+      input: {},
       resource: 'baton:worker:release',
       attempt: 1,
     }),
-    event('CompensationTaskSucceeded', 1090, { threadId: undefined, stateName: 'Reserve' }),
-    event('CompensationSucceeded', 1090, { threadId: undefined, error: 'Payment.Declined' }),
+    event('CompensationTaskSucceeded', 1090, { stateName: 'Reserve' }),
+    event('CompensationSucceeded', 1090, { error: 'Payment.Declined' }),
   ];
 
   it('prints one line per step with its offset, a mark, the state and how long it took', () => {
@@ -61,10 +95,10 @@ describe('the history timeline', () => {
 
   it('indents the states of branches and names Map items', () => {
     const lines = formatTimeline([
-      event('MapStateEntered', 0, { stateName: 'Pack' }),
+      event('MapStateEntered', 0, { stateName: 'Pack', threadId: ROOT, input: [] }),
       event('MapIterationStarted', 1, { stateName: 'Pack', threadId: '7', index: 0 }),
-      event('PassStateEntered', 2, { stateName: 'PackItem', threadId: '7' }),
-      event('PassStateExited', 3, { stateName: 'PackItem', threadId: '7' }),
+      event('PassStateEntered', 2, { stateName: 'PackItem', threadId: '7', input: {} }),
+      event('PassStateExited', 3, { stateName: 'PackItem', threadId: '7', output: {} }),
     ]).split('\n');
     expect(lines[1]).toBe('       +2 ms    [item 0] → PackItem (Pass)');
     expect(lines[2]).toBe('       +3 ms    [item 0] ✓ PackItem  (1 ms)');
@@ -72,9 +106,15 @@ describe('the history timeline', () => {
 
   it('marks a state left through a Catch', () => {
     const lines = formatTimeline([
-      event('TaskStateEntered', 0, { stateName: 'Charge' }),
-      event('TaskFailed', 5, { stateName: 'Charge', error: 'Payment.Declined' }),
-      event('TaskStateExited', 6, { stateName: 'Charge' }),
+      event('TaskStateEntered', 0, { stateName: 'Charge', threadId: ROOT, input: {} }),
+      event('TaskFailed', 5, {
+        stateName: 'Charge',
+        threadId: ROOT,
+        error: 'Payment.Declined',
+        cause: 'card declined',
+        resource: 'baton:worker:charge',
+      }),
+      event('TaskStateExited', 6, { stateName: 'Charge', threadId: ROOT, output: {} }),
     ]).split('\n');
     expect(lines[2]).toBe('       +6 ms  ↪ Charge: error caught  (6 ms)');
   });
