@@ -13,7 +13,7 @@ import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-s
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import type { PayloadStore } from '../../lambdas/runtime/ports.js';
 import { InProcessDomain } from '../../local/memory/in-process-domain.js';
-import { startDynalite, type LocalTable } from '../../test/helpers/dynalite.js';
+import { startDynalite, type LocalTable } from '../../local/memory/dynalite-table.js';
 import { formatCount, median, renderTable, type Align } from '../measure.js';
 import type { Suite } from '../suite.js';
 import {

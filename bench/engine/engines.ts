@@ -7,7 +7,7 @@ import {
   type RunOptions,
   type StateMachineDefinition as PeerDefinition,
 } from 'aws-local-stepfunctions';
-import { runWorkflow, type Json, type TaskFunction } from '../../dist/lambdas/index.js';
+import { runWorkflow, type Json, type TaskFunction } from 'baton';
 import { stripCompensate, taskStates, type BenchWorkflow } from './workflows.js';
 
 /** One execution's result, with the states it entered (for the verification pass). */

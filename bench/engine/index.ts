@@ -4,7 +4,7 @@
  * per (workflow x engine), the Baton/peer ratio, and whether the goals are met.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Json } from '../../dist/lambdas/index.js';
+import type { Json } from 'baton';
 import {
   formatCount,
   formatRange,

@@ -3,7 +3,7 @@
  * call. Everything here is deterministic (no clocks, ids or randomness in outputs) so that the two
  * engines' outputs can be compared for equality.
  */
-import type { Json, JsonObject, StateDefinition, StateMachineDefinition } from '../../dist/lambdas/index.js';
+import type { Json, JsonObject, StateDefinition, StateMachineDefinition } from 'baton';
 
 /**
  * A stub task: synchronous, returns a small object. The same function objects are handed to Baton

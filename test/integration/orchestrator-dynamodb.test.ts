@@ -5,7 +5,7 @@ import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-s
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { TaskFailure } from '../../lambdas/runtime/worker.js';
 import { InProcessDomain, type InProcessDomainOptions } from '../../local/memory/in-process-domain.js';
-import { startDynalite, type LocalTable } from '../helpers/dynalite.js';
+import { startDynalite, type LocalTable } from '../../local/memory/dynalite-table.js';
 
 let table: LocalTable;
 

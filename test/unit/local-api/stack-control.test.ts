@@ -16,7 +16,7 @@ import {
 import { ConflictError, NotFoundError } from '../../../local/control.js';
 import { InMemoryCorrelationStore } from '../../../local/memory/in-memory-correlation-store.js';
 import { InProcessDomain } from '../../../local/memory/in-process-domain.js';
-import { startDynalite, type LocalTable } from '../../helpers/dynalite.js';
+import { startDynalite, type LocalTable } from '../../../local/memory/dynalite-table.js';
 import { order, placeOrder } from './sample-domain.js';
 
 const outputs = [

@@ -1,4 +1,8 @@
-/** An embedded DynamoDB (dynalite, in memory) on 127.0.0.1 with the Baton table created. */
+/**
+ * An embedded DynamoDB (dynalite, in memory) on 127.0.0.1 with the Baton table created: what the
+ * tests and the cost bench run the DynamoDB adapters against. (The local runtime keeps its data on
+ * disk instead: `local/runtime/dynalite-worker.mjs`.)
+ */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
