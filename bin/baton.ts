@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-/** The `baton` command line (see local/cli/program.ts for its commands). */
-import { main } from '../local/cli/program.js';
+/** The `baton` command line (see cli/program.ts for its commands). */
+import { main } from '../cli/program.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

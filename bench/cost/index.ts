@@ -12,8 +12,8 @@ import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import type { PayloadStore } from '../../lambdas/runtime/ports.js';
-import { InProcessDomain } from '../../local/memory/in-process-domain.js';
-import { startDynalite, type LocalTable } from '../../local/memory/dynalite-table.js';
+import { InProcessDomain } from '../../testing/in-process-domain.js';
+import { startDynalite, type LocalTable } from '../../testing/dynalite-table.js';
 import { formatCount, median, renderTable, type Align } from '../measure.js';
 import type { Suite } from '../suite.js';
 import {

@@ -15,8 +15,8 @@ import {
   createTableInput,
 } from '../../lambdas/contract/table-schema.js';
 import type { DomainEvent } from '../../lambdas/runtime/ports.js';
-import type { InProcessDomain } from '../../local/memory/in-process-domain.js';
-import type { LocalQueue } from '../../local/sqs/queue.js';
+import type { InProcessDomain } from '../../testing/in-process-domain.js';
+import type { LocalQueue } from '../../local/emulators/sqs/queue.js';
 
 type Item = Record<string, AttributeValue>;
 

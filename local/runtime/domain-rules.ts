@@ -7,8 +7,8 @@
 import type { Json } from '../../lambdas/engine/json.js';
 import type { CorrelationShape } from '../../lambdas/contract/correlation-shapes.js';
 import { ConflictError, NotFoundError, type PutEventEntry } from '../control.js';
-import type { LocalEventBus } from '../eventbridge/bus.js';
-import type { TargetInput } from '../eventbridge/target-input.js';
+import type { LocalEventBus } from '../emulators/eventbridge/bus.js';
+import type { TargetInput } from '../emulators/eventbridge/target-input.js';
 
 /** PutEvents takes at most 10 entries per call. */
 const MAX_ENTRIES_PER_PUT = 10;

@@ -14,8 +14,8 @@ import type {
   TimerScheduler,
 } from '../../lambdas/runtime/ports.js';
 import type { TaskTransports } from '../../lambdas/runtime/task-router.js';
-import type { LocalEventBus } from '../eventbridge/bus.js';
-import type { LocalQueue } from '../sqs/queue.js';
+import type { LocalEventBus } from '../emulators/eventbridge/bus.js';
+import type { LocalQueue } from '../emulators/sqs/queue.js';
 
 /** SQS's longest message delay: longer timers go through the schedule. */
 const MAX_DELAY_SECONDS = 900;

@@ -40,9 +40,9 @@ import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js
 import { TaskRouter } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { DomainControl } from '../control/domain-control.js';
-import { LocalEventBus } from '../eventbridge/bus.js';
-import { SqsEventSourceMapping } from '../lambda/sqs-event-source.js';
-import { LocalQueue } from '../sqs/queue.js';
+import { LocalEventBus } from '../emulators/eventbridge/bus.js';
+import { SqsEventSourceMapping } from '../emulators/lambda/sqs-event-source.js';
+import { LocalQueue } from '../emulators/sqs/queue.js';
 import { publishToBuses, putDomainRules } from './domain-rules.js';
 import {
   LocalEventPublisher,

@@ -15,7 +15,7 @@ import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-sto
 import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
 import type { StoredExecution } from '../../lambdas/runtime/ports.js';
-import type { LocalQueue } from '../../local/sqs/queue.js';
+import type { LocalQueue } from '../../local/emulators/sqs/queue.js';
 import { synthesizeExampleApp } from './cloud-assembly.js';
 import { SimulatedDeployment, type DeployedStack } from './deployment.js';
 

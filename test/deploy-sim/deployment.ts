@@ -35,12 +35,16 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { CloudFormationCustomResourceResponse } from 'aws-lambda';
-import { AwsEndpointServer } from '../../local/aws-endpoint/server.js';
-import { LocalEventBus, type FailedDelivery, type RuleTarget } from '../../local/eventbridge/bus.js';
-import { createLambdaContext } from '../../local/lambda/context.js';
-import { SqsEventSourceMapping, type SqsHandler } from '../../local/lambda/sqs-event-source.js';
-import { SYSTEM_CLOCK } from '../../local/sqs/clock.js';
-import { LocalQueue } from '../../local/sqs/queue.js';
+import { AwsEndpointServer } from '../../local/emulators/aws-endpoint/server.js';
+import {
+  LocalEventBus,
+  type FailedDelivery,
+  type RuleTarget,
+} from '../../local/emulators/eventbridge/bus.js';
+import { createLambdaContext } from '../../local/emulators/lambda/context.js';
+import { SqsEventSourceMapping, type SqsHandler } from '../../local/emulators/lambda/sqs-event-source.js';
+import { SYSTEM_CLOCK } from '../../local/emulators/sqs/clock.js';
+import { LocalQueue } from '../../local/emulators/sqs/queue.js';
 import type { AssemblyStack, CloudAssembly, TemplateResource } from './cloud-assembly.js';
 import { resolve, resolveString, type ResolutionContext, type ResolvedResource } from './intrinsics.js';
 import { LambdaProcessPool } from './lambda-process.js';

@@ -1,4 +1,4 @@
-import { main, type ProgramEnvironment } from '../../local/cli/program.js';
+import { main, type ProgramEnvironment } from '../../cli/program.js';
 
 /** What one CLI call printed and returned. */
 export interface CliResult {

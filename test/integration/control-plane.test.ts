@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isStateEntered, type ExecutionStatus } from '../../lambdas/engine/execution.js';
 import { exampleDomains } from '../../examples/app/domains.js';
 import { ConflictError, NotFoundError, type LocalControl, type PutEventEntry } from '../../local/control.js';
-import { InProcessControl } from '../../local/memory/in-process-control.js';
-import { InProcessDomain, type WorkerLambda } from '../../local/memory/in-process-domain.js';
+import { InProcessControl } from '../../testing/in-process-control.js';
+import { InProcessDomain, type WorkerLambda } from '../../testing/in-process-domain.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
 
 /** A running wiring of the control plane. */

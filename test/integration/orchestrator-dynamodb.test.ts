@@ -4,8 +4,8 @@ import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { TaskFailure } from '../../lambdas/runtime/worker.js';
-import { InProcessDomain, type InProcessDomainOptions } from '../../local/memory/in-process-domain.js';
-import { startDynalite, type LocalTable } from '../../local/memory/dynalite-table.js';
+import { InProcessDomain, type InProcessDomainOptions } from '../../testing/in-process-domain.js';
+import { startDynalite, type LocalTable } from '../../testing/dynalite-table.js';
 
 let table: LocalTable;
 

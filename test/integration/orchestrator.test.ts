@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { ExecutionStore } from '../../lambdas/runtime/ports.js';
 import { TaskFailure } from '../../lambdas/runtime/worker.js';
-import { InProcessDomain, type InProcessDomainOptions } from '../../local/memory/in-process-domain.js';
+import { InProcessDomain, type InProcessDomainOptions } from '../../testing/in-process-domain.js';
 
 const placeOrder = {
   StartAt: 'Reserve',

@@ -14,7 +14,7 @@
  * that replays it, and as its last line `simulation: N seeds, V invariant violations`. Exits 1 when
  * V > 0 (and 2 on bad arguments), so CI can run it as is.
  */
-import { createBatonTable, startDynalite } from '../../local/memory/dynalite-table.js';
+import { createBatonTable, startDynalite } from '../../testing/dynalite-table.js';
 import { onDynamoDb, runSeed, type SeedResult, type SimTables } from './simulation.js';
 
 interface Arguments {

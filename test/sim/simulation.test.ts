@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ExecutionStore } from '../../lambdas/runtime/ports.js';
-import { createBatonTable, startDynalite } from '../../local/memory/dynalite-table.js';
+import { createBatonTable, startDynalite } from '../../testing/dynalite-table.js';
 import { checkOutputs } from './output-oracle.js';
 import { runSeed } from './simulation.js';
 

@@ -35,14 +35,14 @@ import {
 } from '../../lambdas/runtime/ports.js';
 import { TaskRouter } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
-import { SqsEventSourceMapping } from '../../local/lambda/sqs-event-source.js';
-import { FailureRecordingLogger } from '../../local/memory/failure-recording-logger.js';
-import { InMemoryDefinitionStore } from '../../local/memory/in-memory-definition-store.js';
-import { InMemoryExecutionStore } from '../../local/memory/in-memory-execution-store.js';
+import { SqsEventSourceMapping } from '../../local/emulators/lambda/sqs-event-source.js';
+import { FailureRecordingLogger } from '../../testing/failure-recording-logger.js';
+import { InMemoryDefinitionStore } from '../../testing/in-memory-definition-store.js';
+import { InMemoryExecutionStore } from '../../testing/in-memory-execution-store.js';
 import { LocalTimerScheduler, localTaskTransports } from '../../local/runtime/local-ports.js';
-import type { Clock, Scheduler } from '../../local/sqs/clock.js';
-import { LocalEventBus } from '../../local/eventbridge/bus.js';
-import { LocalQueue } from '../../local/sqs/queue.js';
+import type { Clock, Scheduler } from '../../local/emulators/sqs/clock.js';
+import { LocalEventBus } from '../../local/emulators/eventbridge/bus.js';
+import { LocalQueue } from '../../local/emulators/sqs/queue.js';
 import { SimulatedCrash, type FaultRates, type OutcomeWeights } from './faults.js';
 import type {
   CommitRecord,

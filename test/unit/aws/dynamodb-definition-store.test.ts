@@ -10,7 +10,7 @@ import { DynamoDbDefinitionStore } from '../../../lambdas/aws/dynamodb-definitio
 import { canonicalJson, definitionVersion } from '../../../lambdas/contract/definition-version.js';
 import type { StateMachineDefinition } from '../../../lambdas/engine/index.js';
 import { TransientStoreError } from '../../../lambdas/runtime/ports.js';
-import { startDynalite, type LocalTable } from '../../../local/memory/dynalite-table.js';
+import { startDynalite, type LocalTable } from '../../../testing/dynalite-table.js';
 import { LOOP_DEFINITION, ORDER_DEFINITION } from './engine-transitions.js';
 
 const order = ORDER_DEFINITION as StateMachineDefinition;

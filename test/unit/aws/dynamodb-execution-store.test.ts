@@ -26,7 +26,7 @@ import {
   VersionConflictError,
   type ExecutionSummary,
 } from '../../../lambdas/runtime/ports.js';
-import { startDynalite, type LocalTable } from '../../../local/memory/dynalite-table.js';
+import { startDynalite, type LocalTable } from '../../../testing/dynalite-table.js';
 import { ExecutionRun, LOOP_DEFINITION, ORDER_DEFINITION, ORDER_INPUT } from './engine-transitions.js';
 import { MemoryPayloadStore } from './memory-payload-store.js';
 
@@ -556,7 +556,7 @@ function summaryOf(
 
 describe('DynamoDbExecutionStore retention', () => {
   it('gives every item a TTL of write time + a year + the retention, when a retention is set', async () => {
-    const { startDynalite } = await import('../../../local/memory/dynalite-table.js');
+    const { startDynalite } = await import('../../../testing/dynalite-table.js');
     const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
     const { DynamoDbExecutionStore, MAX_EXECUTION_SECONDS } =
       await import('../../../lambdas/aws/dynamodb-execution-store.js');

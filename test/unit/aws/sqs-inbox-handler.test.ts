@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createInboxHandler } from '../../../lambdas/aws/sqs-inbox-handler.js';
-import { InProcessDomain } from '../../../local/memory/in-process-domain.js';
+import { InProcessDomain } from '../../../testing/in-process-domain.js';
 
 function record(messageId: string, body: unknown): SQSRecord {
   return {

@@ -7,9 +7,9 @@
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
 import type { Json } from '../../../lambdas/engine/json.js';
 import { TaskFailure, type WorkerContext } from '../../../lambdas/runtime/worker.js';
-import { InMemoryCorrelationStore } from '../../../local/memory/in-memory-correlation-store.js';
-import { InProcessControl } from '../../../local/memory/in-process-control.js';
-import { InProcessDomain } from '../../../local/memory/in-process-domain.js';
+import { InMemoryCorrelationStore } from '../../../testing/in-memory-correlation-store.js';
+import { InProcessControl } from '../../../testing/in-process-control.js';
+import { InProcessDomain } from '../../../testing/in-process-domain.js';
 
 export const placeOrder: StateMachineDefinition = {
   Comment: 'Reserve, check fraud for large orders, charge, ship, then notify and pack in parallel',

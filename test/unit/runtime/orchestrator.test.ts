@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
 import { parseInboxMessage } from '../../../lambdas/runtime/inbox-messages.js';
 import { RejectedMessageError } from '../../../lambdas/runtime/orchestrator.js';
-import { InProcessDomain } from '../../../local/memory/in-process-domain.js';
+import { InProcessDomain } from '../../../testing/in-process-domain.js';
 
 const waitThenWork = {
   StartAt: 'Work',

@@ -1,14 +1,14 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidEventSourceMappingError } from '../../../local/lambda/errors.js';
+import { InvalidEventSourceMappingError } from '../../../../local/emulators/lambda/errors.js';
 import {
   SqsEventSourceMapping,
   type InvocationOutcome,
   type SqsEventSourceMappingOptions,
   type SqsHandler,
-} from '../../../local/lambda/sqs-event-source.js';
-import { VirtualClock } from '../../../local/sqs/clock.js';
-import { LocalQueue, type LocalQueueOptions } from '../../../local/sqs/queue.js';
+} from '../../../../local/emulators/lambda/sqs-event-source.js';
+import { VirtualClock } from '../../../../local/emulators/sqs/clock.js';
+import { LocalQueue, type LocalQueueOptions } from '../../../../local/emulators/sqs/queue.js';
 
 const START = Date.UTC(2026, 2, 1, 12);
 

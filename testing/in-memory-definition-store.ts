@@ -1,7 +1,7 @@
 /** A DefinitionStore in memory: immutable versions named by content hash. */
-import { definitionVersion } from '../../lambdas/contract/definition-version.js';
-import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
-import type { DefinitionStore, WorkflowRef } from '../../lambdas/runtime/ports.js';
+import { definitionVersion } from '../lambdas/contract/definition-version.js';
+import type { StateMachineDefinition } from '../lambdas/engine/definition.js';
+import type { DefinitionStore, WorkflowRef } from '../lambdas/runtime/ports.js';
 
 export class InMemoryDefinitionStore implements DefinitionStore {
   private readonly versions = new Map<string, StateMachineDefinition>();

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
 import { NotFoundError } from '../../../local/control.js';
-import { InProcessControl } from '../../../local/memory/in-process-control.js';
-import { InProcessDomain } from '../../../local/memory/in-process-domain.js';
+import { InProcessControl } from '../../../testing/in-process-control.js';
+import { InProcessDomain } from '../../../testing/in-process-domain.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 

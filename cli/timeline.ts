@@ -12,8 +12,8 @@ import {
   isStateEntered,
   type HistoryEvent,
   type HistoryEventType,
-} from '../../lambdas/engine/execution.js';
-import { formatDuration } from '../api/duration.js';
+} from '../lambdas/engine/execution.js';
+import { formatDuration } from '../local/api/duration.js';
 
 /** The timeline's lines, without a trailing newline. */
 export function formatTimeline(events: readonly HistoryEvent[]): string {

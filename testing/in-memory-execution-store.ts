@@ -3,7 +3,7 @@
  * per version, history kept per transition, an index written on status changes. For tests, the
  * simulation and quick local runs; nothing survives the process.
  */
-import type { Command, HistoryEvent } from '../../lambdas/engine/execution.js';
+import type { Command, HistoryEvent } from '../lambdas/engine/execution.js';
 import {
   VersionConflictError,
   type ExecutionFilter,
@@ -12,7 +12,7 @@ import {
   type HistoryPage,
   type StoredExecution,
   type Transition,
-} from '../../lambdas/runtime/ports.js';
+} from '../lambdas/runtime/ports.js';
 
 interface StoredTransition {
   readonly stored: StoredExecution;

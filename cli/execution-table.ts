@@ -2,9 +2,9 @@
  * `baton list` and `baton describe` for people: executions as an aligned table, and one
  * execution as labelled lines. Pure functions; `--json` prints the API's objects instead.
  */
-import type { ExecutionSummary } from '../../lambdas/runtime/ports.js';
-import type { ExecutionDescription } from '../control.js';
-import { formatDuration } from '../api/duration.js';
+import type { ExecutionSummary } from '../lambdas/runtime/ports.js';
+import type { ExecutionDescription } from '../local/control.js';
+import { formatDuration } from '../local/api/duration.js';
 
 /** `2026-05-04 10:11:12Z` from an ISO time (UTC, whole seconds). */
 export function formatTime(iso: string): string {

@@ -12,12 +12,12 @@ import {
   domainsFromOutputs,
   readStackDomains,
   type StackDomain,
-} from '../../../local/cli/stack-control.js';
+} from '../../../cli/stack-control.js';
 import { ConflictError, NotFoundError } from '../../../local/control.js';
-import { InMemoryCorrelationStore } from '../../../local/memory/in-memory-correlation-store.js';
-import { InProcessDomain } from '../../../local/memory/in-process-domain.js';
-import { startDynalite, type LocalTable } from '../../../local/memory/dynalite-table.js';
-import { order, placeOrder } from './sample-domain.js';
+import { InMemoryCorrelationStore } from '../../../testing/in-memory-correlation-store.js';
+import { InProcessDomain } from '../../../testing/in-process-domain.js';
+import { startDynalite, type LocalTable } from '../../../testing/dynalite-table.js';
+import { order, placeOrder } from '../local-api/sample-domain.js';
 
 const outputs = [
   {

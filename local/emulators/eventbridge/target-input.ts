@@ -16,8 +16,8 @@
  *   replaced by `null` outside a string and by nothing inside one. (The guide does not say what is
  *   left in its place; this choice keeps JSON templates valid.)
  */
-import { compilePath, readPath, type CompiledPath } from '../../lambdas/engine/json-path.js';
-import { isJsonObject, type Json, type JsonObject } from '../../lambdas/engine/json.js';
+import { compilePath, readPath, type CompiledPath } from '../../../lambdas/engine/json-path.js';
+import { isJsonObject, type Json, type JsonObject } from '../../../lambdas/engine/json.js';
 import { EventBridgeValidationError } from './errors.js';
 
 /** At most 100 variables per transformer. */

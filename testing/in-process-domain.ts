@@ -12,16 +12,12 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { defineWorker, registerWorkerInbox } from '../../lambdas/aws/define-worker.js';
-import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
-import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
-import type { Json } from '../../lambdas/engine/json.js';
-import { correlationShapes, type CorrelationShape } from '../../lambdas/contract/correlation-shapes.js';
-import {
-  Orchestrator,
-  type HandleResult,
-  type OrchestratorLogger,
-} from '../../lambdas/runtime/orchestrator.js';
+import { defineWorker, registerWorkerInbox } from '../lambdas/aws/define-worker.js';
+import { createInboxHandler } from '../lambdas/aws/sqs-inbox-handler.js';
+import type { StateMachineDefinition } from '../lambdas/engine/definition.js';
+import type { Json } from '../lambdas/engine/json.js';
+import { correlationShapes, type CorrelationShape } from '../lambdas/contract/correlation-shapes.js';
+import { Orchestrator, type HandleResult, type OrchestratorLogger } from '../lambdas/runtime/orchestrator.js';
 import type {
   CorrelationStore,
   DefinitionStore,
@@ -30,15 +26,15 @@ import type {
   InboxSender,
   OrchestratorPorts,
   WorkflowRef,
-} from '../../lambdas/runtime/ports.js';
-import { TaskRouter } from '../../lambdas/runtime/task-router.js';
-import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
-import type { WorkerHandler } from '../../lambdas/runtime/worker.js';
-import { LocalEventBus } from '../eventbridge/bus.js';
-import { SqsEventSourceMapping, type InvocationOutcome } from '../lambda/sqs-event-source.js';
-import { LocalInboxSender, LocalTimerScheduler, localTaskTransports } from '../runtime/local-ports.js';
-import type { Clock, Scheduler } from '../sqs/clock.js';
-import { LocalQueue } from '../sqs/queue.js';
+} from '../lambdas/runtime/ports.js';
+import { TaskRouter } from '../lambdas/runtime/task-router.js';
+import { TaskTokenSigner } from '../lambdas/runtime/task-token.js';
+import type { WorkerHandler } from '../lambdas/runtime/worker.js';
+import { LocalEventBus } from '../local/emulators/eventbridge/bus.js';
+import { SqsEventSourceMapping, type InvocationOutcome } from '../local/emulators/lambda/sqs-event-source.js';
+import { LocalInboxSender, LocalTimerScheduler, localTaskTransports } from '../local/runtime/local-ports.js';
+import type { Clock, Scheduler } from '../local/emulators/sqs/clock.js';
+import { LocalQueue } from '../local/emulators/sqs/queue.js';
 import { FailureRecordingLogger } from './failure-recording-logger.js';
 import { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
 import { InMemoryDefinitionStore } from './in-memory-definition-store.js';

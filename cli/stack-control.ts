@@ -16,13 +16,13 @@ import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-s
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
-import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
-import { SqsInboxSender } from '../../lambdas/aws/sqs-inbox-sender.js';
-import { STACK_OUTPUT_PREFIX, StackOutput } from '../../lambdas/contract/stack-outputs.js';
-import type { DefinitionStore, ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
-import { NotFoundError, type PutEventEntry } from '../control.js';
-import { DomainControl } from '../control/domain-control.js';
+import { DynamoDbDefinitionStore } from '../lambdas/aws/dynamodb-definition-store.js';
+import { DynamoDbExecutionStore } from '../lambdas/aws/dynamodb-execution-store.js';
+import { SqsInboxSender } from '../lambdas/aws/sqs-inbox-sender.js';
+import { STACK_OUTPUT_PREFIX, StackOutput } from '../lambdas/contract/stack-outputs.js';
+import type { DefinitionStore, ExecutionStore, InboxSender } from '../lambdas/runtime/ports.js';
+import { NotFoundError, type PutEventEntry } from '../local/control.js';
+import { DomainControl } from '../local/control/domain-control.js';
 
 /** Page size of a listing that sets no limit. */
 

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '../../lambdas/contract/table-schema.js';
+import { createTableInput } from '../lambdas/contract/table-schema.js';
 
 /** dynalite ships no types: this is the part of its API used here. */
 type Dynalite = (options?: {

@@ -4,8 +4,8 @@ import type {
   HistoryEventFields,
   HistoryEventType,
 } from '../../../lambdas/engine/execution.js';
-import { formatDescription, formatExecutionTable } from '../../../local/cli/execution-table.js';
-import { formatTimeline } from '../../../local/cli/timeline.js';
+import { formatDescription, formatExecutionTable } from '../../../cli/execution-table.js';
+import { formatTimeline } from '../../../cli/timeline.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const ROOT = 'root';

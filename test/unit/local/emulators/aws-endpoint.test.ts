@@ -36,13 +36,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsTimerScheduler, timerScheduleName } from '../../../lambdas/aws/scheduler-timer-scheduler.js';
-import { SqsInboxSender } from '../../../lambdas/aws/sqs-inbox-sender.js';
-import { AwsEndpointServer } from '../../../local/aws-endpoint/server.js';
-import { LocalEventBus } from '../../../local/eventbridge/bus.js';
-import type { TargetInput } from '../../../local/eventbridge/target-input.js';
-import { VirtualClock } from '../../../local/sqs/clock.js';
-import { LocalQueue } from '../../../local/sqs/queue.js';
+import { AwsTimerScheduler, timerScheduleName } from '../../../../lambdas/aws/scheduler-timer-scheduler.js';
+import { SqsInboxSender } from '../../../../lambdas/aws/sqs-inbox-sender.js';
+import { AwsEndpointServer } from '../../../../local/emulators/aws-endpoint/server.js';
+import { LocalEventBus } from '../../../../local/emulators/eventbridge/bus.js';
+import type { TargetInput } from '../../../../local/emulators/eventbridge/target-input.js';
+import { VirtualClock } from '../../../../local/emulators/sqs/clock.js';
+import { LocalQueue } from '../../../../local/emulators/sqs/queue.js';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';

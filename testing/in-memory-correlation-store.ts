@@ -1,6 +1,6 @@
 /** A CorrelationStore in memory (tests, the simulation, the in-process domain). */
-import type { Json } from '../../lambdas/engine/json.js';
-import type { Clock, CorrelationStore } from '../../lambdas/runtime/ports.js';
+import type { Json } from '../lambdas/engine/json.js';
+import type { Clock, CorrelationStore } from '../lambdas/runtime/ports.js';
 
 export class InMemoryCorrelationStore implements CorrelationStore {
   private readonly waits = new Map<string, Map<string, number>>();

@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { Json } from '../../../lambdas/engine/json.js';
+import type { Json } from '../../../../lambdas/engine/json.js';
 import {
   LocalEventBus,
   type LocalEventBusOptions,
   type PutEventsEntry,
   type RuleTarget,
-} from '../../../local/eventbridge/bus.js';
-import { EventBridgeValidationError, InvalidEventPatternError } from '../../../local/eventbridge/errors.js';
-import type { TargetInput } from '../../../local/eventbridge/target-input.js';
-import { VirtualClock } from '../../../local/sqs/clock.js';
+} from '../../../../local/emulators/eventbridge/bus.js';
+import {
+  EventBridgeValidationError,
+  InvalidEventPatternError,
+} from '../../../../local/emulators/eventbridge/errors.js';
+import type { TargetInput } from '../../../../local/emulators/eventbridge/target-input.js';
+import { VirtualClock } from '../../../../local/emulators/sqs/clock.js';
 
 const START = Date.parse('2015-11-11T21:29:54.250Z');
 

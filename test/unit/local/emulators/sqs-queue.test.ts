@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../local/sqs/clock.js';
+import { VirtualClock } from '../../../../local/emulators/sqs/clock.js';
 import {
   BatchEntryIdsNotDistinctError,
   BatchRequestTooLongError,
@@ -15,9 +15,13 @@ import {
   MessageNotInflightError,
   ReceiptHandleIsInvalidError,
   TooManyEntriesInBatchRequestError,
-} from '../../../local/sqs/errors.js';
-import { md5OfMessageAttributes } from '../../../local/sqs/message-attributes.js';
-import { LocalQueue, type LocalQueueOptions, type ReceivedMessage } from '../../../local/sqs/queue.js';
+} from '../../../../local/emulators/sqs/errors.js';
+import { md5OfMessageAttributes } from '../../../../local/emulators/sqs/message-attributes.js';
+import {
+  LocalQueue,
+  type LocalQueueOptions,
+  type ReceivedMessage,
+} from '../../../../local/emulators/sqs/queue.js';
 
 const START = Date.UTC(2026, 0, 1);
 

@@ -6,14 +6,14 @@
  * is checked against an event the guide says matches and one that must not.
  */
 import { describe, expect, it } from 'vitest';
-import type { Json, JsonObject } from '../../../lambdas/engine/json.js';
-import { InvalidEventPatternError } from '../../../local/eventbridge/errors.js';
+import type { Json, JsonObject } from '../../../../lambdas/engine/json.js';
+import { InvalidEventPatternError } from '../../../../local/emulators/eventbridge/errors.js';
 import {
   compilePattern,
   matchesPattern,
   toMicros,
   validatePattern,
-} from '../../../local/eventbridge/pattern.js';
+} from '../../../../local/emulators/eventbridge/pattern.js';
 
 /** The EC2 event of "Creating event patterns". */
 const EC2_TERMINATED = {

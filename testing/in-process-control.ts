@@ -10,15 +10,15 @@
  * returns: a `describe` right after a `start` finds the execution. Deliveries to one domain never
  * overlap (the loop and the operations take turns), as on an inbox with one consumer.
  */
-import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
-import type { Clock } from '../../lambdas/runtime/ports.js';
-import type { DomainInfo, PutEventEntry } from '../control.js';
-import { DomainControl } from '../control/domain-control.js';
-import { LocalEventBus } from '../eventbridge/bus.js';
-import { publishToBuses, putDomainRules, type EventTrigger } from '../runtime/domain-rules.js';
+import type { ExecutionStatus } from '../lambdas/engine/execution.js';
+import type { Clock } from '../lambdas/runtime/ports.js';
+import type { DomainInfo, PutEventEntry } from '../local/control.js';
+import { DomainControl } from '../local/control/domain-control.js';
+import { LocalEventBus } from '../local/emulators/eventbridge/bus.js';
+import { publishToBuses, putDomainRules, type EventTrigger } from '../local/runtime/domain-rules.js';
 import type { InProcessDomain } from './in-process-domain.js';
 
-export type { EventTrigger } from '../runtime/domain-rules.js';
+export type { EventTrigger } from '../local/runtime/domain-rules.js';
 
 /** The bus an event goes to when its entry names none, and every domain's bus by default. */
 export const DEFAULT_EVENT_BUS = 'baton-local';
