@@ -454,6 +454,27 @@ export type HistoryEventFields<T extends HistoryEventType> =
       : never
     : never;
 
+/** The scheduling and the outcome of a task's or a compensation's attempt. */
+export type TaskAttemptEvent = HistoryEventOf<TaskAttemptType> & { readonly type: TaskAttemptType };
+type TaskAttemptType = (typeof TASK_ATTEMPT_TYPES)[number];
+
+const TASK_ATTEMPT_TYPES = [
+  'TaskScheduled',
+  'TaskSucceeded',
+  'TaskFailed',
+  'TaskTimedOut',
+  'CompensationTaskScheduled',
+  'CompensationTaskSucceeded',
+  'CompensationTaskFailed',
+  'CompensationTaskTimedOut',
+] as const satisfies readonly HistoryEventType[];
+const TASK_ATTEMPT_TYPE_SET: ReadonlySet<HistoryEventType> = new Set(TASK_ATTEMPT_TYPES);
+
+/** Whether the event schedules a task or compensation attempt or records its outcome. */
+export function isTaskAttemptEvent(event: HistoryEvent): event is TaskAttemptEvent {
+  return TASK_ATTEMPT_TYPE_SET.has(event.type);
+}
+
 /** A thread entered a state (of any type): the event that starts each run of a state. */
 export function isStateEntered(event: HistoryEvent): event is StateEnteredEvent {
   // No other event type ends so: `${StateType}StateEntered` are StateEnteredEvent's types only.

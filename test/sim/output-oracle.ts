@@ -13,7 +13,7 @@
  * Parallel or Map state (which branch fails first, and so which error ends the execution and which
  * sibling tasks ran at all, depends on the order results arrive, on AWS as here).
  */
-import type { HistoryEvent } from '../../lambdas/engine/execution.js';
+import { isTaskAttemptEvent, type HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { runWorkflow, type TaskContext } from '../../lambdas/runtime/run-workflow.js';
 import { Invariant, type RunRecord, type Violation } from './invariants.js';
@@ -111,7 +111,7 @@ function outcomesOf(history: readonly HistoryEvent[]): Map<string, Outcome> {
     if (key !== undefined) outcomes.set(key, outcome);
   };
   for (const event of history) {
-    // Every type is listed, so a new one is classed here as a task's attempt or outcome or not.
+    if (!isTaskAttemptEvent(event)) continue;
     switch (event.type) {
       case 'TaskScheduled':
         scheduled(`t|${event.stateName}`, event.attempt);
@@ -137,46 +137,6 @@ function outcomesOf(history: readonly HistoryEvent[]): Map<string, Outcome> {
         continue;
       case 'CompensationTaskTimedOut':
         ended(`c|${event.stateName}`, { type: 'timedOut', error: event.error });
-        continue;
-      case 'ExecutionStarted':
-      case 'ExecutionSucceeded':
-      case 'ExecutionFailed':
-      case 'ExecutionTimedOut':
-      case 'ExecutionAborted':
-      case 'ExecutionRedriven':
-      case 'TaskStateEntered':
-      case 'PassStateEntered':
-      case 'ChoiceStateEntered':
-      case 'WaitStateEntered':
-      case 'ParallelStateEntered':
-      case 'MapStateEntered':
-      case 'SucceedStateEntered':
-      case 'FailStateEntered':
-      case 'TaskStateExited':
-      case 'PassStateExited':
-      case 'ChoiceStateExited':
-      case 'WaitStateExited':
-      case 'ParallelStateExited':
-      case 'MapStateExited':
-      case 'SucceedStateExited':
-      case 'TaskStateAborted':
-      case 'WaitStateAborted':
-      case 'ParallelStateStarted':
-      case 'ParallelStateSucceeded':
-      case 'ParallelStateFailed':
-      case 'ParallelStateAborted':
-      case 'MapStateStarted':
-      case 'MapStateSucceeded':
-      case 'MapStateFailed':
-      case 'MapStateAborted':
-      case 'MapIterationStarted':
-      case 'MapIterationSucceeded':
-      case 'MapIterationFailed':
-      case 'MapIterationAborted':
-      case 'StateRetryScheduled':
-      case 'CompensationStarted':
-      case 'CompensationSucceeded':
-      case 'CompensationFailed':
         continue;
     }
     const unknown: never = event;
