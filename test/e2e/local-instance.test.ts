@@ -16,6 +16,7 @@ import { BatonClient } from '../../local/api/client.js';
 import { startApiServer, type ApiServer } from '../../local/api/server.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
 import { findChromium } from '../helpers/chromium.js';
+import { orderDetail } from '../helpers/example-orders.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 
 let dataDir: string;
@@ -47,16 +48,6 @@ async function until(executionId: string, status: ExecutionStatus): Promise<void
   });
 }
 
-const orderDetail = (orderId: string, customerId: string, total: number) =>
-  JSON.stringify({
-    orderId,
-    customerId,
-    items: [{ sku: 'BOOK-1', quantity: 1 }],
-    total,
-    currency: 'EUR',
-    shippingAddress: { country: 'DE' },
-  });
-
 async function placeOrder(orderId: string, customerId: string, total: number): Promise<void> {
   const result = await baton([
     'publish',
@@ -65,7 +56,7 @@ async function placeOrder(orderId: string, customerId: string, total: number): P
     '--detail-type',
     'Order Placed',
     '--detail',
-    orderDetail(orderId, customerId, total),
+    JSON.stringify(orderDetail(orderId, customerId, total)),
   ]);
   expect(result).toMatchObject({ code: 0 });
 }
@@ -98,7 +89,7 @@ describe('baton against the local runtime', () => {
 
   it('starts by name from a file once, and refuses the taken name', async () => {
     const input = join(dataDir, 'order.json');
-    writeFileSync(input, orderDetail('li-3', 'cust-42', 20));
+    writeFileSync(input, JSON.stringify(orderDetail('li-3', 'cust-42', 20)));
     const first = await baton(['start', 'PlaceOrder', '--input', `@${input}`, '--name', 'li-3']);
     expect(first).toMatchObject({ code: 0 });
     expect(first.stdout).toContain('PlaceOrder:li-3');

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isStateEntered, type ExecutionStatus } from '../../lambdas/engine/execution.js';
 import { exampleDomains } from '../../examples/app/domains.js';
-import { ConflictError, NotFoundError, type LocalControl, type PutEventEntry } from '../../local/control.js';
+import { ConflictError, NotFoundError, type LocalControl } from '../../local/control.js';
 import { InProcessControl } from '../../testing/in-process-control.js';
 import { InProcessDomain, type WorkerLambda } from '../../testing/in-process-domain.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
+import { orderPlaced as order } from '../helpers/example-orders.js';
 
 /** A running wiring of the control plane. */
 interface Wired {
@@ -80,19 +81,6 @@ const wirings: readonly { readonly name: string; start(): Promise<Wired> }[] = [
     },
   },
 ];
-
-const order = (orderId: string, customerId: string, total: number): PutEventEntry => ({
-  source: 'com.example.storefront',
-  detailType: 'Order Placed',
-  detail: {
-    orderId,
-    customerId,
-    items: [{ sku: 'BOOK-1', quantity: 1 }],
-    total,
-    currency: 'EUR',
-    shippingAddress: { country: 'DE' },
-  },
-});
 
 describe.each(wirings)('the control plane on $name', (wiring) => {
   let wired: Wired;

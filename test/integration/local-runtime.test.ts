@@ -7,6 +7,7 @@ import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { exampleDomains } from '../../examples/app/domains.js';
 import { NotFoundError, ConflictError } from '../../local/control.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
+import { orderPlaced as order } from '../helpers/example-orders.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -33,19 +34,6 @@ async function until(
   }
   throw new Error(`${executionId} did not reach ${status} within ${timeoutMs} ms`);
 }
-
-const order = (orderId: string, customerId: string, total: number) => ({
-  source: 'com.example.storefront',
-  detailType: 'Order Placed',
-  detail: {
-    orderId,
-    customerId,
-    items: [{ sku: 'BOOK-1', quantity: 1 }],
-    total,
-    currency: 'EUR',
-    shippingAddress: { country: 'DE' },
-  },
-});
 
 describe('the local runtime', () => {
   it('runs the example domains end to end, choreography included', async () => {
