@@ -11,7 +11,12 @@ import { rmSync } from 'node:fs';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
+import { SqsInboxSender } from '../../lambdas/aws/sqs-inbox-sender.js';
+import { StackControl, domainsFromOutputs } from '../../cli/stack-control.js';
+import { describeControlPlane } from '../helpers/control-plane-behaviours.js';
 import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
 import type { StoredExecution } from '../../lambdas/runtime/ports.js';
@@ -361,3 +366,54 @@ function scheduleGroup(): string {
   if (!group) throw new Error('The orchestrator has no BATON_SCHEDULER_GROUP');
   return group;
 }
+
+/**
+ * The CLI's `--stack` mode (StackControl, as `connectToStack` builds it) on the simulated
+ * deployment: the stack's outputs read back as CloudFormation would give them, its tables on
+ * dynalite, its inboxes and bus behind the local AWS endpoint. The same behaviour suite as the
+ * local wirings (test/integration/control-plane.test.ts).
+ */
+describeControlPlane({
+  name: 'a deployed stack (the CLI with --stack, on the simulated deployment)',
+  listsWorkflows: false,
+  verifiesTokens: false,
+  async start() {
+    const region = deployment.stack(ORDERS).context.region;
+    const clientConfig = {
+      endpoint: deployment.endpoint.url,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
+    const sqs = new SQSClient(clientConfig);
+    const eventBridge = new EventBridgeClient(clientConfig);
+    const domains = [ORDERS, SHIPPING].flatMap((stackName) => {
+      const outputs = Object.keys(deployment.stack(stackName).source.template.Outputs ?? {}).map((key) => ({
+        OutputKey: key,
+        OutputValue: deployment.output(stackName, key),
+      }));
+      return domainsFromOutputs(stackName, outputs);
+    });
+    const control = new StackControl({
+      eventBridge,
+      domains: domains.map((domain) => ({
+        domain,
+        store: new DynamoDbExecutionStore({
+          client: deployment.dynamodb.client,
+          tableName: domain.tableName,
+        }),
+        definitions: new DynamoDbDefinitionStore({
+          client: deployment.dynamodb.client,
+          tableName: domain.tableName,
+        }),
+        inbox: new SqsInboxSender({ client: sqs, queueUrl: domain.inboxQueueUrl }),
+      })),
+    });
+    return {
+      control,
+      close: async () => {
+        sqs.destroy();
+        eventBridge.destroy();
+      },
+    };
+  },
+});

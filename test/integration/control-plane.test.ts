@@ -1,6 +1,6 @@
 /**
- * One behaviour suite for the control plane, run against each wiring of it: the local runtime that
- * `npm start` serves (dynalite, the local queues and bus, pollers) and the in-process domains that
+ * The control plane's behaviour suite (test/helpers/control-plane-behaviours.ts) on the local
+ * wirings: the local runtime that `npm start` serves (dynalite, the local queues and bus, pollers) and the in-process domains that
  * quick local runs and the API tests use. Both host the example domains with the very worker
  * modules the Lambda functions deploy (`lambdas/workers/*.ts`, their `handler` exports), so the
  * same request must get the same answer from each.
@@ -8,26 +8,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isStateEntered, type ExecutionStatus } from '../../lambdas/engine/execution.js';
 import { exampleDomains } from '../../examples/app/domains.js';
-import { ConflictError, NotFoundError, type LocalControl } from '../../local/control.js';
 import { InProcessControl } from '../../testing/in-process-control.js';
 import { InProcessDomain, type WorkerLambda } from '../../testing/in-process-domain.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
-import { orderPlaced as order } from '../helpers/example-orders.js';
-
-/** A running wiring of the control plane. */
-interface Wired {
-  readonly control: LocalControl;
-  close(): Promise<void>;
-}
+import { describeControlPlane, type ControlPlaneWiring } from '../helpers/control-plane-behaviours.js';
 
 const WORKERS_DIR = new URL('../../lambdas/workers/', import.meta.url);
 
-const wirings: readonly { readonly name: string; start(): Promise<Wired> }[] = [
+const wirings: readonly ControlPlaneWiring[] = [
   {
     name: 'the local runtime (npm start)',
+    listsWorkflows: true,
+    verifiesTokens: true,
     async start() {
       const dataDir = mkdtempSync(join(tmpdir(), 'baton-control-'));
       const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir });
@@ -42,6 +35,8 @@ const wirings: readonly { readonly name: string; start(): Promise<Wired> }[] = [
   },
   {
     name: 'in-process domains',
+    listsWorkflows: true,
+    verifiesTokens: true,
     async start() {
       const domains = await Promise.all(
         exampleDomains().map(async (example) => {
@@ -82,148 +77,4 @@ const wirings: readonly { readonly name: string; start(): Promise<Wired> }[] = [
   },
 ];
 
-describe.each(wirings)('the control plane on $name', (wiring) => {
-  let wired: Wired;
-  let control: LocalControl;
-
-  beforeAll(async () => {
-    wired = await wiring.start();
-    control = wired.control;
-  }, 60_000);
-
-  afterAll(async () => {
-    await wired?.close();
-  });
-
-  async function until(executionId: string, status: ExecutionStatus) {
-    return vi.waitFor(
-      async () => {
-        const found = await control.describe(executionId);
-        expect(found.status).toBe(status);
-        return found;
-      },
-      { timeout: 45_000, interval: 50 },
-    );
-  }
-
-  it('lists both domains with their workflows and workers', async () => {
-    const domains = await control.domains();
-    expect(domains.map((domain) => [domain.name, domain.workflows.map((workflow) => workflow.name)])).toEqual(
-      [
-        ['orders', ['PlaceOrder']],
-        ['shipping', ['ScheduleShipment']],
-      ],
-    );
-    expect(domains[0]?.workers).toContain('payment-charge');
-  });
-
-  it('starts the workflow an event triggers, named by its business key, and runs it to its end', async () => {
-    const [eventId] = await control.publish([order('cp-1', 'cust-42', 20)]);
-    expect(eventId).toEqual(expect.any(String));
-    const done = await until('PlaceOrder:cp-1', 'SUCCEEDED');
-    expect(done.domain).toBe('orders');
-    const history = await control.history('PlaceOrder:cp-1');
-    expect(history[0]?.type).toBe('ExecutionStarted');
-    expect(history.at(-1)?.type).toBe('ExecutionSucceeded');
-  });
-
-  it('compensates a declined payment', async () => {
-    await control.publish([order('cp-2', 'cust-declined', 20)]);
-    await until('PlaceOrder:cp-2', 'COMPENSATED');
-    const types = (await control.history('PlaceOrder:cp-2')).map((event) => event.type);
-    expect(types).toContain('CompensationStarted');
-    expect(types.at(-1)).toBe('CompensationSucceeded');
-  });
-
-  it('starts by name, and refuses a name that is taken', async () => {
-    const input = order('cp-3', 'cust-42', 20).detail;
-    expect(await control.start({ workflow: 'PlaceOrder', name: 'cp-3', input })).toBe('PlaceOrder:cp-3');
-    await until('PlaceOrder:cp-3', 'SUCCEEDED');
-    await expect(control.start({ workflow: 'PlaceOrder', name: 'cp-3', input })).rejects.toThrow(
-      new ConflictError('An execution named PlaceOrder:cp-3 already exists'),
-    );
-  });
-
-  it('names an execution started without a name with a UUID', async () => {
-    const id = await control.start({ workflow: 'PlaceOrder', input: order('cp-4', 'cust-42', 20).detail });
-    expect(id).toMatch(/^PlaceOrder:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-  });
-
-  it('answers unknown names with NotFoundError', async () => {
-    await expect(control.start({ workflow: 'Nope', input: {} })).rejects.toThrow(
-      new NotFoundError('No workflow named Nope'),
-    );
-    await expect(control.describe('PlaceOrder:nope')).rejects.toThrow(
-      new NotFoundError('No execution named PlaceOrder:nope'),
-    );
-    await expect(control.history('PlaceOrder:nope')).rejects.toThrow(NotFoundError);
-  });
-
-  it('refuses to redrive, stop or rerun what cannot be', async () => {
-    await control.publish([order('cp-5', 'cust-42', 20)]);
-    await until('PlaceOrder:cp-5', 'SUCCEEDED');
-    await expect(control.redrive('PlaceOrder:cp-5')).rejects.toThrow(
-      'Execution PlaceOrder:cp-5 is SUCCEEDED: only a FAILED, TIMED_OUT, ABORTED or COMPENSATION_FAILED execution can be redriven',
-    );
-    await expect(control.stop('PlaceOrder:cp-5', {})).rejects.toThrow(ConflictError);
-    await expect(control.rerun('PlaceOrder:cp-5', { fromState: 'Nope' })).rejects.toThrow(
-      "has no top-level state named 'Nope'",
-    );
-  });
-
-  it('waits for a correlated event, and can be stopped with its steps undone', async () => {
-    await control.publish([order('cp-6', 'cust-7', 2500)]);
-    await vi.waitFor(
-      async () => {
-        const history = await control.history('PlaceOrder:cp-6');
-        expect(
-          history.some((event) => event.type === 'TaskScheduled' && event.stateName === 'WaitForFraudCheck'),
-        ).toBe(true);
-      },
-      { timeout: 45_000, interval: 50 },
-    );
-    await control.stop('PlaceOrder:cp-6', { compensate: true, cause: 'customer cancelled' });
-    const stopped = await until('PlaceOrder:cp-6', 'COMPENSATED');
-    expect(stopped.cause).toContain('customer cancelled');
-  });
-
-  it('completes a waiting state with the event it waits for', async () => {
-    await control.publish([order('cp-7', 'cust-7', 2500)]);
-    await until('PlaceOrder:cp-7', 'RUNNING');
-    await vi.waitFor(
-      async () => {
-        const history = await control.history('PlaceOrder:cp-7');
-        expect(
-          history.some((event) => isStateEntered(event) && event.stateName === 'WaitForFraudCheck'),
-        ).toBe(true);
-      },
-      { timeout: 45_000, interval: 50 },
-    );
-    await control.publish([
-      {
-        source: 'com.example.fraud',
-        detailType: 'Fraud Check Completed',
-        detail: { orderId: 'cp-7', verdict: 'APPROVED' },
-      },
-    ]);
-    await until('PlaceOrder:cp-7', 'SUCCEEDED');
-  });
-
-  it('refuses task tokens that name no task, and forged ones, before they reach the inbox', async () => {
-    await expect(control.sendTaskSuccess('not-a-token', {})).rejects.toThrow(
-      new NotFoundError('No task is waiting for this task token'),
-    );
-    const claims = Buffer.from(JSON.stringify({ e: 'PlaceOrder:cp-1', t: 'root:1:1' })).toString('base64url');
-    await expect(control.sendTaskSuccess(`v1.${claims}.forged`, {})).rejects.toThrow(
-      new NotFoundError('No task is waiting for this task token (it does not verify)'),
-    );
-  });
-
-  it('lists executions newest first, filtered by workflow and status', async () => {
-    const listed = await control.list({ workflow: 'PlaceOrder', status: 'SUCCEEDED' });
-    expect(listed.length).toBeGreaterThanOrEqual(3);
-    expect(listed.every((item) => item.status === 'SUCCEEDED' && item.domain === 'orders')).toBe(true);
-    const starts = listed.map((item) => item.startTime);
-    expect(starts).toEqual([...starts].sort().reverse());
-  });
-});
+for (const wiring of wirings) describeControlPlane(wiring);

@@ -1,0 +1,186 @@
+/**
+ * One behaviour suite for the control plane, run against each wiring of it (see
+ * test/integration/control-plane.test.ts and the deployment simulation): the same request must get
+ * the same answer from each, except where a wiring cannot know (a deployed stack lists no workflow
+ * names; only a wiring that holds the signing key refuses a forged token before the inbox does).
+ * Every wiring hosts the example app's domains.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isStateEntered, type ExecutionStatus } from '../../lambdas/engine/execution.js';
+import { ConflictError, NotFoundError, type LocalControl } from '../../local/control.js';
+import { orderPlaced as order } from './example-orders.js';
+
+/** A running wiring of the control plane. */
+export interface WiredControl {
+  readonly control: Omit<LocalControl, 'subscribe'>;
+  close(): Promise<void>;
+}
+
+/** A wiring, and what it can know. */
+export interface ControlPlaneWiring {
+  readonly name: string;
+  start(): Promise<WiredControl>;
+  /** It lists each domain's workflows (a deployed stack's table has no index of names). */
+  readonly listsWorkflows: boolean;
+  /** It holds the signing key, so it refuses a forged task token itself. */
+  readonly verifiesTokens: boolean;
+}
+
+export function describeControlPlane(wiring: ControlPlaneWiring): void {
+  describe(`the control plane on ${wiring.name}`, () => {
+    let wired: WiredControl;
+    let control: WiredControl['control'];
+
+    beforeAll(async () => {
+      wired = await wiring.start();
+      control = wired.control;
+    }, 60_000);
+
+    afterAll(async () => {
+      await wired?.close();
+    });
+
+    async function until(executionId: string, status: ExecutionStatus) {
+      return vi.waitFor(
+        async () => {
+          const found = await control.describe(executionId);
+          expect(found.status).toBe(status);
+          return found;
+        },
+        { timeout: 45_000, interval: 50 },
+      );
+    }
+
+    it('lists both domains, with their workflows where the wiring knows them', async () => {
+      const domains = await control.domains();
+      expect(domains.map((domain) => domain.name)).toEqual(['orders', 'shipping']);
+      if (!wiring.listsWorkflows) return;
+      expect(domains.map((domain) => domain.workflows.map((workflow) => workflow.name))).toEqual([
+        ['PlaceOrder'],
+        ['ScheduleShipment'],
+      ]);
+      expect(domains[0]?.workers).toContain('payment-charge');
+    });
+
+    it('starts the workflow an event triggers, named by its business key, and runs it to its end', async () => {
+      const [eventId] = await control.publish([order('cp-1', 'cust-42', 20)]);
+      expect(eventId).toEqual(expect.any(String));
+      const done = await until('PlaceOrder:cp-1', 'SUCCEEDED');
+      expect(done.domain).toBe('orders');
+      const history = await control.history('PlaceOrder:cp-1');
+      expect(history[0]?.type).toBe('ExecutionStarted');
+      expect(history.at(-1)?.type).toBe('ExecutionSucceeded');
+    });
+
+    it('compensates a declined payment', async () => {
+      await control.publish([order('cp-2', 'cust-declined', 20)]);
+      await until('PlaceOrder:cp-2', 'COMPENSATED');
+      const types = (await control.history('PlaceOrder:cp-2')).map((event) => event.type);
+      expect(types).toContain('CompensationStarted');
+      expect(types.at(-1)).toBe('CompensationSucceeded');
+    });
+
+    it('starts by name, and refuses a name that is taken', async () => {
+      const input = order('cp-3', 'cust-42', 20).detail;
+      expect(await control.start({ workflow: 'PlaceOrder', name: 'cp-3', input })).toBe('PlaceOrder:cp-3');
+      await until('PlaceOrder:cp-3', 'SUCCEEDED');
+      await expect(control.start({ workflow: 'PlaceOrder', name: 'cp-3', input })).rejects.toThrow(
+        new ConflictError('An execution named PlaceOrder:cp-3 already exists'),
+      );
+    });
+
+    it('names an execution started without a name with a UUID', async () => {
+      const id = await control.start({ workflow: 'PlaceOrder', input: order('cp-4', 'cust-42', 20).detail });
+      expect(id).toMatch(/^PlaceOrder:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    });
+
+    it('answers unknown names with NotFoundError', async () => {
+      await expect(control.start({ workflow: 'Nope', input: {} })).rejects.toThrow(
+        new NotFoundError('No workflow named Nope'),
+      );
+      await expect(control.describe('PlaceOrder:nope')).rejects.toThrow(
+        new NotFoundError('No execution named PlaceOrder:nope'),
+      );
+      await expect(control.history('PlaceOrder:nope')).rejects.toThrow(NotFoundError);
+    });
+
+    it('refuses to redrive, stop or rerun what cannot be', async () => {
+      await control.publish([order('cp-5', 'cust-42', 20)]);
+      await until('PlaceOrder:cp-5', 'SUCCEEDED');
+      await expect(control.redrive('PlaceOrder:cp-5')).rejects.toThrow(
+        'Execution PlaceOrder:cp-5 is SUCCEEDED: only a FAILED, TIMED_OUT, ABORTED or COMPENSATION_FAILED execution can be redriven',
+      );
+      await expect(control.stop('PlaceOrder:cp-5', {})).rejects.toThrow(ConflictError);
+      await expect(control.rerun('PlaceOrder:cp-5', { fromState: 'Nope' })).rejects.toThrow(
+        "has no top-level state named 'Nope'",
+      );
+    });
+
+    it('waits for a correlated event, and can be stopped with its steps undone', async () => {
+      await control.publish([order('cp-6', 'cust-7', 2500)]);
+      await vi.waitFor(
+        async () => {
+          const history = await control.history('PlaceOrder:cp-6');
+          expect(
+            history.some(
+              (event) => event.type === 'TaskScheduled' && event.stateName === 'WaitForFraudCheck',
+            ),
+          ).toBe(true);
+        },
+        { timeout: 45_000, interval: 50 },
+      );
+      await control.stop('PlaceOrder:cp-6', { compensate: true, cause: 'customer cancelled' });
+      const stopped = await until('PlaceOrder:cp-6', 'COMPENSATED');
+      expect(stopped.cause).toContain('customer cancelled');
+    });
+
+    it('completes a waiting state with the event it waits for', async () => {
+      await control.publish([order('cp-7', 'cust-7', 2500)]);
+      await until('PlaceOrder:cp-7', 'RUNNING');
+      await vi.waitFor(
+        async () => {
+          const history = await control.history('PlaceOrder:cp-7');
+          expect(
+            history.some((event) => isStateEntered(event) && event.stateName === 'WaitForFraudCheck'),
+          ).toBe(true);
+        },
+        { timeout: 45_000, interval: 50 },
+      );
+      await control.publish([
+        {
+          source: 'com.example.fraud',
+          detailType: 'Fraud Check Completed',
+          detail: { orderId: 'cp-7', verdict: 'APPROVED' },
+        },
+      ]);
+      await until('PlaceOrder:cp-7', 'SUCCEEDED');
+    });
+
+    it('refuses task tokens that name no task, or a task that is over, before they reach the inbox', async () => {
+      await expect(control.sendTaskSuccess('not-a-token', {})).rejects.toThrow(
+        new NotFoundError('No task is waiting for this task token'),
+      );
+      await until('PlaceOrder:cp-1', 'SUCCEEDED');
+      const claims = Buffer.from(JSON.stringify({ e: 'PlaceOrder:cp-1', t: 'root:1:1' })).toString(
+        'base64url',
+      );
+      // A wiring with the signing key refuses the forged signature; one without it (a deployed
+      // stack) still refuses the token of a task that is over.
+      await expect(control.sendTaskSuccess(`v1.${claims}.forged`, {})).rejects.toThrow(
+        wiring.verifiesTokens
+          ? new NotFoundError('No task is waiting for this task token (it does not verify)')
+          : new ConflictError(
+              'The task of this token is no longer waiting: its state moved on or the execution ended',
+            ),
+      );
+    });
+
+    it('lists executions newest first, filtered by workflow and status', async () => {
+      const listed = await control.list({ workflow: 'PlaceOrder', status: 'SUCCEEDED' });
+      expect(listed.length).toBeGreaterThanOrEqual(3);
+      expect(listed.every((item) => item.status === 'SUCCEEDED' && item.domain === 'orders')).toBe(true);
+      const starts = listed.map((item) => item.startTime);
+      expect(starts).toEqual([...starts].sort().reverse());
+    });
+  });
+}
