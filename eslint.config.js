@@ -114,9 +114,7 @@ export default tseslint.config(
     }),
   },
   {
-    // The emulators are AWS services, not Baton: they know nothing of workflows. They still share
-    // the engine's pure JSON and JSONPath modules (json.ts, json-path.ts); see the report of the
-    // layout change: those belong in a leaf module below the engine.
+    // The emulators are AWS services, not Baton: they know nothing of workflows.
     files: ['local/emulators/**/*.ts'],
     rules: restrict(
       NOT_TEST,
@@ -125,7 +123,7 @@ export default tseslint.config(
         message: 'local/ may import lambdas/, not the CDK constructs (lib/) or the benchmarks.',
       },
       {
-        regex: '^(\\.\\./)+lambdas/(?!engine/json\\.js$|engine/json-path\\.js$)',
+        regex: '^(\\.\\./)+lambdas/',
         message:
           'The emulators are AWS services: they do not import the engine, the runtime or the adapters.',
       },

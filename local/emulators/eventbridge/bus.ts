@@ -12,7 +12,7 @@
  * back off and jitter".
  */
 import { randomUUID } from 'node:crypto';
-import { isJsonObject, type JsonObject } from '../../../lambdas/engine/json.js';
+import { isJsonObject, type JsonObject } from '../json.js';
 import { SYSTEM_CLOCK, SYSTEM_SCHEDULER, type Clock, type Scheduler } from '../sqs/clock.js';
 import { EventBridgeValidationError } from './errors.js';
 import { compilePattern, type CompiledEventPattern } from './pattern.js';

@@ -26,7 +26,7 @@
  * the same number. The user guide says EventBridge compares numbers by their text; Event Ruler
  * now also compares them by value, which is what happens here.
  */
-import { isJsonObject, type Json, type JsonObject } from '../../../lambdas/engine/json.js';
+import { isJsonObject, type Json, type JsonObject } from '../json.js';
 import { InvalidEventPatternError } from './errors.js';
 
 /** Numbers must lie within ±5.0e9 to be compared numerically. */

@@ -16,8 +16,8 @@
  *   replaced by `null` outside a string and by nothing inside one. (The guide does not say what is
  *   left in its place; this choice keeps JSON templates valid.)
  */
-import { compilePath, readPath, type CompiledPath } from '../../../lambdas/engine/json-path.js';
-import { isJsonObject, type Json, type JsonObject } from '../../../lambdas/engine/json.js';
+import { compileEventPath as checkEventPath, readEventPath, type EventPath } from './event-path.js';
+import { isJsonObject, type Json, type JsonObject } from '../json.js';
 import { EventBridgeValidationError } from './errors.js';
 
 /** At most 100 variables per transformer. */
@@ -102,7 +102,7 @@ function pathInput(field: string, inputPath: string): TargetInputRenderer {
     throw new EventBridgeValidationError(field, `must have at most ${MAX_INPUT_PATH_LENGTH} characters`);
   }
   return (event) => {
-    const read = readPath(path, event, event);
+    const read = readEventPath(path, event);
     return jsonInput(read.found ? read.value : null);
   };
 }
@@ -115,7 +115,7 @@ function transformerInput(field: string, transformer: InputTransformer): TargetI
       `may define at most ${MAX_INPUT_PATHS} variables`,
     );
   }
-  const paths = new Map<string, CompiledPath>();
+  const paths = new Map<string, EventPath>();
   for (const [name, path] of entries) {
     const nameField = `${field}.InputPathsMap.${name}`;
     if (name.length === 0 || name.length > MAX_VARIABLE_NAME_LENGTH) {
@@ -139,7 +139,7 @@ function transformerInput(field: string, transformer: InputTransformer): TargetI
   return (event, context) => {
     const variables = new Map<string, Json | undefined>();
     for (const [name, path] of paths) {
-      const read = readPath(path, event, event);
+      const read = readEventPath(path, event);
       variables.set(name, read.found ? read.value : undefined);
     }
     const { detail: _detail, ...withoutDetail } = event;
@@ -201,12 +201,12 @@ function jsonInput(value: Json): TargetInput {
   return { type: 'json', value, text: JSON.stringify(value) };
 }
 
-function compileEventPath(field: string, path: string): CompiledPath {
+function compileEventPath(field: string, path: string): EventPath {
   if (!path.startsWith('$') || path.startsWith('$$')) {
     throw new EventBridgeValidationError(field, `${JSON.stringify(path)} is not a JSONPath into the event`);
   }
   try {
-    return compilePath(path);
+    return checkEventPath(path);
   } catch (error) {
     throw new EventBridgeValidationError(
       field,

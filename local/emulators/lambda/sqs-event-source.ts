@@ -20,7 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttribute, SQSRecord } from 'aws-lambda';
-import { isJsonObject } from '../../../lambdas/engine/json.js';
+import { isJsonObject } from '../json.js';
 import { SYSTEM_CLOCK, SYSTEM_SCHEDULER, type Clock, type Scheduler } from '../sqs/clock.js';
 import type { LocalQueue, ReceivedMessage } from '../sqs/queue.js';
 import { createLambdaContext } from './context.js';
