@@ -7,7 +7,7 @@
  * const orders = new SagaOrchestrator(this, 'Orders', {
  *   domain: 'orders',
  *   workflows: { PlaceOrder: placeOrderSaga },
- *   workers: { 'payment-charge': { entry: 'lambdas/workers/payment-charge.ts', maxConcurrency: 10 } },
+ *   workers: { 'payment-charge': { entry: 'workers/payment-charge.ts', maxConcurrency: 10 } },
  *   triggers: [{ workflow: 'PlaceOrder', eventPattern: { detailType: ['Order Placed'] }, businessKeyPath: '$.detail.orderId' }],
  * });
  * orders.grantStartExecution(checkoutFunction);

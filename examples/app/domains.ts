@@ -8,7 +8,7 @@ import type { StateMachineDefinition } from '../../lambdas/engine/definition.js'
 import { ExampleEvents } from './example-events.js';
 import { placeOrderSaga } from './place-order-saga.js';
 
-/** A worker of an example domain: its module is `lambdas/workers/<name>.ts`. */
+/** A worker of an example domain: its module is `examples/app/workers/<name>.ts`. */
 export interface ExampleWorker {
   readonly maxConcurrency?: number;
   readonly batchSize?: number;
@@ -28,8 +28,13 @@ export interface ExampleDomain {
   readonly domain: string;
   readonly workflows: Readonly<Record<string, StateMachineDefinition>>;
   readonly workers: Readonly<Record<string, ExampleWorker>>;
+  /** The folder of the worker modules (the local runtime imports `<workersDir>/<name>`). */
+  readonly workersDir: string;
   readonly triggers: readonly ExampleTrigger[];
 }
+
+/** The example workers' folder: `workers/` next to this file (sources, or the built `.js`). */
+export const EXAMPLE_WORKERS_DIR = fileURLToPath(new URL('workers/', import.meta.url));
 
 /** The ScheduleShipment definition file (ASL JSON with Baton's Compensate). */
 export const SCHEDULE_SHIPMENT_DEFINITION = fileURLToPath(
@@ -40,6 +45,7 @@ export const SCHEDULE_SHIPMENT_DEFINITION = fileURLToPath(
 export function ordersDomain(): ExampleDomain {
   return {
     domain: 'orders',
+    workersDir: EXAMPLE_WORKERS_DIR,
     workflows: { PlaceOrder: placeOrderSaga().asl },
     workers: {
       'inventory-reserve': {},
@@ -57,6 +63,7 @@ export function ordersDomain(): ExampleDomain {
 export function shippingDomain(): ExampleDomain {
   return {
     domain: 'shipping',
+    workersDir: EXAMPLE_WORKERS_DIR,
     workflows: {
       ScheduleShipment: JSON.parse(
         readFileSync(SCHEDULE_SHIPMENT_DEFINITION, 'utf8'),

@@ -1,9 +1,9 @@
 /**
- * The entry file of an example worker in `lambdas/workers/`.
+ * The entry file of an example worker in `examples/app/workers/`.
  */
 import { packageEntry } from '../../lib/lambda-entry.js';
 
-/** `lambdas/workers/<name>.ts` (or the built `.js`). */
+/** `examples/app/workers/<name>.ts` (or the built `.js`). */
 export function workerEntry(name: string): string {
-  return packageEntry(`lambdas/workers/${name}`);
+  return packageEntry(`examples/app/workers/${name}`);
 }

@@ -8,13 +8,13 @@
  * - EventBridge: one LocalEventBus with the domains' rules (triggers, awaited events).
  * - Lambda: SqsEventSourceMapping pollers invoke the orchestrator's inbox handler
  *   (`createInboxHandler`, as `lambdas/orchestrator/handler.ts` does) and the worker modules'
- *   exported `handler`s from `lambdas/workers/`, with Lambda's SQS event shapes.
+ *   exported `handler`s of each domain's worker modules (`workersDir`), with Lambda's SQS event shapes.
  *
  * Executions that were running when the process stopped continue after a restart: their state is
  * in dynalite's files, their pending messages in the queue files.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -55,10 +55,15 @@ import {
 export interface LocalDomainConfig {
   readonly domain: string;
   readonly workflows: Readonly<Record<string, StateMachineDefinition>>;
-  /** Worker name -> options; the worker's module is `<workersDir>/<name>.ts` and exports `handler`. */
+  /**
+   * Worker name -> options; the worker's module is `<workersDir>/<name>.ts` (or `.js`) and exports
+   * `handler`.
+   */
   readonly workers: Readonly<
     Record<string, { readonly batchSize?: number; readonly maxConcurrency?: number }>
   >;
+  /** The folder of its worker modules. @default LocalRuntimeOptions.workersDir */
+  readonly workersDir?: string;
   readonly triggers: readonly {
     readonly workflow: string;
     readonly source: string;
@@ -72,7 +77,7 @@ export interface LocalRuntimeOptions {
   readonly domains: readonly LocalDomainConfig[];
   /** Where data lives between runs. @default '.baton' */
   readonly dataDir?: string;
-  /** Where worker modules are. @default the repository's `lambdas/workers` */
+  /** Where the worker modules of domains that name no `workersDir` are. @default none */
   readonly workersDir?: string;
   /** The shared bus's name. @default 'baton-example' */
   readonly eventBusName?: string;
@@ -103,7 +108,6 @@ const LOCAL_AUTHORIZATION =
   'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
 /** How often a busy queue is written to disk; a crash loses at most this much of its changes. */
 const QUEUE_PERSIST_DEBOUNCE_MS = 500;
-const DEFAULT_WORKERS_DIR = new URL('../../lambdas/workers/', import.meta.url);
 
 /** dynalite running in a worker thread (see dynalite-worker.mjs). */
 interface DynaliteThread {
@@ -278,14 +282,17 @@ export class LocalRuntime extends DomainControl {
           functionTimeoutSeconds: 30,
         }),
       ];
+      const workersDir = config.workersDir ?? options.workersDir;
       for (const [name, worker] of Object.entries(config.workers)) {
-        const moduleUrl = new URL(
-          `${name}.ts`,
-          options.workersDir ? pathToFileURL(join(options.workersDir, '/')) : DEFAULT_WORKERS_DIR,
-        );
-        const module = (await import(moduleUrl.href)) as { handler?: SQSHandler };
+        if (workersDir === undefined) {
+          throw new Error(
+            `The domain ${config.domain} has workers but no workersDir: say where their modules are`,
+          );
+        }
+        const modulePath = workerModule(workersDir, name);
+        const module = (await import(pathToFileURL(modulePath).href)) as { handler?: SQSHandler };
         if (typeof module.handler !== 'function')
-          throw new Error(`The worker module ${moduleUrl.pathname} exports no handler`);
+          throw new Error(`The worker module ${modulePath} exports no handler`);
         mappings.push(
           new SqsEventSourceMapping({
             queue: workerQueues.get(name) as LocalQueue,
@@ -353,6 +360,15 @@ function notifying(store: ExecutionStore, listeners: ReadonlySet<Listener>): Exe
     list: (filter) => store.list(filter),
     writeIndex: (summary, version) => store.writeIndex(summary, version),
   };
+}
+
+/** The module of a worker: `<dir>/<name>.ts` from source, `.js` when built. */
+function workerModule(dir: string, name: string): string {
+  for (const extension of ['.ts', '.js']) {
+    const path = join(dir, `${name}${extension}`);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`No worker module ${name}.ts or ${name}.js in ${dir}`);
 }
 
 /** The task token key of this instance: generated once, kept in the data directory. */

@@ -2,7 +2,7 @@
  * The control plane's behaviour suite (test/helpers/control-plane-behaviours.ts) on the local
  * wirings: the local runtime that `npm start` serves (dynalite, the local queues and bus, pollers) and the in-process domains that
  * quick local runs and the API tests use. Both host the example domains with the very worker
- * modules the Lambda functions deploy (`lambdas/workers/*.ts`, their `handler` exports), so the
+ * modules the Lambda functions deploy (`examples/app/workers/*.ts`, their `handler` exports), so the
  * same request must get the same answer from each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { InProcessDomain, type WorkerLambda } from '../../testing/in-process-dom
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
 import { describeControlPlane, type ControlPlaneWiring } from '../helpers/control-plane-behaviours.js';
 
-const WORKERS_DIR = new URL('../../lambdas/workers/', import.meta.url);
+const WORKERS_DIR = new URL('../../examples/app/workers/', import.meta.url);
 
 const wirings: readonly ControlPlaneWiring[] = [
   {

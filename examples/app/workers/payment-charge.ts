@@ -11,8 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { defineWorker } from '../aws/define-worker.js';
-import { TaskFailure, type WorkerContext } from '../runtime/worker.js';
+import { defineWorker } from '../../../lambdas/aws/define-worker.js';
+import { TaskFailure, type WorkerContext } from '../../../lambdas/runtime/worker.js';
 import { parseInput } from './order.js';
 
 /** The largest amount the example card issuer authorizes. */

@@ -3,7 +3,7 @@
  * unknown) pickup succeeds.
  */
 import { z } from 'zod';
-import { defineWorker } from '../aws/define-worker.js';
+import { defineWorker } from '../../../lambdas/aws/define-worker.js';
 import { parseInput } from './order.js';
 
 const InputSchema = z.object({ pickupId: z.string().min(1) });

@@ -6,8 +6,8 @@
  * (the state retries it).
  */
 import { z } from 'zod';
-import { defineWorker } from '../aws/define-worker.js';
-import { TaskFailure, type WorkerContext } from '../runtime/worker.js';
+import { defineWorker } from '../../../lambdas/aws/define-worker.js';
+import { TaskFailure, type WorkerContext } from '../../../lambdas/runtime/worker.js';
 import { parseInput } from './order.js';
 
 const DAY_MS = 86_400_000;

@@ -8,8 +8,8 @@
  * the inventory.
  */
 import { z } from 'zod';
-import { defineWorker } from '../aws/define-worker.js';
-import { TaskFailure } from '../runtime/worker.js';
+import { defineWorker } from '../../../lambdas/aws/define-worker.js';
+import { TaskFailure } from '../../../lambdas/runtime/worker.js';
 import { AddressSchema, OrderItemSchema, parseInput } from './order.js';
 
 /** Where the example shop ships to. */

@@ -3,7 +3,7 @@
  * (or unknown) reservation succeeds, so a retried compensation never fails for having run before.
  */
 import { z } from 'zod';
-import { defineWorker } from '../aws/define-worker.js';
+import { defineWorker } from '../../../lambdas/aws/define-worker.js';
 import { parseInput } from './order.js';
 
 const InputSchema = z.object({ orderId: z.string().min(1), reservationId: z.string().min(1) });

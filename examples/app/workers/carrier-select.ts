@@ -5,8 +5,8 @@
  * (`Carrier.NoneAvailable`).
  */
 import { z } from 'zod';
-import { defineWorker } from '../aws/define-worker.js';
-import { TaskFailure } from '../runtime/worker.js';
+import { defineWorker } from '../../../lambdas/aws/define-worker.js';
+import { TaskFailure } from '../../../lambdas/runtime/worker.js';
 import { AddressSchema, OrderItemSchema, parseInput } from './order.js';
 
 /** The heaviest parcel any carrier takes. */

@@ -9,8 +9,8 @@
  *   warehouse is busy), then reserved: the state's retry policy rides over it.
  */
 import { z } from 'zod';
-import { defineWorker } from '../aws/define-worker.js';
-import { TaskFailure, type WorkerContext } from '../runtime/worker.js';
+import { defineWorker } from '../../../lambdas/aws/define-worker.js';
+import { TaskFailure, type WorkerContext } from '../../../lambdas/runtime/worker.js';
 import { OrderItemSchema, parseInput } from './order.js';
 
 /** The most units of one SKU a single order may reserve. */

@@ -3,7 +3,7 @@
  * derives from the payment id, so a retried compensation refunds once.
  */
 import { z } from 'zod';
-import { defineWorker } from '../aws/define-worker.js';
+import { defineWorker } from '../../../lambdas/aws/define-worker.js';
 import { parseInput } from './order.js';
 
 const InputSchema = z.object({ paymentId: z.string().min(1), amount: z.number().positive() });

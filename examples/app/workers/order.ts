@@ -3,7 +3,7 @@
  * Inputs are parsed, not trusted: a malformed one fails the task with `Worker.InvalidInput`.
  */
 import { z } from 'zod';
-import { TaskFailure } from '../runtime/worker.js';
+import { TaskFailure } from '../../../lambdas/runtime/worker.js';
 
 export const OrderItemSchema = z.object({
   sku: z.string().min(1),
