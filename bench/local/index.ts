@@ -132,9 +132,9 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
 
 /** The orders domain's worker functions, by resource, for the in-process peer. */
 async function workerFunctions() {
-  const { reserveInventory } = await import('../../lambdas/workers/inventory-reserve.js');
-  const { chargePayment } = await import('../../lambdas/workers/payment-charge.js');
-  const { createShipment } = await import('../../lambdas/workers/shipment-create.js');
+  const { reserveInventory } = await import('../../examples/app/workers/inventory-reserve.js');
+  const { chargePayment } = await import('../../examples/app/workers/payment-charge.js');
+  const { createShipment } = await import('../../examples/app/workers/shipment-create.js');
   return {
     'baton:worker:inventory-reserve': reserveInventory,
     'baton:worker:payment-charge': chargePayment,
