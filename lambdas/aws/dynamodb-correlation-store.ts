@@ -16,6 +16,16 @@ import type { Clock, CorrelationStore } from '../runtime/ports.js';
 import { isConditionalCheckFailed, translateDynamoDbError } from './dynamodb-errors.js';
 import { KeyPrefix, TTL_ATTRIBUTE, TableKey } from '../contract/table-schema.js';
 
+/** When an event was first kept (epoch ms): the order in which waits receive kept events. */
+const KEPT_AT = 'keptAt';
+
+/** A correlation item as a query returns it. */
+interface QueriedItem {
+  readonly sortKey: string;
+  readonly keptAt: number;
+  readonly event?: string;
+}
+
 /** Options of {@link DynamoDbCorrelationStore}. */
 export interface DynamoDbCorrelationStoreOptions {
   readonly client: DynamoDBClient;
@@ -47,19 +57,26 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
   }
 
   async keepEvent(key: string, eventId: string, event: Json, expiresAt: number): Promise<void> {
-    // Kept once per event id: a redelivered event does not create a second item.
+    // Kept once per event id: a redelivered event does not create a second item (nor move it:
+    // the first keep's time stays).
     await this.put(
       key,
       `${KeyPrefix.correlationEvent}${eventId}`,
       expiresAt,
-      { event: { S: JSON.stringify(event) } },
+      { event: { S: JSON.stringify(event) }, [KEPT_AT]: { N: String(this.options.clock.now()) } },
       true,
     );
   }
 
+  /**
+   * Oldest first: in the order they were kept (the sort key is the event id, which orders
+   * nothing), ties by event id so that the order is the same on every read.
+   */
   async keptEvents(key: string): Promise<Json[]> {
     const items = await this.query(key, KeyPrefix.correlationEvent);
-    return items.map((item) => JSON.parse(item.event ?? 'null') as Json);
+    return items
+      .sort((a, b) => a.keptAt - b.keptAt || (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+      .map((item) => JSON.parse(item.event ?? 'null') as Json);
   }
 
   private key(key: string, sortKey: string) {
@@ -74,7 +91,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
     key: string,
     sortKey: string,
     expiresAt: number,
-    attributes: Record<string, { S: string }>,
+    attributes: Record<string, AttributeValue>,
     onlyOnce = false,
   ): Promise<void> {
     try {
@@ -101,10 +118,10 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
     }
   }
 
-  private async query(key: string, prefix: string): Promise<{ sortKey: string; event?: string }[]> {
+  private async query(key: string, prefix: string): Promise<QueriedItem[]> {
     const partition = this.key(key, '')[TableKey.partition];
     const nowSeconds = Math.floor(this.options.clock.now() / 1000);
-    const results: { sortKey: string; event?: string }[] = [];
+    const results: QueriedItem[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.send('Query', () =>
@@ -131,7 +148,10 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
       );
       for (const item of page.Items ?? []) {
         const sortKey = item[TableKey.sort]?.S;
-        if (sortKey) results.push({ sortKey, ...(item.event?.S ? { event: item.event.S } : {}) });
+        if (!sortKey) continue;
+        // Items kept before keptAt was recorded sort first, in event id order.
+        const keptAt = Number(item[KEPT_AT]?.N ?? 0);
+        results.push({ sortKey, keptAt, ...(item.event?.S ? { event: item.event.S } : {}) });
       }
       start = page.LastEvaluatedKey;
     } while (start);
