@@ -113,6 +113,13 @@ describe('POST /api/executions', () => {
     });
   });
 
+  it('answers 400 for JSON nested too deeply, naming the field', async () => {
+    const deep = `${'['.repeat(2_000)}1${']'.repeat(2_000)}`;
+    const answer = await call('POST', '/api/executions', `{"workflow":"PlaceOrder","input":${deep}}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error?.message).toBe("Field 'input': must be JSON nested at most 500 levels deep");
+  });
+
   it('answers 400 for an execution name Step Functions would refuse', async () => {
     const answer = await call('POST', '/api/executions', { workflow: 'PlaceOrder', name: 'a b', input: {} });
     expect(answer.status).toBe(400);
