@@ -22,9 +22,9 @@
  * {@link LocalQueueOptions.persistTo}).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { SYSTEM_CLOCK, SYSTEM_SCHEDULER, type Clock, type Scheduler } from './clock.js';
 import {
   BatchEntryIdsNotDistinctError,
@@ -119,9 +119,14 @@ export interface LocalQueueOptions {
   /** Source of message ids and receipt-handle nonces. @default crypto.randomUUID */
   readonly ids?: () => string;
   /**
-   * A JSON file the queue keeps its messages in. It is read when the queue is created (messages
-   * that were in flight become visible at once, as if their visibility timeout had ended) and
-   * rewritten after changes, debounced, atomically (a temporary file renamed over it).
+   * A JSON file the queue keeps its messages in. Every message sent and every message deleted is
+   * appended to a journal next to it (`<file>.journal`) before the call returns, so a message the
+   * queue acknowledged survives the process being killed at any instant (`kill -9`; the journal
+   * is not synced to the disk, so an operating-system crash may lose its last lines). The file
+   * itself is a snapshot, rewritten after changes, debounced, atomically (a temporary file renamed
+   * over it); writing one retires the journal lines it holds. Both are read when the queue is
+   * created; messages that were in flight become visible at once, as if their visibility timeout
+   * had ended.
    * @default none: nothing survives the process
    */
   readonly persistTo?: string;
@@ -277,6 +282,15 @@ interface DecodedReceiptHandle {
 }
 
 /** The on-disk form of a queue. */
+/** A line of the journal. */
+type JournalEntry =
+  | { readonly op: 'put'; readonly message: PersistedMessage }
+  | { readonly op: 'delete'; readonly messageId: string };
+
+const JOURNAL_SUFFIX = '.journal';
+/** Journals whose lines are in a snapshot being written: `<file>.journal.sealed-<time>-<n>`. */
+const SEALED_SUFFIX = '.sealed-';
+
 interface Snapshot {
   readonly format: typeof SNAPSHOT_FORMAT;
   readonly version: typeof SNAPSHOT_VERSION;
@@ -316,6 +330,9 @@ export class LocalQueue {
   private readonly scheduler: Scheduler;
   private readonly ids: () => string;
   private readonly persistTo: string | undefined;
+  /** Where sends and deletes are appended as they happen (with `persistTo`). */
+  private readonly journal: string | undefined;
+  private sealedJournals = 0;
   private readonly persistDebounceMs: number;
   private readonly onPersistError: (error: unknown) => void;
   /** Insertion order is enqueue order: receives hand out the oldest visible messages first. */
@@ -378,9 +395,13 @@ export class LocalQueue {
     this.scheduler = options.scheduler ?? SYSTEM_SCHEDULER;
     this.ids = options.ids ?? randomUUID;
     this.persistTo = options.persistTo;
+    this.journal = options.persistTo === undefined ? undefined : `${options.persistTo}${JOURNAL_SUFFIX}`;
     this.persistDebounceMs = options.persistDebounceMs ?? DEFAULT_PERSIST_DEBOUNCE_MS;
     this.onPersistError = options.onPersistError ?? ((error) => console.error(error));
-    if (this.persistTo !== undefined) this.load(this.persistTo);
+    if (this.persistTo !== undefined) {
+      mkdirSync(dirname(this.persistTo), { recursive: true });
+      this.load(this.persistTo);
+    }
   }
 
   /**
@@ -390,7 +411,7 @@ export class LocalQueue {
    */
   sendMessage(input: SendMessageInput): SendMessageResult {
     const stored = this.prepare(input);
-    this.messages.set(stored.messageId, stored);
+    this.put(stored);
     this.changed();
     this.wake();
     return resultOf(stored);
@@ -484,7 +505,7 @@ export class LocalQueue {
     const message = this.messages.get(handle.messageId);
     if (message === undefined) return { type: 'gone', messageId: handle.messageId };
     if (!isLatestReceipt(message, handle)) return { type: 'superseded', messageId: handle.messageId };
-    this.messages.delete(message.messageId);
+    this.remove(message.messageId);
     this.changed();
     return { type: 'deleted', messageId: message.messageId };
   }
@@ -595,7 +616,13 @@ export class LocalQueue {
     this.cancelPersist = undefined;
     const path = this.persistTo;
     const text = JSON.stringify(this.snapshot());
-    const write = this.writing.catch(() => undefined).then(() => writeAtomically(path, text));
+    // The journal so far is in this snapshot: it is retired once the snapshot is on disk, and new
+    // lines go to a fresh journal meanwhile.
+    const sealed = this.sealJournal();
+    const write = this.writing
+      .catch(() => undefined)
+      .then(() => writeAtomically(path, text))
+      .then(() => (sealed === undefined ? undefined : rm(sealed, { force: true })));
     this.writing = write;
     await write;
   }
@@ -610,7 +637,7 @@ export class LocalQueue {
   /** Takes a message moved here by another queue's redrive policy. */
   private acceptDeadLetter(message: StoredMessage, sourceArn: string): void {
     const now = this.clock.now();
-    this.messages.set(message.messageId, {
+    this.put({
       ...message,
       deadLetterQueueSourceArn: sourceArn,
       enqueuedAt: now,
@@ -683,8 +710,9 @@ export class LocalQueue {
       if (message.visibleAt > now) continue;
       const redrive = this.redrivePolicy;
       if (redrive !== undefined && message.receiveCount >= redrive.maxReceiveCount) {
-        this.messages.delete(message.messageId);
+        // Into the dead-letter queue's journal first: a crash in between leaves it in both.
         redrive.deadLetterQueue.acceptDeadLetter(message, this.arn);
+        this.remove(message.messageId);
         changed = true;
         continue;
       }
@@ -736,7 +764,7 @@ export class LocalQueue {
     let changed = false;
     for (const message of this.messages.values()) {
       if (message.sentTimestamp <= cutoff) {
-        this.messages.delete(message.messageId);
+        this.remove(message.messageId);
         changed = true;
       }
     }
@@ -839,6 +867,33 @@ export class LocalQueue {
     }
   }
 
+  /** Stores a message, journaled before it is receivable. */
+  private put(message: StoredMessage): void {
+    this.messages.set(message.messageId, message);
+    this.append({ op: 'put', message: persisted(message) });
+  }
+
+  /** Removes a message, journaled. */
+  private remove(messageId: string): void {
+    this.messages.delete(messageId);
+    this.append({ op: 'delete', messageId });
+  }
+
+  private append(entry: JournalEntry): void {
+    if (this.journal === undefined) return;
+    // Synchronous: the caller's acknowledgement comes after the line is written.
+    appendFileSync(this.journal, `${JSON.stringify(entry)}\n`);
+  }
+
+  /** Renames the journal out of the way (its lines are in the snapshot being written); its new name. */
+  private sealJournal(): string | undefined {
+    if (this.journal === undefined || !existsSync(this.journal)) return undefined;
+    this.sealedJournals += 1;
+    const sealed = `${this.journal}${SEALED_SUFFIX}${Date.now().toString().padStart(15, '0')}-${String(this.sealedJournals).padStart(9, '0')}`;
+    renameSync(this.journal, sealed);
+    return sealed;
+  }
+
   private changed(): void {
     if (this.persistTo === undefined || this.cancelPersist !== undefined) return;
     this.cancelPersist = this.scheduler.schedule(() => {
@@ -852,44 +907,82 @@ export class LocalQueue {
       format: SNAPSHOT_FORMAT,
       version: SNAPSHOT_VERSION,
       queueArn: this.arn,
-      messages: [...this.messages.values()].map((message) => ({
-        ...message,
-        messageAttributes: Object.fromEntries(
-          Object.entries(message.messageAttributes).map(([name, value]) => [name, persistedAttribute(value)]),
-        ),
-      })),
+      messages: [...this.messages.values()].map(persisted),
     };
   }
 
+  /** Reads the snapshot, then replays the journals written after it (sealed ones first). */
   private load(path: string): void {
-    if (!existsSync(path)) return;
-    let snapshot: Snapshot;
-    try {
-      snapshot = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
-    } catch (error) {
-      throw new CorruptSnapshotError(path, 'it is not JSON', { cause: error });
+    if (existsSync(path)) {
+      let snapshot: Snapshot;
+      try {
+        snapshot = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
+      } catch (error) {
+        throw new CorruptSnapshotError(path, 'it is not JSON', { cause: error });
+      }
+      if (
+        snapshot.format !== SNAPSHOT_FORMAT ||
+        snapshot.version !== SNAPSHOT_VERSION ||
+        !Array.isArray(snapshot.messages)
+      ) {
+        throw new CorruptSnapshotError(
+          path,
+          `it is not a version ${SNAPSHOT_VERSION} ${SNAPSHOT_FORMAT} snapshot`,
+        );
+      }
+      for (const message of snapshot.messages) this.messages.set(message.messageId, restored(message));
     }
-    if (
-      snapshot.format !== SNAPSHOT_FORMAT ||
-      snapshot.version !== SNAPSHOT_VERSION ||
-      !Array.isArray(snapshot.messages)
-    ) {
-      throw new CorruptSnapshotError(
-        path,
-        `it is not a version ${SNAPSHOT_VERSION} ${SNAPSHOT_FORMAT} snapshot`,
-      );
-    }
+    const journal = this.journal as string;
+    const prefix = `${basename(journal)}${SEALED_SUFFIX}`;
+    const sealed = readdirSync(dirname(journal))
+      .filter((name) => name.startsWith(prefix))
+      .sort()
+      .map((name) => join(dirname(journal), name));
+    for (const file of [...sealed, journal]) if (existsSync(file)) this.replay(file);
     const now = this.clock.now();
-    for (const persisted of snapshot.messages) {
-      const message: StoredMessage = {
-        ...persisted,
-        messageAttributes: restoredAttributes(persisted.messageAttributes),
-      };
+    for (const message of this.messages.values()) {
       // Whoever held an in-flight message went away with the last process: it is visible again.
       if (message.receipt !== undefined && message.visibleAt > now) message.visibleAt = now;
-      this.messages.set(message.messageId, message);
     }
   }
+
+  /**
+   * Applies a journal's lines: a message sent is added unless the snapshot already has it (with
+   * its receives since), a message deleted is removed. A last line cut short by the crash is skipped.
+   */
+  private replay(file: string): void {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    for (const [index, line] of lines.entries()) {
+      if (line.length === 0) continue;
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(line) as JournalEntry;
+      } catch (error) {
+        if (index >= lines.length - 2) continue;
+        throw new CorruptSnapshotError(file, `line ${index + 1} is not JSON`, { cause: error });
+      }
+      if (entry.op === 'put') {
+        if (!this.messages.has(entry.message.messageId))
+          this.messages.set(entry.message.messageId, restored(entry.message));
+      } else {
+        this.messages.delete(entry.messageId);
+      }
+    }
+  }
+}
+
+/** A message as the snapshot and the journal keep it. */
+function persisted(message: StoredMessage): PersistedMessage {
+  return {
+    ...message,
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.messageAttributes).map(([name, value]) => [name, persistedAttribute(value)]),
+    ),
+  };
+}
+
+function restored(message: PersistedMessage): StoredMessage {
+  return { ...message, messageAttributes: restoredAttributes(message.messageAttributes) };
 }
 
 function checkedOption(

@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -759,6 +767,51 @@ describe('LocalQueue: persistence', () => {
     const snapshot = JSON.parse(readFileSync(path, 'utf8')) as { messages: { body: string }[] };
     expect(snapshot.messages.map((message) => message.body)).toEqual(['one', 'two']);
     expect(readdirSync(join(path, '..')).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('keeps what it acknowledged when the process dies before any snapshot is written', async () => {
+    const path = snapshotPath();
+    // A snapshot that would only be written an hour later: the process dies before.
+    const { clock, queue } = setup({ persistTo: path, persistDebounceMs: 3_600_000 });
+    queue.sendMessage({ body: 'kept' });
+    queue.sendMessage({ body: 'done' });
+    const [, done] = await queue.receiveMessage({ maxNumberOfMessages: 2 });
+    queue.deleteMessage(done?.receiptHandle as string);
+    expect(existsSync(path)).toBe(false);
+
+    const restarted = new LocalQueue({ name: 'orders', clock, scheduler: clock, persistTo: path });
+    expect(
+      (await restarted.receiveMessage({ maxNumberOfMessages: 10 })).map((message) => message.body),
+    ).toEqual(['kept']);
+    await restarted.close();
+    await queue.flush();
+  });
+
+  it('retires the journal lines a snapshot holds, and replays only what came after it', async () => {
+    const path = snapshotPath();
+    const { clock, queue } = setup({ persistTo: path, persistDebounceMs: 3_600_000 });
+    queue.sendMessage({ body: 'before the snapshot' });
+    await queue.flush();
+    expect(readdirSync(join(path, '..')).filter((name) => name.includes('.journal'))).toEqual([]);
+    queue.sendMessage({ body: 'after the snapshot' });
+
+    const restarted = new LocalQueue({ name: 'orders', clock, scheduler: clock, persistTo: path });
+    expect(restarted.peek().map((message) => message.body)).toEqual([
+      'before the snapshot',
+      'after the snapshot',
+    ]);
+    await restarted.close();
+  });
+
+  it('skips a journal line cut short by a crash', async () => {
+    const path = snapshotPath();
+    const { clock, queue } = setup({ persistTo: path, persistDebounceMs: 3_600_000 });
+    queue.sendMessage({ body: 'whole' });
+    appendFileSync(`${path}.journal`, '{"op":"put","message":{"messageId":"cut');
+
+    const restarted = new LocalQueue({ name: 'orders', clock, scheduler: clock, persistTo: path });
+    expect(restarted.peek().map((message) => message.body)).toEqual(['whole']);
+    await restarted.close();
   });
 
   it('refuses to start from a corrupt snapshot, naming the file', () => {
