@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import type { Json } from '../engine/json.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../engine/decide.js';
 import { StatesErrors } from '../engine/errors.js';
 import { jsonSchema, MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
 import type { InboxSender, TaskDispatch } from './ports.js';
@@ -160,14 +161,28 @@ export async function runTask(
     return;
   }
   let result: Json;
+  let bytes: number;
   try {
-    result = output === undefined ? null : (JSON.parse(JSON.stringify(output)) as Json);
+    const text = output === undefined ? 'null' : JSON.stringify(output);
+    result = JSON.parse(text) as Json;
+    bytes = Buffer.byteLength(text, 'utf8');
   } catch (thrown) {
     await inbox.send({
       kind: 'TaskFailed',
       taskToken,
       error: StatesErrors.TaskFailed,
       cause: `The worker returned a value that is not JSON: ${(thrown as Error).message}`,
+    });
+    return;
+  }
+  if (bytes > DEFAULT_MAX_PAYLOAD_BYTES) {
+    // The state would fail with this error once the result arrived; a result this large may not
+    // fit in an inbox message at all, and a send that fails would run the worker again and again.
+    await inbox.send({
+      kind: 'TaskFailed',
+      taskToken,
+      error: StatesErrors.DataLimitExceeded,
+      cause: `The task result is ${bytes} bytes, over the ${DEFAULT_MAX_PAYLOAD_BYTES}-byte limit of a state's payload`,
     });
     return;
   }

@@ -43,6 +43,35 @@ async function statusOf(d: InProcessDomain, executionId: string) {
 }
 
 describe('orchestrator on in-process transports', () => {
+  it('fails a state whose worker returns more than an inbox message can carry, once, catchably by name', async () => {
+    let runs = 0;
+    const d = domain({
+      huge: () => {
+        runs += 1;
+        return { blob: 'x'.repeat(2 * 1024 * 1024) };
+      },
+    });
+    await d.deploy('Big', {
+      StartAt: 'Fetch',
+      States: {
+        Fetch: {
+          Type: 'Task',
+          Resource: 'baton:worker:huge',
+          Catch: [{ ErrorEquals: ['States.DataLimitExceeded'], ResultPath: '$.error', Next: 'TooBig' }],
+          End: true,
+        },
+        TooBig: { Type: 'Pass', End: true },
+      },
+    });
+    d.start('Big', {}, 'b-1');
+    await d.runUntilIdle();
+    const execution = await statusOf(d, 'Big:b-1');
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect((execution?.output as { error: { Error: string } }).error.Error).toBe('States.DataLimitExceeded');
+    expect(runs).toBe(1);
+    expect([...d.workerDeadLetters.values()].flatMap((queue) => queue.peek())).toEqual([]);
+  });
+
   it('runs a saga to SUCCEEDED through the inbox and worker queues', async () => {
     const calls: string[] = [];
     const d = domain(okWorkers(calls));

@@ -115,6 +115,28 @@ describe('defineWorker', () => {
     ]);
   });
 
+  it('reports a result over the 256 KiB payload limit as States.DataLimitExceeded instead of sending it', async () => {
+    const { sent, sender } = inbox();
+    const { logger } = recordingLogger();
+    const atLimit = 'x'.repeat(262_144 - 2); // with its quotes, exactly 262,144 bytes of JSON
+    const handler = defineWorker((input: { size: number }) => (input.size === 0 ? atLimit : `${atLimit}y`), {
+      inbox: sender,
+      logger,
+    });
+    await handler(event(task({ size: 0 })), context);
+    const response = await handler(event(task({ size: 1 })), context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sent).toEqual([
+      { kind: 'TaskSucceeded', taskToken: 'v1.token.sig', output: atLimit },
+      {
+        kind: 'TaskFailed',
+        taskToken: 'v1.token.sig',
+        error: 'States.DataLimitExceeded',
+        cause: "The task result is 262145 bytes, over the 262144-byte limit of a state's payload",
+      },
+    ]);
+  });
+
   it('does not log payloads by default', async () => {
     const { sender } = inbox();
     const { lines, logger } = recordingLogger();
