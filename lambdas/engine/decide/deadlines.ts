@@ -120,18 +120,32 @@ export function taskDeadlineFired(
   };
 }
 
-/** Schedules the execution's TimeoutSeconds timer, when the workflow has one. */
-export function armExecutionTimeout(d: Decider): void {
+/**
+ * Schedules the execution's TimeoutSeconds timer, when the workflow has one, counted from `from`
+ * (the start, or a redrive: Step Functions resets the timeout to 0 when it redrives), for the
+ * current run only.
+ */
+export function armExecutionTimeout(d: Decider, from: number): void {
   const timeoutMs = d.env.workflow.timeoutMs;
-  if (timeoutMs !== undefined) scheduleTimer(d, EXECUTION_TIMEOUT, d.exec.startTime + timeoutMs);
+  if (timeoutMs !== undefined) scheduleTimer(d, executionTimeout(d), from + timeoutMs);
 }
 
-/** Cancels the execution's TimeoutSeconds timer as the execution ends. */
+/** Cancels the current run's TimeoutSeconds timer as the run ends. */
 export function disarmExecutionTimeout(d: Decider): void {
-  if (d.env.workflow.timeoutMs !== undefined) cancelTimer(d, encodeTimerId(EXECUTION_TIMEOUT));
+  if (d.env.workflow.timeoutMs !== undefined) cancelTimer(d, encodeTimerId(executionTimeout(d)));
 }
 
-const EXECUTION_TIMEOUT: TimerId = { type: 'executionTimeout' };
+/** Whether a fired execution timeout belongs to the current run (not to one before a redrive). */
+export function isCurrentExecutionTimeout(
+  d: Decider,
+  timer: Extract<TimerId, { type: 'executionTimeout' }>,
+): boolean {
+  return timer.run === d.exec.redriveCount;
+}
+
+function executionTimeout(d: Decider): TimerId {
+  return { type: 'executionTimeout', run: d.exec.redriveCount };
+}
 
 /** The timers a task attempt has pending: TimeoutSeconds first, then the latest heartbeat timer. */
 function pendingTaskTimers(

@@ -30,7 +30,7 @@ import { executeChoice } from './choice-state.js';
 import { isoTime, sizeError } from './data-flow.js';
 import type { DecideEnv } from './env.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_TRANSITIONS_PER_DECISION } from './env.js';
-import { armExecutionTimeout, cancelTimer, scheduleTimer } from './deadlines.js';
+import { armExecutionTimeout, cancelTimer, isCurrentExecutionTimeout, scheduleTimer } from './deadlines.js';
 import {
   endExecution,
   failExecution,
@@ -120,7 +120,7 @@ export class Decider {
   start(startAt: string | undefined): void {
     this.record('ExecutionStarted', { input: this.exec.input });
     this.publish('Execution Started');
-    armExecutionTimeout(this);
+    armExecutionTimeout(this, this.exec.startTime);
     const size = sizeError(this, this.exec.input, 'The execution input');
     if (size) {
       endExecution(this, 'FAILED', size.code, size.message);
@@ -182,7 +182,8 @@ export class Decider {
     if (!timer) return;
     const target = timerTarget(timer);
     if (target.type === 'execution') {
-      onExecutionTimeout(this);
+      if (timer.type === 'executionTimeout' && isCurrentExecutionTimeout(this, timer))
+        onExecutionTimeout(this);
       return;
     }
     if (target.type === 'compensation') {

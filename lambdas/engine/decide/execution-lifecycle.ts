@@ -6,7 +6,7 @@ import { ROOT_SCOPE } from '../compile.js';
 import { StatesErrors } from '../errors.js';
 import type { ExecutionEvent, ExecutionStatus } from '../execution.js';
 import type { Json } from '../json.js';
-import { disarmExecutionTimeout } from './deadlines.js';
+import { armExecutionTimeout, disarmExecutionTimeout } from './deadlines.js';
 import type { Decider } from './decider.js';
 import { ROOT_THREAD } from './outcome.js';
 import { redriveCompensations, startCompensating } from './saga.js';
@@ -116,6 +116,7 @@ export function redrive(d: Decider): void {
   delete exec.cause;
   delete exec.failure;
   d.record('ExecutionRedriven', {});
+  armExecutionTimeout(d, d.env.now);
   d.enqueue(ROOT_THREAD, d.enterState(ROOT_THREAD, ROOT_SCOPE, undefined, failure.stateName, failure.input));
 }
 

@@ -51,9 +51,12 @@ export function startCompensating(d: Decider, error: string, cause: string): voi
 /** A redrive of a saga whose compensation failed: the compensations resume at the failed one. */
 export function redriveCompensations(d: Decider): void {
   const { failed: _failed, ...saga } = d.exec.saga;
+  const failedAttempt = saga.active?.attempt ?? 0;
   d.exec.saga = withoutActive(saga);
   d.record('ExecutionRedriven', {});
-  nextCompensation(d);
+  // Fresh retries, but attempt numbers (and so task tokens) that go on from the failed run: a late
+  // result of an attempt from before the redrive matches nothing.
+  nextCompensation(d, failedAttempt);
 }
 
 /** The compensation task of `token` succeeded: the next one runs. */
@@ -109,7 +112,7 @@ export function onCompensationTimer(d: Decider, timer: TimerId, timerId: string)
 }
 
 /** Runs the compensation on top of the stack, or ends the saga when none is left. */
-function nextCompensation(d: Decider): void {
+function nextCompensation(d: Decider, attemptsBefore = 0): void {
   const saga = d.exec.saga;
   const index = saga.stack.length - 1 - saga.compensated;
   if (index < 0) {
@@ -123,7 +126,7 @@ function nextCompensation(d: Decider): void {
   }
   const entry = saga.stack[index] as CompensationEntry;
   const previous = saga.active?.entryId === entry.entryId ? saga.active : undefined;
-  const attempt = previous ? previous.attempt + 1 : 1;
+  const attempt = previous ? previous.attempt + 1 : attemptsBefore + 1;
   const retryCounts = previous ? previous.retryCounts : [];
   dispatchCompensation(d, entry, attempt, retryCounts);
 }

@@ -13,7 +13,8 @@
  * | --------------------------------------- | -------------------------------------- |
  * | task token of a state                   | `<thread>:<entry>:<attempt>`           |
  * | task token of a compensation            | `c:<entry>:<attempt>`                  |
- * | `executionTimeout`                      | `exec:timeout`                         |
+ * | `executionTimeout` of the first run       | `exec:timeout`                         |
+ * | `executionTimeout` of redriven run `<n>`  | `exec:timeout:<n>`                     |
  * | `taskTimeout`                           | `<token>:timeout`                      |
  * | `heartbeat`                             | `<token>:heartbeat:<dueAt>`            |
  * | `retry` of a state                      | `<thread>:<entry>:retry:<attempt>`     |
@@ -45,8 +46,8 @@ export interface TaskToken {
 
 /** What a timer is for. */
 export type TimerId =
-  /** The execution's TimeoutSeconds. */
-  | { readonly type: 'executionTimeout' }
+  /** The execution's TimeoutSeconds, for the run it was set in (0, then each redrive's count). */
+  | { readonly type: 'executionTimeout'; readonly run: number }
   /** A task attempt's TimeoutSeconds (a state's task or a compensation). */
   | { readonly type: 'taskTimeout'; readonly token: TaskToken }
   /** A task attempt's heartbeat deadline; `dueAt` tells the one scheduled last from older ones. */
@@ -103,7 +104,7 @@ export function decodeTaskToken(text: string): TaskToken | undefined {
 export function encodeTimerId(timer: TimerId): string {
   switch (timer.type) {
     case 'executionTimeout':
-      return EXECUTION_TIMEOUT;
+      return timer.run === 0 ? EXECUTION_TIMEOUT : `${EXECUTION_TIMEOUT}${SEPARATOR}${timer.run}`;
     case 'taskTimeout':
       return `${encodeTaskToken(timer.token)}${SEPARATOR}timeout`;
     case 'heartbeat':
@@ -123,7 +124,11 @@ export function encodeTimerId(timer: TimerId): string {
  * engine ignores like any stale timer).
  */
 export function decodeTimerId(text: string): TimerId | undefined {
-  if (text === EXECUTION_TIMEOUT) return { type: 'executionTimeout' };
+  if (text === EXECUTION_TIMEOUT) return { type: 'executionTimeout', run: 0 };
+  if (text.startsWith(`${EXECUTION_TIMEOUT}${SEPARATOR}`)) {
+    const run = attemptOf(text.slice(EXECUTION_TIMEOUT.length + 1));
+    return run === undefined ? undefined : { type: 'executionTimeout', run };
+  }
   const parts = text.split(SEPARATOR);
   const [first, second, third, fourth, fifth] = parts as [string, string?, string?, string?, string?];
   if (second === undefined || third === undefined) return undefined;

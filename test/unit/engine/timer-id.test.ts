@@ -13,7 +13,9 @@ const compensationToken: TaskToken = { owner: { type: 'compensation', entryId: '
 
 /** The text forms stored executions and messages in flight carry: they must never change. */
 const persisted: readonly [string, TimerId][] = [
-  ['exec:timeout', { type: 'executionTimeout' }],
+  ['exec:timeout', { type: 'executionTimeout', run: 0 }],
+  // A redriven run's own timeout (new in the redrive fix: the first run's form is unchanged).
+  ['exec:timeout:2', { type: 'executionTimeout', run: 2 }],
   ['root:7:2:timeout', { type: 'taskTimeout', token: stateToken }],
   ['c:4:1:timeout', { type: 'taskTimeout', token: compensationToken }],
   ['root:7:2:heartbeat:1700000030000', { type: 'heartbeat', token: stateToken, dueAt: 1_700_000_030_000 }],

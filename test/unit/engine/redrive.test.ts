@@ -1,0 +1,73 @@
+/**
+ * A redriven run owns nothing of the run before it: its compensation attempts get new task tokens
+ * (a late result from before the redrive matches nothing), and its execution timeout starts again
+ * from the redrive (as Step Functions documents: "When you redrive an execution, the state machine
+ * level timeout, if defined, is reset to 0", docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html)
+ * with a timer of its own (the earlier run's timer firing late changes nothing).
+ */
+import { describe, expect, it } from 'vitest';
+import { Driver, T0, dispatches, timers } from '../../helpers/decide.js';
+
+const saga = {
+  StartAt: 'Reserve',
+  States: {
+    Reserve: {
+      Type: 'Task',
+      Resource: 'baton:worker:reserve',
+      Compensate: { Resource: 'baton:worker:release' },
+      Next: 'Charge',
+    },
+    Charge: { Type: 'Task', Resource: 'baton:worker:charge', End: true },
+  },
+};
+
+describe('a redriven execution', () => {
+  it('gives a redriven compensation a new task token, so a result from before the redrive changes nothing', () => {
+    const driver = new Driver(saga);
+    const reserve = dispatches(driver.start())[0]?.token as string;
+    const charge = dispatches(driver.apply({ type: 'TaskSucceeded', token: reserve, output: {} }))[0]
+      ?.token as string;
+    const release = dispatches(
+      driver.apply({ type: 'TaskFailed', token: charge, error: 'Declined', cause: '' }),
+    )[0]?.token as string;
+    driver.apply({ type: 'TaskFailed', token: release, error: 'Release.Down', cause: 'first' });
+    expect(driver.execution?.status).toBe('COMPENSATION_FAILED');
+
+    const redriven = dispatches(driver.apply({ type: 'RedriveExecution' }));
+    expect(redriven).toHaveLength(1);
+    expect(redriven[0]?.token).not.toBe(release);
+
+    // The first attempt's failure, delivered again after the redrive.
+    const stale = driver.apply({ type: 'TaskFailed', token: release, error: 'Release.Down', cause: 'late' });
+    expect(stale.changed).toBe(false);
+    expect(driver.execution?.status).toBe('COMPENSATING');
+    driver.apply({ type: 'TaskSucceeded', token: redriven[0]?.token as string, output: {} });
+    expect(driver.execution?.status).toBe('COMPENSATED');
+  });
+
+  it('starts its execution timeout again from the redrive, on a timer of its own', () => {
+    const driver = new Driver({
+      TimeoutSeconds: 60,
+      StartAt: 'Slow',
+      States: { Slow: { Type: 'Task', Resource: 'baton:worker:slow', End: true } },
+    });
+    const [first] = timers(driver.start());
+    expect(first?.fireAt).toBe(T0 + 60_000);
+    driver.apply({ type: 'TimerFired', timerId: first?.timerId as string }, T0 + 60_000);
+    expect(driver.execution?.status).toBe('TIMED_OUT');
+
+    const redriveAt = T0 + 3_600_000;
+    const redrive = driver.apply({ type: 'RedriveExecution' }, redriveAt);
+    const [second] = timers(redrive).filter((timer) => timer.timerId !== first?.timerId);
+    expect(second?.fireAt).toBe(redriveAt + 60_000);
+    expect(second?.timerId).not.toBe(first?.timerId);
+
+    // The first run's timer, delivered again after the redrive, changes nothing.
+    expect(
+      driver.apply({ type: 'TimerFired', timerId: first?.timerId as string }, redriveAt + 1).changed,
+    ).toBe(false);
+    expect(driver.execution?.status).toBe('RUNNING');
+    driver.apply({ type: 'TimerFired', timerId: second?.timerId as string }, redriveAt + 60_000);
+    expect(driver.execution?.status).toBe('TIMED_OUT');
+  });
+});
