@@ -186,8 +186,18 @@ export type ExecutionEvent =
       readonly cause?: string;
       /** Run the saga's compensations before ending. @default false */
       readonly compensate?: boolean;
+      /**
+       * The run it was meant for (the execution's `redriveCount` when it was asked for): a stop
+       * meant for an earlier run, delivered late, changes nothing. @default the current run
+       */
+      readonly run?: number;
     }
-  | { readonly type: 'RedriveExecution' };
+  | {
+      readonly type: 'RedriveExecution';
+      /** The run it redrives (the `redriveCount` when it was asked for): a second delivery, after
+       * the redriven run failed in its turn, changes nothing. @default the current run */
+      readonly run?: number;
+    };
 
 /** What the shell must do after committing a decision. Each carries a deterministic id. */
 export type Command =

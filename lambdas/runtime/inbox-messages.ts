@@ -117,8 +117,15 @@ const stop = z.object({
   error: z.string().max(MAX_ERROR_LENGTH).optional(),
   cause: z.string().max(MAX_CAUSE_LENGTH).optional(),
   compensate: z.boolean().optional(),
+  /** The run (redrive count) it was meant for; a late one for an earlier run changes nothing. */
+  redriveCount: z.number().int().nonnegative().optional(),
 });
-const redrive = z.object({ kind: z.literal('RedriveExecution'), executionId: z.string().min(1) });
+const redrive = z.object({
+  kind: z.literal('RedriveExecution'),
+  executionId: z.string().min(1),
+  /** The run (redrive count) it redrives; delivered again after that run failed, it changes nothing. */
+  redriveCount: z.number().int().nonnegative().optional(),
+});
 
 /** Every inbox message. */
 export const InboxMessageSchema = z.discriminatedUnion('kind', [

@@ -325,10 +325,17 @@ export class Orchestrator {
             ...(message.error !== undefined ? { error: message.error } : {}),
             ...(message.cause !== undefined ? { cause: message.cause } : {}),
             ...(message.compensate !== undefined ? { compensate: message.compensate } : {}),
+            ...(message.redriveCount !== undefined ? { run: message.redriveCount } : {}),
           },
         };
       case 'RedriveExecution':
-        return { executionId: message.executionId, event: { type: 'RedriveExecution' } };
+        return {
+          executionId: message.executionId,
+          event: {
+            type: 'RedriveExecution',
+            ...(message.redriveCount !== undefined ? { run: message.redriveCount } : {}),
+          },
+        };
     }
   }
 

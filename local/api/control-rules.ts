@@ -223,13 +223,15 @@ export async function rerunMessage(
 /** The stop message of a running execution (checked). */
 export function stopMessage(
   executionId: string,
-  status: ExecutionStatus,
+  execution: Pick<Execution, 'status' | 'redriveCount'>,
   request: { readonly compensate?: boolean; readonly cause?: string },
 ): Json {
-  assertStoppable(executionId, status);
+  assertStoppable(executionId, execution.status);
   return {
     kind: 'StopExecution',
     executionId,
+    // Bound to the run it stops: delivered late, after a redrive, it does not stop the new run.
+    redriveCount: execution.redriveCount,
     ...(request.cause !== undefined ? { cause: request.cause } : {}),
     ...(request.compensate !== undefined ? { compensate: request.compensate } : {}),
   };

@@ -137,7 +137,8 @@ export class DomainControl implements LocalControl {
   async redrive(executionId: string): Promise<void> {
     const { ports, stored } = await this.require(executionId);
     assertRedrivable(executionId, stored.execution.status);
-    await send(ports, { kind: 'RedriveExecution', executionId });
+    // Bound to the run it redrives: delivered again after that run failed too, it changes nothing.
+    await send(ports, { kind: 'RedriveExecution', executionId, redriveCount: stored.execution.redriveCount });
   }
 
   async rerun(executionId: string, request: { fromState: string; input?: Json }): Promise<string> {
@@ -155,7 +156,7 @@ export class DomainControl implements LocalControl {
 
   async stop(executionId: string, request: { compensate?: boolean; cause?: string }): Promise<void> {
     const { ports, stored } = await this.require(executionId);
-    await send(ports, stopMessage(executionId, stored.execution.status, request));
+    await send(ports, stopMessage(executionId, stored.execution, request));
   }
 
   async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {

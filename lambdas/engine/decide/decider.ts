@@ -167,10 +167,10 @@ export class Decider {
         this.onTimer(event.timerId);
         return;
       case 'StopExecution':
-        stopExecution(this, event);
+        if (event.run === undefined || event.run === this.exec.redriveCount) stopExecution(this, event);
         return;
       case 'RedriveExecution':
-        redrive(this);
+        if (event.run === undefined || event.run === this.exec.redriveCount) redrive(this);
         return;
     }
     unreachable(event);

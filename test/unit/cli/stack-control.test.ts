@@ -178,8 +178,9 @@ describe('the CLI on a deployed stack', () => {
     expect(await control.rerun('PlaceOrder:ok-1', { fromState: 'Ship' })).toBe('PlaceOrder:ok-1-rerun-1');
     const version = (await control.describe('PlaceOrder:ok-1')).workflowVersion;
     expect(sent).toEqual([
-      { kind: 'StopExecution', executionId: 'PlaceOrder:large-1', compensate: true },
-      { kind: 'RedriveExecution', executionId: 'PlaceOrder:out-1' },
+      // Bound to the run they were asked for (each execution's redrive count).
+      { kind: 'StopExecution', executionId: 'PlaceOrder:large-1', compensate: true, redriveCount: 0 },
+      { kind: 'RedriveExecution', executionId: 'PlaceOrder:out-1', redriveCount: 0 },
       {
         kind: 'StartExecution',
         workflow: 'PlaceOrder',

@@ -70,4 +70,36 @@ describe('a redriven execution', () => {
     driver.apply({ type: 'TimerFired', timerId: second?.timerId as string }, redriveAt + 60_000);
     expect(driver.execution?.status).toBe('TIMED_OUT');
   });
+
+  it('applies a redrive once: delivered again after the redriven run failed in its turn, it changes nothing', () => {
+    const driver = new Driver({
+      StartAt: 'Charge',
+      States: { Charge: { Type: 'Task', Resource: 'baton:worker:charge', End: true } },
+    });
+    const first = dispatches(driver.start())[0]?.token as string;
+    driver.apply({ type: 'TaskFailed', token: first, error: 'Declined', cause: '' });
+    const redrive = { type: 'RedriveExecution', run: 0 } as const;
+    const second = dispatches(driver.apply(redrive))[0]?.token as string;
+    driver.apply({ type: 'TaskFailed', token: second, error: 'Declined', cause: '' });
+    expect(driver.execution?.status).toBe('FAILED');
+    expect(driver.apply(redrive).changed).toBe(false);
+    expect(driver.execution?.redriveCount).toBe(1);
+    // Asked for the run now failed (run 1), a redrive applies.
+    expect(dispatches(driver.apply({ type: 'RedriveExecution', run: 1 }))).toHaveLength(1);
+  });
+
+  it('does not let a stop meant for an earlier run stop the redriven one', () => {
+    const driver = new Driver({
+      StartAt: 'Charge',
+      States: { Charge: { Type: 'Task', Resource: 'baton:worker:charge', End: true } },
+    });
+    driver.start();
+    driver.apply({ type: 'StopExecution', run: 0 });
+    expect(driver.execution?.status).toBe('ABORTED');
+    driver.apply({ type: 'RedriveExecution', run: 0 });
+    expect(driver.apply({ type: 'StopExecution', run: 0 }).changed).toBe(false);
+    expect(driver.execution?.status).toBe('RUNNING');
+    driver.apply({ type: 'StopExecution', run: 1 });
+    expect(driver.execution?.status).toBe('ABORTED');
+  });
 });
