@@ -42,7 +42,9 @@ export function assertRedrivable(executionId: string, status: ExecutionStatus): 
 /** Throws ConflictError unless an execution in `status` can be stopped (the engine stops RUNNING ones). */
 export function assertStoppable(executionId: string, status: ExecutionStatus): void {
   if (!isStoppable(status)) {
-    throw new ConflictError(`Execution ${executionId} is ${status}: only a RUNNING execution can be stopped`);
+    throw new ConflictError(
+      `Execution ${executionId} is ${status}: only a RUNNING or COMPENSATING execution can be stopped`,
+    );
   }
 }
 

@@ -13,7 +13,10 @@ export const REDRIVABLE_STATUSES: ReadonlySet<ExecutionStatus> = new Set([
   ExecutionStatus.COMPENSATION_FAILED,
 ]);
 
-/** True when an execution in `status` can be stopped (the engine stops RUNNING ones). */
+/**
+ * True when an execution in `status` can be stopped: a RUNNING one is aborted, a COMPENSATING one
+ * stops compensating (COMPENSATION_FAILED at the compensation it was running, redrivable).
+ */
 export function isStoppable(status: ExecutionStatus): boolean {
-  return status === ExecutionStatus.RUNNING;
+  return status === ExecutionStatus.RUNNING || status === ExecutionStatus.COMPENSATING;
 }

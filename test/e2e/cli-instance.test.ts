@@ -202,7 +202,7 @@ describe.concurrent('baton against a running instance', () => {
   it('stop exits 1 for an execution that has ended', async () => {
     const { code, stderr } = await baton(['stop', 'PlaceOrder:ok-1']);
     expect(code).toBe(1);
-    expect(stderr).toContain('is SUCCEEDED: only a RUNNING execution can be stopped');
+    expect(stderr).toContain('is SUCCEEDED: only a RUNNING or COMPENSATING execution can be stopped');
   });
 
   it('redrive resumes a failed execution', async () => {

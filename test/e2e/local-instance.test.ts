@@ -112,7 +112,7 @@ describe('baton against the local runtime', () => {
     await until('PlaceOrder:li-4', 'COMPENSATED');
     const again = await baton(['stop', 'PlaceOrder:li-4']);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('only a RUNNING execution can be stopped');
+    expect(again.stderr).toContain('only a RUNNING or COMPENSATING execution can be stopped');
   });
 
   it('refuses a forged task token, naming why', async () => {

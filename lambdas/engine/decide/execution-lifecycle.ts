@@ -9,7 +9,7 @@ import type { Json } from '../json.js';
 import { armExecutionTimeout, disarmExecutionTimeout } from './deadlines.js';
 import type { Decider } from './decider.js';
 import { ROOT_THREAD } from './outcome.js';
-import { redriveCompensations, startCompensating } from './saga.js';
+import { redriveCompensations, startCompensating, stopCompensating } from './saga.js';
 
 /** The root thread ended: the execution succeeds with `output`. */
 export function succeedExecution(d: Decider, output: Json): void {
@@ -72,8 +72,20 @@ export function endExecution(
   throw new Error(`unreachable: status ${String(unknown)}`);
 }
 
-/** StopExecution: a running execution is aborted (compensating first when asked). */
+/**
+ * StopExecution: a running execution is aborted (compensating first when asked); a compensating
+ * one stops compensating and ends COMPENSATION_FAILED at the compensation it was running (a
+ * redrive resumes there).
+ */
 export function stopExecution(d: Decider, event: Extract<ExecutionEvent, { type: 'StopExecution' }>): void {
+  if (d.exec.status === 'COMPENSATING') {
+    stopCompensating(
+      d,
+      event.error ?? 'States.Aborted',
+      event.cause ?? 'The execution was stopped while compensating',
+    );
+    return;
+  }
   if (d.exec.status !== 'RUNNING') return;
   stopAllThreads(d);
   failExecution(

@@ -14,6 +14,7 @@ import { decideRetry, type RetryPolicy } from '../retry.js';
 import { applyInputPath, compensationScope } from './data-flow.js';
 import {
   armTaskDeadlines,
+  cancelTimer,
   disarmExecutionTimeout,
   disarmTaskDeadlines,
   newTaskDeadlines,
@@ -57,6 +58,28 @@ export function redriveCompensations(d: Decider): void {
   // Fresh retries, but attempt numbers (and so task tokens) that go on from the failed run: a late
   // result of an attempt from before the redrive matches nothing.
   nextCompensation(d, failedAttempt);
+}
+
+/**
+ * StopExecution while compensating: the running compensation is abandoned (its deadlines and retry
+ * timer cancelled, its token forgotten, so a late result of it changes nothing) and the saga ends
+ * COMPENSATION_FAILED at it, so that it is not skipped silently: a redrive resumes there.
+ */
+export function stopCompensating(d: Decider, error: string, cause: string): void {
+  const saga = d.exec.saga;
+  const entry = saga.stack[saga.stack.length - 1 - saga.compensated];
+  if (!entry) return;
+  disarmCompensation(d);
+  const active = d.exec.saga.active;
+  if (active) {
+    // The attempt in flight ends here, as a forward task's does when its state is aborted.
+    if (active.token !== undefined)
+      d.record('CompensationTaskFailed', { stateName: entry.stateName, error, cause });
+    if (active.timerId !== undefined) cancelTimer(d, active.timerId);
+    const { token: _token, timerId: _timerId, ...rest } = active;
+    d.exec.saga = { ...d.exec.saga, active: rest };
+  }
+  compensationFailed(d, entry, error, cause);
 }
 
 /** The compensation task of `token` succeeded: the next one runs. */

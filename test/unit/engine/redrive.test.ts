@@ -102,4 +102,35 @@ describe('a redriven execution', () => {
     driver.apply({ type: 'StopExecution', run: 1 });
     expect(driver.execution?.status).toBe('ABORTED');
   });
+
+  it('stops a compensating execution at the compensation it was running, which a redrive then resumes', () => {
+    const driver = new Driver(saga);
+    const reserve = dispatches(driver.start())[0]?.token as string;
+    const charge = dispatches(driver.apply({ type: 'TaskSucceeded', token: reserve, output: {} }))[0]
+      ?.token as string;
+    // The release is dispatched, and its message is lost: without a stop the saga would wait for ever.
+    const release = dispatches(
+      driver.apply({ type: 'TaskFailed', token: charge, error: 'Declined', cause: '' }),
+    )[0]?.token as string;
+    expect(driver.execution?.status).toBe('COMPENSATING');
+
+    const stopped = driver.apply({ type: 'StopExecution', cause: 'the release never answered' });
+    expect(driver.execution?.status).toBe('COMPENSATION_FAILED');
+    expect(driver.execution?.saga.failed).toEqual({
+      stateName: 'Reserve',
+      error: 'States.Aborted',
+      cause: 'the release never answered',
+    });
+    expect(stopped.history.map((event) => event.type)).toEqual([
+      'CompensationTaskFailed',
+      'CompensationFailed',
+    ]);
+    // The abandoned attempt's result, arriving late, changes nothing.
+    expect(driver.apply({ type: 'TaskSucceeded', token: release, output: {} }).changed).toBe(false);
+
+    const resumed = dispatches(driver.apply({ type: 'RedriveExecution', run: 0 }));
+    expect(resumed.map((task) => task.resource)).toEqual(['baton:worker:release']);
+    driver.apply({ type: 'TaskSucceeded', token: resumed[0]?.token as string, output: {} });
+    expect(driver.execution?.status).toBe('COMPENSATED');
+  });
 });

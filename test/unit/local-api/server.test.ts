@@ -370,7 +370,8 @@ describe('POST /api/executions/:id/stop', () => {
     const answer = await call('POST', `${path(id)}/stop`, {});
     expect(answer.body.error).toEqual({
       code: 'Conflict',
-      message: 'Execution PlaceOrder:o-9 is SUCCEEDED: only a RUNNING execution can be stopped',
+      message:
+        'Execution PlaceOrder:o-9 is SUCCEEDED: only a RUNNING or COMPENSATING execution can be stopped',
     });
   });
 
