@@ -203,6 +203,8 @@ export class InProcessDomain {
       ports: this.ports,
       signer: this.signer,
       eventSource: options.eventSource ?? 'baton.local',
+      // Virtual time: a conflict retries at once rather than after a real, random wait.
+      conflictBackoff: () => Promise.resolve(),
       correlationShapes: this.shapes,
       ...(options.logger ? { logger: options.logger } : {}),
     });

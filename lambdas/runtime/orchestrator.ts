@@ -40,7 +40,19 @@ import {
 import { StatesErrors } from '../engine/errors.js';
 
 /** How many conflicting commits one message may retry within an invocation. */
-export const DEFAULT_MAX_CONFLICT_RETRIES = 5;
+export const DEFAULT_MAX_CONFLICT_RETRIES = 8;
+/** The first conflict backoff's ceiling, and the largest one, ms. */
+const CONFLICT_BACKOFF_BASE_MS = 25;
+const CONFLICT_BACKOFF_MAX_MS = 1_000;
+
+/**
+ * Exponential backoff with full jitter (a random wait up to the ceiling), so that processes that
+ * conflicted once do not retry in step and conflict again.
+ */
+function jitteredBackoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(CONFLICT_BACKOFF_MAX_MS, CONFLICT_BACKOFF_BASE_MS * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
 /**
  * How many recent inbox message keys an execution carries (a redelivery is recognised before
  * deciding); older ones are found through the store (`findMessageVersion`). Kept small: every
@@ -89,6 +101,12 @@ export interface OrchestratorOptions {
   readonly correlationShapes?: readonly CorrelationShape[];
   /** How long an event nobody waits for yet is kept for a later wait. @default 24 hours */
   readonly eventRetentionMs?: number;
+  /**
+   * Waits before deciding again after the `attempt`-th version conflict (another process
+   * committed to the execution first).
+   * @default a random wait up to 25 ms × 2^attempt, at most 1 s ("full jitter")
+   */
+  readonly conflictBackoff?: (attempt: number) => Promise<void>;
 }
 
 /** What handling one message did. */
@@ -138,11 +156,15 @@ export class Orchestrator {
   private readonly logger: OrchestratorLogger;
   private readonly metrics: OrchestratorMetrics;
   private readonly maxConflictRetries: number;
+  private readonly conflictBackoff: (attempt: number) => Promise<void>;
+  /** The last message being applied to each execution (see `oneAtATime`). */
+  private readonly applying = new Map<string, Promise<void>>();
 
   constructor(private readonly options: OrchestratorOptions) {
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? silentMetrics;
     this.maxConflictRetries = options.maxConflictRetries ?? DEFAULT_MAX_CONFLICT_RETRIES;
+    this.conflictBackoff = options.conflictBackoff ?? jitteredBackoff;
   }
 
   /**
@@ -154,6 +176,32 @@ export class Orchestrator {
     if (message.kind === 'EventReceived')
       return this.correlate(message.event as unknown as Json, traceHeader);
     const routed = await this.route(message, messageId);
+    // Messages for one execution are applied one after another in this process (several pollers
+    // share an orchestrator locally): they would only conflict with each other otherwise.
+    return this.oneAtATime(routed.executionId, () => this.apply(routed, messageId, traceHeader));
+  }
+
+  /** Runs `work` once the work queued before it for the same execution is over. */
+  private async oneAtATime<T>(executionId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.applying.get(executionId) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.applying.set(executionId, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.applying.get(executionId) === settled) this.applying.delete(executionId);
+    }
+  }
+
+  private async apply(
+    routed: Routed,
+    messageId: string,
+    traceHeader: string | undefined,
+  ): Promise<HandleResult> {
     const { ports } = this.options;
     const key = messageKey(messageId);
     for (let attempt = 0; ; attempt++) {
@@ -228,6 +276,8 @@ export class Orchestrator {
             version,
             attempt,
           });
+          // Another process committed first: wait a little, spread out, before deciding again.
+          await this.conflictBackoff(attempt);
           continue;
         }
         throw error;

@@ -260,7 +260,13 @@ class OrchestratorContainer {
         },
       },
     };
-    const orchestrator = new TracingOrchestrator({ ports, signer: world.signer, eventSource: 'baton.sim' });
+    // Conflicts retry at once: a real, random wait would make the run depend on timing.
+    const orchestrator = new TracingOrchestrator({
+      ports,
+      signer: world.signer,
+      eventSource: 'baton.sim',
+      conflictBackoff: () => Promise.resolve(),
+    });
     orchestrator.onResult = (result, messageId) => {
       world.count(`inbox: ${result.type}`);
       world.traceLine(`${messageId} -> ${JSON.stringify(result)}`);

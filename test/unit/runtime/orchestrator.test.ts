@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
 import { parseInboxMessage } from '../../../lambdas/runtime/inbox-messages.js';
-import { RejectedMessageError } from '../../../lambdas/runtime/orchestrator.js';
+import { Orchestrator, RejectedMessageError } from '../../../lambdas/runtime/orchestrator.js';
+import { VersionConflictError, type ExecutionStore } from '../../../lambdas/runtime/ports.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
 
 const waitThenWork = {
@@ -32,6 +33,33 @@ function domain(calls: string[] = []) {
 }
 
 describe('Orchestrator', () => {
+  it('waits with its backoff between deciding again after conflicts, then gives up', async () => {
+    const waits: number[] = [];
+    const d = domain();
+    await d.deploy('W', waitThenWork);
+    // Another process commits first every time.
+    const store = {
+      ...d.store,
+      load: d.store.load.bind(d.store),
+      commit: async (transition: { executionId: string; version: number }) => {
+        throw new VersionConflictError(transition.executionId, transition.version - 1);
+      },
+    } as unknown as ExecutionStore;
+    const orchestrator = new Orchestrator({
+      ports: { ...d.ports, store },
+      signer: d.signer,
+      eventSource: 'test',
+      maxConflictRetries: 3,
+      conflictBackoff: async (attempt) => {
+        waits.push(attempt);
+      },
+    });
+    await expect(
+      orchestrator.handle(parseInboxMessage({ kind: 'StartExecution', workflow: 'W', input: {} }), 'm-1'),
+    ).rejects.toThrow(VersionConflictError);
+    expect(waits).toEqual([0, 1, 2]);
+  });
+
   it('rejects a start for a workflow that was never deployed', async () => {
     const d = domain();
     await expect(
