@@ -44,6 +44,7 @@ import { LocalEventBus } from '../emulators/eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../emulators/lambda/sqs-event-source.js';
 import { LocalQueue } from '../emulators/sqs/queue.js';
 import { publishToBuses, putDomainRules } from './domain-rules.js';
+import { FilePayloadStore } from './file-payload-store.js';
 import {
   LocalEventPublisher,
   LocalInboxSender,
@@ -199,6 +200,7 @@ export class LocalRuntime extends DomainControl {
     const signer = new TaskTokenSigner(signingKey(dataDir));
     const logger = new Logger({ serviceName: 'baton-local', logLevel: options.logLevel ?? 'WARN' });
     const domains = new Map<string, RunningDomain>();
+    const payloads = new FilePayloadStore(join(dataDir, 'payloads'));
     const listeners = new Set<Listener>();
 
     for (const config of options.domains) {
@@ -237,7 +239,8 @@ export class LocalRuntime extends DomainControl {
         // The worker modules' defineWorker handlers report to this domain's inbox.
         routes.push(registerWorkerInbox(workerQueue.arn, inboxSender));
       }
-      const executions = new DynamoDbExecutionStore({ client, tableName, clock });
+      // Snapshots too large for an item go to files, as they go to the payload bucket on AWS.
+      const executions = new DynamoDbExecutionStore({ client, tableName, clock, payloads });
       const store = notifying(executions, listeners);
       const definitions = new DynamoDbDefinitionStore({ client, tableName, clock });
       const timers = new LocalTimerScheduler({

@@ -7,7 +7,7 @@ import {
   INSTANCE_LOCK_FILE,
   InstanceLockedError,
   isProcessAlive,
-} from '../../../local/runtime/instance-lock.js';
+} from '../../../../local/runtime/instance-lock.js';
 
 const folders: string[] = [];
 function tempFolder(): string {
