@@ -21,15 +21,21 @@ const saga = {
   },
 };
 
+/** The saga with Reserve done and Charge declined: compensating, the release dispatched. */
+function compensating(): { driver: Driver; release: string } {
+  const driver = new Driver(saga);
+  const reserve = dispatches(driver.start())[0]?.token as string;
+  const charge = dispatches(driver.apply({ type: 'TaskSucceeded', token: reserve, output: {} }))[0]
+    ?.token as string;
+  const release = dispatches(
+    driver.apply({ type: 'TaskFailed', token: charge, error: 'Declined', cause: '' }),
+  )[0]?.token as string;
+  return { driver, release };
+}
+
 describe('a redriven execution', () => {
   it('gives a redriven compensation a new task token, so a result from before the redrive changes nothing', () => {
-    const driver = new Driver(saga);
-    const reserve = dispatches(driver.start())[0]?.token as string;
-    const charge = dispatches(driver.apply({ type: 'TaskSucceeded', token: reserve, output: {} }))[0]
-      ?.token as string;
-    const release = dispatches(
-      driver.apply({ type: 'TaskFailed', token: charge, error: 'Declined', cause: '' }),
-    )[0]?.token as string;
+    const { driver, release } = compensating();
     driver.apply({ type: 'TaskFailed', token: release, error: 'Release.Down', cause: 'first' });
     expect(driver.execution?.status).toBe('COMPENSATION_FAILED');
 
@@ -104,14 +110,8 @@ describe('a redriven execution', () => {
   });
 
   it('stops a compensating execution at the compensation it was running, which a redrive then resumes', () => {
-    const driver = new Driver(saga);
-    const reserve = dispatches(driver.start())[0]?.token as string;
-    const charge = dispatches(driver.apply({ type: 'TaskSucceeded', token: reserve, output: {} }))[0]
-      ?.token as string;
     // The release is dispatched, and its message is lost: without a stop the saga would wait for ever.
-    const release = dispatches(
-      driver.apply({ type: 'TaskFailed', token: charge, error: 'Declined', cause: '' }),
-    )[0]?.token as string;
+    const { driver, release } = compensating();
     expect(driver.execution?.status).toBe('COMPENSATING');
 
     const stopped = driver.apply({ type: 'StopExecution', cause: 'the release never answered' });
