@@ -91,6 +91,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     inboxVisibilityMs: rng.pick([30_000, 60_000, 180_000]),
     workerVisibilityMs: rng.pick([60_000, 120_000, 300_000]),
     batchSize: rng.pick([1, 1, 2, 10]),
+    maxConcurrency: rng.pick([2, 3, 10]),
     ...(options.trace ? { trace: options.trace } : {}),
     ...(options.mutateStore ? { mutateStore: options.mutateStore } : {}),
     ...(tables && tableName

@@ -260,12 +260,17 @@ class OrchestratorContainer {
         },
       },
     };
-    // Conflicts retry at once: a real, random wait would make the run depend on timing.
+    // A conflict backs off as the real one does (a random wait that doubles), counted in turns of
+    // the event loop drawn from the seed rather than in real time, so that the run stays a
+    // function of its seed.
     const orchestrator = new TracingOrchestrator({
       ports,
       signer: world.signer,
       eventSource: 'baton.sim',
-      conflictBackoff: () => Promise.resolve(),
+      conflictBackoff: async (attempt) => {
+        const turns = world.rng.int(0, Math.min(256, 4 * 2 ** attempt));
+        for (let turn = 0; turn < turns; turn++) await Promise.resolve();
+      },
     });
     orchestrator.onResult = (result, messageId) => {
       world.count(`inbox: ${result.type}`);
@@ -370,7 +375,6 @@ export class World {
         ids,
       });
       this.deadLetterQueues.set(name, deadLetters);
-      this.duplicateDeliveries(main);
       return main;
     };
     this.inbox = queue('inbox', options.inboxVisibilityMs ?? 30_000);
@@ -543,6 +547,8 @@ export class World {
     };
     try {
       this.noteReceived(event);
+      const source = this.workerQueues.get(functionNameOf(event));
+      if (source) this.duplicateDeliveries(source, event);
       if (fault(this.rates.workerCrashAfterReceive, 'worker crash after receive'))
         throw new SimulatedCrash('worker died after receive');
       for (const record of event.Records) {
@@ -590,18 +596,16 @@ export class World {
     });
   }
 
-  /** The same message delivered to two consumers: its visibility ends at once after a receive. */
-  private duplicateDeliveries(queue: LocalQueue): void {
-    const receive = queue.receiveMessage.bind(queue);
-    queue.receiveMessage = async (input) => {
-      const messages = await receive(input);
-      for (const message of messages) {
-        if (!this.rng.chance(this.rates.duplicateDelivery)) continue;
-        this.count('duplicate delivery (same message id)');
-        queue.changeMessageVisibility(message.receiptHandle, 0);
-      }
-      return messages;
-    };
+  /**
+   * The same message delivered to two consumers: while an invocation holds a record, its
+   * visibility ends, so another invocation (running at the same time, or next) receives it too.
+   */
+  private duplicateDeliveries(queue: LocalQueue, event: SQSEvent): void {
+    for (const record of event.Records) {
+      if (!this.rng.chance(this.rates.duplicateDelivery)) continue;
+      this.count('duplicate delivery (same message id)');
+      queue.changeMessageVisibility(record.receiptHandle, 0);
+    }
   }
 
   /** The timers' way to the inbox: never early, sometimes late, sometimes twice. */
@@ -785,6 +789,12 @@ export class World {
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** The worker queue a worker invocation's records came from (its name ends the queue ARN). */
+function functionNameOf(event: SQSEvent): string {
+  const arn = event.Records[0]?.eventSourceARN ?? '';
+  return arn.slice(arn.lastIndexOf(':') + 1).replace(/^worker-/, '');
 }
 
 /** SQS delays are whole seconds, at most 900: a longer wait is the timer scheduler's. */
