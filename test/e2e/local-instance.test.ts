@@ -93,6 +93,9 @@ describe('baton against the local runtime', () => {
     const first = await baton(['start', 'PlaceOrder', '--input', `@${input}`, '--name', 'li-3']);
     expect(first).toMatchObject({ code: 0 });
     expect(first.stdout).toContain('PlaceOrder:li-3');
+    // The start is queued when the command returns; the name is taken once the orchestrator has
+    // started the execution (until then a second start of the same name is the same start).
+    await until('PlaceOrder:li-3', 'SUCCEEDED');
     const again = await baton(['start', 'PlaceOrder', '--input', `@${input}`, '--name', 'li-3']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('An execution named PlaceOrder:li-3 already exists');
