@@ -5,9 +5,10 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEAD_LETTER_RETENTION_SECONDS } from '../lambdas/contract/queue-settings.js';
 
 /** How long a dead-lettered message is kept: the SQS maximum, so that there is time to look at it. */
-export const DEAD_LETTER_RETENTION = Duration.days(14);
+export const DEAD_LETTER_RETENTION = Duration.seconds(DEAD_LETTER_RETENTION_SECONDS);
 
 /** Props of {@link QueueWithDeadLetter}. */
 export interface QueueWithDeadLetterProps {

@@ -13,6 +13,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { defineWorker, registerWorkerInbox } from '../lambdas/aws/define-worker.js';
+import { DEAD_LETTER_RETENTION_SECONDS } from '../lambdas/contract/queue-settings.js';
 import { createInboxHandler } from '../lambdas/aws/sqs-inbox-handler.js';
 import type { StateMachineDefinition } from '../lambdas/engine/definition.js';
 import type { Json } from '../lambdas/engine/json.js';
@@ -139,6 +140,7 @@ export class InProcessDomain {
     const queue = (name: string, visibilityTimeoutSeconds: number) => {
       const deadLetters = new LocalQueue({
         name: `${name}-dlq`,
+        messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
         accountId,
         clock,
         scheduler: clock,

@@ -31,6 +31,7 @@ import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { createInboxHandler, loggerPort } from '../../lambdas/aws/sqs-inbox-handler.js';
+import { DEAD_LETTER_RETENTION_SECONDS } from '../../lambdas/contract/queue-settings.js';
 import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
@@ -219,6 +220,7 @@ export class LocalRuntime extends DomainControl {
       const queue = (name: string, visibilityTimeoutSeconds: number) => {
         const deadLetters = new LocalQueue({
           name: `${name}-dlq`,
+          messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
           persistTo: join(dataDir, 'queues', `${name}-dlq.json`),
         });
         return new LocalQueue({

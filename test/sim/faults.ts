@@ -25,6 +25,9 @@ export interface FaultRates {
   /** A message is delivered late. */
   readonly delayedDelivery: number;
   readonly maxExtraDelayMs: number;
+  /** A message also arrives again much later (hours to days: a producer retry, a consumer that was off). */
+  readonly lateCopy: number;
+  readonly maxLateCopyMs: number;
 
   /** The orchestrator Lambda dies right after receiving, before loading. */
   readonly crashAfterReceive: number;
@@ -79,6 +82,8 @@ const BASE: FaultRates = {
   duplicateSend: 0.03,
   delayedDelivery: 0.1,
   maxExtraDelayMs: 120_000,
+  lateCopy: 0.02,
+  maxLateCopyMs: 10 * 24 * 3_600_000,
   crashAfterReceive: 0.02,
   crashBeforeAck: 0.03,
   loadThrottle: 0.03,

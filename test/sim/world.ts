@@ -33,6 +33,7 @@ import {
   type OrchestratorPorts,
   type Transition,
 } from '../../lambdas/runtime/ports.js';
+import { DEAD_LETTER_RETENTION_SECONDS } from '../../lambdas/contract/queue-settings.js';
 import { TaskRouter } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { SqsEventSourceMapping } from '../../local/emulators/lambda/sqs-event-source.js';
@@ -340,6 +341,8 @@ export class World {
   /** Why a message last failed, by message id (the DLQ's reason). */
   private readonly lastErrors = new Map<string, string>();
   private readonly poisonIds = new Set<string>();
+  /** Copies of sent messages that arrive again hours or days later (see FaultRates.lateCopy). */
+  private lateCopies: { readonly at: number; readonly queue: LocalQueue; readonly body: Json }[] = [];
 
   constructor(options: WorldOptions) {
     this.rng = options.rng;
@@ -360,8 +363,10 @@ export class World {
     this.clock = { now: () => this.now, schedule: () => () => undefined };
     const ids = () => `m${++this.sequence}`;
     const queue = (name: string, visibilityMs: number) => {
+      // Dead letters are kept as long as the construct keeps them: a run spans days.
       const deadLetters = new LocalQueue({
         name: `${name}-dlq`,
+        messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
         clock: this.clock,
         scheduler: this.clock,
         ids,
@@ -464,6 +469,21 @@ export class World {
       this.count('duplicate send (new message id)');
       send();
     }
+    if (this.rng.chance(rates.lateCopy)) {
+      this.count('late copy (hours to days later)');
+      this.lateCopies.push({ at: this.now + this.rng.int(900_001, rates.maxLateCopyMs), queue, body });
+    }
+  }
+
+  /** Sends the late copies that are due. */
+  private sendLateCopies(): void {
+    const due = this.lateCopies.filter((copy) => copy.at <= this.now);
+    if (due.length === 0) return;
+    this.lateCopies = this.lateCopies.filter((copy) => copy.at > this.now);
+    for (const copy of due) {
+      const { messageId } = copy.queue.sendMessage({ body: JSON.stringify(copy.body) });
+      this.noteResultToken(messageId, copy.body);
+    }
   }
 
   /**
@@ -477,10 +497,12 @@ export class World {
       if (this.now - WORLD_START > this.maxVirtualMs)
         return `the run was still busy after ${Math.round((this.now - WORLD_START) / 86_400_000)} virtual days`;
       await this.timers.fireDue();
+      this.sendLateCopies();
       const ready = this.mappings.filter((mapping) => mapping.queue.approximateNumberOfMessages > 0);
       if (ready.length === 0) {
         const times = [
           this.timers.nextMoveAt(),
+          ...this.lateCopies.map((copy) => copy.at),
           ...this.mappings.map((mapping) => mapping.queue.nextVisibleAt()),
         ];
         const next = times.reduce<number | undefined>(
