@@ -46,10 +46,10 @@ export class WrongResultError extends Error {
   override readonly name = 'WrongResultError';
 }
 
-/** Baton's `runWorkflow`, the in-process runtime driving the same reducer as the orchestrator Lambda. */
+/** Baton's `runWorkflow`: the orchestrator Lambda's loop, wired on in-process ports. */
 export const baton: Engine = {
   name: 'baton',
-  title: 'Baton runWorkflow (lambdas/runtime/run-workflow.ts, virtual clock)',
+  title: 'Baton runWorkflow (the orchestrator loop on in-process ports, virtual clock)',
   prepare(workflow) {
     // The stubs take (input); TaskFunction also passes a context they do not need.
     const options = { tasks: workflow.tasks satisfies Readonly<Record<string, TaskFunction>> };

@@ -71,6 +71,8 @@ const start = z.object({
   startAt: z.string().min(1).optional(),
   /** Run this definition version instead of the latest (a rerun). */
   version: z.string().min(1).optional(),
+  /** Seed of the execution's random draws (retry jitter, States.UUID). @default the execution id */
+  seed: z.string().min(1).max(256).optional(),
 });
 
 /** An EventBridge event wrapped by the trigger rule's input transformer. */

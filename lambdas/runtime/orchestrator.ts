@@ -19,6 +19,7 @@ import type { Command, ExecutionEvent, ExecutionStatus, HistoryEvent } from '../
 import type { Json } from '../engine/json.js';
 import { compilePath, readPath } from '../engine/json-path.js';
 import { MalformedMessageError, type InboxMessage } from './inbox-messages.js';
+import { drive, isPending, settle, type Awaitable, type Steps } from './awaitable.js';
 import {
   VersionConflictError,
   type DomainEvent,
@@ -27,7 +28,7 @@ import {
   type StoredExecution,
   type WorkflowRef,
 } from './ports.js';
-import { InvalidTaskTokenError, type TaskTokenSigner } from './task-token.js';
+import { InvalidTaskTokenError, type TaskTokens } from './task-token.js';
 import { InvalidEventWaitError, eventKeys, parseEventWait } from './correlation.js';
 import type { CorrelationShape } from '../contract/correlation-shapes.js';
 import { WAIT_FOR_EVENT_RESOURCE } from '../contract/task-resources.js';
@@ -86,7 +87,8 @@ export type OrchestratorMetricName = CountMetricName;
 /** Options of {@link Orchestrator}. */
 export interface OrchestratorOptions {
   readonly ports: OrchestratorPorts;
-  readonly signer: TaskTokenSigner;
+  /** Issues and checks task tokens: a `TaskTokenSigner` wherever tokens leave the process. */
+  readonly signer: TaskTokens;
   /** `source` of the lifecycle events on the domain bus, for example `baton.orders`. */
   readonly eventSource: string;
   /** @default DEFAULT_MAX_CONFLICT_RETRIES */
@@ -107,6 +109,23 @@ export interface OrchestratorOptions {
    * @default a random wait up to 25 ms × 2^attempt, at most 1 s ("full jitter")
    */
   readonly conflictBackoff?: (attempt: number) => Promise<void>;
+  /**
+   * Whether executions publish their lifecycle events (ExecutionStarted, ...) on the domain bus.
+   * @default true
+   */
+  readonly lifecycleEvents?: boolean;
+  /**
+   * Whether the loop keeps the list/search index (`ExecutionStore.writeIndex`); `runWorkflow`, with
+   * one execution and nothing to list, does not.
+   * @default true
+   */
+  readonly index?: boolean;
+  /**
+   * Definitions already compiled (`runWorkflow` compiles each definition object once); others are
+   * read from the definition store and compiled on first use.
+   * @default []
+   */
+  readonly compiledWorkflows?: readonly { readonly ref: WorkflowRef; readonly workflow: CompiledWorkflow }[];
 }
 
 /** What handling one message did. */
@@ -132,15 +151,18 @@ export class RejectedMessageError extends Error {
 const silentLogger: OrchestratorLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const silentMetrics: OrchestratorMetrics = { count() {}, milliseconds() {} };
 
-const TERMINAL_METRICS: Partial<Record<HistoryEvent['type'], OrchestratorMetricName>> = {
-  ExecutionStarted: CountMetric.executionsStarted,
-  ExecutionSucceeded: CountMetric.executionsSucceeded,
-  ExecutionFailed: CountMetric.executionsFailed,
-  ExecutionTimedOut: CountMetric.executionsTimedOut,
-  ExecutionAborted: CountMetric.executionsAborted,
-  CompensationSucceeded: CountMetric.executionsCompensated,
-  CompensationFailed: CountMetric.executionsCompensationFailed,
-};
+const TERMINAL_METRICS: ReadonlyMap<HistoryEvent['type'], OrchestratorMetricName> = new Map([
+  ['ExecutionStarted', CountMetric.executionsStarted],
+  ['ExecutionSucceeded', CountMetric.executionsSucceeded],
+  ['ExecutionFailed', CountMetric.executionsFailed],
+  ['ExecutionTimedOut', CountMetric.executionsTimedOut],
+  ['ExecutionAborted', CountMetric.executionsAborted],
+  ['CompensationSucceeded', CountMetric.executionsCompensated],
+  ['CompensationFailed', CountMetric.executionsCompensationFailed],
+]);
+
+/** What `oneAtATime` chains on: the outcome of the work before matters only to its own caller. */
+function ignore(): void {}
 
 /** The identity of the execution a message is for, and the engine event it becomes. */
 interface Routed {
@@ -153,9 +175,12 @@ interface Routed {
 /** Runs inbox messages through the engine against the ports. */
 export class Orchestrator {
   private readonly compiled = new Map<string, CompiledWorkflow>();
+  /** The workflow of the last message, found again without building its key. */
+  private last: { readonly ref: WorkflowRef; readonly workflow: CompiledWorkflow } | undefined;
   private readonly logger: OrchestratorLogger;
   private readonly metrics: OrchestratorMetrics;
   private readonly maxConflictRetries: number;
+  private readonly index: boolean;
   private readonly conflictBackoff: (attempt: number) => Promise<void>;
   /** The last message being applied to each execution (see `oneAtATime`). */
   private readonly applying = new Map<string, Promise<void>>();
@@ -165,6 +190,8 @@ export class Orchestrator {
     this.metrics = options.metrics ?? silentMetrics;
     this.maxConflictRetries = options.maxConflictRetries ?? DEFAULT_MAX_CONFLICT_RETRIES;
     this.conflictBackoff = options.conflictBackoff ?? jitteredBackoff;
+    this.index = options.index ?? true;
+    this.last = options.compiledWorkflows?.[0];
   }
 
   /**
@@ -173,39 +200,53 @@ export class Orchestrator {
    * conflicts persist, and transport errors as they come: the caller reports the message as failed.
    */
   async handle(message: InboxMessage, messageId: string, traceHeader?: string): Promise<HandleResult> {
+    return this.handleNow(message, messageId, traceHeader);
+  }
+
+  /**
+   * {@link handle}, answering at once when every port did (an in-process wiring); the same errors,
+   * thrown synchronously in that case.
+   */
+  handleNow(message: InboxMessage, messageId: string, traceHeader?: string): Awaitable<HandleResult> {
     if (message.kind === 'EventReceived')
       return this.correlate(message.event as unknown as Json, traceHeader);
-    const routed = await this.route(message, messageId);
-    // Messages for one execution are applied one after another in this process (several pollers
-    // share an orchestrator locally): they would only conflict with each other otherwise.
-    return this.oneAtATime(routed.executionId, () => this.apply(routed, messageId, traceHeader));
-  }
-
-  /** Runs `work` once the work queued before it for the same execution is over. */
-  private async oneAtATime<T>(executionId: string, work: () => Promise<T>): Promise<T> {
-    const before = this.applying.get(executionId) ?? Promise.resolve();
-    const mine = before.then(work, work);
-    const settled = mine.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.applying.set(executionId, settled);
-    try {
-      return await mine;
-    } finally {
-      if (this.applying.get(executionId) === settled) this.applying.delete(executionId);
+    if (message.kind === 'StartExecution' || message.kind === 'StartFromEvent') {
+      const routed = drive(this.routeStart(message, messageId));
+      return isPending(routed)
+        ? routed.then((ready) => this.applyInTurn(ready, messageId, traceHeader))
+        : this.applyInTurn(routed, messageId, traceHeader);
     }
+    return this.applyInTurn(this.route(message), messageId, traceHeader);
   }
 
-  private async apply(
+  /**
+   * Messages for one execution are applied one after another in this process (several pollers
+   * share an orchestrator locally): they would only conflict with each other otherwise.
+   */
+  private applyInTurn(
     routed: Routed,
     messageId: string,
     traceHeader: string | undefined,
-  ): Promise<HandleResult> {
+  ): Awaitable<HandleResult> {
+    const { executionId } = routed;
+    const work = () => drive(this.apply(routed, messageId, traceHeader));
+    const before = this.applying.size > 0 ? this.applying.get(executionId) : undefined;
+    const mine = before ? before.then(work, work) : work();
+    // Done already: nothing later has to wait for it.
+    if (!isPending(mine)) return mine;
+    const settled = mine.then(ignore, ignore);
+    this.applying.set(executionId, settled);
+    void settled.then(() => {
+      if (this.applying.get(executionId) === settled) this.applying.delete(executionId);
+    });
+    return mine;
+  }
+
+  private *apply(routed: Routed, messageId: string, traceHeader: string | undefined): Steps<HandleResult> {
     const { ports } = this.options;
     const key = messageKey(messageId);
     for (let attempt = 0; ; attempt++) {
-      const stored = await ports.store.load(routed.executionId);
+      const stored = yield* settle(ports.store.load(routed.executionId));
       if (!stored && routed.event.type !== 'StartExecution') {
         return { type: 'ignored', executionId: routed.executionId, reason: 'no such execution' };
       }
@@ -213,18 +254,20 @@ export class Orchestrator {
       // A redelivery of a message already applied: perform its commands again (the Lambda may have
       // died before finishing them), change nothing else.
       const applied = stored?.recentMessages[key];
-      if (stored && applied !== undefined) return this.performAgain(stored, applied, messageId, traceHeader);
+      if (stored && applied !== undefined)
+        return yield* this.performAgain(stored, applied, messageId, traceHeader);
 
-      const workflow = await this.workflow(ref);
-      const started = Date.now();
+      const workflow = this.lastWorkflow(ref) ?? (yield* this.workflow(ref));
+      const started = this.options.metrics ? Date.now() : 0;
       const decision = decide(stored?.execution, routed.event, {
         now: ports.clock.now(),
         workflow,
+        ...(this.options.lifecycleEvents === false ? { lifecycleEvents: false } : {}),
         ...(this.options.maxPayloadBytes !== undefined
           ? { maxPayloadBytes: this.options.maxPayloadBytes }
           : {}),
       });
-      this.metrics.milliseconds(TimingMetric.decisionTime, Date.now() - started);
+      if (this.options.metrics) this.metrics.milliseconds(TimingMetric.decisionTime, Date.now() - started);
 
       // A change that records no history (a heartbeat moving its deadline, a heartbeat timer set
       // again) is not idempotent: a redelivery older than `recentMessages` must be recognised
@@ -234,10 +277,10 @@ export class Orchestrator {
         // Changed nothing: a stale result or timer, a duplicate start, or a redelivery whose key
         // already left `recentMessages` (a large fan-out commits many messages in between).
         const version = stored
-          ? await ports.store.findMessageVersion(routed.executionId, key, MESSAGE_SEARCH_VERSIONS)
+          ? yield* settle(ports.store.findMessageVersion(routed.executionId, key, MESSAGE_SEARCH_VERSIONS))
           : undefined;
         if (stored && version !== undefined)
-          return this.performAgain(stored, version, messageId, traceHeader);
+          return yield* this.performAgain(stored, version, messageId, traceHeader);
         if (!decision.changed) {
           return {
             type: 'ignored',
@@ -257,17 +300,19 @@ export class Orchestrator {
         recentMessages: remember(stored?.recentMessages, key, version),
       };
       try {
-        await ports.store.commit({
-          executionId: routed.executionId,
-          version,
-          execution: next.execution,
-          history: decision.history,
-          commands: decision.commands,
-          messageId: key,
-          workflow: ref,
-          recentMessages: next.recentMessages,
-          ...(businessKey !== undefined ? { businessKey } : {}),
-        });
+        yield* settle(
+          ports.store.commit({
+            executionId: routed.executionId,
+            version,
+            execution: next.execution,
+            history: decision.history,
+            commands: decision.commands,
+            messageId: key,
+            workflow: ref,
+            recentMessages: next.recentMessages,
+            ...(businessKey !== undefined ? { businessKey } : {}),
+          }),
+        );
       } catch (error) {
         if (error instanceof VersionConflictError && attempt < this.maxConflictRetries) {
           this.metrics.count(CountMetric.versionConflicts);
@@ -277,41 +322,46 @@ export class Orchestrator {
             attempt,
           });
           // Another process committed first: wait a little, spread out, before deciding again.
-          await this.conflictBackoff(attempt);
+          yield* settle(this.conflictBackoff(attempt));
           continue;
         }
         throw error;
       }
-      for (const event of decision.history) {
-        const metric = TERMINAL_METRICS[event.type];
-        if (metric) this.metrics.count(metric);
+      if (this.options.metrics) {
+        for (const event of decision.history) {
+          const metric = TERMINAL_METRICS.get(event.type);
+          if (metric) this.metrics.count(metric);
+        }
       }
-      await this.perform(routed.executionId, ref, decision.commands, traceHeader);
-      if (!stored || stored.execution.status !== next.execution.status) {
-        await ports.store.writeIndex(summaryOf(next), version);
+      yield* this.perform(routed.executionId, ref, decision.commands, traceHeader);
+      if (this.index && (!stored || stored.execution.status !== next.execution.status)) {
+        yield* settle(ports.store.writeIndex(summaryOf(next), version));
       }
       return { type: 'applied', executionId: routed.executionId, version, status: next.execution.status };
     }
   }
 
-  private async route(
-    message: Exclude<InboxMessage, { kind: 'EventReceived' }>,
+  /** A start's execution, named by the message, its event or the message id. */
+  private *routeStart(
+    message: Extract<InboxMessage, { kind: 'StartExecution' | 'StartFromEvent' }>,
     messageId: string,
-  ): Promise<Routed> {
+  ): Steps<Routed> {
     switch (message.kind) {
       case 'StartExecution': {
         const workflow = message.version
           ? { name: message.workflow, version: message.version }
-          : await this.latest(message.workflow);
+          : yield* this.latest(message.workflow);
         const name = message.name ?? messageId;
+        const executionId = executionIdOf(message.workflow, name);
         return {
-          executionId: executionIdOf(message.workflow, name),
+          executionId,
           event: {
             type: 'StartExecution',
-            executionId: executionIdOf(message.workflow, name),
+            executionId,
             name,
             input: message.input,
             ...(message.startAt !== undefined ? { startAt: message.startAt } : {}),
+            ...(message.seed !== undefined ? { seed: message.seed } : {}),
           },
           start: {
             workflow,
@@ -320,7 +370,7 @@ export class Orchestrator {
         };
       }
       case 'StartFromEvent': {
-        const workflow = await this.latest(message.workflow);
+        const workflow = yield* this.latest(message.workflow);
         const event = message.event as unknown as Json;
         const key = message.businessKeyPath
           ? readRequired(event, message.businessKeyPath, 'businessKeyPath')
@@ -339,6 +389,14 @@ export class Orchestrator {
           start: { workflow, ...(key !== undefined ? { businessKey: String(key) } : {}) },
         };
       }
+    }
+  }
+
+  /** The execution a message for a running execution is for (synchronous: no lookup needed). */
+  private route(
+    message: Exclude<InboxMessage, { kind: 'EventReceived' | 'StartExecution' | 'StartFromEvent' }>,
+  ): Routed {
+    switch (message.kind) {
       case 'TaskSucceeded': {
         const claims = this.verify(message.taskToken);
         return {
@@ -402,18 +460,18 @@ export class Orchestrator {
   }
 
   /** Performs the commands of the version a message produced again, and refreshes the index. */
-  private async performAgain(
+  private *performAgain(
     stored: StoredExecution,
     version: number,
     messageId: string,
     traceHeader: string | undefined,
-  ): Promise<HandleResult> {
+  ): Steps<HandleResult> {
     const { ports } = this.options;
     const executionId = stored.execution.executionId;
     this.metrics.count(CountMetric.duplicateMessages);
-    const commands = await ports.store.loadCommands(executionId, version);
-    await this.perform(executionId, stored.workflow, commands ?? [], traceHeader);
-    await ports.store.writeIndex(summaryOf(stored), stored.version);
+    const commands = yield* settle(ports.store.loadCommands(executionId, version));
+    yield* this.perform(executionId, stored.workflow, commands ?? [], traceHeader);
+    if (this.index) yield* settle(ports.store.writeIndex(summaryOf(stored), stored.version));
     this.logger.info('Redelivered message: performed its commands again', { messageId, version });
     return { type: 'duplicate', executionId };
   }
@@ -457,7 +515,7 @@ export class Orchestrator {
     const taskToken = this.options.signer.sign({ executionId, engineToken: command.token });
     if (!correlations || !inbox) {
       throw new RejectedMessageError(
-        'This orchestrator has no correlation store: baton:waitForEvent cannot run',
+        'This orchestrator has a correlation store but no inbox: baton:waitForEvent cannot run',
       );
     }
     const send = (body: Json) => inbox.send(body, traceHeader ? { traceHeader } : {});
@@ -478,42 +536,68 @@ export class Orchestrator {
     }
   }
 
-  private async latest(name: string): Promise<WorkflowRef> {
-    const ref = await this.options.ports.definitions.latest(name);
+  private *latest(name: string): Steps<WorkflowRef> {
+    const ref = yield* settle(this.options.ports.definitions.latest(name));
     if (!ref)
       throw new RejectedMessageError(`Unknown workflow '${name}': no definition is deployed under that name`);
     return ref;
   }
 
-  private async workflow(ref: WorkflowRef): Promise<CompiledWorkflow> {
-    const key = `${ref.name}@${ref.version}`;
-    const cached = this.compiled.get(key);
-    if (cached) return cached;
-    const definition = await this.options.ports.definitions.get(ref);
-    if (!definition) throw new RejectedMessageError(`Definition ${key} is missing from the definition store`);
-    const compiled = compileWorkflow(definition, { name: ref.name });
-    this.compiled.set(key, compiled);
+  /** The workflow compiled last, when `ref` names it (most messages in a row are for one workflow). */
+  private lastWorkflow(ref: WorkflowRef): CompiledWorkflow | undefined {
+    const last = this.last;
+    return last && last.ref.name === ref.name && last.ref.version === ref.version ? last.workflow : undefined;
+  }
+
+  private *workflow(ref: WorkflowRef): Steps<CompiledWorkflow> {
+    const key = workflowKey(ref);
+    let compiled =
+      this.compiled.get(key) ??
+      this.options.compiledWorkflows?.find(
+        (given) => given.ref.name === ref.name && given.ref.version === ref.version,
+      )?.workflow;
+    if (!compiled) {
+      const definition = yield* settle(this.options.ports.definitions.get(ref));
+      if (!definition)
+        throw new RejectedMessageError(`Definition ${key} is missing from the definition store`);
+      compiled = compileWorkflow(definition, { name: ref.name });
+      this.compiled.set(key, compiled);
+    }
+    this.last = { ref, workflow: compiled };
     return compiled;
   }
 
-  /** Performs commands; any failure throws (the message is redelivered and performs them again). */
-  private async perform(
+  /**
+   * Performs commands, all at once; any failure throws once every one was tried (the message is
+   * redelivered and performs them again).
+   */
+  private *perform(
     executionId: string,
     ref: WorkflowRef,
     commands: readonly Command[],
     traceHeader?: string,
-  ): Promise<void> {
+  ): Steps<void> {
     const { ports, signer, eventSource } = this.options;
     const events: DomainEvent[] = [];
-    const work: Promise<void>[] = [];
+    const pending: Promise<void>[] = [];
+    let failure: { readonly reason: unknown } | undefined;
+    const start = (call: () => Awaitable<void>): void => {
+      try {
+        const answer = call();
+        if (isPending(answer)) pending.push(answer);
+      } catch (error) {
+        failure ??= { reason: error };
+      }
+    };
     for (const command of commands) {
       switch (command.type) {
         case 'DispatchTask':
-          if (command.resource === WAIT_FOR_EVENT_RESOURCE) {
-            work.push(this.waitForEvent(executionId, command, traceHeader));
+          // Without a correlation store (runWorkflow), the wait goes to `tasks` like any task.
+          if (command.resource === WAIT_FOR_EVENT_RESOURCE && ports.correlations) {
+            start(() => this.waitForEvent(executionId, command, traceHeader));
             break;
           }
-          work.push(
+          start(() =>
             ports.tasks.dispatch({
               executionId,
               workflow: ref.name,
@@ -524,7 +608,7 @@ export class Orchestrator {
           );
           break;
         case 'ScheduleTimer':
-          work.push(
+          start(() =>
             ports.timers.schedule({
               executionId,
               timerId: command.timerId,
@@ -534,7 +618,7 @@ export class Orchestrator {
           );
           break;
         case 'CancelTimer':
-          work.push(ports.timers.cancel({ executionId, timerId: command.timerId }));
+          start(() => ports.timers.cancel({ executionId, timerId: command.timerId }));
           break;
         case 'PublishEvent':
           events.push({
@@ -551,11 +635,18 @@ export class Orchestrator {
           break;
       }
     }
-    if (events.length > 0) work.push(ports.events.publish(events));
-    const results = await Promise.allSettled(work);
-    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    if (events.length > 0) start(() => ports.events.publish(events));
+    if (pending.length > 0) {
+      const results = yield* settle(Promise.allSettled(pending));
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) failure ??= { reason: failed.reason };
+    }
+    if (failure) throw failure.reason;
   }
+}
+
+function workflowKey(ref: WorkflowRef): string {
+  return `${ref.name}@${ref.version}`;
 }
 
 /** The execution id of a workflow's execution name: unique per workflow, stable across redeliveries. */
@@ -578,22 +669,33 @@ function readRequired(doc: Json, path: string, field: string): Json {
   return result.value;
 }
 
+/** Ids up to this length are their own key (a hash would not be shorter). */
+const SHORT_ID_LENGTH = 12;
+
 /**
  * The key under which an applied message is remembered: a short hash of its id (SQS ids are
- * 36-character UUIDs; every stored version carries the recent keys, so they are kept small).
+ * 36-character UUIDs; every stored version carries the recent keys, so they are kept small). A
+ * short id is kept as it is behind a `~`, a character no hash key has, so the two never meet.
  */
 export function messageKey(messageId: string): string {
+  if (messageId.length <= SHORT_ID_LENGTH) return `~${messageId}`;
   return createHash('sha256').update(messageId).digest('base64url').slice(0, 12);
 }
 
+/** The recent message keys with `messageId` added, the oldest dropped beyond RECENT_MESSAGES_KEPT. */
 function remember(
   recent: Readonly<Record<string, number>> | undefined,
   messageId: string,
   version: number,
 ): Record<string, number> {
-  const entries = Object.entries(recent ?? {});
-  entries.push([messageId, version]);
-  return Object.fromEntries(entries.slice(-RECENT_MESSAGES_KEPT));
+  const kept: Record<string, number> = {};
+  let skip = recent ? Object.keys(recent).length + 1 - RECENT_MESSAGES_KEPT : 0;
+  for (const key in recent) {
+    if (skip-- > 0) continue;
+    kept[key] = recent[key] as number;
+  }
+  kept[messageId] = version;
+  return kept;
 }
 
 /** The list/search index entry of a stored execution. */

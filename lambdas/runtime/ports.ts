@@ -2,7 +2,11 @@
  * The ports of the orchestrator: what the loop needs from the world, as small interfaces. The AWS
  * adapters (`lambdas/aws`) implement them on DynamoDB, SQS, EventBridge, EventBridge Scheduler and
  * S3; the local runtime and the tests implement them in memory. No AWS SDK type appears here.
+ *
+ * The ports the loop calls return {@link Awaitable} values: a promise from an adapter, a plain
+ * value from an in-process wiring that has the answer at once (the loop then needs no microtask).
  */
+import type { Awaitable } from './awaitable.js';
 import type { StateMachineDefinition } from '../engine/definition.js';
 import type { Command, Execution, ExecutionStatus, HistoryEvent } from '../engine/execution.js';
 import type { Json } from '../engine/json.js';
@@ -69,12 +73,12 @@ export interface ExecutionFilter {
 /** Persistence of executions. Implementations must make `commit` a single conditional write. */
 export interface ExecutionStore {
   /** The latest committed transition, or undefined when the execution does not exist. */
-  load(executionId: string): Promise<StoredExecution | undefined>;
+  load(executionId: string): Awaitable<StoredExecution | undefined>;
   /**
    * Writes the transition if and only if the stored version is `transition.version - 1` (or, for
    * version 1, if the execution does not exist). Throws {@link VersionConflictError} otherwise.
    */
-  commit(transition: Transition): Promise<void>;
+  commit(transition: Transition): Awaitable<void>;
   /**
    * The version a message was applied in, searching the `searchVersions` latest versions (a
    * redelivery whose id fell out of `recentMessages`); undefined when not found. Rare path.
@@ -83,9 +87,9 @@ export interface ExecutionStore {
     executionId: string,
     messageId: string,
     searchVersions: number,
-  ): Promise<number | undefined>;
+  ): Awaitable<number | undefined>;
   /** The commands saved with a past version (to perform them again after a crash). */
-  loadCommands(executionId: string, version: number): Promise<readonly Command[] | undefined>;
+  loadCommands(executionId: string, version: number): Awaitable<readonly Command[] | undefined>;
   /** History events in order, page by page; pass the returned `nextToken` to continue. */
   history(executionId: string, page?: { nextToken?: string; limit?: number }): Promise<HistoryPage>;
   list(filter: ExecutionFilter): Promise<{ items: ExecutionSummary[]; nextToken?: string }>;
@@ -94,7 +98,7 @@ export interface ExecutionStore {
    * status, and again when a redelivery re-performs that commit. Never lets an older version
    * overwrite a newer one.
    */
-  writeIndex(summary: ExecutionSummary, version: number): Promise<void>;
+  writeIndex(summary: ExecutionSummary, version: number): Awaitable<void>;
 }
 
 /** Large blobs (snapshots and payloads over the item threshold), by key. */
@@ -114,9 +118,9 @@ export interface HistoryPage {
 export interface DefinitionStore {
   /** Stores a definition as a new version (or returns the existing one with the same content). */
   put(name: string, definition: StateMachineDefinition): Promise<WorkflowRef>;
-  get(ref: WorkflowRef): Promise<StateMachineDefinition | undefined>;
+  get(ref: WorkflowRef): Awaitable<StateMachineDefinition | undefined>;
   /** The version new executions of `name` start on. */
-  latest(name: string): Promise<WorkflowRef | undefined>;
+  latest(name: string): Awaitable<WorkflowRef | undefined>;
 }
 
 /** A task to send to a worker (or a service integration). */
@@ -132,7 +136,7 @@ export interface TaskDispatch {
 
 /** Performs DispatchTask commands. At-least-once: the same dispatch may be performed twice. */
 export interface TaskDispatcher {
-  dispatch(task: TaskDispatch): Promise<void>;
+  dispatch(task: TaskDispatch): Awaitable<void>;
 }
 
 /** An event for the domain bus. */
@@ -147,7 +151,7 @@ export interface DomainEvent {
 
 /** Publishes domain events. At-least-once. */
 export interface EventPublisher {
-  publish(events: readonly DomainEvent[]): Promise<void>;
+  publish(events: readonly DomainEvent[]): Awaitable<void>;
 }
 
 /** Durable timers that come back to the inbox as TimerFired messages. At-least-once; firing late is allowed, early is not. */
@@ -157,9 +161,9 @@ export interface TimerScheduler {
     timerId: string;
     fireAt: number;
     traceHeader?: string;
-  }): Promise<void>;
+  }): Awaitable<void>;
   /** Best effort: a stale timer that fires anyway is ignored by the engine. */
-  cancel(timer: { executionId: string; timerId: string }): Promise<void>;
+  cancel(timer: { executionId: string; timerId: string }): Awaitable<void>;
 }
 
 /** A message for the orchestrator's inbox (task results of service integrations, timers). */
@@ -202,7 +206,10 @@ export interface OrchestratorPorts {
   readonly events: EventPublisher;
   readonly timers: TimerScheduler;
   readonly clock: Clock;
-  /** Needed by workflows that wait for correlated events (`baton:waitForEvent`). */
+  /**
+   * Where `baton:waitForEvent` tasks wait for their correlated events. Without it they are
+   * dispatched through `tasks` like any other task (runWorkflow's task functions take them).
+   */
   readonly correlations?: CorrelationStore;
   /** Where the loop sends results it produces itself (a correlated event's arrival). */
   readonly inbox?: InboxSender;

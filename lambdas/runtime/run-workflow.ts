@@ -2,23 +2,37 @@
  * The in-process test runtime: runs a workflow to its end with task functions in place of workers,
  * on a virtual clock by default (Wait states, retry intervals and timeouts take no real time).
  *
- * It drives the same pure reducer (`decide`) as the orchestrator Lambda, so what passes here is
- * what runs on AWS.
+ * It is a wiring of THE orchestrator loop (`Orchestrator`), the one the Lambda, the local runtime
+ * and the simulation run: every message (the start, each task result, each timer, a stop) goes
+ * through `Orchestrator.handle`, which loads, decides, commits and performs as it does on AWS. The
+ * ports are the cheapest that keep the loop's semantics for one execution in one process: the
+ * latest version in memory, timers on a heap, task functions called in place of the task router
+ * (a test supplies a function per `Resource`, as Step Functions Local's mocked responses do), and
+ * task tokens that never leave the process (issued and checked in memory, not signed).
  */
 import { randomUUID } from 'node:crypto';
 import { compileWorkflow, type CompiledWorkflow } from '../engine/compile.js';
-import { decide, type DecideEnv } from '../engine/decide.js';
 import type { Json, JsonObject } from '../engine/json.js';
-import {
-  isTerminal,
-  type Command,
-  type Execution,
-  type ExecutionEvent,
-  type HistoryEvent,
-  type TerminalStatus,
-} from '../engine/execution.js';
+import { isTerminal, type Command, type HistoryEvent, type TerminalStatus } from '../engine/execution.js';
 import { StatesErrors } from '../engine/errors.js';
+import { executionIdOf, Orchestrator } from './orchestrator.js';
+import type { InboxMessage } from './inbox-messages.js';
+import {
+  VersionConflictError,
+  type ExecutionStore,
+  type HistoryPage,
+  type Clock,
+  type OrchestratorPorts,
+  type StoredExecution,
+  type TaskDispatch,
+  type TaskDispatcher,
+  type TimerScheduler,
+  type Transition,
+  type WorkflowRef,
+} from './ports.js';
+import type { TaskTokenClaims, TaskTokens } from './task-token.js';
 import { TimerQueue } from './timer-queue.js';
+import { isPending } from './awaitable.js';
 
 /** What a task function learns about the step it runs. */
 export interface TaskContext {
@@ -88,6 +102,8 @@ export interface WorkflowResult {
 }
 
 const DEFAULT_STATE_MACHINE_NAME = 'StateMachine';
+/** The definition version runWorkflow pins its execution to (there is only the one definition). */
+const RUN_VERSION = 'run';
 
 /**
  * Runs a workflow to its end. `definition` is an ASL object or its JSON text; an invalid one
@@ -101,26 +117,37 @@ export async function runWorkflow(
   const workflow = compileWorkflow(definition, {
     name: options.stateMachineName ?? DEFAULT_STATE_MACHINE_NAME,
   });
-  return new TestExecution(workflow, options).run(
+  return new WorkflowRun(workflow, options).run(
     toJson(input === undefined ? {} : input, 'the execution input'),
   );
 }
 
-class TestExecution {
-  private execution: Execution | undefined;
-  private readonly history: HistoryEvent[] = [];
-  private readonly queue: ExecutionEvent[] = [];
+/** One message for the loop, with the id a queue would give it. */
+interface Delivery {
+  readonly message: InboxMessage;
+  readonly messageId: string;
+}
+
+/** One execution, run by the orchestrator loop on in-process ports. */
+class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
+  private readonly store: SingleExecutionStore;
+  private readonly tokens = new InProcessTaskTokens(() => this.executionId);
+  private readonly orchestrator: Orchestrator;
+  private readonly deliveries: Delivery[] = [];
   private readonly timers = new TimerQueue();
   private readonly tasks: Readonly<Record<string, TaskFunction>>;
   private readonly virtual: boolean;
   private readonly realStart = Date.now();
   private readonly startTime: number;
+  private readonly ref: WorkflowRef;
+  private executionId = '';
+  private delivered = 0;
   private skipped = 0;
   private inflight = 0;
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly workflow: CompiledWorkflow,
+    workflow: CompiledWorkflow,
     private readonly options: RunWorkflowOptions,
   ) {
     this.tasks = options.tasks ?? {};
@@ -128,27 +155,60 @@ class TestExecution {
     const start = options.startTime;
     this.startTime =
       start === undefined ? this.realStart : typeof start === 'number' ? start : start.getTime();
+    this.ref = { name: workflow.name, version: RUN_VERSION };
+    this.store = new SingleExecutionStore(options.onHistoryEvent);
+    const ports: OrchestratorPorts = {
+      store: this.store,
+      definitions: {
+        put: () => Promise.resolve(this.ref),
+        get: () => workflow.definition,
+        latest: () => this.ref,
+      },
+      tasks: this,
+      events: { publish: () => undefined },
+      timers: this,
+      clock: this,
+    };
+    this.orchestrator = new Orchestrator({
+      ports,
+      signer: this.tokens,
+      eventSource: 'baton.run-workflow',
+      lifecycleEvents: false,
+      index: false,
+      compiledWorkflows: [{ ref: this.ref, workflow }],
+      ...(options.maxPayloadBytes !== undefined ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
+      // One execution in one process: nothing else commits to it.
+      maxConflictRetries: 0,
+    });
   }
 
-  private now(): number {
+  now(): number {
     return this.startTime + (Date.now() - this.realStart) + this.skipped;
   }
 
   async run(input: Json): Promise<WorkflowResult> {
     const name = this.options.name ?? randomUUID();
-    const executionId = `arn:aws:states:us-east-1:123456789012:execution:${this.workflow.name}:${name}`;
+    this.executionId = executionIdOf(this.ref.name, name);
     const signal = this.options.signal;
     const onAbort = () =>
-      this.push({ type: 'StopExecution', error: 'States.Aborted', cause: 'Aborted by the caller' });
+      this.deliver({
+        kind: 'StopExecution',
+        executionId: this.executionId,
+        error: 'States.Aborted',
+        cause: 'Aborted by the caller',
+      });
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      this.apply({
-        type: 'StartExecution',
-        executionId,
-        name,
-        input,
-        ...(this.options.seed ? { seed: this.options.seed } : {}),
-      });
+      this.deliveries.push(
+        this.delivery({
+          kind: 'StartExecution',
+          workflow: this.ref.name,
+          version: this.ref.version,
+          name,
+          input,
+          ...(this.options.seed ? { seed: this.options.seed } : {}),
+        }),
+      );
       if (signal?.aborted) onAbort();
       await this.loop();
     } finally {
@@ -159,12 +219,17 @@ class TestExecution {
 
   private async loop(): Promise<void> {
     for (;;) {
-      while (this.queue.length > 0) this.apply(this.queue.shift() as ExecutionEvent);
-      if (isTerminal((this.execution as Execution).status)) return;
+      for (let next = this.deliveries.shift(); next; next = this.deliveries.shift()) {
+        const handled = this.orchestrator.handleNow(next.message, next.messageId);
+        if (isPending(handled)) await handled;
+      }
+      if (isTerminal(this.store.latest().execution.status)) return;
       const next = this.timers.peek();
       if (next && next.fireAt <= this.now()) {
         this.timers.pop();
-        this.queue.push({ type: 'TimerFired', timerId: next.timerId });
+        this.deliveries.push(
+          this.delivery({ kind: 'TimerFired', executionId: this.executionId, timerId: next.timerId }),
+        );
         continue;
       }
       if (this.inflight > 0) {
@@ -180,7 +245,7 @@ class TestExecution {
     }
   }
 
-  /** Waits until a task settles (or an event arrives), or for `ms` real milliseconds. */
+  /** Waits until a task settles (or a message arrives), or for `ms` real milliseconds. */
   private idle(ms: number | undefined): Promise<void> {
     return new Promise((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -194,73 +259,56 @@ class TestExecution {
     });
   }
 
-  private push(event: ExecutionEvent): void {
-    this.queue.push(event);
+  private delivery(message: InboxMessage): Delivery {
+    this.delivered += 1;
+    return { message, messageId: `m${this.delivered}` };
+  }
+
+  /** Queues a message that arrives from outside the loop (an async result, a heartbeat, a stop). */
+  private deliver(message: InboxMessage): void {
+    this.deliveries.push(this.delivery(message));
     this.wake?.();
   }
 
-  private apply(event: ExecutionEvent): void {
-    const env: DecideEnv = {
-      now: this.now(),
-      workflow: this.workflow,
-      lifecycleEvents: false,
-      ...(this.options.maxPayloadBytes !== undefined
-        ? { maxPayloadBytes: this.options.maxPayloadBytes }
-        : {}),
-    };
-    const decision = decide(this.execution, event, env);
-    this.execution = decision.execution;
-    for (const recorded of decision.history) {
-      this.history.push(recorded);
-      this.options.onHistoryEvent?.(recorded);
-    }
-    for (const command of decision.commands) this.perform(command);
+  schedule(timer: { timerId: string; fireAt: number }): void {
+    this.timers.schedule(timer.timerId, timer.fireAt);
   }
 
-  private perform(command: Command): void {
-    switch (command.type) {
-      case 'ScheduleTimer':
-        this.timers.schedule(command.timerId, command.fireAt);
-        return;
-      case 'CancelTimer':
-        this.timers.cancel(command.timerId);
-        return;
-      case 'PublishEvent':
-        return;
-      case 'DispatchTask':
-        this.dispatch(command);
-        return;
-    }
+  cancel(timer: { timerId: string }): void {
+    this.timers.cancel(timer.timerId);
   }
 
-  private dispatch(command: Extract<Command, { type: 'DispatchTask' }>): void {
-    const { token } = command;
+  /** The transport of every task: the task function for its resource, called in place. */
+  dispatch(task: TaskDispatch): void {
+    const { command, taskToken } = task;
     const fn = this.tasks[command.resource];
     if (!fn) {
-      this.queue.push({
-        type: 'TaskFailed',
-        token,
-        error: StatesErrors.TaskFailed,
-        cause: `No task function for resource '${command.resource}' (give one in options.tasks)`,
-      });
+      this.deliveries.push(
+        this.delivery({
+          kind: 'TaskFailed',
+          taskToken,
+          error: StatesErrors.TaskFailed,
+          cause: `No task function for resource '${command.resource}' (give one in options.tasks)`,
+        }),
+      );
       return;
     }
-    const execution = this.execution as Execution;
+    const execution = this.store.latest().execution;
     const context: TaskContext = {
       executionId: execution.executionId,
       executionName: execution.name,
       stateName: command.stateName,
       attempt: command.attempt,
-      taskToken: token,
+      taskToken,
       idempotencyKey: command.idempotencyKey,
       compensation: command.compensation,
-      heartbeat: () => this.push({ type: 'TaskHeartbeat', token }),
+      heartbeat: () => this.deliver({ kind: 'TaskHeartbeat', taskToken }),
     };
     let returned: unknown;
     try {
       returned = fn(structuredJson(command.input), context);
     } catch (error) {
-      this.queue.push(failure(token, error));
+      this.deliveries.push(this.delivery(failure(taskToken, error)));
       return;
     }
     if (isThenable(returned)) {
@@ -268,32 +316,20 @@ class TestExecution {
       returned.then(
         (value) => {
           this.inflight -= 1;
-          this.push(this.success(token, value));
+          this.deliver(success(taskToken, value));
         },
         (error: unknown) => {
           this.inflight -= 1;
-          this.push(failure(token, error));
+          this.deliver(failure(taskToken, error));
         },
       );
       return;
     }
-    this.queue.push(this.success(token, returned));
-  }
-
-  private success(token: string, value: unknown): ExecutionEvent {
-    try {
-      return {
-        type: 'TaskSucceeded',
-        token,
-        output: toJson(value === undefined ? null : value, 'the task result'),
-      };
-    } catch (error) {
-      return { type: 'TaskFailed', token, error: StatesErrors.TaskFailed, cause: (error as Error).message };
-    }
+    this.deliveries.push(this.delivery(success(taskToken, returned)));
   }
 
   private result(): WorkflowResult {
-    const execution = this.execution as Execution;
+    const { execution } = this.store.latest();
     const status = execution.status as TerminalStatus;
     const failed = execution.saga.failed;
     return {
@@ -303,8 +339,98 @@ class TestExecution {
       ...(execution.error !== undefined ? { error: execution.error } : {}),
       ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
       ...(failed ? { compensationFailure: failed } : {}),
-      history: this.history,
+      history: this.store.events,
     };
+  }
+}
+
+/**
+ * The execution store of one execution in one process: the latest version, every version's
+ * commands and message key, the history in order. The same conditional commit as every store;
+ * no copies, since nothing else holds the values the loop commits.
+ */
+class SingleExecutionStore implements ExecutionStore {
+  readonly events: HistoryEvent[] = [];
+  private current: StoredExecution | undefined;
+  private readonly commands: (readonly Command[])[] = [];
+  private readonly versionsByMessage = new Map<string, number>();
+
+  constructor(private readonly onHistoryEvent: ((event: HistoryEvent) => void) | undefined) {}
+
+  /** The latest version; the run starts with a commit, so there is one once the loop ran. */
+  latest(): StoredExecution {
+    if (!this.current) throw new Error('The execution has not started');
+    return this.current;
+  }
+
+  load(): StoredExecution | undefined {
+    return this.current;
+  }
+
+  commit(transition: Transition): void {
+    // The guard of every store: only the writer of the next version wins.
+    if ((this.current?.version ?? 0) !== transition.version - 1) {
+      throw new VersionConflictError(transition.executionId, transition.version - 1);
+    }
+    this.current = {
+      execution: transition.execution,
+      version: transition.version,
+      workflow: transition.workflow,
+      recentMessages: transition.recentMessages,
+    };
+    this.commands.push(transition.commands);
+    this.versionsByMessage.set(transition.messageId, transition.version);
+    for (const event of transition.history) {
+      this.events.push(event);
+      this.onHistoryEvent?.(event);
+    }
+  }
+
+  findMessageVersion(_executionId: string, messageId: string): number | undefined {
+    return this.versionsByMessage.get(messageId);
+  }
+
+  loadCommands(_executionId: string, version: number): readonly Command[] | undefined {
+    return this.commands[version - 1];
+  }
+
+  history(): Promise<HistoryPage> {
+    return Promise.resolve({ events: [...this.events] });
+  }
+
+  list(): Promise<{ items: [] }> {
+    return Promise.resolve({ items: [] });
+  }
+
+  writeIndex(): void {}
+}
+
+/**
+ * Task tokens that never leave the process: each is the engine's attempt token as it is. Signing
+ * would protect nothing here (only the run's own dispatches report results), and the engine
+ * ignores a token of an attempt that is not running.
+ */
+class InProcessTaskTokens implements TaskTokens {
+  constructor(private readonly executionId: () => string) {}
+
+  sign(claims: TaskTokenClaims): string {
+    return claims.engineToken;
+  }
+
+  verify(token: string): TaskTokenClaims {
+    return { executionId: this.executionId(), engineToken: token };
+  }
+}
+
+function success(taskToken: string, value: unknown): InboxMessage {
+  try {
+    return {
+      kind: 'TaskSucceeded',
+      taskToken,
+      output: toJson(value === undefined ? null : value, 'the task result'),
+    };
+  } catch (error) {
+    return { kind: 'TaskFailed', taskToken, error: StatesErrors.TaskFailed, cause: (error as Error).message };
   }
 }
 
@@ -314,11 +440,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function failure(token: string, error: unknown): ExecutionEvent {
+function failure(taskToken: string, error: unknown): InboxMessage {
   if (error instanceof Error) {
-    return { type: 'TaskFailed', token, error: error.name || 'Error', cause: error.message };
+    return { kind: 'TaskFailed', taskToken, error: error.name || 'Error', cause: error.message };
   }
-  return { type: 'TaskFailed', token, error: StatesErrors.TaskFailed, cause: String(error) };
+  return { kind: 'TaskFailed', taskToken, error: StatesErrors.TaskFailed, cause: String(error) };
 }
 
 /** A JSON copy, so that a task function cannot change the execution's state by mutating its input. */

@@ -23,8 +23,18 @@ export class InvalidTaskTokenError extends Error {
 const VERSION = 'v1';
 const MIN_KEY_BYTES = 32;
 
+/**
+ * Issues the task tokens the orchestrator hands out, and checks those that come back. Throws
+ * {@link InvalidTaskTokenError} from `verify` for a token it did not issue.
+ */
+export interface TaskTokens {
+  sign(claims: TaskTokenClaims): string;
+  /** Returns the claims, or throws InvalidTaskTokenError. */
+  verify(token: string): TaskTokenClaims;
+}
+
 /** Signs and verifies task tokens with a key from configuration (the construct keeps it in Secrets Manager). */
-export class TaskTokenSigner {
+export class TaskTokenSigner implements TaskTokens {
   private readonly key: Buffer;
 
   constructor(key: string | Uint8Array) {

@@ -508,15 +508,31 @@ export class Decider {
  * a decision keeps the object's shape (a measurable share of the engine's time otherwise). The
  * fields stay `undefined` when unset: JSON leaves them out.
  */
+/**
+ * A shallow copy to change. Every field is written out (the type makes a missing one an error), so
+ * every copy has one shape: a spread of executions of varying shapes is several times slower.
+ */
 function workingCopy(execution: Execution): Mutable<Execution> {
-  return {
-    output: undefined,
-    error: undefined,
-    cause: undefined,
-    stopTime: undefined,
-    failure: undefined,
-    ...execution,
+  const copy: { -readonly [K in keyof Required<Execution>]: Execution[K] } = {
+    executionId: execution.executionId,
+    name: execution.name,
+    stateMachineName: execution.stateMachineName,
+    status: execution.status,
+    input: execution.input,
+    output: execution.output,
+    error: execution.error,
+    cause: execution.cause,
+    startTime: execution.startTime,
+    stopTime: execution.stopTime,
+    seed: execution.seed,
+    sequence: execution.sequence,
+    lastEventId: execution.lastEventId,
+    threads: execution.threads,
+    saga: execution.saga,
+    redriveCount: execution.redriveCount,
+    failure: execution.failure,
   };
+  return copy;
 }
 
 function unreachable(value: never): never {

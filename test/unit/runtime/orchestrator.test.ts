@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
 import { parseInboxMessage } from '../../../lambdas/runtime/inbox-messages.js';
 import { Orchestrator, RejectedMessageError } from '../../../lambdas/runtime/orchestrator.js';
-import { VersionConflictError, type ExecutionStore } from '../../../lambdas/runtime/ports.js';
+import { isPending } from '../../../lambdas/runtime/awaitable.js';
+import {
+  VersionConflictError,
+  type ExecutionStore,
+  type OrchestratorPorts,
+  type StoredExecution,
+  type Transition,
+} from '../../../lambdas/runtime/ports.js';
+import { TaskTokenSigner } from '../../../lambdas/runtime/task-token.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
 
 const waitThenWork = {
@@ -161,5 +169,132 @@ describe('rerun from a state', () => {
     const execution = (await d.store.load('W:rerun-2'))?.execution;
     expect(execution).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
     expect(execution?.cause).toContain("Cannot start at 'Nope'");
+  });
+});
+
+/**
+ * The ports of one workflow in one process that answer at once, as runWorkflow's do: the store
+ * keeps the latest version of each execution; everything else is recorded.
+ */
+function readyPorts(definition: StateMachineDefinition) {
+  const latest = new Map<string, StoredExecution>();
+  const commits: Transition[] = [];
+  const dispatched: string[] = [];
+  const ref = { name: 'Ready', version: 'v1' };
+  const store = {
+    load: (executionId: string) => latest.get(executionId),
+    commit: (transition: Transition) => {
+      // The guard of every store: only the writer of the next version wins.
+      if ((latest.get(transition.executionId)?.version ?? 0) !== transition.version - 1)
+        throw new VersionConflictError(transition.executionId, transition.version - 1);
+      commits.push(transition);
+      latest.set(transition.executionId, { ...transition });
+    },
+    findMessageVersion: () => undefined,
+    loadCommands: (_executionId: string, version: number) => commits[version - 1]?.commands,
+    history: () => Promise.resolve({ events: [] }),
+    list: () => Promise.resolve({ items: [] }),
+    writeIndex: () => undefined,
+  } satisfies ExecutionStore;
+  const ports: OrchestratorPorts = {
+    store,
+    definitions: { put: () => Promise.resolve(ref), get: () => definition, latest: () => ref },
+    tasks: { dispatch: (task) => void dispatched.push(task.command.stateName) },
+    events: { publish: () => undefined },
+    timers: { schedule: () => undefined, cancel: () => undefined },
+    clock: { now: () => Date.parse('2026-01-01T00:00:00Z') },
+  };
+  return { ports, commits, dispatched, latest };
+}
+
+const SIGNER = new TaskTokenSigner('k'.repeat(32));
+const twoTasks = {
+  StartAt: 'A',
+  States: {
+    A: { Type: 'Task', Resource: 'baton:worker:a', Next: 'B' },
+    B: { Type: 'Task', Resource: 'baton:worker:b', End: true },
+  },
+} satisfies StateMachineDefinition;
+
+describe('Orchestrator on ports that answer at once', () => {
+  it('applies a message synchronously, with the same result as handle', () => {
+    const { ports, dispatched } = readyPorts(twoTasks);
+    const orchestrator = new Orchestrator({ ports, signer: SIGNER, eventSource: 'test' });
+    const result = orchestrator.handleNow(
+      { kind: 'StartExecution', workflow: 'Ready', name: 'r-1', input: {} },
+      'm-1',
+    );
+    expect(isPending(result)).toBe(false);
+    expect(result).toEqual({ type: 'applied', executionId: 'Ready:r-1', version: 1, status: 'RUNNING' });
+    expect(dispatched).toEqual(['A']);
+  });
+
+  it('performs every command of a transition before reporting the first that failed', async () => {
+    const { ports, commits } = readyPorts({
+      StartAt: 'Both',
+      States: {
+        Both: {
+          Type: 'Parallel',
+          End: true,
+          Branches: [
+            { StartAt: 'A', States: { A: { Type: 'Task', Resource: 'baton:worker:a', End: true } } },
+            { StartAt: 'B', States: { B: { Type: 'Task', Resource: 'baton:worker:b', End: true } } },
+          ],
+        },
+      },
+    });
+    const tried: string[] = [];
+    const orchestrator = new Orchestrator({
+      ports: {
+        ...ports,
+        tasks: {
+          dispatch: (task) => {
+            tried.push(task.command.stateName);
+            if (task.command.stateName === 'A') throw new Error('queue A is down');
+          },
+        },
+      },
+      signer: SIGNER,
+      eventSource: 'test',
+    });
+    await expect(
+      orchestrator.handle({ kind: 'StartExecution', workflow: 'Ready', name: 'p-1', input: {} }, 'm-1'),
+    ).rejects.toThrow('queue A is down');
+    // Committed first, then both dispatches tried: the redelivery performs them again.
+    expect(commits).toHaveLength(1);
+    expect(tried).toEqual(['A', 'B']);
+  });
+
+  it('applies a message for an execution only after the one before it, even when that one waits', async () => {
+    const { ports, latest } = readyPorts(twoTasks);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let firstLoad = true;
+    const orchestrator = new Orchestrator({
+      ports: {
+        ...ports,
+        store: {
+          ...ports.store,
+          load: (executionId: string) => {
+            if (!firstLoad) return ports.store.load(executionId);
+            firstLoad = false;
+            // The first message's load is slow (a DynamoDB read, say).
+            return gate.then(() => ports.store.load(executionId));
+          },
+        } as ExecutionStore,
+      },
+      signer: SIGNER,
+      eventSource: 'test',
+    });
+    orchestrator.handleNow({ kind: 'StartExecution', workflow: 'Ready', name: 'o-1', input: {} }, 'm-1');
+    expect(latest.get('Ready:o-1')).toBeUndefined();
+    const token = SIGNER.sign({ executionId: 'Ready:o-1', engineToken: 'root:1:1' });
+    const second = orchestrator.handleNow({ kind: 'TaskSucceeded', taskToken: token, output: 1 }, 'm-2');
+    // The result waits for the start it belongs to, instead of being ignored as unknown.
+    expect(isPending(second)).toBe(true);
+    release();
+    const applied = await second;
+    expect(applied).toMatchObject({ type: 'applied', version: 2 });
+    expect(latest.get('Ready:o-1')?.execution.threads.root?.active.name).toBe('B');
   });
 });
