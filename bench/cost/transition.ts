@@ -22,6 +22,7 @@ import {
   type VersionDocument,
 } from '../../lambdas/aws/dynamodb-snapshot-codec.js';
 import type { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
+import { shareRepeats } from '../../lambdas/aws/json-sharing.js';
 import { RECENT_MESSAGES_KEPT } from '../../lambdas/runtime/orchestrator.js';
 import type { WorkflowRef } from '../../lambdas/runtime/ports.js';
 import { workerResource } from '../../lambdas/contract/task-resources.js';
@@ -171,7 +172,10 @@ export interface SagaTransitionFigures {
   readonly decide: Timing;
   readonly encode: Timing;
   readonly decode: Timing;
+  /** The document's JSON with every occurrence of each value written out. */
   readonly jsonBytes: number;
+  /** The same with each value written once, as the store writes it before compressing. */
+  readonly sharedJsonBytes: number;
   readonly commit: CommitCost;
 }
 
@@ -205,6 +209,7 @@ export async function measureSagaTransition(
     encode,
     decode,
     jsonBytes: Buffer.byteLength(JSON.stringify(document)),
+    sharedJsonBytes: Buffer.byteLength(JSON.stringify(shareRepeats(document))),
     commit: await meteredCommit(store, meter, executionId, transition, ref, false),
   };
 }

@@ -1,6 +1,8 @@
 /**
  * The binary encoding of a version item's `data`: one format byte, then the document's JSON
  * compressed with raw DEFLATE primed with a preset dictionary of the engine's JSON vocabulary.
+ * Since format 2, each value is in the JSON once (`json-sharing.ts`): a payload that the state,
+ * the saga stack, the history and the commands all name is written, compressed and read once.
  *
  * Why not plain gzip: the structure of a snapshot (key names, event types, command shapes) is most
  * of what is left after compression of a small state, and gzip cannot know it in advance. With a
@@ -14,7 +16,9 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Command, Execution, HistoryEvent } from '../engine/execution.js';
 import type { WorkflowRef } from '../runtime/ports.js';
+import type { Json } from '../engine/json.js';
 import { CorruptItemError } from './dynamodb-errors.js';
+import { restoreRepeats, shareRepeats } from './json-sharing.js';
 
 /** What a version item stores: the commit's transition, minus the keys. */
 export interface VersionDocument {
@@ -29,8 +33,10 @@ export interface VersionDocument {
 
 /** The first byte of an encoded document. */
 export const SnapshotFormat = {
-  /** Raw DEFLATE (RFC 1951) of the JSON, primed with {@link DICTIONARY_V1}. */
+  /** Raw DEFLATE (RFC 1951) of the JSON, primed with {@link DICTIONARY_V1}. Read, no longer written. */
   DEFLATE_DICTIONARY_V1: 1,
+  /** The same, of the JSON with repeated values written once (`shareRepeats`). Written since 2026-12. */
+  DEFLATE_DICTIONARY_V1_SHARED: 2,
 } as const;
 
 /**
@@ -90,10 +96,10 @@ export function dictionaryDigest(): string {
 
 /** Encodes a document as `data` bytes (format byte + compressed JSON). */
 export function encodeVersionDocument(document: VersionDocument): Uint8Array {
-  const json = Buffer.from(JSON.stringify(document), 'utf8');
+  const json = Buffer.from(JSON.stringify(shareRepeats(document)), 'utf8');
   const compressed = deflateRawSync(json, { level: 9, dictionary: DICTIONARY_V1 });
   const out = new Uint8Array(1 + compressed.length);
-  out[0] = SnapshotFormat.DEFLATE_DICTIONARY_V1;
+  out[0] = SnapshotFormat.DEFLATE_DICTIONARY_V1_SHARED;
   out.set(compressed, 1);
   return out;
 }
@@ -101,13 +107,17 @@ export function encodeVersionDocument(document: VersionDocument): Uint8Array {
 /** Decodes `data` bytes written by {@link encodeVersionDocument}. Throws {@link CorruptItemError}. */
 export function decodeVersionDocument(bytes: Uint8Array): VersionDocument {
   const format = bytes[0];
-  if (format !== SnapshotFormat.DEFLATE_DICTIONARY_V1) {
+  if (
+    format !== SnapshotFormat.DEFLATE_DICTIONARY_V1 &&
+    format !== SnapshotFormat.DEFLATE_DICTIONARY_V1_SHARED
+  ) {
     throw new CorruptItemError(`Unknown snapshot format byte ${String(format)}`);
   }
   let parsed: unknown;
   try {
     const json = inflateRawSync(bytes.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
     parsed = JSON.parse(json);
+    if (format === SnapshotFormat.DEFLATE_DICTIONARY_V1_SHARED) parsed = restoreRepeats(parsed as Json);
   } catch (error) {
     throw new CorruptItemError('Snapshot data cannot be decompressed or parsed', { cause: error });
   }

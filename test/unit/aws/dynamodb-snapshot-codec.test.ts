@@ -1,7 +1,9 @@
-import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CorruptItemError } from '../../../lambdas/aws/dynamodb-errors.js';
 import {
+  DICTIONARY_V1,
   SnapshotFormat,
   decodeVersionDocument,
   dictionaryDigest,
@@ -26,7 +28,28 @@ describe('the version document codec', () => {
   it('starts the bytes with the format byte', () => {
     const bytes = encodeVersionDocument(documentOf(new ExecutionRun(ORDER_DEFINITION)));
 
-    expect(bytes[0]).toBe(SnapshotFormat.DEFLATE_DICTIONARY_V1);
+    expect(bytes[0]).toBe(SnapshotFormat.DEFLATE_DICTIONARY_V1_SHARED);
+  });
+
+  it('still decodes documents of format 1 (written before values were shared)', () => {
+    const document = documentOf(new ExecutionRun(ORDER_DEFINITION), { reservationId: 'r-1' });
+    const compressed = deflateRawSync(Buffer.from(JSON.stringify(document)), { dictionary: DICTIONARY_V1 });
+    const bytes = Uint8Array.from([SnapshotFormat.DEFLATE_DICTIONARY_V1, ...compressed]);
+
+    expect(decodeVersionDocument(bytes)).toEqual(document);
+  });
+
+  it('stores a payload that the state, the history and the commands all hold once', () => {
+    const blob = randomBytes(8_000).toString('base64');
+    const document = documentOf(new ExecutionRun(ORDER_DEFINITION, { input: { blob } }), { ok: true });
+    const copies = JSON.stringify(document).split(blob).length - 1;
+
+    const bytes = encodeVersionDocument(document);
+    const stored = inflateRawSync(bytes.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
+
+    expect(copies).toBeGreaterThan(2);
+    expect(stored.split(blob).length - 1).toBe(1);
+    expect(decodeVersionDocument(bytes)).toEqual(document);
   });
 
   it('encodes a typical transition a quarter smaller than gzip', () => {
