@@ -109,6 +109,7 @@ export class SagaDashboard extends Construct {
           count(CountMetric.versionConflicts, 'Version conflicts'),
           count(CountMetric.duplicateMessages, 'Duplicates'),
           count(CountMetric.rejectedMessages, 'Rejected'),
+          count(CountMetric.transitionsTooLarge, 'Too large to store'),
         ],
       }),
     );

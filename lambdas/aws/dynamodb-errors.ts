@@ -1,22 +1,21 @@
 /**
  * Errors of the DynamoDB adapters, and the translation of DynamoDB SDK exceptions into the
  * domain errors of the ports (`VersionConflictError` is raised by the execution store itself).
- * All are {@link AwsAdapterError}s: a retry will not fix them.
+ * All but {@link PayloadTooLargeError} (a `TransitionTooLargeError`, which the loop turns into a
+ * smaller transition) are {@link AwsAdapterError}s: a retry will not fix them.
  */
+import { TransitionTooLargeError } from '../runtime/ports.js';
 import { AwsAdapterError, isTransient, transientError } from './aws-errors.js';
 
 /** A snapshot is too large for a DynamoDB item and no payload store is configured to hold it. */
-export class PayloadTooLargeError extends AwsAdapterError {
-  override readonly name = 'PayloadTooLargeError';
-  constructor(
-    readonly executionId: string,
-    readonly version: number,
-    /** Encoded size of the snapshot, in bytes. */
-    readonly sizeBytes: number,
-    /** The largest size stored in the item itself, in bytes. */
-    readonly limitBytes: number,
-  ) {
+export class PayloadTooLargeError extends TransitionTooLargeError {
+  override readonly name: string = 'PayloadTooLargeError';
+  constructor(executionId: string, version: number, sizeBytes: number, limitBytes: number) {
     super(
+      executionId,
+      version,
+      sizeBytes,
+      limitBytes,
       `Execution ${executionId} version ${version} is ${sizeBytes} bytes encoded, over the ${limitBytes}-byte ` +
         'item limit, and no payload store is configured to offload it',
     );

@@ -80,7 +80,8 @@ export interface DynamoDbExecutionStoreOptions {
   readonly tableName: string;
   /**
    * Where snapshots over `offloadThresholdBytes` (encoded) go; the item then keeps only a reference.
-   * @default none: committing such a snapshot throws PayloadTooLargeError
+   * @default none: snapshots stay in the item up to DynamoDB's 400 KB item limit, and committing a
+   *   larger one throws PayloadTooLargeError (the loop then decides a smaller transition)
    */
   readonly payloads?: PayloadStore;
   /** @default 200_000 ({@link DEFAULT_OFFLOAD_THRESHOLD_BYTES}) */
@@ -194,7 +195,9 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       ...this.expiry(),
     };
     const inline = { ...item, data: { B: data } };
-    if (data.length <= this.offloadThresholdBytes && itemSizeBytes(inline) <= MAX_ITEM_BYTES) {
+    const fits = itemSizeBytes(inline) <= MAX_ITEM_BYTES;
+    // Without a payload store, an item holds what it can, up to DynamoDB's item limit.
+    if (fits && (data.length <= this.offloadThresholdBytes || this.payloads === undefined)) {
       Object.assign(item, inline);
     } else {
       if (this.payloads === undefined) {
@@ -202,7 +205,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
           executionId,
           version,
           data.length,
-          Math.min(this.offloadThresholdBytes, MAX_ITEM_BYTES - itemSizeBytes(item) - 'data'.length),
+          MAX_ITEM_BYTES - itemSizeBytes(item) - 'data'.length,
         );
       }
       // The content hash keeps a losing concurrent writer of the same version from overwriting the

@@ -19,6 +19,8 @@ export const CountMetric = {
   versionConflicts: 'VersionConflicts',
   duplicateMessages: 'DuplicateMessages',
   rejectedMessages: 'RejectedMessages',
+  /** A transition the store could not hold, replaced by a smaller one (States.DataLimitExceeded). */
+  transitionsTooLarge: 'TransitionsTooLarge',
 } as const;
 
 /** Timings, in milliseconds. */

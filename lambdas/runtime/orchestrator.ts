@@ -21,6 +21,7 @@ import { compilePath, readPath } from '../engine/json-path.js';
 import { MalformedMessageError, type InboxMessage } from './inbox-messages.js';
 import { drive, isPending, settle, type Awaitable, type Steps } from './awaitable.js';
 import {
+  TransitionTooLargeError,
   VersionConflictError,
   type DomainEvent,
   type ExecutionSummary,
@@ -242,9 +243,11 @@ export class Orchestrator {
     return mine;
   }
 
-  private *apply(routed: Routed, messageId: string, traceHeader: string | undefined): Steps<HandleResult> {
+  private *apply(given: Routed, messageId: string, traceHeader: string | undefined): Steps<HandleResult> {
     const { ports } = this.options;
     const key = messageKey(messageId);
+    // The message's event, or the smaller one decided instead when its transition did not fit.
+    let routed = given;
     for (let attempt = 0; ; attempt++) {
       const stored = yield* settle(ports.store.load(routed.executionId));
       if (!stored && routed.event.type !== 'StartExecution') {
@@ -323,6 +326,20 @@ export class Orchestrator {
           });
           // Another process committed first: wait a little, spread out, before deciding again.
           yield* settle(this.conflictBackoff(attempt));
+          continue;
+        }
+        const smaller =
+          error instanceof TransitionTooLargeError ? smallerEvent(routed.event, error) : undefined;
+        if (smaller) {
+          this.metrics.count(CountMetric.transitionsTooLarge);
+          this.logger.warn('Transition too large to store: deciding a smaller one', {
+            executionId: routed.executionId,
+            event: routed.event.type,
+            instead: smaller.type,
+            sizeBytes: (error as TransitionTooLargeError).sizeBytes,
+          });
+          routed = { ...routed, event: smaller };
+          attempt -= 1;
           continue;
         }
         throw error;
@@ -642,6 +659,26 @@ export class Orchestrator {
       if (failed) failure ??= { reason: failed.reason };
     }
     if (failure) throw failure.reason;
+  }
+}
+
+/**
+ * What to decide instead of an event whose transition the store cannot hold: the task whose result
+ * it is fails with `States.DataLimitExceeded` (a Catch naming that error takes it, as for a result
+ * over the payload limit); any other event, or that failure again, stops the execution with the
+ * error, undoing the saga. Undefined when nothing smaller is left to try.
+ */
+function smallerEvent(event: ExecutionEvent, error: TransitionTooLargeError): ExecutionEvent | undefined {
+  const cause =
+    `The execution's state would be ${error.sizeBytes} bytes stored, over the limit of ` +
+    `${error.limitBytes} bytes (configure a payload store, or keep less in the state)`;
+  switch (event.type) {
+    case 'TaskSucceeded':
+      return { type: 'TaskFailed', token: event.token, error: StatesErrors.DataLimitExceeded, cause };
+    case 'StopExecution':
+      return undefined;
+    default:
+      return { type: 'StopExecution', error: StatesErrors.DataLimitExceeded, cause, compensate: true };
   }
 }
 

@@ -227,6 +227,29 @@ export class VersionConflictError extends Error {
   }
 }
 
+/**
+ * The store cannot hold a transition (its snapshot is over the item limit and there is nowhere to
+ * offload it). The loop then decides a smaller transition instead: the task whose result made the
+ * state too large fails with `States.DataLimitExceeded`, or the execution stops with that error.
+ */
+export class TransitionTooLargeError extends Error {
+  override readonly name: string = 'TransitionTooLargeError';
+  constructor(
+    readonly executionId: string,
+    readonly version: number,
+    /** Encoded size of the snapshot, in bytes. */
+    readonly sizeBytes: number,
+    /** The largest size the store holds, in bytes. */
+    readonly limitBytes: number,
+    message?: string,
+  ) {
+    super(
+      message ??
+        `Execution ${executionId} version ${version} is ${sizeBytes} bytes encoded, over the store's limit of ${limitBytes}`,
+    );
+  }
+}
+
 /** A store or transport failed in a way a retry may fix (throttling, a 5xx). */
 export class TransientStoreError extends Error {
   override readonly name = 'TransientStoreError';

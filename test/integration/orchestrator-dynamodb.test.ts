@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation-store.js';
@@ -158,5 +159,53 @@ describe('orchestrator on DynamoDB (dynalite)', () => {
     const stored = await d.store.load('Wait:w-1');
     expect(stored?.execution.status).toBe('SUCCEEDED');
     expect(stored?.execution.output).toMatchObject({ id: 'evt-9', detail: { orderId: 'o-9' } });
+  });
+
+  it('fails the task whose result the store cannot hold with a catchable States.DataLimitExceeded, never a DLQ', async () => {
+    // Each result is 133,336 characters (under the 256 KiB payload limit) of incompressible text,
+    // about 100 KB stored; with no payload store, the state of four of them no longer fits an item.
+    const d = domain({
+      big: (input: { i: number }) => ({ i: input.i, blob: randomBytes(100_000).toString('base64') }),
+    });
+    const big = (i: number) => ({
+      StartAt: `Big${i}`,
+      States: {
+        [`Big${i}`]: {
+          Type: 'Task',
+          Resource: 'baton:worker:big',
+          Parameters: { i },
+          Catch: [{ ErrorEquals: ['States.DataLimitExceeded'], ResultPath: '$.error', Next: `Dropped${i}` }],
+          End: true,
+        },
+        [`Dropped${i}`]: { Type: 'Pass', Result: 'dropped', End: true },
+      },
+    });
+    await d.deploy('Big', {
+      StartAt: 'Fan',
+      States: {
+        Fan: {
+          Type: 'Parallel',
+          Branches: [big(0), big(1), big(2), big(3), big(4)],
+          // The branches that fit still make an output over the 256 KiB payload limit.
+          Catch: [{ ErrorEquals: ['States.DataLimitExceeded'], ResultPath: '$.error', Next: 'Done' }],
+          Next: 'Done',
+        },
+        Done: { Type: 'Succeed' },
+      },
+    } as StateMachineDefinition);
+    d.start('Big', {}, 'big-1');
+    await d.runUntilIdle();
+
+    const stored = await d.store.load('Big:big-1');
+    const { events } = await d.store.history('Big:big-1', { limit: 1000 });
+    const tooLarge = events.filter(
+      (event) => event.type === 'TaskFailed' && event.error === 'States.DataLimitExceeded',
+    );
+    expect(stored?.execution.status).toBe('SUCCEEDED');
+    expect(tooLarge.length).toBeGreaterThan(0);
+    expect(tooLarge[0]).toMatchObject({ cause: expect.stringContaining('configure a payload store') });
+    expect(events.filter((event) => event.type === 'PassStateEntered')).toHaveLength(tooLarge.length);
+    expect(d.inboxDeadLetters.peek()).toEqual([]);
+    expect(d.failures).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ import { ExecutionIndex } from '../../../lambdas/contract/table-schema.js';
 import type { HistoryEvent } from '../../../lambdas/engine/index.js';
 import {
   TransientStoreError,
+  TransitionTooLargeError,
   VersionConflictError,
   type ExecutionSummary,
 } from '../../../lambdas/runtime/ports.js';
@@ -300,13 +301,27 @@ describe('DynamoDbExecutionStore on dynalite', () => {
     expect((await offloading.load(run.executionId))?.execution).toEqual(first.execution);
   });
 
-  it('throws PayloadTooLargeError for an oversize snapshot when no payload store is configured', async () => {
+  it('keeps a snapshot over the offload threshold in the item when no payload store is configured', async () => {
     const run = new ExecutionRun(ORDER_DEFINITION, { input: largeInput() });
+    const first = run.start();
+
+    await store.commit(first);
+
+    expect((await store.load(run.executionId))?.execution).toEqual(first.execution);
+  });
+
+  it('throws PayloadTooLargeError (a TransitionTooLargeError) for a snapshot over the item limit without a payload store', async () => {
+    // 800,000 characters, about 600 KB compressed: over DynamoDB's 400 KB item limit.
+    const run = new ExecutionRun(ORDER_DEFINITION, {
+      input: { blob: randomBytes(600_000).toString('base64') },
+    });
 
     const error = await store.commit(run.start()).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PayloadTooLargeError);
-    expect(error).toMatchObject({ executionId: run.executionId, version: 1, limitBytes: 200_000 });
+    expect(error).toBeInstanceOf(TransitionTooLargeError);
+    expect(error).toMatchObject({ executionId: run.executionId, version: 1 });
+    expect((error as PayloadTooLargeError).limitBytes).toBeLessThan(400 * 1024);
     expect(await store.load(run.executionId)).toBeUndefined();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
-import { parseInboxMessage } from '../../../lambdas/runtime/inbox-messages.js';
+import { parseInboxMessage, type InboxMessage } from '../../../lambdas/runtime/inbox-messages.js';
 import { Orchestrator, RejectedMessageError } from '../../../lambdas/runtime/orchestrator.js';
 import { isPending } from '../../../lambdas/runtime/awaitable.js';
 import {
@@ -9,6 +9,7 @@ import {
   type OrchestratorPorts,
   type StoredExecution,
   type Transition,
+  TransitionTooLargeError,
 } from '../../../lambdas/runtime/ports.js';
 import { TaskTokenSigner } from '../../../lambdas/runtime/task-token.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
@@ -296,5 +297,41 @@ describe('Orchestrator on ports that answer at once', () => {
     const applied = await second;
     expect(applied).toMatchObject({ type: 'applied', version: 2 });
     expect(latest.get('Ready:o-1')?.execution.threads.root?.active.name).toBe('B');
+  });
+
+  it('stops the execution with States.DataLimitExceeded, undoing the saga, when a transition of another event cannot be stored', () => {
+    const { ports, dispatched, latest } = readyPorts(waitThenWork);
+    const timers: string[] = [];
+    const orchestrator = new Orchestrator({
+      ports: {
+        ...ports,
+        timers: { schedule: (timer) => void timers.push(timer.timerId), cancel: () => undefined },
+        store: {
+          ...ports.store,
+          commit: (transition: Transition) => {
+            // The Wait's end makes a state the store cannot hold (as a 400 KB item would).
+            if (transition.history.some((event) => event.type === 'WaitStateExited'))
+              throw new TransitionTooLargeError(transition.executionId, transition.version, 500_000, 400_000);
+            ports.store.commit(transition);
+          },
+        },
+      },
+      signer: SIGNER,
+      eventSource: 'test',
+    });
+    const handle = (message: InboxMessage, id: string) => orchestrator.handleNow(message, id);
+    handle({ kind: 'StartExecution', workflow: 'Ready', name: 's-1', input: {} }, 'm-1');
+    const token = SIGNER.sign({ executionId: 'Ready:s-1', engineToken: 'root:1:1' });
+    handle({ kind: 'TaskSucceeded', taskToken: token, output: 'done' }, 'm-2');
+    const wait = timers.find((timerId) => timerId.endsWith(':wait'));
+
+    const result = handle({ kind: 'TimerFired', executionId: 'Ready:s-1', timerId: wait ?? '' }, 'm-3');
+
+    expect(result).toMatchObject({ type: 'applied', status: 'COMPENSATING' });
+    expect(latest.get('Ready:s-1')?.execution).toMatchObject({
+      error: 'States.DataLimitExceeded',
+      cause: expect.stringContaining('over the limit of 400000 bytes'),
+    });
+    expect(dispatched).toEqual(['Work', 'Work']);
   });
 });
