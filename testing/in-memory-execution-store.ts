@@ -48,6 +48,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
       version: transition.version,
       workflow: transition.workflow,
       recentMessages: transition.recentMessages,
+      ...(transition.controlMessages !== undefined ? { controlMessages: transition.controlMessages } : {}),
       ...(transition.businessKey !== undefined ? { businessKey: transition.businessKey } : {}),
     };
     // Stored as JSON copies: what a real store returns shares nothing with what was written.

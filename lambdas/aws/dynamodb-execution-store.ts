@@ -169,6 +169,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       workflow: document.workflow,
       ...(document.businessKey !== undefined && { businessKey: document.businessKey }),
       recentMessages: document.recentMessages,
+      ...(document.controlMessages !== undefined && { controlMessages: document.controlMessages }),
     };
   }
 
@@ -182,6 +183,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       workflow: transition.workflow,
       ...(transition.businessKey !== undefined && { businessKey: transition.businessKey }),
       recentMessages: transition.recentMessages,
+      ...(transition.controlMessages !== undefined && { controlMessages: transition.controlMessages }),
     };
     const data = encodeVersionDocument(document);
     const item: Record<string, AttributeValue> = {

@@ -29,6 +29,7 @@ export interface VersionDocument {
   readonly workflow: WorkflowRef;
   readonly businessKey?: string;
   readonly recentMessages: Readonly<Record<string, number>>;
+  readonly controlMessages?: Readonly<Record<string, number>>;
 }
 
 /** The first byte of an encoded document. */

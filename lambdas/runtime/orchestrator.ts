@@ -256,7 +256,7 @@ export class Orchestrator {
       const ref = stored?.workflow ?? (routed.start as NonNullable<Routed['start']>).workflow;
       // A redelivery of a message already applied: perform its commands again (the Lambda may have
       // died before finishing them), change nothing else.
-      const applied = stored?.recentMessages[key];
+      const applied = stored?.recentMessages[key] ?? stored?.controlMessages?.[key];
       if (stored && applied !== undefined)
         return yield* this.performAgain(stored, applied, messageId, traceHeader);
 
@@ -302,6 +302,10 @@ export class Orchestrator {
         ...(businessKey !== undefined ? { businessKey } : {}),
         recentMessages: remember(stored?.recentMessages, key, version),
       };
+      const controlMessages =
+        routed.event.type === 'StopExecution' || routed.event.type === 'RedriveExecution'
+          ? { ...stored?.controlMessages, [key]: version }
+          : stored?.controlMessages;
       try {
         yield* settle(
           ports.store.commit({
@@ -314,6 +318,7 @@ export class Orchestrator {
             workflow: ref,
             recentMessages: next.recentMessages,
             ...(businessKey !== undefined ? { businessKey } : {}),
+            ...(controlMessages !== undefined ? { controlMessages } : {}),
           }),
         );
       } catch (error) {

@@ -27,6 +27,11 @@ export interface StoredExecution {
   readonly businessKey?: string;
   /** Keys of the inbox messages recently applied, with the version each produced (to re-perform an outbox). */
   readonly recentMessages: Readonly<Record<string, number>>;
+  /**
+   * Keys of every stop and redrive ever applied, with their versions: an operator's message is
+   * recognised however late it is delivered again. Few (one per operation). @default {}
+   */
+  readonly controlMessages?: Readonly<Record<string, number>>;
 }
 
 /** One transition to commit: the new snapshot, its history events and its commands (the outbox). */
@@ -42,6 +47,8 @@ export interface Transition {
   readonly workflow: WorkflowRef;
   readonly businessKey?: string;
   readonly recentMessages: Readonly<Record<string, number>>;
+  /** See {@link StoredExecution.controlMessages}. */
+  readonly controlMessages?: Readonly<Record<string, number>>;
 }
 
 /** What the list and search index holds per execution. */

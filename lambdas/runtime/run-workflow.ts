@@ -377,6 +377,7 @@ class SingleExecutionStore implements ExecutionStore {
       version: transition.version,
       workflow: transition.workflow,
       recentMessages: transition.recentMessages,
+      ...(transition.controlMessages !== undefined ? { controlMessages: transition.controlMessages } : {}),
     };
     this.commands.push(transition.commands);
     this.versionsByMessage.set(transition.messageId, transition.version);

@@ -91,6 +91,13 @@ describe('DynamoDbExecutionStore on dynalite', () => {
     });
   });
 
+  it('keeps the keys of the stops and redrives applied, version after version', async () => {
+    const run = new ExecutionRun(ORDER_DEFINITION);
+    await store.commit({ ...run.start(), controlMessages: { 'stop-key': 1 } });
+
+    expect((await store.load(run.executionId))?.controlMessages).toEqual({ 'stop-key': 1 });
+  });
+
   it('loads nothing for an execution that was never committed', async () => {
     expect(await store.load('no-such-execution')).toBeUndefined();
   });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
 import { parseInboxMessage, type InboxMessage } from '../../../lambdas/runtime/inbox-messages.js';
-import { Orchestrator, RejectedMessageError } from '../../../lambdas/runtime/orchestrator.js';
+import {
+  Orchestrator,
+  RejectedMessageError,
+  type HandleResult,
+} from '../../../lambdas/runtime/orchestrator.js';
 import { isPending } from '../../../lambdas/runtime/awaitable.js';
 import {
   VersionConflictError,
@@ -181,6 +185,8 @@ function readyPorts(definition: StateMachineDefinition) {
   const latest = new Map<string, StoredExecution>();
   const commits: Transition[] = [];
   const dispatched: string[] = [];
+  const tokens: string[] = [];
+  const timers: string[] = [];
   const ref = { name: 'Ready', version: 'v1' };
   const store = {
     load: (executionId: string) => latest.get(executionId),
@@ -200,12 +206,17 @@ function readyPorts(definition: StateMachineDefinition) {
   const ports: OrchestratorPorts = {
     store,
     definitions: { put: () => Promise.resolve(ref), get: () => definition, latest: () => ref },
-    tasks: { dispatch: (task) => void dispatched.push(task.command.stateName) },
+    tasks: {
+      dispatch: (task) => {
+        dispatched.push(task.command.stateName);
+        tokens.push(task.taskToken);
+      },
+    },
     events: { publish: () => undefined },
-    timers: { schedule: () => undefined, cancel: () => undefined },
+    timers: { schedule: (timer) => void timers.push(timer.timerId), cancel: () => undefined },
     clock: { now: () => Date.parse('2026-01-01T00:00:00Z') },
   };
-  return { ports, commits, dispatched, latest };
+  return { ports, commits, dispatched, latest, tokens, timers };
 }
 
 const SIGNER = new TaskTokenSigner('k'.repeat(32));
@@ -333,5 +344,79 @@ describe('Orchestrator on ports that answer at once', () => {
       cause: expect.stringContaining('over the limit of 400000 bytes'),
     });
     expect(dispatched).toEqual(['Work', 'Work']);
+  });
+});
+
+describe('stop and redrive without a run named, delivered again after any number of messages', () => {
+  const flaky = {
+    StartAt: 'Charge',
+    States: {
+      Charge: {
+        Type: 'Task',
+        Resource: 'baton:worker:charge',
+        Retry: [{ ErrorEquals: ['Busy'], IntervalSeconds: 1, MaxAttempts: 3 }],
+        End: true,
+      },
+    },
+  } satisfies StateMachineDefinition;
+
+  /** Fails the last dispatched attempt, then fires retry timers and fails again until FAILED. */
+  function failToTheEnd(h: ReturnType<typeof harness>): void {
+    for (;;) {
+      const status = h.latest.get('Ready:x-1')?.execution.status;
+      if (status !== 'RUNNING') return;
+      h.send({ kind: 'TaskFailed', taskToken: h.tokens.at(-1) ?? '', error: 'Busy', cause: 'later' });
+      const retry = h.timers.at(-1);
+      if (h.latest.get('Ready:x-1')?.execution.status === 'RUNNING' && retry)
+        h.send({ kind: 'TimerFired', executionId: 'Ready:x-1', timerId: retry });
+    }
+  }
+
+  function harness() {
+    const ready = readyPorts(flaky);
+    const orchestrator = new Orchestrator({ ports: ready.ports, signer: SIGNER, eventSource: 'test' });
+    let sent = 0;
+    const send = (message: InboxMessage, messageId = `m-${++sent}`) =>
+      orchestrator.handleNow(message, messageId) as HandleResult;
+    send({ kind: 'StartExecution', workflow: 'Ready', name: 'x-1', input: {} });
+    return { ...ready, send };
+  }
+
+  it('redrives once: the same redrive message after the redriven run failed again changes nothing', () => {
+    const h = harness();
+    failToTheEnd(h);
+    expect(h.send({ kind: 'RedriveExecution', executionId: 'Ready:x-1' }, 'redrive-1')).toMatchObject({
+      type: 'applied',
+    });
+    const redriven = h.tokens.at(-1);
+    failToTheEnd(h);
+    const issued = new Set(h.tokens);
+
+    // Far more than the four recent message keys every version carries came in between.
+    const again = h.send({ kind: 'RedriveExecution', executionId: 'Ready:x-1' }, 'redrive-1');
+
+    expect(again).toEqual({ type: 'duplicate', executionId: 'Ready:x-1' });
+    expect(h.latest.get('Ready:x-1')?.execution).toMatchObject({ status: 'FAILED', redriveCount: 1 });
+    // At most the redrive's own dispatch again (same attempt, same idempotency key); nothing new.
+    expect(h.tokens.at(-1)).toBe(redriven);
+    expect(new Set(h.tokens)).toEqual(issued);
+  });
+
+  it('stops once: an old stop delivered again does not stop the redriven run', () => {
+    const h = harness();
+    h.send({ kind: 'StopExecution', executionId: 'Ready:x-1', cause: 'operator' }, 'stop-1');
+    expect(h.latest.get('Ready:x-1')?.execution.status).toBe('ABORTED');
+    h.send({ kind: 'RedriveExecution', executionId: 'Ready:x-1' });
+    // Two failed attempts and their retry timers: four transitions after the redrive.
+    for (let i = 0; i < 2; i++) {
+      h.send({ kind: 'TaskFailed', taskToken: h.tokens.at(-1) ?? '', error: 'Busy', cause: 'later' });
+      h.send({ kind: 'TimerFired', executionId: 'Ready:x-1', timerId: h.timers.at(-1) ?? '' });
+    }
+    expect(h.commits.length).toBeGreaterThanOrEqual(7);
+
+    const again = h.send({ kind: 'StopExecution', executionId: 'Ready:x-1', cause: 'operator' }, 'stop-1');
+
+    expect(again).toEqual({ type: 'duplicate', executionId: 'Ready:x-1' });
+    expect(h.latest.get('Ready:x-1')?.execution).toMatchObject({ status: 'RUNNING', redriveCount: 1 });
   });
 });
