@@ -75,6 +75,21 @@ export interface FaultRates {
   readonly workerCrashBeforeAck: number;
   /** Sending the report to the inbox fails (the worker message is redelivered). */
   readonly reportSendFail: number;
+
+  /**
+   * The whole local runtime process dies (`kill -9`) at a port call of an invocation or of a
+   * worker: every invocation in flight dies with it, everything only in memory is gone, and the
+   * runtime restarts from its files (local-runtime seeds only).
+   */
+  readonly processCrash: number;
+  /** The process dies between two rounds of deliveries, with nothing in flight (per round). */
+  readonly idleProcessCrash: number;
+  /** Most whole-process crashes in one seed. */
+  readonly maxProcessCrashes: number;
+  /** EventBridge delivers an event to a rule's target twice (the same event id). */
+  readonly eventDuplicateDelivery: number;
+  /** A call to the correlation store is throttled. */
+  readonly correlationThrottle: number;
 }
 
 const BASE: FaultRates = {
@@ -107,6 +122,11 @@ const BASE: FaultRates = {
   workerCrashBeforeReport: 0.04,
   workerCrashBeforeAck: 0.03,
   reportSendFail: 0.02,
+  processCrash: 0.01,
+  idleProcessCrash: 0.01,
+  maxProcessCrashes: 3,
+  eventDuplicateDelivery: 0.1,
+  correlationThrottle: 0.03,
 };
 
 const NO_FAULTS: FaultRates = Object.fromEntries(

@@ -8,7 +8,8 @@
  *   npm run sim -- --seeds 1000 --memory-only   no seed on the DynamoDB store
  *
  * Every tenth seed runs on the DynamoDB execution store (dynalite, started here) instead of the
- * in-memory one.
+ * in-memory one. About a third run as the local runtime: queues and timers persisted to a temporary
+ * disk, the whole process killed and restarted from it.
  *
  * Prints progress every 100 seeds, each failing seed with the invariant it broke and the command
  * that replays it, and as its last line `simulation: N seeds, V invariant violations`. Exits 1 when
@@ -80,7 +81,8 @@ function describe(result: SeedResult): string {
     .map(([status, count]) => `${status}=${count}`)
     .join(' ');
   return (
-    `seed ${result.seed}${result.dynamodb ? ' (DynamoDB store)' : ''}: intensity ${result.intensity}, ` +
+    `seed ${result.seed}${result.dynamodb ? ' (DynamoDB store)' : ''}` +
+    `${result.localRuntime ? ' (local runtime on disk)' : ''}: intensity ${result.intensity}, ` +
     `${result.executions} executions (${statuses}), ` +
     `${result.deliveries} deliveries, ${result.orphanEffects} orphan effects, fingerprint ${result.fingerprint}`
   );
@@ -114,6 +116,7 @@ async function main(): Promise<number> {
 
 async function runSeeds(args: Arguments, started: number, tables: SimTables | undefined): Promise<number> {
   let onDynamo = 0;
+  let asLocalRuntime = 0;
   let violations = 0;
   let failingSeeds = 0;
   const totals: Record<string, number> = {};
@@ -128,6 +131,7 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
         ...(tables ? { tables } : {}),
       });
       if (result.dynamodb) onDynamo += 1;
+      if (result.localRuntime) asLocalRuntime += 1;
     } catch (error) {
       // The simulation itself must not crash: count it as a violation and show how to replay it.
       violations += 1;
@@ -176,7 +180,8 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
   console.log(`orphan effects (a timed-out step that did its work; never compensated by design): ${orphans}`);
   console.log(`${failingSeeds} failing seeds, ${seconds} s`);
   console.log(
-    `simulation: ${args.count} seeds (${onDynamo} on DynamoDB), ${violations} invariant violations`,
+    `simulation: ${args.count} seeds (${onDynamo} on DynamoDB, ${asLocalRuntime} as the local runtime), ` +
+      `${violations} invariant violations`,
   );
   return violations > 0 ? 1 : 0;
 }

@@ -83,6 +83,21 @@ describe('the seeded simulation', () => {
     expect(caught).toContain('lifecycle-events');
   });
 
+  it('catches a local runtime that keeps only its debounced queue snapshots (a kill -9 loses what it acknowledged)', async () => {
+    // The journals make every acknowledged send and delete durable at once; without them, a crash
+    // takes the queues back to their last snapshot while the execution store has moved on.
+    const stuck: number[] = [];
+    for (let seed = 1; seed <= 60 && stuck.length === 0; seed++) {
+      const result = await runSeed(seed, { disk: { forgetJournals: true } });
+      if (!result.localRuntime || (result.counts['process crash (kill -9)'] ?? 0) === 0) continue;
+      const baseline = await runSeed(seed);
+      expect(baseline.violations).toEqual([]);
+      if (result.violations.some((violation) => violation.invariant === 'execution-terminal'))
+        stuck.push(seed);
+    }
+    expect(stuck).not.toEqual([]);
+  });
+
   it('catches an execution that ends with another output than runWorkflow gives for the same outcomes', async () => {
     let tampered: string | undefined;
     for (let seed = 1; seed <= 50 && tampered === undefined; seed++) {

@@ -10,7 +10,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
-import { drawOutcomes, drawRates } from './faults.js';
+import { drawOutcomes, drawRates, type FaultRates } from './faults.js';
+import { LocalDisk, type LocalDiskOptions } from './local-disk.js';
 import { checkRun, type RunRecord, type Violation } from './invariants.js';
 import { checkOutputs } from './output-oracle.js';
 import { Prng } from './prng.js';
@@ -30,6 +31,8 @@ export interface SeedOptions {
    * @default none: every seed runs on the in-memory store
    */
   readonly tables?: SimTables;
+  /** See {@link LocalDiskOptions}: only for tests of the simulation itself. */
+  readonly disk?: LocalDiskOptions;
 }
 
 /** Where seeds on the DynamoDB store get a fresh table. */
@@ -38,6 +41,9 @@ export interface SimTables {
   /** Creates a table with Baton's schema and returns its name. */
   create(name: string): Promise<string>;
 }
+
+/** The share of seeds that run as the local runtime (on disk, with whole-process crashes). */
+const LOCAL_RUNTIME_SHARE = 0.3;
 
 /** Whether a seed runs on the DynamoDB store (when tables are given). */
 export function onDynamoDb(seed: number): boolean {
@@ -52,6 +58,8 @@ export interface SeedResult {
   readonly intensity: number;
   /** Whether it ran on the DynamoDB store (dynalite). */
   readonly dynamodb: boolean;
+  /** Whether it ran as the local runtime (queues and timers on disk, whole-process crashes). */
+  readonly localRuntime: boolean;
   readonly executions: number;
   /** Final statuses, counted. */
   readonly statuses: Readonly<Record<string, number>>;
@@ -83,6 +91,44 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
 
   const tables = options.tables && onDynamoDb(seed) ? options.tables : undefined;
   const tableName = tables ? await tables.create(`sim-${seed}`) : undefined;
+  // A third of the seeds run as the local runtime does: queues and timers on disk, and the whole
+  // process killed and restarted from its files at any point.
+  const disk = rng.chance(LOCAL_RUNTIME_SHARE) ? LocalDisk.create(options.disk) : undefined;
+  try {
+    return await runWorld(
+      seed,
+      options,
+      { rng, shapeRng, worldRng, intensity, rates, outcomes, workflows },
+      {
+        tables,
+        tableName,
+        disk,
+      },
+    );
+  } finally {
+    disk?.dispose();
+  }
+}
+
+/** What {@link runSeed} drew from the seed before building the world. */
+interface SeedDraws {
+  readonly rng: Prng;
+  readonly shapeRng: Prng;
+  readonly worldRng: Prng;
+  readonly intensity: number;
+  readonly rates: FaultRates;
+  readonly outcomes: ReturnType<typeof drawOutcomes>;
+  readonly workflows: readonly GeneratedWorkflow[];
+}
+
+async function runWorld(
+  seed: number,
+  options: SeedOptions,
+  draws: SeedDraws,
+  where: { tables: SimTables | undefined; tableName: string | undefined; disk: LocalDisk | undefined },
+): Promise<SeedResult> {
+  const { rng, shapeRng, worldRng, intensity, rates, outcomes, workflows } = draws;
+  const { tables, tableName, disk } = where;
   const world = new World({
     rng: worldRng,
     rates,
@@ -94,6 +140,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     maxConcurrency: rng.pick([2, 3, 10]),
     ...(options.trace ? { trace: options.trace } : {}),
     ...(options.mutateStore ? { mutateStore: options.mutateStore } : {}),
+    ...(disk ? { localRuntime: disk } : {}),
     ...(tables && tableName
       ? {
           store: (clock: { now(): number }) =>
@@ -152,6 +199,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     violations,
     intensity,
     dynamodb: tables !== undefined,
+    localRuntime: disk !== undefined,
     executions: record.executions.length,
     statuses,
     deliveries: world.deliveries,

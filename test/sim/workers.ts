@@ -43,6 +43,10 @@ export interface WorkerEnvironment {
   nextSeq(): number;
   /** Counts an injected fault, for the summary. */
   count(what: string): void;
+  /** The life of the local runtime's process now (see World.generation). */
+  generation(): number;
+  /** Kills the whole process here, sometimes; whether it did. */
+  crashProcess(point: string): boolean;
 }
 
 /** Per-delivery fault switches, decided by the world. */
@@ -53,6 +57,8 @@ export interface DeliveryFaults {
   readonly reportSendFail: number;
   /** No injected fault on this delivery (its last chances before the DLQ). */
   readonly calm: boolean;
+  /** The life of the process the delivery runs in: once it died, the worker does nothing more. */
+  readonly generation: number;
 }
 
 /** A delivery under way: its fault switches, how long its worker has worked, whether it died. */
@@ -62,7 +68,7 @@ interface Delivery {
   dead: boolean;
 }
 
-const CALM: DeliveryFaults = { dieBeforeReport: 0, reportSendFail: 0, calm: true };
+const CALM: DeliveryFaults = { dieBeforeReport: 0, reportSendFail: 0, calm: true, generation: 0 };
 
 /** Counters of what the workers saw. */
 export interface WorkerStats {
@@ -105,6 +111,8 @@ export class SimWorkers {
   readonly handler = async (input: Json, context: WorkerContext): Promise<Json> => {
     const delivery = this.deliveryOf(context.taskToken);
     const { faults } = delivery;
+    // A worker of a process that died does nothing more (its side effect never happens).
+    this.assertAlive(delivery);
     const plan = this.plan(context, faults);
     plan.deliveries += 1;
     this.stats.deliveries += 1;
@@ -125,6 +133,8 @@ export class SimWorkers {
       this.env.count('worker crash before report');
       delivery.dead = true;
     }
+    // The whole process dies after the side effect, before the report.
+    if (!faults.calm && this.env.crashProcess('worker after its side effect')) delivery.dead = true;
     return result;
   };
 
@@ -137,6 +147,7 @@ export class SimWorkers {
       const token = isRecord(body) && typeof body.taskToken === 'string' ? body.taskToken : '';
       const delivery = this.deliveryOf(token);
       if (delivery.dead) throw new SimulatedCrash('worker died before reporting');
+      this.assertAlive(delivery);
       if (!delivery.faults.calm && this.env.rng.chance(delivery.faults.reportSendFail)) {
         this.env.count('worker report send failed');
         throw new Error('SendMessage to the inbox failed');
@@ -145,10 +156,16 @@ export class SimWorkers {
     },
   };
 
+  private assertAlive(delivery: Delivery): void {
+    if (delivery.faults.generation === this.env.generation()) return;
+    delivery.dead = true;
+    throw new SimulatedCrash('the process died');
+  }
+
   private deliveryOf(taskToken: string): Delivery {
     let delivery = this.deliveries.get(taskToken);
     if (!delivery) {
-      delivery = { faults: CALM, delayMs: 0, dead: false };
+      delivery = { faults: { ...CALM, generation: this.env.generation() }, delayMs: 0, dead: false };
       this.deliveries.set(taskToken, delivery);
     }
     return delivery;

@@ -14,11 +14,16 @@
  *   deleted. The next invocation gets a fresh container (a cold start).
  * - Faults at the queues' boundary: late and duplicated sends, and the same message delivered to
  *   two consumers at once (its visibility ending early).
+ * - As the local runtime (`localRuntime`), the queues and timers persist to a disk exactly as
+ *   `npm start` persists them (the queues' journals and snapshots, the timers' file), and the whole
+ *   process may be killed at any port call or between deliveries: every invocation in flight dies
+ *   at its next step, and a new process starts from what the disk holds (see `local-disk.ts`).
  * - The store under the faults is the real `InMemoryExecutionStore`, recording every commit.
  *
  * Everything random comes from the seed's {@link Prng}; virtual time only moves when the world
  * says so. A run is a pure function of its seed.
  */
+import { join } from 'node:path';
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { defineWorker } from '../../lambdas/aws/define-worker.js';
 import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
@@ -45,6 +50,7 @@ import type { Clock, Scheduler } from '../../local/emulators/sqs/clock.js';
 import { LocalEventBus } from '../../local/emulators/eventbridge/bus.js';
 import { LocalQueue } from '../../local/emulators/sqs/queue.js';
 import { SimulatedCrash, type FaultRates, type OutcomeWeights } from './faults.js';
+import { QUEUE_PERSIST_DEBOUNCE_MS, type LocalDisk } from './local-disk.js';
 import type {
   CommitRecord,
   ExecutionRecord,
@@ -60,6 +66,8 @@ import { TASK_WORKERS, UNDO_WORKER, type GeneratedWorkflow, type TaskInfo } from
 export const WORLD_START = Date.UTC(2026, 0, 1);
 /** The key the domain signs task tokens with. */
 export const SIGNING_KEY = 'simulation-signing-key-0123456789abcdef';
+/** How much later than its debounce a queue snapshot may be written, ms. */
+const SLOW_SNAPSHOT_MS = 60_000;
 /** SQS's longest message delay. */
 const MAX_DELAY_SECONDS = 900;
 const RESULT_EVENT_TYPES = new Set<HistoryEventType>([
@@ -102,6 +110,12 @@ export interface WorldOptions {
    * @default an InMemoryExecutionStore
    */
   readonly store?: (clock: { now(): number }) => ExecutionStore;
+  /**
+   * Run as the local runtime does, on this disk: the queues and timers persist to it, and the
+   * whole process may crash (FaultRates.processCrash) and restart from it.
+   * @default none: queues and timers in memory, no process crash
+   */
+  readonly localRuntime?: LocalDisk;
 }
 
 /** The execution store under the faults (in memory, or DynamoDB on dynalite), recording every commit. */
@@ -154,13 +168,20 @@ class OrchestratorContainer {
   /** No injected fault for the current invocation (its messages' last chances before the DLQ). */
   calm = false;
   readonly handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  /** The life of the process it runs in: a container of a process that died is dead too. */
+  private readonly generation: number;
 
-  constructor(private readonly world: World) {
+  constructor(
+    private readonly world: World,
+    generation: number,
+  ) {
+    this.generation = generation;
     const rates = world.rates;
     const table = world.storeView;
     const store: ExecutionStore = {
       load: async (executionId) => {
         this.alive();
+        this.processCrash('before a load');
         if (this.fault(rates.loadThrottle, 'load throttled'))
           throw new TransientStoreError('ProvisionedThroughputExceededException (load)');
         return table.load(executionId);
@@ -173,6 +194,7 @@ class OrchestratorContainer {
         if (this.fault(rates.spuriousConflict, 'spurious conditional-check failure'))
           throw new VersionConflictError(transition.executionId, transition.version - 1);
         await table.commit(transition);
+        this.processCrash('after a commit');
         if (this.fault(rates.commitLandedThenTimeout, 'commit landed, then timed out'))
           throw new TransientStoreError('The conditional put timed out (it landed)');
         if (this.fault(rates.commitLandedThenConflict, 'commit landed, SDK retry conflicted'))
@@ -201,6 +223,7 @@ class OrchestratorContainer {
         if (this.fault(rates.crashDuringPerform, 'crash before the index write'))
           this.die('after perform, before the index write');
         await table.writeIndex(summary, version);
+        this.processCrash('after the index write');
       },
     };
     const inbox: InboxSender = {
@@ -224,6 +247,7 @@ class OrchestratorContainer {
           if (this.fault(rates.dispatchFailBefore, 'dispatch failed'))
             throw new TransientStoreError('SendMessage failed (worker queue)');
           await router.dispatch(task);
+          this.processCrash('after a dispatch');
           if (this.fault(rates.dispatchFailAfter, 'dispatch queued, then failed'))
             throw new TransientStoreError('SendMessage timed out (the message was queued)');
           if (this.fault(rates.crashDuringPerform, 'crash after a dispatch'))
@@ -239,6 +263,7 @@ class OrchestratorContainer {
             throw new TransientStoreError('PutEvents: FailedEntryCount > 0');
           }
           for (const event of events) world.published.push({ id: event.id, detailType: event.detailType });
+          this.processCrash('after PutEvents');
           if (this.fault(rates.crashDuringPerform, 'crash after PutEvents'))
             this.die('while performing, after PutEvents');
         },
@@ -252,6 +277,7 @@ class OrchestratorContainer {
             throw new TransientStoreError('CreateSchedule failed');
           }
           await world.timers.schedule(timer);
+          this.processCrash('after scheduling a timer');
         },
         cancel: async (timer) => {
           this.alive();
@@ -292,9 +318,39 @@ class OrchestratorContainer {
     throw new SimulatedCrash(point);
   }
 
+  /** Kills the whole local runtime here, sometimes (never on a calm invocation's behalf). */
+  processCrash(point: string): void {
+    if (this.calm || !this.world.crashProcess(`orchestrator ${point}`)) return;
+    this.dead = true;
+    throw new SimulatedCrash(`the process died ${point}`);
+  }
+
   private alive(): void {
     if (this.dead) throw new SimulatedCrash('the Lambda already died');
+    if (this.generation !== this.world.generation) {
+      this.dead = true;
+      throw new SimulatedCrash('the process died');
+    }
   }
+}
+
+/**
+ * What lives in the local runtime's process (or, without a disk, in the simulated AWS services):
+ * the queue objects, the pollers, the bus with its rules, the timer scheduler. A process crash
+ * drops all of it; the next process builds it again from the disk.
+ */
+interface RuntimeProcess {
+  readonly inbox: LocalQueue;
+  readonly bus: LocalEventBus;
+  readonly timers: LocalTimerScheduler;
+  readonly mappings: readonly SqsEventSourceMapping[];
+}
+
+/** A snapshot write a persisted queue asked for (its debounce), due at `at`. */
+interface PendingFlush {
+  readonly at: number;
+  readonly generation: number;
+  readonly queue: () => LocalQueue | undefined;
 }
 
 /** The domain: queues, orchestrator containers, workers, stores and the fault injector. */
@@ -308,13 +364,10 @@ export class World {
   readonly definitions = new InMemoryDefinitionStore();
   readonly signer = new TaskTokenSigner(SIGNING_KEY);
   readonly clock: Clock & Scheduler;
-  readonly inbox: LocalQueue;
+  /** The worker queues of the running process, by worker name. */
   readonly workerQueues = new Map<string, LocalQueue>();
   /** Each queue's dead-letter queue, by the queue's name. */
   readonly deadLetterQueues = new Map<string, LocalQueue>();
-  /** The bus `events:putEvents` tasks would use (the generated workflows have none). */
-  readonly bus: LocalEventBus;
-  readonly timers: LocalTimerScheduler;
   readonly workers: SimWorkers;
   /** Logs the inbox handler's failures: why each failed message failed. */
   readonly inboxLogger: FailureRecordingLogger;
@@ -325,14 +378,18 @@ export class World {
   /** What happened how often (faults, results, ...), for the summary. */
   readonly counts: Record<string, number> = {};
   deliveries = 0;
+  /** The life of the local runtime's process: 0, then one more after each crash. */
+  generation = 0;
   private readonly workflows: ReadonlyMap<string, GeneratedWorkflow>;
   private readonly resultTokens = new Map<string, string>();
-  private readonly idle: OrchestratorContainer[] = [];
-  private readonly mappings: SqsEventSourceMapping[] = [];
+  private idle: OrchestratorContainer[] = [];
   private readonly maxReceiveCount: number;
   private readonly maxConcurrency: number;
   private readonly maxDeliveries: number;
   private readonly maxVirtualMs: number;
+  private readonly batchSize: number;
+  private readonly inboxVisibilityMs: number;
+  private readonly workerVisibilityMs: number;
   private readonly trace: ((line: string) => void) | undefined;
   private sequence = 0;
   private readonly watched = new Map<string, { lastEventId: number; terminal: boolean }>();
@@ -342,7 +399,17 @@ export class World {
   private readonly lastErrors = new Map<string, string>();
   private readonly poisonIds = new Set<string>();
   /** Copies of sent messages that arrive again hours or days later (see FaultRates.lateCopy). */
-  private lateCopies: { readonly at: number; readonly queue: LocalQueue; readonly body: Json }[] = [];
+  private lateCopies: { readonly at: number; readonly queue: string; readonly body: Json }[] = [];
+  /** Where the local runtime's files are; without it, queues and timers live in memory and never crash. */
+  private readonly disk: LocalDisk | undefined;
+  private process: RuntimeProcess;
+  /** Snapshot writes the persisted queues asked for. */
+  private readonly flushes = new Set<PendingFlush>();
+  /** A process crash happened during the current round: restart once the round has unwound. */
+  private restartPending = false;
+  private processCrashes = 0;
+  /** Invocations in flight that hold a message's last chances (no process crash may hit them). */
+  private calmInFlight = 0;
 
   constructor(options: WorldOptions) {
     this.rng = options.rng;
@@ -351,7 +418,11 @@ export class World {
     this.maxConcurrency = options.maxConcurrency ?? 3;
     this.maxDeliveries = options.maxDeliveries ?? 40_000;
     this.maxVirtualMs = options.maxVirtualMs ?? 120 * 24 * 3600 * 1000;
+    this.batchSize = options.batchSize ?? 1;
+    this.inboxVisibilityMs = options.inboxVisibilityMs ?? 30_000;
+    this.workerVisibilityMs = options.workerVisibilityMs ?? 60_000;
     this.trace = options.trace;
+    this.disk = options.localRuntime;
     this.workflows = new Map(options.workflows.map((workflow) => [workflow.name, workflow]));
     this.table = new RecordingStore(
       options.store?.({ now: () => this.now }) ?? new InMemoryExecutionStore(),
@@ -361,32 +432,6 @@ export class World {
     // Function timeouts are the only timers the queues and the mappings set: a handler here never
     // runs for virtual time, so they never fire.
     this.clock = { now: () => this.now, schedule: () => () => undefined };
-    const ids = () => `m${++this.sequence}`;
-    const queue = (name: string, visibilityMs: number) => {
-      // Dead letters are kept as long as the construct keeps them: a run spans days.
-      const deadLetters = new LocalQueue({
-        name: `${name}-dlq`,
-        messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
-        clock: this.clock,
-        scheduler: this.clock,
-        ids,
-      });
-      const main = new LocalQueue({
-        name,
-        visibilityTimeoutSeconds: Math.ceil(visibilityMs / 1000),
-        redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount: this.maxReceiveCount },
-        clock: this.clock,
-        scheduler: this.clock,
-        ids,
-      });
-      this.deadLetterQueues.set(name, deadLetters);
-      return main;
-    };
-    this.inbox = queue('inbox', options.inboxVisibilityMs ?? 30_000);
-    for (const name of [...TASK_WORKERS, UNDO_WORKER])
-      this.workerQueues.set(name, queue(`worker-${name}`, options.workerVisibilityMs ?? 60_000));
-    this.bus = new LocalEventBus({ name: 'sim', clock: this.clock, scheduler: this.clock, ids });
-    this.timers = new LocalTimerScheduler({ inbox: this.timerInbox(), clock: this.clock, pollIntervalMs: 0 });
     this.inboxLogger = new FailureRecordingLogger((extra) => {
       if (typeof extra.messageId !== 'string') return;
       this.lastErrors.set(extra.messageId, describeError(extra.error ?? extra.reason));
@@ -399,15 +444,103 @@ export class World {
         report: (body, delayMs) => this.enqueue(this.inbox, body, delayMs),
         nextSeq: () => ++this.sequence,
         count: (what) => this.count(what),
+        generation: () => this.generation,
+        crashProcess: (point) => this.crashProcess(point),
       },
       options.outcomes,
     );
-    const batchSize = options.batchSize ?? 1;
-    this.mappings.push(
-      this.mapping(this.inbox, 'orchestrator', batchSize, (event, context) =>
-        this.invokeOrchestrator(event, context),
+    this.process = this.startProcess();
+  }
+
+  /** The inbox of the running process. */
+  get inbox(): LocalQueue {
+    return this.process.inbox;
+  }
+
+  /** The bus of the running process (`events:putEvents` tasks would use it; the generated workflows have none). */
+  get bus(): LocalEventBus {
+    return this.process.bus;
+  }
+
+  /** The timer scheduler of the running process. */
+  get timers(): LocalTimerScheduler {
+    return this.process.timers;
+  }
+
+  /**
+   * Starts the runtime's process: the queues (persisted to the disk, and read back from it after a
+   * crash, when there is one), the bus, the timer scheduler, the pollers and the functions.
+   */
+  private startProcess(): RuntimeProcess {
+    const generation = this.generation;
+    const ids = () => `m${++this.sequence}`;
+    const folder = this.disk?.folder;
+    /** How a queue persists: not at all without a disk; else as the local runtime persists it. */
+    const persisted = (name: string, debounceMs: number | undefined) => {
+      let created: LocalQueue | undefined;
+      const bind = (queue: LocalQueue) => (created = queue);
+      if (folder === undefined) return { options: { clock: this.clock, scheduler: this.clock }, bind };
+      // The debounced snapshot write, on the virtual clock: the run writes it when it falls due,
+      // sometimes much later (a busy event loop, a slow disk): what is durable must not depend on
+      // snapshots being timely.
+      const scheduler: Scheduler = {
+        schedule: (_write, delayMs) => {
+          const slow = this.rng.chance(0.5) ? this.rng.int(0, SLOW_SNAPSHOT_MS) : 0;
+          const flush: PendingFlush = { at: this.now + delayMs + slow, generation, queue: () => created };
+          this.flushes.add(flush);
+          return () => this.flushes.delete(flush);
+        },
+      };
+      return {
+        options: {
+          clock: this.clock,
+          scheduler,
+          persistTo: join(folder, 'queues', `${name}.json`),
+          ...(debounceMs !== undefined ? { persistDebounceMs: debounceMs } : {}),
+          onPersistError: (error: unknown) => this.count(`queue snapshot failed: ${describeError(error)}`),
+        },
+        bind,
+      };
+    };
+    const queue = (name: string, visibilityMs: number) => {
+      // Dead letters are kept as long as the construct keeps them: a run spans days. The local
+      // runtime persists them with the default debounce, the others with its own.
+      const deadLetterPersistence = persisted(`${name}-dlq`, undefined);
+      const deadLetters = new LocalQueue({
+        name: `${name}-dlq`,
+        messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+        ids,
+        ...deadLetterPersistence.options,
+      });
+      deadLetterPersistence.bind(deadLetters);
+      const persistence = persisted(name, QUEUE_PERSIST_DEBOUNCE_MS);
+      const main = new LocalQueue({
+        name,
+        visibilityTimeoutSeconds: Math.ceil(visibilityMs / 1000),
+        redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount: this.maxReceiveCount },
+        ids,
+        ...persistence.options,
+      });
+      persistence.bind(main);
+      this.deadLetterQueues.set(name, deadLetters);
+      return main;
+    };
+    const inbox = queue('inbox', this.inboxVisibilityMs);
+    for (const name of [...TASK_WORKERS, UNDO_WORKER])
+      this.workerQueues.set(name, queue(`worker-${name}`, this.workerVisibilityMs));
+    const bus = new LocalEventBus({ name: 'sim', clock: this.clock, scheduler: this.clock, ids });
+    const timers = new LocalTimerScheduler({
+      inbox: this.timerInbox(),
+      clock: this.clock,
+      pollIntervalMs: 0,
+      ...(folder !== undefined ? { file: join(folder, 'timers-sim.json') } : {}),
+    });
+    const mappings = [
+      this.mapping(inbox, 'orchestrator', this.batchSize, (event, context) =>
+        this.invokeOrchestrator(event, context, generation),
       ),
-    );
+    ];
+    // The worker Lambda, loaded again by each process (a module keeps nothing across a crash).
     const worker = defineWorker(this.workers.handler, {
       inbox: this.workers.inbox,
       logger: new FailureRecordingLogger((extra) => {
@@ -416,11 +549,58 @@ export class World {
       }),
     });
     for (const [name, workerQueue] of this.workerQueues)
-      this.mappings.push(
-        this.mapping(workerQueue, name, batchSize, (event, context) =>
-          this.invokeWorker(worker, event, context),
+      mappings.push(
+        this.mapping(workerQueue, name, this.batchSize, (event, context) =>
+          this.invokeWorker(worker, event, context, generation),
         ),
       );
+    this.idle = [];
+    return { inbox, bus, timers, mappings };
+  }
+
+  /**
+   * Kills the whole local runtime (`kill -9`), sometimes: only with a disk, within the seed's
+   * budget of crashes, and never while an invocation holds a message's last chances. Every
+   * container and worker of the process dies at its next step; the run restarts the process from
+   * the disk once the round has unwound. Returns whether it crashed.
+   */
+  crashProcess(point: string): boolean {
+    if (this.disk === undefined || this.restartPending || this.calmInFlight > 0) return false;
+    if (this.processCrashes >= this.rates.maxProcessCrashes) return false;
+    if (!this.rng.chance(this.rates.processCrash)) return false;
+    this.killProcess(point);
+    return true;
+  }
+
+  private killProcess(point: string): void {
+    const disk = this.disk as LocalDisk;
+    this.processCrashes += 1;
+    this.count('process crash (kill -9)');
+    this.count(`process crash: ${point}`);
+    this.traceLine(`!! PROCESS CRASH ${point}`);
+    disk.crash();
+    this.generation += 1;
+    this.restartPending = true;
+    // The dead process's debounced snapshot writes die with it.
+    this.flushes.clear();
+  }
+
+  /** The restarted process: everything rebuilt from the disk the crash left. */
+  private restart(): void {
+    this.restartPending = false;
+    this.process = this.startProcess();
+    this.count('process restart');
+    this.traceLine(`process ${this.generation} started from the disk`);
+  }
+
+  /** Writes the snapshots whose debounce has run out (the process is between rounds). */
+  private async flushDue(): Promise<void> {
+    for (const flush of [...this.flushes]) {
+      if (flush.at > this.now) continue;
+      this.flushes.delete(flush);
+      if (flush.generation !== this.generation) continue;
+      await flush.queue()?.flush();
+    }
   }
 
   count(what: string, by = 1): void {
@@ -471,7 +651,11 @@ export class World {
     }
     if (this.rng.chance(rates.lateCopy)) {
       this.count('late copy (hours to days later)');
-      this.lateCopies.push({ at: this.now + this.rng.int(900_001, rates.maxLateCopyMs), queue, body });
+      this.lateCopies.push({
+        at: this.now + this.rng.int(900_001, rates.maxLateCopyMs),
+        queue: queue.name,
+        body,
+      });
     }
   }
 
@@ -481,9 +665,16 @@ export class World {
     if (due.length === 0) return;
     this.lateCopies = this.lateCopies.filter((copy) => copy.at > this.now);
     for (const copy of due) {
-      const { messageId } = copy.queue.sendMessage({ body: JSON.stringify(copy.body) });
+      const { messageId } = this.queueNamed(copy.queue).sendMessage({ body: JSON.stringify(copy.body) });
       this.noteResultToken(messageId, copy.body);
     }
+  }
+
+  /** The running process's queue of that name (its inbox or a worker queue). */
+  private queueNamed(name: string): LocalQueue {
+    if (name === this.inbox.name) return this.inbox;
+    for (const queue of this.workerQueues.values()) if (queue.name === name) return queue;
+    throw new Error(`the simulation has no queue named ${name}`);
   }
 
   /**
@@ -498,12 +689,20 @@ export class World {
         return `the run was still busy after ${Math.round((this.now - WORLD_START) / 86_400_000)} virtual days`;
       await this.timers.fireDue();
       this.sendLateCopies();
-      const ready = this.mappings.filter((mapping) => mapping.queue.approximateNumberOfMessages > 0);
+      await this.flushDue();
+      if (this.disk !== undefined && this.processCrashes < this.rates.maxProcessCrashes) {
+        if (this.rng.chance(this.rates.idleProcessCrash)) {
+          this.killProcess('between deliveries');
+          this.restart();
+        }
+      }
+      const mappings = this.process.mappings;
+      const ready = mappings.filter((mapping) => mapping.queue.approximateNumberOfMessages > 0);
       if (ready.length === 0) {
         const times = [
           this.timers.nextMoveAt(),
           ...this.lateCopies.map((copy) => copy.at),
-          ...this.mappings.map((mapping) => mapping.queue.nextVisibleAt()),
+          ...mappings.map((mapping) => mapping.queue.nextVisibleAt()),
         ];
         const next = times.reduce<number | undefined>(
           (earliest, at) => (at !== undefined && (earliest === undefined || at < earliest) ? at : earliest),
@@ -518,16 +717,25 @@ export class World {
       const invocations = Array.from({ length: size }, () => this.rng.pick(ready).invokeVisible());
       const outcomes = await Promise.all(invocations);
       for (const outcome of outcomes) this.deliveries += outcome?.messageIds.length ?? 0;
+      if (this.restartPending) this.restart();
       if (this.rng.chance(0.25)) this.now += this.rng.int(1, 1500);
     }
   }
 
   /** One orchestrator invocation: in a container, through the real inbox handler. */
-  private async invokeOrchestrator(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-    const container = this.idle.pop() ?? new OrchestratorContainer(this);
+  private async invokeOrchestrator(
+    event: SQSEvent,
+    context: Context,
+    generation: number,
+  ): Promise<SQSBatchResponse> {
+    // A poller of a process that died in this round invokes nothing more.
+    if (generation !== this.generation) throw new SimulatedCrash('the process died');
+    const idle = this.idle;
+    const container = idle.pop() ?? new OrchestratorContainer(this, generation);
     container.calm = event.Records.some(
       (record) => Number(record.attributes.ApproximateReceiveCount) >= this.maxReceiveCount - 1,
     );
+    if (container.calm) this.calmInFlight += 1;
     try {
       this.noteReceived(event);
       if (container.fault(this.rates.crashAfterReceive, 'crash after receive'))
@@ -541,6 +749,7 @@ export class World {
         if (!failed.has(record.messageId)) await this.noteHeartbeat(record.body, record.messageId, 'after');
       if (container.fault(this.rates.crashBeforeAck, 'crash before ack'))
         container.die('before deleting the messages');
+      container.processCrash('before deleting the messages');
       return response;
     } catch (error) {
       for (const record of event.Records) this.lastErrors.set(record.messageId, describeError(error));
@@ -549,7 +758,9 @@ export class World {
       );
       throw error;
     } finally {
-      if (!container.dead) this.idle.push(container);
+      if (container.calm) this.calmInFlight -= 1;
+      // Back to the pool of its own process (a restarted process starts with none).
+      if (!container.dead) idle.push(container);
     }
   }
 
@@ -558,7 +769,9 @@ export class World {
     worker: ReturnType<typeof defineWorker>,
     event: SQSEvent,
     context: Context,
+    generation: number,
   ): Promise<SQSBatchResponse> {
+    if (generation !== this.generation) throw new SimulatedCrash('the process died');
     const calm = event.Records.some(
       (record) => Number(record.attributes.ApproximateReceiveCount) >= this.maxReceiveCount - 1,
     );
@@ -567,12 +780,19 @@ export class World {
       this.count(what);
       return true;
     };
+    const processCrash = (point: string) => {
+      if (!calm && this.crashProcess(`worker ${point}`))
+        throw new SimulatedCrash(`the process died in a worker ${point}`);
+      if (generation !== this.generation) throw new SimulatedCrash('the process died');
+    };
+    if (calm) this.calmInFlight += 1;
     try {
       this.noteReceived(event);
       const source = this.workerQueues.get(functionNameOf(event));
       if (source) this.duplicateDeliveries(source, event);
       if (fault(this.rates.workerCrashAfterReceive, 'worker crash after receive'))
         throw new SimulatedCrash('worker died after receive');
+      processCrash('after receive');
       for (const record of event.Records) {
         const token = taskTokenOf(record.body);
         if (token === undefined) continue;
@@ -581,11 +801,13 @@ export class World {
           dieBeforeReport: this.rates.workerCrashBeforeReport,
           reportSendFail: this.rates.reportSendFail,
           calm: lastChance,
+          generation,
         });
       }
       const response = await worker(event, context);
       if (fault(this.rates.workerCrashBeforeAck, 'worker crash before ack'))
         throw new SimulatedCrash('worker died before deleting the messages');
+      processCrash('before deleting the messages');
       this.traceLine(
         `worker invocation ${event.Records.map((r) => r.messageId).join(',')} -> ${JSON.stringify(response)}`,
       );
@@ -596,6 +818,8 @@ export class World {
         `worker invocation ${event.Records.map((r) => r.messageId).join(',')} !! ${describeError(error)}`,
       );
       throw error;
+    } finally {
+      if (calm) this.calmInFlight -= 1;
     }
   }
 
