@@ -1,8 +1,9 @@
 /**
  * The Lambda functions Baton deploys (orchestrator, workers, definition publisher): Node.js 22 on
- * ARM64, bundled locally with esbuild (no Docker), X-Ray active tracing, a log group with a
- * retention, and a role of their own that can write to that log group and nothing else until
- * granted more.
+ * ARM64, X-Ray active tracing, a log group with a retention, and a role of their own that can
+ * write to that log group and nothing else until granted more. Baton's own functions run the
+ * bundles the package ships (`lambda-bundling.ts`); workers are bundled at synth with esbuild (no
+ * Docker), with the same settings.
  */
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
@@ -12,16 +13,26 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { lockFileFor } from './lambda-entry.js';
+import {
+  BUNDLE_TARGET,
+  REQUIRE_BANNER,
+  batonFunctionAsset,
+  type BatonFunctionName,
+} from './lambda-bundling.js';
 
 /** The runtime of every Baton function. */
 export const BATON_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
+/** What a function runs. */
+export type BatonFunctionCode =
+  /** One of Baton's own functions, prebuilt in the package. */
+  | { readonly type: 'baton'; readonly name: BatonFunctionName }
+  /** A TypeScript or JavaScript entry file, bundled at synth; `handler` defaults to 'handler'. */
+  | { readonly type: 'entry'; readonly entry: string; readonly handler?: string };
+
 /** Props of {@link BatonFunction}. */
 export interface BatonFunctionProps {
-  /** The TypeScript or JavaScript entry file. */
-  readonly entry: string;
-  /** @default 'handler' */
-  readonly handler?: string;
+  readonly code: BatonFunctionCode;
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
@@ -34,7 +45,7 @@ export interface BatonFunctionProps {
 
 /** A bundled Node.js function with its own role and log group. */
 export class BatonFunction extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -50,10 +61,7 @@ export class BatonFunction extends Construct {
       description: props.description,
     });
     this.logGroup.grantWrite(this.role);
-    const depsLockFilePath = lockFileFor(props.entry);
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: props.handler ?? 'handler',
+    const common = {
       description: props.description,
       runtime: BATON_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -64,21 +72,34 @@ export class BatonFunction extends Construct {
       logGroup: this.logGroup,
       // Stack traces point at the TypeScript sources through the bundled source maps.
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      ...(depsLockFilePath ? { depsLockFilePath } : {}),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // Some dependencies are CommonJS and call require(); ESM bundles have none without this.
-        banner:
-          "import { createRequire as batonCreateRequire } from 'node:module'; const require = batonCreateRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The AWS SDK is bundled, not taken from the runtime: the versions tested are the versions run.
-        externalModules: [],
-      },
-    });
+    };
+    const { code } = props;
+    if (code.type === 'baton') {
+      this.function = new lambda.Function(this, 'Function', {
+        ...common,
+        code: lambda.Code.fromAsset(batonFunctionAsset(code.name)),
+        handler: 'index.handler',
+      });
+    } else {
+      const depsLockFilePath = lockFileFor(code.entry);
+      this.function = new nodejs.NodejsFunction(this, 'Function', {
+        ...common,
+        entry: code.entry,
+        handler: code.handler ?? 'handler',
+        ...(depsLockFilePath ? { depsLockFilePath } : {}),
+        bundling: {
+          format: nodejs.OutputFormat.ESM,
+          target: BUNDLE_TARGET,
+          mainFields: ['module', 'main'],
+          banner: REQUIRE_BANNER,
+          minify: true,
+          sourceMap: true,
+          sourcesContent: false,
+          // The AWS SDK is bundled, not taken from the runtime: the versions tested are the versions run.
+          externalModules: [],
+        },
+      });
+    }
     // X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions.
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -16,7 +16,6 @@ import {
 } from '../lambdas/contract/definition-resource.js';
 import { KeyPrefix } from '../lambdas/contract/table-schema.js';
 import { BatonFunction } from './baton-function.js';
-import { packageEntry } from './lambda-entry.js';
 
 export { DEFINITION_RESOURCE_TYPE };
 
@@ -44,7 +43,7 @@ export class DefinitionPublisher extends Construct {
     super(scope, id);
     this.table = props.table;
     this.handler = new BatonFunction(this, 'Handler', {
-      entry: packageEntry('lambdas/definition-publisher/handler'),
+      code: { type: 'baton', name: 'definition-publisher' },
       description: 'Baton: writes workflow definitions as immutable versions at deploy',
       timeout: Duration.minutes(1),
       memorySize: 256,

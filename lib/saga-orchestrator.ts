@@ -47,7 +47,6 @@ import { BatonFunction } from './baton-function.js';
 import { SagaDashboard } from './dashboard.js';
 import { DefinitionPublisher } from './definition-publisher.js';
 import { BatonConstructError, InvalidPropsError } from './errors.js';
-import { packageEntry } from './lambda-entry.js';
 import { acknowledgeWildcardResource } from './nag-acknowledgement.js';
 import { SagaLogQueries } from './log-queries.js';
 import { QueueWithDeadLetter } from './queue-with-dead-letter.js';
@@ -176,7 +175,7 @@ export class SagaOrchestrator extends Construct {
     this.workers = workers;
 
     const orchestrator = new BatonFunction(this, 'Orchestrator', {
-      entry: packageEntry('lambdas/orchestrator/handler'),
+      code: { type: 'baton', name: 'orchestrator' },
       description: `Baton orchestrator of domain ${props.domain}`,
       timeout: orchestratorTimeout,
       memorySize: orchestratorOptions.memorySize ?? DEFAULT_ORCHESTRATOR_MEMORY_MB,

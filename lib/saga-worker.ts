@@ -121,8 +121,11 @@ export class SagaWorker extends Construct {
     };
     if (options.entry !== undefined) {
       const worker = new BatonFunction(this, 'Worker', {
-        entry: options.entry,
-        ...(options.handler ? { handler: options.handler } : {}),
+        code: {
+          type: 'entry',
+          entry: options.entry,
+          ...(options.handler ? { handler: options.handler } : {}),
+        },
         description: `Baton worker ${props.workerName}`,
         timeout: functionTimeout,
         memorySize: options.memorySize ?? DEFAULT_WORKER_MEMORY_MB,

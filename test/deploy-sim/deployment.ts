@@ -453,8 +453,10 @@ export class SimulatedDeployment {
     const { context } = stack;
     const properties = resource.Properties ?? {};
     const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (typeof assetPath !== 'string' || resource.Metadata?.['aws:asset:is-bundled'] !== true) {
-      throw new Error(`${id}: not a bundled asset of the assembly (aws:asset:path ${String(assetPath)})`);
+    // Bundled at synth (the workers) or prebuilt in the package (Baton's own functions): either way
+    // a folder of the assembly holding the bundle Lambda loads.
+    if (typeof assetPath !== 'string') {
+      throw new Error(`${id}: no code asset in the assembly (aws:asset:path ${String(assetPath)})`);
     }
     const functionName = stringProperty(resource, 'FunctionName', context) ?? physicalName(stack, id, 64);
     const functionArn = `arn:aws:lambda:${context.region}:${context.accountId}:function:${functionName}`;
