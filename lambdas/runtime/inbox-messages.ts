@@ -1,9 +1,11 @@
 /**
- * The messages the orchestrator's inbox accepts, validated with zod. A message that does not
- * parse is rejected with the reason (and, on SQS, left for the dead-letter queue).
+ * The messages the orchestrator's inbox accepts, validated with zod's tree-shakable build
+ * (`zod/mini`: the Lambda bundles carry only the checks used here). A message that does not parse
+ * is rejected with the reason (and, on SQS, left for the dead-letter queue).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Json } from '../engine/json.js';
+import { parseOrDescribe } from './parse-or-describe.js';
 
 /** Step Functions' limits on error names and causes. */
 export const MAX_ERROR_LENGTH = 256;
@@ -18,7 +20,7 @@ export const MAX_EXECUTION_NAME_LENGTH = 80;
 export const MAX_JSON_DEPTH = 500;
 
 /** Any JSON value, nested at most {@link MAX_JSON_DEPTH} levels deep. */
-export const jsonSchema: z.ZodType<Json> = z.custom<Json>((value) => jsonProblem(value) === undefined, {
+export const jsonSchema: z.ZodMiniType<Json> = z.custom<Json>((value) => jsonProblem(value) === undefined, {
   error: (issue) => jsonProblem(issue.input) ?? 'must be JSON',
 });
 
@@ -30,12 +32,15 @@ function jsonProblem(value: unknown): string | undefined {
   const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value: item, depth } = next;
+    if (item === undefined && depth === 0) return 'Invalid input: expected JSON, received undefined';
     if (item === null || typeof item === 'string' || typeof item === 'boolean') continue;
     if (typeof item === 'number') {
       if (!Number.isFinite(item)) return `must be JSON: ${item} is not a JSON number`;
       continue;
     }
-    if (typeof item !== 'object') return `must be JSON: a ${typeof item} is not a JSON value`;
+    if (typeof item !== 'object') {
+      return `must be JSON: ${item === undefined ? 'undefined' : `a ${typeof item}`} is not a JSON value`;
+    }
     if (depth >= MAX_JSON_DEPTH) return `must be JSON nested at most ${MAX_JSON_DEPTH} levels deep`;
     const children = Array.isArray(item) ? item : Object.values(item);
     for (const child of children) pending.push({ value: child, depth: depth + 1 });
@@ -55,78 +60,93 @@ function isAllowedName(name: string): boolean {
   return true;
 }
 
+/** A non-empty string. */
+const nonEmpty = () => z.string().check(z.minLength(1));
+/** A string of at most `max` characters. */
+const upTo = (max: number) => z.string().check(z.maxLength(max));
+/** A JSONPath: starts with `$`. */
+const jsonPath = () => z.string().check(z.startsWith('$'));
+/** A redrive count: a whole number, 0 or more. */
+const runNumber = () => z.int().check(z.gte(0));
+
 const executionName = z
   .string()
-  .min(1)
-  .max(MAX_EXECUTION_NAME_LENGTH)
-  .refine(isAllowedName, 'contains a character Step Functions does not allow in names');
+  .check(
+    z.minLength(1),
+    z.maxLength(MAX_EXECUTION_NAME_LENGTH),
+    z.refine(isAllowedName, 'contains a character Step Functions does not allow in names'),
+  );
+
+/** An EventBridge event, with whatever other fields it carries. */
+const domainEvent = z.looseObject({
+  id: nonEmpty(),
+  'detail-type': z.string(),
+  source: z.string(),
+  detail: jsonSchema,
+});
 
 const start = z.object({
   kind: z.literal('StartExecution'),
-  workflow: z.string().min(1),
-  name: executionName.optional(),
-  input: jsonSchema.default({}),
-  businessKey: z.string().min(1).max(256).optional(),
+  workflow: nonEmpty(),
+  name: z.optional(executionName),
+  input: z._default(jsonSchema, {}),
+  businessKey: z.optional(nonEmpty().check(z.maxLength(256))),
   /** Start at this top-level state instead of StartAt (a rerun). */
-  startAt: z.string().min(1).optional(),
+  startAt: z.optional(nonEmpty()),
   /** Run this definition version instead of the latest (a rerun). */
-  version: z.string().min(1).optional(),
+  version: z.optional(nonEmpty()),
   /** Seed of the execution's random draws (retry jitter, States.UUID). @default the execution id */
-  seed: z.string().min(1).max(256).optional(),
+  seed: z.optional(nonEmpty().check(z.maxLength(256))),
 });
 
 /** An EventBridge event wrapped by the trigger rule's input transformer. */
 const startFromEvent = z.object({
   kind: z.literal('StartFromEvent'),
-  workflow: z.string().min(1),
+  workflow: nonEmpty(),
   /** JSONPath into the event naming the business key (the execution name); default: the event id. */
-  businessKeyPath: z.string().startsWith('$').optional(),
+  businessKeyPath: z.optional(jsonPath()),
   /** JSONPath of the execution input within the event. @default '$.detail' */
-  inputPath: z.string().startsWith('$').optional(),
-  event: z
-    .object({ id: z.string().min(1), 'detail-type': z.string(), source: z.string(), detail: jsonSchema })
-    .passthrough(),
+  inputPath: z.optional(jsonPath()),
+  event: domainEvent,
 });
 
 /** A domain event routed to the inbox by a rule, for states waiting on correlated events. */
 const eventReceived = z.object({
   kind: z.literal('EventReceived'),
-  event: z
-    .object({ id: z.string().min(1), 'detail-type': z.string(), source: z.string(), detail: jsonSchema })
-    .passthrough(),
+  event: domainEvent,
 });
 
 const taskSucceeded = z.object({
   kind: z.literal('TaskSucceeded'),
-  taskToken: z.string().min(1),
+  taskToken: nonEmpty(),
   output: jsonSchema,
 });
 const taskFailed = z.object({
   kind: z.literal('TaskFailed'),
-  taskToken: z.string().min(1),
-  error: z.string().max(MAX_ERROR_LENGTH).default('States.TaskFailed'),
-  cause: z.string().max(MAX_CAUSE_LENGTH).optional(),
+  taskToken: nonEmpty(),
+  error: z._default(upTo(MAX_ERROR_LENGTH), 'States.TaskFailed'),
+  cause: z.optional(upTo(MAX_CAUSE_LENGTH)),
 });
-const taskHeartbeat = z.object({ kind: z.literal('TaskHeartbeat'), taskToken: z.string().min(1) });
+const taskHeartbeat = z.object({ kind: z.literal('TaskHeartbeat'), taskToken: nonEmpty() });
 const timerFired = z.object({
   kind: z.literal('TimerFired'),
-  executionId: z.string().min(1),
-  timerId: z.string().min(1),
+  executionId: nonEmpty(),
+  timerId: nonEmpty(),
 });
 const stop = z.object({
   kind: z.literal('StopExecution'),
-  executionId: z.string().min(1),
-  error: z.string().max(MAX_ERROR_LENGTH).optional(),
-  cause: z.string().max(MAX_CAUSE_LENGTH).optional(),
-  compensate: z.boolean().optional(),
+  executionId: nonEmpty(),
+  error: z.optional(upTo(MAX_ERROR_LENGTH)),
+  cause: z.optional(upTo(MAX_CAUSE_LENGTH)),
+  compensate: z.optional(z.boolean()),
   /** The run (redrive count) it was meant for; a late one for an earlier run changes nothing. */
-  redriveCount: z.number().int().nonnegative().optional(),
+  redriveCount: z.optional(runNumber()),
 });
 const redrive = z.object({
   kind: z.literal('RedriveExecution'),
-  executionId: z.string().min(1),
+  executionId: nonEmpty(),
   /** The run (redrive count) it redrives; delivered again after that run failed, it changes nothing. */
-  redriveCount: z.number().int().nonnegative().optional(),
+  redriveCount: z.optional(runNumber()),
 });
 
 /** Every inbox message. */
@@ -161,13 +181,7 @@ export function parseInboxMessage(body: unknown): InboxMessage {
       });
     }
   }
-  const parsed = InboxMessageSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `/${issue.path.join('/')}` : '/';
-    throw new MalformedMessageError(
-      `Invalid inbox message at ${where}: ${issue?.message ?? 'unknown problem'}`,
-    );
-  }
-  return parsed.data;
+  const parsed = parseOrDescribe(InboxMessageSchema, value, 'Invalid inbox message');
+  if (!parsed.ok) throw new MalformedMessageError(parsed.problem);
+  return parsed.value;
 }

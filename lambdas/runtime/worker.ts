@@ -11,25 +11,26 @@
  * Delivery: at-least-once. The same task may arrive twice, and a retried state arrives again with
  * the same `idempotencyKey`; a worker with side effects must make them idempotent on that key.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Json } from '../engine/json.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../engine/decide.js';
 import { StatesErrors } from '../engine/errors.js';
 import { jsonSchema, MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
+import { parseOrDescribe } from './parse-or-describe.js';
 import type { InboxSender, TaskDispatch } from './ports.js';
 
 /** The message a worker queue carries for one task attempt. */
 export const WorkerTaskMessageSchema = z.object({
-  taskToken: z.string().min(1),
-  executionId: z.string().min(1),
-  workflow: z.string().min(1),
-  stateName: z.string().min(1),
-  attempt: z.number().int().positive(),
-  idempotencyKey: z.string().min(1),
+  taskToken: z.string().check(z.minLength(1)),
+  executionId: z.string().check(z.minLength(1)),
+  workflow: z.string().check(z.minLength(1)),
+  stateName: z.string().check(z.minLength(1)),
+  attempt: z.int().check(z.positive()),
+  idempotencyKey: z.string().check(z.minLength(1)),
   input: jsonSchema,
   compensation: z.boolean(),
-  timeoutSeconds: z.number().int().positive().optional(),
-  heartbeatSeconds: z.number().int().positive().optional(),
+  timeoutSeconds: z.optional(z.int().check(z.positive())),
+  heartbeatSeconds: z.optional(z.int().check(z.positive())),
 });
 
 export type WorkerTaskMessage = z.infer<typeof WorkerTaskMessageSchema>;
@@ -111,14 +112,9 @@ export function parseWorkerTaskMessage(body: string): WorkerTaskMessage {
       cause: error,
     });
   }
-  const parsed = WorkerTaskMessageSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new MalformedTaskMessageError(
-      `Invalid task message at /${issue?.path.join('/') ?? ''}: ${issue?.message ?? 'unknown problem'}`,
-    );
-  }
-  return parsed.data;
+  const parsed = parseOrDescribe(WorkerTaskMessageSchema, value, 'Invalid task message');
+  if (!parsed.ok) throw new MalformedTaskMessageError(parsed.problem);
+  return parsed.value;
 }
 
 /** The ASL error and cause a thrown value reports. */

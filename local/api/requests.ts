@@ -20,7 +20,7 @@ const nonEmpty = z.string().min(1);
 export const StartRequest = z.object({
   workflow: nonEmpty,
   /** @default {} */
-  input: jsonSchema.default({}),
+  input: z._default(jsonSchema, {}),
   name: nonEmpty.optional(),
   domain: nonEmpty.optional(),
 });
@@ -38,7 +38,7 @@ export const PublishRequest = z.object({
   entries: z.array(putEventEntry).min(1).max(MAX_EVENT_ENTRIES),
 });
 
-export const RerunRequest = z.object({ fromState: nonEmpty, input: jsonSchema.optional() });
+export const RerunRequest = z.object({ fromState: nonEmpty, input: z.optional(jsonSchema) });
 
 export const StopRequest = z.object({ compensate: z.boolean().optional(), cause: z.string().optional() });
 

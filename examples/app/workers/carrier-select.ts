@@ -4,7 +4,7 @@
  * Failure path, driven by the input: a parcel over {@link MAX_PARCEL_GRAMS} has no carrier
  * (`Carrier.NoneAvailable`).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineWorker } from '../../../lambdas/aws/define-worker.js';
 import { TaskFailure } from '../../../lambdas/runtime/worker.js';
 import { AddressSchema, OrderItemSchema, parseInput } from './order.js';
@@ -15,8 +15,8 @@ const DEFAULT_ITEM_GRAMS = 500;
 const DOMESTIC = 'DE';
 
 const InputSchema = z.object({
-  orderId: z.string().min(1),
-  items: z.array(OrderItemSchema).min(1),
+  orderId: z.string().check(z.minLength(1)),
+  items: z.array(OrderItemSchema).check(z.minLength(1)),
   shippingAddress: AddressSchema,
 });
 

@@ -8,7 +8,7 @@
  * - a SKU starting with `BACKORDER`: `Inventory.Unavailable` on the first two attempts (the
  *   warehouse is busy), then reserved: the state's retry policy rides over it.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineWorker } from '../../../lambdas/aws/define-worker.js';
 import { TaskFailure, type WorkerContext } from '../../../lambdas/runtime/worker.js';
 import { OrderItemSchema, parseInput } from './order.js';
@@ -18,7 +18,10 @@ export const MAX_QUANTITY_PER_ITEM = 50;
 /** Attempts that find a backordered SKU's warehouse busy. */
 const BUSY_ATTEMPTS = 2;
 
-const InputSchema = z.object({ orderId: z.string().min(1), items: z.array(OrderItemSchema).min(1) });
+const InputSchema = z.object({
+  orderId: z.string().check(z.minLength(1)),
+  items: z.array(OrderItemSchema).check(z.minLength(1)),
+});
 
 export interface Reservation {
   readonly reservationId: string;

@@ -10,7 +10,7 @@
  *   (the state retries it with backoff and jitter).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineWorker } from '../../../lambdas/aws/define-worker.js';
 import { TaskFailure, type WorkerContext } from '../../../lambdas/runtime/worker.js';
 import { parseInput } from './order.js';
@@ -20,10 +20,10 @@ export const CARD_LIMIT = 5_000;
 const FLAKY_ATTEMPTS = 2;
 
 const InputSchema = z.object({
-  orderId: z.string().min(1),
-  customerId: z.string().min(1),
-  amount: z.number().positive(),
-  currency: z.string().length(3).default('EUR'),
+  orderId: z.string().check(z.minLength(1)),
+  customerId: z.string().check(z.minLength(1)),
+  amount: z.number().check(z.positive()),
+  currency: z._default(z.string().check(z.length(3)), 'EUR'),
 });
 
 export interface Payment {

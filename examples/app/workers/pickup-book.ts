@@ -5,14 +5,17 @@
  * Failure path, driven by the input: carrier `UPS` answers `Carrier.Busy` on the first attempt
  * (the state retries it).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineWorker } from '../../../lambdas/aws/define-worker.js';
 import { TaskFailure, type WorkerContext } from '../../../lambdas/runtime/worker.js';
 import { parseInput } from './order.js';
 
 const DAY_MS = 86_400_000;
 
-const InputSchema = z.object({ orderId: z.string().min(1), carrier: z.string().min(1) });
+const InputSchema = z.object({
+  orderId: z.string().check(z.minLength(1)),
+  carrier: z.string().check(z.minLength(1)),
+});
 
 /** The next working day (Monday to Friday) after `now`, as `YYYY-MM-DD` (UTC). */
 export function nextWorkingDay(now: number): string {

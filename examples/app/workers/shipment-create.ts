@@ -7,7 +7,7 @@
  * `Shipment.AddressRejected`, after the payment was taken, so the saga refunds it and releases
  * the inventory.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineWorker } from '../../../lambdas/aws/define-worker.js';
 import { TaskFailure } from '../../../lambdas/runtime/worker.js';
 import { AddressSchema, OrderItemSchema, parseInput } from './order.js';
@@ -27,8 +27,8 @@ export const SHIPPING_COUNTRIES: ReadonlySet<string> = new Set([
 ]);
 
 const InputSchema = z.object({
-  orderId: z.string().min(1),
-  items: z.array(OrderItemSchema).min(1),
+  orderId: z.string().check(z.minLength(1)),
+  items: z.array(OrderItemSchema).check(z.minLength(1)),
   shippingAddress: AddressSchema,
 });
 
