@@ -7,6 +7,12 @@
  * - A malformed message or a rejected one (forged token, unknown workflow) is logged with its
  *   reason and reported failed: after the queue's maxReceiveCount it rests in the DLQ.
  * - A transient failure or persistent version conflict is reported failed: SQS redelivers it.
+ *
+ * Tracing: each record is handled on an X-Ray subsegment of its own, current while the record is
+ * handled (so the AWS SDK calls it makes nest under it), annotated with the execution id and the
+ * workflow. The record's `AWSTraceHeader` is not copied onto the messages sent while handling it:
+ * Lambda already linked this invocation's trace to the producers' (one trace per invocation, linked
+ * across SQS), and the SDK's own `X-Amzn-Trace-Id` header links the next consumer to this one.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -14,7 +20,8 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CountMetric, TimingMetric } from '../contract/metric-names.js';
-import { MalformedMessageError, parseInboxMessage } from '../runtime/inbox-messages.js';
+import { LogKey, TraceAnnotation } from '../contract/observability-names.js';
+import { MalformedMessageError, parseInboxMessage, type InboxMessage } from '../runtime/inbox-messages.js';
 import {
   RejectedMessageError,
   type Orchestrator,
@@ -52,8 +59,7 @@ export function metricsPort(metrics: Metrics): OrchestratorMetrics {
 export function createInboxHandler(dependencies: InboxHandlerDependencies) {
   const { orchestrator, logger, tracer, metrics } = dependencies;
   const handleRecord = async (record: SQSRecord): Promise<void> => {
-    const traceHeader = record.attributes.AWSTraceHeader;
-    let message;
+    let message: InboxMessage;
     try {
       message = parseInboxMessage(record.body);
     } catch (error) {
@@ -64,36 +70,40 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
       metrics?.addMetric(CountMetric.rejectedMessages, MetricUnit.Count, 1);
       throw error;
     }
-    const subsegment = tracer?.getSegment()?.addNewSubsegment(`inbox ${message.kind}`);
-    try {
-      const result = await orchestrator.handle(message, record.messageId, traceHeader);
-      logger.appendKeys({ executionId: result.executionId });
-      tracer?.putAnnotation('executionId', result.executionId);
-      if ('workflow' in message) tracer?.putAnnotation('workflow', message.workflow);
-      logger.info('Inbox message handled', {
-        messageId: record.messageId,
-        kind: message.kind,
-        result: result.type,
-      });
-      if (record.attributes.SentTimestamp) {
-        metrics?.addMetric(
-          TimingMetric.stepLatency,
-          MetricUnit.Milliseconds,
-          Date.now() - Number(record.attributes.SentTimestamp),
-        );
+    await inSubsegment(tracer, `inbox ${message.kind}`, async () => {
+      // What the message names is known before it is handled, and annotated even if it fails.
+      const named = namedIn(message);
+      if (named.executionId) tracer?.putAnnotation(TraceAnnotation.executionId, named.executionId);
+      if (named.workflow) tracer?.putAnnotation(TraceAnnotation.workflow, named.workflow);
+      try {
+        const result = await orchestrator.handle(message, record.messageId);
+        // A correlated domain event names no single execution (its id is empty).
+        const executionId = result.executionId || named.executionId;
+        if (executionId) tracer?.putAnnotation(TraceAnnotation.executionId, executionId);
+        logger.info('Inbox message handled', {
+          ...(executionId ? { [LogKey.executionId]: executionId } : {}),
+          messageId: record.messageId,
+          kind: message.kind,
+          result: result.type,
+        });
+        if (record.attributes.SentTimestamp) {
+          metrics?.addMetric(
+            TimingMetric.stepLatency,
+            MetricUnit.Milliseconds,
+            Date.now() - Number(record.attributes.SentTimestamp),
+          );
+        }
+      } catch (error) {
+        const permanent = error instanceof RejectedMessageError || error instanceof MalformedMessageError;
+        logger.error(permanent ? 'Inbox message rejected' : 'Inbox message failed: it will be redelivered', {
+          ...(named.executionId ? { [LogKey.executionId]: named.executionId } : {}),
+          messageId: record.messageId,
+          kind: message.kind,
+          error: error as Error,
+        });
+        throw error;
       }
-    } catch (error) {
-      const permanent = error instanceof RejectedMessageError || error instanceof MalformedMessageError;
-      logger.error(permanent ? 'Inbox message rejected' : 'Inbox message failed: it will be redelivered', {
-        messageId: record.messageId,
-        kind: message.kind,
-        error: error as Error,
-      });
-      throw error;
-    } finally {
-      logger.removeKeys(['executionId']);
-      subsegment?.close();
-    }
+    });
   };
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
@@ -110,4 +120,45 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
       metrics?.publishStoredMetrics();
     }
   };
+}
+
+/** The execution and the workflow an inbox message names itself, before it is handled. */
+function namedIn(message: InboxMessage): { executionId?: string; workflow?: string } {
+  switch (message.kind) {
+    case 'StartExecution':
+    case 'StartFromEvent':
+      return { workflow: message.workflow };
+    case 'TimerFired':
+    case 'StopExecution':
+    case 'RedriveExecution':
+      return { executionId: message.executionId };
+    case 'EventReceived':
+    case 'TaskSucceeded':
+    case 'TaskFailed':
+    case 'TaskHeartbeat':
+      return {};
+  }
+}
+
+/**
+ * Runs `work` on a new X-Ray subsegment made current while it runs, then closes it (with the
+ * error, if `work` threw) and makes the parent current again: Powertools Tracer's manual
+ * instrumentation, since Lambda's own (facade) segment cannot be annotated. The current segment
+ * is one for the whole invocation, so the records of a batch must be handled one after another.
+ * Without tracing (off, or outside Lambda), `work` just runs.
+ */
+async function inSubsegment<T>(tracer: Tracer | undefined, name: string, work: () => Promise<T>): Promise<T> {
+  const parent = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
+  if (!tracer || !parent) return work();
+  const subsegment = parent.addNewSubsegment(name);
+  tracer.setSegment(subsegment);
+  try {
+    return await work();
+  } catch (error) {
+    tracer.addErrorAsMetadata(error as Error);
+    throw error;
+  } finally {
+    subsegment.close();
+    tracer.setSegment(parent);
+  }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createInboxHandler } from '../../../lambdas/aws/sqs-inbox-handler.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
 
@@ -24,6 +24,11 @@ function record(messageId: string, body: unknown): SQSRecord {
 }
 
 const context = { functionName: 'orchestrator', awsRequestId: 'req-1' } as Context;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
 
 describe('the inbox SQS handler', () => {
   it('reports only the malformed and rejected records as batch item failures', async () => {
@@ -88,5 +93,39 @@ describe('the inbox SQS handler', () => {
     ]);
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'bad-1' }]);
     expect(second.batchItemFailures).toEqual([{ itemIdentifier: 'bad-2' }]);
+  });
+
+  it('logs each handled message with the execution it was for', async () => {
+    // With POWERTOOLS_DEV set, Logger prints to the global console (Powertools' advice for tests).
+    vi.stubEnv('POWERTOOLS_DEV', 'true');
+    const lines: Record<string, unknown>[] = [];
+    vi.spyOn(console, 'info').mockImplementation((line: unknown) => {
+      lines.push(JSON.parse(String(line)) as Record<string, unknown>);
+    });
+    const d = new InProcessDomain({});
+    await d.deploy('Hello', { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
+    const handler = createInboxHandler({
+      orchestrator: d.orchestrator,
+      logger: new Logger({ serviceName: 'test' }),
+    });
+
+    await handler(
+      {
+        Records: [
+          record('a', { kind: 'StartExecution', workflow: 'Hello', name: 'h-a', input: {} }),
+          record('b', { kind: 'StartExecution', workflow: 'Hello', name: 'h-b', input: {} }),
+        ],
+      },
+      context,
+    );
+
+    expect(
+      lines
+        .filter((line) => line.message === 'Inbox message handled')
+        .map(({ executionId, messageId }) => [executionId, messageId]),
+    ).toEqual([
+      ['Hello:h-a', 'a'],
+      ['Hello:h-b', 'b'],
+    ]);
   });
 });
