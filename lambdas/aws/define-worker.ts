@@ -17,8 +17,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { InboxSender } from '../runtime/ports.js';
-import { parseWorkerTaskMessage, runTask, type WorkerHandler } from '../runtime/worker.js';
+import {
+  parseWorkerTaskMessage,
+  runTask,
+  type WorkerHandler,
+  type WorkerTaskMessage,
+} from '../runtime/worker.js';
 import { BatonEnv } from '../contract/environment-names.js';
+import { LogKey } from '../contract/observability-names.js';
 import { SqsInboxSender } from './sqs-inbox-sender.js';
 
 /** Options of {@link defineWorker}. */
@@ -78,40 +84,59 @@ export function registerWorkerInbox(queueArn: string, inbox: InboxSender): () =>
   };
 }
 
-/** Builds the SQS handler of a worker Lambda. */
+/**
+ * Builds the SQS handler of a worker Lambda. Records of a batch run in parallel; each logs its
+ * lines with its own `executionId`, `workflow` and `state`, so overlapping records never log under
+ * each other's keys. A record that cannot be handled is logged as an error with its message id and
+ * reported as a batch item failure.
+ *
+ * The record's X-Ray trace header is not copied onto the result: in Lambda, the AWS SDK sends the
+ * worker invocation's own trace header with the SendMessage, so the orchestrator's invocation that
+ * handles the result is linked to this one.
+ */
 export function defineWorker<Input, Output>(
   handler: WorkerHandler<Input, Output>,
   options: DefineWorkerOptions = {},
 ) {
   const logger =
     options.logger ?? new Logger({ serviceName: process.env[BatonEnv.workerName] ?? 'baton-worker' });
-  const logPayloads = options.logPayloads ?? process.env.BATON_LOG_PAYLOADS === 'true';
+  const logPayloads = options.logPayloads ?? process.env[BatonEnv.logPayloads] === 'true';
   const handleRecord = async (record: SQSRecord): Promise<void> => {
-    const inbox = options.inbox ?? defaultInbox(record);
-    const message = parseWorkerTaskMessage(record.body);
-    logger.appendKeys({
-      executionId: message.executionId,
-      workflow: message.workflow,
-      state: message.stateName,
+    let message: WorkerTaskMessage;
+    try {
+      message = parseWorkerTaskMessage(record.body);
+    } catch (error) {
+      logger.error('Malformed task message: left for the dead-letter queue', {
+        messageId: record.messageId,
+        reason: (error as Error).message,
+      });
+      throw error;
+    }
+    // The record's keys go on each of its lines rather than on the logger, which the records of a
+    // batch share while they run in parallel. (Not a Powertools child logger per record: a child
+    // reports cold_start true on every invocation.)
+    const keys = {
+      [LogKey.executionId]: message.executionId,
+      [LogKey.workflow]: message.workflow,
+      [LogKey.state]: message.stateName,
+    };
+    logger.info('Task received', {
+      ...keys,
+      attempt: message.attempt,
+      compensation: message.compensation,
+      ...(logPayloads ? { input: message.input } : {}),
     });
     try {
-      logger.info('Task received', {
-        attempt: message.attempt,
-        compensation: message.compensation,
-        ...(logPayloads ? { input: message.input } : {}),
+      await runTask(message, handler as WorkerHandler<never>, options.inbox ?? defaultInbox(record));
+    } catch (error) {
+      logger.error('Task outcome not reported: the task will be redelivered', {
+        ...keys,
+        messageId: record.messageId,
+        error: error as Error,
       });
-      const traced: InboxSender = {
-        send: (body, sendOptions) =>
-          inbox.send(body, {
-            ...sendOptions,
-            ...(record.attributes.AWSTraceHeader ? { traceHeader: record.attributes.AWSTraceHeader } : {}),
-          }),
-      };
-      await runTask(message, handler as WorkerHandler<never>, traced);
-      logger.info('Task reported');
-    } finally {
-      logger.removeKeys(['executionId', 'workflow', 'state']);
+      throw error;
     }
+    logger.info('Task reported', keys);
   };
 
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

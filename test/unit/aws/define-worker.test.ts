@@ -1,31 +1,45 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineWorker } from '../../../lambdas/aws/define-worker.js';
 import type { Json } from '../../../lambdas/engine/json.js';
 import type { InboxSender } from '../../../lambdas/runtime/ports.js';
 import { TaskFailure } from '../../../lambdas/runtime/worker.js';
 
-/** A logger that keeps what it is told. */
+/** A log line as Powertools Logger prints it. */
+type LogLine = Record<string, unknown> & { readonly message: string };
+
+/**
+ * A Powertools logger whose lines are kept: with POWERTOOLS_DEV set, Logger prints to the global
+ * console (Powertools' advice for tests), which is spied on.
+ */
 function recordingLogger() {
-  const lines: { message: string; extra: unknown }[] = [];
-  const logger = {
-    info: (message: string, extra?: unknown) => lines.push({ message, extra }),
-    appendKeys: () => undefined,
-    removeKeys: () => undefined,
-    addContext: () => undefined,
+  vi.stubEnv('POWERTOOLS_DEV', 'true');
+  const lines: LogLine[] = [];
+  const keep = (line: unknown) => {
+    lines.push(JSON.parse(String(line)) as LogLine);
   };
-  return { lines, logger: logger as unknown as Logger };
+  for (const method of ['debug', 'info', 'warn', 'error'] as const) {
+    vi.spyOn(console, method).mockImplementation(keep);
+  }
+  return { lines, logger: new Logger({ serviceName: 'charge' }) };
 }
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
 
 function inbox() {
   const sent: Json[] = [];
+  const options: unknown[] = [];
   const sender: InboxSender = {
-    send: async (body) => {
+    send: async (body, sendOptions) => {
       sent.push(body);
+      options.push(sendOptions);
     },
   };
-  return { sent, sender };
+  return { sent, options, sender };
 }
 
 const task = (input: Json) => ({
@@ -39,27 +53,28 @@ const task = (input: Json) => ({
   compensation: false,
 });
 
-function event(body: unknown): SQSEvent {
+function taskRecord(body: unknown, messageId = 'm-1'): SQSRecord {
   return {
-    Records: [
-      {
-        messageId: 'm-1',
-        receiptHandle: 'r',
-        body: JSON.stringify(body),
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: '0',
-          SenderId: 's',
-          ApproximateFirstReceiveTimestamp: '0',
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:1:charge',
-        awsRegion: 'us-east-1',
-      },
-    ],
+    messageId,
+    receiptHandle: 'r',
+    body: JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 's',
+      ApproximateFirstReceiveTimestamp: '0',
+      AWSTraceHeader: 'Root=1-67891233-abcdef012345678912345678;Parent=463ac35c9f6413ad;Sampled=1',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:1:charge',
+    awsRegion: 'us-east-1',
   };
+}
+
+function event(body: unknown): SQSEvent {
+  return { Records: [taskRecord(body)] };
 }
 
 const context = {} as Context;
@@ -188,5 +203,72 @@ describe('defineWorker', () => {
       [{ itemIdentifier: 'm-1' }],
       [{ itemIdentifier: 'm-1' }],
     ]);
+  });
+
+  it('logs each of the records it handles at once with its own execution id, workflow and state', async () => {
+    const { lines, logger } = recordingLogger();
+    const { sender } = inbox();
+    // Record a waits until b's result is reported, so b starts and ends while a runs.
+    let bReported: () => void = () => undefined;
+    const afterB = new Promise<void>((resolve) => (bReported = resolve));
+    const reporting: InboxSender = {
+      send: async (body, options) => {
+        await sender.send(body, options);
+        if (JSON.stringify(body).includes('"b"')) bReported();
+      },
+    };
+    const handler = defineWorker(
+      async (input: { order: string }) => {
+        if (input.order === 'a') await afterB;
+        return input.order;
+      },
+      { inbox: reporting, logger },
+    );
+    const a = { ...task({ order: 'a' }), executionId: 'PlaceOrder:a' };
+    const b = {
+      ...task({ order: 'b' }),
+      executionId: 'ShipOrder:b',
+      workflow: 'ShipOrder',
+      stateName: 'Ship',
+    };
+
+    const response = await handler({ Records: [taskRecord(a, 'm-a'), taskRecord(b, 'm-b')] }, context);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(
+      lines.map(({ message, executionId, workflow, state }) => [message, executionId, workflow, state]),
+    ).toEqual([
+      ['Task received', 'PlaceOrder:a', 'PlaceOrder', 'Charge'],
+      ['Task received', 'ShipOrder:b', 'ShipOrder', 'Ship'],
+      ['Task reported', 'ShipOrder:b', 'ShipOrder', 'Ship'],
+      ['Task reported', 'PlaceOrder:a', 'PlaceOrder', 'Charge'],
+    ]);
+  });
+
+  it('logs a record whose outcome cannot be reported as an error with its message id and execution id', async () => {
+    const { lines, logger } = recordingLogger();
+    const unreachable: InboxSender = {
+      send: async () => {
+        throw new Error('inbox unreachable');
+      },
+    };
+    const response = await defineWorker(() => 'ok', { inbox: unreachable, logger })(event(task({})), context);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(lines.find((line) => line.level === 'ERROR')).toMatchObject({
+      message: 'Task outcome not reported: the task will be redelivered',
+      messageId: 'm-1',
+      executionId: 'PlaceOrder:o-1',
+      error: { message: 'inbox unreachable' },
+    });
+  });
+
+  it("reports the outcome without the record's trace header, which the SDK's own would lose to", async () => {
+    const { options, sender } = inbox();
+    const { logger } = recordingLogger();
+    await defineWorker(() => 'ok', { inbox: sender, logger })(event(task({})), context);
+
+    expect(options).toHaveLength(1);
+    expect({ ...(options[0] as object) }).not.toHaveProperty('traceHeader');
   });
 });
