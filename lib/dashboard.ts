@@ -9,6 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LabelledQueue } from './alarms.js';
 import { CountMetric, TimingMetric } from '../lambdas/contract/metric-names.js';
+import { LogKey, TraceAnnotation } from '../lambdas/contract/observability-names.js';
 import { batonMetric } from './baton-metrics.js';
 
 /** A function shown on the dashboard. */
@@ -48,8 +49,11 @@ export class SagaDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         width: FULL_WIDTH,
-        height: 2,
-        markdown: `# Baton: ${props.domain}\nExecutions are named \`<workflow>:<name>\`. To follow one, run the Logs Insights query *Baton/${props.domain}/Timeline of execution X*, or filter X-Ray traces with \`annotation.executionId = "<workflow>:<name>"\`.`,
+        height: 3,
+        markdown:
+          `# Baton: ${props.domain}\nExecutions are named \`<workflow>:<name>\`. To follow one, run the Logs Insights query *Baton/${props.domain}/Timeline of execution X* ` +
+          `(its \`${LogKey.traceId}\` column names the trace of each step), or filter X-Ray traces with \`annotation.${TraceAnnotation.executionId} = "<workflow>:<name>"\`: ` +
+          'each SQS-triggered invocation is a trace of its own, linked to the traces that sent its messages.',
       }),
     );
     this.dashboard.addWidgets(
@@ -137,7 +141,7 @@ export class SagaDashboard extends Construct {
         height: 6,
         logGroupNames: props.logGroups.map((group) => group.logGroupName),
         queryLines: [
-          'fields @timestamp, service, executionId, state, message, error.name',
+          `fields @timestamp, service, ${LogKey.executionId}, ${LogKey.state}, message, error.name, ${LogKey.traceId}`,
           'filter level = "ERROR"',
           'sort @timestamp desc',
           'limit 50',

@@ -1,10 +1,13 @@
 /**
  * Saved CloudWatch Logs Insights queries over a domain's orchestrator and worker logs. Every log
  * line of Powertools' Logger is JSON; the orchestrator and workers add `executionId`, `workflow`
- * and `state` to the lines about an execution.
+ * and `state` to the lines about an execution, and Powertools adds `xray_trace_id`, the trace of
+ * the invocation that wrote the line: an execution spans one trace per SQS-triggered invocation
+ * (X-Ray links them across SQS), and the timeline lists them.
  */
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LogKey } from '../lambdas/contract/observability-names.js';
 
 /** Props of {@link SagaLogQueries}. */
 export interface SagaLogQueriesProps {
@@ -40,8 +43,9 @@ export class SagaLogQueries extends Construct {
           'result',
           'attempt',
           'error.name',
+          LogKey.traceId,
         ],
-        filterStatements: [`executionId = "${props.exampleWorkflow}:${EXECUTION_ID_PLACEHOLDER}"`],
+        filterStatements: [`${LogKey.executionId} = "${props.exampleWorkflow}:${EXECUTION_ID_PLACEHOLDER}"`],
         sort: '@timestamp asc',
         limit: 1000,
       }),
@@ -53,14 +57,15 @@ export class SagaLogQueries extends Construct {
         fields: [
           '@timestamp',
           'service',
-          'executionId',
-          'workflow',
-          'state',
+          LogKey.executionId,
+          LogKey.workflow,
+          LogKey.state,
           'kind',
           'message',
           'reason',
           'error.name',
           'error.message',
+          LogKey.traceId,
         ],
         filterStatements: ['level = "ERROR" or kind = "TaskFailed"'],
         sort: '@timestamp desc',

@@ -559,7 +559,7 @@ describe('SagaOrchestrator: observability', () => {
   it('saves the Logs Insights queries over the orchestrator and worker logs', () => {
     template.hasResourceProperties('AWS::Logs::QueryDefinition', {
       Name: 'Baton/orders/Timeline of execution X',
-      QueryString: Match.stringLikeRegexp('filter executionId = "PlaceOrder:'),
+      QueryString: Match.stringLikeRegexp('xray_trace_id[\\s\\S]*filter executionId = "PlaceOrder:'),
       LogGroupNames: Match.arrayWith([
         { Ref: ref(stack.node.findAll().find((c) => c.node.path.endsWith('Orchestrator/Logs'))) },
       ]),
