@@ -4,6 +4,7 @@
  * right invariant. A checker that cannot fail would make the simulation worthless.
  */
 import { describe, expect, it } from 'vitest';
+import type { BranchDefinition, StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type {
   ExecutionStatus,
   HistoryEvent,
@@ -297,5 +298,139 @@ describe('the invariant checker', () => {
     expect(checkRun({ ...record, published }).map((v) => v.detail)).toEqual([
       "the execution ended COMPENSATED but 'Execution Compensated' never reached the bus",
     ]);
+  });
+
+  describe('with redrives', () => {
+    /** A failed at first; the redrive resumed at A, which then succeeded. */
+    function redrivenHistory(): Draft[] {
+      return [
+        event('ExecutionStarted', { input: {} }),
+        ...task('A', failed('Boom')),
+        event('ExecutionFailed', { error: 'Boom', cause: 'A failed' }),
+        event('ExecutionRedriven', {}),
+        ...task('A', succeeded(`${ID}:3`)),
+        event('TaskStateExited', { stateName: 'A', threadId: ROOT, output: {} }),
+        event('ExecutionSucceeded', { output: {} }),
+      ];
+    }
+
+    function redrivenRun(drafts: readonly Draft[] = redrivenHistory()): RunRecord {
+      const record = goodRun(drafts, 'SUCCEEDED');
+      return {
+        ...record,
+        executions: [{ ...theExecution(record), compensable: new Set() }],
+        effects: [{ executionId: ID, key: `${ID}:3`, stateName: 'A', seq: 1 }],
+        undos: [],
+        published: [
+          { id: `${ID}:Execution Started:0`, detailType: 'Execution Started' },
+          { id: `${ID}:Execution Failed:0`, detailType: 'Execution Failed' },
+          { id: `${ID}:Execution Succeeded:1`, detailType: 'Execution Succeeded' },
+        ],
+      };
+    }
+
+    it('accepts a run that failed, was redriven and succeeded', () => {
+      expect(checkRun(redrivenRun())).toEqual([]);
+    });
+
+    it('reports a lifecycle event of an earlier run that never reached the bus', () => {
+      const record = redrivenRun();
+      const published = record.published.filter((entry) => entry.detailType !== 'Execution Failed');
+      expect(checkRun({ ...record, published }).map((v) => v.detail)).toEqual([
+        "the execution ended FAILED but 'Execution Failed' never reached the bus",
+      ]);
+    });
+
+    it('reports a redrive of an execution that had succeeded', () => {
+      const drafts = redrivenHistory();
+      drafts.splice(4, 1, event('ExecutionSucceeded', { output: {} }));
+      expect(checkRun(redrivenRun(drafts)).map((v) => v.detail)).toContain(
+        'run 0 was redriven after ExecutionSucceeded, not after a failure (FAILED, TIMED_OUT, ABORTED or COMPENSATION_FAILED)',
+      );
+    });
+
+    it('reports a redrive that runs a completed state again', () => {
+      const drafts: Draft[] = [
+        event('ExecutionStarted', { input: {} }),
+        ...task('A', succeeded(`${ID}:2`)),
+        event('TaskStateExited', { stateName: 'A', threadId: ROOT, output: {} }),
+        ...task('B', failed('Boom')),
+        event('ExecutionFailed', { error: 'Boom', cause: 'B failed' }),
+        event('ExecutionRedriven', {}),
+        ...task('A', succeeded(`${ID}:8`)),
+        event('TaskStateExited', { stateName: 'A', threadId: ROOT, output: {} }),
+        event('ExecutionSucceeded', { output: {} }),
+      ];
+      const violations = checkRun(redrivenRun(drafts)).filter(
+        (v) => v.invariant === Invariant.RedriveResumes,
+      );
+      expect(violations.map((v) => v.detail)).toEqual([
+        'the redrive at event 10 entered A again (event 11), which had completed',
+      ]);
+    });
+
+    it('reports a redrive that runs a Parallel branch that had succeeded', () => {
+      const inBranch = (stateName: string, threadId: string, outcome: Draft): Draft[] => [
+        event('TaskStateEntered', { stateName, threadId, input: {} }),
+        event('TaskScheduled', { stateName, threadId, input: {}, resource: RESOURCE, attempt: 1 }),
+        outcome,
+      ];
+      const entry = (threads: readonly [string, string]): Draft[] => [
+        event('ParallelStateEntered', { stateName: 'P', threadId: ROOT, input: {} }),
+        event('ParallelStateStarted', { stateName: 'P', threadId: ROOT }),
+        ...inBranch(
+          'Ok',
+          threads[0],
+          event('TaskSucceeded', { stateName: 'Ok', threadId: threads[0], output: {}, resource: RESOURCE }),
+        ),
+        event('TaskStateExited', { stateName: 'Ok', threadId: threads[0], output: {} }),
+        ...inBranch('Bad', threads[1], failed('Boom')('Bad')),
+      ];
+      const drafts: Draft[] = [
+        event('ExecutionStarted', { input: {} }),
+        ...entry(['2', '3']),
+        event('ParallelStateFailed', { stateName: 'P', threadId: ROOT, error: 'Boom', cause: 'Bad failed' }),
+        event('ExecutionFailed', { error: 'Boom', cause: 'Bad failed' }),
+        event('ExecutionRedriven', {}),
+        ...entry(['5', '6']),
+        event('ParallelStateFailed', { stateName: 'P', threadId: ROOT, error: 'Boom', cause: 'Bad failed' }),
+        event('ExecutionFailed', { error: 'Boom', cause: 'Bad failed' }),
+      ];
+      const record = goodRun(drafts, 'FAILED');
+      const branch = (name: string): BranchDefinition => ({
+        StartAt: name,
+        States: { [name]: { Type: 'Task', Resource: RESOURCE, End: true } },
+      });
+      const definition: StateMachineDefinition = {
+        StartAt: 'P',
+        States: { P: { Type: 'Parallel', Branches: [branch('Ok'), branch('Bad')], End: true } },
+      };
+      const executions = [{ ...theExecution(record), compensable: new Set<string>(), definition }];
+      const violations = checkRun({ ...record, executions }).filter(
+        (v) => v.invariant === Invariant.RedriveResumes,
+      );
+      expect(violations.map((v) => v.detail)).toEqual([
+        'the redrive at event 13 ran branch 0 of P again (event 16), which had succeeded',
+      ]);
+    });
+
+    it('reports a stop meant for the first run that stopped the redriven one', () => {
+      const record = redrivenRun();
+      const commits = record.commits.map((commit) =>
+        commit.version === 8 ? { ...commit, control: { kind: 'StopExecution' as const, run: 0 } } : commit,
+      );
+      expect(checkRun({ ...record, commits })).toEqual([
+        {
+          invariant: Invariant.ControlBoundToRun,
+          executionId: ID,
+          detail: 'a StopExecution meant for run 0 was applied to run 1 (version 8)',
+        },
+      ]);
+    });
+
+    it('reports a rerun that did not start at the state it was asked to start at', () => {
+      const record = { ...redrivenRun(), reruns: [{ executionId: ID, fromState: 'B' }] };
+      expect(invariantsOf(record)).toEqual([Invariant.RerunStartsAt]);
+    });
   });
 });

@@ -11,8 +11,10 @@
  * each result at most once, records each completed compensable step once, and asks for each
  * completed step to be undone exactly once, in reverse order of completion, when the saga fails.
  */
+import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import {
   eventThreadId,
+  isStateEntered,
   isTerminal,
   type CompensationTaskScheduledEvent,
   type ExecutionStatus,
@@ -47,6 +49,15 @@ export const Invariant = {
   IndexAgrees: 'index-agrees',
   /** Each execution ends as `runWorkflow` ends it with the same definition, input and task outcomes. */
   OutputOracle: 'output-oracle',
+  /** A stop or redrive that names a run is applied to that run only. */
+  ControlBoundToRun: 'control-bound-to-run',
+  /**
+   * A redrive resumes where the run failed: it never runs again a state that completed, nor a
+   * branch or iteration of the failed Parallel or Map that succeeded (as Step Functions redrives).
+   */
+  RedriveResumes: 'redrive-resumes',
+  /** A rerun starts at the state it was asked to start at. */
+  RerunStartsAt: 'rerun-starts-at',
 } as const;
 export type Invariant = (typeof Invariant)[keyof typeof Invariant];
 
@@ -66,6 +77,8 @@ export interface CommitRecord {
   readonly events: readonly { readonly id: number; readonly type: HistoryEventType }[];
   /** The signed task token of the inbox message behind the commit, when it was a task result. */
   readonly resultToken?: string;
+  /** The stop or redrive message behind the commit, with the run it named (if any). */
+  readonly control?: { readonly kind: 'StopExecution' | 'RedriveExecution'; readonly run?: number };
 }
 
 /** A forward side effect a worker applied (once per idempotency key: the worker dedupes). */
@@ -122,6 +135,14 @@ export interface ExecutionRecord {
   readonly history: readonly HistoryEvent[];
   /** Names of its workflow's Task states that carry `Compensate`. */
   readonly compensable: ReadonlySet<string>;
+  /** Its definition, when known (what a redrive must resume is read from it). */
+  readonly definition?: StateMachineDefinition;
+}
+
+/** A rerun the control plane accepted: the new execution and the state it starts at. */
+export interface RerunRecord {
+  readonly executionId: string;
+  readonly fromState: string;
 }
 
 /** Everything a run recorded. */
@@ -139,6 +160,8 @@ export interface RunRecord {
   readonly inFlight: readonly { readonly queue: string; readonly messageId: string; readonly body: string }[];
   /** Set when the run stopped on its budget (deliveries or virtual time) instead of going idle. */
   readonly unfinished?: string;
+  /** Reruns asked for. @default none */
+  readonly reruns?: readonly RerunRecord[];
 }
 
 const TERMINAL_EVENT: Readonly<Partial<Record<HistoryEventType, ExecutionStatus>>> = {
@@ -149,6 +172,14 @@ const TERMINAL_EVENT: Readonly<Partial<Record<HistoryEventType, ExecutionStatus>
   CompensationSucceeded: 'COMPENSATED',
   CompensationFailed: 'COMPENSATION_FAILED',
 };
+
+/** What a redrive may resume (the control plane's `REDRIVABLE_STATUSES`). */
+const REDRIVABLE: ReadonlySet<ExecutionStatus> = new Set([
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'COMPENSATION_FAILED',
+]);
 
 const LIFECYCLE_DETAIL: Readonly<Record<ExecutionStatus, string | undefined>> = {
   RUNNING: undefined,
@@ -176,13 +207,16 @@ export function checkRun(record: RunRecord): Violation[] {
     violations.push({ invariant, detail, ...(executionId !== undefined ? { executionId } : {}) });
 
   checkCommits(record.commits, report);
+  checkControlRuns(record.commits, report);
   for (const execution of record.executions) {
     checkTerminal(execution, report);
     checkHistory(execution, report);
     checkTaskOutcomes(execution, report);
     checkCompensation(execution, record, report);
     checkLifecycle(execution, record.published, report);
+    checkRedrives(execution, report);
   }
+  checkReruns(record, report);
   checkEffects(record, report);
   checkQueues(record, report);
   checkHeartbeats(record.heartbeats, report);
@@ -238,6 +272,10 @@ function checkCommits(commits: readonly CommitRecord[], report: Report): void {
           `commit versions are not 1, 2, 3, ...: found ${commit.version} at position ${index + 1}`,
           executionId,
         );
+      }
+      if (terminalAt !== undefined && commit.events[0]?.type === 'ExecutionRedriven') {
+        // A redrive moves a failed execution again: its commit starts with ExecutionRedriven.
+        terminalAt = undefined;
       }
       if (terminalAt !== undefined) {
         report(
@@ -301,27 +339,68 @@ function checkHistory(execution: ExecutionRecord, report: Report): void {
       report(Invariant.HistorySequence, `event ${index + 1} (${event.type}) has id ${event.id}`, executionId);
     }
   });
-  const terminals = history
-    .map((event, index) => ({ event, index }))
+  // Each redrive starts a run: every run but the last ended in a redrivable terminal event, last.
+  const runs = splitRuns(history);
+  runs.forEach((run, index) => {
+    const last = index === runs.length - 1;
+    if (!last) {
+      const final = run[run.length - 1];
+      const ended = final && TERMINAL_EVENT[final.type];
+      if (ended === undefined || !REDRIVABLE.has(ended)) {
+        report(
+          Invariant.HistorySequence,
+          `run ${index} was redriven after ${final?.type ?? 'nothing'}, not after a failure (FAILED, TIMED_OUT, ABORTED or COMPENSATION_FAILED)`,
+          executionId,
+        );
+      }
+    }
+    checkRunEnding(executionId, run, last ? status : undefined, index, report);
+  });
+}
+
+/** The history cut into runs: the first from ExecutionStarted, each later one from an ExecutionRedriven. */
+function splitRuns(history: readonly HistoryEvent[]): HistoryEvent[][] {
+  const runs: HistoryEvent[][] = [[]];
+  for (const event of history) {
+    if (event.type === 'ExecutionRedriven') runs.push([]);
+    (runs[runs.length - 1] as HistoryEvent[]).push(event);
+  }
+  return runs;
+}
+
+/**
+ * One terminal event per finished run, as its last event, matching the final status for the last
+ * run (`status`; undefined for a run that was redriven).
+ */
+function checkRunEnding(
+  executionId: string,
+  run: readonly HistoryEvent[],
+  status: ExecutionStatus | undefined,
+  index: number,
+  report: Report,
+): void {
+  if (status !== undefined && !isTerminal(status)) return;
+  const where = index === 0 ? 'the history' : `run ${index} of the history`;
+  const terminals = run
+    .map((event, position) => ({ event, position }))
     .filter(({ event }) => TERMINAL_EVENT[event.type] !== undefined);
-  if (!isTerminal(status)) return;
   if (terminals.length !== 1) {
     report(
       Invariant.HistorySequence,
-      `the history has ${terminals.length} terminal events (${terminals.map(({ event }) => event.type).join(', ')}), not one`,
+      `${where} has ${terminals.length} terminal events (${terminals.map(({ event }) => event.type).join(', ')}), not one`,
       executionId,
     );
   }
   const last = terminals[terminals.length - 1];
-  if (last && last.index !== history.length - 1) {
-    const after = history.slice(last.index + 1).map((event) => event.type);
+  if (last && last.position !== run.length - 1) {
+    const after = run.slice(last.position + 1).map((event) => event.type);
     report(
       Invariant.HistorySequence,
       `events after the terminal ${last.event.type}: ${after.join(', ')}`,
       executionId,
     );
   }
-  if (last && TERMINAL_EVENT[last.event.type] !== status) {
+  if (last && status !== undefined && TERMINAL_EVENT[last.event.type] !== status) {
     report(
       Invariant.HistorySequence,
       `the terminal event ${last.event.type} does not match the status ${status}`,
@@ -627,14 +706,152 @@ function checkLifecycle(
   const started = `${executionId}:Execution Started:0`;
   if (!ids.has(started))
     report(Invariant.LifecycleEvents, `the event ${started} never reached the bus`, executionId);
-  const detailType = LIFECYCLE_DETAIL[status];
-  if (detailType !== undefined && !ids.has(`${executionId}:${detailType}:0`)) {
-    report(
-      Invariant.LifecycleEvents,
-      `the execution ended ${status} but '${detailType}' never reached the bus`,
-      executionId,
-    );
+  // Each run's ending is published, with the run's redrive count in its id.
+  let run = 0;
+  for (const event of execution.history) {
+    if (event.type === 'ExecutionRedriven') run += 1;
+    const ended = TERMINAL_EVENT[event.type];
+    const detailType = ended === undefined ? undefined : LIFECYCLE_DETAIL[ended];
+    if (ended === undefined || detailType === undefined) continue;
+    if (!ids.has(`${executionId}:${detailType}:${run}`)) {
+      report(
+        Invariant.LifecycleEvents,
+        `${run === 0 ? 'the execution' : `run ${run} of the execution`} ended ${ended} but '${detailType}' never reached the bus`,
+        executionId,
+      );
+    }
   }
+}
+
+/**
+ * A stop or redrive that names a run (as the control plane sends them) changes that run only:
+ * delivered late, after a redrive, it changes nothing.
+ */
+function checkControlRuns(commits: readonly CommitRecord[], report: Report): void {
+  const byExecution = new Map<string, CommitRecord[]>();
+  for (const commit of commits) {
+    const list = byExecution.get(commit.executionId) ?? [];
+    list.push(commit);
+    byExecution.set(commit.executionId, list);
+  }
+  for (const [executionId, list] of byExecution) {
+    let run = 0;
+    for (const commit of [...list].sort((a, b) => a.version - b.version)) {
+      const named = commit.control?.run;
+      if (named !== undefined && named !== run) {
+        report(
+          Invariant.ControlBoundToRun,
+          `a ${commit.control?.kind} meant for run ${named} was applied to run ${run} (version ${commit.version})`,
+          executionId,
+        );
+      }
+      run += commit.events.filter((event) => event.type === 'ExecutionRedriven').length;
+    }
+  }
+}
+
+/**
+ * What each redrive resumed: never a state that completed before it, nor a Map iteration or a
+ * Parallel branch that succeeded in the failed state's last entry (Step Functions "reschedules and
+ * redrives only the iterations and branches that failed or aborted"). A redrive of a failed
+ * compensation (after CompensationFailed) resumes compensations, checked with the saga.
+ */
+function checkRedrives(execution: ExecutionRecord, report: Report): void {
+  const { executionId, history, definition } = execution;
+  history.forEach((event, at) => {
+    if (event.type !== 'ExecutionRedriven' || history[at - 1]?.type === 'CompensationFailed') return;
+    const before = history.slice(0, at);
+    const next = history.findIndex((later, index) => index > at && later.type === 'ExecutionRedriven');
+    const after = history.slice(at + 1, next === -1 ? undefined : next);
+    const completed = new Set(
+      before
+        .filter((earlier) => isStateExited(earlier) && eventThreadId(earlier) === 'root')
+        .map((earlier) => (earlier as { stateName: string }).stateName),
+    );
+    for (const later of after) {
+      if (isStateEntered(later) && later.threadId === 'root' && completed.has(later.stateName)) {
+        report(
+          Invariant.RedriveResumes,
+          `the redrive at event ${event.id} entered ${later.stateName} again (event ${later.id}), which had completed`,
+          executionId,
+        );
+      }
+    }
+    const resumed = after.find((later) => isStateEntered(later) && later.threadId === 'root');
+    const state = resumed && isStateEntered(resumed) ? definition?.States[resumed.stateName] : undefined;
+    if (!resumed || !isStateEntered(resumed) || !state) return;
+    const entered = before.findLastIndex(
+      (earlier) =>
+        isStateEntered(earlier) && earlier.threadId === 'root' && earlier.stateName === resumed.stateName,
+    );
+    const lastEntry = before.slice(Math.max(0, entered));
+    if (state.Type === 'Map') {
+      const succeeded = new Set(
+        lastEntry.flatMap((earlier) =>
+          earlier.type === 'MapIterationSucceeded' && earlier.stateName === resumed.stateName
+            ? [earlier.index]
+            : [],
+        ),
+      );
+      for (const later of after) {
+        if (
+          later.type === 'MapIterationStarted' &&
+          later.stateName === resumed.stateName &&
+          succeeded.has(later.index)
+        ) {
+          report(
+            Invariant.RedriveResumes,
+            `the redrive at event ${event.id} ran iteration ${later.index} of ${resumed.stateName} again (event ${later.id}), which had succeeded`,
+            executionId,
+          );
+        }
+      }
+    }
+    if (state.Type === 'Parallel') {
+      state.Branches.forEach((branch, index) => {
+        const names = new Set(Object.keys(branch.States));
+        const ends = new Set(
+          Object.entries(branch.States)
+            .filter(([, inner]) => inner.Type === 'Succeed' || ('End' in inner && inner.End === true))
+            .map(([name]) => name),
+        );
+        const done = lastEntry.some(
+          (earlier) => isStateExited(earlier) && ends.has((earlier as { stateName: string }).stateName),
+        );
+        const again = done
+          ? after.find((later) => isStateEntered(later) && names.has(later.stateName))
+          : undefined;
+        if (again) {
+          report(
+            Invariant.RedriveResumes,
+            `the redrive at event ${event.id} ran branch ${index} of ${resumed.stateName} again (event ${again.id}), which had succeeded`,
+            executionId,
+          );
+        }
+      });
+    }
+  });
+}
+
+/** Each rerun's history starts at the state it was asked to start at. */
+function checkReruns(record: RunRecord, report: Report): void {
+  const executions = new Map(record.executions.map((execution) => [execution.executionId, execution]));
+  for (const rerun of record.reruns ?? []) {
+    const history = executions.get(rerun.executionId)?.history ?? [];
+    const first = history.find((event) => isStateEntered(event) && event.threadId === 'root');
+    if (first && isStateEntered(first) && first.stateName !== rerun.fromState) {
+      report(
+        Invariant.RerunStartsAt,
+        `the rerun was asked to start at ${rerun.fromState}, but it started at ${first.stateName}`,
+        rerun.executionId,
+      );
+    }
+  }
+}
+
+/** A `<Type>StateExited` event: the state completed. */
+function isStateExited(event: HistoryEvent): boolean {
+  return event.type.endsWith('StateExited');
 }
 
 function checkQueues(record: RunRecord, report: Report): void {

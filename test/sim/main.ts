@@ -6,6 +6,7 @@
  *   npm run sim -- --seed 1234             one seed, replayed exactly
  *   npm run sim -- --seed 1234 --trace     ... with a line per delivery
  *   npm run sim -- --seeds 1000 --memory-only   no seed on the DynamoDB store
+ *   npm run sim -- --seed 388 --known-defects   also the faults that meet known defects (operator.ts)
  *
  * Every tenth seed runs on the DynamoDB execution store (dynalite, started here) instead of the
  * in-memory one. About a third run as the local runtime: queues and timers persisted to a temporary
@@ -24,9 +25,11 @@ interface Arguments {
   readonly trace: boolean;
   readonly verbose: boolean;
   readonly memoryOnly: boolean;
+  readonly knownDefects: boolean;
 }
 
-const USAGE = 'usage: npm run sim -- [--seeds N] [--from K] | --seed S [--trace] [--verbose] [--memory-only]';
+const USAGE =
+  'usage: npm run sim -- [--seeds N] [--from K] | --seed S [--trace] [--verbose] [--memory-only] [--known-defects]';
 
 function parseArguments(argv: readonly string[]): Arguments {
   let seed: number | undefined;
@@ -35,6 +38,7 @@ function parseArguments(argv: readonly string[]): Arguments {
   let trace = false;
   let verbose = false;
   let memoryOnly = false;
+  let knownDefects = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -64,6 +68,9 @@ function parseArguments(argv: readonly string[]): Arguments {
       case '--memory-only':
         memoryOnly = true;
         break;
+      case '--known-defects':
+        knownDefects = true;
+        break;
       default:
         throw new Error(`unknown argument ${flag}`);
     }
@@ -71,9 +78,9 @@ function parseArguments(argv: readonly string[]): Arguments {
   if (seed !== undefined) {
     if (seeds !== undefined || from !== undefined)
       throw new Error('--seed cannot be combined with --seeds or --from');
-    return { from: seed, count: 1, trace, verbose: true, memoryOnly };
+    return { from: seed, count: 1, trace, verbose: true, memoryOnly, knownDefects };
   }
-  return { from: from ?? 1, count: seeds ?? 100, trace, verbose, memoryOnly };
+  return { from: from ?? 1, count: seeds ?? 100, trace, verbose, memoryOnly, knownDefects };
 }
 
 function describe(result: SeedResult): string {
@@ -129,6 +136,7 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
       result = await runSeed(seed, {
         ...(args.trace ? { trace: (line: string) => console.log(`  ${line}`) } : {}),
         ...(tables ? { tables } : {}),
+        ...(args.knownDefects ? { knownDefects: true } : {}),
       });
       if (result.dynamodb) onDynamo += 1;
       if (result.localRuntime) asLocalRuntime += 1;
@@ -137,7 +145,7 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
       violations += 1;
       failingSeeds += 1;
       console.log(`seed ${seed}: VIOLATION simulation-crashed: ${(error as Error).stack ?? String(error)}`);
-      console.log(`  replay: npm run sim -- --seed ${seed}`);
+      console.log(`  replay: npm run sim -- --seed ${seed}${args.knownDefects ? ' --known-defects' : ''}`);
       continue;
     }
     if (args.verbose) console.log(describe(result));
@@ -151,7 +159,7 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
         const where = violation.executionId ? ` [${violation.executionId}]` : '';
         console.log(`seed ${seed}: VIOLATION ${violation.invariant}${where}: ${violation.detail}`);
       }
-      console.log(`  replay: npm run sim -- --seed ${seed}`);
+      console.log(`  replay: npm run sim -- --seed ${seed}${args.knownDefects ? ' --known-defects' : ''}`);
     }
     if ((i + 1) % 100 === 0 && i + 1 < args.count) {
       const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -8,16 +8,18 @@
  * functions: a forward task by its state, entry into that state and attempt; a compensation by its
  * state, entry and attempt (compensations run one at a time).
  *
+ * A rerun is compared with `runWorkflow` of its definition started at the state it was rerun from.
+ *
  * Left out, because their ending depends on timing rather than on outcomes: executions that were
- * stopped, executions of workflows with an execution-level TimeoutSeconds, and workflows with a
- * Parallel or Map state (which branch fails first, and so which error ends the execution and which
+ * stopped or redriven, executions of workflows with an execution-level TimeoutSeconds, and
+ * workflows with a Parallel or Map state (which branch fails first, and so which error ends the execution and which
  * sibling tasks ran at all, depends on the order results arrive, on AWS as here).
  */
 import { isTaskAttemptEvent, type HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { runWorkflow, type TaskContext } from '../../lambdas/runtime/run-workflow.js';
 import { Invariant, type RunRecord, type Violation } from './invariants.js';
-import { TASK_WORKERS, UNDO_WORKER, type GeneratedWorkflow } from './workflow-generator.js';
+import { TASK_WORKERS, UNDO_WORKER, startingAt, type GeneratedWorkflow } from './workflow-generator.js';
 
 /** What a task attempt did, as the simulated run's history shows it. */
 type Outcome =
@@ -50,6 +52,7 @@ export async function checkOutputs(
   stopped: ReadonlySet<string>,
 ): Promise<{ readonly violations: Violation[]; readonly checked: readonly string[] }> {
   const byName = new Map(workflows.map((workflow) => [workflow.name, workflow]));
+  const reruns = new Map((record.reruns ?? []).map((rerun) => [rerun.executionId, rerun.fromState]));
   const violations: Violation[] = [];
   const checked = new Set<string>();
   for (const execution of record.executions) {
@@ -66,7 +69,11 @@ export async function checkOutputs(
     const tasks = Object.fromEntries(
       [...TASK_WORKERS, UNDO_WORKER].map((worker) => [`baton:worker:${worker}`, replay.task]),
     );
-    const result = await runWorkflow(workflow.definition, started.input ?? null, {
+    // A rerun runs the pinned definition from the state it was asked to start at.
+    const fromState = reruns.get(executionId);
+    const definition =
+      fromState === undefined ? workflow.definition : startingAt(workflow.definition, fromState);
+    const result = await runWorkflow(definition, started.input ?? null, {
       tasks,
       name: executionId.slice(executionId.indexOf(':') + 1),
       stateMachineName: workflow.name,

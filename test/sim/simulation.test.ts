@@ -1,7 +1,7 @@
 /**
  * The seeded simulation, in the test suite: a couple of hundred seeds must keep every invariant
  * (CI runs the full `npm run sim -- --seeds 1000` separately), a seed must replay exactly, and a
- * deliberately broken store must be caught.
+ * deliberately broken store (or local runtime) must be caught.
  */
 import { describe, expect, it } from 'vitest';
 import type { ExecutionStore } from '../../lambdas/runtime/ports.js';
@@ -15,8 +15,10 @@ const SEEDS = Number(process.env.BATON_SIM_SEEDS ?? 200);
 describe('the seeded simulation', () => {
   it(`keeps every invariant over ${SEEDS} seeds`, async () => {
     const failures: string[] = [];
+    const totals: Record<string, number> = {};
     for (let seed = 1; seed <= SEEDS; seed++) {
       const result = await runSeed(seed);
+      for (const [key, value] of Object.entries(result.counts)) totals[key] = (totals[key] ?? 0) + value;
       for (const violation of result.violations) {
         failures.push(
           `seed ${seed}: ${violation.invariant}${violation.executionId ? ` [${violation.executionId}]` : ''}: ` +
@@ -25,6 +27,11 @@ describe('the seeded simulation', () => {
       }
     }
     expect(failures).toEqual([]);
+    // The faults were there to survive: process crashes, redrives, reruns and stops.
+    expect(totals['process crash (kill -9)']).toBeGreaterThan(0);
+    expect(totals['redrives applied (ExecutionRedriven)']).toBeGreaterThan(0);
+    expect(totals['operator: rerun sent']).toBeGreaterThan(0);
+    expect(totals['operator: stop sent']).toBeGreaterThan(0);
   }, 120_000);
 
   it('keeps every invariant on the DynamoDB store (dynalite), every tenth seed', async () => {

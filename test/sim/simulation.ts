@@ -12,6 +12,7 @@ import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { drawOutcomes, drawRates, type FaultRates } from './faults.js';
 import { LocalDisk, type LocalDiskOptions } from './local-disk.js';
+import { Operator, drawPolicy } from './operator.js';
 import { checkRun, type RunRecord, type Violation } from './invariants.js';
 import { checkOutputs } from './output-oracle.js';
 import { Prng } from './prng.js';
@@ -33,6 +34,11 @@ export interface SeedOptions {
   readonly tables?: SimTables;
   /** See {@link LocalDiskOptions}: only for tests of the simulation itself. */
   readonly disk?: LocalDiskOptions;
+  /**
+   * Also inject the faults that meet known defects (see `operator.ts`), to replay them.
+   * @default false
+   */
+  readonly knownDefects?: boolean;
 }
 
 /** Where seeds on the DynamoDB store get a fresh table. */
@@ -151,36 +157,48 @@ async function runWorld(
   });
   await world.deploy();
 
+  const operator = new Operator(
+    world,
+    shapeRng.fork(),
+    { ...drawPolicy(shapeRng), knownDefects: options.knownDefects === true },
+    new Map(workflows.map((workflow) => [workflow.name, workflow])),
+  );
   const expected: string[] = [];
-  const stopped = new Set<string>();
   const executionCount = shapeRng.int(1, 4);
   for (let i = 0; i < executionCount; i++) {
     const workflow = shapeRng.pick(workflows);
     const name = `e${i}`;
     const input = generateInput(shapeRng);
     const startAt = shapeRng.int(0, 30_000);
-    expected.push(executionIdOf(workflow.name, name));
+    const executionId = executionIdOf(workflow.name, name);
+    expected.push(executionId);
     const start = { kind: 'StartExecution', workflow: workflow.name, name, input };
     world.sendInbox(start, startAt);
     if (shapeRng.chance(0.2)) world.sendInbox(start, startAt + shapeRng.int(0, 120_000));
     if (shapeRng.chance(0.1)) {
-      stopped.add(executionIdOf(workflow.name, name));
+      // A stop sent straight to the inbox, without the run it is for.
+      operator.noteRawStop(executionId);
       world.sendInbox(
         {
           kind: 'StopExecution',
-          executionId: executionIdOf(workflow.name, name),
+          executionId,
           cause: 'stopped by the simulation',
           compensate: shapeRng.chance(0.5),
         },
         startAt + shapeRng.int(0, 600_000),
       );
     }
+    operator.maybeStop(executionId, startAt + shapeRng.int(1_000, 120_000));
   }
   sendPoison(world, shapeRng, expected[0] ?? 'Wf0:e0');
 
   const unfinished = await world.run();
-  const record = await world.record(expected, unfinished);
-  const oracle = await checkOutputs(record, workflows, stopped);
+  const reruns = [...operator.reruns.values()];
+  const record = {
+    ...(await world.record([...expected, ...reruns.map((rerun) => rerun.executionId)], unfinished)),
+    reruns,
+  };
+  const oracle = await checkOutputs(record, workflows, operator.stopped);
   const violations = [...checkRun(record), ...oracle.violations];
   const statuses: Record<string, number> = {};
   for (const execution of record.executions) {
@@ -206,6 +224,11 @@ async function runWorld(
     counts: {
       ...world.counts,
       'executions checked against runWorkflow': oracle.checked.length,
+      'redrives applied (ExecutionRedriven)': record.executions.reduce(
+        (sum, execution) =>
+          sum + execution.history.filter((event) => event.type === 'ExecutionRedriven').length,
+        0,
+      ),
       ...Object.fromEntries(
         Object.entries(world.workers.stats.outcomes).map(([outcome, count]) => [
           `outcome: ${outcome}`,

@@ -340,7 +340,7 @@ class Generator {
 }
 
 /** Keeps the states reachable from `startAt` (a forward jump may have skipped some). */
-function prune(
+export function prune(
   startAt: string,
   states: Readonly<Record<string, StateDefinition>>,
 ): Record<string, StateDefinition> {
@@ -357,6 +357,11 @@ function prune(
   const kept: Record<string, StateDefinition> = {};
   for (const [name, state] of Object.entries(states)) if (reached.has(name)) kept[name] = state;
   return kept;
+}
+
+/** The definition as a rerun from `stateName` runs it: starting there, without what it cannot reach. */
+export function startingAt(definition: StateMachineDefinition, stateName: string): StateMachineDefinition {
+  return { ...definition, StartAt: stateName, States: prune(stateName, definition.States) };
 }
 
 function successors(state: StateDefinition): string[] {

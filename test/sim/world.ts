@@ -29,7 +29,7 @@ import { defineWorker } from '../../lambdas/aws/define-worker.js';
 import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
 import { isTerminal, type ExecutionStatus, type HistoryEventType } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
-import { Orchestrator, type HandleResult } from '../../lambdas/runtime/orchestrator.js';
+import { Orchestrator, messageKey, type HandleResult } from '../../lambdas/runtime/orchestrator.js';
 import {
   TransientStoreError,
   VersionConflictError,
@@ -49,6 +49,8 @@ import { LocalTimerScheduler, localTaskTransports } from '../../local/runtime/lo
 import type { Clock, Scheduler } from '../../local/emulators/sqs/clock.js';
 import { LocalEventBus } from '../../local/emulators/eventbridge/bus.js';
 import { LocalQueue } from '../../local/emulators/sqs/queue.js';
+import { DomainControl } from '../../local/control/domain-control.js';
+import { publishToBuses } from '../../local/runtime/domain-rules.js';
 import { SimulatedCrash, type FaultRates, type OutcomeWeights } from './faults.js';
 import { QUEUE_PERSIST_DEBOUNCE_MS, type LocalDisk } from './local-disk.js';
 import type {
@@ -346,6 +348,12 @@ interface RuntimeProcess {
   readonly mappings: readonly SqsEventSourceMapping[];
 }
 
+/** A stop or redrive message as sent: its kind and the run it names, if any. */
+interface ControlMessage {
+  readonly kind: 'StopExecution' | 'RedriveExecution';
+  readonly run?: number;
+}
+
 /** A snapshot write a persisted queue asked for (its debounce), due at `at`. */
 interface PendingFlush {
   readonly at: number;
@@ -381,6 +389,7 @@ export class World {
   /** The life of the local runtime's process: 0, then one more after each crash. */
   generation = 0;
   private readonly workflows: ReadonlyMap<string, GeneratedWorkflow>;
+  /** The task token of each result message, by the key a commit records (`messageKey`). */
   private readonly resultTokens = new Map<string, string>();
   private idle: OrchestratorContainer[] = [];
   private readonly maxReceiveCount: number;
@@ -392,7 +401,10 @@ export class World {
   private readonly workerVisibilityMs: number;
   private readonly trace: ((line: string) => void) | undefined;
   private sequence = 0;
-  private readonly watched = new Map<string, { lastEventId: number; terminal: boolean }>();
+  private readonly watched = new Map<
+    string,
+    { lastEventId: number; terminal: boolean; status: ExecutionStatus }
+  >();
   private readonly appliedTokens = new Set<string>();
   private readonly firstReceivedAt = new Map<string, number>();
   /** Why a message last failed, by message id (the DLQ's reason). */
@@ -410,6 +422,13 @@ export class World {
   private processCrashes = 0;
   /** Invocations in flight that hold a message's last chances (no process crash may hit them). */
   private calmInFlight = 0;
+  /** The control plane the operator uses: the real one, over the domain's store and inbox. */
+  readonly control: DomainControl;
+  /** What the operator (or a producer) does at a moment of the run, in order of time. */
+  private agenda: { readonly at: number; readonly what: string; readonly action: () => Promise<void> }[] = [];
+  private readonly statusListeners: ((executionId: string, status: ExecutionStatus) => void)[] = [];
+  /** The stop and redrive messages sent, by message id: the run each names (undefined: none). */
+  private readonly controlMessages = new Map<string, ControlMessage>();
 
   constructor(options: WorldOptions) {
     this.rng = options.rng;
@@ -450,6 +469,45 @@ export class World {
       options.outcomes,
     );
     this.process = this.startProcess();
+    this.control = new DomainControl({
+      domains: [
+        {
+          name: 'sim',
+          store: this.table,
+          definitions: this.definitions,
+          // The control plane's requests are messages like any other: late, duplicated, copied.
+          inbox: { send: async (body) => this.enqueue(this.inbox, body, 0) },
+        },
+      ],
+      publish: (entries) => publishToBuses(new Map([[this.bus.name, this.bus]]), entries),
+      describeDomains: async () => [],
+      tokens: this.signer,
+    });
+  }
+
+  /** Tells `listener` of every status an execution commits (a change from its previous commit). */
+  onStatusChange(listener: (executionId: string, status: ExecutionStatus) => void): void {
+    this.statusListeners.push(listener);
+  }
+
+  /** Runs `action` at `atMs` after the run's start (an operator's or a producer's request). */
+  at(atMs: number, what: string, action: () => Promise<void>): void {
+    this.agenda.push({ at: WORLD_START + atMs, what, action });
+    this.agenda.sort((a, b) => a.at - b.at);
+  }
+
+  /** Runs `action` `delayMs` from now. */
+  after(delayMs: number, what: string, action: () => Promise<void>): void {
+    this.at(this.now - WORLD_START + delayMs, what, action);
+  }
+
+  /** Runs the agenda's actions that are due, one after another. */
+  private async runAgenda(): Promise<void> {
+    while (this.agenda[0] !== undefined && this.agenda[0].at <= this.now) {
+      const item = this.agenda.shift() as (typeof this.agenda)[number];
+      this.traceLine(`operator: ${item.what}`);
+      await item.action();
+    }
   }
 
   /** The inbox of the running process. */
@@ -595,6 +653,12 @@ export class World {
 
   /** Writes the snapshots whose debounce has run out (the process is between rounds). */
   private async flushDue(): Promise<void> {
+    // Once no crash can come any more, nothing reads the disk again: snapshots are only cost.
+    const crashless = this.rates.processCrash === 0 && this.rates.idleProcessCrash === 0;
+    if (this.processCrashes >= this.rates.maxProcessCrashes || crashless) {
+      this.flushes.clear();
+      return;
+    }
     for (const flush of [...this.flushes]) {
       if (flush.at > this.now) continue;
       this.flushes.delete(flush);
@@ -643,6 +707,7 @@ export class World {
         delaySeconds: delaySecondsOf(delayMs + extra()),
       });
       this.noteResultToken(messageId, body);
+      this.noteControl(messageId, body);
     };
     send();
     if (this.rng.chance(rates.duplicateSend)) {
@@ -667,6 +732,7 @@ export class World {
     for (const copy of due) {
       const { messageId } = this.queueNamed(copy.queue).sendMessage({ body: JSON.stringify(copy.body) });
       this.noteResultToken(messageId, copy.body);
+      this.noteControl(messageId, copy.body);
     }
   }
 
@@ -689,6 +755,7 @@ export class World {
         return `the run was still busy after ${Math.round((this.now - WORLD_START) / 86_400_000)} virtual days`;
       await this.timers.fireDue();
       this.sendLateCopies();
+      await this.runAgenda();
       await this.flushDue();
       if (this.disk !== undefined && this.processCrashes < this.rates.maxProcessCrashes) {
         if (this.rng.chance(this.rates.idleProcessCrash)) {
@@ -701,6 +768,7 @@ export class World {
       if (ready.length === 0) {
         const times = [
           this.timers.nextMoveAt(),
+          this.agenda[0]?.at,
           ...this.lateCopies.map((copy) => copy.at),
           ...mappings.map((mapping) => mapping.queue.nextVisibleAt()),
         ];
@@ -918,6 +986,8 @@ export class World {
 
   private recordCommit(transition: Transition): void {
     const resultToken = this.resultTokens.get(transition.messageId);
+    const control = this.controlMessages.get(transition.messageId);
+    const before = this.watched.get(transition.executionId)?.status;
     this.watchCommit(transition, resultToken);
     this.commits.push({
       executionId: transition.executionId,
@@ -926,7 +996,11 @@ export class World {
       status: transition.execution.status,
       events: transition.history.map((event) => ({ id: event.id, type: event.type })),
       ...(resultToken !== undefined ? { resultToken } : {}),
+      ...(control !== undefined ? { control } : {}),
     });
+    if (transition.execution.status !== before)
+      for (const listener of this.statusListeners)
+        listener(transition.executionId, transition.execution.status);
   }
 
   /**
@@ -939,14 +1013,21 @@ export class World {
       this.count('watch: invariant broken at commit');
       this.trace?.(`${this.clockText()} !! INVARIANT ${what} [${executionId} v${transition.version}]`);
     };
-    const watched = this.watched.get(executionId) ?? { lastEventId: 0, terminal: false };
-    if (watched.terminal) broken('terminal-stable: a commit after the terminal one');
+    const watched = this.watched.get(executionId) ?? {
+      lastEventId: 0,
+      terminal: false,
+      status: transition.execution.status,
+    };
+    // Only a redrive moves a terminal execution again.
+    if (watched.terminal && transition.history[0]?.type !== 'ExecutionRedriven')
+      broken('terminal-stable: a commit after the terminal one');
     for (const event of transition.history) {
       if (event.id !== watched.lastEventId + 1)
         broken(`history-sequence: event id ${event.id} after ${watched.lastEventId}`);
       watched.lastEventId = event.id;
     }
     watched.terminal = isTerminal(transition.execution.status);
+    watched.status = transition.execution.status;
     this.watched.set(executionId, watched);
     const applies = transition.history.some((event) => RESULT_EVENT_TYPES.has(event.type));
     if (resultToken !== undefined && applies) {
@@ -955,10 +1036,21 @@ export class World {
     }
   }
 
+  private noteControl(messageId: string, body: Json): void {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+    if (body.kind !== 'StopExecution' && body.kind !== 'RedriveExecution') return;
+    const run = typeof body.redriveCount === 'number' ? body.redriveCount : undefined;
+    this.controlMessages.set(messageKey(messageId), {
+      kind: body.kind,
+      ...(run !== undefined ? { run } : {}),
+    });
+  }
+
   private noteResultToken(messageId: string, body: Json): void {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
     if ((body.kind === 'TaskSucceeded' || body.kind === 'TaskFailed') && typeof body.taskToken === 'string') {
-      this.resultTokens.set(messageId, body.taskToken);
+      // Keyed as the orchestrator records the message a transition applied.
+      this.resultTokens.set(messageKey(messageId), body.taskToken);
     }
   }
 
@@ -1000,6 +1092,7 @@ export class World {
         indexStatus: indexStatus.get(executionId),
         history,
         compensable: this.workflows.get(workflow)?.compensable ?? new Set(),
+        ...(this.workflows.get(workflow) ? { definition: this.workflows.get(workflow)?.definition } : {}),
       });
     }
     const queues = [this.inbox, ...this.workerQueues.values()];
