@@ -9,6 +9,7 @@ export { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 export { DynamoDbDefinitionStore } from './dynamodb-definition-store.js';
 export { DynamoDbCorrelationStore } from './dynamodb-correlation-store.js';
 export { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
+export { lambdaInvokeTransport } from './lambda-invoke-transport.js';
 export { EventBridgePublisher } from './eventbridge-publisher.js';
 export { AwsTimerScheduler } from './scheduler-timer-scheduler.js';
 export { SqsInboxSender } from './sqs-inbox-sender.js';

@@ -1,14 +1,14 @@
 /**
  * The task router's transports on AWS: a worker task becomes a message on the worker's SQS queue;
- * the service integrations Baton performs itself are calls of the SQS, EventBridge and Lambda
- * clients. What Step Functions defines about them (parameters, result shapes, error names of
+ * the service integrations Baton performs itself are calls of the SQS and EventBridge clients, and
+ * of the Lambda client when one is given (`lambda-invoke-transport.ts`: a module of its own, so that
+ * an orchestrator without it does not carry the Lambda client). What Step Functions defines about them (parameters, result shapes, error names of
  * function errors) belongs to the router (`lambdas/runtime/task-router.ts`); here are only the SDK
  * calls and the translation of SDK errors: a transient one throws TransientStoreError (the inbox
  * message is redelivered and the dispatch performed again), any other fails the task, named
  * `<Service>.<Error>Exception` as Step Functions names it.
  */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Json } from '../engine/json.js';
 import type { InboxSender } from '../runtime/ports.js';
@@ -54,8 +54,11 @@ export type InboxTaskResult = InboxTaskSucceeded | InboxTaskFailed;
 export interface AwsTaskDispatcherOptions {
   readonly sqs: SQSClient;
   readonly eventBridge: EventBridgeClient;
-  /** Needed for `lambda:invoke` and Lambda ARN resources. @default none: such tasks fail with States.TaskFailed */
-  readonly lambda?: LambdaClient;
+  /**
+   * Performs `lambda:invoke` and Lambda ARN resources: `lambdaInvokeTransport(lambdaClient)`.
+   * @default none: such tasks fail with States.TaskFailed
+   */
+  readonly lambda?: LambdaTransport;
   /** Worker name -> URL of the worker's queue. */
   readonly workerQueues: Readonly<Record<string, string>>;
   /** Where service integration results go. */
@@ -82,7 +85,7 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
   const workers: WorkerTransport = {
     has: (worker) => Object.hasOwn(workerQueues, worker),
     send: async (worker, message, { traceHeader }) => {
-      await call('SQS', `SQS SendMessage to worker ${worker}`, () =>
+      await callIntegration('SQS', `SQS SendMessage to worker ${worker}`, () =>
         sqs.send(
           new SendMessageCommand({
             QueueUrl: workerQueues[worker],
@@ -101,7 +104,7 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
   };
   const queues: SqsTransport = {
     sendMessage: async ({ TraceHeader, ...request }) =>
-      call('SQS', 'SQS SendMessage', () =>
+      callIntegration('SQS', 'SQS SendMessage', () =>
         sqs.send(
           new SendMessageCommand({
             ...request,
@@ -113,7 +116,7 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
   };
   const events: EventsTransport = {
     putEvents: async (entries) => {
-      const response = await call('EventBridge', 'EventBridge PutEvents', () =>
+      const response = await callIntegration('EventBridge', 'EventBridge PutEvents', () =>
         eventBridge.send(
           new PutEventsCommand({
             Entries: entries.map((entry) => ({ ...entry, Resources: entry.Resources?.slice() })),
@@ -123,29 +126,18 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
       return { Entries: response.Entries ?? [], FailedEntryCount: response.FailedEntryCount ?? 0 };
     },
   };
-  const functions: LambdaTransport | undefined = lambda && {
-    invoke: async (request) => {
-      const response = await call('Lambda', 'Lambda Invoke', () => lambda.send(new InvokeCommand(request)));
-      return {
-        ...(response.FunctionError !== undefined && { FunctionError: response.FunctionError }),
-        ...(response.Payload !== undefined && { Payload: response.Payload }),
-        ...(response.ExecutedVersion !== undefined && { ExecutedVersion: response.ExecutedVersion }),
-        ...(response.StatusCode !== undefined && { StatusCode: response.StatusCode }),
-        ...(response.$metadata.httpStatusCode !== undefined && {
-          HttpStatusCode: response.$metadata.httpStatusCode,
-        }),
-        ...(response.$metadata.requestId !== undefined && { RequestId: response.$metadata.requestId }),
-      };
-    },
-  };
-  return { workers, sqs: queues, events, ...(functions && { lambda: functions }) };
+  return { workers, sqs: queues, events, ...(lambda && { lambda }) };
 }
 
 /**
  * Makes one AWS call: a transient failure throws TransientStoreError; any other failure throws
  * IntegrationCallError, named `<Service>.<Error>Exception` as Step Functions names it.
  */
-async function call<T>(service: IntegrationService, operation: string, send: () => Promise<T>): Promise<T> {
+export async function callIntegration<T>(
+  service: IntegrationService,
+  operation: string,
+  send: () => Promise<T>,
+): Promise<T> {
   try {
     return await send();
   } catch (error) {

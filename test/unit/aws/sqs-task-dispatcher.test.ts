@@ -19,6 +19,7 @@ import {
   type InboxTaskResult,
   type WorkerTaskMessage,
 } from '../../../lambdas/aws/sqs-task-dispatcher.js';
+import { lambdaInvokeTransport } from '../../../lambdas/aws/lambda-invoke-transport.js';
 import type { Json } from '../../../lambdas/engine/json.js';
 import {
   MAX_CAUSE_LENGTH,
@@ -57,7 +58,9 @@ function dispatcher(options: { withLambda?: boolean } = {}): AwsTaskDispatcher {
   return new AwsTaskDispatcher({
     sqs: new SQSClient({ region: 'eu-west-1' }),
     eventBridge: new EventBridgeClient({ region: 'eu-west-1' }),
-    ...(options.withLambda === false ? {} : { lambda: new LambdaClient({ region: 'eu-west-1' }) }),
+    ...(options.withLambda === false
+      ? {}
+      : { lambda: lambdaInvokeTransport(new LambdaClient({ region: 'eu-west-1' })) }),
     workerQueues: { charge: CHARGE_QUEUE },
     inbox,
     defaultEventBusName: 'orders-bus',
