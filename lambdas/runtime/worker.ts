@@ -13,7 +13,8 @@
  */
 import * as z from 'zod/mini';
 import type { Json } from '../engine/json.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../engine/decide.js';
+// From its own module: the reducer's modules have top-level tables no bundler can drop.
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../engine/decide/env.js';
 import { StatesErrors } from '../engine/errors.js';
 import { jsonSchema, MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
 import { parseOrDescribe } from './parse-or-describe.js';
