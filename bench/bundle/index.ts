@@ -2,9 +2,9 @@
  * `npm run bench -- bundle`: how large the Lambda bundles are, what they are made of, and how long
  * Node takes to load them (the module init of a cold start).
  *
- * Each function is bundled as the construct bundles it (ESM, `node22`, `mainFields` module/main,
+ * Each function is bundled as the package bundles it (ESM, `node22`, `mainFields` module/main,
  * the `createRequire` banner, minified, with a source map and no sources in it, nothing external:
- * the `bundling` settings of `lib/baton-function.ts`), with esbuild's metafile,
+ * the settings of `lib/lambda-bundling.ts`), with esbuild's metafile,
  * into a temporary folder. Bytes are counted per npm package (`@smithy/core`, `zod`) or, for
  * Baton's own code, per source folder (`lambdas/engine`).
  *
@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BUNDLE_TARGET, REQUIRE_BANNER } from '../../lib/lambda-bundling.js';
 import { renderTable } from '../measure.js';
 import type { Suite } from '../suite.js';
 
@@ -28,12 +29,6 @@ const RUNS = Math.max(1, Math.round(Number(process.env.BENCH_BUNDLE_RUNS ?? 30))
 /** Packages and folders below this share of a bundle are summed into one line. */
 const SMALL_SHARE = 0.01;
 const KIB = 1024;
-/** The construct's `bundling` settings (`lib/baton-function.ts`): Lambda's `nodejs22.x`. */
-const BUNDLE_TARGET = 'node22';
-/** The construct's banner: defines `require` for the CommonJS dependencies inside the ESM bundle. */
-const REQUIRE_BANNER =
-  "import { createRequire as batonCreateRequire } from 'node:module'; const require = batonCreateRequire(import.meta.url);";
-
 /** One function to bundle, with the goals of issue 11. */
 interface BundleCase {
   readonly name: string;
@@ -60,6 +55,15 @@ const CASES: readonly BundleCase[] = [
     entry: 'examples/app/workers/payment-charge.ts',
     env: {
       BATON_WORKER_NAME: 'PaymentCharge',
+      BATON_INBOX_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-inbox',
+    },
+    goalKiB: 300,
+  },
+  {
+    name: "user worker (defineWorker from 'baton/aws')",
+    entry: 'bench/bundle/user-worker.ts',
+    env: {
+      BATON_WORKER_NAME: 'Charge',
       BATON_INBOX_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-inbox',
     },
     goalKiB: 300,
