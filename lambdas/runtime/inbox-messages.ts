@@ -4,49 +4,15 @@
  * is rejected with the reason (and, on SQS, left for the dead-letter queue).
  */
 import * as z from 'zod/mini';
-import type { Json } from '../engine/json.js';
+import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './failure-limits.js';
+import { jsonSchema } from './json-value-schema.js';
 import { parseOrDescribe } from './parse-or-describe.js';
 
-/** Step Functions' limits on error names and causes. */
-export const MAX_ERROR_LENGTH = 256;
-export const MAX_CAUSE_LENGTH = 32_768;
+export { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './failure-limits.js';
+export { jsonSchema, MAX_JSON_DEPTH } from './json-value-schema.js';
+
 /** Execution names follow Step Functions: 1-80 characters. */
 export const MAX_EXECUTION_NAME_LENGTH = 80;
-
-/**
- * How deeply arrays and objects may nest in a message's JSON values. Deeper ones are refused with
- * a reason rather than exhausting the stack of whatever walks them next (a validator, the engine).
- */
-export const MAX_JSON_DEPTH = 500;
-
-/** Any JSON value, nested at most {@link MAX_JSON_DEPTH} levels deep. */
-export const jsonSchema: z.ZodMiniType<Json> = z.custom<Json>((value) => jsonProblem(value) === undefined, {
-  error: (issue) => jsonProblem(issue.input) ?? 'must be JSON',
-});
-
-/**
- * What makes `value` unfit as a JSON value of a message, or undefined when it is fit. Iterative,
- * so that no nesting can exhaust the stack (a recursive schema overflows at about 2,000 levels).
- */
-function jsonProblem(value: unknown): string | undefined {
-  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { value: item, depth } = next;
-    if (item === undefined && depth === 0) return 'Invalid input: expected JSON, received undefined';
-    if (item === null || typeof item === 'string' || typeof item === 'boolean') continue;
-    if (typeof item === 'number') {
-      if (!Number.isFinite(item)) return `must be JSON: ${item} is not a JSON number`;
-      continue;
-    }
-    if (typeof item !== 'object') {
-      return `must be JSON: ${item === undefined ? 'undefined' : `a ${typeof item}`} is not a JSON value`;
-    }
-    if (depth >= MAX_JSON_DEPTH) return `must be JSON nested at most ${MAX_JSON_DEPTH} levels deep`;
-    const children = Array.isArray(item) ? item : Object.values(item);
-    for (const child of children) pending.push({ value: child, depth: depth + 1 });
-  }
-  return undefined;
-}
 
 const FORBIDDEN_NAME_CHARACTERS = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
 

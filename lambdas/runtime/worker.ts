@@ -16,7 +16,8 @@ import type { Json } from '../engine/json.js';
 // From its own module: the reducer's modules have top-level tables no bundler can drop.
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../engine/decide/env.js';
 import { StatesErrors } from '../engine/errors.js';
-import { jsonSchema, MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
+import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './failure-limits.js';
+import { jsonSchema } from './json-value-schema.js';
 import { parseOrDescribe } from './parse-or-describe.js';
 import type { InboxSender, TaskDispatch } from './ports.js';
 
