@@ -15,13 +15,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   CreateTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -45,6 +44,7 @@ import { LocalEventBus } from '../emulators/eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../emulators/lambda/sqs-event-source.js';
 import { LocalQueue } from '../emulators/sqs/queue.js';
 import { publishToBuses, putDomainRules } from './domain-rules.js';
+import { localDynamoDbClient, startDynaliteThread, type DynaliteThread } from './dynalite-thread.js';
 import { FilePayloadStore } from './file-payload-store.js';
 import {
   LocalEventPublisher,
@@ -105,38 +105,8 @@ interface RunningDomain {
 
 type Listener = (change: { executionId: string; status: ExecutionStatus }) => void;
 
-const LOCAL_AMZ_DATE = '20260101T000000Z';
-const LOCAL_AUTHORIZATION =
-  'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
 /** How often a busy queue is written to disk; a crash loses at most this much of its changes. */
 const QUEUE_PERSIST_DEBOUNCE_MS = 500;
-
-/** dynalite running in a worker thread (see dynalite-worker.mjs). */
-interface DynaliteThread {
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-/** Starts dynalite, with its data under `path`, in a worker thread of this process. */
-async function startDynaliteThread(path: string): Promise<DynaliteThread> {
-  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path } });
-  const port = await new Promise<number>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (message: { port?: number; error?: string }) => {
-      if (message.port !== undefined) resolve(message.port);
-      else reject(new Error(`dynalite did not start: ${message.error ?? 'unknown error'}`));
-    });
-  });
-  return {
-    port,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
-      worker.postMessage('close');
-      await closed;
-      await worker.terminate();
-    },
-  };
-}
 
 /**
  * The running local instance: the one control plane ({@link DomainControl}) over the domains it
@@ -182,21 +152,7 @@ export class LocalRuntime extends DomainControl {
     process.env.POWERTOOLS_LOG_LEVEL ??= options.logLevel ?? 'WARN';
     mkdirSync(join(dataDir, 'queues'), { recursive: true });
     const dynalite = await startDynaliteThread(join(dataDir, 'dynamodb'));
-    const { port } = dynalite;
-    const client = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      // dynalite wants an Authorization header but checks no signature: computing one for every
-      // request locally only costs CPU.
-      signer: {
-        sign: async (request) => {
-          request.headers.authorization = LOCAL_AUTHORIZATION;
-          request.headers['x-amz-date'] = LOCAL_AMZ_DATE;
-          return request;
-        },
-      },
-    });
+    const client = localDynamoDbClient(dynalite);
     const bus = new LocalEventBus({ name: options.eventBusName ?? 'baton-example' });
     const signer = new TaskTokenSigner(signingKey(dataDir));
     const logger = new Logger({ serviceName: 'baton-local', logLevel: options.logLevel ?? 'WARN' });
