@@ -61,6 +61,26 @@ export interface Execution {
 export interface FailurePoint {
   readonly stateName: string;
   readonly input: Json;
+  /**
+   * When that state is a Parallel or Map that did not finish: what its branches or iterations had
+   * done. A redrive runs again only those that failed, were aborted or had not started (as Step
+   * Functions' RedriveExecution does), each from where it stood.
+   */
+  readonly branches?: BranchesPoint;
+}
+
+/** The branches (Parallel) or iterations (Map) of a state that did not finish. */
+export interface BranchesPoint {
+  readonly type: 'Parallel' | 'Map';
+  /** The indices of the branches or iterations that succeeded, in order. */
+  readonly succeeded: readonly number[];
+  /** Their outputs, in the same order as `succeeded`. */
+  readonly results: readonly Json[];
+  /** Where each branch or iteration that started and did not succeed stood, by index. */
+  readonly resume: Readonly<Record<string, FailurePoint>>;
+  /** Map only: each iteration's input (ItemSelector applied), and MaxConcurrency. */
+  readonly itemInputs?: readonly Json[];
+  readonly maxConcurrency?: number;
 }
 
 /** A sequence of states being run: the machine (`root`), a Parallel branch or a Map iteration. */
@@ -88,6 +108,8 @@ export interface ActiveState {
   /** 1 for the first try, then 2, 3, ... across all retriers. */
   readonly attempt: number;
   readonly waiting: Waiting;
+  /** A Parallel or Map state that failed: what its branches had done, for a redrive. */
+  readonly unfinished?: BranchesPoint;
 }
 
 /** What a thread's active state waits for. */
@@ -116,7 +138,10 @@ export type Waiting =
       readonly items: readonly Json[];
       /** Input each iteration receives (ItemSelector already applied). */
       readonly itemInputs: readonly Json[];
+      /** Items from this index on have not started. */
       readonly nextIndex: number;
+      /** Items before `nextIndex` that have not started either, started first (a redriven Map). */
+      readonly queue?: readonly number[];
       readonly running: number;
       readonly maxConcurrency: number;
       readonly results: readonly (Json | undefined)[];

@@ -784,7 +784,23 @@ function checkRedrives(execution: ExecutionRecord, report: Report): void {
       (earlier) =>
         isStateEntered(earlier) && earlier.threadId === 'root' && earlier.stateName === resumed.stateName,
     );
-    const lastEntry = before.slice(Math.max(0, entered));
+    // The state's last run before the redrive: from its last entry, or from its last Retry after it.
+    const lastRetry = before.findLastIndex(
+      (earlier) =>
+        earlier.type === 'StateRetryScheduled' &&
+        earlier.threadId === 'root' &&
+        earlier.stateName === resumed.stateName,
+    );
+    const lastEntry = before.slice(Math.max(0, entered, lastRetry));
+    // A Retry of the resumed state runs all of it again, as any retry does: only what the redrive
+    // itself started counts.
+    const retried = after.findIndex(
+      (later) =>
+        later.type === 'StateRetryScheduled' &&
+        later.threadId === 'root' &&
+        later.stateName === resumed.stateName,
+    );
+    const resumedRun = retried === -1 ? after : after.slice(0, retried);
     if (state.Type === 'Map') {
       const succeeded = new Set(
         lastEntry.flatMap((earlier) =>
@@ -793,7 +809,7 @@ function checkRedrives(execution: ExecutionRecord, report: Report): void {
             : [],
         ),
       );
-      for (const later of after) {
+      for (const later of resumedRun) {
         if (
           later.type === 'MapIterationStarted' &&
           later.stateName === resumed.stateName &&
@@ -819,7 +835,7 @@ function checkRedrives(execution: ExecutionRecord, report: Report): void {
           (earlier) => isStateExited(earlier) && ends.has((earlier as { stateName: string }).stateName),
         );
         const again = done
-          ? after.find((later) => isStateEntered(later) && names.has(later.stateName))
+          ? resumedRun.find((later) => isStateEntered(later) && names.has(later.stateName))
           : undefined;
         if (again) {
           report(

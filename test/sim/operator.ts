@@ -8,13 +8,9 @@
  * redriven (seconds to days later, sometimes with a second click, sometimes again once the
  * redriven run failed), a finished one sometimes rerun from one of its top-level states.
  *
- * Known defect (issue 10, reported with the simulation's replay seeds): a redrive that resumes at a
- * Parallel or Map state runs the whole state again, so branches and iterations that had succeeded
- * run again under new idempotency keys (their workers repeat their side effects), where Step
- * Functions redrives only the branches and iterations that failed or were aborted. The
- * `redrive-resumes` invariant reports it. Until the engine is fixed, executions of workflows with
- * a top-level Parallel or Map are not redriven unless `knownDefects` is set (`--known-defects`);
- * each redrive left out is counted in the summary.
+ * A redrive that resumes at a Parallel or Map state runs only the branches and iterations that
+ * failed, were aborted or had not started, as Step Functions does; the `redrive-resumes` invariant
+ * checks it (it found the engine running the whole state again, seed 388, since fixed).
  */
 import { isTerminal, type ExecutionStatus } from '../../lambdas/engine/execution.js';
 import { ConflictError, NotFoundError } from '../../local/control.js';
@@ -35,7 +31,7 @@ export interface OperatorPolicy {
   /** Chance that a started execution is stopped through the control plane, at some moment. */
   readonly stop: number;
   /**
-   * Also redrive executions that would meet a known defect (see above).
+   * Also inject the faults that meet known defects, to replay them (none is known today).
    * @default false
    */
   readonly knownDefects?: boolean;
@@ -108,10 +104,6 @@ export class Operator {
   private maybeRedrive(executionId: string): void {
     const done = this.redrives.get(executionId) ?? 0;
     if (done >= MAX_REDRIVES || !this.rng.chance(this.policy.redrive)) return;
-    if (!this.policy.knownDefects && this.resumesInParallelOrMap(executionId)) {
-      this.world.count('operator: redrive left out (known defect: a redriven Parallel or Map runs again)');
-      return;
-    }
     this.redrives.set(executionId, done + 1);
     const after = this.rng.chance(0.8) ? this.rng.int(1_000, 600_000) : this.rng.int(600_000, 2 * 86_400_000);
     const redrive = () =>
@@ -127,14 +119,6 @@ export class Operator {
         this.world.count('operator: raw redrive sent (no redriveCount)');
       });
     }
-  }
-
-  /** Whether a redrive of the execution may resume at a top-level Parallel or Map state. */
-  private resumesInParallelOrMap(executionId: string): boolean {
-    const workflow = this.workflows.get(executionId.slice(0, executionId.indexOf(':')));
-    return Object.values(workflow?.definition.States ?? {}).some(
-      (state) => state.Type === 'Parallel' || state.Type === 'Map',
-    );
   }
 
   private maybeRerun(executionId: string): void {

@@ -23,6 +23,7 @@ import type {
   HistoryEventType,
   LifecycleDetailType,
   Thread,
+  BranchesPoint,
 } from '../execution.js';
 import type { Json, JsonObject } from '../json.js';
 import { deterministicRandom } from '../random.js';
@@ -66,6 +67,7 @@ import {
   onTaskHeartbeat,
   onTaskSucceeded,
 } from './task-state.js';
+import { branchesPoint, livePoint } from './redrive-point.js';
 import { decodeTimerId, timerTarget } from './timer-id.js';
 import { abortWait, executeWait, onWaitTimer } from './wait-state.js';
 
@@ -91,6 +93,8 @@ export class Decider {
   private transitions = 0;
   /** Set when the state changed without history or commands (a heartbeat). */
   private touched = false;
+  /** Parallel and Map states a redrive resumes, by thread: taken when the state runs. */
+  private readonly resumes = new Map<string, BranchesPoint>();
 
   constructor(
     execution: Execution,
@@ -361,20 +365,40 @@ export class Decider {
 
   /** A thread failed with an error nobody in it handled: its parent state fails, or the execution. */
   failThread(thread: Thread, error: string, cause: string): void {
+    // Where it stood, for a redrive: taken before its own branches are aborted.
+    const point = livePoint(this, thread);
     this.abortChildren(thread.id);
     delete this.threads[thread.id];
     if (!thread.parent) {
-      this.exec.failure = { stateName: thread.active.name, input: thread.active.input };
+      this.exec.failure = point;
       failExecution(this, 'FAILED', error, cause, true);
       return;
     }
     const parent = this.threads[thread.parent.threadId];
     if (!parent) return;
+    // Kept for a redrive, which runs again only the branches that did not succeed.
+    const unfinished = branchesPoint(this, parent, { index: thread.parent.index, point });
     if (parent.active.waiting.type === 'Map') onIterationFailed(this, parent, thread, error, cause);
     else onBranchFailed(this, parent, error, cause);
     this.abortChildren(parent.id);
-    this.setActive(parent, { ...parent.active, waiting: NOT_WAITING });
+    this.setActive(parent, {
+      ...parent.active,
+      waiting: NOT_WAITING,
+      ...(unfinished ? { unfinished } : {}),
+    });
     this.enqueue(parent.id, { type: 'failed', error, cause });
+  }
+
+  /** Makes the Parallel or Map state that `threadId` enters next resume `branches` (a redrive). */
+  resumeNext(threadId: string, branches: BranchesPoint | undefined): void {
+    if (branches) this.resumes.set(threadId, branches);
+  }
+
+  /** What the Parallel or Map state `thread` runs now resumes, if a redrive asked for it. */
+  takeResume(thread: Thread, type: BranchesPoint['type']): BranchesPoint | undefined {
+    const branches = this.resumes.get(thread.id);
+    this.resumes.delete(thread.id);
+    return branches?.type === type ? branches : undefined;
   }
 
   /** Stops every descendant thread of `threadId`: their results will be ignored. */

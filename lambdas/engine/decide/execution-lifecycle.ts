@@ -9,6 +9,7 @@ import type { Json } from '../json.js';
 import { armExecutionTimeout, disarmExecutionTimeout } from './deadlines.js';
 import type { Decider } from './decider.js';
 import { ROOT_THREAD } from './outcome.js';
+import { livePoint } from './redrive-point.js';
 import { redriveCompensations, startCompensating, stopCompensating } from './saga.js';
 
 /** The root thread ended: the execution succeeds with `output`. */
@@ -129,6 +130,7 @@ export function redrive(d: Decider): void {
   delete exec.failure;
   d.record('ExecutionRedriven', {});
   armExecutionTimeout(d, d.env.now);
+  d.resumeNext(ROOT_THREAD, failure.branches);
   d.enqueue(ROOT_THREAD, d.enterState(ROOT_THREAD, ROOT_SCOPE, undefined, failure.stateName, failure.input));
 }
 
@@ -136,7 +138,7 @@ export function redrive(d: Decider): void {
 function stopAllThreads(d: Decider): void {
   const root = d.threads[ROOT_THREAD];
   if (root) {
-    d.exec.failure = { stateName: root.active.name, input: root.active.input };
+    d.exec.failure = livePoint(d, root);
     d.abortThread(root);
   }
   for (const thread of Object.values(d.threads)) d.abortThread(thread);

@@ -7,7 +7,7 @@
 import type { CompiledState } from '../compile.js';
 import type { MapState } from '../definition.js';
 import { StatesRuntimeError } from '../errors.js';
-import type { Thread, Waiting } from '../execution.js';
+import type { BranchesPoint, Thread, Waiting } from '../execution.js';
 import type { Json, JsonObject } from '../json.js';
 import { truncate } from '../json-path.js';
 import { evaluateTemplate } from '../payload-template.js';
@@ -17,8 +17,14 @@ import { SUSPENDED, type Outcome } from './outcome.js';
 
 type MapWaiting = Extract<Waiting, { type: 'Map' }>;
 
-/** Runs a Map state: reads the items, evaluates each item's input and starts the first iterations. */
+/**
+ * Runs a Map state: reads the items, evaluates each item's input and starts the first iterations.
+ * Redriven, it starts only the iterations that had not succeeded (those that stood somewhere first,
+ * where they stood), with the outputs of the others in place.
+ */
 export function executeMap(d: Decider, thread: Thread, state: CompiledState, def: MapState): Outcome {
+  const resume = d.takeResume(thread, 'Map');
+  if (resume) return resumeMap(d, thread, state, resume);
   const effective = inputPath(d, thread, state, thread.active.input);
   const items = state.itemsPath
     ? readRequired(d, thread, state.itemsPath.source, effective, 'ItemsPath')
@@ -58,8 +64,10 @@ export function executeMap(d: Decider, thread: Thread, state: CompiledState, def
   const results = new Array<Json | undefined>(items.length);
   d.own(results);
   const first = maxConcurrency === 0 ? items.length : Math.min(maxConcurrency, items.length);
+  // A run of the state (again, for a Retry) forgets what an earlier failed run had done.
+  const { unfinished: _forgotten, ...active } = thread.active;
   d.setActive(thread, {
-    ...thread.active,
+    ...active,
     waiting: {
       type: 'Map',
       items: [],
@@ -96,17 +104,25 @@ export function onIterationSucceeded(
   let { nextIndex, running } = waiting;
   running -= 1;
   const starts: number[] = [];
+  const queue = [...(waiting.queue ?? [])];
   while (
-    nextIndex < waiting.itemInputs.length &&
+    (queue.length > 0 || nextIndex < waiting.itemInputs.length) &&
     (waiting.maxConcurrency === 0 || running < waiting.maxConcurrency)
   ) {
-    starts.push(nextIndex);
-    nextIndex += 1;
+    if (queue.length > 0) starts.push(queue.shift() as number);
+    else starts.push(nextIndex++);
     running += 1;
   }
   d.setActive(parent, {
     ...parent.active,
-    waiting: { ...waiting, results, remaining, nextIndex, running },
+    waiting: {
+      ...waiting,
+      results,
+      remaining,
+      nextIndex,
+      running,
+      ...(waiting.queue ? { queue } : {}),
+    },
   });
   for (const start of starts) startIteration(d, parent.id, state, start, waiting.itemInputs[start] as Json);
   if (remaining === 0) {
@@ -157,4 +173,56 @@ function startIteration(
     childId,
     d.enterState(childId, scopeKey, { threadId: parentId, index }, d.scope(scopeKey).startAt, input),
   );
+}
+
+/** A redriven Map: the iterations that had not succeeded run again, the others keep their outputs. */
+function resumeMap(d: Decider, thread: Thread, state: CompiledState, resume: BranchesPoint): Outcome {
+  const itemInputs = resume.itemInputs ?? [];
+  const maxConcurrency = resume.maxConcurrency ?? 0;
+  const results = new Array<Json | undefined>(itemInputs.length);
+  resume.succeeded.forEach((index, k) => (results[index] = resume.results[k] ?? null));
+  d.own(results);
+  const succeeded = new Set(resume.succeeded);
+  // Those that had started first, where they stood; then those that had not, in item order.
+  const stood = Object.keys(resume.resume)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const fresh: number[] = [];
+  for (let index = 0; index < itemInputs.length; index++) {
+    if (!succeeded.has(index) && resume.resume[index] === undefined) fresh.push(index);
+  }
+  const order = [...stood, ...fresh];
+  const first = maxConcurrency === 0 ? order.length : Math.min(maxConcurrency, order.length);
+  const { unfinished: _forgotten, ...active } = thread.active;
+  d.setActive(thread, {
+    ...active,
+    waiting: {
+      type: 'Map',
+      items: [],
+      itemInputs,
+      nextIndex: itemInputs.length,
+      queue: order.slice(first),
+      running: first,
+      maxConcurrency,
+      results,
+      remaining: itemInputs.length - succeeded.size,
+    },
+  });
+  d.record('MapStateStarted', { stateName: state.name, threadId: thread.id });
+  for (const index of order.slice(0, first)) {
+    const at = resume.resume[index];
+    if (!at) {
+      startIteration(d, thread.id, state, index, itemInputs[index] as Json);
+      continue;
+    }
+    const childId = d.nextId();
+    const scopeKey = state.processor as string;
+    d.record('MapIterationStarted', { stateName: state.name, threadId: childId, index });
+    d.resumeNext(childId, at.branches);
+    d.enqueue(
+      childId,
+      d.enterState(childId, scopeKey, { threadId: thread.id, index }, at.stateName, at.input),
+    );
+  }
+  return SUSPENDED;
 }

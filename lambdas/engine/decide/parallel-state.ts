@@ -12,24 +12,41 @@ import { SUSPENDED, type Outcome } from './outcome.js';
 
 type ParallelWaiting = Extract<Waiting, { type: 'Parallel' }>;
 
-/** Runs a Parallel state: starts every branch. */
+/**
+ * Runs a Parallel state: starts every branch. Redriven, it starts only the branches that had not
+ * succeeded, each where it stood, with the outputs of the others in place.
+ */
 export function executeParallel(d: Decider, thread: Thread, state: CompiledState): Outcome {
+  const resume = d.takeResume(thread, 'Parallel');
+  const done = new Map<number, Json>();
+  resume?.succeeded.forEach((index, k) => done.set(index, resume.results[k] ?? null));
   const effective = inputPath(d, thread, state, thread.active.input);
   const input = state.parameters
     ? evaluateTemplate(state.parameters, templateScope(d, thread, effective))
     : effective;
   const children = state.branches.map(() => d.nextId());
   const results = new Array<Json | undefined>(children.length);
+  for (const [index, output] of done) results[index] = output;
   d.own(results);
+  // A run of the state (again, for a Retry) forgets what an earlier failed run had done.
+  const { unfinished: _forgotten, ...active } = thread.active;
   d.setActive(thread, {
-    ...thread.active,
-    waiting: { type: 'Parallel', children, results, remaining: children.length },
+    ...active,
+    waiting: { type: 'Parallel', children, results, remaining: children.length - done.size },
   });
   d.record('ParallelStateStarted', { stateName: state.name, threadId: thread.id });
   state.branches.forEach((scopeKey, index) => {
+    if (done.has(index)) return;
     const childId = children[index] as string;
-    const startAt = d.scope(scopeKey).startAt;
-    d.enqueue(childId, d.enterState(childId, scopeKey, { threadId: thread.id, index }, startAt, input));
+    const at = resume?.resume[index];
+    const parent = { threadId: thread.id, index };
+    if (at) d.resumeNext(childId, at.branches);
+    d.enqueue(
+      childId,
+      at
+        ? d.enterState(childId, scopeKey, parent, at.stateName, at.input)
+        : d.enterState(childId, scopeKey, parent, d.scope(scopeKey).startAt, input),
+    );
   });
   return SUSPENDED;
 }

@@ -1,0 +1,68 @@
+/**
+ * Where a redrive resumes. Step Functions' RedriveExecution "reschedules and redrives only the
+ * iterations and branches that failed or aborted" of an inline Map or Parallel state, and does not
+ * run again the steps that succeeded (API reference, RedriveExecution). So when a Parallel or Map
+ * fails, or the execution is stopped or times out while one runs, what each branch or iteration
+ * had done is kept: the outputs of those that succeeded, and where each of the others stood (its
+ * state and that state's input, recursively for a Parallel or Map inside it). A redrive starts the
+ * state again with those outputs in place and runs only the rest, each from where it stood.
+ */
+import type { BranchesPoint, FailurePoint, Thread } from '../execution.js';
+import type { Json } from '../json.js';
+import type { Decider } from './decider.js';
+
+/**
+ * Where a thread stands now (or stood when it failed): its state and that state's input, with what
+ * the branches of a Parallel or Map state there have done (still running, or kept from when the
+ * state failed).
+ */
+export function livePoint(d: Decider, thread: Thread): FailurePoint {
+  const branches = branchesPoint(d, thread) ?? thread.active.unfinished;
+  return {
+    stateName: thread.active.name,
+    input: thread.active.input,
+    ...(branches ? { branches } : {}),
+  };
+}
+
+/**
+ * What the branches or iterations of the Parallel or Map state `parent` waits on have done, with
+ * `failed` (a child that just failed, no longer among the threads) where it stood. Undefined when
+ * `parent` waits on no branches.
+ */
+export function branchesPoint(
+  d: Decider,
+  parent: Thread,
+  failed?: { readonly index: number; readonly point: FailurePoint },
+): BranchesPoint | undefined {
+  const waiting = parent.active.waiting;
+  if (waiting.type !== 'Parallel' && waiting.type !== 'Map') return undefined;
+  const resume: Record<string, FailurePoint> = {};
+  for (const child of Object.values(d.threads)) {
+    if (child.parent?.threadId === parent.id) resume[child.parent.index] = livePoint(d, child);
+  }
+  if (failed) resume[failed.index] = failed.point;
+  const count = waiting.type === 'Parallel' ? waiting.children.length : waiting.itemInputs.length;
+  const notStarted = new Set<number>();
+  if (waiting.type === 'Map') {
+    for (const index of waiting.queue ?? []) notStarted.add(index);
+    for (let index = waiting.nextIndex; index < count; index++) notStarted.add(index);
+  }
+  const succeeded: number[] = [];
+  const results: Json[] = [];
+  for (let index = 0; index < count; index++) {
+    if (resume[index] !== undefined || notStarted.has(index)) continue;
+    succeeded.push(index);
+    results.push(waiting.results[index] ?? null);
+  }
+  return waiting.type === 'Parallel'
+    ? { type: 'Parallel', succeeded, results, resume }
+    : {
+        type: 'Map',
+        succeeded,
+        results,
+        resume,
+        itemInputs: waiting.itemInputs,
+        maxConcurrency: waiting.maxConcurrency,
+      };
+}
