@@ -31,6 +31,8 @@ export interface StackDomain {
   /** From the output prefix: `BatonOrders` gives `orders`. */
   readonly name: string;
   readonly inboxQueueUrl: string;
+  /** Where starts and task results go (stacks deployed before it existed have none). */
+  readonly publicInboxQueueUrl?: string;
   readonly tableName: string;
   readonly eventBusName: string;
 }
@@ -59,7 +61,7 @@ export function domainsFromOutputs(stackName: string, outputs: readonly Output[]
   const domains: StackDomain[] = [];
   for (const [key, inboxQueueUrl] of values) {
     const at = key.indexOf(StackOutput.inboxQueueUrl);
-    if (at < 0) continue;
+    if (at < 0 || key.includes(StackOutput.publicInboxQueueUrl)) continue;
     const prefix = key.slice(0, at);
     const tableName = values.get(`${prefix}${StackOutput.tableName}`);
     const eventBusName = values.get(`${prefix}${StackOutput.eventBusName}`);
@@ -71,9 +73,11 @@ export function domainsFromOutputs(stackName: string, outputs: readonly Output[]
     const bare =
       (prefix.startsWith(STACK_OUTPUT_PREFIX) ? prefix.slice(STACK_OUTPUT_PREFIX.length) : prefix) ||
       'default';
+    const publicInboxQueueUrl = values.get(`${prefix}${StackOutput.publicInboxQueueUrl}`);
     domains.push({
       name: bare.charAt(0).toLowerCase() + bare.slice(1),
       inboxQueueUrl,
+      ...(publicInboxQueueUrl !== undefined ? { publicInboxQueueUrl } : {}),
       tableName,
       eventBusName,
     });
@@ -110,7 +114,10 @@ export interface StackDomainPorts {
   readonly domain: StackDomain;
   readonly store: ExecutionStore;
   readonly definitions: DefinitionStore;
+  /** The internal inbox (stops, redrives). */
   readonly inbox: InboxSender;
+  /** The public inbox (starts, task results). @default `inbox` */
+  readonly publicInbox?: InboxSender;
 }
 
 /** Options of {@link StackControl}. */
@@ -192,6 +199,9 @@ export async function connectToStack(stackName: string, options: ConnectOptions 
       store: new DynamoDbExecutionStore({ client: dynamodb, tableName: domain.tableName }),
       definitions: new DynamoDbDefinitionStore({ client: dynamodb, tableName: domain.tableName }),
       inbox: new SqsInboxSender({ client: sqs, queueUrl: domain.inboxQueueUrl }),
+      ...(domain.publicInboxQueueUrl
+        ? { publicInbox: new SqsInboxSender({ client: sqs, queueUrl: domain.publicInboxQueueUrl }) }
+        : {}),
     })),
   });
 }

@@ -84,8 +84,12 @@ export class SagaOrchestrator extends Construct {
   /** Executions, definitions and correlations (the single-table design of `table-schema.ts`). */
   readonly table: dynamodb.Table;
   /** Start requests, task results, timers and correlated events. */
+  /** The internal inbox: results of the orchestrator's own integrations, timers, events, operators' stops and redrives. */
   readonly inbox: sqs.Queue;
   readonly inboxDeadLetterQueue: sqs.Queue;
+  /** The public inbox: starts and task results, what {@link grantStartExecution} grants. */
+  readonly publicInbox: sqs.Queue;
+  readonly publicInboxDeadLetterQueue: sqs.Queue;
   readonly eventBus: events.IEventBus;
   readonly payloadBucket: s3.IBucket;
   /** The key that signs task tokens. */
@@ -136,6 +140,15 @@ export class SagaOrchestrator extends Construct {
     });
     this.inbox = inboxQueues.queue;
     this.inboxDeadLetterQueue = inboxQueues.deadLetterQueue;
+    // Starts and task results come through a queue of their own, so that what a party may send
+    // there (grantStartExecution, grantSendTaskResult) cannot stop, redrive, fire timers or deliver
+    // events: those come only through the internal inbox, from this construct's own parts.
+    const publicQueues = new QueueWithDeadLetter(this, 'PublicInbox', {
+      visibilityTimeout: Duration.seconds(VISIBILITY_TO_FUNCTION_TIMEOUT * orchestratorTimeout.toSeconds()),
+      maxReceiveCount: INBOX_MAX_RECEIVE_COUNT,
+    });
+    this.publicInbox = publicQueues.queue;
+    this.publicInboxDeadLetterQueue = publicQueues.deadLetterQueue;
     this.eventBus =
       props.eventBus ??
       new events.EventBus(this, 'Bus', { description: `Baton domain bus: ${props.domain}` });
@@ -158,7 +171,7 @@ export class SagaOrchestrator extends Construct {
       workers[name] = new SagaWorker(this, `Worker-${name}`, {
         workerName: name,
         source,
-        inbox: this.inbox,
+        inbox: this.publicInbox,
         ...(stateTimeouts.has(name) ? { stateTimeoutSeconds: stateTimeouts.get(name) as number } : {}),
         logRetention,
         removalPolicy,
@@ -185,6 +198,7 @@ export class SagaOrchestrator extends Construct {
         [BatonEnv.tableName]: this.table.tableName,
         [BatonEnv.inboxQueueUrl]: this.inbox.queueUrl,
         [BatonEnv.inboxQueueArn]: this.inbox.queueArn,
+        [BatonEnv.publicInboxQueueArn]: this.publicInbox.queueArn,
         [BatonEnv.workerQueues]: Stack.of(this).toJsonString(
           Object.fromEntries(Object.entries(workers).map(([name, worker]) => [name, worker.queue.queueUrl])),
         ),
@@ -222,13 +236,15 @@ export class SagaOrchestrator extends Construct {
         `must be an integer from 2 to 1000, got ${maxConcurrency}`,
       );
     }
-    this.orchestratorFunction.addEventSource(
-      new sources.SqsEventSource(this.inbox, {
-        batchSize,
-        reportBatchItemFailures: true,
-        ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
-      }),
-    );
+    for (const queue of [this.inbox, this.publicInbox]) {
+      this.orchestratorFunction.addEventSource(
+        new sources.SqsEventSource(queue, {
+          batchSize,
+          reportBatchItemFailures: true,
+          ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
+        }),
+      );
+    }
 
     this.publisher = new DefinitionPublisher(this, 'Definitions', {
       table: this.table,
@@ -247,6 +263,7 @@ export class SagaOrchestrator extends Construct {
 
     const deadLetterQueues: LabelledQueue[] = [
       { label: 'inbox', queue: this.inboxDeadLetterQueue },
+      { label: 'public inbox', queue: this.publicInboxDeadLetterQueue },
       ...Object.values(workers).map((worker) => ({
         label: worker.workerName,
         queue: worker.deadLetterQueue,
@@ -284,19 +301,23 @@ export class SagaOrchestrator extends Construct {
     this.addOutputs(dashboardName);
   }
 
-  /** Lets `grantee` start executions: send `StartExecution` messages to the inbox. */
+  /**
+   * Lets `grantee` start executions: send `StartExecution` messages to the public inbox. That queue
+   * takes starts and task results only (a result needs its task's signed token), so the grantee
+   * cannot stop, redrive, fire timers or deliver events.
+   */
   grantStartExecution(grantee: iam.IGrantable): iam.Grant {
-    return this.inbox.grantSendMessages(grantee);
+    return this.publicInbox.grantSendMessages(grantee);
   }
 
   /**
    * Lets `grantee` report task results (`TaskSucceeded`, `TaskFailed`, `TaskHeartbeat`) to the
-   * inbox, as a worker outside this construct would. Sending is all it takes: the orchestrator
-   * accepts a result only with the task's signed token, so a grantee completes only the tasks it
-   * was given.
+   * public inbox, as a worker outside this construct would. Sending is all it takes: the
+   * orchestrator accepts a result only with the task's signed token, so a grantee completes only
+   * the tasks it was given.
    */
   grantSendTaskResult(grantee: iam.IGrantable): iam.Grant {
-    return this.inbox.grantSendMessages(grantee);
+    return this.publicInbox.grantSendMessages(grantee);
   }
 
   private createTable(removalPolicy: RemovalPolicy): dynamodb.Table {
@@ -537,7 +558,12 @@ export class SagaOrchestrator extends Construct {
     output(
       StackOutput.inboxQueueUrl,
       this.inbox.queueUrl,
-      `Baton ${this.domain}: the inbox queue (StartExecution messages)`,
+      `Baton ${this.domain}: the internal inbox (operators' stops and redrives)`,
+    );
+    output(
+      StackOutput.publicInboxQueueUrl,
+      this.publicInbox.queueUrl,
+      `Baton ${this.domain}: the public inbox (StartExecution messages and task results)`,
     );
     output(
       StackOutput.tableName,

@@ -29,6 +29,8 @@ export interface OrchestratorEnvironment {
   readonly tableName: string;
   readonly inboxQueueUrl: string;
   readonly inboxQueueArn: string;
+  /** The public inbox (starts and task results only), when the domain has one. */
+  readonly publicInboxQueueArn?: string;
   readonly workerQueues: Readonly<Record<string, string>>;
   readonly eventBusName: string;
   readonly eventSource: string;
@@ -74,6 +76,7 @@ export function readOrchestratorEnvironment(env: NodeJS.ProcessEnv = process.env
   }
   const retention = env[BatonEnv.executionRetentionSeconds];
   const payloadBucket = env[BatonEnv.payloadBucket];
+  const publicInboxQueueArn = env[BatonEnv.publicInboxQueueArn];
   if (retention !== undefined && !/^\d+$/.test(retention)) {
     throw new MissingConfigurationError(
       `${BatonEnv.executionRetentionSeconds} must be a number of seconds, got '${retention}'`,
@@ -91,6 +94,7 @@ export function readOrchestratorEnvironment(env: NodeJS.ProcessEnv = process.env
     schedulerGroup: required(BatonEnv.schedulerGroup),
     schedulerRoleArn: required(BatonEnv.schedulerRoleArn),
     ...(payloadBucket ? { payloadBucket } : {}),
+    ...(publicInboxQueueArn ? { publicInboxQueueArn } : {}),
     ...(tokenSecretArn ? { tokenSecretArn } : {}),
     ...(tokenSigningKey ? { tokenSigningKey } : {}),
   };

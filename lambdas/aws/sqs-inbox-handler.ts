@@ -21,7 +21,12 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CountMetric, TimingMetric } from '../contract/metric-names.js';
 import { LogKey, TraceAnnotation } from '../contract/observability-names.js';
-import { MalformedMessageError, parseInboxMessage, type InboxMessage } from '../runtime/inbox-messages.js';
+import {
+  MalformedMessageError,
+  PUBLIC_MESSAGE_KINDS,
+  parseInboxMessage,
+  type InboxMessage,
+} from '../runtime/inbox-messages.js';
 import {
   RejectedMessageError,
   type Orchestrator,
@@ -35,6 +40,11 @@ export interface InboxHandlerDependencies {
   readonly logger: Logger;
   readonly tracer?: Tracer;
   readonly metrics?: Metrics;
+  /**
+   * The public inbox's ARN: its records may only start executions or report task results
+   * ({@link PUBLIC_MESSAGE_KINDS}); any other kind from it is rejected. @default no public inbox
+   */
+  readonly publicQueueArn?: string;
 }
 
 /** Adapts Powertools' Logger to the loop's logging port. */
@@ -57,16 +67,27 @@ export function metricsPort(metrics: Metrics): OrchestratorMetrics {
 
 /** Builds the Lambda handler for the inbox queue. */
 export function createInboxHandler(dependencies: InboxHandlerDependencies) {
-  const { orchestrator, logger, tracer, metrics } = dependencies;
+  const { orchestrator, logger, tracer, metrics, publicQueueArn } = dependencies;
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     let message: InboxMessage;
     try {
       message = parseInboxMessage(record.body);
+      const onPublicInbox = publicQueueArn !== undefined && record.eventSourceARN === publicQueueArn;
+      if (onPublicInbox && !PUBLIC_MESSAGE_KINDS.has(message.kind)) {
+        throw new RejectedMessageError(
+          `${message.kind} is not accepted on the public inbox, which takes starts and task results only: ` +
+            'stops, redrives, timers and events come through the internal inbox',
+        );
+      }
     } catch (error) {
-      logger.error('Malformed inbox message: left for the dead-letter queue', {
-        messageId: record.messageId,
-        reason: (error as Error).message,
-      });
+      const refused = error instanceof RejectedMessageError;
+      logger.error(
+        refused ? 'Inbox message refused' : 'Malformed inbox message: left for the dead-letter queue',
+        {
+          messageId: record.messageId,
+          reason: (error as Error).message,
+        },
+      );
       metrics?.addMetric(CountMetric.rejectedMessages, MetricUnit.Count, 1);
       throw error;
     }

@@ -5,8 +5,9 @@
  * | Variable                          | Read by      | Meaning                                                   |
  * | --------------------------------- | ------------ | --------------------------------------------------------- |
  * | BATON_TABLE_NAME                  | orchestrator | the executions and definitions table                      |
- * | BATON_INBOX_QUEUE_URL             | both         | the inbox queue (timers and service-integration results)  |
- * | BATON_INBOX_QUEUE_ARN             | orchestrator | the same queue's ARN (EventBridge Scheduler's target)     |
+ * | BATON_INBOX_QUEUE_URL             | both         | the orchestrator: its internal inbox; a worker: the public inbox it reports results to |
+ * | BATON_INBOX_QUEUE_ARN             | orchestrator | the internal inbox's ARN (EventBridge Scheduler's target) |
+ * | BATON_PUBLIC_INBOX_QUEUE_ARN      | orchestrator | optional: the public inbox's ARN (starts and task results only) |
  * | BATON_WORKER_QUEUES               | orchestrator | JSON object: worker name -> queue URL                     |
  * | BATON_EVENT_BUS_NAME              | orchestrator | the domain bus                                            |
  * | BATON_EVENT_SOURCE                | orchestrator | `source` of lifecycle events, e.g. `baton.orders`         |
@@ -26,6 +27,7 @@ export const BatonEnv = {
   tableName: 'BATON_TABLE_NAME',
   inboxQueueUrl: 'BATON_INBOX_QUEUE_URL',
   inboxQueueArn: 'BATON_INBOX_QUEUE_ARN',
+  publicInboxQueueArn: 'BATON_PUBLIC_INBOX_QUEUE_ARN',
   workerQueues: 'BATON_WORKER_QUEUES',
   eventBusName: 'BATON_EVENT_BUS_NAME',
   eventSource: 'BATON_EVENT_SOURCE',

@@ -9,8 +9,10 @@ export const STACK_OUTPUT_PREFIX = 'Baton';
 
 /** The output names that follow a domain's prefix. */
 export const StackOutput = {
-  /** The inbox queue (StartExecution messages). */
+  /** The internal inbox (stops, redrives, timers, events): operators and the domain's own parts. */
   inboxQueueUrl: 'InboxQueueUrl',
+  /** The public inbox: starts and task results, what `grantStartExecution` grants. */
+  publicInboxQueueUrl: 'PublicInboxQueueUrl',
   /** The executions and definitions table. */
   tableName: 'TableName',
   /** The domain event bus. */

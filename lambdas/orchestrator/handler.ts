@@ -25,10 +25,12 @@ for (const client of Object.values(clients)) tracer.captureAWSv3Client(client);
 
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  handle ??= createInboxHandler({
+/** The handler, built on the first invocation (the signing key is read from Secrets Manager). */
+async function createHandler(): Promise<(event: SQSEvent, context: Context) => Promise<SQSBatchResponse>> {
+  const config = readOrchestratorEnvironment();
+  return createInboxHandler({
     orchestrator: await createOrchestrator({
-      config: readOrchestratorEnvironment(),
+      config,
       clients,
       logger: loggerPort(logger),
       metrics: metricsPort(metrics),
@@ -36,6 +38,11 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     logger,
     tracer,
     metrics,
+    ...(config.publicInboxQueueArn ? { publicQueueArn: config.publicInboxQueueArn } : {}),
   });
+}
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  handle ??= await createHandler();
   return handle(event, context);
 }

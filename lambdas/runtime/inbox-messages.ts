@@ -130,6 +130,19 @@ export const InboxMessageSchema = z.discriminatedUnion('kind', [
 
 export type InboxMessage = z.infer<typeof InboxMessageSchema>;
 
+/**
+ * What the public inbox accepts: starts, and task results (which carry a task token that only the
+ * orchestrator can sign). Everything else (stops, redrives, timers, correlated events, starts from
+ * events) comes only through the internal inbox, which only the domain's own parts and operators
+ * may send to: a party allowed to start executions can start them, nothing more.
+ */
+export const PUBLIC_MESSAGE_KINDS: ReadonlySet<InboxMessage['kind']> = new Set([
+  'StartExecution',
+  'TaskSucceeded',
+  'TaskFailed',
+  'TaskHeartbeat',
+]);
+
 /** A message that is not a valid inbox message: `reason` says what is wrong and where. */
 export class MalformedMessageError extends Error {
   override readonly name = 'MalformedMessageError';

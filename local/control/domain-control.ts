@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
-import { parseInboxMessage } from '../../lambdas/runtime/inbox-messages.js';
+import { PUBLIC_MESSAGE_KINDS, parseInboxMessage } from '../../lambdas/runtime/inbox-messages.js';
 import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
 import type {
   DefinitionStore,
@@ -50,7 +50,10 @@ export interface DomainPorts {
   readonly name: string;
   readonly store: ExecutionStore;
   readonly definitions: DefinitionStore;
+  /** Where stops and redrives go: the internal inbox. */
   readonly inbox: InboxSender;
+  /** Where starts and task results go: the public inbox. @default `inbox` */
+  readonly publicInbox?: InboxSender;
 }
 
 /** Options of {@link DomainControl}. */
@@ -219,6 +222,7 @@ export class DomainControl implements LocalControl {
 
 /** Validates the message as the inbox will (MalformedMessageError), then sends it. */
 async function send(ports: DomainPorts, body: Json): Promise<void> {
-  parseInboxMessage(body);
-  await ports.inbox.send(body);
+  const message = parseInboxMessage(body);
+  const inbox = PUBLIC_MESSAGE_KINDS.has(message.kind) ? (ports.publicInbox ?? ports.inbox) : ports.inbox;
+  await inbox.send(body);
 }

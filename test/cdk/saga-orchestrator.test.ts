@@ -248,7 +248,7 @@ describe('SagaOrchestrator: functions', () => {
         Environment: {
           Variables: Match.objectLike({
             BATON_WORKER_NAME: name,
-            BATON_INBOX_QUEUE_URL: { Ref: ref(orchestrator.inbox) },
+            BATON_INBOX_QUEUE_URL: { Ref: ref(orchestrator.publicInbox) },
             BATON_LOG_PAYLOADS: 'false',
           }),
         },
@@ -260,7 +260,8 @@ describe('SagaOrchestrator: functions', () => {
     const mappings = Object.values(resources).filter(
       (resource) => resource.Type === 'AWS::Lambda::EventSourceMapping',
     );
-    expect(mappings).toHaveLength(1 + Object.keys(orchestrator.workers).length);
+    // The orchestrator's two inboxes, and each worker's queue.
+    expect(mappings).toHaveLength(2 + Object.keys(orchestrator.workers).length);
     for (const mapping of mappings) {
       expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     }
@@ -364,10 +365,10 @@ describe('SagaOrchestrator: least privilege', () => {
     }
   });
 
-  it("lets a worker send to the inbox, and read no other worker's queue", () => {
+  it("lets a worker send to the public inbox only, and read no other worker's queue", () => {
     const statements = statementsOfRole(roleIdByDescription('Baton worker payment-charge'));
     expect(allowing(statements, 'sqs:SendMessage').map((s) => s.Resource)).toEqual([
-      arnOf(orchestrator.inbox.node.defaultChild),
+      arnOf(orchestrator.publicInbox.node.defaultChild),
     ]);
     expect(allowing(statements, 'sqs:ReceiveMessage').map((s) => s.Resource)).toEqual([
       arnOf(orchestrator.workers['payment-charge']?.queue.node.defaultChild),
@@ -416,14 +417,52 @@ describe('SagaOrchestrator: least privilege', () => {
     expect(sent).toHaveLength(2);
   });
 
-  it('grantStartExecution lets the grantee send to the inbox', () => {
+  it('grantStartExecution lets the grantee send to the public inbox, and to nothing else', () => {
     const statements = statementsOfRole(logicalIdOf(stack.node.findChild('Checkout').node.defaultChild));
     expect(statements).toEqual([
       expect.objectContaining({
-        Resource: arnOf(orchestrator.inbox.node.defaultChild),
+        Resource: arnOf(orchestrator.publicInbox.node.defaultChild),
         Action: expect.arrayContaining(['sqs:SendMessage']),
       }),
     ]);
+  });
+
+  it('lets no one outside the construct send to the internal inbox: only its own roles and rules', () => {
+    const senders = Object.entries(resources)
+      .filter(([, resource]) => resource.Type === 'AWS::IAM::Policy')
+      .filter(([, resource]) =>
+        (
+          resource.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
+        ).Statement.some(
+          (statement) =>
+            JSON.stringify(statement.Action).includes('sqs:SendMessage') &&
+            [statement.Resource]
+              .flat()
+              .some(
+                (resource) =>
+                  JSON.stringify(resource) === JSON.stringify(arnOf(orchestrator.inbox.node.defaultChild)),
+              ),
+        ),
+      )
+      .flatMap(([, resource]) => (resource.Properties.Roles as { Ref: string }[]).map((role) => role.Ref));
+    expect(senders.sort()).toEqual(
+      [roleIdByDescription('Baton orchestrator of domain orders'), ref(orchestrator.schedulerRole)].sort(),
+    );
+  });
+
+  it('feeds the orchestrator from its public inbox too, and tells it which queue that is', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(orchestrator.publicInbox.node.defaultChild),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Baton orchestrator of domain orders',
+      Environment: {
+        Variables: Match.objectLike({
+          BATON_PUBLIC_INBOX_QUEUE_ARN: arnOf(orchestrator.publicInbox.node.defaultChild),
+        }),
+      },
+    });
   });
 });
 

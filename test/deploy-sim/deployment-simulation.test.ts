@@ -157,8 +157,9 @@ describe('the example app, deployed from its cloud assembly onto local services'
     // Orders: orchestrator, five workers, definition publisher; shipping: orchestrator, three workers, publisher.
     expect(orders.functions.size).toBe(7);
     expect(shipping.functions.size).toBe(5);
-    expect(orders.mappings.size).toBe(6);
-    expect(shipping.mappings.size).toBe(4);
+    // The orchestrator reads two queues (the internal and the public inbox), each worker one.
+    expect(orders.mappings.size).toBe(7);
+    expect(shipping.mappings.size).toBe(5);
 
     const inbox = orders.queues.get(logicalId(orders, 'Orders/Inbox/Queue/Resource'));
     expect(inbox?.visibilityTimeoutSeconds).toBe(180);
@@ -174,14 +175,27 @@ describe('the example app, deployed from its cloud assembly onto local services'
     );
     expect(chargeQueue?.redrivePolicy?.maxReceiveCount).toBe(5);
 
-    const orchestrator = orders.mappings.get(
-      logicalId(orders, 'Orders/Orchestrator/Function/SqsEventSource'),
+    const orchestratorMappings = Object.entries(orders.source.template.Resources)
+      .filter(([, resource]) =>
+        String(resource.Metadata?.['aws:cdk:path'] ?? '').includes(
+          '/Orders/Orchestrator/Function/SqsEventSource',
+        ),
+      )
+      .map(([id]) => id);
+    expect(orchestratorMappings).toHaveLength(2);
+    for (const id of orchestratorMappings) {
+      const orchestrator = orders.mappings.get(id);
+      expect(orchestrator).toMatchObject({
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        functionTimeoutSeconds: 30,
+      });
+    }
+    expect(deployment.output(ORDERS, 'BatonOrdersPublicInboxQueueUrl')).toBe(
+      deployment.endpoint.queueUrl(
+        orders.queues.get(logicalId(orders, 'Orders/PublicInbox/Queue/Resource')) as LocalQueue,
+      ),
     );
-    expect(orchestrator).toMatchObject({
-      batchSize: 10,
-      reportBatchItemFailures: true,
-      functionTimeoutSeconds: 30,
-    });
     const charge = orders.mappings.get(
       logicalId(orders, 'Orders/Worker-payment-charge/Worker/Function/SqsEventSource'),
     );
@@ -406,6 +420,9 @@ describeControlPlane({
           tableName: domain.tableName,
         }),
         inbox: new SqsInboxSender({ client: sqs, queueUrl: domain.inboxQueueUrl }),
+        ...(domain.publicInboxQueueUrl
+          ? { publicInbox: new SqsInboxSender({ client: sqs, queueUrl: domain.publicInboxQueueUrl }) }
+          : {}),
       })),
     });
     return {

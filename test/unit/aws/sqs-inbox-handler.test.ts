@@ -30,6 +30,89 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+const PUBLIC_INBOX = 'arn:aws:sqs:us-east-1:123456789012:public-inbox';
+
+/** The same record, as the public inbox delivers it. */
+function fromPublicInbox(messageId: string, body: unknown): SQSRecord {
+  return { ...record(messageId, body), eventSourceARN: PUBLIC_INBOX };
+}
+
+describe('the public inbox', () => {
+  it('starts executions and takes task results, but refuses stops, redrives, timers and events', async () => {
+    const d = new InProcessDomain({});
+    await d.deploy('Wait', {
+      StartAt: 'Nap',
+      States: { Nap: { Type: 'Wait', Seconds: 3600, End: true } },
+    });
+    const handler = createInboxHandler({
+      orchestrator: d.orchestrator,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      publicQueueArn: PUBLIC_INBOX,
+    });
+    const started = await handler(
+      { Records: [fromPublicInbox('start', { kind: 'StartExecution', workflow: 'Wait', name: 'w-1' })] },
+      context,
+    );
+    expect(started.batchItemFailures).toEqual([]);
+    const timerId = (await d.store.load('Wait:w-1'))?.execution.threads.root?.active.waiting;
+    const forged = [
+      fromPublicInbox('stop', { kind: 'StopExecution', executionId: 'Wait:w-1' }),
+      fromPublicInbox('redrive', { kind: 'RedriveExecution', executionId: 'Wait:w-1' }),
+      fromPublicInbox('timer', {
+        kind: 'TimerFired',
+        executionId: 'Wait:w-1',
+        timerId: timerId?.type === 'Wait' ? timerId.timerId : 'root:1:wait',
+      }),
+      fromPublicInbox('event', {
+        kind: 'EventReceived',
+        event: { id: 'e-1', 'detail-type': 'Fraud Check Completed', source: 'x', detail: {} },
+      }),
+      fromPublicInbox('from-event', {
+        kind: 'StartFromEvent',
+        workflow: 'Wait',
+        event: { id: 'e-2', 'detail-type': 'Go', source: 'x', detail: {} },
+      }),
+    ];
+
+    const response = await handler({ Records: forged }, context);
+
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([
+      'stop',
+      'redrive',
+      'timer',
+      'event',
+      'from-event',
+    ]);
+    expect((await d.store.load('Wait:w-1'))?.execution.status).toBe('RUNNING');
+    expect((await d.store.list({})).items).toHaveLength(1);
+  });
+
+  it('applies every kind from the internal inbox, which only the domain itself sends to', async () => {
+    const d = new InProcessDomain({});
+    await d.deploy('Wait', {
+      StartAt: 'Nap',
+      States: { Nap: { Type: 'Wait', Seconds: 3600, End: true } },
+    });
+    const handler = createInboxHandler({
+      orchestrator: d.orchestrator,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      publicQueueArn: PUBLIC_INBOX,
+    });
+    await handler(
+      { Records: [record('start', { kind: 'StartExecution', workflow: 'Wait', name: 'w-2' })] },
+      context,
+    );
+
+    const response = await handler(
+      { Records: [record('stop', { kind: 'StopExecution', executionId: 'Wait:w-2' })] },
+      context,
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await d.store.load('Wait:w-2'))?.execution.status).toBe('ABORTED');
+  });
+});
+
 describe('the inbox SQS handler', () => {
   it('reports only the malformed and rejected records as batch item failures', async () => {
     const d = new InProcessDomain({});
