@@ -22,7 +22,15 @@
  * {@link LocalQueueOptions.persistTo}).
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SYSTEM_CLOCK, SYSTEM_SCHEDULER, type Clock, type Scheduler } from './clock.js';
@@ -296,6 +304,11 @@ interface Snapshot {
   readonly version: typeof SNAPSHOT_VERSION;
   readonly queueArn: string;
   readonly messages: readonly PersistedMessage[];
+  /**
+   * The last sealed journal whose lines this snapshot holds: it and older ones are not replayed
+   * (one left behind by a crash before its removal would bring back messages deleted since).
+   */
+  readonly journalsUpTo?: string;
 }
 
 interface PersistedAttribute {
@@ -333,6 +346,8 @@ export class LocalQueue {
   /** Where sends and deletes are appended as they happen (with `persistTo`). */
   private readonly journal: string | undefined;
   private sealedJournals = 0;
+  /** The last sealed journal a written (or loaded) snapshot holds. */
+  private journalsUpTo: string | undefined;
   private readonly persistDebounceMs: number;
   private readonly onPersistError: (error: unknown) => void;
   /** Insertion order is enqueue order: receives hand out the oldest visible messages first. */
@@ -615,10 +630,11 @@ export class LocalQueue {
     this.cancelPersist?.();
     this.cancelPersist = undefined;
     const path = this.persistTo;
-    const text = JSON.stringify(this.snapshot());
     // The journal so far is in this snapshot: it is retired once the snapshot is on disk, and new
     // lines go to a fresh journal meanwhile.
     const sealed = this.sealJournal();
+    if (sealed !== undefined) this.journalsUpTo = basename(sealed);
+    const text = JSON.stringify(this.snapshot());
     const write = this.writing
       .catch(() => undefined)
       .then(() => writeAtomically(path, text))
@@ -908,6 +924,7 @@ export class LocalQueue {
       version: SNAPSHOT_VERSION,
       queueArn: this.arn,
       messages: [...this.messages.values()].map(persisted),
+      ...(this.journalsUpTo !== undefined ? { journalsUpTo: this.journalsUpTo } : {}),
     };
   }
 
@@ -931,13 +948,20 @@ export class LocalQueue {
         );
       }
       for (const message of snapshot.messages) this.messages.set(message.messageId, restored(message));
+      this.journalsUpTo = snapshot.journalsUpTo;
     }
     const journal = this.journal as string;
     const prefix = `${basename(journal)}${SEALED_SUFFIX}`;
-    const sealed = readdirSync(dirname(journal))
-      .filter((name) => name.startsWith(prefix))
-      .sort()
-      .map((name) => join(dirname(journal), name));
+    const covered = this.journalsUpTo;
+    const sealed: string[] = [];
+    for (const name of readdirSync(dirname(journal))
+      .filter((file) => file.startsWith(prefix))
+      .sort()) {
+      const file = join(dirname(journal), name);
+      // In the snapshot already: a crash came between writing it and removing this journal.
+      if (covered !== undefined && name <= covered) rmSync(file, { force: true });
+      else sealed.push(file);
+    }
     for (const file of [...sealed, journal]) if (existsSync(file)) this.replay(file);
     const now = this.clock.now();
     for (const message of this.messages.values()) {

@@ -803,6 +803,29 @@ describe('LocalQueue: persistence', () => {
     await restarted.close();
   });
 
+  it('does not bring back a deleted message from a journal a crash left behind after its snapshot', async () => {
+    const path = snapshotPath();
+    const { clock, queue } = setup({ persistTo: path, persistDebounceMs: 3_600_000 });
+    queue.sendMessage({ body: 'deleted later' });
+    // The process dies after writing the next snapshot, before removing the journal it sealed:
+    // that sealed journal (the send) stays next to the snapshot that holds it.
+    const journal = `${path}.journal`;
+    const sealedCopy = readFileSync(journal, 'utf8');
+    await queue.flush();
+    const snapshot = JSON.parse(readFileSync(path, 'utf8')) as { journalsUpTo?: string };
+    expect(snapshot.journalsUpTo).toBeDefined();
+    writeFileSync(join(path, '..', snapshot.journalsUpTo as string), sealedCopy);
+    const [message] = await queue.receiveMessage();
+    queue.deleteMessage(message?.receiptHandle as string);
+    await queue.flush();
+
+    const restarted = new LocalQueue({ name: 'orders', clock, scheduler: clock, persistTo: path });
+
+    expect(restarted.peek()).toEqual([]);
+    expect(readdirSync(join(path, '..')).filter((name) => name.includes('.sealed-'))).toEqual([]);
+    await restarted.close();
+  });
+
   it('skips a journal line cut short by a crash', async () => {
     const path = snapshotPath();
     const { clock, queue } = setup({ persistTo: path, persistDebounceMs: 3_600_000 });
