@@ -47,6 +47,11 @@ import { BatonFunction } from './baton-function.js';
 import { SagaDashboard } from './dashboard.js';
 import { DefinitionPublisher } from './definition-publisher.js';
 import { BatonConstructError, InvalidPropsError } from './errors.js';
+import {
+  LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+  RESOLVED_VALUE_ESTIMATE_BYTES,
+  estimateEnvironmentBytes,
+} from './environment-size.js';
 import { acknowledgeWildcardResource } from './nag-acknowledgement.js';
 import { SagaLogQueries } from './log-queries.js';
 import { QueueWithDeadLetter } from './queue-with-dead-letter.js';
@@ -187,6 +192,29 @@ export class SagaOrchestrator extends Construct {
     }
     this.workers = workers;
 
+    const orchestratorEnvironment: Record<string, string> = {
+      [BatonEnv.tableName]: this.table.tableName,
+      [BatonEnv.inboxQueueUrl]: this.inbox.queueUrl,
+      [BatonEnv.inboxQueueArn]: this.inbox.queueArn,
+      [BatonEnv.publicInboxQueueArn]: this.publicInbox.queueArn,
+      [BatonEnv.workerQueues]: Stack.of(this).toJsonString(
+        Object.fromEntries(Object.entries(workers).map(([name, worker]) => [name, worker.queue.queueUrl])),
+      ),
+      [BatonEnv.eventBusName]: this.eventBus.eventBusName,
+      [BatonEnv.eventSource]: this.eventSource,
+      [BatonEnv.payloadBucket]: this.payloadBucket.bucketName,
+      [BatonEnv.schedulerGroup]: this.scheduleGroup.scheduleGroupName,
+      [BatonEnv.schedulerRoleArn]: this.schedulerRole.roleArn,
+      [BatonEnv.tokenSecretArn]: this.tokenSecret.secretArn,
+      [BatonEnv.executionRetentionSeconds]: String(executionRetention.toSeconds()),
+      [BatonEnv.correlationShapes]: JSON.stringify(
+        Object.values(this.definitions).flatMap((definition) => correlationShapes(definition)),
+      ),
+      [PowertoolsEnv.serviceName]: this.eventSource,
+      [PowertoolsEnv.metricsNamespace]: BATON_METRICS_NAMESPACE,
+      [PowertoolsEnv.logLevel]: logLevel,
+    };
+    checkOrchestratorEnvironment(orchestratorEnvironment, Object.keys(workers));
     const orchestrator = new BatonFunction(this, 'Orchestrator', {
       code: { type: 'baton', name: 'orchestrator' },
       description: `Baton orchestrator of domain ${props.domain}`,
@@ -194,28 +222,7 @@ export class SagaOrchestrator extends Construct {
       memorySize: orchestratorOptions.memorySize ?? DEFAULT_ORCHESTRATOR_MEMORY_MB,
       logRetention,
       removalPolicy,
-      environment: {
-        [BatonEnv.tableName]: this.table.tableName,
-        [BatonEnv.inboxQueueUrl]: this.inbox.queueUrl,
-        [BatonEnv.inboxQueueArn]: this.inbox.queueArn,
-        [BatonEnv.publicInboxQueueArn]: this.publicInbox.queueArn,
-        [BatonEnv.workerQueues]: Stack.of(this).toJsonString(
-          Object.fromEntries(Object.entries(workers).map(([name, worker]) => [name, worker.queue.queueUrl])),
-        ),
-        [BatonEnv.eventBusName]: this.eventBus.eventBusName,
-        [BatonEnv.eventSource]: this.eventSource,
-        [BatonEnv.payloadBucket]: this.payloadBucket.bucketName,
-        [BatonEnv.schedulerGroup]: this.scheduleGroup.scheduleGroupName,
-        [BatonEnv.schedulerRoleArn]: this.schedulerRole.roleArn,
-        [BatonEnv.tokenSecretArn]: this.tokenSecret.secretArn,
-        [BatonEnv.executionRetentionSeconds]: String(executionRetention.toSeconds()),
-        [BatonEnv.correlationShapes]: JSON.stringify(
-          Object.values(this.definitions).flatMap((definition) => correlationShapes(definition)),
-        ),
-        [PowertoolsEnv.serviceName]: this.eventSource,
-        [PowertoolsEnv.metricsNamespace]: BATON_METRICS_NAMESPACE,
-        [PowertoolsEnv.logLevel]: logLevel,
-      },
+      environment: orchestratorEnvironment,
     });
     this.orchestratorFunction = orchestrator.function;
     this.grantOrchestrator(orchestrator, Object.values(workers));
@@ -639,4 +646,23 @@ function usesWorker(definitions: Readonly<Record<string, StateMachineDefinition>
       return parsed.type === 'worker' && parsed.name === worker;
     }),
   );
+}
+
+/**
+ * Fails synth when the orchestrator's environment would exceed Lambda's 4 KB (which Lambda would
+ * refuse at deploy): every worker's queue URL is in it.
+ */
+function checkOrchestratorEnvironment(environment: Record<string, string>, workers: readonly string[]): void {
+  // {"name":"<url>",...}: each worker's name and its queue URL, quoted, with a colon and a comma.
+  const workerMap =
+    2 + workers.reduce((sum, name) => sum + name.length + 6 + RESOLVED_VALUE_ESTIMATE_BYTES, 0);
+  const bytes = estimateEnvironmentBytes(environment, { [BatonEnv.workerQueues]: workerMap });
+  if (bytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+    throw new InvalidPropsError(
+      'workers',
+      `the orchestrator's environment would take about ${bytes} bytes with ${workers.length} workers ` +
+        `(each worker's queue URL is in it, about ${RESOLVED_VALUE_ESTIMATE_BYTES + 6} bytes plus its name), ` +
+        `over Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes: split the domain, or use fewer workers`,
+    );
+  }
 }

@@ -648,6 +648,36 @@ describe('SagaOrchestrator: checks at synth', () => {
     expect(synth).toThrow(/^Workflow Broken: \/States\/Charge\/Retry\/0\/BackoffRate: /);
   });
 
+  it("fails with the figure when the orchestrator's environment would exceed Lambda's 4 KB", () => {
+    // Workers given as functions (nothing to bundle); each one's queue URL goes into the environment.
+    const workers = (count: number) => (stack: Stack) =>
+      Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [
+          `worker-number-${i}`,
+          {
+            function: new lambda.Function(stack, `Fn${i}`, {
+              runtime: lambda.Runtime.NODEJS_22_X,
+              handler: 'index.handler',
+              code: lambda.Code.fromInline('exports.handler = async () => {}'),
+            }),
+          },
+        ]),
+      );
+    const synth = (count: number) => () => {
+      const stack = new Stack(testApp(), 'Crowded', { env: TEST_ENV });
+      new SagaOrchestrator(stack, 'Orders', {
+        domain: 'orders',
+        workflows: { Hello: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } } },
+        workers: workers(count)(stack),
+      });
+    };
+    expect(synth(10)).not.toThrow();
+    expect(synth(30)).toThrow(InvalidPropsError);
+    expect(synth(30)).toThrow(
+      /environment would take about \d+ bytes with 30 workers.*over Lambda's limit of 4096 bytes/,
+    );
+  });
+
   it('fails when a task names a worker the construct does not define', () => {
     const { 'payment-charge': _missing, ...withoutCharge } = orderWorkers;
     expect(minimal({ workflows: { PlaceOrder: placeOrderSaga() }, workers: withoutCharge })).toThrow(
