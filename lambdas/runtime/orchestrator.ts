@@ -249,7 +249,9 @@ export class Orchestrator {
     // The message's event, or the smaller one decided instead when its transition did not fit.
     let routed = given;
     for (let attempt = 0; ; attempt++) {
-      const stored = yield* settle(ports.store.load(routed.executionId));
+      // The hot path's port calls wait only when their answer is pending (see awaitable.ts).
+      const loading = ports.store.load(routed.executionId);
+      const stored = isPending(loading) ? ((yield loading) as Awaited<typeof loading>) : loading;
       if (!stored && routed.event.type !== 'StartExecution') {
         return { type: 'ignored', executionId: routed.executionId, reason: 'no such execution' };
       }
@@ -307,20 +309,19 @@ export class Orchestrator {
           ? { ...stored?.controlMessages, [key]: version }
           : stored?.controlMessages;
       try {
-        yield* settle(
-          ports.store.commit({
-            executionId: routed.executionId,
-            version,
-            execution: next.execution,
-            history: decision.history,
-            commands: decision.commands,
-            messageId: key,
-            workflow: ref,
-            recentMessages: next.recentMessages,
-            ...(businessKey !== undefined ? { businessKey } : {}),
-            ...(controlMessages !== undefined ? { controlMessages } : {}),
-          }),
-        );
+        const committing = ports.store.commit({
+          executionId: routed.executionId,
+          version,
+          execution: next.execution,
+          history: decision.history,
+          commands: decision.commands,
+          messageId: key,
+          workflow: ref,
+          recentMessages: next.recentMessages,
+          ...(businessKey !== undefined ? { businessKey } : {}),
+          ...(controlMessages !== undefined ? { controlMessages } : {}),
+        });
+        if (isPending(committing)) yield committing;
       } catch (error) {
         if (error instanceof VersionConflictError && attempt < this.maxConflictRetries) {
           this.metrics.count(CountMetric.versionConflicts);
@@ -355,7 +356,8 @@ export class Orchestrator {
           if (metric) this.metrics.count(metric);
         }
       }
-      yield* this.perform(routed.executionId, ref, decision.commands, traceHeader);
+      const performing = this.perform(routed.executionId, ref, decision.commands, traceHeader);
+      if (isPending(performing)) yield performing;
       if (this.index && (!stored || stored.execution.status !== next.execution.status)) {
         yield* settle(ports.store.writeIndex(summaryOf(next), version));
       }
@@ -492,7 +494,7 @@ export class Orchestrator {
     const executionId = stored.execution.executionId;
     this.metrics.count(CountMetric.duplicateMessages);
     const commands = yield* settle(ports.store.loadCommands(executionId, version));
-    yield* this.perform(executionId, stored.workflow, commands ?? [], traceHeader);
+    yield* settle(this.perform(executionId, stored.workflow, commands ?? [], traceHeader));
     if (this.index) yield* settle(ports.store.writeIndex(summaryOf(stored), stored.version));
     this.logger.info('Redelivered message: performed its commands again', { messageId, version });
     return { type: 'duplicate', executionId };
@@ -593,12 +595,12 @@ export class Orchestrator {
    * Performs commands, all at once; any failure throws once every one was tried (the message is
    * redelivered and performs them again).
    */
-  private *perform(
+  private perform(
     executionId: string,
     ref: WorkflowRef,
     commands: readonly Command[],
     traceHeader?: string,
-  ): Steps<void> {
+  ): Awaitable<void> {
     const { ports, signer, eventSource } = this.options;
     const events: DomainEvent[] = [];
     const pending: Promise<void>[] = [];
@@ -658,12 +660,15 @@ export class Orchestrator {
       }
     }
     if (events.length > 0) start(() => ports.events.publish(events));
-    if (pending.length > 0) {
-      const results = yield* settle(Promise.allSettled(pending));
-      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-      if (failed) failure ??= { reason: failed.reason };
+    if (pending.length === 0) {
+      if (failure) throw failure.reason;
+      return;
     }
-    if (failure) throw failure.reason;
+    return Promise.allSettled(pending).then((results) => {
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure) throw failure.reason;
+      if (failed) throw failed.reason;
+    });
   }
 }
 
