@@ -3,7 +3,16 @@
  * the inbox on LocalQueue, domain events on LocalEventBus, timers on the inbox's message delay (up to 900 s,
  * as on AWS) and, beyond, on a small persisted schedule (EventBridge Scheduler's role).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { Json } from '../../lambdas/engine/json.js';
 import type {
@@ -103,11 +112,31 @@ interface ScheduledTimer {
   readonly body: Json;
 }
 
+/** The timer journal has a damaged line before its last one: something other than a crash wrote it. */
+export class CorruptTimerJournalError extends Error {
+  override readonly name = 'CorruptTimerJournalError';
+}
+
+/** A line of the timer journal: a timer kept or forgotten, by id. */
+type TimerJournalEntry =
+  | { readonly op: 'set'; readonly id: string; readonly timer: ScheduledTimer }
+  | { readonly op: 'delete'; readonly id: string };
+
+/** The journal is folded into the file once it has this many lines and twice as many as timers kept. */
+const COMPACT_AFTER_LINES = 1_000;
+
 /** Options of {@link LocalTimerScheduler}. */
 export interface LocalTimerSchedulerOptions {
   /** Where fired timers go. */
   readonly inbox: InboxSender;
-  /** The JSON file that keeps timers beyond 900 s across restarts. @default none: kept in memory */
+  /**
+   * The JSON file that keeps timers beyond 900 s across restarts. Each timer kept or forgotten is
+   * appended to a journal next to it (`<file>.journal`) before the call returns, so a `kill -9`
+   * at any instant loses none; the file itself is rewritten (atomically) only when the journal
+   * has grown past {@link COMPACT_AFTER_LINES} lines and twice the timers kept, so a schedule or a
+   * cancel costs one short write, whatever the number of timers.
+   * @default none: kept in memory
+   */
   readonly file?: string;
   /** @default the system clock */
   readonly clock?: Clock;
@@ -119,8 +148,9 @@ export interface LocalTimerSchedulerOptions {
 }
 
 /**
- * Timers: up to 900 s as a delayed inbox message; longer ones kept (in a JSON file, when given)
- * and moved to the inbox when due. Stale timers are harmless: the engine ignores them.
+ * Timers: up to 900 s as a delayed inbox message; longer ones kept (in a JSON file and its
+ * journal, when given) and moved to the inbox when due. Stale timers are harmless: the engine
+ * ignores them.
  */
 export class LocalTimerScheduler implements TimerScheduler {
   private readonly pending = new Map<string, ScheduledTimer>();
@@ -128,19 +158,15 @@ export class LocalTimerScheduler implements TimerScheduler {
   private readonly inbox: InboxSender;
   private readonly file: string | undefined;
   private readonly clock: Clock;
+  /** The journal, open for appending while the scheduler writes (opened again after `stop`). */
+  private journalFd: number | undefined;
+  private journalLines = 0;
 
   constructor(options: LocalTimerSchedulerOptions) {
     this.inbox = options.inbox;
     this.file = options.file;
     this.clock = options.clock ?? { now: () => Date.now() };
-    if (this.file !== undefined) {
-      try {
-        const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, ScheduledTimer>;
-        for (const [id, timer] of Object.entries(saved)) this.pending.set(id, timer);
-      } catch {
-        // No file yet: nothing scheduled.
-      }
-    }
+    if (this.file !== undefined) this.load(this.file);
     const every = options.pollIntervalMs ?? 1000;
     if (every > 0) {
       this.interval = setInterval(() => void this.fireDue(), every);
@@ -155,12 +181,15 @@ export class LocalTimerScheduler implements TimerScheduler {
       await this.inbox.send(body, { delaySeconds });
       return;
     }
-    this.pending.set(`${timer.executionId}|${timer.timerId}`, { fireAt: timer.fireAt, body });
-    this.save();
+    const id = `${timer.executionId}|${timer.timerId}`;
+    const kept = { fireAt: timer.fireAt, body };
+    this.pending.set(id, kept);
+    this.record({ op: 'set', id, timer: kept });
   }
 
   async cancel(timer: { executionId: string; timerId: string }): Promise<void> {
-    if (this.pending.delete(`${timer.executionId}|${timer.timerId}`)) this.save();
+    const id = `${timer.executionId}|${timer.timerId}`;
+    if (this.pending.delete(id)) this.record({ op: 'delete', id });
   }
 
   /** When the next kept timer is due to move to the inbox (900 s before it fires), or undefined. */
@@ -173,30 +202,85 @@ export class LocalTimerScheduler implements TimerScheduler {
     return at;
   }
 
+  /** Stops moving due timers, and closes the journal (a later schedule opens it again). */
   stop(): void {
     if (this.interval !== undefined) clearInterval(this.interval);
+    if (this.journalFd !== undefined) closeSync(this.journalFd);
+    this.journalFd = undefined;
   }
 
-  /** Moves the kept timers that fire within 900 s to the inbox, as delayed messages. */
+  /**
+   * Moves the kept timers that fire within 900 s to the inbox, as delayed messages: each is on the
+   * inbox (which acknowledges a send once it is on disk) before it leaves the journal.
+   */
   async fireDue(): Promise<void> {
     const now = this.clock.now();
-    let changed = false;
     for (const [id, timer] of this.pending) {
       if (timer.fireAt - now > MAX_DELAY_SECONDS * 1000) continue;
       await this.inbox.send(timer.body, {
         delaySeconds: Math.max(0, Math.ceil((timer.fireAt - now) / 1000)),
       });
-      this.pending.delete(id);
-      changed = true;
+      if (this.pending.get(id) === timer) {
+        this.pending.delete(id);
+        this.record({ op: 'delete', id });
+      }
     }
-    if (changed) this.save();
   }
 
-  private save(): void {
+  /** Appends a change to the journal before the caller goes on; folds the journal in when long. */
+  private record(entry: TimerJournalEntry): void {
     if (this.file === undefined) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.tmp`;
+    this.journalFd ??= openSync(`${this.file}.journal`, 'a');
+    writeSync(this.journalFd, `${JSON.stringify(entry)}\n`);
+    this.journalLines += 1;
+    if (this.journalLines >= COMPACT_AFTER_LINES && this.journalLines >= 2 * this.pending.size) {
+      this.compact(this.file, this.journalFd);
+    }
+  }
+
+  /**
+   * Writes every kept timer to the file (through a temporary file renamed over it), then empties
+   * the journal. A crash in between replays the journal over a file that already holds it: the
+   * same timers result, since each line sets or removes one timer by id.
+   */
+  private compact(file: string, journalFd: number): void {
+    const temporary = `${file}.tmp`;
     writeFileSync(temporary, JSON.stringify(Object.fromEntries(this.pending)));
-    renameSync(temporary, this.file);
+    renameSync(temporary, file);
+    ftruncateSync(journalFd, 0);
+    this.journalLines = 0;
+  }
+
+  /** Reads the file, then the journal's changes since (a last line cut short by a crash is skipped). */
+  private load(file: string): void {
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, ScheduledTimer>;
+      for (const [id, timer] of Object.entries(saved)) this.pending.set(id, timer);
+    } catch {
+      // No file yet: nothing kept before the journal.
+    }
+    let lines: string[];
+    try {
+      lines = readFileSync(`${file}.journal`, 'utf8').split('\n');
+    } catch {
+      return;
+    }
+    for (const [index, line] of lines.entries()) {
+      if (line.length === 0) continue;
+      let entry: TimerJournalEntry;
+      try {
+        entry = JSON.parse(line) as TimerJournalEntry;
+      } catch (error) {
+        // Only the last line can be cut short (the process died writing it); it was never acknowledged.
+        if (index >= lines.length - 2) continue;
+        throw new CorruptTimerJournalError(`${file}.journal: line ${index + 1} is not JSON`, {
+          cause: error,
+        });
+      }
+      if (entry.op === 'set') this.pending.set(entry.id, entry.timer);
+      else this.pending.delete(entry.id);
+      this.journalLines += 1;
+    }
   }
 }
