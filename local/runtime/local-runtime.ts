@@ -105,8 +105,13 @@ interface RunningDomain {
 
 type Listener = (change: { executionId: string; status: ExecutionStatus }) => void;
 
-/** How often a busy queue is written to disk; a crash loses at most this much of its changes. */
+/**
+ * A queue's snapshot is written this long after its journal (which alone keeps everything it
+ * acknowledged) has grown past the snapshot's size and {@link QUEUE_SNAPSHOT_AFTER_JOURNAL_BYTES}.
+ */
 const QUEUE_PERSIST_DEBOUNCE_MS = 500;
+/** At most this much journal beyond the snapshot's own size is replayed when a queue starts. */
+const QUEUE_SNAPSHOT_AFTER_JOURNAL_BYTES = 1024 * 1024;
 
 /**
  * The running local instance: the one control plane ({@link DomainControl}) over the domains it
@@ -185,6 +190,7 @@ export class LocalRuntime extends DomainControl {
           redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount: 5 },
           persistTo: join(dataDir, 'queues', `${name}.json`),
           persistDebounceMs: QUEUE_PERSIST_DEBOUNCE_MS,
+          snapshotAfterJournalBytes: QUEUE_SNAPSHOT_AFTER_JOURNAL_BYTES,
         });
       };
       const inbox = queue(`baton-${config.domain}-inbox`, 30);

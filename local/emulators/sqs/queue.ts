@@ -23,13 +23,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  appendFileSync,
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
+  writeSync,
 } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -127,17 +130,25 @@ export interface LocalQueueOptions {
   /** Source of message ids and receipt-handle nonces. @default crypto.randomUUID */
   readonly ids?: () => string;
   /**
-   * A JSON file the queue keeps its messages in. Every message sent and every message deleted is
-   * appended to a journal next to it (`<file>.journal`) before the call returns, so a message the
-   * queue acknowledged survives the process being killed at any instant (`kill -9`; the journal
-   * is not synced to the disk, so an operating-system crash may lose its last lines). The file
-   * itself is a snapshot, rewritten after changes, debounced, atomically (a temporary file renamed
-   * over it); writing one retires the journal lines it holds. Both are read when the queue is
-   * created; messages that were in flight become visible at once, as if their visibility timeout
-   * had ended.
+   * A JSON file the queue keeps its messages in. Every message sent, received (its receive count)
+   * and deleted is appended to a journal next to it (`<file>.journal`) before the call returns,
+   * so a message the queue acknowledged, and how often it was received, survive the process being
+   * killed at any instant (`kill -9`; the journal is not synced to the disk, so an
+   * operating-system crash may lose its last lines). The file itself is a snapshot, written
+   * atomically (a temporary file renamed over it) a debounce after the journal has grown as large
+   * as the last snapshot (and at least {@link snapshotAfterJournalBytes}), so that rewriting the
+   * queue costs no more than appending to the journal did; writing one retires the journal lines
+   * it holds. Both are read when the queue is created; messages that were in flight become
+   * visible at once, as if their visibility timeout had ended.
    * @default none: nothing survives the process
    */
   readonly persistTo?: string;
+  /**
+   * The least journal, in bytes, that a snapshot is written for (with `persistTo`): a larger one
+   * means fewer snapshots and a longer journal to replay at start.
+   * @default 0: a snapshot as soon as the journal is as large as the last one
+   */
+  readonly snapshotAfterJournalBytes?: number;
   /** @default 100 */
   readonly persistDebounceMs?: number;
   /** Where failed background snapshot writes are reported. @default console.error */
@@ -293,7 +304,13 @@ interface DecodedReceiptHandle {
 /** A line of the journal. */
 type JournalEntry =
   | { readonly op: 'put'; readonly message: PersistedMessage }
-  | { readonly op: 'delete'; readonly messageId: string };
+  | { readonly op: 'delete'; readonly messageId: string }
+  | {
+      readonly op: 'receive';
+      readonly messageId: string;
+      readonly receiveCount: number;
+      readonly firstReceiveTimestamp: number;
+    };
 
 const JOURNAL_SUFFIX = '.journal';
 /** Journals whose lines are in a snapshot being written: `<file>.journal.sealed-<time>-<n>`. */
@@ -348,6 +365,14 @@ export class LocalQueue {
   private sealedJournals = 0;
   /** The last sealed journal a written (or loaded) snapshot holds. */
   private journalsUpTo: string | undefined;
+  /** The journal, open for appending (closed before it is sealed, opened again by the next line). */
+  private journalFd: number | undefined;
+  /** Bytes in journals no snapshot holds yet, and in the last snapshot: see `changed`. */
+  private journalBytes = 0;
+  private snapshotBytes = 0;
+  private readonly snapshotAfterJournalBytes: number;
+  /** No message expires before this time (see `expire`). */
+  private nextExpiryAt = Number.POSITIVE_INFINITY;
   private readonly persistDebounceMs: number;
   private readonly onPersistError: (error: unknown) => void;
   /** Insertion order is enqueue order: receives hand out the oldest visible messages first. */
@@ -412,6 +437,7 @@ export class LocalQueue {
     this.persistTo = options.persistTo;
     this.journal = options.persistTo === undefined ? undefined : `${options.persistTo}${JOURNAL_SUFFIX}`;
     this.persistDebounceMs = options.persistDebounceMs ?? DEFAULT_PERSIST_DEBOUNCE_MS;
+    this.snapshotAfterJournalBytes = options.snapshotAfterJournalBytes ?? 0;
     this.onPersistError = options.onPersistError ?? ((error) => console.error(error));
     if (this.persistTo !== undefined) {
       mkdirSync(dirname(this.persistTo), { recursive: true });
@@ -635,6 +661,8 @@ export class LocalQueue {
     const sealed = this.sealJournal();
     if (sealed !== undefined) this.journalsUpTo = basename(sealed);
     const text = JSON.stringify(this.snapshot());
+    this.journalBytes = 0;
+    this.snapshotBytes = text.length;
     const write = this.writing
       .catch(() => undefined)
       .then(() => writeAtomically(path, text))
@@ -648,6 +676,7 @@ export class LocalQueue {
     this.closed = true;
     for (const waiter of [...this.waiters]) waiter();
     await this.flush();
+    this.closeJournal();
   }
 
   /** Takes a message moved here by another queue's redrive policy. */
@@ -735,6 +764,13 @@ export class LocalQueue {
       message.receiveCount += 1;
       message.firstReceiveTimestamp ??= now;
       message.receipt = { receiveNumber: message.receiveCount, nonce: this.ids(), receivedAt: now };
+      // The count decides the move to the dead-letter queue: it must survive a crash as well.
+      this.append({
+        op: 'receive',
+        messageId: message.messageId,
+        receiveCount: message.receiveCount,
+        firstReceiveTimestamp: message.firstReceiveTimestamp,
+      });
       message.visibleAt = now + visibilitySeconds * 1_000;
       received.push(this.toReceived(message));
       changed = true;
@@ -774,17 +810,34 @@ export class LocalQueue {
     };
   }
 
-  /** Drops messages older than the retention period, counted from when they were first sent. */
+  /**
+   * Drops messages older than the retention period, counted from when they were first sent. Looks
+   * at them only when the oldest may have expired: most calls cost nothing.
+   */
   private expire(): void {
-    const cutoff = this.clock.now() - this.messageRetentionSeconds * 1_000;
+    const now = this.clock.now();
+    if (now < this.nextExpiryAt) return;
+    const retention = this.messageRetentionSeconds * 1_000;
     let changed = false;
+    let next = Number.POSITIVE_INFINITY;
     for (const message of this.messages.values()) {
-      if (message.sentTimestamp <= cutoff) {
+      if (message.sentTimestamp + retention <= now) {
         this.remove(message.messageId);
         changed = true;
+      } else {
+        next = Math.min(next, message.sentTimestamp + retention);
       }
     }
+    this.nextExpiryAt = next;
     if (changed) this.changed();
+  }
+
+  /** Keeps `nextExpiryAt` no later than when `message` expires. */
+  private expiresAt(message: StoredMessage): void {
+    this.nextExpiryAt = Math.min(
+      this.nextExpiryAt,
+      message.sentTimestamp + this.messageRetentionSeconds * 1_000,
+    );
   }
 
   /**
@@ -886,6 +939,7 @@ export class LocalQueue {
   /** Stores a message, journaled before it is receivable. */
   private put(message: StoredMessage): void {
     this.messages.set(message.messageId, message);
+    this.expiresAt(message);
     this.append({ op: 'put', message: persisted(message) });
   }
 
@@ -897,12 +951,22 @@ export class LocalQueue {
 
   private append(entry: JournalEntry): void {
     if (this.journal === undefined) return;
-    // Synchronous: the caller's acknowledgement comes after the line is written.
-    appendFileSync(this.journal, `${JSON.stringify(entry)}\n`);
+    const line = `${JSON.stringify(entry)}\n`;
+    // Synchronous, on a file kept open: the caller's acknowledgement comes after the line is
+    // written (to the operating system, which keeps it through the death of this process).
+    this.journalFd ??= openSync(this.journal, 'a');
+    writeSync(this.journalFd, line);
+    this.journalBytes += line.length;
+  }
+
+  private closeJournal(): void {
+    if (this.journalFd !== undefined) closeSync(this.journalFd);
+    this.journalFd = undefined;
   }
 
   /** Renames the journal out of the way (its lines are in the snapshot being written); its new name. */
   private sealJournal(): string | undefined {
+    this.closeJournal();
     if (this.journal === undefined || !existsSync(this.journal)) return undefined;
     this.sealedJournals += 1;
     const sealed = `${this.journal}${SEALED_SUFFIX}${Date.now().toString().padStart(15, '0')}-${String(this.sealedJournals).padStart(9, '0')}`;
@@ -910,8 +974,14 @@ export class LocalQueue {
     return sealed;
   }
 
+  /**
+   * Schedules a snapshot once the journal outweighs the last one: the journal alone keeps every
+   * change, so a snapshot only shortens it, and writing one no more often than this keeps its cost
+   * per change constant however many messages the queue holds.
+   */
   private changed(): void {
     if (this.persistTo === undefined || this.cancelPersist !== undefined) return;
+    if (this.journalBytes < Math.max(this.snapshotAfterJournalBytes, this.snapshotBytes, 1)) return;
     this.cancelPersist = this.scheduler.schedule(() => {
       this.cancelPersist = undefined;
       this.flush().catch(this.onPersistError);
@@ -949,6 +1019,7 @@ export class LocalQueue {
       }
       for (const message of snapshot.messages) this.messages.set(message.messageId, restored(message));
       this.journalsUpTo = snapshot.journalsUpTo;
+      this.snapshotBytes = statSync(path).size;
     }
     const journal = this.journal as string;
     const prefix = `${basename(journal)}${SEALED_SUFFIX}`;
@@ -962,9 +1033,14 @@ export class LocalQueue {
       if (covered !== undefined && name <= covered) rmSync(file, { force: true });
       else sealed.push(file);
     }
-    for (const file of [...sealed, journal]) if (existsSync(file)) this.replay(file);
+    for (const file of [...sealed, journal]) {
+      if (!existsSync(file)) continue;
+      this.replay(file);
+      this.journalBytes += statSync(file).size;
+    }
     const now = this.clock.now();
     for (const message of this.messages.values()) {
+      this.expiresAt(message);
       // Whoever held an in-flight message went away with the last process: it is visible again.
       if (message.receipt !== undefined && message.visibleAt > now) message.visibleAt = now;
     }
@@ -972,7 +1048,8 @@ export class LocalQueue {
 
   /**
    * Applies a journal's lines: a message sent is added unless the snapshot already has it (with
-   * its receives since), a message deleted is removed. A last line cut short by the crash is skipped.
+   * its receives since), a receive raises its count, a message deleted is removed. A last line cut
+   * short by the crash is skipped.
    */
   private replay(file: string): void {
     const lines = readFileSync(file, 'utf8').split('\n');
@@ -985,11 +1062,21 @@ export class LocalQueue {
         if (index >= lines.length - 2) continue;
         throw new CorruptSnapshotError(file, `line ${index + 1} is not JSON`, { cause: error });
       }
-      if (entry.op === 'put') {
-        if (!this.messages.has(entry.message.messageId))
-          this.messages.set(entry.message.messageId, restored(entry.message));
-      } else {
-        this.messages.delete(entry.messageId);
+      switch (entry.op) {
+        case 'put':
+          if (!this.messages.has(entry.message.messageId))
+            this.messages.set(entry.message.messageId, restored(entry.message));
+          break;
+        case 'receive': {
+          const message = this.messages.get(entry.messageId);
+          if (message === undefined) break;
+          message.receiveCount = Math.max(message.receiveCount, entry.receiveCount);
+          message.firstReceiveTimestamp ??= entry.firstReceiveTimestamp;
+          break;
+        }
+        case 'delete':
+          this.messages.delete(entry.messageId);
+          break;
       }
     }
   }

@@ -837,6 +837,50 @@ describe('LocalQueue: persistence', () => {
     await restarted.close();
   });
 
+  it('keeps how often a message was received through a crash, so a message that kills the process still reaches its DLQ', async () => {
+    const path = snapshotPath();
+    const clock = new VirtualClock(START);
+    const dlq = new LocalQueue({ name: 'orders-dlq', clock, scheduler: clock });
+    const options = {
+      persistTo: path,
+      persistDebounceMs: 3_600_000,
+      visibilityTimeoutSeconds: 0,
+      redrivePolicy: { deadLetterQueue: dlq, maxReceiveCount: 2 },
+    };
+    const queue = new LocalQueue({ name: 'orders', clock, scheduler: clock, ...options });
+    queue.sendMessage({ body: 'poison' });
+    await receiveOne(queue);
+    await receiveOne(queue);
+    expect(existsSync(path)).toBe(false);
+
+    const restarted = new LocalQueue({ name: 'orders', clock, scheduler: clock, ...options });
+    expect(await restarted.receiveMessage()).toEqual([]);
+    expect(dlq.peek().map((message) => [message.body, message.receiveCount])).toEqual([['poison', 2]]);
+    await restarted.close();
+    await queue.flush();
+  });
+
+  it('writes a snapshot only once its journal has grown as large as the last snapshot', async () => {
+    const path = snapshotPath();
+    const { clock, queue } = setup({ persistTo: path, persistDebounceMs: 100 });
+    for (let i = 0; i < 20; i += 1) queue.sendMessage({ body: `message ${i}` });
+    await queue.flush();
+    const first = readFileSync(path, 'utf8');
+
+    // A receive and a delete: a few journal lines, much less than the snapshot.
+    const message = await receiveOne(queue);
+    queue.deleteMessage(message.receiptHandle);
+    await clock.advance(1_000);
+    expect(readFileSync(path, 'utf8')).toBe(first);
+
+    for (let i = 20; i < 60; i += 1) queue.sendMessage({ body: `message ${i}` });
+    await clock.advance(100);
+    await queue.flush();
+    const second = JSON.parse(readFileSync(path, 'utf8')) as { messages: unknown[] };
+    expect(second.messages).toHaveLength(59);
+    await queue.close();
+  });
+
   it('refuses to start from a corrupt snapshot, naming the file', () => {
     const path = join(temporaryDirectory(), 'broken.json');
     writeFileSync(path, '{ not json');
