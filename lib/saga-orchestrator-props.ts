@@ -109,7 +109,15 @@ export interface SagaOrchestratorProps {
   readonly logRetention?: logs.RetentionDays;
   /** Where alarms notify (on alarm and back to OK). @default alarms without actions */
   readonly alarmTopic?: sns.ITopic;
-  /** How long a finished execution is kept before DynamoDB's TTL removes it. @default 90 days */
+  /**
+   * How long an execution's data is kept after the latest it could have ended. DynamoDB's TTL
+   * removes each item of an execution `executionRetention` after the longest an execution may still
+   * run from that item's write (a year, as Step Functions standard workflows), because an item cannot
+   * know when its execution will end: an execution that ended right after its last write is gone at
+   * most a year and `executionRetention` later (about 15 months with the default), never earlier
+   * than `executionRetention` after its end. Payload objects in S3 follow the same rule.
+   * @default 90 days
+   */
   readonly executionRetention?: Duration;
   /** What happens to the table, bucket, secret and log groups when they leave the stack. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
