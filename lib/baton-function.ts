@@ -106,10 +106,37 @@ export class BatonFunction extends Construct {
       reason:
         'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; every other statement of this role names its resources',
     });
+    // The acknowledgement above covers X-Ray only: a later grant on every resource must not hide
+    // behind it, so synth fails if the role gets one.
+    this.node.addValidation({ validate: () => wildcardGrantsBeyondXRay(this.role) });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
         'Baton pins nodejs22.x: the bundles are built (target node22) and tested on Node.js 22; moving to a newer runtime is a deliberate, tested upgrade',
     });
   }
+}
+
+/** The actions active tracing needs on `*` (X-Ray offers no resource-level permissions for them). */
+const XRAY_WILDCARD_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+
+/** An error per statement of `role`'s policy that grants anything but X-Ray's actions on every resource. */
+function wildcardGrantsBeyondXRay(role: iam.Role): string[] {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!(policy instanceof iam.Policy)) return [];
+  const document = policy.document.toJSON() as
+    { Statement?: { Effect?: string; Action?: string | string[]; Resource?: unknown }[] } | undefined;
+  const errors: string[] = [];
+  for (const statement of document?.Statement ?? []) {
+    const resources = [statement.Resource].flat();
+    if (statement.Effect !== 'Allow' || !resources.includes('*')) continue;
+    const actions = [statement.Action ?? []].flat().filter((action) => !XRAY_WILDCARD_ACTIONS.has(action));
+    if (actions.length > 0) {
+      errors.push(
+        `${role.node.path} is granted ${actions.join(', ')} on every resource ('*'): name the resources ` +
+          '(its cdk-nag acknowledgement of Resource::* covers X-Ray tracing only)',
+      );
+    }
+  }
+  return errors;
 }

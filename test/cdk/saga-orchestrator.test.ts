@@ -678,6 +678,21 @@ describe('SagaOrchestrator: checks at synth', () => {
     );
   });
 
+  it("fails synth when a Baton function's role is granted anything but X-Ray on every resource", () => {
+    const stack = new Stack(testApp(), 'Wide', { env: TEST_ENV });
+    const orders = new SagaOrchestrator(stack, 'Orders', {
+      domain: 'orders',
+      workflows: { Hello: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } } },
+    });
+    orders.orchestratorFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }),
+    );
+
+    expect(() => Template.fromStack(stack)).toThrow(
+      /is granted s3:GetObject on every resource \('\*'\).*covers X-Ray tracing only/,
+    );
+  });
+
   it('fails when a task names a worker the construct does not define', () => {
     const { 'payment-charge': _missing, ...withoutCharge } = orderWorkers;
     expect(minimal({ workflows: { PlaceOrder: placeOrderSaga() }, workers: withoutCharge })).toThrow(
