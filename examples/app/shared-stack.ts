@@ -38,5 +38,20 @@ export class SharedStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
+    // With a topic policy (enforceSSL writes one), the topic's default policy no longer applies:
+    // CloudWatch alarms of this account publish only if the policy allows them.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*`,
+          },
+        },
+      }),
+    );
   }
 }

@@ -218,6 +218,24 @@ describe('the example domains', () => {
       KmsMasterKeyId: Match.anyValue(),
     });
   });
+
+  // SNS developer guide: a topic's access policy replaces its default one, and CloudWatch alarms
+  // publish to a topic with a policy only when it allows cloudwatch.amazonaws.com sns:Publish.
+  it("lets this account's CloudWatch alarms publish to the alarm topic, whose policy denies insecure transport", () => {
+    Template.fromStack(stacks.shared).hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': Match.anyValue() } }),
+          }),
+        ]),
+      },
+    });
+  });
 });
 
 function expectTemplate(workflow: string, businessKeyPath: string): string {
