@@ -129,6 +129,6 @@ export interface SagaOrchestratorProps {
   readonly orchestrator?: OrchestratorFunctionOptions;
   /** The age of the oldest inbox message that raises the alarm. @default 5 minutes */
   readonly maxInboxMessageAge?: Duration;
-  /** @default `Baton-<domain>` */
+  /** @default `Baton-<stack name>-<domain>` */
   readonly dashboardName?: string;
 }

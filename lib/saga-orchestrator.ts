@@ -17,7 +17,7 @@
  * `cdk synth` with the workflow and the JSON Pointer of the bad field) and written at deploy as
  * immutable versions; a running execution keeps the version it started on.
  */
-import { Annotations, CfnOutput, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -168,7 +168,11 @@ export class SagaOrchestrator extends Construct {
       reason:
         'The task token key is not rotated automatically: a rotation would invalidate the tokens of every task in flight, and the orchestrator verifies with one key; rotate it by hand between drained deploys',
     });
-    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'Schedules', { removalPolicy });
+    // Removed with the stack whatever the removal policy: its schedules target this stack's inbox,
+    // and a retained group (named from the construct path) would collide with the next deploy's.
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'Schedules', {
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.schedulerRole = this.createSchedulerRole();
 
     const workers: Record<string, SagaWorker> = {};
@@ -291,7 +295,8 @@ export class SagaOrchestrator extends Construct {
       logGroups,
       exampleWorkflow: Object.keys(this.definitions)[0] ?? 'Workflow',
     });
-    const dashboardName = props.dashboardName ?? `Baton-${props.domain}`;
+    // The stack's name in it: two stages of one app in one account and region get two dashboards.
+    const dashboardName = props.dashboardName ?? `Baton-${Stack.of(this).stackName}-${props.domain}`;
     this.dashboard = new SagaDashboard(this, 'Dashboard', {
       dashboardName,
       domain: props.domain,

@@ -609,8 +609,12 @@ describe('SagaOrchestrator: observability', () => {
     });
   });
 
+  it('removes its schedule group with the stack, so that a redeploy does not collide with a retained one', () => {
+    template.hasResource('AWS::Scheduler::ScheduleGroup', { DeletionPolicy: 'Delete' });
+  });
+
   it('creates the dashboard and the outputs a CLI looks for', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Baton-orders' });
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Baton-Test-orders' });
     template.hasOutput('BatonOrdersInboxQueueUrl', { Value: { Ref: ref(orchestrator.inbox) } });
     template.hasOutput('BatonOrdersTableName', { Value: { Ref: ref(orchestrator.table) } });
     template.hasOutput('BatonOrdersEventBusName', {
