@@ -5,6 +5,7 @@
  * `dist/cjs/*.cjs`, for apps that `require()` it (a CDK app's Jest tests, say).
  */
 import { buildSync } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BATON_FUNCTIONS, bundleFunction, type BatonFunctionName } from '../lib/lambda-bundling.js';
 
@@ -22,6 +23,22 @@ const ENTRY_POINTS = {
   testing: 'testing/index.ts',
 } as const;
 
+/**
+ * The dependencies a CommonJS entry point requires rather than bundles: all but zod, whose
+ * `require` export of a locale file is its ES module (a CommonJS require of it gets a namespace, not
+ * the function), so it is bundled from its ES modules like in the Lambda bundles.
+ */
+function external(): string[] {
+  const manifest = JSON.parse(readFileSync(root('package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+  const names = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }).filter(
+    (name) => name !== 'zod',
+  );
+  return [...names, ...names.map((name) => `${name}/*`)];
+}
+
 // One CommonJS file per entry point, next to the ES modules: dependencies stay external (the app's
 // own aws-cdk-lib and constructs are used), and `import.meta.url` is this file's URL, which sits as
 // deep under the package root as `dist/lib/`, so paths relative to it resolve alike.
@@ -30,7 +47,7 @@ buildSync({
   outdir: root('dist/cjs'),
   outExtension: { '.js': '.cjs' },
   bundle: true,
-  packages: 'external',
+  external: external(),
   platform: 'node',
   format: 'cjs',
   target: 'node20',
