@@ -60,6 +60,7 @@ import {
   type MessageAttributes,
   type MessageAttributeValue,
 } from './message-attributes.js';
+import { MinHeap } from './min-heap.js';
 
 /** Queue default visibility timeout, seconds (SQS default). */
 export const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
@@ -293,6 +294,18 @@ interface StoredMessage {
   receipt: Receipt | undefined;
 }
 
+/**
+ * Where a message stands in the receive order: its place in enqueue order, and the time it
+ * becomes visible. A message has one current slot; a slot it left (it was received, its
+ * visibility changed, it was deleted) stays in a heap until it comes out, and is skipped then.
+ */
+interface Slot {
+  readonly message: StoredMessage;
+  /** Enqueue order: the oldest visible message is handed out first. */
+  readonly order: number;
+  readonly visibleAt: number;
+}
+
 interface DecodedReceiptHandle {
   readonly queueArn: string;
   readonly messageId: string;
@@ -377,6 +390,15 @@ export class LocalQueue {
   private readonly onPersistError: (error: unknown) => void;
   /** Insertion order is enqueue order: receives hand out the oldest visible messages first. */
   private readonly messages = new Map<string, StoredMessage>();
+  /** Each message's current slot (see {@link Slot}). */
+  private readonly slots = new Map<string, Slot>();
+  /** Slots visible when last looked at, oldest enqueued first. */
+  private readonly visible = new MinHeap<Slot>((a, b) => a.order < b.order);
+  /** Slots not yet visible then, soonest first. */
+  private readonly hidden = new MinHeap<Slot>(
+    (a, b) => a.visibleAt < b.visibleAt || (a.visibleAt === b.visibleAt && a.order < b.order),
+  );
+  private nextOrder = 0;
   /** Long polls waiting for a message; each re-checks the queue when called. */
   private readonly waiters = new Set<() => void>();
   private cancelPersist: (() => void) | undefined;
@@ -591,6 +613,7 @@ export class LocalQueue {
       );
     }
     message.visibleAt = now + seconds * 1_000;
+    this.place(message);
     this.changed();
     if (seconds === 0) this.wake();
   }
@@ -748,11 +771,14 @@ export class LocalQueue {
   private take(max: number, visibilitySeconds: number): ReceivedMessage[] {
     this.expire();
     const now = this.clock.now();
+    this.reveal(now);
     const received: ReceivedMessage[] = [];
     let changed = false;
-    for (const message of this.messages.values()) {
-      if (received.length >= max) break;
-      if (message.visibleAt > now) continue;
+    while (received.length < max) {
+      const slot = this.visible.pop();
+      if (slot === undefined) break;
+      if (!this.isCurrent(slot)) continue;
+      const message = slot.message;
       const redrive = this.redrivePolicy;
       if (redrive !== undefined && message.receiveCount >= redrive.maxReceiveCount) {
         // Into the dead-letter queue's journal first: a crash in between leaves it in both.
@@ -772,11 +798,47 @@ export class LocalQueue {
         firstReceiveTimestamp: message.firstReceiveTimestamp,
       });
       message.visibleAt = now + visibilitySeconds * 1_000;
+      this.place(message);
       received.push(this.toReceived(message));
       changed = true;
     }
     if (changed) this.changed();
     return received;
+  }
+
+  /** Gives a message a new current slot, keeping its place in enqueue order. */
+  private place(message: StoredMessage): void {
+    const slot: Slot = {
+      message,
+      order: this.slots.get(message.messageId)?.order ?? this.nextOrder++,
+      visibleAt: message.visibleAt,
+    };
+    this.slots.set(message.messageId, slot);
+    this.hidden.push(slot);
+    // Slots left behind are dropped as they come out; rebuild if they pile up (long timeouts).
+    if (this.visible.size + this.hidden.size > 2 * this.slots.size + 1_024) this.rebuildSlots();
+  }
+
+  private isCurrent(slot: Slot): boolean {
+    return this.slots.get(slot.message.messageId) === slot;
+  }
+
+  /** Moves the slots whose time has come to the visible heap. */
+  private reveal(now: number): void {
+    for (
+      let slot = this.hidden.peek();
+      slot !== undefined && slot.visibleAt <= now;
+      slot = this.hidden.peek()
+    ) {
+      this.hidden.pop();
+      if (this.isCurrent(slot)) this.visible.push(slot);
+    }
+  }
+
+  private rebuildSlots(): void {
+    this.visible.clear();
+    this.hidden.clear();
+    for (const slot of [...this.slots.values()].sort((a, b) => a.order - b.order)) this.hidden.push(slot);
   }
 
   private toReceived(message: StoredMessage): ReceivedMessage {
@@ -846,11 +908,18 @@ export class LocalQueue {
    * jumps to.
    */
   nextVisibleAt(): number | undefined {
+    this.reveal(this.clock.now());
     let next: number | undefined;
-    for (const message of this.messages.values()) {
-      if (next === undefined || message.visibleAt < next) next = message.visibleAt;
+    // Visible now: the earliest of them (a short list, unless receives lag far behind).
+    for (const slot of this.visible.values()) {
+      if (this.isCurrent(slot) && (next === undefined || slot.visibleAt < next)) next = slot.visibleAt;
     }
-    return next;
+    if (next !== undefined) return next;
+    for (let slot = this.hidden.peek(); slot !== undefined; slot = this.hidden.peek()) {
+      if (this.isCurrent(slot)) return slot.visibleAt;
+      this.hidden.pop();
+    }
+    return undefined;
   }
 
   private count(predicate: (message: StoredMessage, now: number) => boolean): number {
@@ -939,6 +1008,7 @@ export class LocalQueue {
   /** Stores a message, journaled before it is receivable. */
   private put(message: StoredMessage): void {
     this.messages.set(message.messageId, message);
+    this.place(message);
     this.expiresAt(message);
     this.append({ op: 'put', message: persisted(message) });
   }
@@ -946,6 +1016,7 @@ export class LocalQueue {
   /** Removes a message, journaled. */
   private remove(messageId: string): void {
     this.messages.delete(messageId);
+    this.slots.delete(messageId);
     this.append({ op: 'delete', messageId });
   }
 
@@ -1043,6 +1114,7 @@ export class LocalQueue {
       this.expiresAt(message);
       // Whoever held an in-flight message went away with the last process: it is visible again.
       if (message.receipt !== undefined && message.visibleAt > now) message.visibleAt = now;
+      this.place(message);
     }
   }
 
