@@ -6,6 +6,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   ResourceNotFoundException,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -38,6 +39,8 @@ describe('dynalite in its thread, through the message request handler', () => {
     const first = await startDynaliteThread(path);
     const client = localDynamoDbClient(first);
     await client.send(new CreateTableCommand(table));
+    // A new table is CREATING until dynalite's next turn: on a busy machine a put can come first.
+    await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: 'items' });
     await client.send(new PutItemCommand({ TableName: 'items', Item: { pk: { S: 'a' }, n: { N: '1' } } }));
     await first.close();
 
