@@ -6,6 +6,7 @@
  * maxReceiveCount run without injected faults (the world is "calm" for them), so a legitimate
  * message can only reach a DLQ through a real defect; poison messages are the exception.
  */
+import type { SizeClass } from './payloads.js';
 import type { Prng } from './prng.js';
 
 /** A Lambda (orchestrator or worker) died at a point of its work; nothing after it ran. */
@@ -170,10 +171,15 @@ export interface OutcomeWeights {
   readonly silent: number;
   /** Heartbeats regularly and reports after HeartbeatSeconds, within TimeoutSeconds (needs HeartbeatSeconds). */
   readonly heartbeating: number;
+  /** Succeeds with a large result, drawn from the seed's {@link SizeProfile} (near, at or over a limit). */
+  readonly bulky: number;
 }
 
-/** A seed's worker behaviour: forward tasks and compensations. */
-export function drawOutcomes(rng: Prng): { tasks: OutcomeWeights; compensations: OutcomeWeights } {
+/** A seed's worker behaviour: forward tasks and compensations (large results only with `sizes`). */
+export function drawOutcomes(
+  rng: Prng,
+  sizes?: SizeProfile,
+): { tasks: OutcomeWeights; compensations: OutcomeWeights } {
   const failureBias = rng.next();
   return {
     tasks: {
@@ -186,6 +192,7 @@ export function drawOutcomes(rng: Prng): { tasks: OutcomeWeights; compensations:
       hang: 3,
       silent: 4,
       heartbeating: 10,
+      bulky: sizes === undefined ? 0 : sizes.bulky,
     },
     compensations: {
       ok: 80,
@@ -197,6 +204,60 @@ export function drawOutcomes(rng: Prng): { tasks: OutcomeWeights; compensations:
       hang: 3,
       silent: 0,
       heartbeating: 0,
+      bulky: 0,
     },
+  };
+}
+
+/**
+ * What a seed does with payload sizes (item-size limits, see `payloads.ts`): how often workers
+ * return large results and how large, and how often execution inputs and published events are
+ * large. Sizes are drawn per payload from the classes' weights.
+ */
+export interface SizeProfile {
+  /** Weight of the `bulky` worker outcome (ok is 60). */
+  readonly bulky: number;
+  readonly results: Readonly<Partial<Record<SizeClass, number>>>;
+  /** Chance that a large payload is written in two-byte characters (bytes over characters). */
+  readonly wide: number;
+  /** Chance that an execution's input carries a large `pad`. */
+  readonly paddedInput: number;
+  readonly inputs: Readonly<Partial<Record<SizeClass, number>>>;
+  /** Chance that a published event carries a large `blob` in its detail. */
+  readonly largeEvent: number;
+  readonly events: Readonly<Partial<Record<SizeClass, number>>>;
+}
+
+/**
+ * The profile of a seed whose states keep their tasks' results (DynamoDB seeds): results and
+ * inputs mostly at the payload limit, so that two or three of them in one state pass DynamoDB's
+ * item limit (about 410 KB after compression, which leaves some 82% of the generated payloads).
+ */
+export function growingSizes(profile: SizeProfile): SizeProfile {
+  return {
+    ...profile,
+    results: { 'at-limit': 4, near: 1, 'just-over': 1, 'over-queue': 1 },
+    paddedInput: 0.5,
+    inputs: { 'at-limit': 1, near: 1 },
+  };
+}
+
+/**
+ * A seed's size profile, or undefined for a seed of small payloads (most of them). Seeds on the
+ * DynamoDB store draw one more often, and lean to results just under the payload limit, which a
+ * state keeps until it passes the item limit.
+ */
+export function drawSizes(rng: Prng, dynamodb: boolean): SizeProfile | undefined {
+  if (!rng.chance(dynamodb ? 0.4 : 0.2)) return undefined;
+  return {
+    bulky: dynamodb ? rng.pick([24, 60]) : rng.pick([12, 24, 36]),
+    results: dynamodb
+      ? { large: 2, near: 8, 'at-limit': 2, 'just-over': 1, over: 1, 'over-queue': 1 }
+      : { large: 4, near: 3, 'at-limit': 1, 'just-over': 1, over: 2, 'over-queue': 1 },
+    wide: 0.2,
+    paddedInput: rng.pick([0, 0.2, 0.5]),
+    inputs: { large: 6, near: 2, 'just-over': 1, over: 1 },
+    largeEvent: rng.pick([0, 0.1, 0.3]),
+    events: { large: 5, near: 2, over: 2 },
   };
 }

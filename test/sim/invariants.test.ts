@@ -433,4 +433,174 @@ describe('the invariant checker', () => {
       expect(invariantsOf(record)).toEqual([Invariant.RerunStartsAt]);
     });
   });
+  describe('with payloads over a limit', () => {
+    const LIMIT = 262_144;
+    const workerCause = (bytes: number) =>
+      `The task result is ${bytes} bytes, over the ${LIMIT}-byte limit of a state's payload`;
+    const definition: StateMachineDefinition = {
+      StartAt: 'A',
+      States: {
+        A: { Type: 'Task', Resource: RESOURCE, Next: 'B' },
+        B: { Type: 'Task', Resource: RESOURCE, Next: 'C' },
+        C: { Type: 'Task', Resource: RESOURCE, End: true },
+      },
+    };
+
+    /** A saga whose step C failed with `error` and `cause`, then undid B and A. */
+    function failedAtC(cause: string): RunRecord {
+      const error = 'States.DataLimitExceeded';
+      const drafts = sagaHistory().map((draft) => {
+        if (draft.type === 'TaskFailed') return { ...draft, error, cause };
+        if (draft.type === 'CompensationStarted' || draft.type === 'CompensationSucceeded')
+          return { ...draft, error, cause };
+        return draft;
+      });
+      const record = goodRun(drafts);
+      return { ...record, executions: [{ ...theExecution(record), definition }] };
+    }
+
+    it('accepts a result over the limit that the worker returned, reported at its state', () => {
+      const record = failedAtC(workerCause(300_000));
+      const largeResults = [{ executionId: ID, stateName: 'C', key: `${ID}:3`, bytes: 300_000 }];
+      expect(checkRun({ ...record, largeResults })).toEqual([]);
+    });
+
+    it('reports a result over the limit that no worker of the state returned', () => {
+      const record = failedAtC(workerCause(300_000));
+      const largeResults = [{ executionId: ID, stateName: 'B', key: `${ID}:2`, bytes: 300_000 }];
+      expect(invariantsOf({ ...record, largeResults })).toEqual([Invariant.DataLimitNamesState]);
+    });
+
+    it('reports a failure that names neither the state nor the payload', () => {
+      expect(invariantsOf(failedAtC('Something was too large'))).toEqual([Invariant.DataLimitNamesState]);
+    });
+
+    it('reports an input said to be over the limit that was not, and accepts one that was', () => {
+      const cause = `The input of task state 'C' has 300000 bytes, more than the limit of ${LIMIT}`;
+      expect(invariantsOf(failedAtC(cause))).toEqual([Invariant.DataLimitNamesState]);
+      // The same failure after C was entered with an input of exactly 300,000 bytes.
+      const record = failedAtC(cause);
+      const input = { pad: 'x'.repeat(300_000 - '{"pad":""}'.length) };
+      const history = theExecution(record).history.map((entry) =>
+        entry.type === 'TaskStateEntered' && entry.stateName === 'C' ? { ...entry, input } : entry,
+      );
+      expect(checkRun({ ...record, executions: [{ ...theExecution(record), history }] })).toEqual([]);
+    });
+
+    it('reports a state the store is said to have refused, unless a refused transition applied its result', () => {
+      const cause =
+        "The execution's state would be 500000 bytes stored, over the limit of 409509 bytes (configure a payload store, or keep less in the state)";
+      expect(invariantsOf(failedAtC(cause))).toEqual([Invariant.DataLimitNamesState]);
+      const refusedCommits = [
+        {
+          executionId: ID,
+          version: 9,
+          sizeBytes: 500_000,
+          limitBytes: 409_509,
+          results: [{ stateName: 'C', threadId: ROOT }],
+        },
+      ];
+      expect(checkRun({ ...failedAtC(cause), refusedCommits })).toEqual([]);
+    });
+  });
+
+  describe('with waits for correlated events', () => {
+    const WAIT = 'baton:waitForEvent';
+    const KEY = '*|Sim Signal|detail.ref="Shop:e1"';
+    const TOKEN = 'token-TaskSucceeded-W';
+    const parameters = { DetailType: 'Sim Signal', Match: { 'detail.ref': ID } };
+    const published = (id: string, at: number, ref = ID) => ({
+      id,
+      at,
+      source: 'sim.partner',
+      detailType: 'Sim Signal',
+      detail: { ref, value: at },
+      purpose: 'signal' as const,
+    });
+    const envelope = (event: ReturnType<typeof published>) => ({
+      id: event.id,
+      source: event.source,
+      'detail-type': event.detailType,
+      detail: event.detail,
+    });
+    const early = published('ev-1', 1_000);
+    const later = published('ev-2', 2_000);
+
+    /** A wait at W that registered after two matching events were kept, and ended with `result`. */
+    function waited(result: ReturnType<typeof published>): RunRecord {
+      const drafts = [
+        event('ExecutionStarted', { input: {} }),
+        event('TaskStateEntered', { stateName: 'W', threadId: ROOT, input: {} }),
+        event('TaskScheduled', {
+          stateName: 'W',
+          threadId: ROOT,
+          input: parameters,
+          resource: WAIT,
+          attempt: 1,
+        }),
+        event('TaskSucceeded', { stateName: 'W', threadId: ROOT, output: envelope(result), resource: WAIT }),
+        event('TaskStateExited', { stateName: 'W', threadId: ROOT, output: {} }),
+        event('ExecutionSucceeded', { output: {} }),
+      ];
+      const record = goodRun(drafts, 'SUCCEEDED');
+      return {
+        ...record,
+        executions: [{ ...theExecution(record), compensable: new Set() }],
+        effects: [],
+        undos: [],
+        published: [
+          { id: `${ID}:Execution Started:0`, detailType: 'Execution Started' },
+          { id: `${ID}:Execution Succeeded:0`, detailType: 'Execution Succeeded' },
+        ],
+        events: [early, later, published('ev-3', 2_500, 'Shop:other')],
+        correlation: {
+          retentionMs: 86_400_000,
+          eventMessages: ['event-message-1'],
+          ops: [
+            { op: 'keep', key: KEY, eventId: 'ev-1', seq: 0, at: 1_000 },
+            { op: 'keep', key: KEY, eventId: 'ev-2', seq: 1, at: 2_000 },
+            { op: 'register', key: KEY, token: TOKEN, seq: 2, at: 3_000 },
+          ],
+        },
+      };
+    }
+
+    it('accepts a wait that ended with the oldest event kept before it registered', () => {
+      expect(checkRun(waited(early))).toEqual([]);
+    });
+
+    it('reports a wait that ended with a later event than the oldest kept before it registered', () => {
+      expect(checkRun(waited(later)).map((v) => v.detail)).toEqual([
+        'the wait at W (version 4) registered at 1970-01-01T00:00:03.000Z and ended with event ev-2 ' +
+          '(kept 1970-01-01T00:00:02.000Z), but the oldest event kept before it registered was ev-1 ' +
+          '(kept 1970-01-01T00:00:01.000Z)',
+      ]);
+    });
+
+    it('accepts the first event to arrive after the wait registered when none was kept before', () => {
+      const record = waited(later);
+      const ops = [
+        { op: 'register' as const, key: KEY, token: TOKEN, seq: 0, at: 500 },
+        { op: 'keep' as const, key: KEY, eventId: 'ev-2', seq: 1, at: 2_000 },
+        { op: 'keep' as const, key: KEY, eventId: 'ev-1', seq: 2, at: 2_100 },
+      ];
+      const correlation = { ...(record.correlation as NonNullable<RunRecord['correlation']>), ops };
+      expect(checkRun({ ...record, correlation })).toEqual([]);
+    });
+
+    it('reports a wait that ended with an event that does not match it, which no state waited for', () => {
+      expect(invariantsOf(waited(published('ev-3', 2_500, 'Shop:other')))).toEqual([
+        Invariant.EventWaitFirstMatch,
+        Invariant.UnawaitedEventInert,
+      ]);
+    });
+
+    it('reports an event message that committed a transition itself', () => {
+      const record = waited(early);
+      const commits = record.commits.map((commit) =>
+        commit.version === 2 ? { ...commit, messageId: 'event-message-1' } : commit,
+      );
+      expect(invariantsOf({ ...record, commits })).toEqual([Invariant.UnawaitedEventInert]);
+    });
+  });
 });

@@ -11,8 +11,10 @@
  * each result at most once, records each completed compensable step once, and asks for each
  * completed step to be undone exactly once, in reverse order of completion, when the saga fails.
  */
-import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
+import type { StateDefinition, StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import {
+  eventCause,
+  eventError,
   eventThreadId,
   isStateEntered,
   isTerminal,
@@ -22,6 +24,8 @@ import {
   type HistoryEventType,
   type TaskScheduledEvent,
 } from '../../lambdas/engine/execution.js';
+import { isJsonObject, type Json, type JsonObject } from '../../lambdas/engine/json.js';
+import { WAIT_FOR_EVENT_RESOURCE } from '../../lambdas/contract/task-resources.js';
 
 /** The names of the invariants, as a failing seed reports them. */
 export const Invariant = {
@@ -58,6 +62,24 @@ export const Invariant = {
   RedriveResumes: 'redrive-resumes',
   /** A rerun starts at the state it was asked to start at. */
   RerunStartsAt: 'rerun-starts-at',
+  /**
+   * A `States.DataLimitExceeded` names the state whose payload was over the limit (in the failing
+   * event's state or in its cause), and that payload was over it: the worker returned a result
+   * that large, the state's input or result was that large, or the store refused the transition
+   * that carried the state's result. A stop with it follows a transition the store refused.
+   */
+  DataLimitNamesState: 'data-limit-names-state',
+  /**
+   * A waiting state ends with a matching event (its detail-type, source and matched fields), one
+   * that was published, and with the first: the oldest event kept before it waited (events are
+   * kept for a while), else the first kept after.
+   */
+  EventWaitFirstMatch: 'event-wait-first-match',
+  /**
+   * An event changes nothing by itself: no commit applies an event message (it only completes
+   * waiting tasks through their results), and an event no state waits for is no state's result.
+   */
+  UnawaitedEventInert: 'unawaited-event-changes-nothing',
 } as const;
 export type Invariant = (typeof Invariant)[keyof typeof Invariant];
 
@@ -119,6 +141,52 @@ export interface DeadLetterRecord {
   readonly reason?: string;
 }
 
+/** A large result a worker returned (once per idempotency key). */
+export interface LargeResultRecord {
+  readonly executionId: string;
+  readonly stateName: string;
+  readonly key: string;
+  /** The UTF-8 size of the result's JSON. */
+  readonly bytes: number;
+}
+
+/** A transition the execution store refused as too large (the loop then decides a smaller one). */
+export interface RefusedCommitRecord {
+  readonly executionId: string;
+  readonly version: number;
+  readonly sizeBytes: number;
+  readonly limitBytes: number;
+  /** The task results the refused transition applied. */
+  readonly results: readonly { readonly stateName: string; readonly threadId: string }[];
+}
+
+/** A write to the correlation store, in the order the store saw them. */
+export interface CorrelationOpRecord {
+  readonly op: 'register' | 'unregister' | 'keep';
+  readonly key: string;
+  /** The signed task token (register, unregister). */
+  readonly token?: string;
+  /** The event id (keep). */
+  readonly eventId?: string;
+  /** Position in the log. */
+  readonly seq: number;
+  /** Virtual time of the call. */
+  readonly at: number;
+  /** The store refused it (threw). */
+  readonly failed?: boolean;
+}
+
+/** An event the partner domain put on the domain bus. */
+export interface PublishedEventRecord {
+  readonly id: string;
+  readonly at: number;
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: JsonObject;
+  /** Why it was published: for a waiting state, to start an execution, or for no one. */
+  readonly purpose: 'signal' | 'broadcast' | 'trigger' | 'decoy';
+}
+
 /** An event that reached the domain bus. */
 export interface PublishedRecord {
   readonly id: string;
@@ -162,6 +230,20 @@ export interface RunRecord {
   readonly unfinished?: string;
   /** Reruns asked for. @default none */
   readonly reruns?: readonly RerunRecord[];
+  /** Large results the workers returned. @default none */
+  readonly largeResults?: readonly LargeResultRecord[];
+  /** Transitions the store refused as too large. @default none */
+  readonly refusedCommits?: readonly RefusedCommitRecord[];
+  /** The correlation store's writes, and the inbox messages the domain's rules sent. @default none */
+  readonly correlation?: {
+    readonly ops: readonly CorrelationOpRecord[];
+    /** How long an event is kept for later waits (the orchestrator's setting), ms. */
+    readonly retentionMs: number;
+    /** Keys (as commits record them) of the inbox messages that carried an event. */
+    readonly eventMessages: readonly string[];
+  };
+  /** Events put on the domain bus by the partner domain. @default none */
+  readonly events?: readonly PublishedEventRecord[];
 }
 
 const TERMINAL_EVENT: Readonly<Partial<Record<HistoryEventType, ExecutionStatus>>> = {
@@ -215,7 +297,10 @@ export function checkRun(record: RunRecord): Violation[] {
     checkCompensation(execution, record, report);
     checkLifecycle(execution, record.published, report);
     checkRedrives(execution, report);
+    checkDataLimits(execution, record, report);
   }
+  checkEventWaits(record, report);
+  checkUnawaitedEvents(record, report);
   checkReruns(record, report);
   checkEffects(record, report);
   checkQueues(record, report);
@@ -892,6 +977,330 @@ function checkQueues(record: RunRecord, report: Report): void {
       report(
         Invariant.DlqOnlyPoison,
         `poison message ${poison.messageId} on ${poison.queue} was accepted instead of reaching the DLQ`,
+      );
+    }
+  }
+}
+
+const DATA_LIMIT = 'States.DataLimitExceeded';
+/** The worker SDK's cause for a result over the payload limit (the TaskFailed names the state). */
+const WORKER_CAUSE = /^The task result is (\d+) bytes, over the (\d+)-byte limit/;
+/** The loop's cause when the store cannot hold a transition (a TaskFailed names the state; a stop has none). */
+const STORE_CAUSE = /^The execution's state would be (\d+) bytes stored, over the limit of (\d+) bytes/;
+/** The engine's cause for a task's input or result over the payload limit: it names the state. */
+const STATE_CAUSE = /^The (input|result) of task state '(.+)' has (\d+) bytes, more than the limit of (\d+)$/;
+/** The engine's cause for an execution input over the payload limit. */
+const INPUT_CAUSE = /^The execution input has (\d+) bytes, more than the limit of (\d+)$/;
+
+/** Where a DataLimitExceeded came from, and that the payload it names was over the limit. */
+function checkDataLimits(execution: ExecutionRecord, record: RunRecord, report: Report): void {
+  const { executionId, history, definition } = execution;
+  history.forEach((event, at) => {
+    if (eventError(event) !== DATA_LIMIT) return;
+    const cause = eventCause(event);
+    const where = `${event.type} ${event.id}${'stateName' in event ? ` (${event.stateName})` : ''}`;
+    const fail = (what: string) =>
+      report(
+        Invariant.DataLimitNamesState,
+        `${where}: ${what} (cause: ${truncate(cause ?? 'none')})`,
+        executionId,
+      );
+    if (cause === undefined) {
+      // The saga's end repeats the failure that started it, cause and all, when there was one.
+      if (event.type !== 'CompensationSucceeded') fail('a States.DataLimitExceeded without a cause');
+      return;
+    }
+    const before = history.slice(0, at);
+    /** The same failure, recorded earlier where it happened (a task's failure that ended its state). */
+    const repeated = before.some(
+      (earlier) => earlier.type === 'TaskFailed' && earlier.error === DATA_LIMIT && earlier.cause === cause,
+    );
+    const worker = WORKER_CAUSE.exec(cause);
+    const store = STORE_CAUSE.exec(cause);
+    const state = STATE_CAUSE.exec(cause);
+    const input = INPUT_CAUSE.exec(cause);
+    if (worker) {
+      const [bytes, limit] = [Number(worker[1]), Number(worker[2])];
+      if (bytes <= limit) fail(`a result of ${bytes} bytes is not over the limit of ${limit}`);
+      if (event.type !== 'TaskFailed') {
+        if (!repeated) fail('it repeats a task failure that no task of the history had');
+        return;
+      }
+      const returned = (record.largeResults ?? []).some(
+        (result) =>
+          result.executionId === executionId &&
+          result.stateName === event.stateName &&
+          result.bytes === bytes,
+      );
+      if (!returned) fail(`no worker of ${event.stateName} returned a result of ${bytes} bytes`);
+      return;
+    }
+    if (store) {
+      const [bytes, limit] = [Number(store[1]), Number(store[2])];
+      if (bytes <= limit) fail(`a transition of ${bytes} bytes is not over the store's limit of ${limit}`);
+      const refused = (record.refusedCommits ?? []).filter((commit) => commit.executionId === executionId);
+      if (event.type === 'TaskFailed') {
+        const named = refused.some((commit) =>
+          commit.results.some(
+            (result) => result.stateName === event.stateName && result.threadId === event.threadId,
+          ),
+        );
+        if (!named) fail(`the store refused no transition applying a result of ${event.stateName}`);
+        return;
+      }
+      // The execution stopped with it (no task result to fail): the store refused a transition.
+      if (!repeated && refused.length === 0) fail('the store refused no transition of this execution');
+      return;
+    }
+    if (state) {
+      const [kind, stateName, bytes, limit] = [
+        state[1],
+        state[2] as string,
+        Number(state[3]),
+        Number(state[4]),
+      ];
+      if (bytes <= limit) fail(`a payload of ${bytes} bytes is not over the limit of ${limit}`);
+      const named = definition === undefined ? undefined : findState(definition.States, stateName);
+      if (definition !== undefined && named?.Type !== 'Task')
+        fail(`it names ${stateName}, no Task state of the workflow`);
+      if (kind === 'result') {
+        const result = before.findLast(
+          (earlier) => earlier.type === 'TaskSucceeded' && earlier.stateName === stateName,
+        );
+        const size = result?.type === 'TaskSucceeded' ? jsonBytes(result.output) : undefined;
+        if (size === undefined || size <= limit)
+          fail(`the last result of ${stateName} has ${size ?? 'no'} bytes, not over the limit`);
+        else if (size !== bytes) fail(`the last result of ${stateName} has ${size} bytes, not ${bytes}`);
+      } else if (named?.Type === 'Task' && named.Parameters === undefined && named.InputPath === undefined) {
+        const entered = before.findLast(
+          (earlier) => earlier.type === 'TaskStateEntered' && earlier.stateName === stateName,
+        );
+        const size = entered?.type === 'TaskStateEntered' ? jsonBytes(entered.input) : undefined;
+        if (size === undefined || size <= limit)
+          fail(`the input ${stateName} was last entered with has ${size ?? 'no'} bytes, not over the limit`);
+        else if (size !== bytes)
+          fail(`the input ${stateName} was last entered with has ${size} bytes, not ${bytes}`);
+      }
+      return;
+    }
+    if (input) {
+      const [bytes, limit] = [Number(input[1]), Number(input[2])];
+      const started = history[0];
+      const size = started?.type === 'ExecutionStarted' ? jsonBytes(started.input) : undefined;
+      if (size === undefined || size <= limit)
+        fail(`the execution input has ${size ?? 'no'} bytes, not over ${limit}`);
+      else if (size !== bytes) fail(`the execution input has ${size} bytes, not ${bytes}`);
+      return;
+    }
+    fail('the failure names neither a state nor the payload that was too large');
+  });
+}
+
+/** A state of the definition, at any depth (branches, item processors), by its unique name. */
+function findState(
+  states: Readonly<Record<string, StateDefinition>>,
+  name: string,
+): StateDefinition | undefined {
+  const own = states[name];
+  if (own) return own;
+  for (const state of Object.values(states)) {
+    if (state.Type === 'Parallel') {
+      for (const branch of state.Branches) {
+        const found = findState(branch.States, name);
+        if (found) return found;
+      }
+    }
+    if (state.Type === 'Map') {
+      const processor = state.ItemProcessor ?? state.Iterator;
+      const found = processor ? findState(processor.States, name) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The UTF-8 size of a value's JSON text, as the payload limit counts it. */
+function jsonBytes(value: Json): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/** The wait a result completed: its Parameters as scheduled, and the event it ended with. */
+interface WaitResult {
+  readonly executionId: string;
+  readonly stateName: string;
+  readonly token: string;
+  readonly version: number;
+  readonly parameters: Json;
+  readonly event: Json;
+}
+
+/** Every wait result a commit applied, with the wait's parameters. */
+function waitResults(record: RunRecord): WaitResult[] {
+  const executions = new Map(record.executions.map((execution) => [execution.executionId, execution]));
+  const results: WaitResult[] = [];
+  for (const commit of record.commits) {
+    if (commit.resultToken === undefined) continue;
+    const history = executions.get(commit.executionId)?.history ?? [];
+    for (const { id, type } of commit.events) {
+      if (type !== 'TaskSucceeded') continue;
+      const succeeded = history[id - 1];
+      if (succeeded?.type !== 'TaskSucceeded' || succeeded.resource !== WAIT_FOR_EVENT_RESOURCE) continue;
+      const scheduled = history
+        .slice(0, id - 1)
+        .findLast(
+          (earlier) =>
+            earlier.type === 'TaskScheduled' &&
+            earlier.threadId === succeeded.threadId &&
+            earlier.stateName === succeeded.stateName,
+        );
+      results.push({
+        executionId: commit.executionId,
+        stateName: succeeded.stateName,
+        token: commit.resultToken,
+        version: commit.version,
+        parameters: scheduled?.type === 'TaskScheduled' ? scheduled.input : null,
+        event: succeeded.output,
+      });
+    }
+  }
+  return results;
+}
+
+/**
+ * Whether an event matches a wait's parameters (`DetailType`, `Source`, `Match` of dotted paths to
+ * values): the README's rule, written out here apart from the loop's own matching.
+ */
+export function eventMatches(event: Json, parameters: Json): boolean {
+  if (!isJsonObject(event) || !isJsonObject(parameters)) return false;
+  if (event['detail-type'] !== parameters.DetailType) return false;
+  if (parameters.Source !== undefined && event.source !== parameters.Source) return false;
+  const match = parameters.Match;
+  if (!isJsonObject(match) || Object.keys(match).length === 0) return false;
+  return Object.entries(match).every(([path, value]) => {
+    let found: Json | undefined = event;
+    for (const part of path.split('.')) found = isJsonObject(found) ? found[part] : undefined;
+    return found !== undefined && JSON.stringify(found) === JSON.stringify(value);
+  });
+}
+
+/** How far from its expiry an event may be when a wait registers and count as either kept or gone, ms. */
+const EXPIRY_SLACK_MS = 2_000;
+
+function checkEventWaits(record: RunRecord, report: Report): void {
+  const correlation = record.correlation;
+  if (correlation === undefined) return;
+  const registered = new Map<string, CorrelationOpRecord>();
+  /** Every keep of each key: the first of an event id keeps it, a later one is the event arriving again. */
+  const keeps = new Map<string, CorrelationOpRecord[]>();
+  for (const op of correlation.ops) {
+    if (op.failed === true) continue;
+    if (op.op === 'register' && op.token !== undefined && !registered.has(op.token))
+      registered.set(op.token, op);
+    if (op.op === 'keep' && op.eventId !== undefined) {
+      const list = keeps.get(op.key) ?? [];
+      list.push(op);
+      keeps.set(op.key, list);
+    }
+  }
+  const published = new Map((record.events ?? []).map((event) => [event.id, event]));
+  const iso = (at: number) => new Date(at).toISOString();
+  for (const result of waitResults(record)) {
+    const { executionId, stateName, event, parameters } = result;
+    const fail = (what: string) =>
+      report(
+        Invariant.EventWaitFirstMatch,
+        `the wait at ${stateName} (version ${result.version}) ${what}`,
+        executionId,
+      );
+    const id = isJsonObject(event) && typeof event.id === 'string' ? event.id : undefined;
+    if (!eventMatches(event, parameters)) {
+      fail(
+        `ended with event ${id ?? truncate(JSON.stringify(event))}, which does not match ${JSON.stringify(parameters)}`,
+      );
+      continue;
+    }
+    const sent = id === undefined ? undefined : published.get(id);
+    if (
+      !sent ||
+      !isJsonObject(event) ||
+      event.source !== sent.source ||
+      event['detail-type'] !== sent.detailType ||
+      JSON.stringify(event.detail) !== JSON.stringify(sent.detail)
+    ) {
+      fail(`ended with event ${id ?? '(no id)'}, which is not an event as it was published`);
+      continue;
+    }
+    const registration = registered.get(result.token);
+    if (!registration) {
+      fail(`ended with event ${id}, but its task was never registered as waiting`);
+      continue;
+    }
+    const arrivals = keeps.get(registration.key) ?? [];
+    const firsts = new Map<string, CorrelationOpRecord>();
+    for (const keep of arrivals)
+      if (!firsts.has(keep.eventId as string)) firsts.set(keep.eventId as string, keep);
+    // Kept before the wait registered (and kept as long as retention says from the first keep).
+    const before = [...firsts.values()].filter((keep) => keep.seq < registration.seq);
+    const expiry = (keep: CorrelationOpRecord) => keep.at + correlation.retentionMs;
+    const visible = before.filter((keep) => expiry(keep) > registration.at + EXPIRY_SLACK_MS);
+    const borderline = before.filter((keep) => Math.abs(expiry(keep) - registration.at) <= EXPIRY_SLACK_MS);
+    let allowed: CorrelationOpRecord[];
+    let rule: string;
+    if (visible.length > 0) {
+      // The oldest event kept before the wait (ties at the clock's resolution either way).
+      const oldest = Math.min(...visible.map((keep) => keep.at));
+      allowed = [...visible, ...borderline].filter((keep) => keep.at <= oldest);
+      rule = 'the oldest event kept before it registered';
+    } else {
+      // An event arriving after the wait registered, for the first time or again (a redelivery
+      // cannot be told from an arrival): the first one to arrive.
+      const after = arrivals.filter((keep) => keep.seq > registration.seq);
+      const first = Math.min(...after.map((keep) => keep.at));
+      allowed = [...borderline, ...after.filter((keep) => keep.at === first)];
+      rule = 'the first event to arrive after it registered';
+    }
+    if (!allowed.some((keep) => keep.eventId === id)) {
+      const mine = firsts.get(id as string);
+      fail(
+        `registered at ${iso(registration.at)} and ended with event ${id} (kept ${mine ? iso(mine.at) : 'never'}), ` +
+          `but ${rule} was ${allowed.map((keep) => `${keep.eventId} (kept ${iso(keep.at)})`).join(' or ') || 'none'}`,
+      );
+    }
+  }
+}
+
+function checkUnawaitedEvents(record: RunRecord, report: Report): void {
+  const messages = new Set(record.correlation?.eventMessages ?? []);
+  for (const commit of record.commits) {
+    if (messages.has(commit.messageId)) {
+      report(
+        Invariant.UnawaitedEventInert,
+        `version ${commit.version} was committed by an event message (${commit.messageId}) itself`,
+        commit.executionId,
+      );
+    }
+  }
+  const waits = record.executions.flatMap((execution) =>
+    execution.history.flatMap((event) =>
+      event.type === 'TaskScheduled' && event.resource === WAIT_FOR_EVENT_RESOURCE ? [event.input] : [],
+    ),
+  );
+  const results = new Map(
+    waitResults(record).flatMap((result) =>
+      isJsonObject(result.event) && typeof result.event.id === 'string'
+        ? [[result.event.id, result] as const]
+        : [],
+    ),
+  );
+  for (const event of record.events ?? []) {
+    const result = results.get(event.id);
+    if (result === undefined) continue;
+    const envelope: Json = { source: event.source, 'detail-type': event.detailType, detail: event.detail };
+    if (!waits.some((parameters) => eventMatches(envelope, parameters))) {
+      report(
+        Invariant.UnawaitedEventInert,
+        `event ${event.id} (${event.purpose}), which no state of the run waited for, ended the wait at ${result.stateName}`,
+        result.executionId,
       );
     }
   }

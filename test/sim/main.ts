@@ -167,10 +167,14 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
     }
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  /** What a known defect left out: printed on a line of its own, whatever its group. */
+  const leftOut = (key: string) => key.includes('(known defect');
   const group = (prefix: string | undefined) =>
     Object.entries(totals)
       .filter(([key]) =>
-        prefix === undefined ? !/^(inbox|outcome|watch): /.test(key) : key.startsWith(`${prefix}: `),
+        prefix === undefined
+          ? !/^(inbox|outcome|watch|payload|data limit|store|events|waits): /.test(key) && !leftOut(key)
+          : key.startsWith(`${prefix}: `) && !leftOut(key),
       )
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, value]) => `${prefix === undefined ? key : key.slice(prefix.length + 2)}=${value}`)
@@ -183,6 +187,14 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
   console.log(`inbox results: ${group('inbox')}`);
   console.log(`worker outcomes (per attempt): ${group('outcome')}`);
   console.log(`faults injected: ${group(undefined)}`);
+  console.log(`large payloads: ${group('payload')}`);
+  console.log(`data limits met: ${group('data limit')}; store: ${group('store')}`);
+  console.log(`partner events: ${group('events')}; waits: ${group('waits')}`);
+  const known = Object.entries(totals)
+    .filter(([key]) => leftOut(key))
+    .map(([key, value]) => `${key}=${value}`);
+  if (known.length > 0)
+    console.log(`left out (known defects; --known-defects injects them): ${known.join(', ')}`);
   if (totals['watch: invariant broken at commit'])
     console.log(`invariants broken as a commit landed: ${totals['watch: invariant broken at commit']}`);
   console.log(`orphan effects (a timed-out step that did its work; never compensated by design): ${orphans}`);

@@ -10,12 +10,21 @@
  *
  * A rerun is compared with `runWorkflow` of its definition started at the state it was rerun from.
  *
+ * A wait for a correlated event is a task like any other here: its outcome is the event it ended
+ * with, or its time-out (`runWorkflow`, with no correlation store, hands waits to its task
+ * functions). Payloads over a limit are outcomes too: a result the worker SDK or the store turned
+ * into a `States.DataLimitExceeded` failure is replayed as that failure, and an input or result
+ * over the payload limit fails the state in both runs alike.
+ *
  * Left out, because their ending depends on timing rather than on outcomes: executions that were
  * stopped or redriven, executions of workflows with an execution-level TimeoutSeconds, and
  * workflows with a Parallel or Map state (which branch fails first, and so which error ends the execution and which
- * sibling tasks ran at all, depends on the order results arrive, on AWS as here).
+ * sibling tasks ran at all, depends on the order results arrive, on AWS as here). Also left out:
+ * executions the loop stopped because the store could not hold a transition that applied no task
+ * result (a store limit, not an outcome; `runWorkflow`'s store has none).
  */
-import { isTaskAttemptEvent, type HistoryEvent } from '../../lambdas/engine/execution.js';
+import { eventCause, isTaskAttemptEvent, type HistoryEvent } from '../../lambdas/engine/execution.js';
+import { WAIT_FOR_EVENT_RESOURCE } from '../../lambdas/contract/task-resources.js';
 import type { Json } from '../../lambdas/engine/json.js';
 import { runWorkflow, type TaskContext } from '../../lambdas/runtime/run-workflow.js';
 import { Invariant, type RunRecord, type Violation } from './invariants.js';
@@ -62,13 +71,14 @@ export async function checkOutputs(
     if (!workflow || started?.type !== 'ExecutionStarted' || execution.status === undefined) continue;
     if (stopped.has(executionId) || workflow.definition.TimeoutSeconds !== undefined) continue;
     if (history.some((event) => event.type === 'ExecutionRedriven')) continue;
-    if (hasConcurrency(workflow)) continue;
+    if (hasConcurrency(workflow) || stoppedByStore(history)) continue;
     checked.add(executionId);
     const outcomes = outcomesOf(history);
     const replay = replayer(outcomes);
-    const tasks = Object.fromEntries(
-      [...TASK_WORKERS, UNDO_WORKER].map((worker) => [`baton:worker:${worker}`, replay.task]),
-    );
+    const tasks = Object.fromEntries([
+      ...[...TASK_WORKERS, UNDO_WORKER].map((worker) => [`baton:worker:${worker}`, replay.task]),
+      [WAIT_FOR_EVENT_RESOURCE, replay.task],
+    ]);
     // A rerun runs the pinned definition from the state it was asked to start at.
     const fromState = reruns.get(executionId);
     const definition =
@@ -101,6 +111,24 @@ export async function checkOutputs(
 function hasConcurrency(workflow: GeneratedWorkflow): boolean {
   const text = JSON.stringify(workflow.definition);
   return text.includes('"Type":"Parallel"') || text.includes('"Type":"Map"');
+}
+
+/** The loop's cause when the store cannot hold a transition. */
+const STORE_LIMIT_CAUSE = "The execution's state would be ";
+
+/**
+ * Whether the loop stopped the execution because the store could not hold a transition that applied
+ * no task result: the stop's cause is the store's, and no task failed with it first.
+ */
+function stoppedByStore(history: readonly HistoryEvent[]): boolean {
+  const failedTasks = new Set<string>();
+  for (const event of history) {
+    const cause = eventCause(event);
+    if (cause === undefined || !cause.startsWith(STORE_LIMIT_CAUSE)) continue;
+    if (event.type === 'TaskFailed') failedTasks.add(cause);
+    else if (!failedTasks.has(cause)) return true;
+  }
+  return false;
 }
 
 /** The outcomes of every task and compensation attempt, by replay key. */

@@ -1,10 +1,10 @@
 /**
  * The seeded simulation, in the test suite: a couple of hundred seeds must keep every invariant
  * (CI runs the full `npm run sim -- --seeds 1000` separately), a seed must replay exactly, and a
- * deliberately broken store (or local runtime) must be caught.
+ * deliberately broken store (or local runtime, or correlation store) must be caught.
  */
 import { describe, expect, it } from 'vitest';
-import type { ExecutionStore } from '../../lambdas/runtime/ports.js';
+import type { CorrelationStore, ExecutionStore } from '../../lambdas/runtime/ports.js';
 import { createBatonTable, startDynalite } from '../../testing/dynalite-table.js';
 import { checkOutputs } from './output-oracle.js';
 import { runSeed } from './simulation.js';
@@ -32,6 +32,18 @@ describe('the seeded simulation', () => {
     expect(totals['redrives applied (ExecutionRedriven)']).toBeGreaterThan(0);
     expect(totals['operator: rerun sent']).toBeGreaterThan(0);
     expect(totals['operator: stop sent']).toBeGreaterThan(0);
+    // ... payloads over the limits, met by the worker SDK and the engine,
+    expect(totals['data limit: result over the limit, reported by the worker SDK']).toBeGreaterThan(0);
+    expect(totals['data limit: execution input over the limit (engine)']).toBeGreaterThan(0);
+    expect(totals['payload: task result over-queue']).toBeGreaterThan(0);
+    // ... and waits for events published early, late, twice, delivered twice, and events no one awaits.
+    expect(totals['waits: ended by an event']).toBeGreaterThan(0);
+    expect(totals['events: early']).toBeGreaterThan(0);
+    expect(totals['events: late']).toBeGreaterThan(0);
+    expect(totals['events: published twice by the producer (two event ids)']).toBeGreaterThan(0);
+    expect(totals['EventBridge duplicate delivery (same event id)']).toBeGreaterThan(0);
+    expect(totals['events: decoy published']).toBeGreaterThan(0);
+    expect(totals['events: trigger published']).toBeGreaterThan(0);
   }, 120_000);
 
   it('keeps every invariant on the DynamoDB store (dynalite), every tenth seed', async () => {
@@ -44,11 +56,15 @@ describe('the seeded simulation', () => {
           return name;
         },
       };
+      let offloaded = 0;
       for (let seed = 10; seed <= 100; seed += 10) {
         const result = await runSeed(seed, { tables });
         expect(result.dynamodb).toBe(true);
         expect(result.violations).toEqual([]);
+        offloaded += result.counts['store: snapshot offloaded to the payload store'] ?? 0;
       }
+      // Snapshots over the store's threshold went to its payload store.
+      expect(offloaded).toBeGreaterThan(0);
     } finally {
       await dynamo.close();
     }
@@ -103,6 +119,45 @@ describe('the seeded simulation', () => {
         stuck.push(seed);
     }
     expect(stuck).not.toEqual([]);
+  });
+
+  it('catches a correlation store that gives its kept events newest first (a wait ends with a later event)', async () => {
+    const newestFirst = (store: CorrelationStore): CorrelationStore => ({
+      register: (key, token, expiresAt) => store.register(key, token, expiresAt),
+      unregister: (key, token) => store.unregister(key, token),
+      waiting: (key) => store.waiting(key),
+      keepEvent: (key, eventId, event, expiresAt) => store.keepEvent(key, eventId, event, expiresAt),
+      keptEvents: async (key) => (await store.keptEvents(key)).reverse(),
+    });
+    const caught: number[] = [];
+    for (let seed = 1; seed <= 80 && caught.length === 0; seed++) {
+      const result = await runSeed(seed, { mutateCorrelations: newestFirst });
+      if (result.violations.some((violation) => violation.invariant === 'event-wait-first-match'))
+        caught.push(seed);
+    }
+    expect(caught).not.toEqual([]);
+  });
+
+  it('catches a correlation store that hands an event to every waiting task, whatever it waits for', async () => {
+    const careless = (store: CorrelationStore): CorrelationStore => {
+      const keys = new Set<string>();
+      return {
+        register: async (key, token, expiresAt) => {
+          keys.add(key);
+          await store.register(key, token, expiresAt);
+        },
+        unregister: (key, token) => store.unregister(key, token),
+        waiting: async () => (await Promise.all([...keys].map((key) => store.waiting(key)))).flat(),
+        keepEvent: (key, eventId, event, expiresAt) => store.keepEvent(key, eventId, event, expiresAt),
+        keptEvents: (key) => store.keptEvents(key),
+      };
+    };
+    const caught = new Set<string>();
+    for (let seed = 1; seed <= 80 && caught.size === 0; seed++) {
+      const result = await runSeed(seed, { mutateCorrelations: careless });
+      for (const violation of result.violations) caught.add(violation.invariant);
+    }
+    expect(caught).toContain('event-wait-first-match');
   });
 
   it('catches an execution that ends with another output than runWorkflow gives for the same outcomes', async () => {

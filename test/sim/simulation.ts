@@ -2,21 +2,50 @@
  * One seed of the simulation: generate workflows and executions from the seed, run them in the
  * faulty world until it is idle, then check every invariant.
  *
+ * Besides the world's faults, a seed may have large payloads (`payloads.ts`: results, inputs and
+ * events near, at and over the payload limit, the SQS message limit and, on DynamoDB, states past
+ * the item limit, with or without a payload store), workflows that wait for correlated events, and
+ * a partner domain that publishes those events early, late, twice, and events no one waits for
+ * (`publisher.ts`), some starting executions by trigger events.
+ *
  * `runSeed(seed)` is deterministic: the same seed gives the same run, the same violations and the
  * same fingerprint, so `npm run sim -- --seed <s>` replays a failure exactly.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
+import { WAIT_FOR_EVENT_RESOURCE } from '../../lambdas/contract/task-resources.js';
+import { eventCause, eventError } from '../../lambdas/engine/execution.js';
+import type { JsonObject } from '../../lambdas/engine/json.js';
 import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
+import type { PayloadStore } from '../../lambdas/runtime/ports.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
-import { drawOutcomes, drawRates, type FaultRates } from './faults.js';
+import { FilePayloadStore } from '../../local/runtime/file-payload-store.js';
+import {
+  drawOutcomes,
+  drawRates,
+  drawSizes,
+  growingSizes,
+  type FaultRates,
+  type SizeProfile,
+} from './faults.js';
 import { LocalDisk, type LocalDiskOptions } from './local-disk.js';
 import { Operator, drawPolicy } from './operator.js';
 import { checkRun, type RunRecord, type Violation } from './invariants.js';
 import { checkOutputs } from './output-oracle.js';
+import { paddedTo, type LargePayloads } from './payloads.js';
 import { Prng } from './prng.js';
-import { generateInput, generateWorkflow, type GeneratedWorkflow } from './workflow-generator.js';
+import { Publisher, triggerOf } from './publisher.js';
+import {
+  DATA_LIMIT_ERROR,
+  generateInput,
+  generateWorkflow,
+  type GeneratedWorkflow,
+} from './workflow-generator.js';
 import { SIGNING_KEY, World, type WorldOptions } from './world.js';
 
 /** Options of {@link runSeed}. */
@@ -25,6 +54,8 @@ export interface SeedOptions {
   readonly trace?: (line: string) => void;
   /** See {@link WorldOptions.mutateStore}: only for tests of the simulation itself. */
   readonly mutateStore?: WorldOptions['mutateStore'];
+  /** See {@link WorldOptions.mutateCorrelations}: only for tests of the simulation itself. */
+  readonly mutateCorrelations?: WorldOptions['mutateCorrelations'];
   /**
    * DynamoDB tables (dynalite) for the seeds that run on the DynamoDB store: every tenth seed when
    * given. Those seeds run one invocation at a time, so that the order in which dynalite answers
@@ -50,6 +81,17 @@ export interface SimTables {
 
 /** The share of seeds that run as the local runtime (on disk, with whole-process crashes). */
 const LOCAL_RUNTIME_SHARE = 0.3;
+/** The share of seeds whose workflows wait for correlated events. */
+const EVENT_WAIT_SHARE = 0.35;
+/** The share of seeds that start some executions by a trigger event. */
+const TRIGGER_SHARE = 0.3;
+/** The share of DynamoDB seeds whose store has a payload store to offload large snapshots to. */
+const PAYLOAD_STORE_SHARE = 0.5;
+/**
+ * How much later executions start on seeds with waiting states: the partner domain's early events
+ * go out before them.
+ */
+const WARM_UP_MS = 3 * 3_600_000;
 
 /** Whether a seed runs on the DynamoDB store (when tables are given). */
 export function onDynamoDb(seed: number): boolean {
@@ -89,30 +131,46 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const shapeRng = rng.fork();
   const worldRng = rng.fork();
   const { intensity, rates } = drawRates(rng);
-  const outcomes = drawOutcomes(rng);
+  const tables = options.tables && onDynamoDb(seed) ? options.tables : undefined;
+  const drawn = drawSizes(rng, tables !== undefined);
+  // On DynamoDB, large results are mostly kept in the state: it grows past the item limit.
+  const keepResults = tables !== undefined && drawn !== undefined && rng.chance(0.7);
+  const sizes = drawn && keepResults ? growingSizes(drawn) : drawn;
+  const outcomes = drawOutcomes(rng, sizes);
+  const waits = rng.chance(EVENT_WAIT_SHARE);
 
   const workflows: GeneratedWorkflow[] = [];
   const workflowCount = shapeRng.int(1, 2);
-  for (let i = 0; i < workflowCount; i++) workflows.push(generateWorkflow(shapeRng, `Wf${i}`));
+  for (let i = 0; i < workflowCount; i++)
+    workflows.push(generateWorkflow(shapeRng, `Wf${i}`, undefined, { waits, keepResults }));
 
-  const tables = options.tables && onDynamoDb(seed) ? options.tables : undefined;
   const tableName = tables ? await tables.create(`sim-${seed}`) : undefined;
   // A third of the seeds run as the local runtime does: queues and timers on disk, and the whole
   // process killed and restarted from its files at any point.
   const disk = rng.chance(LOCAL_RUNTIME_SHARE) ? LocalDisk.create(options.disk) : undefined;
+  // On DynamoDB, half the seeds give the store a payload store (the local runtime's, on files) for
+  // snapshots over its threshold; the others have none, so a state too large for an item must
+  // become a smaller transition instead.
+  const payloadFolder =
+    tables && rng.chance(PAYLOAD_STORE_SHARE)
+      ? (disk?.shared ?? mkdtempSync(join(tmpdir(), 'baton-sim-payloads-')))
+      : undefined;
   try {
     return await runWorld(
       seed,
       options,
-      { rng, shapeRng, worldRng, intensity, rates, outcomes, workflows },
+      { rng, shapeRng, worldRng, intensity, rates, outcomes, workflows, sizes },
       {
         tables,
         tableName,
         disk,
+        payloads: payloadFolder === undefined ? undefined : new FilePayloadStore(payloadFolder),
       },
     );
   } finally {
     disk?.dispose();
+    if (payloadFolder !== undefined && disk === undefined)
+      rmSync(payloadFolder, { recursive: true, force: true });
   }
 }
 
@@ -125,16 +183,35 @@ interface SeedDraws {
   readonly rates: FaultRates;
   readonly outcomes: ReturnType<typeof drawOutcomes>;
   readonly workflows: readonly GeneratedWorkflow[];
+  readonly sizes: SizeProfile | undefined;
+}
+
+/** A payload store that counts its writes (each a snapshot offloaded from an item). */
+function countingPayloads(payloads: PayloadStore, count: (what: string) => void): PayloadStore {
+  return {
+    put: async (key, body) => {
+      await payloads.put(key, body);
+      count('store: snapshot offloaded to the payload store');
+    },
+    get: (key) => payloads.get(key),
+  };
 }
 
 async function runWorld(
   seed: number,
   options: SeedOptions,
   draws: SeedDraws,
-  where: { tables: SimTables | undefined; tableName: string | undefined; disk: LocalDisk | undefined },
+  where: {
+    tables: SimTables | undefined;
+    tableName: string | undefined;
+    disk: LocalDisk | undefined;
+    payloads: PayloadStore | undefined;
+  },
 ): Promise<SeedResult> {
-  const { rng, shapeRng, worldRng, intensity, rates, outcomes, workflows } = draws;
-  const { tables, tableName, disk } = where;
+  const { rng, shapeRng, worldRng, intensity, rates, outcomes, workflows, sizes } = draws;
+  const { tables, tableName, disk, payloads } = where;
+  const waiting = workflows.some((workflow) => workflow.waits.size > 0);
+  const triggered = rng.chance(TRIGGER_SHARE);
   const world = new World({
     rng: worldRng,
     rates,
@@ -146,11 +223,26 @@ async function runWorld(
     maxConcurrency: rng.pick([2, 3, 10]),
     ...(options.trace ? { trace: options.trace } : {}),
     ...(options.mutateStore ? { mutateStore: options.mutateStore } : {}),
+    ...(options.mutateCorrelations ? { mutateCorrelations: options.mutateCorrelations } : {}),
     ...(disk ? { localRuntime: disk } : {}),
+    ...(sizes ? { sizes } : {}),
+    ...(tables ? { itemLimits: { events: true, starts: payloads === undefined } } : {}),
+    ...(workflows.some((workflow) => workflow.keepsResults) ? { growing: true } : {}),
+    ...(options.knownDefects === true ? { knownDefects: true } : {}),
+    ...(triggered ? { triggers: workflows.map((workflow) => triggerOf(workflow.name)) } : {}),
+    // Some seeds keep events an hour instead of a day: waits then meet expired events too.
+    ...(waiting && rng.chance(0.3) ? { eventRetentionMs: 3_600_000 } : {}),
     ...(tables && tableName
       ? {
-          store: (clock: { now(): number }) =>
-            new DynamoDbExecutionStore({ client: tables.client, tableName, clock }),
+          store: (clock: { now(): number }, count: (what: string) => void) =>
+            new DynamoDbExecutionStore({
+              client: tables.client,
+              tableName,
+              clock,
+              ...(payloads ? { payloads: countingPayloads(payloads, count) } : {}),
+            }),
+          correlations: (clock: { now(): number }) =>
+            new DynamoDbCorrelationStore({ client: tables.client, tableName, clock }),
           maxConcurrency: 1,
         }
       : {}),
@@ -163,22 +255,31 @@ async function runWorld(
     { ...drawPolicy(shapeRng), knownDefects: options.knownDefects === true },
     new Map(workflows.map((workflow) => [workflow.name, workflow])),
   );
+  const publisher = new Publisher(world, shapeRng.fork(), world.payloads, options.knownDefects === true);
   const expected: string[] = [];
   const executionCount = shapeRng.int(1, 4);
+  const warmUp = waiting ? WARM_UP_MS : 0;
   for (let i = 0; i < executionCount; i++) {
     const workflow = shapeRng.pick(workflows);
     const name = `e${i}`;
-    const input = generateInput(shapeRng);
-    const startAt = shapeRng.int(0, 30_000);
     const executionId = executionIdOf(workflow.name, name);
+    const input = padded(shapeRng, generateInput(shapeRng), world.payloads, executionId);
+    const startAt = warmUp + shapeRng.int(0, 30_000);
     expected.push(executionId);
-    const start = { kind: 'StartExecution', workflow: workflow.name, name, input };
-    world.sendInbox(start, startAt);
-    if (shapeRng.chance(0.2)) world.sendInbox(start, startAt + shapeRng.int(0, 120_000));
+    publisher.planSignals(executionId, workflow, startAt);
+    if (triggered && shapeRng.chance(0.4)) {
+      // Started by its trigger event, through the domain's rule (StartFromEvent).
+      publisher.startByEvent(workflow.name, name, input, startAt);
+    } else {
+      const start = { kind: 'StartExecution', workflow: workflow.name, name, input };
+      sendAt(world, start, startAt);
+      if (shapeRng.chance(0.2)) sendAt(world, start, startAt + shapeRng.int(0, 120_000));
+    }
     if (shapeRng.chance(0.1)) {
       // A stop sent straight to the inbox, without the run it is for.
       operator.noteRawStop(executionId);
-      world.sendInbox(
+      sendAt(
+        world,
         {
           kind: 'StopExecution',
           executionId,
@@ -190,6 +291,10 @@ async function runWorld(
     }
     operator.maybeStop(executionId, startAt + shapeRng.int(1_000, 120_000));
   }
+  if (waiting) {
+    publisher.planBroadcasts(workflows, warmUp, warmUp + 30_000);
+    publisher.planDecoys(workflows, warmUp + 30_000);
+  }
   sendPoison(world, shapeRng, expected[0] ?? 'Wf0:e0');
 
   const unfinished = await world.run();
@@ -197,6 +302,7 @@ async function runWorld(
   const record = {
     ...(await world.record([...expected, ...reruns.map((rerun) => rerun.executionId)], unfinished)),
     reruns,
+    events: publisher.events,
   };
   const oracle = await checkOutputs(record, workflows, operator.stopped);
   const violations = [...checkRun(record), ...oracle.violations];
@@ -229,6 +335,7 @@ async function runWorld(
           sum + execution.history.filter((event) => event.type === 'ExecutionRedriven').length,
         0,
       ),
+      ...outcomeCounts(record),
       ...Object.fromEntries(
         Object.entries(world.workers.stats.outcomes).map(([outcome, count]) => [
           `outcome: ${outcome}`,
@@ -242,6 +349,62 @@ async function runWorld(
     workflows,
     checkedExecutions: oracle.checked,
   };
+}
+
+/**
+ * Sends an inbox message at `atMs` from the run's start: as a delayed message within SQS's 15
+ * minutes of delay, else by a producer that sends it then.
+ */
+function sendAt(world: World, body: JsonObject, atMs: number): void {
+  if (atMs <= 900_000) world.sendInbox(body, atMs);
+  else world.at(atMs, `send ${String(body.kind)}`, async () => world.sendInbox(body, 0));
+}
+
+/** An execution input, sometimes with a large `pad` (near, at or over the payload limit). */
+function padded(
+  rng: Prng,
+  input: JsonObject,
+  payloads: LargePayloads | undefined,
+  executionId: string,
+): JsonObject {
+  if (payloads === undefined || !rng.chance(payloads.profile.paddedInput)) return input;
+  const large = payloads.draw(rng, payloads.profile.inputs, executionId, 'execution input');
+  return large ? paddedTo(rng, input, 'pad', large.bytes, large.wide) : input;
+}
+
+/** What the new faults came to, read from the histories: data limits met, waits ended and how. */
+function outcomeCounts(record: RunRecord): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const add = (what: string) => (counts[what] = (counts[what] ?? 0) + 1);
+  for (const execution of record.executions) {
+    for (const event of execution.history) {
+      if (event.type === 'TaskSucceeded' && event.resource === WAIT_FOR_EVENT_RESOURCE)
+        add('waits: ended by an event');
+      if (event.type === 'TaskTimedOut' && event.resource === WAIT_FOR_EVENT_RESOURCE)
+        add('waits: timed out');
+      if (eventError(event) !== DATA_LIMIT_ERROR) continue;
+      const cause = eventCause(event) ?? '';
+      if (event.type === 'TaskFailed') {
+        add(
+          cause.startsWith('The task result is')
+            ? 'data limit: result over the limit, reported by the worker SDK'
+            : 'data limit: result failed, as the store could not hold it',
+        );
+        continue;
+      }
+      if (
+        event.type === 'TaskStateExited' ||
+        event.type === 'ParallelStateExited' ||
+        event.type === 'MapStateExited'
+      )
+        add('data limit: caught by name');
+      if (cause.startsWith('The input of task state')) add('data limit: task input over the limit (engine)');
+      if (cause.startsWith('The result of task state'))
+        add('data limit: task result over the limit (engine)');
+      if (cause.startsWith('The execution input')) add('data limit: execution input over the limit (engine)');
+    }
+  }
+  return counts;
 }
 
 /** Malformed and forged messages, on the inbox and on a worker queue. */

@@ -11,7 +11,8 @@ import type { Json } from '../../lambdas/engine/json.js';
 import type { InboxSender } from '../../lambdas/runtime/ports.js';
 import { TaskFailure, type WorkerContext } from '../../lambdas/runtime/worker.js';
 import { SimulatedCrash, type OutcomeWeights } from './faults.js';
-import type { EffectRecord, UndoRecord } from './invariants.js';
+import type { EffectRecord, LargeResultRecord, UndoRecord } from './invariants.js';
+import { paddedTo, type LargePayloads, type PayloadDraw } from './payloads.js';
 import type { Prng } from './prng.js';
 import { DECLINED_ERROR, TRANSIENT_ERROR, type TaskInfo } from './workflow-generator.js';
 
@@ -29,6 +30,8 @@ interface AttemptPlan {
   readonly replayDelayMs: number;
   /** The first delivery dies after the side effect, before reporting. */
   readonly dieBeforeReport: boolean;
+  /** For `bulky`: the size of the result's JSON, in UTF-8 bytes, and how it is written. */
+  readonly result?: PayloadDraw;
   deliveries: number;
 }
 
@@ -81,6 +84,8 @@ export interface WorkerStats {
 export class SimWorkers {
   readonly effects: EffectRecord[] = [];
   readonly undos: UndoRecord[] = [];
+  /** The large results the workers returned (the `bulky` outcome), once per idempotency key. */
+  readonly largeResults: LargeResultRecord[] = [];
   readonly stats: WorkerStats = { deliveries: 0, duplicateDeliveries: 0, outcomes: {} };
   /** Forward results by idempotency key: a repeated key returns the stored result. */
   private readonly done = new Map<string, Json>();
@@ -93,6 +98,7 @@ export class SimWorkers {
   constructor(
     private readonly env: WorkerEnvironment,
     private readonly weights: { readonly tasks: OutcomeWeights; readonly compensations: OutcomeWeights },
+    private readonly payloads?: LargePayloads,
   ) {}
 
   /**
@@ -199,15 +205,27 @@ export class SimWorkers {
       case 'hang':
       case 'silent':
       case 'heartbeating':
+      case 'bulky':
         break;
     }
     const n = isRecord(input) && typeof input.n === 'number' ? input.n : 0;
-    const result: Json = {
+    let result: Json = {
       effectId: key,
       n: (n * 7 + 3) % 10,
       by: context.stateName,
       ...(n % 2 === 1 ? { bonus: n } : {}),
     };
+    if (plan.result !== undefined) {
+      // A result near, at or over a limit: the worker SDK, the engine and the store must each
+      // handle it (report it, fail the state, or offload the snapshot), never lose it.
+      result = paddedTo(this.env.rng, result, 'blob', plan.result.bytes, plan.result.wide);
+      this.largeResults.push({
+        executionId: context.executionId,
+        stateName: context.stateName,
+        key,
+        bytes: plan.result.bytes,
+      });
+    }
     this.done.set(key, result);
     this.effects.push({
       executionId: context.executionId,
@@ -241,6 +259,7 @@ export class SimWorkers {
       case 'hang':
       case 'silent':
       case 'heartbeating':
+      case 'bulky':
         break;
     }
     const effectId = isRecord(input) && typeof input.effectId === 'string' ? input.effectId : `<none>`;
@@ -284,12 +303,21 @@ export class SimWorkers {
       heartbeatEveryMs = Math.max(250, Math.floor(heartbeatMs / 3));
     }
     this.stats.outcomes[outcome] = (this.stats.outcomes[outcome] ?? 0) + 1;
+    const payloads = this.payloads;
+    const large =
+      payloads !== undefined &&
+      !task.compensation &&
+      (outcome === 'bulky' || (outcome === 'ok' && payloads.grows(rng, task.executionId)));
+    const result = large
+      ? payloads.draw(rng, payloads.profile.results, task.executionId, 'task result')
+      : undefined;
     const plan: AttemptPlan = {
       outcome,
       durationMs,
       ...(heartbeatEveryMs !== undefined ? { heartbeatEveryMs } : {}),
       replayDelayMs: rng.int(0, 1000),
       dieBeforeReport: rng.chance(faults.dieBeforeReport),
+      ...(result !== undefined ? { result } : {}),
       deliveries: 0,
     };
     this.plans.set(task.taskToken, plan);

@@ -1,7 +1,7 @@
 /**
  * Random, valid workflow definitions built from every state type (Task with and without
- * `Compensate`, Retry and Catch; Pass; Choice; Wait; Parallel; Map; Succeed; Fail), and random
- * execution inputs that fit them.
+ * `Compensate`, Retry and Catch; Pass; Choice; Wait; Parallel; Map; Succeed; Fail), Tasks that wait
+ * for a correlated event (`baton:waitForEvent`), and random execution inputs that fit them.
  *
  * Every transition points forward (to a later state of the same scope), so that every execution
  * terminates; states that end up unreachable are pruned, so that definitions pass
@@ -19,6 +19,7 @@ import type {
   TaskState,
 } from '../../lambdas/engine/definition.js';
 import type { Json, JsonObject } from '../../lambdas/engine/json.js';
+import { WAIT_FOR_EVENT_RESOURCE } from '../../lambdas/contract/task-resources.js';
 import type { Prng } from './prng.js';
 
 /** Worker names the generated Task states use (`baton:worker:<name>`). */
@@ -29,6 +30,27 @@ export const UNDO_WORKER = 'undo';
 export const TRANSIENT_ERROR = 'Sim.Transient';
 /** The error a worker throws for a business failure. */
 export const DECLINED_ERROR = 'Sim.Declined';
+/** The error of a payload over a limit: `States.ALL` does not catch it, only its name does. */
+export const DATA_LIMIT_ERROR = 'States.DataLimitExceeded';
+/** The detail-type of the events a wait for one execution's step matches. */
+export const SIGNAL_DETAIL_TYPE = 'Sim Signal';
+/** The detail-type of the events every execution waiting on a topic matches. */
+export const BROADCAST_DETAIL_TYPE = 'Sim Broadcast';
+/** The source some waits require (`Source`); events from others must not end them. */
+export const PARTNER_SOURCE = 'sim.partner';
+
+/**
+ * A `baton:waitForEvent` state: what it matches. A signal wait matches events for its execution and
+ * its state (`detail.ref` is `$$.Execution.Id`, `detail.step` its name); a broadcast wait matches
+ * every event of its topic, whichever execution waits.
+ */
+export interface WaitInfo {
+  readonly stateName: string;
+  readonly detailType: string;
+  /** The source the wait requires, if any. */
+  readonly source?: string;
+  readonly match: { readonly type: 'signal' } | { readonly type: 'broadcast'; readonly topic: string };
+}
 
 /** What the world needs to know about a generated Task state to script its worker. */
 export interface TaskInfo {
@@ -47,6 +69,21 @@ export interface GeneratedWorkflow {
   readonly tasks: ReadonlyMap<string, TaskInfo>;
   /** Names of the Task states that carry `Compensate`. */
   readonly compensable: ReadonlySet<string>;
+  /** Every `baton:waitForEvent` state, by name. */
+  readonly waits: ReadonlyMap<string, WaitInfo>;
+  /** Whether its Tasks keep their results in fields of their own (see {@link GeneratorFeatures}). */
+  readonly keepsResults: boolean;
+}
+
+/** What generated workflows may use besides the plain states. */
+export interface GeneratorFeatures {
+  /** Tasks that wait for correlated events. @default false */
+  readonly waits?: boolean;
+  /**
+   * Tasks keep their whole results, each in a field of its own, so that a state grows with every
+   * task (with large results, past DynamoDB's item limit). @default false
+   */
+  readonly keepResults?: boolean;
 }
 
 /** How big generated workflows get. */
@@ -68,8 +105,9 @@ export function generateWorkflow(
   rng: Prng,
   name: string,
   limits: GeneratorLimits = DEFAULT_LIMITS,
+  features: GeneratorFeatures = {},
 ): GeneratedWorkflow {
-  const generator = new Generator(rng, limits);
+  const generator = new Generator(rng, limits, features);
   const root = generator.scope(0);
   const definition: StateMachineDefinition = {
     Comment: `generated workflow ${name}`,
@@ -82,6 +120,8 @@ export function generateWorkflow(
     definition,
     tasks: generator.tasks,
     compensable: new Set([...generator.tasks.values()].filter((t) => t.compensable).map((t) => t.stateName)),
+    waits: generator.waits,
+    keepsResults: features.keepResults === true,
   };
 }
 
@@ -95,11 +135,13 @@ export function generateInput(rng: Prng, depth = 0): JsonObject {
 
 class Generator {
   readonly tasks = new Map<string, TaskInfo>();
+  readonly waits = new Map<string, WaitInfo>();
   private counter = 0;
 
   constructor(
     private readonly rng: Prng,
     private readonly limits: GeneratorLimits,
+    private readonly features: GeneratorFeatures,
   ) {}
 
   /** A States container whose states only ever jump forward. */
@@ -219,6 +261,8 @@ class Generator {
     resultPath: (prefix: string) => { ResultPath?: string | null },
   ): TaskState {
     const rng = this.rng;
+    if (this.features.waits === true && rng.chance(0.35))
+      return this.wait(name, later, transition, resultPath);
     const timeoutSeconds = rng.chance(0.5) ? rng.int(5, 120) : undefined;
     const heartbeatSeconds =
       rng.chance(0.3) && (timeoutSeconds === undefined || timeoutSeconds > 2)
@@ -234,17 +278,62 @@ class Generator {
         ? { compensationTimeoutSeconds: compensate.TimeoutSeconds }
         : {}),
     });
+    // A task that keeps its result takes a small input: the state may grow past the payload limit
+    // (up to the store's item limit), its tasks' inputs do not.
+    const kept = this.features.keepResults === true && rng.chance(0.8);
     return {
       Type: 'Task',
       Resource: `baton:worker:${rng.pick(TASK_WORKERS)}`,
-      ...(rng.chance(0.5) ? { Parameters: { 'n.$': '$.n', state: name } } : {}),
-      ...this.resultSelector(),
-      ...resultPath('r'),
+      ...(kept || rng.chance(0.5) ? { Parameters: { 'n.$': '$.n', state: name } } : {}),
+      ...(kept ? { ResultPath: `$.kept${name}` } : { ...this.resultSelector(), ...resultPath('r') }),
       ...(timeoutSeconds !== undefined ? { TimeoutSeconds: timeoutSeconds } : {}),
       ...(heartbeatSeconds !== undefined ? { HeartbeatSeconds: heartbeatSeconds } : {}),
       ...this.retry(true),
       ...this.catchers(later),
       ...(compensate ? { Compensate: compensate } : {}),
+      ...transition(),
+    };
+  }
+
+  /**
+   * A Task that waits for a correlated event. Always with TimeoutSeconds: an event may never come
+   * (or come after the 24 hours events are kept), and a wait must not hold its execution for ever.
+   */
+  private wait(
+    name: string,
+    later: readonly string[],
+    transition: () => { Next: string } | { End: true },
+    resultPath: (prefix: string) => { ResultPath?: string | null },
+  ): TaskState {
+    const rng = this.rng;
+    const broadcast = rng.chance(0.25);
+    const source = rng.chance(0.3) ? PARTNER_SOURCE : undefined;
+    const topic = `topic-${name}`;
+    const info: WaitInfo = {
+      stateName: name,
+      detailType: broadcast ? BROADCAST_DETAIL_TYPE : SIGNAL_DETAIL_TYPE,
+      ...(source !== undefined ? { source } : {}),
+      match: broadcast ? { type: 'broadcast', topic } : { type: 'signal' },
+    };
+    this.waits.set(name, info);
+    const match: JsonObject = broadcast
+      ? { 'detail.topic': topic }
+      : { 'detail.ref.$': '$$.Execution.Id', 'detail.step': name };
+    return {
+      Type: 'Task',
+      Resource: WAIT_FOR_EVENT_RESOURCE,
+      Parameters: {
+        DetailType: info.detailType,
+        ...(source !== undefined ? { Source: source } : {}),
+        Match: match,
+      },
+      ...(rng.chance(0.25) ? { ResultSelector: { 'id.$': '$.id', 'value.$': '$.detail.value' } } : {}),
+      ...resultPath('w'),
+      TimeoutSeconds: rng.pick([30, 120, 600, 3600, 4 * 3600]),
+      ...(rng.chance(0.3)
+        ? { Retry: [{ ...this.retrier(['States.Timeout']), MaxAttempts: rng.int(1, 2) }] }
+        : {}),
+      ...this.catchers(later),
       ...transition(),
     };
   }
@@ -289,6 +378,8 @@ class Generator {
     const pool = task
       ? [[TRANSIENT_ERROR], ['States.Timeout'], ['States.HeartbeatTimeout'], ['States.TaskFailed']]
       : [['States.BranchFailed', TRANSIENT_ERROR], [DECLINED_ERROR]];
+    // Rarely by name: the error every retry meets again (an idempotent worker returns the same result).
+    if (rng.chance(0.1)) pool.push([DATA_LIMIT_ERROR]);
     const count = rng.int(1, 2);
     for (let i = 0; i < count; i++) retriers.push(this.retrier(rng.pick(pool)));
     if (rng.chance(0.2)) retriers.push(this.retrier(['States.ALL']));
@@ -314,6 +405,8 @@ class Generator {
       [DECLINED_ERROR],
       ['States.Timeout', 'States.HeartbeatTimeout'],
       ['States.ALL'],
+      [DATA_LIMIT_ERROR],
+      [DATA_LIMIT_ERROR, DECLINED_ERROR],
     ]);
     return {
       Catch: [

@@ -18,7 +18,13 @@
  *   `npm start` persists them (the queues' journals and snapshots, the timers' file), and the whole
  *   process may be killed at any port call or between deliveries: every invocation in flight dies
  *   at its next step, and a new process starts from what the disk holds (see `local-disk.ts`).
- * - The store under the faults is the real `InMemoryExecutionStore`, recording every commit.
+ * - The store under the faults is the real `InMemoryExecutionStore` (or `DynamoDbExecutionStore`
+ *   on dynalite, with or without a payload store), recording every commit and every transition it
+ *   refused as too large; the correlation store likewise (`InMemoryCorrelationStore`, or
+ *   `DynamoDbCorrelationStore`), logging its writes.
+ * - The domain's EventBridge rules (`putDomainRules`) are on the bus: trigger events start
+ *   executions, the events the workflows wait for reach the inbox, at least once (sometimes twice,
+ *   the same event in two messages), through the same delivery faults as any message.
  *
  * Everything random comes from the seed's {@link Prng}; virtual time only moves when the world
  * says so. A run is a pure function of its seed.
@@ -29,20 +35,29 @@ import { defineWorker } from '../../lambdas/aws/define-worker.js';
 import { createInboxHandler } from '../../lambdas/aws/sqs-inbox-handler.js';
 import { isTerminal, type ExecutionStatus, type HistoryEventType } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
-import { Orchestrator, messageKey, type HandleResult } from '../../lambdas/runtime/orchestrator.js';
+import {
+  DEFAULT_EVENT_RETENTION_MS,
+  Orchestrator,
+  messageKey,
+  type HandleResult,
+} from '../../lambdas/runtime/orchestrator.js';
 import {
   TransientStoreError,
+  TransitionTooLargeError,
   VersionConflictError,
+  type CorrelationStore,
   type ExecutionStore,
   type InboxSender,
   type OrchestratorPorts,
   type Transition,
 } from '../../lambdas/runtime/ports.js';
+import { correlationShapes, type CorrelationShape } from '../../lambdas/contract/correlation-shapes.js';
 import { DEAD_LETTER_RETENTION_SECONDS } from '../../lambdas/contract/queue-settings.js';
 import { TaskRouter } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { SqsEventSourceMapping } from '../../local/emulators/lambda/sqs-event-source.js';
 import { FailureRecordingLogger } from '../../testing/failure-recording-logger.js';
+import { InMemoryCorrelationStore } from '../../testing/in-memory-correlation-store.js';
 import { InMemoryDefinitionStore } from '../../testing/in-memory-definition-store.js';
 import { InMemoryExecutionStore } from '../../testing/in-memory-execution-store.js';
 import { LocalTimerScheduler, localTaskTransports } from '../../local/runtime/local-ports.js';
@@ -50,14 +65,17 @@ import type { Clock, Scheduler } from '../../local/emulators/sqs/clock.js';
 import { LocalEventBus } from '../../local/emulators/eventbridge/bus.js';
 import { LocalQueue } from '../../local/emulators/sqs/queue.js';
 import { DomainControl } from '../../local/control/domain-control.js';
-import { publishToBuses } from '../../local/runtime/domain-rules.js';
-import { SimulatedCrash, type FaultRates, type OutcomeWeights } from './faults.js';
+import { publishToBuses, putDomainRules, type EventTrigger } from '../../local/runtime/domain-rules.js';
+import { SimulatedCrash, type FaultRates, type OutcomeWeights, type SizeProfile } from './faults.js';
 import { QUEUE_PERSIST_DEBOUNCE_MS, type LocalDisk } from './local-disk.js';
+import { LargePayloads } from './payloads.js';
 import type {
   CommitRecord,
+  CorrelationOpRecord,
   ExecutionRecord,
   HeartbeatRecord,
   PublishedRecord,
+  RefusedCommitRecord,
   RunRecord,
 } from './invariants.js';
 import type { Prng } from './prng.js';
@@ -108,10 +126,37 @@ export interface WorldOptions {
    */
   readonly mutateStore?: (store: ExecutionStore) => ExecutionStore;
   /**
-   * The store under the faults, built on the world's clock.
+   * The store under the faults, built on the world's clock (`count` counts what it did, for the
+   * summary).
    * @default an InMemoryExecutionStore
    */
-  readonly store?: (clock: { now(): number }) => ExecutionStore;
+  readonly store?: (clock: { now(): number }, count: (what: string) => void) => ExecutionStore;
+  /**
+   * The correlation store under the faults, built on the world's clock.
+   * @default an InMemoryCorrelationStore
+   */
+  readonly correlations?: (clock: { now(): number }) => CorrelationStore;
+  /**
+   * Wraps the correlation store (below the fault injector). Only for tests of the simulation
+   * itself, like `mutateStore`.
+   * @default the store as is
+   */
+  readonly mutateCorrelations?: (store: CorrelationStore) => CorrelationStore;
+  /** How long the orchestrator keeps an event nobody waits for yet. @default the loop's (24 hours) */
+  readonly eventRetentionMs?: number;
+  /** The domain's trigger rules: events that start executions. @default none */
+  readonly triggers?: readonly EventTrigger[];
+  /** Large payloads (results, inputs, events): how many and how large. @default none */
+  readonly sizes?: SizeProfile;
+  /**
+   * Which payloads the stores keep in DynamoDB items as they are (see `payloads.ts`).
+   * @default neither (the in-memory stores)
+   */
+  readonly itemLimits?: { readonly events: boolean; readonly starts: boolean };
+  /** See `LargePayloads.growing`. @default false */
+  readonly growing?: boolean;
+  /** Also inject the faults that meet known defects (see `payloads.ts`). @default false */
+  readonly knownDefects?: boolean;
   /**
    * Run as the local runtime does, on this disk: the queues and timers persist to it, and the
    * whole process may crash (FaultRates.processCrash) and restart from it.
@@ -127,6 +172,7 @@ class RecordingStore implements ExecutionStore {
   constructor(
     private readonly inner: ExecutionStore,
     private readonly onCommit: (transition: Transition) => void,
+    private readonly onRefused: (transition: Transition, error: TransitionTooLargeError) => void,
   ) {}
 
   load: ExecutionStore['load'] = (executionId) => this.inner.load(executionId);
@@ -139,7 +185,12 @@ class RecordingStore implements ExecutionStore {
   writeIndex: ExecutionStore['writeIndex'] = (summary, version) => this.inner.writeIndex(summary, version);
 
   async commit(transition: Transition): Promise<void> {
-    await this.inner.commit(transition);
+    try {
+      await this.inner.commit(transition);
+    } catch (error) {
+      if (error instanceof TransitionTooLargeError) this.onRefused(transition, error);
+      throw error;
+    }
     this.ids.add(transition.executionId);
     this.onCommit(transition);
   }
@@ -147,6 +198,65 @@ class RecordingStore implements ExecutionStore {
   /** Every execution a commit wrote. */
   executionIds(): string[] {
     return [...this.ids];
+  }
+}
+
+/**
+ * The correlation store under the faults (in memory, or on the DynamoDB table), logging each write
+ * in the order it reached the store: the checker finds from the log which events a wait could see
+ * when it registered.
+ */
+class RecordingCorrelationStore implements CorrelationStore {
+  readonly log: CorrelationOpRecord[] = [];
+
+  constructor(
+    private readonly inner: CorrelationStore,
+    private readonly now: () => number,
+  ) {}
+
+  register(key: string, taskToken: string, expiresAt: number): Promise<void> {
+    return this.noted(
+      { op: 'register', key, token: taskToken },
+      this.inner.register(key, taskToken, expiresAt),
+    );
+  }
+
+  unregister(key: string, taskToken: string): Promise<void> {
+    return this.noted({ op: 'unregister', key, token: taskToken }, this.inner.unregister(key, taskToken));
+  }
+
+  waiting(key: string): Promise<string[]> {
+    return this.inner.waiting(key);
+  }
+
+  keepEvent(key: string, eventId: string, event: Json, expiresAt: number): Promise<void> {
+    return this.noted({ op: 'keep', key, eventId }, this.inner.keepEvent(key, eventId, event, expiresAt));
+  }
+
+  keptEvents(key: string): Promise<Json[]> {
+    return this.inner.keptEvents(key);
+  }
+
+  /**
+   * Logs a write as it is made (the in-memory store applies it before its promise settles; the
+   * DynamoDB seeds run one invocation at a time), and marks it failed if the store refused it.
+   */
+  private async noted(
+    op: Pick<CorrelationOpRecord, 'op' | 'key' | 'token' | 'eventId'>,
+    call: Promise<void>,
+  ): Promise<void> {
+    const entry: { -readonly [K in keyof CorrelationOpRecord]: CorrelationOpRecord[K] } = {
+      ...op,
+      seq: this.log.length,
+      at: this.now(),
+    };
+    this.log.push(entry);
+    try {
+      await call;
+    } catch (error) {
+      entry.failed = true;
+      throw error;
+    }
   }
 }
 
@@ -239,6 +349,29 @@ class OrchestratorContainer {
       inbox,
       environment: 'in the simulation (only workers run)',
     });
+    const kept = world.correlations;
+    /** A correlation store call: throttled sometimes, and the process may die right after a write. */
+    const correlation = async <T>(what: string, call: () => Promise<T>, write: boolean): Promise<T> => {
+      this.alive();
+      if (this.fault(rates.correlationThrottle, `correlation ${what} throttled`))
+        throw new TransientStoreError(`ProvisionedThroughputExceededException (correlation ${what})`);
+      const result = await call();
+      if (write) {
+        this.processCrash(`after a correlation ${what}`);
+        if (this.fault(rates.crashDuringPerform, `crash after a correlation ${what}`))
+          this.die(`after a correlation ${what}`);
+      }
+      return result;
+    };
+    const correlations: CorrelationStore = {
+      register: (key, token, expiresAt) =>
+        correlation('register', () => kept.register(key, token, expiresAt), true),
+      unregister: (key, token) => correlation('unregister', () => kept.unregister(key, token), true),
+      waiting: (key) => correlation('waiting', () => kept.waiting(key), false),
+      keepEvent: (key, eventId, event, expiresAt) =>
+        correlation('keepEvent', () => kept.keepEvent(key, eventId, event, expiresAt), true),
+      keptEvents: (key) => correlation('keptEvents', () => kept.keptEvents(key), false),
+    };
     const ports: OrchestratorPorts = {
       store,
       definitions: world.definitions,
@@ -271,6 +404,7 @@ class OrchestratorContainer {
         },
       },
       inbox,
+      correlations,
       timers: {
         schedule: async (timer) => {
           this.alive();
@@ -296,6 +430,8 @@ class OrchestratorContainer {
       ports,
       signer: world.signer,
       eventSource: 'baton.sim',
+      correlationShapes: world.correlationShapes,
+      ...(world.eventRetentionMs !== undefined ? { eventRetentionMs: world.eventRetentionMs } : {}),
       conflictBackoff: async (attempt) => {
         const turns = world.rng.int(0, Math.min(256, 4 * 2 ** attempt));
         for (let turn = 0; turn < turns; turn++) await Promise.resolve();
@@ -429,6 +565,20 @@ export class World {
   private readonly statusListeners: ((executionId: string, status: ExecutionStatus) => void)[] = [];
   /** The stop and redrive messages sent, by message id: the run each names (undefined: none). */
   private readonly controlMessages = new Map<string, ControlMessage>();
+  /** The correlation store under the faults, logging its writes. */
+  readonly correlations: RecordingCorrelationStore;
+  /** What the domain's waiting states match events on (the orchestrator's and the rules'). */
+  readonly correlationShapes: readonly CorrelationShape[];
+  readonly eventRetentionMs: number | undefined;
+  private readonly triggers: readonly EventTrigger[];
+  /** Transitions the store refused as too large. */
+  readonly refusedCommits: RefusedCommitRecord[] = [];
+  /** The seed's large payloads, if it has any. */
+  readonly payloads: LargePayloads | undefined;
+  /** Events the rules deliver without late copies (see `publisher.ts`). @default none */
+  quietEvent: ((event: Json) => boolean) | undefined;
+  /** The keys (`messageKey`) of the inbox messages the domain's rules sent (events). */
+  private readonly eventMessages = new Set<string>();
 
   constructor(options: WorldOptions) {
     this.rng = options.rng;
@@ -444,9 +594,30 @@ export class World {
     this.disk = options.localRuntime;
     this.workflows = new Map(options.workflows.map((workflow) => [workflow.name, workflow]));
     this.table = new RecordingStore(
-      options.store?.({ now: () => this.now }) ?? new InMemoryExecutionStore(),
+      options.store?.({ now: () => this.now }, (what) => this.count(what)) ?? new InMemoryExecutionStore(),
       (transition) => this.recordCommit(transition),
+      (transition, error) => this.recordRefused(transition, error),
     );
+    const correlations =
+      options.correlations?.({ now: () => this.now }) ??
+      new InMemoryCorrelationStore({ now: () => this.now });
+    this.correlations = new RecordingCorrelationStore(
+      options.mutateCorrelations ? options.mutateCorrelations(correlations) : correlations,
+      () => this.now,
+    );
+    this.correlationShapes = options.workflows.flatMap((workflow) => correlationShapes(workflow.definition));
+    this.eventRetentionMs = options.eventRetentionMs;
+    this.triggers = options.triggers ?? [];
+    this.payloads =
+      options.sizes &&
+      new LargePayloads(
+        this.rng,
+        options.sizes,
+        options.itemLimits ?? { events: false, starts: false },
+        options.knownDefects === true,
+        (what) => this.count(what),
+        options.growing === true,
+      );
     this.storeView = options.mutateStore ? options.mutateStore(this.table) : this.table;
     // Function timeouts are the only timers the queues and the mappings set: a handler here never
     // runs for virtual time, so they never fire.
@@ -467,6 +638,7 @@ export class World {
         crashProcess: (point) => this.crashProcess(point),
       },
       options.outcomes,
+      this.payloads,
     );
     this.process = this.startProcess();
     this.control = new DomainControl({
@@ -587,6 +759,14 @@ export class World {
     for (const name of [...TASK_WORKERS, UNDO_WORKER])
       this.workerQueues.set(name, queue(`worker-${name}`, this.workerVisibilityMs));
     const bus = new LocalEventBus({ name: 'sim', clock: this.clock, scheduler: this.clock, ids });
+    // The domain's rules, as the construct deploys them: triggers start executions, the events
+    // its waiting states match reach the inbox. EventBridge delivers at least once.
+    putDomainRules(bus, {
+      domain: 'sim',
+      triggers: this.triggers,
+      awaited: this.correlationShapes,
+      sendToInbox: (body) => this.deliverEvent(body),
+    });
     const timers = new LocalTimerScheduler({
       inbox: this.timerInbox(),
       clock: this.clock,
@@ -692,8 +872,26 @@ export class World {
     this.poisonSent.push({ queue: queue.name, messageId });
   }
 
-  /** A producer's send, through the delivery faults: late, or duplicated by the producer. */
-  enqueue(queue: LocalQueue, body: Json, delayMs: number): void {
+  /**
+   * EventBridge's delivery of an event to the inbox (a rule's target): at least once, so sometimes
+   * twice (the same event, in two messages), each through the delivery faults.
+   */
+  private deliverEvent(body: Json): void {
+    this.count('event routed to the inbox by a rule');
+    const event = typeof body === 'object' && body !== null && !Array.isArray(body) ? body.event : undefined;
+    const lateCopies = !(event !== undefined && this.quietEvent?.(event) === true);
+    this.enqueue(this.inbox, body, 0, lateCopies);
+    if (this.rng.chance(this.rates.eventDuplicateDelivery)) {
+      this.count('EventBridge duplicate delivery (same event id)');
+      this.enqueue(this.inbox, body, this.rng.int(0, this.rates.maxExtraDelayMs), lateCopies);
+    }
+  }
+
+  /**
+   * A producer's send, through the delivery faults: late, or duplicated by the producer, and
+   * sometimes again hours or days later (unless `lateCopies` is false).
+   */
+  enqueue(queue: LocalQueue, body: Json, delayMs: number, lateCopies = true): void {
     const rates = this.rates;
     const text = JSON.stringify(body);
     const extra = () => {
@@ -706,15 +904,14 @@ export class World {
         body: text,
         delaySeconds: delaySecondsOf(delayMs + extra()),
       });
-      this.noteResultToken(messageId, body);
-      this.noteControl(messageId, body);
+      this.noteMessage(messageId, body);
     };
     send();
     if (this.rng.chance(rates.duplicateSend)) {
       this.count('duplicate send (new message id)');
       send();
     }
-    if (this.rng.chance(rates.lateCopy)) {
+    if (lateCopies && this.rng.chance(rates.lateCopy)) {
       this.count('late copy (hours to days later)');
       this.lateCopies.push({
         at: this.now + this.rng.int(900_001, rates.maxLateCopyMs),
@@ -731,8 +928,7 @@ export class World {
     this.lateCopies = this.lateCopies.filter((copy) => copy.at > this.now);
     for (const copy of due) {
       const { messageId } = this.queueNamed(copy.queue).sendMessage({ body: JSON.stringify(copy.body) });
-      this.noteResultToken(messageId, copy.body);
-      this.noteControl(messageId, copy.body);
+      this.noteMessage(messageId, copy.body);
     }
   }
 
@@ -1036,6 +1232,31 @@ export class World {
     }
   }
 
+  /** Notes what the checker needs to know of a message sent: its task token, run, or event. */
+  private noteMessage(messageId: string, body: Json): void {
+    this.noteResultToken(messageId, body);
+    this.noteControl(messageId, body);
+    if (typeof body === 'object' && body !== null && !Array.isArray(body) && body.kind === 'EventReceived')
+      this.eventMessages.add(messageKey(messageId));
+  }
+
+  /** Notes a transition the store could not hold (the loop then decides a smaller one). */
+  private recordRefused(transition: Transition, error: TransitionTooLargeError): void {
+    this.count('store: transition refused as too large');
+    this.traceLine(
+      `store refused ${transition.executionId} v${transition.version}: ${error.sizeBytes} > ${error.limitBytes} bytes`,
+    );
+    this.refusedCommits.push({
+      executionId: transition.executionId,
+      version: transition.version,
+      sizeBytes: error.sizeBytes,
+      limitBytes: error.limitBytes,
+      results: transition.history.flatMap((event) =>
+        event.type === 'TaskSucceeded' ? [{ stateName: event.stateName, threadId: event.threadId }] : [],
+      ),
+    });
+  }
+
   private noteControl(messageId: string, body: Json): void {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
     if (body.kind !== 'StopExecution' && body.kind !== 'RedriveExecution') return;
@@ -1115,6 +1336,13 @@ export class World {
         }),
       ),
       poisonSent: this.poisonSent,
+      largeResults: this.workers.largeResults,
+      refusedCommits: this.refusedCommits,
+      correlation: {
+        ops: this.correlations.log,
+        retentionMs: this.eventRetentionMs ?? DEFAULT_EVENT_RETENTION_MS,
+        eventMessages: [...this.eventMessages],
+      },
       inFlight: queues.flatMap((queue) =>
         queue
           .peek()
