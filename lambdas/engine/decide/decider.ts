@@ -389,6 +389,17 @@ export class Decider {
     this.enqueue(parent.id, { type: 'failed', error, cause });
   }
 
+  /**
+   * The output a thread reached its end with in this decision, still to be handed to its Parallel
+   * or Map (states that finish at once, like Succeed or Pass, end the thread later in the decision).
+   */
+  endingOutput(threadId: string): { readonly output: Json } | undefined {
+    for (const item of this.agenda) {
+      if (item.threadId === threadId && item.outcome.type === 'end') return { output: item.outcome.output };
+    }
+    return undefined;
+  }
+
   /** Makes the Parallel or Map state that `threadId` enters next resume `branches` (a redrive). */
   resumeNext(threadId: string, branches: BranchesPoint | undefined): void {
     if (branches) this.resumes.set(threadId, branches);

@@ -38,8 +38,13 @@ export function branchesPoint(
   const waiting = parent.active.waiting;
   if (waiting.type !== 'Parallel' && waiting.type !== 'Map') return undefined;
   const resume: Record<string, FailurePoint> = {};
+  // A branch that reached its end in this decision, but is not yet handed to the state, succeeded.
+  const ended = new Map<number, Json>();
   for (const child of Object.values(d.threads)) {
-    if (child.parent?.threadId === parent.id) resume[child.parent.index] = livePoint(d, child);
+    if (child.parent?.threadId !== parent.id) continue;
+    const ending = d.endingOutput(child.id);
+    if (ending) ended.set(child.parent.index, ending.output);
+    else resume[child.parent.index] = livePoint(d, child);
   }
   if (failed) resume[failed.index] = failed.point;
   const count = waiting.type === 'Parallel' ? waiting.children.length : waiting.itemInputs.length;
@@ -53,7 +58,7 @@ export function branchesPoint(
   for (let index = 0; index < count; index++) {
     if (resume[index] !== undefined || notStarted.has(index)) continue;
     succeeded.push(index);
-    results.push(waiting.results[index] ?? null);
+    results.push(ended.get(index) ?? waiting.results[index] ?? null);
   }
   return waiting.type === 'Parallel'
     ? { type: 'Parallel', succeeded, results, resume }

@@ -122,6 +122,32 @@ describe('redriving a Parallel state', () => {
   });
 });
 
+describe('redriving a Parallel whose branch ended in the decision that failed it', () => {
+  it('does not run again a branch that ended at once (a Succeed) before a sibling failed in the same decision', () => {
+    const driver = new Driver({
+      StartAt: 'All',
+      States: {
+        All: {
+          Type: 'Parallel',
+          Branches: [
+            { StartAt: 'Work', States: { Work: task('work') } },
+            { StartAt: 'Broken', States: { Broken: { Type: 'Fail', Error: 'Boom' } } },
+            { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } },
+          ],
+          End: true,
+        },
+      },
+    });
+    driver.start();
+    expect(driver.execution?.status).toBe('FAILED');
+
+    const redrive = driver.apply({ type: 'RedriveExecution' });
+
+    expect(redrive.history.filter((event) => event.type === 'SucceedStateEntered')).toEqual([]);
+    expect(dispatches(redrive).map((d) => d.stateName)).toEqual(['Work']);
+  });
+});
+
 describe('redriving a Map state', () => {
   const definition = (maxConcurrency: number) => ({
     StartAt: 'Each',
