@@ -28,6 +28,8 @@ import type { LocalQueue } from '../emulators/sqs/queue.js';
 
 /** SQS's longest message delay: longer timers go through the schedule. */
 const MAX_DELAY_SECONDS = 900;
+/** Kept timers are moved to the inbox once they are due within this long, by default (as on AWS). */
+export const DEFAULT_KEEP_BEYOND_SECONDS = MAX_DELAY_SECONDS;
 
 /** Sends inbox messages to a local queue. */
 export class LocalInboxSender implements InboxSender {
@@ -130,7 +132,15 @@ export interface LocalTimerSchedulerOptions {
   /** Where fired timers go. */
   readonly inbox: InboxSender;
   /**
-   * The JSON file that keeps timers beyond 900 s across restarts. Each timer kept or forgotten is
+   * Timers due later than this are kept by the scheduler, where a cancel removes them, and moved
+   * to the inbox as delayed messages once due within it; sooner ones go to the inbox at once (a
+   * delayed message cannot be cancelled: a stale timer arrives and is ignored). 1-900 s; keep it
+   * at least the poll interval, or a timer may fire up to one interval late.
+   * @default 900 (SQS's longest delay; on AWS only later timers go to EventBridge Scheduler)
+   */
+  readonly keepBeyondSeconds?: number;
+  /**
+   * The JSON file that keeps the timers it holds across restarts. Each timer kept or forgotten is
    * appended to a journal next to it (`<file>.journal`) before the call returns, so a `kill -9`
    * at any instant loses none; the file itself is rewritten (atomically) only when the journal
    * has grown past {@link COMPACT_AFTER_LINES} lines and twice the timers kept, so a schedule or a
@@ -148,9 +158,9 @@ export interface LocalTimerSchedulerOptions {
 }
 
 /**
- * Timers: up to 900 s as a delayed inbox message; longer ones kept (in a JSON file and its
- * journal, when given) and moved to the inbox when due. Stale timers are harmless: the engine
- * ignores them.
+ * Timers: soon ones (see {@link LocalTimerSchedulerOptions.keepBeyondSeconds}) as a delayed inbox
+ * message; later ones kept (in a JSON file and its journal, when given) until they are soon, so
+ * that a cancel removes them. Stale timers are harmless: the engine ignores them.
  */
 export class LocalTimerScheduler implements TimerScheduler {
   private readonly pending = new Map<string, ScheduledTimer>();
@@ -158,6 +168,7 @@ export class LocalTimerScheduler implements TimerScheduler {
   private readonly inbox: InboxSender;
   private readonly file: string | undefined;
   private readonly clock: Clock;
+  private readonly keepBeyondMs: number;
   /** The journal, open for appending while the scheduler writes (opened again after `stop`). */
   private journalFd: number | undefined;
   private journalLines = 0;
@@ -166,6 +177,17 @@ export class LocalTimerScheduler implements TimerScheduler {
     this.inbox = options.inbox;
     this.file = options.file;
     this.clock = options.clock ?? { now: () => Date.now() };
+    const keepBeyondSeconds = options.keepBeyondSeconds ?? DEFAULT_KEEP_BEYOND_SECONDS;
+    if (
+      !Number.isInteger(keepBeyondSeconds) ||
+      keepBeyondSeconds < 1 ||
+      keepBeyondSeconds > MAX_DELAY_SECONDS
+    ) {
+      throw new RangeError(
+        `keepBeyondSeconds must be an integer from 1 to ${MAX_DELAY_SECONDS}, not ${keepBeyondSeconds}`,
+      );
+    }
+    this.keepBeyondMs = keepBeyondSeconds * 1000;
     if (this.file !== undefined) this.load(this.file);
     const every = options.pollIntervalMs ?? 1000;
     if (every > 0) {
@@ -176,9 +198,9 @@ export class LocalTimerScheduler implements TimerScheduler {
 
   async schedule(timer: { executionId: string; timerId: string; fireAt: number }): Promise<void> {
     const body = { kind: 'TimerFired', executionId: timer.executionId, timerId: timer.timerId };
-    const delaySeconds = Math.max(0, Math.ceil((timer.fireAt - this.clock.now()) / 1000));
-    if (delaySeconds <= MAX_DELAY_SECONDS) {
-      await this.inbox.send(body, { delaySeconds });
+    const delayMs = timer.fireAt - this.clock.now();
+    if (delayMs <= this.keepBeyondMs) {
+      await this.inbox.send(body, { delaySeconds: Math.max(0, Math.ceil(delayMs / 1000)) });
       return;
     }
     const id = `${timer.executionId}|${timer.timerId}`;
@@ -192,11 +214,11 @@ export class LocalTimerScheduler implements TimerScheduler {
     if (this.pending.delete(id)) this.record({ op: 'delete', id });
   }
 
-  /** When the next kept timer is due to move to the inbox (900 s before it fires), or undefined. */
+  /** When the next kept timer is due to move to the inbox (`keepBeyondSeconds` before it fires), or undefined. */
   nextMoveAt(): number | undefined {
     let at: number | undefined;
     for (const timer of this.pending.values()) {
-      const moveAt = timer.fireAt - MAX_DELAY_SECONDS * 1000;
+      const moveAt = timer.fireAt - this.keepBeyondMs;
       if (at === undefined || moveAt < at) at = moveAt;
     }
     return at;
@@ -210,13 +232,13 @@ export class LocalTimerScheduler implements TimerScheduler {
   }
 
   /**
-   * Moves the kept timers that fire within 900 s to the inbox, as delayed messages: each is on the
-   * inbox (which acknowledges a send once it is on disk) before it leaves the journal.
+   * Moves the kept timers that fire within `keepBeyondSeconds` to the inbox, as delayed messages:
+   * each is on the inbox (which acknowledges a send once it is on disk) before it leaves the journal.
    */
   async fireDue(): Promise<void> {
     const now = this.clock.now();
     for (const [id, timer] of this.pending) {
-      if (timer.fireAt - now > MAX_DELAY_SECONDS * 1000) continue;
+      if (timer.fireAt - now > this.keepBeyondMs) continue;
       await this.inbox.send(timer.body, {
         delaySeconds: Math.max(0, Math.ceil((timer.fireAt - now) / 1000)),
       });

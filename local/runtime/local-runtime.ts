@@ -122,6 +122,19 @@ const QUEUE_PERSIST_DEBOUNCE_MS = 500;
  * and both threads are busy).
  */
 export const DEFAULT_ORCHESTRATOR_CONCURRENCY = 16;
+/**
+ * Timers due later than this wait in the timer scheduler, where the engine's cancel removes them,
+ * rather than as delayed inbox messages, which cannot be cancelled. Every task attempt arms a
+ * timeout that its result cancels, and every execution one: as delayed messages they all came
+ * back later, stale, each costing a delivery and an execution load; with the example app nearly
+ * half of the inbox's messages, and the inbox held every one for up to 15 minutes.
+ */
+const TIMERS_KEPT_BEYOND_SECONDS = 2;
+/**
+ * Recent events the bus keeps for inspection (`bus.archive`); nothing in the runtime reads them.
+ * The bus's default, 10,000, held some 15 MB of heap once reached (6 events per example order).
+ */
+const BUS_ARCHIVE_LIMIT = 1_000;
 /** At most this much journal beyond the snapshot's own size is replayed when a queue starts. */
 const QUEUE_SNAPSHOT_AFTER_JOURNAL_BYTES = 1024 * 1024;
 
@@ -170,7 +183,10 @@ export class LocalRuntime extends DomainControl {
     mkdirSync(join(dataDir, 'queues'), { recursive: true });
     const dynalite = await startDynaliteThread(join(dataDir, 'dynamodb'));
     const client = localDynamoDbClient(dynalite);
-    const bus = new LocalEventBus({ name: options.eventBusName ?? 'baton-example' });
+    const bus = new LocalEventBus({
+      name: options.eventBusName ?? 'baton-example',
+      archiveLimit: BUS_ARCHIVE_LIMIT,
+    });
     const signer = new TaskTokenSigner(signingKey(dataDir));
     const logger = new Logger({ serviceName: 'baton-local', logLevel: options.logLevel ?? 'WARN' });
     const domains = new Map<string, RunningDomain>();
@@ -223,6 +239,7 @@ export class LocalRuntime extends DomainControl {
         inbox: inboxSender,
         file: join(dataDir, `timers-${config.domain}.json`),
         clock,
+        keepBeyondSeconds: TIMERS_KEPT_BEYOND_SECONDS,
       });
       const orchestrator = new Orchestrator({
         ports: {

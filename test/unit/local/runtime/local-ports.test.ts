@@ -18,9 +18,10 @@ function timerFile(): string {
 }
 
 /** A scheduler on a fixed clock whose inbox records what it is sent. */
-function scheduler(file: string, now = 0) {
+function scheduler(file: string | undefined, now = 0, keepBeyondSeconds?: number) {
   const sent: { body: Json; delaySeconds?: number }[] = [];
   const timers = new LocalTimerScheduler({
+    ...(keepBeyondSeconds !== undefined ? { keepBeyondSeconds } : {}),
     inbox: {
       send: async (body, options) => {
         sent.push({
@@ -29,7 +30,7 @@ function scheduler(file: string, now = 0) {
         });
       },
     },
-    file,
+    ...(file !== undefined ? { file } : {}),
     clock: { now: () => now },
     pollIntervalMs: 0,
   });
@@ -99,5 +100,55 @@ describe('LocalTimerScheduler with a file', () => {
     appendFileSync(`${file}.journal`, 'not json\n{"op":"delete","id":"x"}\n');
     expect(() => scheduler(file)).toThrow(CorruptTimerJournalError);
     expect(() => scheduler(file)).toThrow(`${file}.journal: line 1`);
+  });
+});
+
+describe('LocalTimerScheduler: which timers it keeps', () => {
+  const timer = (executionId: string, fireAt: number) => ({ executionId, timerId: 'task:1:timeout', fireAt });
+
+  it('keeps a timer due beyond keepBeyondSeconds, so that a cancel takes it back before it reaches the inbox', async () => {
+    let now = 0;
+    const sent: Json[] = [];
+    const timers = new LocalTimerScheduler({
+      inbox: { send: async (body) => void sent.push(body) },
+      clock: { now: () => now },
+      pollIntervalMs: 0,
+      keepBeyondSeconds: 2,
+    });
+    await timers.schedule(timer('PlaceOrder:done', 30_000));
+    await timers.schedule(timer('PlaceOrder:late', 30_000));
+    await timers.cancel({ executionId: 'PlaceOrder:done', timerId: 'task:1:timeout' });
+    now = 27_000;
+    await timers.fireDue();
+    expect(sent).toEqual([]);
+    now = 28_500;
+    await timers.fireDue();
+    expect(sent).toEqual([{ kind: 'TimerFired', executionId: 'PlaceOrder:late', timerId: 'task:1:timeout' }]);
+    expect(timers.nextMoveAt()).toBeUndefined();
+  });
+
+  it('sends a timer due within keepBeyondSeconds to the inbox at once, never before it is due', async () => {
+    const { timers, sent } = scheduler(undefined, 0, 2);
+    await timers.schedule(timer('PlaceOrder:a', 1_200));
+    expect(sent).toEqual([
+      {
+        body: { kind: 'TimerFired', executionId: 'PlaceOrder:a', timerId: 'task:1:timeout' },
+        delaySeconds: 2,
+      },
+    ]);
+    expect(timers.nextMoveAt()).toBeUndefined();
+  });
+
+  it('keeps, by default, only what SQS cannot delay: timers beyond 900 s', async () => {
+    const { timers, sent } = scheduler(undefined);
+    await timers.schedule(timer('PlaceOrder:a', 900_000));
+    await timers.schedule(timer('PlaceOrder:b', 900_001));
+    expect(sent.map(({ delaySeconds }) => delaySeconds)).toEqual([900]);
+    expect(timers.nextMoveAt()).toBe(1);
+  });
+
+  it('refuses a keepBeyondSeconds SQS could not delay', () => {
+    expect(() => scheduler(undefined, 0, 901)).toThrow(RangeError);
+    expect(() => scheduler(undefined, 0, 0)).toThrow(RangeError);
   });
 });
