@@ -63,12 +63,6 @@ export interface PayloadDraw {
   readonly wide: boolean;
 }
 
-/**
- * The largest payload in two-byte characters the engine may measure, in UTF-8 bytes, unless known
- * defects are injected: 240,000 characters, so that with the rest of a state it stays under 256 Ki
- * characters (see {@link LargePayloads}).
- */
-const WIDE_ENGINE_CAP_BYTES = 480_000;
 /** The largest event detail on seeds that keep events in DynamoDB items, unless known defects are injected. */
 const EVENT_ITEM_CAP_BYTES = 390_000;
 /** The largest execution input on seeds whose store holds a start in one item, unless known defects are injected. */
@@ -83,16 +77,6 @@ const MAX_LARGE_PER_EXECUTION = 3;
 /**
  * Draws the seed's large payloads (task results, execution inputs, event details) from its
  * {@link SizeProfile}.
- *
- * Known defect (reported with the simulation's replay seeds): the engine's payload check states
- * the size of a payload over 262,144 characters in characters, not UTF-8 bytes ("The input of task
- * state 'X' has 310849 bytes" for 621,206 bytes), though it decides over or under rightly
- * (`data-limit-names-state` reports it; `npm run sim -- --seed 1038 --known-defects`). Until it is
- * fixed, two-byte payloads the engine measures (inputs, events, results within the payload limit)
- * are kept under 256 Ki characters unless `knownDefects` is set: a seed writes either all its
- * large payloads in two-byte characters or none, each at most {@link WIDE_ENGINE_CAP_BYTES}, one
- * per execution (none for an event every execution may receive). Each one left out is counted.
- * Results over the payload limit, which only the worker SDK measures (in bytes), are not limited.
  *
  * Known defect (reported with the simulation's replay seeds): the DynamoDB correlation store keeps
  * an event in one item, so a matching event over DynamoDB's 400 KB item limit (the bus takes up to
@@ -109,14 +93,10 @@ const MAX_LARGE_PER_EXECUTION = 3;
  * {@link START_ITEM_CAP_BYTES} unless `knownDefects` is set; each one capped is counted.
  */
 export class LargePayloads {
-  /** Without known defects: whether this seed writes its large payloads in two-byte characters. */
-  private readonly wideSeed: boolean;
-  private readonly wideExecutions = new Set<string>();
   /** The execution whose state takes in large payloads, and how many it took so far. */
   private large: { readonly executionId: string; taken: number } | undefined;
 
   constructor(
-    rng: Prng,
     readonly profile: SizeProfile,
     /** Which payloads end up in DynamoDB items as they are: kept events; starts, without a payload store. */
     private readonly items: { readonly events: boolean; readonly starts: boolean },
@@ -127,9 +107,7 @@ export class LargePayloads {
      * share), so that its state, which keeps them, passes DynamoDB's item limit.
      */
     readonly growing = false,
-  ) {
-    this.wideSeed = rng.chance(profile.wide);
-  }
+  ) {}
 
   /** Whether a task of `executionId` that succeeds should return a large result anyway (see `growing`). */
   grows(rng: Prng, executionId: string): boolean {
@@ -152,7 +130,7 @@ export class LargePayloads {
   ): PayloadDraw | undefined {
     const sizeClass = rng.weighted(classes);
     let bytes = bytesOf(rng, sizeClass);
-    const wide = this.knownDefects ? rng.chance(this.profile.wide) : this.wideSeed;
+    const wide = rng.chance(this.profile.wide);
     // Only the worker SDK measures a result over the payload limit: the engine never sees it.
     const measuredByEngine = what !== 'task result' || (sizeClass !== 'over' && sizeClass !== 'over-queue');
     if (measuredByEngine && executionId !== undefined) {
@@ -160,16 +138,6 @@ export class LargePayloads {
       if (this.large.executionId !== executionId || this.large.taken >= MAX_LARGE_PER_EXECUTION)
         return undefined;
       this.large.taken += 1;
-    }
-    if (wide && measuredByEngine && !this.knownDefects) {
-      if (executionId === undefined || this.wideExecutions.has(executionId)) {
-        this.count(
-          'payload: two-byte payload left out (known defect: the engine states sizes over 256 Ki characters in characters)',
-        );
-        return undefined;
-      }
-      this.wideExecutions.add(executionId);
-      bytes = Math.min(bytes, WIDE_ENGINE_CAP_BYTES);
     }
     if (what === 'event detail' && this.items.events && !this.knownDefects && bytes > EVENT_ITEM_CAP_BYTES) {
       this.count(

@@ -611,7 +611,6 @@ export class World {
     this.payloads =
       options.sizes &&
       new LargePayloads(
-        this.rng,
         options.sizes,
         options.itemLimits ?? { events: false, starts: false },
         options.knownDefects === true,

@@ -87,9 +87,28 @@ export function sizeError(d: Decider, value: Json, what: string): StatesError | 
   if (jsonSizeUpperBound(value, limit) <= limit) return undefined;
   const text = JSON.stringify(value) ?? 'null';
   if (text.length * 3 <= limit) return undefined;
-  const bytes = text.length > limit ? text.length : new TextEncoder().encode(text).length;
+  const bytes = utf8Length(text);
   if (bytes <= limit) return undefined;
   return new DataLimitExceededError(`${what} has ${bytes} bytes, more than the limit of ${limit}`);
+}
+
+/** The UTF-8 length of `text`, counted without encoding it (the payload limit is in bytes). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      // A surrogate pair is one code point of 4 bytes: 2 code units, 2 more bytes.
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2;
+        i++;
+      } else bytes += 2;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /** What a payload template or intrinsic of a state sees: its input, `$$` and random draws. */

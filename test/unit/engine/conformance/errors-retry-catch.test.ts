@@ -396,6 +396,16 @@ describe('Catch', () => {
     expect(result.error).toBe('States.DataLimitExceeded');
   });
 
+  // Guide, "Step Functions service quotas": the payload quota is 256 KiB "of data as a UTF-8 encoded
+  // string", so the size the cause states is in bytes, not characters.
+  it('states the size of a payload over the limit in UTF-8 bytes', async () => {
+    const result = { blob: '\u00e9'.repeat(300 * 1024) + '\u{1F600}' };
+    const outcome = await runWorkflow(helloWorld({}), {}, { tasks: { [FAIL_FUNCTION]: () => result } });
+    const bytes = Buffer.byteLength(JSON.stringify(result), 'utf8');
+    expect(outcome.error).toBe('States.DataLimitExceeded');
+    expect(outcome.cause).toBe(`The result of task state 'HelloWorld' has ${bytes} bytes, more than the limit of 262144`);
+  });
+
   // Guide, "Handling errors > Error names": errors are identified by case-sensitive error names.
   it('matches error names case-sensitively', async () => {
     const result = await runWorkflow(
