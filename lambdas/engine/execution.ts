@@ -281,6 +281,12 @@ type CatchingStateType = 'Task' | 'Parallel' | 'Map';
 /** The execution started with `input`. */
 export interface ExecutionStartedEvent extends HistoryEventBase<'ExecutionStarted'> {
   readonly input: Json;
+  /**
+   * Present when the input was over the payload limit: it is not kept (`input` is null) and the
+   * execution fails with `States.DataLimitExceeded`. Named as Step Functions' `inputDetails`.
+   * @default absent: `input` is the execution's input
+   */
+  readonly inputDetails?: { readonly truncated: true };
 }
 
 /** The execution succeeded with `output`. */

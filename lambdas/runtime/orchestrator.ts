@@ -687,6 +687,11 @@ function smallerEvent(event: ExecutionEvent, error: TransitionTooLargeError): Ex
       return { type: 'TaskFailed', token: event.token, error: StatesErrors.DataLimitExceeded, cause };
     case 'StopExecution':
       return undefined;
+    // A start that cannot be stored has no execution to stop: the message fails, and is kept (in
+    // the end in the inbox's DLQ) rather than deleted. (An input over the payload limit is not
+    // kept: the engine fails such a start with a transition that fits.)
+    case 'StartExecution':
+      return undefined;
     default:
       return { type: 'StopExecution', error: StatesErrors.DataLimitExceeded, cause, compensate: true };
   }

@@ -73,7 +73,15 @@ export function rerunInput(history: readonly HistoryEvent[], stateName: string, 
       event.threadId === 'root' &&
       event.input !== undefined,
   );
-  return entered?.input ?? executionInput;
+  if (entered?.input !== undefined) return entered.input;
+  const started = history[0];
+  if (started?.type === 'ExecutionStarted' && started.inputDetails?.truncated) {
+    // A start over the payload limit keeps no input: rerunning it on null would run another thing.
+    throw new ConflictError(
+      'The execution input was over the payload limit and was not kept: give the rerun an input',
+    );
+  }
+  return executionInput;
 }
 
 /** `<name>-rerun-<n>` with the first `n` that `taken` says is free, within Step Functions' 80 characters. */

@@ -208,4 +208,27 @@ describe('orchestrator on DynamoDB (dynalite)', () => {
     expect(d.inboxDeadLetters.peek()).toEqual([]);
     expect(d.failures).toEqual([]);
   });
+  it('fails a start whose input is over the payload limit, visibly, without keeping the input', async () => {
+    // 600,000 characters of incompressible text: over the 256 KiB payload limit, and over
+    // DynamoDB's 400 KB item limit even deflated, with no payload store to offload it to. Step
+    // Functions refuses such a StartExecution at its API; a start that comes as a message must not
+    // vanish instead.
+    const d = domain({ big: () => null });
+    await d.deploy('Big', { StartAt: 'Go', States: { Go: { Type: 'Pass', End: true } } });
+    d.start('Big', { blob: randomBytes(450_000).toString('base64') }, 'huge-input');
+    await d.runUntilIdle();
+
+    const stored = await d.store.load('Big:huge-input');
+    expect(stored?.execution).toMatchObject({
+      status: 'FAILED',
+      error: 'States.DataLimitExceeded',
+      input: null,
+      cause: expect.stringMatching(/^The execution input has 600011 bytes, more than the limit of 262144$/),
+    });
+    const { events } = await d.store.history('Big:huge-input');
+    expect(events[0]).toMatchObject({ type: 'ExecutionStarted', input: null, inputDetails: { truncated: true } });
+    expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed', error: 'States.DataLimitExceeded' });
+    expect(d.inboxDeadLetters.peek()).toEqual([]);
+    expect(d.failures).toEqual([]);
+  });
 });

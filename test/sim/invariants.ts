@@ -244,6 +244,8 @@ export interface RunRecord {
   };
   /** Events put on the domain bus by the partner domain. @default none */
   readonly events?: readonly PublishedEventRecord[];
+  /** The input each execution was started with, by execution id. @default none */
+  readonly startInputs?: ReadonlyMap<string, Json>;
 }
 
 const TERMINAL_EVENT: Readonly<Partial<Record<HistoryEventType, ExecutionStatus>>> = {
@@ -1086,7 +1088,16 @@ function checkDataLimits(execution: ExecutionRecord, record: RunRecord, report: 
     if (input) {
       const [bytes, limit] = [Number(input[1]), Number(input[2])];
       const started = history[0];
-      const size = started?.type === 'ExecutionStarted' ? jsonBytes(started.input) : undefined;
+      // An input over the limit is not kept: the size is that of the input the run sent.
+      const sent = record.startInputs?.get(executionId);
+      const size =
+        started?.type !== 'ExecutionStarted'
+          ? undefined
+          : started.inputDetails?.truncated
+            ? sent === undefined
+              ? undefined
+              : jsonBytes(sent)
+            : jsonBytes(started.input);
       if (size === undefined || size <= limit)
         fail(`the execution input has ${size ?? 'no'} bytes, not over ${limit}`);
       else if (size !== bytes) fail(`the execution input has ${size} bytes, not ${bytes}`);

@@ -83,7 +83,9 @@ export async function checkOutputs(
     const fromState = reruns.get(executionId);
     const definition =
       fromState === undefined ? workflow.definition : startingAt(workflow.definition, fromState);
-    const result = await runWorkflow(definition, started.input ?? null, {
+    // An input over the payload limit is not kept in the history: replay the one the run sent.
+    const input = started.inputDetails?.truncated ? record.startInputs?.get(executionId) : started.input;
+    const result = await runWorkflow(definition, input ?? null, {
       tasks,
       name: executionId.slice(executionId.indexOf(':') + 1),
       stateMachineName: workflow.name,

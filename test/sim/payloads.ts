@@ -65,8 +65,6 @@ export interface PayloadDraw {
 
 /** The largest event detail on seeds that keep events in DynamoDB items, unless known defects are injected. */
 const EVENT_ITEM_CAP_BYTES = 390_000;
-/** The largest execution input on seeds whose store holds a start in one item, unless known defects are injected. */
-const START_ITEM_CAP_BYTES = 400_000;
 /**
  * Large payloads an execution's state takes in, at most: three near the payload limit pass
  * DynamoDB's item limit; more would only make every later load and commit slower. And only one
@@ -84,13 +82,7 @@ const MAX_LARGE_PER_EXECUTION = 3;
  * the DLQ and no waiting state ever sees it (`dlq-only-poison` reports it; `npm run sim -- --seed
  * 760 --known-defects`). Until it is fixed, events on the seeds that keep them in DynamoDB items
  * stay under {@link EVENT_ITEM_CAP_BYTES} unless `knownDefects` is set; each one capped is counted.
- *
- * Known defect (reported with the simulation's replay seeds): a start whose first transition the
- * store cannot hold (an execution input over the payload limit, on a DynamoDB store without a
- * payload store) is lost without a trace: the loop decides a stop instead, which finds no
- * execution, and the start message is deleted (`execution-terminal` reports it; `npm run sim --
- * --seed 33320 --known-defects`). Until it is fixed, execution inputs on such seeds stay under
- * {@link START_ITEM_CAP_BYTES} unless `knownDefects` is set; each one capped is counted.
+
  */
 export class LargePayloads {
   /** The execution whose state takes in large payloads, and how many it took so far. */
@@ -144,15 +136,6 @@ export class LargePayloads {
         'payload: event kept under the item limit (known defect: an event over a DynamoDB item is never kept)',
       );
       bytes = EVENT_ITEM_CAP_BYTES;
-    }
-    if (
-      what === 'execution input' &&
-      this.items.starts &&
-      !this.knownDefects &&
-      bytes > START_ITEM_CAP_BYTES
-    ) {
-      this.count('payload: execution input kept under the item limit (known defect: such a start is lost)');
-      bytes = START_ITEM_CAP_BYTES;
     }
     this.count(`payload: ${what} ${sizeClass}${wide ? ' (two-byte characters)' : ''}`);
     return { sizeClass, bytes, wide };

@@ -20,7 +20,7 @@ import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { WAIT_FOR_EVENT_RESOURCE } from '../../lambdas/contract/task-resources.js';
 import { eventCause, eventError } from '../../lambdas/engine/execution.js';
-import type { JsonObject } from '../../lambdas/engine/json.js';
+import type { Json, JsonObject } from '../../lambdas/engine/json.js';
 import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
 import type { PayloadStore } from '../../lambdas/runtime/ports.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
@@ -257,6 +257,8 @@ async function runWorld(
   );
   const publisher = new Publisher(world, shapeRng.fork(), world.payloads, options.knownDefects === true);
   const expected: string[] = [];
+  /** The input each execution was started with (its history keeps none when it was over the limit). */
+  const startInputs = new Map<string, Json>();
   const executionCount = shapeRng.int(1, 4);
   const warmUp = waiting ? WARM_UP_MS : 0;
   for (let i = 0; i < executionCount; i++) {
@@ -266,6 +268,7 @@ async function runWorld(
     const input = padded(shapeRng, generateInput(shapeRng), world.payloads, executionId);
     const startAt = warmUp + shapeRng.int(0, 30_000);
     expected.push(executionId);
+    startInputs.set(executionId, input);
     publisher.planSignals(executionId, workflow, startAt);
     if (triggered && shapeRng.chance(0.4)) {
       // Started by its trigger event, through the domain's rule (StartFromEvent).
@@ -303,6 +306,7 @@ async function runWorld(
     ...(await world.record([...expected, ...reruns.map((rerun) => rerun.executionId)], unfinished)),
     reruns,
     events: publisher.events,
+    startInputs,
   };
   const oracle = await checkOutputs(record, workflows, operator.stopped);
   const violations = [...checkRun(record), ...oracle.violations];

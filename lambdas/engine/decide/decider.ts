@@ -122,10 +122,19 @@ export class Decider {
 
   /** Starts a new execution, at `startAt` (a rerun from a state) or at StartAt. */
   start(startAt: string | undefined): void {
-    this.record('ExecutionStarted', { input: this.exec.input });
+    const size = sizeError(this, this.exec.input, 'The execution input');
+    if (size) {
+      // Step Functions refuses such a start at its API; a start that comes as a message fails
+      // instead, and keeps no input: it would make the execution's item too large to store (up
+      // to the 1 MiB of an SQS message), and a state never runs on it (a redrive has nothing to
+      // resume).
+      this.exec.input = null;
+      this.record('ExecutionStarted', { input: null, inputDetails: { truncated: true } });
+    } else {
+      this.record('ExecutionStarted', { input: this.exec.input });
+    }
     this.publish('Execution Started');
     armExecutionTimeout(this, this.exec.startTime);
-    const size = sizeError(this, this.exec.input, 'The execution input');
     if (size) {
       endExecution(this, 'FAILED', size.code, size.message);
       return;
