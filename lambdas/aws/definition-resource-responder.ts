@@ -8,6 +8,11 @@
  * `ResponseURL`. Create and Update store the version and move `LATEST` to it; Delete changes
  * nothing: versions are immutable, and running executions keep reading the one they started on.
  * A stack rollback sends an Update with the previous definition, which moves `LATEST` back.
+ *
+ * Placeholders the construct could not fill at synth (CloudFormation tokens: queue URLs, function
+ * ARNs) come as the `Substitutions` property, resolved by CloudFormation; they are substituted
+ * before the version is stored, so its id is that of the definition that runs, and a new value (a
+ * replaced queue) makes a new version.
  */
 import type {
   CloudFormationCustomResourceEvent,
@@ -15,6 +20,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { DefinitionResourceProperties } from '../contract/definition-resource.js';
+import { substituteDefinition } from '../contract/definition-substitutions.js';
 import type { StateMachineDefinition } from '../engine/definition.js';
 import type { DefinitionStore } from '../runtime/ports.js';
 
@@ -48,9 +54,12 @@ export async function respond(
   }
   try {
     const properties = readProperties(event.ResourceProperties);
-    const definition = JSON.parse(properties.Definition) as StateMachineDefinition;
+    const parsed = JSON.parse(properties.Definition) as unknown;
+    const definition = (
+      properties.Substitutions ? substituteDefinition(parsed, properties.Substitutions) : parsed
+    ) as StateMachineDefinition;
     const ref = await storeFor(properties.TableName).put(properties.Workflow, definition);
-    if (ref.version !== properties.Version) {
+    if (properties.Version !== undefined && ref.version !== properties.Version) {
       throw new Error(
         `Stored ${properties.Workflow} as version ${ref.version}, but synth computed ${properties.Version}: the two version functions disagree`,
       );
@@ -67,17 +76,33 @@ export async function respond(
 }
 
 function readProperties(properties: Record<string, unknown>): DefinitionResourceProperties {
-  const read = (name: keyof DefinitionResourceProperties): string => {
+  const read = (name: 'TableName' | 'Workflow' | 'Definition' | 'Version'): string => {
     const value = properties[name];
     if (typeof value !== 'string' || value.length === 0) throw new Error(`The property ${name} is missing`);
     return value;
   };
+  const substitutions = readSubstitutions(properties.Substitutions);
   return {
     TableName: read('TableName'),
     Workflow: read('Workflow'),
     Definition: read('Definition'),
-    Version: read('Version'),
+    // Without substitutions the definition is complete at synth, and so is its version.
+    ...(substitutions ? { Substitutions: substitutions } : { Version: read('Version') }),
+    ...(substitutions && properties.Version !== undefined ? { Version: read('Version') } : {}),
   };
+}
+
+function readSubstitutions(value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error('The property Substitutions must be an object of names to strings');
+  }
+  const substitutions: Record<string, string> = {};
+  for (const [name, text] of Object.entries(value)) {
+    if (typeof text !== 'string') throw new Error(`The substitution ${name} is not a string`);
+    substitutions[name] = text;
+  }
+  return substitutions;
 }
 
 function common(event: CloudFormationCustomResourceEvent) {

@@ -11,8 +11,21 @@ export const DEFINITION_RESOURCE_TYPE = 'Custom::BatonWorkflowDefinition';
 export interface DefinitionResourceProperties {
   readonly TableName: string;
   readonly Workflow: string;
-  /** The definition as JSON text. */
+  /**
+   * The definition as JSON text: substituted at synth, except the placeholders of `Substitutions`
+   * (see `definition-substitutions.ts`).
+   */
   readonly Definition: string;
-  /** The version id computed at synth; the stored one must equal it. */
-  readonly Version: string;
+  /**
+   * Values of the placeholders left in `Definition`, resolved by CloudFormation at deploy (queue
+   * URLs, function ARNs): the responder substitutes them before it stores the version, so a new
+   * value makes a new version. Absent when the construct substituted everything at synth.
+   */
+  readonly Substitutions?: Readonly<Record<string, string>>;
+  /**
+   * The version id computed at synth; the stored one must equal it. Absent when `Substitutions`
+   * is given: the version is then known only once they are resolved, and the responder returns it
+   * as the `Version` attribute.
+   */
+  readonly Version?: string;
 }

@@ -35,7 +35,7 @@ const common = {
 
 function event(
   requestType: 'Create' | 'Update' | 'Delete',
-  properties: Record<string, string>,
+  properties: Record<string, unknown>,
 ): CloudFormationCustomResourceEvent {
   const ResourceProperties = { ServiceToken: common.ServiceToken, ...properties };
   if (requestType === 'Create') return { ...common, RequestType: 'Create', ResourceProperties };
@@ -116,6 +116,77 @@ describe('the definition publisher', () => {
     expect(response).toMatchObject({
       Status: 'FAILED',
       Reason: 'AccessDeniedException: User is not authorized to perform: dynamodb:PutItem',
+    });
+  });
+
+  describe('with substitutions resolved at deploy', () => {
+    const withPlaceholder = {
+      StartAt: 'Notify',
+      States: {
+        Notify: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sqs:sendMessage',
+          Parameters: { QueueUrl: '${OrdersQueueUrl}', MessageBody: { 'text.$': '$.text' } },
+          End: true,
+        },
+      },
+    };
+    const substitutedFor = (url: string) => ({
+      ...withPlaceholder,
+      States: {
+        Notify: {
+          ...withPlaceholder.States.Notify,
+          Parameters: { ...withPlaceholder.States.Notify.Parameters, QueueUrl: url },
+        },
+      },
+    });
+    const deployTime = (url: string) => ({
+      TableName: 'baton-table',
+      Workflow: 'Notify',
+      Definition: JSON.stringify(withPlaceholder),
+      Substitutions: { OrdersQueueUrl: url },
+    });
+    const first = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-a';
+    const second = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-b';
+
+    it('stores the substituted definition and returns the version of that text', async () => {
+      let store: RecordingStore | undefined;
+      const response = await respond(
+        event('Create', deployTime(first)),
+        (table) => (store = new RecordingStore(table)),
+      );
+      const expected = definitionVersion(substitutedFor(first));
+      expect(response).toMatchObject({
+        Status: 'SUCCESS',
+        PhysicalResourceId: `Notify@${expected}`,
+        Data: { Version: expected },
+      });
+      expect(store?.puts[0]?.definition).toEqual(substitutedFor(first));
+    });
+
+    it('makes a new version when a substituted value changes (a replaced queue)', async () => {
+      const versionOf = async (url: string) => {
+        const response = await respond(
+          event('Update', deployTime(url)),
+          (table) => new RecordingStore(table),
+        );
+        return response.Status === 'SUCCESS' ? response.Data?.Version : response.Reason;
+      };
+      const [a, b] = [await versionOf(first), await versionOf(second)];
+      expect(a).toBe(definitionVersion(substitutedFor(first)));
+      expect(b).toBe(definitionVersion(substitutedFor(second)));
+      expect(a).not.toBe(b);
+    });
+
+    it('fails the deploy naming a placeholder that has no value', async () => {
+      const response = await respond(
+        event('Create', { ...deployTime(first), Substitutions: { Other: 'x' } }),
+        (table) => new RecordingStore(table),
+      );
+      expect(response).toMatchObject({ Status: 'FAILED' });
+      expect(response.Status === 'FAILED' ? response.Reason : '').toBe(
+        "MissingSubstitutionError: /States/Notify/Parameters/QueueUrl: no substitution named 'OrdersQueueUrl' for the placeholder ${OrdersQueueUrl}",
+      );
     });
   });
 
