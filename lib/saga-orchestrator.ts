@@ -46,7 +46,7 @@ import { SagaAlarms, type LabelledQueue } from './alarms.js';
 import { BatonFunction } from './baton-function.js';
 import { SagaDashboard } from './dashboard.js';
 import { DefinitionPublisher } from './definition-publisher.js';
-import { BatonConstructError, InvalidPropsError } from './errors.js';
+import { BatonConstructError, InvalidPropsError, InvalidWorkflowError } from './errors.js';
 import {
   LAMBDA_ENVIRONMENT_LIMIT_BYTES,
   RESOLVED_VALUE_ESTIMATE_BYTES,
@@ -64,12 +64,26 @@ import {
   DEFAULT_ORCHESTRATOR_TIMEOUT,
   DEFAULT_REMOVAL_POLICY,
   MAX_EXECUTION_DURATION,
+  type IntegrationTargets,
   type SagaOrchestratorProps,
   type SagaSchedule,
   type SagaTrigger,
 } from './saga-orchestrator-props.js';
 import { SagaWorker, VISIBILITY_TO_FUNCTION_TIMEOUT } from './saga-worker.js';
-import { awaitedEvents, loadWorkflow, taskResourceReferences, type AwaitedEvent } from './workflow-source.js';
+import {
+  applyIntegrationGrants,
+  planIntegrationGrants,
+  type IntegrationGrantPlan,
+} from './integration-grants.js';
+import { definitionIntegrations, type IntegrationTarget } from './workflow-integrations.js';
+import {
+  awaitedEvents,
+  loadWorkflow,
+  taskResourceReferences,
+  type AwaitedEvent,
+  type LoadedWorkflow,
+} from './workflow-source.js';
+import { prepareSubstitutions, type PreparedSubstitutions } from './workflow-substitutions.js';
 
 /** Receives of an inbox message before it goes to the DLQ: conflicts and throttling are retried by redelivery. */
 export const INBOX_MAX_RECEIVE_COUNT = 10;
@@ -135,7 +149,15 @@ export class SagaOrchestrator extends Construct {
     // Definitions first: a bad one fails synth before anything else is built.
     const workerSources = props.workers ?? {};
     const workerNames = new Set(Object.keys(workerSources));
-    this.definitions = loadDefinitions(props.workflows, workerNames);
+    const loaded = loadDefinitions(
+      props.workflows,
+      workerNames,
+      prepareSubstitutions(props.definitionSubstitutions),
+    );
+    this.definitions = Object.fromEntries(
+      Object.entries(loaded).map(([name, workflow]) => [name, workflow.definition]),
+    );
+    const integrationGrants = this.planIntegrations(loaded, props.integrationTargets ?? {});
     const stateTimeouts = largestStateTimeouts(this.definitions);
 
     this.table = this.createTable(removalPolicy);
@@ -230,6 +252,7 @@ export class SagaOrchestrator extends Construct {
     });
     this.orchestratorFunction = orchestrator.function;
     this.grantOrchestrator(orchestrator, Object.values(workers));
+    applyIntegrationGrants(integrationGrants, orchestrator.role, orchestrator);
     const batchSize = orchestratorOptions.batchSize ?? DEFAULT_ORCHESTRATOR_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
       throw new InvalidPropsError(
@@ -263,8 +286,12 @@ export class SagaOrchestrator extends Construct {
       removalPolicy,
     });
     const versions: Record<string, string> = {};
-    for (const [name, definition] of Object.entries(this.definitions)) {
-      versions[name] = this.publisher.publish(name, definition).version;
+    for (const [name, workflow] of Object.entries(loaded)) {
+      versions[name] = this.publisher.publish(
+        name,
+        workflow.definition,
+        workflow.deferredSubstitutions,
+      ).version;
     }
     this.workflowVersions = versions;
 
@@ -330,6 +357,31 @@ export class SagaOrchestrator extends Construct {
    */
   grantSendTaskResult(grantee: iam.IGrantable): iam.Grant {
     return this.publicInbox.grantSendMessages(grantee);
+  }
+
+  /**
+   * What the definitions' integrations reach; fails synth (InvalidWorkflowError) for a target that
+   * names nothing, or one chosen at run time with no resource of its kind in `integrationTargets`.
+   */
+  private planIntegrations(
+    loaded: Readonly<Record<string, LoadedWorkflow>>,
+    integrationTargets: IntegrationTargets,
+  ): IntegrationGrantPlan {
+    const targets: Record<string, IntegrationTarget[]> = {};
+    for (const [name, workflow] of Object.entries(loaded)) {
+      const found = definitionIntegrations(workflow.definition, workflow.resources);
+      if (found.issues.length > 0) throw new InvalidWorkflowError(name, found.issues);
+      targets[name] = [...found.targets];
+    }
+    const result = planIntegrationGrants(this, targets, integrationTargets);
+    if (result.type === 'invalid') throw new InvalidWorkflowError(result.workflow, result.issues);
+    for (const kind of result.unusedTargetKinds) {
+      Annotations.of(this).addWarningV2(
+        'baton:unused-integration-target',
+        `integrationTargets lists ${kind} resources, but no state chooses a ${kind} at run time: nothing is granted on them`,
+      );
+    }
+    return result.plan;
   }
 
   private createTable(removalPolicy: RemovalPolicy): dynamodb.Table {
@@ -611,10 +663,11 @@ class InboxMessageInput extends events.RuleTargetInput {
 function loadDefinitions(
   workflows: SagaOrchestratorProps['workflows'],
   workers: ReadonlySet<string>,
-): Record<string, StateMachineDefinition> {
+  substitutions: PreparedSubstitutions,
+): Record<string, LoadedWorkflow> {
   const names = Object.keys(workflows);
   if (names.length === 0) throw new InvalidPropsError('workflows', 'define at least one workflow');
-  const definitions: Record<string, StateMachineDefinition> = {};
+  const definitions: Record<string, LoadedWorkflow> = {};
   for (const [name, source] of Object.entries(workflows)) {
     if (!WORKFLOW_NAME.test(name)) {
       throw new InvalidPropsError(
@@ -622,7 +675,7 @@ function loadDefinitions(
         'a workflow name is 1-80 letters, digits, hyphens, underscores or dots',
       );
     }
-    definitions[name] = loadWorkflow(name, source, { workers });
+    definitions[name] = loadWorkflow(name, source, { workers }, substitutions);
   }
   return definitions;
 }

@@ -16,6 +16,12 @@ import {
 } from '../lambdas/contract/task-resources.js';
 import { InvalidWorkflowError } from './errors.js';
 import { SagaDefinition } from './saga-builder.js';
+import type { IntegrationResource } from './workflow-integrations.js';
+import {
+  prepareSubstitutions,
+  substituteWorkflow,
+  type PreparedSubstitutions,
+} from './workflow-substitutions.js';
 
 /**
  * Where a workflow's definition comes from:
@@ -24,8 +30,10 @@ import { SagaDefinition } from './saga-builder.js';
  * - a {@link SagaDefinition} built with the SagaBuilder;
  * - a CDK `aws_stepfunctions` chain (`IChainable`) or `DefinitionBody` (from a chainable, a
  *   string or a file), rendered to ASL. Worker tasks are `CustomState`s with
- *   `Resource: 'baton:worker:<name>'`; CloudFormation tokens cannot be used (the definition is
- *   checked at synth, before they have values).
+ *   `Resource: 'baton:worker:<name>'`.
+ *
+ * String values may hold `${Name}` placeholders (see `definitionSubstitutions`) and CloudFormation
+ * tokens (`queue.queueUrl`): both are resolved at deploy, before the version is stored.
  */
 export type WorkflowSource =
   | string
@@ -61,7 +69,8 @@ export interface WorkflowCheckContext {
 
 /**
  * Renders `source` to a plain ASL object. Throws InvalidWorkflowError (pointer `/`) when the
- * source cannot be read or rendered, or when it holds a CloudFormation token.
+ * source cannot be read or rendered, or when it holds a CloudFormation token anywhere but in a
+ * string value (a key, a number, a whole object).
  */
 export function renderWorkflowSource(workflow: string, source: WorkflowSource): unknown {
   let rendered: unknown;
@@ -83,7 +92,7 @@ export function renderWorkflowSource(workflow: string, source: WorkflowSource): 
       {
         pointer: token,
         message:
-          'holds a CloudFormation token: Baton checks and versions definitions at synth, so every value must be a literal',
+          'holds a CloudFormation token outside a string value: only strings can be resolved at deploy (as placeholders)',
       },
     ]);
   }
@@ -117,9 +126,9 @@ function renderChainable(workflow: string, chainable: sfn.IChainable): unknown {
   return new sfn.StateGraph(chainable.startState, `Baton workflow ${workflow}`).toGraphJson();
 }
 
-/** The pointer of the first value holding an unresolved token (after resolving what can be), if any. */
+/** The pointer of the first key, number or object that is an unresolved token, if any (strings may hold tokens). */
 function findToken(value: unknown, pointer: string): string | undefined {
-  if (typeof value === 'string') return Token.isUnresolved(value) ? pointer : undefined;
+  if (typeof value === 'string') return undefined;
   if (typeof value === 'number') return Token.isUnresolved(value) ? pointer : undefined;
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
@@ -265,7 +274,8 @@ function eventWaitIssues(definition: unknown, reference: TaskResourceReference):
   return issues;
 }
 
-function pointerGet(document: unknown, pointer: string): unknown {
+/** The value at `pointer` in `document` (RFC 6901), or undefined. */
+export function pointerGet(document: unknown, pointer: string): unknown {
   let value = document;
   for (const segment of pointer.split('/').slice(1)) {
     const key = segment.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -284,28 +294,42 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
         : `worker '${parsed.name}' is not defined in this SagaOrchestrator`;
     case 'sqs':
     case 'events':
-      return undefined;
     case 'lambda':
     case 'lambda-arn':
-      return `'${resource}': Lambda invocations are not wired in the SagaOrchestrator; run the code as a worker (${WORKER_RESOURCE_PREFIX}<name>)`;
+      return undefined;
     case 'unsupported':
-      return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE})`;
+      return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, or a Lambda function ARN)`;
   }
 }
 
+/** A workflow rendered, substituted as far as synth can, and checked. */
+export interface LoadedWorkflow {
+  /** The definition to publish: deploy-time substitutions are still `${Name}` placeholders. */
+  readonly definition: StateMachineDefinition;
+  /** Placeholder name -> the CloudFormation token that fills it at deploy. */
+  readonly deferredSubstitutions: Readonly<Record<string, string>>;
+  /** Placeholder name -> the resource its substitution is, for the deferred ones. */
+  readonly resources: ReadonlyMap<string, IntegrationResource>;
+}
+
 /**
- * Renders and checks a workflow. Returns the definition typed; throws InvalidWorkflowError with
- * every issue, each as `Workflow <name>: <pointer>: <message>`.
+ * Renders, substitutes and checks a workflow; throws InvalidWorkflowError with every issue, each
+ * as `Workflow <name>: <pointer>: <message>`.
  */
 export function loadWorkflow(
   workflow: string,
   source: WorkflowSource,
   context: WorkflowCheckContext,
-): StateMachineDefinition {
-  const definition = renderWorkflowSource(workflow, source);
-  const issues = workflowIssues(definition, context);
+  substitutions: PreparedSubstitutions = prepareSubstitutions(undefined),
+): LoadedWorkflow {
+  const substituted = substituteWorkflow(workflow, renderWorkflowSource(workflow, source), substitutions);
+  const issues = workflowIssues(substituted.validationView, context);
   if (issues.length > 0) throw new InvalidWorkflowError(workflow, issues);
-  return definition as StateMachineDefinition;
+  return {
+    definition: substituted.definition as StateMachineDefinition,
+    deferredSubstitutions: substituted.deferred,
+    resources: substituted.resources,
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { InvalidWorkflowError } from '../../lib/errors.js';
@@ -72,14 +72,23 @@ describe('renderWorkflowSource', () => {
     expect(renderWorkflowSource('Flow', definition)).toEqual(definition.asl);
   });
 
-  it('refuses a definition holding a CloudFormation token, naming where', () => {
+  it('keeps a CloudFormation token in a string value, to be resolved at deploy', () => {
     const stack = new Stack(testApp(), 'Test');
     const withToken = {
       StartAt: 'Send',
       States: { Send: { Type: 'Pass', Result: { region: stack.region }, End: true } },
     };
+    expect(renderWorkflowSource('Flow', withToken)).toEqual(withToken);
+  });
+
+  it('refuses a CloudFormation token that is not a string value, naming where', () => {
+    const stack = new Stack(testApp(), 'Test');
+    const withToken = {
+      StartAt: 'Wait',
+      States: { Wait: { Type: 'Wait', Seconds: Token.asNumber(stack.account), End: true } },
+    };
     expect(() => renderWorkflowSource('Flow', withToken)).toThrow(
-      /Workflow Flow: \/States\/Send\/Result\/region: holds a CloudFormation token/,
+      /Workflow Flow: \/States\/Wait\/Seconds: holds a CloudFormation token outside a string value/,
     );
   });
 
@@ -123,15 +132,35 @@ describe('workflowIssues', () => {
 
   it('refuses resources the orchestrator does not run', () => {
     const definition = {
-      StartAt: 'Invoke',
-      States: { Invoke: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true } },
+      StartAt: 'Query',
+      States: { Query: { Type: 'Task', Resource: 'arn:aws:states:::athena:startQueryExecution', End: true } },
     };
     expect(workflowIssues(definition, { workers })).toEqual([
       expect.objectContaining({
-        pointer: '/States/Invoke/Resource',
-        message: expect.stringContaining('Lambda invocations are not wired'),
+        pointer: '/States/Query/Resource',
+        message: expect.stringContaining('is not a resource Baton runs'),
       }),
     ]);
+  });
+
+  it('accepts lambda:invoke and Lambda function ARNs', () => {
+    const definition = {
+      StartAt: 'Invoke',
+      States: {
+        Invoke: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: 'charge' },
+          Next: 'Legacy',
+        },
+        Legacy: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:refund',
+          End: true,
+        },
+      },
+    };
+    expect(workflowIssues(definition, { workers })).toEqual([]);
   });
 
   it('requires a literal DetailType, a Match and a timeout on a wait for an event', () => {
