@@ -21,6 +21,7 @@ import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { S3PayloadStore } from './s3-payload-store.js';
 import { AwsTimerScheduler } from './scheduler-timer-scheduler.js';
+import type { LambdaTransport } from '../runtime/task-router.js';
 import { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
 import { SqsInboxSender } from './sqs-inbox-sender.js';
 
@@ -120,8 +121,15 @@ export function defaultClients(): AwsClients {
   };
 }
 
-/** Wires the ports from configuration and clients. */
-export function createPorts(config: OrchestratorEnvironment, clients: AwsClients): OrchestratorPorts {
+/**
+ * Wires the ports from configuration and clients. `lambda` performs `lambda:invoke` and Lambda ARN
+ * tasks (`lambdaInvokeTransport(client)`); without it they fail with States.TaskFailed.
+ */
+export function createPorts(
+  config: OrchestratorEnvironment,
+  clients: AwsClients,
+  lambda?: LambdaTransport,
+): OrchestratorPorts {
   const clock = { now: () => Date.now() };
   const inbox = new SqsInboxSender({ client: clients.sqs, queueUrl: config.inboxQueueUrl });
   const payloads = config.payloadBucket
@@ -155,6 +163,7 @@ export function createPorts(config: OrchestratorEnvironment, clients: AwsClients
       workerQueues: config.workerQueues,
       inbox,
       defaultEventBusName: config.eventBusName,
+      ...(lambda ? { lambda } : {}),
     }),
     events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),
     timers: new AwsTimerScheduler({
@@ -186,9 +195,11 @@ export async function createOrchestrator(options: {
   clients: AwsClients;
   logger?: OrchestratorLogger;
   metrics?: OrchestratorMetrics;
+  /** Performs `lambda:invoke` and Lambda ARN tasks. @default none: such tasks fail */
+  lambda?: LambdaTransport;
 }): Promise<Orchestrator> {
   return new Orchestrator({
-    ports: createPorts(options.config, options.clients),
+    ports: createPorts(options.config, options.clients, options.lambda),
     signer: new TaskTokenSigner(await signingKey(options.config)),
     eventSource: options.config.eventSource,
     correlationShapes: options.config.correlationShapes,

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MissingConfigurationError } from '../../../lambdas/aws/define-worker.js';
-import { readOrchestratorEnvironment } from '../../../lambdas/aws/orchestrator-environment.js';
+import {
+  createPorts,
+  defaultClients,
+  readOrchestratorEnvironment,
+} from '../../../lambdas/aws/orchestrator-environment.js';
+import type { TaskDispatch } from '../../../lambdas/runtime/ports.js';
+import type { LambdaInvokeRequest, LambdaTransport } from '../../../lambdas/runtime/task-router.js';
 
 const complete = {
   BATON_TABLE_NAME: 'table',
@@ -42,5 +48,39 @@ describe('the orchestrator environment', () => {
     expect(
       readOrchestratorEnvironment({ ...rest, BATON_TOKEN_SIGNING_KEY: 'k'.repeat(32) }).tokenSigningKey,
     ).toBe('k'.repeat(32));
+  });
+});
+
+describe('the orchestrator ports', () => {
+  const invokeTask: TaskDispatch = {
+    executionId: 'exec-1',
+    workflow: 'orders',
+    taskToken: 'v1.token.sig',
+    command: {
+      type: 'DispatchTask',
+      token: 'root:e1:2',
+      resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      input: { FunctionName: 'charge', Payload: { orderId: 'o-1' } },
+      stateName: 'Charge',
+      attempt: 1,
+      idempotencyKey: 'exec-1/e1',
+      timeoutSeconds: 30,
+      compensation: false,
+    },
+  };
+
+  it('perform lambda:invoke tasks with the Lambda transport they are given', async () => {
+    const invoked: LambdaInvokeRequest[] = [];
+    const lambda: LambdaTransport = {
+      invoke: async (request) => {
+        invoked.push(request);
+        return { StatusCode: 202 };
+      },
+    };
+    const ports = createPorts(readOrchestratorEnvironment(complete), defaultClients(), lambda);
+    await ports.tasks.dispatch(invokeTask);
+    expect(invoked).toEqual([
+      expect.objectContaining({ FunctionName: 'charge', Payload: '{"orderId":"o-1"}' }),
+    ]);
   });
 });
