@@ -131,7 +131,7 @@ export function planIntegrationGrants(
         }
         case 'dynamic': {
           const given = integrationTargets[TARGETS_PROP[target.kind]] ?? [];
-          if (given.length === 0) {
+          if (given.length === 0 && target.mayNeedNone !== true) {
             issues.push({
               pointer: target.pointer,
               message: `the ${kindName(target.kind)} is chosen at run time, so the construct cannot grant on it: list the ${kindName(target.kind)}s it may be in integrationTargets.${TARGETS_PROP[target.kind]}`,

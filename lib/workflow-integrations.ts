@@ -46,7 +46,13 @@ export type IntegrationTarget =
       readonly qualifier?: FunctionQualifier;
       readonly pointer: string;
     }
-  | { readonly type: 'dynamic'; readonly kind: IntegrationTargetKind; readonly pointer: string };
+  | {
+      readonly type: 'dynamic';
+      readonly kind: IntegrationTargetKind;
+      readonly pointer: string;
+      /** The target may also be one always granted (entries chosen whole may name the domain bus). */
+      readonly mayNeedNone?: true;
+    };
 
 /** How a function is invoked: a literal qualifier, or one chosen at run time (`:*`). */
 export type FunctionQualifier =
@@ -153,7 +159,11 @@ function eventBusTargets(
   entries: TaskField,
   resources: ReadonlyMap<string, IntegrationResource>,
 ): IntegrationTarget[] {
-  // Entries chosen at run time, or entries that name no bus, go to the domain bus (always granted).
+  // Entries that name no bus go to the domain bus (always granted); entries chosen whole at run
+  // time may too, or may name the buses of integrationTargets.
+  if (entries.type === 'dynamic') {
+    return [{ type: 'dynamic', kind: 'eventBus', pointer: entries.pointer, mayNeedNone: true }];
+  }
   if (entries.type !== 'literal' || !Array.isArray(entries.value)) return [];
   const targets: IntegrationTarget[] = [];
   entries.value.forEach((entry, index) => {

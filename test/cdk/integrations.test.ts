@@ -290,6 +290,20 @@ describe('integration targets chosen at run time', () => {
     ]);
   });
 
+  it('lets entries chosen whole at run time reach the domain bus, and the listed buses if any', () => {
+    const publish = { StartAt: 'Notify', States: { Notify: task(PUT_EVENTS, { 'Entries.$': '$.events' }) } };
+    const alone = build(() => ({ workflows: { Publish: publish } }));
+    expect(resourcesAllowed(orchestratorStatements(alone), 'events:PutEvents')).toHaveLength(1);
+    let partner: events.EventBus | undefined;
+    const listed = build((stack) => {
+      partner = new events.EventBus(stack, 'Partner');
+      return { integrationTargets: { eventBuses: [partner] }, workflows: { Publish: publish } };
+    });
+    expect(resourcesAllowed(orchestratorStatements(listed), 'events:PutEvents')).toContainEqual(
+      arn(listed, partner),
+    );
+  });
+
   it('grants a dynamic function on its listed functions, qualified or not', () => {
     let fn: lambda.Function | undefined;
     const built = build((stack) => {
