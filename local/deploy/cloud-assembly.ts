@@ -1,13 +1,11 @@
 /**
- * The example app's cloud assembly, synthesized as `npm run synth` does: the pinned CDK CLI in a
- * child process (esbuild, which bundles the functions, cannot start inside a vitest worker
- * thread), offline and without credentials, into a temporary directory.
+ * A synthesized cloud assembly (`cdk.out`), read as the CDK CLI reads it before a deploy: the
+ * manifest's stack artifacts, their templates, environments and dependencies, and the nested
+ * assemblies of CDK Stages.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AssemblyReadError, MissingContextError } from './errors.js';
 
 /** A CloudFormation resource of a synthesized template. */
 export interface TemplateResource {
@@ -27,77 +25,105 @@ export interface Template {
 /** A stack of the assembly. */
 export interface AssemblyStack {
   readonly stackName: string;
-  /** From the manifest: `aws://<account>/<region>`, `unknown-account` when synthesized without one. */
+  /** Its artifact id in the manifest (what other artifacts' dependencies name). */
+  readonly artifactId: string;
+  /** The (nested) assembly directory its template and asset paths are relative to. */
+  readonly directory: string;
+  /** From the manifest: `aws://<account>/<region>`; undefined for `unknown-account`. */
   readonly account: string | undefined;
+  /** The region, or {@link LOCAL_REGION} for a stack synthesized without one. */
   readonly region: string;
+  /** Names of the stacks CloudFormation must deploy before this one. */
+  readonly dependencies: readonly string[];
   readonly template: Template;
 }
 
 /** A synthesized cloud assembly. */
 export interface CloudAssembly {
   readonly directory: string;
+  /** By stack name, in manifest order. */
   readonly stacks: ReadonlyMap<string, AssemblyStack>;
 }
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The region of stacks synthesized region-agnostic (`unknown-region`). */
+export const LOCAL_REGION = 'us-east-1';
 
-/** Runs `cdk synth` into a new temporary directory; rejects with the CLI's output when it fails. */
-export async function synthesizeExampleApp(options: { timeoutMs?: number } = {}): Promise<CloudAssembly> {
-  const directory = mkdtempSync(join(tmpdir(), 'baton-deploy-sim-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' };
-  // The synth must need no credentials, as on a fresh clone.
-  for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
-    delete env[name];
-  }
-  const synthesized = new Promise<void>((resolve, reject) => {
-    const cli = spawn(
-      join(ROOT, 'node_modules/.bin/cdk'),
-      ['synth', '--quiet', '--no-notices', '--no-lookups', '--output', directory],
-      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+interface ManifestArtifact {
+  readonly type: string;
+  readonly environment?: string;
+  readonly dependencies?: readonly string[];
+  readonly properties?: {
+    readonly templateFile?: string;
+    readonly stackName?: string;
+    /** Of a `cdk:cloud-assembly` artifact (a Stage): its assembly's folder. */
+    readonly directoryName?: string;
+  };
+}
+
+interface Manifest {
+  readonly artifacts?: Readonly<Record<string, ManifestArtifact>>;
+  readonly missing?: readonly { readonly key: string; readonly provider?: string }[];
+}
+
+/** Reads the stacks of an assembly directory (and of the Stages nested in it). */
+export function readCloudAssembly(directory: string): CloudAssembly {
+  const root = resolve(directory);
+  const stacks = new Map<string, AssemblyStack>();
+  readStacks(root, stacks);
+  return { directory: root, stacks };
+}
+
+function readStacks(directory: string, stacks: Map<string, AssemblyStack>): void {
+  const manifest = readJson<Manifest>(join(directory, 'manifest.json'), 'the manifest');
+  if (manifest.missing && manifest.missing.length > 0) {
+    const keys = manifest.missing.map((entry) => entry.provider ?? entry.key).join(', ');
+    throw new MissingContextError(
+      `The app needs context that the CDK CLI looks up in your AWS account (${keys}): run \`cdk synth\` once with credentials, so that cdk.context.json holds it, then baton dev again`,
     );
-    let output = '';
-    cli.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    cli.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const timer = setTimeout(() => cli.kill('SIGKILL'), options.timeoutMs ?? 110_000);
-    cli.once('error', reject);
-    cli.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`cdk synth failed (${signal ?? code}):\n${output.slice(-4_000)}`));
+  }
+  const artifacts = Object.entries(manifest.artifacts ?? {});
+  const stackNames = new Map<string, string>();
+  for (const [id, artifact] of artifacts) {
+    if (artifact.type === 'aws:cloudformation:stack')
+      stackNames.set(id, artifact.properties?.stackName ?? id);
+  }
+  for (const [id, artifact] of artifacts) {
+    if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
+      readStacks(join(directory, artifact.properties.directoryName), stacks);
+      continue;
+    }
+    if (artifact.type !== 'aws:cloudformation:stack') continue;
+    const match = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
+    if (!match) throw new AssemblyReadError(`Stack ${id} has no environment in ${directory}/manifest.json`);
+    const [, account, region] = match as unknown as [string, string, string];
+    const stackName = stackNames.get(id) ?? id;
+    stacks.set(stackName, {
+      stackName,
+      artifactId: id,
+      directory,
+      account: account === 'unknown-account' ? undefined : account,
+      region: region === 'unknown-region' ? LOCAL_REGION : region,
+      dependencies: (artifact.dependencies ?? []).flatMap((dependency) => {
+        const name = stackNames.get(dependency);
+        return name === undefined ? [] : [name];
+      }),
+      template: readJson<Template>(
+        join(directory, artifact.properties?.templateFile ?? `${id}.template.json`),
+        `the template of ${stackName}`,
+      ),
     });
-  });
-  try {
-    await synthesized;
-    return readCloudAssembly(directory);
-  } catch (error) {
-    rmSync(directory, { recursive: true, force: true });
-    throw error;
   }
 }
 
-/** Reads the stacks of an assembly directory. */
-export function readCloudAssembly(directory: string): CloudAssembly {
-  const manifest = JSON.parse(readFileSync(join(directory, 'manifest.json'), 'utf8')) as {
-    artifacts: Record<
-      string,
-      { type: string; environment?: string; properties?: { templateFile?: string; stackName?: string } }
-    >;
-  };
-  const stacks = new Map<string, AssemblyStack>();
-  for (const [id, artifact] of Object.entries(manifest.artifacts)) {
-    if (artifact.type !== 'aws:cloudformation:stack') continue;
-    const match = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
-    if (!match) throw new Error(`Stack ${id} has no environment in the manifest`);
-    const [, account, region] = match as unknown as [string, string, string];
-    const stackName = artifact.properties?.stackName ?? id;
-    stacks.set(stackName, {
-      stackName,
-      account: account === 'unknown-account' ? undefined : account,
-      region,
-      template: JSON.parse(
-        readFileSync(join(directory, artifact.properties?.templateFile ?? `${id}.template.json`), 'utf8'),
-      ) as Template,
+function readJson<T>(path: string, what: string): T {
+  if (!existsSync(path)) {
+    throw new AssemblyReadError(`No ${what} at ${path}: is it a cloud assembly (a cdk.out directory)?`);
+  }
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new AssemblyReadError(`Cannot read ${what} at ${path}: ${(error as Error).message}`, {
+      cause: error,
     });
   }
-  return { directory, stacks };
 }

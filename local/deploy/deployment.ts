@@ -1,6 +1,7 @@
 /**
- * "Deploys" synthesized stacks onto local services, doing what CloudFormation and the AWS
- * services would do with the template, and nothing from the CDK app's source:
+ * Deploys synthesized stacks onto local services, doing what CloudFormation and the AWS services
+ * would do with the template, and nothing from the CDK app's source. `baton dev` runs a user's
+ * app this way, and the deployment simulation test runs the example app:
  *
  * - `AWS::SQS::Queue` -> a {@link LocalQueue} with the template's visibility timeout, retention,
  *   delay and redrive policy, served by the local AWS endpoint;
@@ -18,39 +19,56 @@
  *
  * Roles, buckets, log groups, topics and keys get names and ARNs (the functions' environment
  * refers to some of them) but no behaviour. Every other resource is listed in
- * {@link DeployedStack.notSimulated}: the test pins that list, so a new kind of resource cannot be
- * ignored silently. An intrinsic that refers to something not created throws (`intrinsics.ts`).
+ * {@link DeployedStack.notSimulated}: the simulation test pins that list, so a new kind of
+ * resource cannot be ignored silently. An intrinsic that refers to something not created throws
+ * (`intrinsics.ts`).
+ *
+ * With {@link DeploymentOptions.dataDir} the deployment keeps its data there, and a deployment
+ * of the same stacks on the same directory carries on where the last one stopped: the tables are
+ * dynalite's files, each queue its journal, each generated secret keeps its value (the task token
+ * key), and the Scheduler's schedules are saved on close and created again. Without it, everything
+ * is in memory and in a temporary directory removed on close.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
   DynamoDBClient,
+  ResourceInUseException,
   waitUntilTableExists,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { CloudFormationCustomResourceResponse } from 'aws-lambda';
-import { AwsEndpointServer } from '../../local/emulators/aws-endpoint/server.js';
-import {
-  LocalEventBus,
-  type FailedDelivery,
-  type RuleTarget,
-} from '../../local/emulators/eventbridge/bus.js';
-import { createLambdaContext } from '../../local/emulators/lambda/context.js';
-import { SqsEventSourceMapping, type SqsHandler } from '../../local/emulators/lambda/sqs-event-source.js';
-import { SYSTEM_CLOCK } from '../../local/emulators/sqs/clock.js';
-import { LocalQueue } from '../../local/emulators/sqs/queue.js';
+import type { LocalSchedule } from '../emulators/aws-endpoint/scheduler-api.js';
+import { AwsEndpointServer } from '../emulators/aws-endpoint/server.js';
+import { LocalEventBus, type FailedDelivery, type RuleTarget } from '../emulators/eventbridge/bus.js';
+import { createLambdaContext } from '../emulators/lambda/context.js';
+import { SqsEventSourceMapping, type SqsHandler } from '../emulators/lambda/sqs-event-source.js';
+import { SYSTEM_CLOCK } from '../emulators/sqs/clock.js';
+import { LocalQueue } from '../emulators/sqs/queue.js';
 import type { AssemblyStack, CloudAssembly, TemplateResource } from './cloud-assembly.js';
-import { resolve, resolveString, type ResolutionContext, type ResolvedResource } from './intrinsics.js';
+import {
+  resolve,
+  resolveString,
+  UnresolvedError,
+  type ResolutionContext,
+  type ResolvedResource,
+} from './intrinsics.js';
 import { LambdaProcessPool } from './lambda-process.js';
 
 /** The account of a stack synthesized without one (`unknown-account`). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** In a persistent deployment's data directory: the schedules pending at close. */
+const SCHEDULES_FILE = 'schedules.json';
+/** In a persistent deployment's data directory: the generated secrets' values, by name. */
+const SECRETS_FILE = 'secrets.json';
 
 /** Resource types that get a name and an ARN for references, but no behaviour. */
 const NAMED_ONLY: Readonly<
@@ -96,13 +114,20 @@ const RESERVED_VARIABLES = [
   'LAMBDA_RUNTIME_DIR',
 ];
 
-/** Options of {@link SimulatedDeployment.deploy}. */
-export interface SimulationOptions {
+/** Options of {@link LocalDeployment.deploy}. */
+export interface DeploymentOptions {
   readonly assembly: CloudAssembly;
   /** Stack names, in deployment order. */
   readonly stacks: readonly string[];
   /** Where the functions' output (logs, metrics) goes, line by line. @default dropped */
   readonly onLog?: (line: string) => void;
+  /**
+   * Where the tables, queues, secrets and schedules are kept between runs (see the module
+   * comment). @default none: in memory, gone on close
+   */
+  readonly dataDir?: string;
+  /** Told as each stack is being deployed. @default nothing */
+  readonly onStack?: (stackName: string) => void;
 }
 
 /** What one stack became. Maps are keyed by logical id. */
@@ -130,7 +155,7 @@ type MutableContext = ResolutionContext & {
 };
 
 /** Local services with the stacks deployed on them. */
-export class SimulatedDeployment {
+export class LocalDeployment {
   readonly stacks = new Map<string, DeployedStack>();
   /** Event buses by name. */
   readonly buses = new Map<string, LocalEventBus>();
@@ -140,6 +165,8 @@ export class SimulatedDeployment {
   private readonly functionsByArn = new Map<string, LambdaProcessPool>();
   private readonly functionsByName = new Map<string, LambdaProcessPool>();
   private readonly eventDeadLetters = new Map<string, LocalQueue>();
+  /** Export name -> value, of the stacks deployed so far. */
+  private readonly exports = new Map<string, string>();
 
   private constructor(
     readonly endpoint: AwsEndpointServer,
@@ -151,7 +178,7 @@ export class SimulatedDeployment {
       readonly responses: Map<string, (response: CloudFormationCustomResourceResponse) => void>;
     },
     private readonly scratch: string,
-    private readonly options: SimulationOptions,
+    private readonly options: DeploymentOptions,
   ) {
     this.dynamodb = {
       endpoint: dynamodbEndpoint,
@@ -164,10 +191,12 @@ export class SimulatedDeployment {
   }
 
   /** Starts the local services and deploys the stacks; the functions start polling their queues. */
-  static async deploy(options: SimulationOptions): Promise<SimulatedDeployment> {
+  static async deploy(options: DeploymentOptions): Promise<LocalDeployment> {
     const first = options.assembly.stacks.get(options.stacks[0] ?? '');
     if (!first) throw new Error(`No stack ${options.stacks[0]} in the assembly`);
+    if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
     const dynalite = (createRequire(import.meta.url)('dynalite') as (options: object) => Server)({
+      ...(options.dataDir !== undefined ? { path: join(options.dataDir, 'dynamodb') } : {}),
       createTableMs: 0,
       deleteTableMs: 0,
       updateTableMs: 0,
@@ -191,20 +220,22 @@ export class SimulatedDeployment {
       });
     });
     const responseUrl = await listen(responseServer);
-    const deployment = new SimulatedDeployment(
+    const deployment = new LocalDeployment(
       endpoint,
       dynalite,
       dynamodbEndpoint,
       { server: responseServer, url: responseUrl, responses },
-      mkdtempSync(join(tmpdir(), 'baton-deploy-sim-env-')),
+      mkdtempSync(join(tmpdir(), 'baton-deploy-env-')),
       options,
     );
     try {
       for (const name of options.stacks) {
         const stack = options.assembly.stacks.get(name);
         if (!stack) throw new Error(`No stack ${name} in the assembly`);
+        options.onStack?.(name);
         await deployment.deployStack(stack);
       }
+      await deployment.restoreSchedules();
       for (const stack of deployment.stacks.values()) {
         for (const mapping of stack.mappings.values()) mapping.start();
       }
@@ -230,7 +261,10 @@ export class SimulatedDeployment {
     return resolveString(output.Value, stack.context, `Output ${outputName}`);
   }
 
-  /** Stops polling, the functions, the endpoint and dynalite, and removes the scratch directory. */
+  /**
+   * Stops polling, the functions, the endpoint and dynalite, and removes the scratch directory.
+   * With a data directory, the queues are written to it and the pending schedules saved.
+   */
   async close(): Promise<void> {
     const stacks = [...this.stacks.values()];
     await Promise.all(
@@ -239,6 +273,7 @@ export class SimulatedDeployment {
     await Promise.all(stacks.flatMap((stack) => [...stack.functions.values()].map((pool) => pool.close())));
     for (const bus of this.buses.values()) await bus.idle();
     for (const stack of stacks) for (const queue of stack.queues.values()) await queue.close();
+    this.saveSchedules();
     await this.endpoint.close();
     this.dynamodb.client.destroy();
     for (const server of [this.dynalite, this.customResourceResponses.server]) {
@@ -248,12 +283,75 @@ export class SimulatedDeployment {
     rmSync(this.scratch, { recursive: true, force: true });
   }
 
+  /** Where a persistent deployment keeps `name`, or undefined in memory. */
+  private dataFile(name: string): string | undefined {
+    return this.options.dataDir === undefined ? undefined : join(this.options.dataDir, name);
+  }
+
+  /** Writes the schedules that have not fired yet, for the next deployment on the data directory. */
+  private saveSchedules(): void {
+    const file = this.dataFile(SCHEDULES_FILE);
+    if (file === undefined) return;
+    const pending = this.endpoint.schedules.filter((schedule) => schedule.firedAt === undefined);
+    writeFileSync(file, `${JSON.stringify(pending, null, 2)}\n`);
+  }
+
+  /**
+   * Creates again, through the Scheduler API, the schedules the last deployment left pending; one
+   * due while nothing ran fires now (late, as timers may; never early).
+   */
+  private async restoreSchedules(): Promise<void> {
+    const file = this.dataFile(SCHEDULES_FILE);
+    if (file === undefined || !existsSync(file)) return;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as LocalSchedule[];
+    if (saved.length === 0) return;
+    const scheduler = new SchedulerClient({
+      endpoint: this.endpoint.url,
+      region: this.options.assembly.stacks.get(this.options.stacks[0] ?? '')?.region ?? 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      for (const schedule of saved) {
+        await scheduler.send(
+          new CreateScheduleCommand({
+            Name: schedule.name,
+            GroupName: schedule.groupName,
+            ScheduleExpression: schedule.scheduleExpression,
+            FlexibleTimeWindow: { Mode: 'OFF' },
+            State: schedule.state,
+            ActionAfterCompletion: schedule.actionAfterCompletion,
+            Target: { Arn: schedule.targetArn, RoleArn: schedule.roleArn, Input: schedule.input },
+            ...(schedule.description !== undefined ? { Description: schedule.description } : {}),
+          }),
+        );
+      }
+    } finally {
+      scheduler.destroy();
+    }
+  }
+
+  /** The value a persistent deployment gave this secret before, or `generate()`'s, remembered. */
+  private secretValue(name: string, generate: () => string): string {
+    const file = this.dataFile(SECRETS_FILE);
+    if (file === undefined) return generate();
+    const secrets = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)
+      : {};
+    const known = secrets[name];
+    if (known !== undefined) return known;
+    const value = generate();
+    // The task token key among them: readable by the user only.
+    writeFileSync(file, `${JSON.stringify({ ...secrets, [name]: value }, null, 2)}\n`, { mode: 0o600 });
+    return value;
+  }
+
   private async deployStack(source: AssemblyStack): Promise<void> {
     const resources = source.template.Resources;
     const context: MutableContext = {
       stackName: source.stackName,
       region: source.region,
       accountId: source.account ?? LOCAL_ACCOUNT_ID,
+      exports: this.exports,
       resources: new Map(),
       types: new Map(Object.entries(resources).map(([id, resource]) => [id, resource.Type])),
     };
@@ -314,6 +412,24 @@ export class SimulatedDeployment {
         stack.notSimulated.set(id, resource.Type);
       }
     }
+    this.addExports(stack);
+  }
+
+  /** The stack's exported outputs, for the stacks deployed after it; those naming what is not created are left out. */
+  private addExports(stack: DeployedStack): void {
+    const outputs = stack.source.template.Outputs ?? {};
+    for (const output of Object.values(outputs) as { Value: unknown; Export?: { Name?: unknown } }[]) {
+      if (output.Export?.Name === undefined) continue;
+      try {
+        this.exports.set(
+          resolveString(output.Export.Name, stack.context, 'Export.Name'),
+          resolveString(output.Value, stack.context, 'Output'),
+        );
+      } catch (error) {
+        // An import of it fails, naming the export; nothing here needs it.
+        if (!(error instanceof UnresolvedError)) throw error;
+      }
+    }
   }
 
   private createBus(stack: DeployedStack, id: string, resource: TemplateResource): void {
@@ -354,7 +470,7 @@ export class SimulatedDeployment {
             ),
           );
           if (!deadLetterQueue)
-            throw new Error(`${id}: its dead-letter queue is not a queue of the simulation`);
+            throw new Error(`${id}: its dead-letter queue is not a queue deployed locally`);
           redrivePolicy = { deadLetterQueue, maxReceiveCount: Number(redrive.maxReceiveCount) };
         }
         this.createQueue(stack, id, resource, redrivePolicy);
@@ -382,8 +498,9 @@ export class SimulatedDeployment {
     const delaySeconds = number('DelaySeconds');
     const maximumMessageSize = number('MaximumMessageSize');
     const receiveMessageWaitTimeSeconds = number('ReceiveMessageWaitTimeSeconds');
+    const name = (properties.QueueName as string | undefined) ?? physicalName(stack, id, 80);
     const queue = new LocalQueue({
-      name: (properties.QueueName as string | undefined) ?? physicalName(stack, id, 80),
+      name,
       region: context.region,
       accountId: context.accountId,
       ...(visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds } : {}),
@@ -392,6 +509,9 @@ export class SimulatedDeployment {
       ...(maximumMessageSize !== undefined ? { maximumMessageSize } : {}),
       ...(receiveMessageWaitTimeSeconds !== undefined ? { receiveMessageWaitTimeSeconds } : {}),
       ...(redrivePolicy ? { redrivePolicy } : {}),
+      ...(this.options.dataDir !== undefined
+        ? { persistTo: join(this.options.dataDir, 'queues', `${name}.json`) }
+        : {}),
     });
     const url = this.endpoint.registerQueue(queue);
     stack.queues.set(id, queue);
@@ -414,7 +534,12 @@ export class SimulatedDeployment {
       LocalSecondaryIndexes: properties.LocalSecondaryIndexes,
       ProvisionedThroughput: properties.ProvisionedThroughput,
     } as CreateTableCommandInput;
-    await this.dynamodb.client.send(new CreateTableCommand(input));
+    try {
+      await this.dynamodb.client.send(new CreateTableCommand(input));
+    } catch (error) {
+      // Created by an earlier deployment on the same data directory: its items are kept.
+      if (!(error instanceof ResourceInUseException) || this.options.dataDir === undefined) throw error;
+    }
     await waitUntilTableExists(
       { client: this.dynamodb.client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
       { TableName: input.TableName },
@@ -437,14 +562,16 @@ export class SimulatedDeployment {
           ExcludeCharacters?: string;
         }
       | undefined;
+    const name = (properties.Name as string | undefined) ?? physicalName(stack, id, 256);
     const value =
       (properties.SecretString as string | undefined) ??
-      generatePassword(generate?.PasswordLength ?? 32, {
-        punctuation: generate?.ExcludePunctuation !== true,
-        space: generate?.IncludeSpace === true,
-        exclude: generate?.ExcludeCharacters ?? '',
-      });
-    const name = (properties.Name as string | undefined) ?? physicalName(stack, id, 256);
+      this.secretValue(name, () =>
+        generatePassword(generate?.PasswordLength ?? 32, {
+          punctuation: generate?.ExcludePunctuation !== true,
+          space: generate?.IncludeSpace === true,
+          exclude: generate?.ExcludeCharacters ?? '',
+        }),
+      );
     const arn = this.endpoint.registerSecret({ name, value });
     (context.resources as Map<string, ResolvedResource>).set(id, { ref: arn, attributes: { Id: arn } });
   }
@@ -471,7 +598,7 @@ export class SimulatedDeployment {
     const logGroup = (properties.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup;
     const memorySize = Number(properties.MemorySize ?? 128);
     const handler = String(properties.Handler ?? 'index.handler');
-    const codeDirectory = join(this.options.assembly.directory, assetPath);
+    const codeDirectory = join(stack.source.directory, assetPath);
     const pool = new LambdaProcessPool(
       {
         functionName,
@@ -522,10 +649,10 @@ export class SimulatedDeployment {
     const properties = resolve(resource.Properties ?? {}, stack.context) as Record<string, unknown>;
     const sourceArn = String(properties.EventSourceArn);
     const queue = this.endpoint.queueByArn(sourceArn);
-    if (!queue) throw new Error(`${id}: the event source ${sourceArn} is not a queue of the simulation`);
+    if (!queue) throw new Error(`${id}: the event source ${sourceArn} is not a queue deployed locally`);
     const functionName = String(properties.FunctionName);
     const pool = this.functionsByName.get(functionName) ?? this.functionsByArn.get(functionName);
-    if (!pool) throw new Error(`${id}: the function ${functionName} is not a function of the simulation`);
+    if (!pool) throw new Error(`${id}: the function ${functionName} is not a function deployed locally`);
     const maximumConcurrency = (properties.ScalingConfig as { MaximumConcurrency?: number } | undefined)
       ?.MaximumConcurrency;
     const batchingWindow = properties.MaximumBatchingWindowInSeconds;
@@ -555,8 +682,7 @@ export class SimulatedDeployment {
     const properties = resolve(resource.Properties ?? {}, context) as Record<string, unknown>;
     const serviceToken = String(properties.ServiceToken);
     const pool = this.functionsByArn.get(serviceToken);
-    if (!pool)
-      throw new Error(`${id}: the service token ${serviceToken} is not a function of the simulation`);
+    if (!pool) throw new Error(`${id}: the service token ${serviceToken} is not a function deployed locally`);
     const requestId = randomUUID();
     const answered = new Promise<CloudFormationCustomResourceResponse>((done) =>
       this.customResourceResponses.responses.set(requestId, done),
@@ -605,14 +731,14 @@ export class SimulatedDeployment {
     const busName = String(properties.EventBusName ?? 'default');
     const bus =
       this.buses.get(busName) ?? [...this.buses.values()].find((candidate) => candidate.arn === busName);
-    if (!bus) throw new Error(`${id}: its bus ${busName} was not deployed by any stack of the simulation`);
+    if (!bus) throw new Error(`${id}: its bus ${busName} was not deployed by any stack deployed locally`);
     const name = (properties.Name as string | undefined) ?? physicalName(stack, id, 64);
     const targets = ((properties.Targets as Record<string, unknown>[] | undefined) ?? []).map(
       (target): RuleTarget => {
         const arn = String(target.Arn);
         const queue = this.endpoint.queueByArn(arn);
         if (!queue)
-          throw new Error(`${id}: target ${String(target.Id)} (${arn}) is not a queue of the simulation`);
+          throw new Error(`${id}: target ${String(target.Id)} (${arn}) is not a queue deployed locally`);
         if (target.SqsParameters !== undefined)
           throw new Error(`${id}: SqsParameters (FIFO) are not simulated`);
         const transformer = target.InputTransformer as

@@ -1,7 +1,7 @@
 /**
- * CloudFormation's intrinsic functions, resolved against the local resources a simulated
- * deployment created: `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split` and the
- * pseudo parameters. Anything else, and any reference to a resource or attribute the simulation
+ * CloudFormation's intrinsic functions, resolved against the local resources a local deployment
+ * created: `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split`,
+ * `Fn::ImportValue` (the exports of the stacks deployed before) and the pseudo parameters. Anything else, and any reference to a resource or attribute the local deployment
  * did not create, throws naming it: a template that grows a new dependency fails here instead of
  * running with a wrong value.
  */
@@ -23,6 +23,8 @@ export interface ResolutionContext {
   readonly types: ReadonlyMap<string, string>;
   /** Parameter values, if the template has parameters that are referenced. */
   readonly parameters?: ReadonlyMap<string, string>;
+  /** Export name -> value, of the stacks deployed before (`Fn::ImportValue`). */
+  readonly exports?: ReadonlyMap<string, string>;
 }
 
 /** A value that cannot be resolved. */
@@ -107,8 +109,16 @@ function intrinsic(name: string, argument: unknown, context: ResolutionContext):
         })
         .replaceAll('${!', '${');
     }
+    case 'Fn::ImportValue': {
+      const exportName = stringOf(resolve(argument, context), 'Fn::ImportValue');
+      const value = context.exports?.get(exportName);
+      if (value === undefined) {
+        throw new UnresolvedError(`Fn::ImportValue ${exportName}: no stack deployed locally exports it`);
+      }
+      return value;
+    }
     default:
-      throw new UnresolvedError(`The simulation does not resolve ${name}`);
+      throw new UnresolvedError(`Local deployments do not resolve ${name}`);
   }
 }
 
@@ -130,17 +140,14 @@ function ref(name: string, context: ResolutionContext): unknown {
   const parameter = context.parameters?.get(name);
   if (parameter !== undefined) return parameter;
   const resource = context.resources.get(name);
-  if (!resource)
-    throw new UnresolvedError(`Ref ${describe(name, context)}: the simulation did not create it`);
+  if (!resource) throw new UnresolvedError(`Ref ${describe(name, context)}: not created locally`);
   return resource.ref;
 }
 
 function getAtt(logicalId: string, attribute: string, context: ResolutionContext): string {
   const resource = context.resources.get(logicalId);
   if (!resource) {
-    throw new UnresolvedError(
-      `Fn::GetAtt ${describe(logicalId, context)}.${attribute}: the simulation did not create it`,
-    );
+    throw new UnresolvedError(`Fn::GetAtt ${describe(logicalId, context)}.${attribute}: not created locally`);
   }
   const value = resource.attributes?.[attribute];
   if (value === undefined) {

@@ -1,6 +1,6 @@
 /**
- * One Lambda execution environment for a bundled Node.js function, as a child process of the
- * deployment simulation (see `lambda-process.ts`): the process environment is the function's,
+ * One Lambda execution environment for a bundled Node.js function, as a child process of a local
+ * deployment (see `lambda-process.ts`): the process environment is the function's,
  * the working directory its code, and the handler is loaded by Node's own ESM loader, as the
  * Lambda Node.js runtime loads it.
  *
@@ -53,6 +53,9 @@ try {
 } catch (error) {
   process.send({ type: 'init-error', error: serialize(error) });
 }
+
+// The deployment that started this environment is gone (stopped, or killed): so is the environment.
+process.on('disconnect', () => process.exit(0));
 
 process.on('message', async (message) => {
   if (message?.type !== 'invoke' || handler === undefined) return;

@@ -1,11 +1,11 @@
 /**
  * A bundled Lambda function run as Lambda runs it: each execution environment is a Node.js child
- * process (`lambda-host.mjs`) with the function's environment variables and nothing else of the
- * test's, loading the bundle with Node's own ESM loader. An environment handles one invocation
+ * process (`lambda-host.mjs`) with the function's environment variables and nothing of the
+ * deploying process's, loading the bundle with Node's own ESM loader. An environment handles one invocation
  * at a time; the pool starts another (a cold start) when all are busy, and replaces one that
  * timed out (killed at the function's timeout, as Lambda does) or crashed.
  *
- * Child processes rather than `import()` in the test: each function gets its own module instance
+ * Child processes rather than `import()` in this process: each function gets its own module instance
  * and its own `process.env` (the functions of a domain set different BATON_WORKER_NAME and
  * POWERTOOLS_SERVICE_NAME, which their modules read at load time), and the bundle runs on the
  * real Node loader, not through Vite's transform.

@@ -1,13 +1,17 @@
 /**
- * The deployment simulation: the example app synthesized as `npm run synth` does, its bundled
- * Lambda assets run from the cloud assembly with the environment variables their templates give
- * them (intrinsics resolved to local resources), on dynalite, the in-process queues and bus, and
- * the local AWS endpoint their SDK clients are pointed at. Nothing of the app's source is
- * imported to run it: what runs is what `cdk deploy` would upload, wired as the templates say.
+ * The deployment simulation: the example app synthesized and deployed as `baton dev` does it
+ * (`local/deploy/`: the app command of cdk.json run as the CDK CLI runs it), its bundled Lambda
+ * assets run from the cloud assembly with the environment variables their templates give them
+ * (intrinsics resolved to local resources), on dynalite, the in-process queues and bus, and the
+ * local AWS endpoint their SDK clients are pointed at. Nothing of the app's source is imported to
+ * run it: what runs is what `cdk deploy` would upload, wired as the templates say.
  *
  * Set DEPLOY_SIM_VERBOSE=1 to see the functions' logs as they run.
  */
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -21,8 +25,9 @@ import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
 import type { StoredExecution } from '../../lambdas/runtime/ports.js';
 import type { LocalQueue } from '../../local/emulators/sqs/queue.js';
-import { synthesizeExampleApp } from './cloud-assembly.js';
-import { SimulatedDeployment, type DeployedStack } from './deployment.js';
+import { synthesizeApp } from '../../local/deploy/app-synthesis.js';
+import { LocalDeployment, type DeployedStack } from '../../local/deploy/deployment.js';
+import { orchestratorStacks } from '../../local/deploy/orchestrator-stacks.js';
 
 const SHARED = 'BatonExampleShared';
 const ORDERS = 'BatonExampleOrders';
@@ -30,16 +35,21 @@ const SHIPPING = 'BatonExampleShipping';
 const BUS = 'baton-example';
 const WAIT_MS = 30_000;
 
-let deployment: SimulatedDeployment;
+/** The example app's directory, where its cdk.json is. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+let deployment: LocalDeployment;
 let assemblyDirectory: string | undefined;
 let events: EventBridgeClient;
 const logs: string[] = [];
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  const assembly = await synthesizeExampleApp();
-  assemblyDirectory = assembly.directory;
-  deployment = await SimulatedDeployment.deploy({
+  assemblyDirectory = mkdtempSync(join(tmpdir(), 'baton-deploy-sim-'));
+  const assembly = await synthesizeApp({ appDir: ROOT, outdir: assemblyDirectory, timeoutMs: 110_000 });
+  // The stacks baton dev picks: those with an orchestrator, after the shared stack they depend on.
+  expect(orchestratorStacks(assembly)).toEqual([SHARED, ORDERS, SHIPPING]);
+  deployment = await LocalDeployment.deploy({
     assembly,
     stacks: [SHARED, ORDERS, SHIPPING],
     onLog: (line) => {
