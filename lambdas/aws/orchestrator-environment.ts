@@ -155,6 +155,7 @@ export function createPorts(
       client: clients.dynamodb,
       tableName: config.tableName,
       clock,
+      ...(payloads ? { payloads } : {}),
     }),
     inbox,
     tasks: new AwsTaskDispatcher({

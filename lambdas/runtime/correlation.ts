@@ -24,6 +24,7 @@ import type { Json } from '../engine/json.js';
 import { isJsonObject } from '../engine/json.js';
 import { compilePath, readPath } from '../engine/json-path.js';
 import type { CorrelationShape } from '../contract/correlation-shapes.js';
+import type { KeptEvent } from './ports.js';
 
 /** A wait's parameters, validated. */
 export interface EventWait {
@@ -84,4 +85,15 @@ export function eventKeys(event: Json, shapes: readonly CorrelationShape[]): str
     if (values.length === shape.paths.length) keys.push(correlationKey(shape, values));
   }
   return keys;
+}
+
+/** How long a kept event is still answered after its expiry (see `CorrelationStore.keptEvents`). */
+export const KEPT_EVENT_GRACE_MS = 86_400_000;
+
+/**
+ * The event a wait that registered at `registeredAt` ends with: the oldest kept event that was
+ * alive then (kept before or after it registered). Undefined when there is none.
+ */
+export function firstEventFor(kept: readonly KeptEvent[], registeredAt: number): Json | undefined {
+  return kept.find((entry) => entry.expiresAt > registeredAt)?.event;
 }

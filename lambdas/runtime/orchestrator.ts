@@ -30,7 +30,7 @@ import {
   type WorkflowRef,
 } from './ports.js';
 import { InvalidTaskTokenError, type TaskTokens } from './task-token.js';
-import { InvalidEventWaitError, eventKeys, parseEventWait } from './correlation.js';
+import { InvalidEventWaitError, eventKeys, firstEventFor, parseEventWait } from './correlation.js';
 import type { CorrelationShape } from '../contract/correlation-shapes.js';
 import { WAIT_FOR_EVENT_RESOURCE } from '../contract/task-resources.js';
 import {
@@ -516,9 +516,15 @@ export class Orchestrator {
     let deliveries = 0;
     for (const key of keys) {
       await correlations.keepEvent(key, eventId, event, retainUntil);
-      for (const taskToken of await correlations.waiting(key)) {
+      const waiting = await correlations.waiting(key);
+      if (waiting.length === 0) continue;
+      // Each wait ends with the oldest event alive when it registered, the one its own read at
+      // registration finds too, not with whichever event reached the inbox first; the event in
+      // hand when it is the first to come (or was kept long ago and came again).
+      const kept = await correlations.keptEvents(key);
+      for (const { taskToken, registeredAt } of waiting) {
         await inbox.send(
-          { kind: 'TaskSucceeded', taskToken, output: event },
+          { kind: 'TaskSucceeded', taskToken, output: firstEventFor(kept, registeredAt) ?? event },
           traceHeader ? { traceHeader } : {},
         );
         await correlations.unregister(key, taskToken);
@@ -552,8 +558,10 @@ export class Orchestrator {
       return;
     }
     const expiresAt = clock.now() + (command.timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;
-    await correlations.register(wait.key, taskToken, expiresAt);
-    const [early] = await correlations.keptEvents(wait.key);
+    // A registration read late (the invocation died after registering, the message came back
+    // later) still ends with the event alive when the task first registered.
+    const registeredAt = await correlations.register(wait.key, taskToken, expiresAt);
+    const early = firstEventFor(await correlations.keptEvents(wait.key), registeredAt);
     if (early !== undefined) {
       await send({ kind: 'TaskSucceeded', taskToken, output: early });
       await correlations.unregister(wait.key, taskToken);

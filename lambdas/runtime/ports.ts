@@ -182,22 +182,49 @@ export interface InboxSender {
   ): Promise<void>;
 }
 
+/** A task waiting for a correlated event. */
+export interface WaitingTask {
+  readonly taskToken: string;
+  /** When the task first registered (epoch ms): the events it may end with are those alive then. */
+  readonly registeredAt: number;
+}
+
+/** An event kept for waits that come later. */
+export interface KeptEvent {
+  readonly event: Json;
+  /** When it was first kept (epoch ms). */
+  readonly keptAt: number;
+  /** Until when a wait may end with it (epoch ms): a wait that registered later does not see it. */
+  readonly expiresAt: number;
+}
+
 /**
  * Tasks waiting for correlated events, and events kept for waits that come later. Both sides
  * write first and read second, so an event and its wait always find each other whatever their
  * order; a duplicate delivery is harmless (the engine applies a result once).
  */
 export interface CorrelationStore {
-  /** Registers a task waiting on `key` until `expiresAt` (epoch ms). Idempotent. */
-  register(key: string, taskToken: string, expiresAt: number): Promise<void>;
+  /**
+   * Registers a task waiting on `key` until `expiresAt` (epoch ms). Idempotent: registering again
+   * changes nothing and answers the time of the first registration.
+   */
+  register(key: string, taskToken: string, expiresAt: number): Promise<number>;
   /** Removes a registration once its task was completed. */
   unregister(key: string, taskToken: string): Promise<void>;
-  /** The tokens of the tasks waiting on `key`. */
-  waiting(key: string): Promise<string[]>;
-  /** Keeps an event for waits on `key` until `expiresAt`. Idempotent per event id. */
+  /** The tasks waiting on `key` (registrations not expired). */
+  waiting(key: string): Promise<WaitingTask[]>;
+  /**
+   * Keeps an event for waits on `key` until `expiresAt`. Idempotent per event id: the first keep's
+   * time and expiry stay.
+   */
   keepEvent(key: string, eventId: string, event: Json, expiresAt: number): Promise<void>;
-  /** The events kept for `key`, oldest first. */
-  keptEvents(key: string): Promise<Json[]>;
+  /**
+   * The events kept for `key`, oldest first (by first keep, ties by event id). Events whose
+   * `expiresAt` passed are still answered for a day (`KEPT_EVENT_GRACE_MS`: a wait whose read came
+   * late, after a crash, still sees what was alive when it registered); `firstEventFor` picks a
+   * wait's event.
+   */
+  keptEvents(key: string): Promise<KeptEvent[]>;
 }
 
 /** Epoch milliseconds. */

@@ -253,7 +253,7 @@ export class LocalRuntime extends DomainControl {
           }),
           events: new LocalEventPublisher(bus),
           timers,
-          correlations: new DynamoDbCorrelationStore({ client, tableName, clock }),
+          correlations: new DynamoDbCorrelationStore({ client, tableName, clock, payloads }),
           inbox: inboxSender,
         },
         signer,

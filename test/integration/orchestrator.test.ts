@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
-import type { ExecutionStore } from '../../lambdas/runtime/ports.js';
+import type { CorrelationStore, ExecutionStore } from '../../lambdas/runtime/ports.js';
+import { InMemoryCorrelationStore } from '../../testing/in-memory-correlation-store.js';
 import { TaskFailure } from '../../lambdas/runtime/worker.js';
 import { InProcessDomain, type InProcessDomainOptions } from '../../testing/in-process-domain.js';
 
@@ -319,6 +320,36 @@ describe('waiting for a correlated domain event', () => {
     d.start('Fraud', { orderId: 'o-3' }, 'o-3');
     await d.runVisible();
     expect((await statusOf(d, 'Fraud:o-3'))?.status).toBe('SUCCEEDED');
+  });
+
+  it('ends the wait with the oldest event kept, even when a later one reaches the inbox first', async () => {
+    // The invocation that keeps the first verdict dies right after keeping it; its message comes
+    // back only after the second verdict was handled. The task must still end with the first
+    // verdict, the one its own registration would read (before: it ended with the second).
+    let clock = () => 0;
+    const inner = new InMemoryCorrelationStore({ now: () => clock() });
+    let crashes = 1;
+    const correlations: CorrelationStore = {
+      register: (key, token, expiresAt) => inner.register(key, token, expiresAt),
+      unregister: (key, token) => inner.unregister(key, token),
+      waiting: (key) => inner.waiting(key),
+      keptEvents: (key) => inner.keptEvents(key),
+      keepEvent: async (key, eventId, kept, expiresAt) => {
+        await inner.keepEvent(key, eventId, kept, expiresAt);
+        if (eventId === 'e-first' && crashes-- > 0) throw new Error('the invocation died after keeping');
+      },
+    };
+    const d = new InProcessDomain({ workers: {}, correlations });
+    clock = () => d.now();
+    await d.deploy('Fraud', fraudCheck);
+    d.start('Fraud', { orderId: 'o-5' }, 'o-5');
+    await d.runVisible();
+    d.publishEvent({ ...event('e-first', 'o-5'), detail: { orderId: 'o-5', verdict: 'first' } });
+    await d.runVisible();
+    d.advance(1_000);
+    d.publishEvent({ ...event('e-second', 'o-5'), detail: { orderId: 'o-5', verdict: 'second' } });
+    await d.runUntilIdle();
+    expect((await statusOf(d, 'Fraud:o-5'))?.output).toEqual({ orderId: 'o-5', fraud: { verdict: 'first' } });
   });
 
   it('fails with States.Timeout, catchable, when no event comes in time', async () => {

@@ -6,7 +6,6 @@
  *   npm run sim -- --seed 1234             one seed, replayed exactly
  *   npm run sim -- --seed 1234 --trace     ... with a line per delivery
  *   npm run sim -- --seeds 1000 --memory-only   no seed on the DynamoDB store
- *   npm run sim -- --seed 388 --known-defects   also the faults that meet known defects (operator.ts)
  *
  * Every tenth seed runs on the DynamoDB execution store (dynalite, started here) instead of the
  * in-memory one. About a third run as the local runtime: queues and timers persisted to a temporary
@@ -25,11 +24,10 @@ interface Arguments {
   readonly trace: boolean;
   readonly verbose: boolean;
   readonly memoryOnly: boolean;
-  readonly knownDefects: boolean;
 }
 
 const USAGE =
-  'usage: npm run sim -- [--seeds N] [--from K] | --seed S [--trace] [--verbose] [--memory-only] [--known-defects]';
+  'usage: npm run sim -- [--seeds N] [--from K] | --seed S [--trace] [--verbose] [--memory-only]';
 
 function parseArguments(argv: readonly string[]): Arguments {
   let seed: number | undefined;
@@ -38,7 +36,6 @@ function parseArguments(argv: readonly string[]): Arguments {
   let trace = false;
   let verbose = false;
   let memoryOnly = false;
-  let knownDefects = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -68,9 +65,6 @@ function parseArguments(argv: readonly string[]): Arguments {
       case '--memory-only':
         memoryOnly = true;
         break;
-      case '--known-defects':
-        knownDefects = true;
-        break;
       default:
         throw new Error(`unknown argument ${flag}`);
     }
@@ -78,9 +72,9 @@ function parseArguments(argv: readonly string[]): Arguments {
   if (seed !== undefined) {
     if (seeds !== undefined || from !== undefined)
       throw new Error('--seed cannot be combined with --seeds or --from');
-    return { from: seed, count: 1, trace, verbose: true, memoryOnly, knownDefects };
+    return { from: seed, count: 1, trace, verbose: true, memoryOnly };
   }
-  return { from: from ?? 1, count: seeds ?? 100, trace, verbose, memoryOnly, knownDefects };
+  return { from: from ?? 1, count: seeds ?? 100, trace, verbose, memoryOnly };
 }
 
 function describe(result: SeedResult): string {
@@ -136,7 +130,6 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
       result = await runSeed(seed, {
         ...(args.trace ? { trace: (line: string) => console.log(`  ${line}`) } : {}),
         ...(tables ? { tables } : {}),
-        ...(args.knownDefects ? { knownDefects: true } : {}),
       });
       if (result.dynamodb) onDynamo += 1;
       if (result.localRuntime) asLocalRuntime += 1;
@@ -145,7 +138,7 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
       violations += 1;
       failingSeeds += 1;
       console.log(`seed ${seed}: VIOLATION simulation-crashed: ${(error as Error).stack ?? String(error)}`);
-      console.log(`  replay: npm run sim -- --seed ${seed}${args.knownDefects ? ' --known-defects' : ''}`);
+      console.log(`  replay: npm run sim -- --seed ${seed}`);
       continue;
     }
     if (args.verbose) console.log(describe(result));
@@ -159,7 +152,7 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
         const where = violation.executionId ? ` [${violation.executionId}]` : '';
         console.log(`seed ${seed}: VIOLATION ${violation.invariant}${where}: ${violation.detail}`);
       }
-      console.log(`  replay: npm run sim -- --seed ${seed}${args.knownDefects ? ' --known-defects' : ''}`);
+      console.log(`  replay: npm run sim -- --seed ${seed}`);
     }
     if ((i + 1) % 100 === 0 && i + 1 < args.count) {
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -167,14 +160,12 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
     }
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  /** What a known defect left out: printed on a line of its own, whatever its group. */
-  const leftOut = (key: string) => key.includes('(known defect');
   const group = (prefix: string | undefined) =>
     Object.entries(totals)
       .filter(([key]) =>
         prefix === undefined
-          ? !/^(inbox|outcome|watch|payload|data limit|store|events|waits): /.test(key) && !leftOut(key)
-          : key.startsWith(`${prefix}: `) && !leftOut(key),
+          ? !/^(inbox|outcome|watch|payload|data limit|store|events|waits): /.test(key)
+          : key.startsWith(`${prefix}: `),
       )
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, value]) => `${prefix === undefined ? key : key.slice(prefix.length + 2)}=${value}`)
@@ -190,11 +181,6 @@ async function runSeeds(args: Arguments, started: number, tables: SimTables | un
   console.log(`large payloads: ${group('payload')}`);
   console.log(`data limits met: ${group('data limit')}; store: ${group('store')}`);
   console.log(`partner events: ${group('events')}; waits: ${group('waits')}`);
-  const known = Object.entries(totals)
-    .filter(([key]) => leftOut(key))
-    .map(([key, value]) => `${key}=${value}`);
-  if (known.length > 0)
-    console.log(`left out (known defects; --known-defects injects them): ${known.join(', ')}`);
   if (totals['watch: invariant broken at commit'])
     console.log(`invariants broken as a commit landed: ${totals['watch: invariant broken at commit']}`);
   console.log(`orphan effects (a timed-out step that did its work; never compensated by design): ${orphans}`);

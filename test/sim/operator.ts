@@ -30,11 +30,6 @@ export interface OperatorPolicy {
   readonly rerun: number;
   /** Chance that a started execution is stopped through the control plane, at some moment. */
   readonly stop: number;
-  /**
-   * Also inject the faults that meet known defects, to replay them (none is known today).
-   * @default false
-   */
-  readonly knownDefects?: boolean;
 }
 
 /** Redrives of one execution, at most (a run that keeps failing is left failed). */

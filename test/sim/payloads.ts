@@ -63,7 +63,7 @@ export interface PayloadDraw {
   readonly wide: boolean;
 }
 
-/** The largest event detail on seeds that keep events in DynamoDB items, unless known defects are injected. */
+/** The largest event detail on seeds that keep events in DynamoDB items with no payload store. */
 const EVENT_ITEM_CAP_BYTES = 390_000;
 /**
  * Large payloads an execution's state takes in, at most: three near the payload limit pass
@@ -76,13 +76,11 @@ const MAX_LARGE_PER_EXECUTION = 3;
  * Draws the seed's large payloads (task results, execution inputs, event details) from its
  * {@link SizeProfile}.
  *
- * Known defect (reported with the simulation's replay seeds): the DynamoDB correlation store keeps
- * an event in one item, so a matching event over DynamoDB's 400 KB item limit (the bus takes up to
- * 1 MB) fails `keepEvent` with a ValidationException at every delivery: its inbox message ends in
- * the DLQ and no waiting state ever sees it (`dlq-only-poison` reports it; `npm run sim -- --seed
- * 760 --known-defects`). Until it is fixed, events on the seeds that keep them in DynamoDB items
- * stay under {@link EVENT_ITEM_CAP_BYTES} unless `knownDefects` is set; each one capped is counted.
-
+ * A limit, not a defect: with no payload store, the DynamoDB correlation store keeps an event in one
+ * item, deflated when it must, so an incompressible event over an item is refused with
+ * `EventTooLargeError` (its inbox message ends in the DLQ with that reason; on AWS the construct
+ * always gives the orchestrator a payload bucket). On the seeds that keep events in items so,
+ * event details stay under {@link EVENT_ITEM_CAP_BYTES}; each one capped is counted.
  */
 export class LargePayloads {
   /** The execution whose state takes in large payloads, and how many it took so far. */
@@ -90,9 +88,8 @@ export class LargePayloads {
 
   constructor(
     readonly profile: SizeProfile,
-    /** Which payloads end up in DynamoDB items as they are: kept events; starts, without a payload store. */
-    private readonly items: { readonly events: boolean; readonly starts: boolean },
-    private readonly knownDefects: boolean,
+    /** Whether kept events end up in DynamoDB items as they are (a DynamoDB store without a payload store). */
+    private readonly items: { readonly events: boolean },
     private readonly count: (what: string) => void,
     /**
      * Whether the large execution's tasks return large results most of the time (until it took its
@@ -112,7 +109,7 @@ export class LargePayloads {
 
   /**
    * A payload of one of `classes` for `executionId` (undefined: one every execution may receive),
-   * or undefined when the draw is left out (known defect, see above).
+   * or undefined when the execution already took its share of large payloads.
    */
   draw(
     rng: Prng,
@@ -131,10 +128,8 @@ export class LargePayloads {
         return undefined;
       this.large.taken += 1;
     }
-    if (what === 'event detail' && this.items.events && !this.knownDefects && bytes > EVENT_ITEM_CAP_BYTES) {
-      this.count(
-        'payload: event kept under the item limit (known defect: an event over a DynamoDB item is never kept)',
-      );
+    if (what === 'event detail' && this.items.events && bytes > EVENT_ITEM_CAP_BYTES) {
+      this.count('payload: event kept under the item limit (no payload store to keep a larger one in)');
       bytes = EVENT_ITEM_CAP_BYTES;
     }
     this.count(`payload: ${what} ${sizeClass}${wide ? ' (two-byte characters)' : ''}`);

@@ -12,27 +12,8 @@
  * detail without the matched field, another source than a wait requires, a detail-type no rule
  * routes. Some executions are started by a trigger event instead of a start message, sometimes
  * published twice. The rules' delivery to the inbox, duplicates included, is the world's.
- *
- * Known defect (reported with the simulation's replay seeds): when a second matching event reaches
- * the inbox while a state waits, the loop completes the waiting task with that event, while the
- * task's own registration completes it with the oldest event kept, and whichever message the inbox
- * delivers first wins (`correlate` sends the event it received, not the oldest kept one); a crash
- * in the middle of `correlate`'s deliveries has the same effect. The state may then end with a later
- * event than the first (`event-wait-first-match` reports it; `npm run sim -- --seed 129
- * --known-defects`, `--seed 563 --known-defects`). Until the loop is fixed, a wait meets two or
- * more distinct matching events only when all of them go out at least an hour before any state can
- * wait for them (so that none reaches the inbox while one waits: they are delivered without late
- * copies) unless `knownDefects` is set; each wait whose events were moved so is counted.
- *
- * Known defect (reported with the simulation's replay seeds): a wait reads the events kept for it
- * when it registers, but if that read is delayed (the invocation died after registering, and the
- * message came back minutes later), an event that was kept when the state began to wait may have
- * expired meanwhile, and the wait ends with a later one (`event-wait-first-match`; `npm run sim --
- * --seed 1576 --known-defects` with the first defect fixed). Events expire within a run only on the
- * seeds that keep them an hour: until it is fixed, a wait there meets one distinct event at most
- * unless `knownDefects` is set; each wait whose later events were left out is counted.
  */
-import { isJsonObject, type JsonObject } from '../../lambdas/engine/json.js';
+import type { JsonObject } from '../../lambdas/engine/json.js';
 import type { EventTrigger } from '../../local/runtime/domain-rules.js';
 import type { PublishedEventRecord } from './invariants.js';
 import { paddedTo, type LargePayloads } from './payloads.js';
@@ -58,8 +39,6 @@ export function triggerOf(workflow: string): EventTrigger {
 }
 
 const COUNTS = { none: 0, one: 1, two: 2, three: 3 } as const;
-/** How long before any state can wait for them several matching events go out (see above). */
-const QUIET_LEAD_MS = 3_600_000;
 
 /** An event planned for a wait: when, from whom, what; `twice` when the producer publishes it again. */
 interface PlannedEvent {
@@ -77,19 +56,13 @@ export class Publisher {
   /** Every event put on the bus, with its id. */
   readonly events: PublishedEventRecord[] = [];
   /** The `seq` of the events delivered without late copies (several for one wait, see above). */
-  private readonly quiet = new Set<number>();
   private sequence = 0;
 
   constructor(
     private readonly world: World,
     private readonly rng: Prng,
     private readonly payloads: LargePayloads | undefined,
-    private readonly knownDefects: boolean,
   ) {
-    world.quietEvent = (event) => {
-      const detail = isJsonObject(event) ? event.detail : undefined;
-      return isJsonObject(detail) && typeof detail.seq === 'number' && this.quiet.has(detail.seq);
-    };
   }
 
   /** Plans the events the waits of one execution meet, around its start (ms from the run's start). */
@@ -107,17 +80,17 @@ export class Publisher {
           twice: rng.chance(0.15),
         });
       }
-      this.planWait(planned, startAt - QUIET_LEAD_MS, wait, 'signal', executionId);
+      this.planWait(planned, wait, 'signal', executionId);
       // An event like the right one from a source the wait does not take.
       if (wait.source !== undefined && rng.chance(0.3)) {
         const detail = { ref: executionId, step: wait.stateName, value: rng.int(0, 999) };
-        this.planEvent(this.timed(startAt), OTHER_SOURCE, wait.detailType, detail, 'decoy', false);
+        this.planEvent(this.timed(startAt), OTHER_SOURCE, wait.detailType, detail, 'decoy');
       }
     }
   }
 
   /** Plans the events of each broadcast topic: every execution waiting on the topic matches them. */
-  planBroadcasts(workflows: readonly GeneratedWorkflow[], earliestStart: number, latestStart: number): void {
+  planBroadcasts(workflows: readonly GeneratedWorkflow[], latestStart: number): void {
     const rng = this.rng;
     for (const workflow of workflows) {
       for (const wait of workflow.waits.values()) {
@@ -132,51 +105,20 @@ export class Publisher {
             twice: rng.chance(0.15),
           });
         }
-        this.planWait(planned, earliestStart - QUIET_LEAD_MS, wait, 'broadcast', undefined);
+        this.planWait(planned, wait, 'broadcast', undefined);
       }
     }
   }
 
-  /**
-   * Publishes the events planned for one wait's key. Two or more distinct ones (a producer's second
-   * publication is one more) go out before `quietBefore`, without late copies, unless known defects
-   * are injected (see above).
-   */
+  /** Publishes the events planned for one wait's key. */
   private planWait(
-    all: readonly PlannedEvent[],
-    quietBefore: number,
+    planned: readonly PlannedEvent[],
     wait: WaitInfo,
     purpose: 'signal' | 'broadcast',
     executionId: string | undefined,
   ): void {
-    const distinct = (events: readonly PlannedEvent[]) =>
-      events.reduce((sum, event) => sum + (event.twice ? 2 : 1), 0);
-    let planned = all;
-    if (distinct(planned) >= 2 && !this.knownDefects && this.world.eventRetentionMs !== undefined) {
-      // Events kept an hour expire while states wait: one event per wait (second known defect).
-      this.world.count(
-        'events: second event for a wait left out (known defect: a wait that reads late ends with a later event)',
-      );
-      planned = planned.slice(0, 1).map((event) => ({ ...event, twice: false }));
-    }
-    const quiet = distinct(planned) >= 2 && !this.knownDefects;
-    if (quiet && planned.some((event) => event.at > quietBefore - 120_000)) {
-      this.world.count(
-        'events: several for one wait moved an hour before it (known defect: a later event may end the wait)',
-      );
-      for (const event of planned) event.at = quietBefore - 120_000 - this.rng.int(0, 2 * 3_600_000);
-    }
     for (const event of planned) {
-      this.planEvent(
-        event.at,
-        event.source,
-        wait.detailType,
-        event.detail,
-        purpose,
-        quiet,
-        event.twice,
-        executionId,
-      );
+      this.planEvent(event.at, event.source, wait.detailType, event.detail, purpose, event.twice, executionId);
     }
   }
 
@@ -201,23 +143,25 @@ export class Publisher {
               ? { ref: `${rng.pick(workflows).name}:nobody`, step: wait.stateName, value: rng.int(0, 999) }
               : { topic: 'topic-nobody', value: rng.int(0, 999) },
             'decoy',
-            false,
             rng.chance(0.15),
           );
           break;
         case 'unmatched':
           // The detail-type a rule routes, without the field the waits match on.
-          this.planEvent(at, PARTNER_SOURCE, detailType, { value: rng.int(0, 999) }, 'decoy', false);
+          this.planEvent(at, PARTNER_SOURCE, detailType, { value: rng.int(0, 999) }, 'decoy');
           break;
         case 'noise':
-          this.planEvent(at, PARTNER_SOURCE, NOISE_DETAIL_TYPE, { value: rng.int(0, 999) }, 'decoy', false);
+          this.planEvent(at, PARTNER_SOURCE, NOISE_DETAIL_TYPE, { value: rng.int(0, 999) }, 'decoy');
           break;
       }
     }
   }
 
-  /** Starts an execution by its trigger event at `at`, sometimes published twice (the same order). */
-  startByEvent(workflow: string, name: string, input: JsonObject, at: number): void {
+  /**
+   * Starts an execution by its trigger event at `at`, sometimes published twice (the same order).
+   * Answers the execution's input: the event's detail.
+   */
+  startByEvent(workflow: string, name: string, input: JsonObject, at: number): JsonObject {
     const trigger = triggerOf(workflow);
     const detail = { ...input, orderId: name };
     this.publishAt(at, trigger.source ?? SHOP_SOURCE, trigger.detailType, detail, 'trigger');
@@ -231,6 +175,7 @@ export class Publisher {
         'trigger',
       );
     }
+    return detail;
   }
 
   /** Plans an event, sometimes large, sometimes published twice by the producer. */
@@ -240,14 +185,12 @@ export class Publisher {
     detailType: string,
     detail: JsonObject,
     purpose: PublishedEventRecord['purpose'],
-    quiet: boolean,
     twice = false,
     executionId?: string,
   ): void {
     const rng = this.rng;
     const payloads = this.payloads;
     const seq = ++this.sequence;
-    if (quiet) this.quiet.add(seq);
     let body: JsonObject = { ...detail, seq };
     if (payloads !== undefined && rng.chance(payloads.profile.largeEvent)) {
       const large = payloads.draw(rng, payloads.profile.events, executionId, 'event detail');
@@ -256,7 +199,7 @@ export class Publisher {
     this.publishAt(at, source, detailType, body, purpose);
     if (twice) {
       this.world.count('events: published twice by the producer (two event ids)');
-      this.publishAt(at + rng.int(0, quiet ? 60_000 : 120_000), source, detailType, body, purpose);
+      this.publishAt(at + rng.int(0, 120_000), source, detailType, body, purpose);
     }
   }
 

@@ -142,9 +142,9 @@ describe('the seeded simulation', () => {
     const careless = (store: CorrelationStore): CorrelationStore => {
       const keys = new Set<string>();
       return {
-        register: async (key, token, expiresAt) => {
+        register: (key, token, expiresAt) => {
           keys.add(key);
-          await store.register(key, token, expiresAt);
+          return store.register(key, token, expiresAt);
         },
         unregister: (key, token) => store.unregister(key, token),
         waiting: async () => (await Promise.all([...keys].map((key) => store.waiting(key)))).flat(),

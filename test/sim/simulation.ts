@@ -25,6 +25,7 @@ import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
 import type { PayloadStore } from '../../lambdas/runtime/ports.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { FilePayloadStore } from '../../local/runtime/file-payload-store.js';
+import { rerunInput } from '../../local/api/control-rules.js';
 import {
   drawOutcomes,
   drawRates,
@@ -65,11 +66,6 @@ export interface SeedOptions {
   readonly tables?: SimTables;
   /** See {@link LocalDiskOptions}: only for tests of the simulation itself. */
   readonly disk?: LocalDiskOptions;
-  /**
-   * Also inject the faults that meet known defects (see `operator.ts`), to replay them.
-   * @default false
-   */
-  readonly knownDefects?: boolean;
 }
 
 /** Where seeds on the DynamoDB store get a fresh table. */
@@ -226,9 +222,8 @@ async function runWorld(
     ...(options.mutateCorrelations ? { mutateCorrelations: options.mutateCorrelations } : {}),
     ...(disk ? { localRuntime: disk } : {}),
     ...(sizes ? { sizes } : {}),
-    ...(tables ? { itemLimits: { events: true, starts: payloads === undefined } } : {}),
+    ...(tables && payloads === undefined ? { itemLimits: { events: true } } : {}),
     ...(workflows.some((workflow) => workflow.keepsResults) ? { growing: true } : {}),
-    ...(options.knownDefects === true ? { knownDefects: true } : {}),
     ...(triggered ? { triggers: workflows.map((workflow) => triggerOf(workflow.name)) } : {}),
     // Some seeds keep events an hour instead of a day: waits then meet expired events too.
     ...(waiting && rng.chance(0.3) ? { eventRetentionMs: 3_600_000 } : {}),
@@ -242,7 +237,12 @@ async function runWorld(
               ...(payloads ? { payloads: countingPayloads(payloads, count) } : {}),
             }),
           correlations: (clock: { now(): number }) =>
-            new DynamoDbCorrelationStore({ client: tables.client, tableName, clock }),
+            new DynamoDbCorrelationStore({
+              client: tables.client,
+              tableName,
+              clock,
+              ...(payloads ? { payloads } : {}),
+            }),
           maxConcurrency: 1,
         }
       : {}),
@@ -252,10 +252,10 @@ async function runWorld(
   const operator = new Operator(
     world,
     shapeRng.fork(),
-    { ...drawPolicy(shapeRng), knownDefects: options.knownDefects === true },
+    drawPolicy(shapeRng),
     new Map(workflows.map((workflow) => [workflow.name, workflow])),
   );
-  const publisher = new Publisher(world, shapeRng.fork(), world.payloads, options.knownDefects === true);
+  const publisher = new Publisher(world, shapeRng.fork(), world.payloads);
   const expected: string[] = [];
   /** The input each execution was started with (its history keeps none when it was over the limit). */
   const startInputs = new Map<string, Json>();
@@ -272,7 +272,7 @@ async function runWorld(
     publisher.planSignals(executionId, workflow, startAt);
     if (triggered && shapeRng.chance(0.4)) {
       // Started by its trigger event, through the domain's rule (StartFromEvent).
-      publisher.startByEvent(workflow.name, name, input, startAt);
+      startInputs.set(executionId, publisher.startByEvent(workflow.name, name, input, startAt));
     } else {
       const start = { kind: 'StartExecution', workflow: workflow.name, name, input };
       sendAt(world, start, startAt);
@@ -295,15 +295,28 @@ async function runWorld(
     operator.maybeStop(executionId, startAt + shapeRng.int(1_000, 120_000));
   }
   if (waiting) {
-    publisher.planBroadcasts(workflows, warmUp, warmUp + 30_000);
+    publisher.planBroadcasts(workflows, warmUp + 30_000);
     publisher.planDecoys(workflows, warmUp + 30_000);
   }
   sendPoison(world, shapeRng, expected[0] ?? 'Wf0:e0');
 
   const unfinished = await world.run();
   const reruns = [...operator.reruns.values()];
+  const recorded = await world.record([...expected, ...reruns.map((rerun) => rerun.executionId)], unfinished);
+  // A rerun's input, as the control plane chose it (its history keeps none when over the limit).
+  for (const rerun of reruns) {
+    const of = recorded.executions.find((execution) => execution.executionId === rerun.of);
+    const started = of?.history[0];
+    if (!of || started?.type !== 'ExecutionStarted') continue;
+    const ofInput = startInputs.get(rerun.of) ?? started.input;
+    try {
+      startInputs.set(rerun.executionId, rerunInput(of.history, rerun.fromState, ofInput));
+    } catch {
+      // Its own input was not kept: the control plane refused the rerun too.
+    }
+  }
   const record = {
-    ...(await world.record([...expected, ...reruns.map((rerun) => rerun.executionId)], unfinished)),
+    ...recorded,
     reruns,
     events: publisher.events,
     startInputs,

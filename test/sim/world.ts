@@ -46,6 +46,8 @@ import {
   TransitionTooLargeError,
   VersionConflictError,
   type CorrelationStore,
+  type KeptEvent,
+  type WaitingTask,
   type ExecutionStore,
   type InboxSender,
   type OrchestratorPorts,
@@ -152,11 +154,9 @@ export interface WorldOptions {
    * Which payloads the stores keep in DynamoDB items as they are (see `payloads.ts`).
    * @default neither (the in-memory stores)
    */
-  readonly itemLimits?: { readonly events: boolean; readonly starts: boolean };
+  readonly itemLimits?: { readonly events: boolean };
   /** See `LargePayloads.growing`. @default false */
   readonly growing?: boolean;
-  /** Also inject the faults that meet known defects (see `payloads.ts`). @default false */
-  readonly knownDefects?: boolean;
   /**
    * Run as the local runtime does, on this disk: the queues and timers persist to it, and the
    * whole process may crash (FaultRates.processCrash) and restart from it.
@@ -214,7 +214,7 @@ class RecordingCorrelationStore implements CorrelationStore {
     private readonly now: () => number,
   ) {}
 
-  register(key: string, taskToken: string, expiresAt: number): Promise<void> {
+  register(key: string, taskToken: string, expiresAt: number): Promise<number> {
     return this.noted(
       { op: 'register', key, token: taskToken },
       this.inner.register(key, taskToken, expiresAt),
@@ -225,7 +225,7 @@ class RecordingCorrelationStore implements CorrelationStore {
     return this.noted({ op: 'unregister', key, token: taskToken }, this.inner.unregister(key, taskToken));
   }
 
-  waiting(key: string): Promise<string[]> {
+  waiting(key: string): Promise<WaitingTask[]> {
     return this.inner.waiting(key);
   }
 
@@ -233,7 +233,7 @@ class RecordingCorrelationStore implements CorrelationStore {
     return this.noted({ op: 'keep', key, eventId }, this.inner.keepEvent(key, eventId, event, expiresAt));
   }
 
-  keptEvents(key: string): Promise<Json[]> {
+  keptEvents(key: string): Promise<KeptEvent[]> {
     return this.inner.keptEvents(key);
   }
 
@@ -241,10 +241,10 @@ class RecordingCorrelationStore implements CorrelationStore {
    * Logs a write as it is made (the in-memory store applies it before its promise settles; the
    * DynamoDB seeds run one invocation at a time), and marks it failed if the store refused it.
    */
-  private async noted(
+  private async noted<T>(
     op: Pick<CorrelationOpRecord, 'op' | 'key' | 'token' | 'eventId'>,
-    call: Promise<void>,
-  ): Promise<void> {
+    call: Promise<T>,
+  ): Promise<T> {
     const entry: { -readonly [K in keyof CorrelationOpRecord]: CorrelationOpRecord[K] } = {
       ...op,
       seq: this.log.length,
@@ -252,7 +252,7 @@ class RecordingCorrelationStore implements CorrelationStore {
     };
     this.log.push(entry);
     try {
-      await call;
+      return await call;
     } catch (error) {
       entry.failed = true;
       throw error;
@@ -575,8 +575,6 @@ export class World {
   readonly refusedCommits: RefusedCommitRecord[] = [];
   /** The seed's large payloads, if it has any. */
   readonly payloads: LargePayloads | undefined;
-  /** Events the rules deliver without late copies (see `publisher.ts`). @default none */
-  quietEvent: ((event: Json) => boolean) | undefined;
   /** The keys (`messageKey`) of the inbox messages the domain's rules sent (events). */
   private readonly eventMessages = new Set<string>();
 
@@ -612,8 +610,7 @@ export class World {
       options.sizes &&
       new LargePayloads(
         options.sizes,
-        options.itemLimits ?? { events: false, starts: false },
-        options.knownDefects === true,
+        options.itemLimits ?? { events: false },
         (what) => this.count(what),
         options.growing === true,
       );
@@ -877,20 +874,18 @@ export class World {
    */
   private deliverEvent(body: Json): void {
     this.count('event routed to the inbox by a rule');
-    const event = typeof body === 'object' && body !== null && !Array.isArray(body) ? body.event : undefined;
-    const lateCopies = !(event !== undefined && this.quietEvent?.(event) === true);
-    this.enqueue(this.inbox, body, 0, lateCopies);
+    this.enqueue(this.inbox, body, 0);
     if (this.rng.chance(this.rates.eventDuplicateDelivery)) {
       this.count('EventBridge duplicate delivery (same event id)');
-      this.enqueue(this.inbox, body, this.rng.int(0, this.rates.maxExtraDelayMs), lateCopies);
+      this.enqueue(this.inbox, body, this.rng.int(0, this.rates.maxExtraDelayMs));
     }
   }
 
   /**
    * A producer's send, through the delivery faults: late, or duplicated by the producer, and
-   * sometimes again hours or days later (unless `lateCopies` is false).
+   * sometimes again hours or days later.
    */
-  enqueue(queue: LocalQueue, body: Json, delayMs: number, lateCopies = true): void {
+  enqueue(queue: LocalQueue, body: Json, delayMs: number): void {
     const rates = this.rates;
     const text = JSON.stringify(body);
     const extra = () => {
@@ -910,7 +905,7 @@ export class World {
       this.count('duplicate send (new message id)');
       send();
     }
-    if (lateCopies && this.rng.chance(rates.lateCopy)) {
+    if (this.rng.chance(rates.lateCopy)) {
       this.count('late copy (hours to days later)');
       this.lateCopies.push({
         at: this.now + this.rng.int(900_001, rates.maxLateCopyMs),

@@ -61,6 +61,9 @@ function recordCalls(client: DynamoDBClient): RecordedCall[] {
  * characters that compress to about 300,000 bytes (the engine fails such an execution for its
  * input size, but records the input first, so the snapshot still holds it).
  */
+/** A payload limit under which a large input is kept in the state (the engine keeps none over its limit). */
+const LARGE_PAYLOAD_LIMIT = 4_194_304;
+
 function largeInput() {
   return { blob: randomBytes(300_000).toString('base64') };
 }
@@ -299,7 +302,7 @@ describe('DynamoDbExecutionStore on dynalite', () => {
       tableName: local.tableName,
       payloads,
     });
-    const run = new ExecutionRun(ORDER_DEFINITION, { input: largeInput() });
+    const run = new ExecutionRun(ORDER_DEFINITION, { input: largeInput(), maxPayloadBytes: LARGE_PAYLOAD_LIMIT });
     const first = run.start();
 
     await offloading.commit(first);
@@ -309,7 +312,7 @@ describe('DynamoDbExecutionStore on dynalite', () => {
   });
 
   it('keeps a snapshot over the offload threshold in the item when no payload store is configured', async () => {
-    const run = new ExecutionRun(ORDER_DEFINITION, { input: largeInput() });
+    const run = new ExecutionRun(ORDER_DEFINITION, { input: largeInput(), maxPayloadBytes: LARGE_PAYLOAD_LIMIT });
     const first = run.start();
 
     await store.commit(first);
@@ -321,6 +324,7 @@ describe('DynamoDbExecutionStore on dynalite', () => {
     // 800,000 characters, about 600 KB compressed: over DynamoDB's 400 KB item limit.
     const run = new ExecutionRun(ORDER_DEFINITION, {
       input: { blob: randomBytes(600_000).toString('base64') },
+      maxPayloadBytes: LARGE_PAYLOAD_LIMIT,
     });
 
     const error = await store.commit(run.start()).catch((e: unknown) => e);

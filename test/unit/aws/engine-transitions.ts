@@ -75,6 +75,11 @@ export interface ExecutionRunOptions {
   readonly businessKey?: string;
   /** @default { name: 'order', version: '0123456789abcdef' } */
   readonly workflow?: WorkflowRef;
+  /**
+   * The engine's payload limit: a larger one lets an input alone make a state too large for an
+   * item (the engine keeps no input over the limit). @default the engine's (256 KiB)
+   */
+  readonly maxPayloadBytes?: number;
 }
 
 /** Drives one execution through the engine as the orchestrator would, producing the transitions it commits. */
@@ -87,6 +92,7 @@ export class ExecutionRun {
   private readonly compiled: CompiledWorkflow;
   private readonly input: Json;
   private readonly businessKey: string | undefined;
+  private readonly maxPayloadBytes: number | undefined;
   private commands: readonly Command[] = [];
   private recentMessages: Record<string, number> = {};
 
@@ -96,6 +102,7 @@ export class ExecutionRun {
     this.input = options.input ?? ORDER_INPUT;
     this.businessKey = options.businessKey;
     this.workflow = options.workflow ?? { name: 'order', version: '0123456789abcdef' };
+    this.maxPayloadBytes = options.maxPayloadBytes;
   }
 
   /** The first transition (version 1). */
@@ -139,7 +146,11 @@ export class ExecutionRun {
 
   private decide(event: ExecutionEvent): Decision {
     this.now += 1000;
-    return decide(this.execution, event, { now: this.now, workflow: this.compiled });
+    return decide(this.execution, event, {
+      now: this.now,
+      workflow: this.compiled,
+      ...(this.maxPayloadBytes !== undefined ? { maxPayloadBytes: this.maxPayloadBytes } : {}),
+    });
   }
 
   private toTransition(decision: Decision, version: number): Transition {

@@ -90,7 +90,7 @@ describe('the CLI on a deployed stack', () => {
     const register = correlations.register.bind(correlations);
     correlations.register = async (key, token, expiresAt) => {
       tokens.push(token);
-      await register(key, token, expiresAt);
+      return register(key, token, expiresAt);
     };
     // The orchestrator of the "deployed" domain, on the same table the CLI reads.
     domain = new InProcessDomain({

@@ -112,7 +112,7 @@ export async function startSampleRuntime(): Promise<SampleRuntime> {
   const register = correlations.register.bind(correlations);
   correlations.register = async (key, taskToken, expiresAt) => {
     waitingTokens.push(taskToken);
-    await register(key, taskToken, expiresAt);
+    return register(key, taskToken, expiresAt);
   };
   const domain = new InProcessDomain({
     startTime: Date.now(),

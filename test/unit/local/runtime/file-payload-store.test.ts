@@ -50,6 +50,8 @@ describe('the local payload store', () => {
     // 400,000 characters that compress to about 300 KB: even stored once, over the item's limit.
     const run = new ExecutionRun(ORDER_DEFINITION, {
       input: { blob: randomBytes(300_000).toString('base64') },
+      // Above the engine's 256 KiB, which keeps no input over it.
+      maxPayloadBytes: 1_048_576,
     });
     const first = run.start();
     await store.commit(first);
