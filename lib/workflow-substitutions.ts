@@ -50,6 +50,8 @@ const TOKEN_NAME_PREFIX = 'BatonToken';
 const STRING_TOKEN = /\$\{Token\[[^\]]+\]\}/g;
 /** The `Resource` field of a Task or of its `Compensate`, at any depth. */
 const TASK_RESOURCE_POINTER = /\/States\/[^/]+\/(Compensate\/)?Resource$/;
+/** The DetailType and Source of a `baton:waitForEvent` state. */
+const AWAITED_EVENT_POINTER = /\/States\/[^/]+\/Parameters\/(DetailType|Source)$/;
 /** What the validator reads in place of a function ARN resolved at deploy. */
 const STAND_IN_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:resolved-at-deploy';
 
@@ -153,6 +155,19 @@ export function substituteWorkflow(
       Object.hasOwn(deferred, use.name) &&
       resources.get(use.name)?.type !== 'function',
   );
+  // The construct routes awaited events by their detail-type and source at synth.
+  const awaitedAtDeploy = placeholderUses(definition).filter(
+    (use) => AWAITED_EVENT_POINTER.test(use.pointer) && Object.hasOwn(deferred, use.name),
+  );
+  if (awaitedAtDeploy.length > 0) {
+    throw new InvalidWorkflowError(
+      workflow,
+      awaitedAtDeploy.map(({ name, pointer }) => ({
+        pointer,
+        message: `the placeholder \${${name}} is resolved at deploy, but the rule that routes awaited events is made at synth: use a literal`,
+      })),
+    );
+  }
   if (unknownResources.length > 0) {
     throw new InvalidWorkflowError(
       workflow,

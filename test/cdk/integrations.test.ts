@@ -395,6 +395,30 @@ describe('definition substitutions', () => {
     expect(built.orchestrator.workflowVersions.Notify).toBe(definitionVersion(substituted));
   });
 
+  it('refuses a deploy-time value where the construct routes awaited events at synth', () => {
+    expect(() =>
+      build((stack) => ({
+        definitionSubstitutions: { Kind: new sqs.Queue(stack, 'Kinds').queueName },
+        workflows: {
+          Wait: {
+            StartAt: 'Approval',
+            States: {
+              Approval: {
+                Type: 'Task',
+                Resource: 'baton:waitForEvent',
+                Parameters: { DetailType: '${Kind}', Match: { 'detail.id.$': '$.id' } },
+                TimeoutSeconds: 60,
+                End: true,
+              },
+            },
+          },
+        },
+      })),
+    ).toThrow(
+      /Workflow Wait: \/States\/Approval\/Parameters\/DetailType: the placeholder \$\{Kind\} is resolved at deploy/,
+    );
+  });
+
   it('refuses a substitution name a placeholder cannot carry', () => {
     expect(() =>
       build(() => ({ definitionSubstitutions: { 'bad name': 'x' }, workflows: { Notify: notify } })),
