@@ -216,6 +216,8 @@ describe('integration grants from the definitions', () => {
     );
     expect(properties.Substitutions).toEqual({ AuditQueueUrl: ref(built, audit) });
     expect(properties.Version).toBeUndefined();
+    // No text that template checks would take for an Fn::Sub variable.
+    expect(properties.Definition).not.toContain('${');
     expect(built.stack.resolve(built.orchestrator.workflowVersions.Audit)).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/WorkflowAudit/), 'Version'],
     });
