@@ -2,17 +2,22 @@
  * Compiles a validated definition once into the form the reducer walks: every scope (the machine,
  * each Parallel branch, each Map processor) indexed by key, every path and template pre-parsed.
  */
+import { compileAssign, type CompiledAssign, type JsonataChoiceRule, type JsonataFields } from './assign.js';
 import type {
   BranchDefinition,
   Compensation,
+  QueryLanguage,
   StateDefinition,
   StateMachineDefinition,
 } from './definition.js';
 import { DefinitionError } from './errors.js';
 import { compilePath, compileReferencePath, type CompiledPath } from './json-path.js';
+import type { Json, JsonObject } from './json.js';
+import { compileJsonataTemplate, type JsonataTemplate } from './jsonata/query.js';
 import { compileTemplate, type CompiledTemplate } from './payload-template.js';
 import { compileCatcher, compileRetrier, type CatchPolicy, type RetryPolicy } from './retry.js';
 import { assertValidDefinition } from './validate.js';
+import { isVariablePath } from './variable-path.js';
 
 /** The key of the top-level scope. */
 export const ROOT_SCOPE = 'root';
@@ -27,6 +32,8 @@ export interface CompiledWorkflow {
   readonly scopes: ReadonlyMap<string, CompiledScope>;
   /** Execution-level TimeoutSeconds in milliseconds, when set. */
   readonly timeoutMs: number | undefined;
+  /** True when some state assigns variables (then executions keep variable frames). */
+  readonly usesVariables: boolean;
 }
 
 /** One `States` container: the machine, a Parallel branch or a Map's processor. */
@@ -55,6 +62,20 @@ export interface CompiledState {
   readonly processor: string | undefined;
   readonly itemsPath: CompiledPath | undefined;
   readonly compensate: CompiledCompensation | undefined;
+  /** The state's query language (its own, or the machine's). */
+  readonly language: QueryLanguage;
+  /** A JSONata state's fields, compiled; undefined for a JSONPath state. */
+  readonly jsonata: JsonataFields | undefined;
+  /** The state's Assign (for a Choice state: applied when Default is taken). */
+  readonly assign: CompiledAssign | undefined;
+  /** A Choice state's rules' Assign, by rule index; undefined when no rule has one. */
+  readonly ruleAssigns: readonly (CompiledAssign | undefined)[] | undefined;
+}
+
+/** A catcher with its Assign and (JSONata) Output compiled. */
+export interface CompiledCatcher extends CatchPolicy {
+  readonly assign: CompiledAssign | undefined;
+  readonly output: JsonataTemplate | undefined;
 }
 
 /** A Task's `Compensate` block, compiled. */
@@ -117,8 +138,17 @@ export function compileWorkflow(definition: unknown, options: CompileOptions = {
   }
   const valid = assertValidDefinition(definition);
   const scopes = new Map<string, CompiledScope>();
-  compileScope(ROOT_SCOPE, valid, scopes);
+  compileScope(ROOT_SCOPE, valid, scopes, valid.QueryLanguage ?? 'JSONPath');
+  let usesVariables = false;
+  for (const scope of scopes.values()) {
+    for (const state of scope.states.values()) {
+      if (state.assign || state.ruleAssigns || state.catch.some((c) => (c as CompiledCatcher).assign)) {
+        usesVariables = true;
+      }
+    }
+  }
   const workflow: CompiledWorkflow = {
+    usesVariables,
     name,
     arn: options.arn ?? `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`,
     definition: valid,
@@ -133,12 +163,60 @@ function compileScope(
   key: string,
   body: StateMachineDefinition | BranchDefinition,
   scopes: Map<string, CompiledScope>,
+  machineLanguage: QueryLanguage,
 ): void {
   const states = new Map<string, CompiledState>();
   scopes.set(key, { key, startAt: body.StartAt, states });
   for (const [name, definition] of Object.entries(body.States)) {
-    states.set(name, compileState(key, name, definition, scopes));
+    states.set(name, compileState(key, name, definition, scopes, machineLanguage));
   }
+}
+
+/** A JSONata state's fields (validation checked their shapes; `{% %}` strings parse). */
+function compileJsonataFields(definition: StateDefinition): JsonataFields {
+  const raw = definition as unknown as Readonly<Record<string, Json | undefined>>;
+  const template = (key: string): JsonataTemplate | undefined => {
+    const value = raw[key];
+    return value === undefined ? undefined : compileJsonataTemplate(value, key);
+  };
+  const choices: JsonataChoiceRule[] = [];
+  if (definition.Type === 'Choice') {
+    definition.Choices.forEach((rule, index) => {
+      choices.push({
+        condition: compileJsonataTemplate(rule.Condition as Json, 'Condition'),
+        next: rule.Next as string,
+        output:
+          rule.Output === undefined
+            ? undefined
+            : compileJsonataTemplate(rule.Output, `Choices/${index}/Output`),
+      });
+    });
+  }
+  const compensate = definition.Type === 'Task' ? definition.Compensate?.Arguments : undefined;
+  return {
+    arguments: template('Arguments'),
+    output: template('Output'),
+    items: template('Items'),
+    itemSelector: template('ItemSelector'),
+    maxConcurrency: template('MaxConcurrency'),
+    timeoutSeconds: template('TimeoutSeconds'),
+    heartbeatSeconds: template('HeartbeatSeconds'),
+    seconds: template('Seconds'),
+    timestamp: template('Timestamp'),
+    error: template('Error'),
+    cause: template('Cause'),
+    choices,
+    compensateArguments:
+      compensate === undefined ? undefined : compileJsonataTemplate(compensate, 'Compensate/Arguments'),
+  };
+}
+
+function optionalAssign(
+  assign: JsonObject | undefined,
+  jsonata: boolean,
+  field: string,
+): CompiledAssign | undefined {
+  return assign === undefined ? undefined : compileAssign(assign, jsonata, field);
 }
 
 function optionalPath(path: string | null | undefined): CompiledPath | null | undefined {
@@ -156,7 +234,10 @@ function compileState(
   name: string,
   definition: StateDefinition,
   scopes: Map<string, CompiledScope>,
+  machineLanguage: QueryLanguage,
 ): CompiledState {
+  const language = definition.QueryLanguage ?? machineLanguage;
+  const isJsonata = language === 'JSONata';
   const branches: string[] = [];
   let processor: string | undefined;
   let itemsPath: CompiledPath | undefined;
@@ -178,7 +259,14 @@ function compileState(
     case 'Parallel':
     case 'Map':
       retry = (definition.Retry ?? []).map(compileRetrier);
-      catchers = (definition.Catch ?? []).map(compileCatcher);
+      catchers = (definition.Catch ?? []).map((catcher, index): CompiledCatcher => ({
+        ...compileCatcher(catcher),
+        assign: optionalAssign(catcher.Assign, isJsonata, 'Assign'),
+        output:
+          catcher.Output === undefined
+            ? undefined
+            : compileJsonataTemplate(catcher.Output, `Catch/${index}/Output`),
+      }));
       resultPath = optionalReferencePath(definition.ResultPath);
       if (definition.ResultSelector) resultSelector = compileTemplate(definition.ResultSelector);
       break;
@@ -212,15 +300,24 @@ function compileState(
       definition.Branches.forEach((branch, index) => {
         const key = `${scope}/${name}/${index}`;
         branches.push(key);
-        compileScope(key, branch, scopes);
+        compileScope(key, branch, scopes, machineLanguage);
       });
       break;
     case 'Map': {
       const selector = definition.ItemSelector ?? definition.Parameters;
       if (selector) parameters = compileTemplate(selector);
-      itemsPath = definition.ItemsPath === undefined ? undefined : compileReferencePath(definition.ItemsPath);
+      // A variable path (`$items`) is read when the state runs (data-flow.ts readRequired).
+      itemsPath =
+        definition.ItemsPath === undefined || isVariablePath(definition.ItemsPath)
+          ? undefined
+          : compileReferencePath(definition.ItemsPath);
       processor = `${scope}/${name}/items`;
-      compileScope(processor, (definition.ItemProcessor ?? definition.Iterator) as BranchDefinition, scopes);
+      compileScope(
+        processor,
+        (definition.ItemProcessor ?? definition.Iterator) as BranchDefinition,
+        scopes,
+        machineLanguage,
+      );
       break;
     }
     case 'Choice':
@@ -244,5 +341,15 @@ function compileState(
     processor,
     itemsPath,
     compensate,
+    language,
+    jsonata: isJsonata ? compileJsonataFields(definition) : undefined,
+    assign:
+      definition.Type === 'Succeed' || definition.Type === 'Fail'
+        ? undefined
+        : optionalAssign(definition.Assign, isJsonata, 'Assign'),
+    ruleAssigns:
+      definition.Type === 'Choice' && definition.Choices.some((rule) => rule.Assign !== undefined)
+        ? definition.Choices.map((rule) => optionalAssign(rule.Assign, isJsonata, 'Assign'))
+        : undefined,
   };
 }

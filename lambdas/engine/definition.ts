@@ -1,6 +1,12 @@
 /**
- * Amazon States Language (JSONPath mode) as TypeScript types, plus Baton's saga extension
- * (`Compensate` on Task states). These describe a definition that has passed validation.
+ * Amazon States Language as TypeScript types, plus Baton's saga extension (`Compensate` on Task
+ * states). These describe a definition that has passed validation.
+ *
+ * The numeric and text fields are typed as JSONPath mode has them. In a JSONata state
+ * (`QueryLanguage: 'JSONata'`, on the state or the machine) several of them (TimeoutSeconds,
+ * HeartbeatSeconds, Seconds, Timestamp, MaxConcurrency, Error, Cause) may instead be `{% %}`
+ * strings: the engine never reads those fields of a JSONata state from here, only in their
+ * compiled form (compile.ts).
  */
 import type { Json, JsonObject } from './json.js';
 
@@ -11,8 +17,12 @@ export interface StateMachineDefinition {
   readonly States: Readonly<Record<string, StateDefinition>>;
   readonly Version?: string;
   readonly TimeoutSeconds?: number;
-  readonly QueryLanguage?: 'JSONPath';
+  /** @default 'JSONPath' */
+  readonly QueryLanguage?: QueryLanguage;
 }
+
+/** The two query languages of Amazon States Language. */
+export type QueryLanguage = 'JSONPath' | 'JSONata';
 
 /** The body of a Parallel branch or a Map iteration. */
 export interface BranchDefinition {
@@ -29,7 +39,20 @@ export type StateType = StateDefinition['Type'];
 
 interface Common {
   readonly Comment?: string;
-  readonly QueryLanguage?: 'JSONPath';
+  /** The state's query language. @default the machine's */
+  readonly QueryLanguage?: QueryLanguage;
+}
+
+/** Fields of states that may assign workflow variables (all but Succeed and Fail). */
+interface Assigning {
+  /** Variables to set when the state completes: name to value (JSONPath: `.$` keys; JSONata: `{% %}`). */
+  readonly Assign?: JsonObject;
+}
+
+/** JSONata mode's output field (all states but Fail). */
+interface WithOutput {
+  /** JSONata mode: the state output. @default the result, or the input for states without one */
+  readonly Output?: Json;
 }
 
 /** Fields of a state that moves on: either `Next` or `End: true`. */
@@ -68,6 +91,9 @@ export interface Catcher {
   /** @default '$' */
   readonly ResultPath?: string | null;
   readonly Comment?: string;
+  readonly Assign?: JsonObject;
+  /** JSONata mode: the state output when this catcher handles the error. @default the error output */
+  readonly Output?: Json;
 }
 
 /** Baton's saga extension: what undoes a Task's effect when the saga fails. */
@@ -79,11 +105,15 @@ export interface Compensation {
   readonly TimeoutSeconds?: number;
   readonly HeartbeatSeconds?: number;
   readonly Comment?: string;
+  /** JSONata mode: the compensation's input; `$states.input` is the step's input, `$states.result` its result. */
+  readonly Arguments?: Json;
 }
 
-export interface TaskState extends Common, Transition, InputOutput {
+export interface TaskState extends Common, Transition, InputOutput, Assigning, WithOutput {
   readonly Type: 'Task';
   readonly Resource: string;
+  /** JSONata mode: the task's input. @default the state input */
+  readonly Arguments?: Json;
   readonly Parameters?: JsonObject;
   readonly ResultSelector?: JsonObject;
   readonly ResultPath?: string | null;
@@ -97,7 +127,7 @@ export interface TaskState extends Common, Transition, InputOutput {
   readonly Compensate?: Compensation;
 }
 
-export interface PassState extends Common, Transition, InputOutput {
+export interface PassState extends Common, Transition, InputOutput, Assigning, WithOutput {
   readonly Type: 'Pass';
   readonly Result?: Json;
   readonly Parameters?: JsonObject;
@@ -112,16 +142,20 @@ export interface ChoiceRule {
   readonly Not?: ChoiceRule;
   readonly Next?: string;
   readonly Comment?: string;
+  /** JSONata mode: a `{% %}` expression that gives a boolean (or a boolean). */
+  readonly Condition?: string | boolean;
+  readonly Assign?: JsonObject;
+  readonly Output?: Json;
   readonly [operator: string]: Json | readonly ChoiceRule[] | ChoiceRule | undefined;
 }
 
-export interface ChoiceState extends Common, InputOutput {
+export interface ChoiceState extends Common, InputOutput, Assigning, WithOutput {
   readonly Type: 'Choice';
   readonly Choices: readonly ChoiceRule[];
   readonly Default?: string;
 }
 
-export interface WaitState extends Common, Transition, InputOutput {
+export interface WaitState extends Common, Transition, InputOutput, Assigning, WithOutput {
   readonly Type: 'Wait';
   readonly Seconds?: number;
   readonly Timestamp?: string;
@@ -129,8 +163,10 @@ export interface WaitState extends Common, Transition, InputOutput {
   readonly TimestampPath?: string;
 }
 
-export interface ParallelState extends Common, Transition, InputOutput {
+export interface ParallelState extends Common, Transition, InputOutput, Assigning, WithOutput {
   readonly Type: 'Parallel';
+  /** JSONata mode: the input of every branch. @default the state input */
+  readonly Arguments?: Json;
   readonly Branches: readonly BranchDefinition[];
   readonly Parameters?: JsonObject;
   readonly ResultSelector?: JsonObject;
@@ -139,8 +175,10 @@ export interface ParallelState extends Common, Transition, InputOutput {
   readonly Catch?: readonly Catcher[];
 }
 
-export interface MapState extends Common, Transition, InputOutput {
+export interface MapState extends Common, Transition, InputOutput, Assigning, WithOutput {
   readonly Type: 'Map';
+  /** JSONata mode: the items, an array or a `{% %}` expression. @default the state input */
+  readonly Items?: Json;
   readonly ItemProcessor?: BranchDefinition;
   /** Legacy name of ItemProcessor. */
   readonly Iterator?: BranchDefinition;
@@ -158,7 +196,7 @@ export interface MapState extends Common, Transition, InputOutput {
   readonly Catch?: readonly Catcher[];
 }
 
-export interface SucceedState extends Common, InputOutput {
+export interface SucceedState extends Common, InputOutput, WithOutput {
   readonly Type: 'Succeed';
 }
 

@@ -18,6 +18,7 @@ export const StatesErrors = {
   NoChoiceMatched: 'States.NoChoiceMatched',
   ItemReaderFailed: 'States.ItemReaderFailed',
   Permissions: 'States.Permissions',
+  QueryEvaluationError: 'States.QueryEvaluationError',
 } as const;
 
 /** Base class of every error raised while an execution runs. `name` is the ASL error code. */
@@ -65,6 +66,17 @@ export class ResultPathMatchFailureError extends StatesError {
 export class DataLimitExceededError extends StatesError {
   constructor(cause: string, options?: { cause?: unknown }) {
     super(StatesErrors.DataLimitExceeded, cause, options);
+  }
+}
+
+/**
+ * A JSONata expression failed (a type error, a function error), returned nothing (undefined) or
+ * a value its field cannot take (a Condition that is not a boolean): `States.QueryEvaluationError`,
+ * which Retry and Catch handle like any other error.
+ */
+export class QueryEvaluationError extends StatesError {
+  constructor(cause: string, options?: { cause?: unknown }) {
+    super(StatesErrors.QueryEvaluationError, cause, options);
   }
 }
 

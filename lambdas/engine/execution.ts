@@ -55,6 +55,12 @@ export interface Execution {
   readonly redriveCount: number;
   /** Where the execution failed, so that a redrive can resume there. */
   readonly failure?: FailurePoint;
+  /**
+   * Workflow variables (`Assign`), one frame per thread that assigned some: the machine's under
+   * `root`, each Parallel branch's and Map iteration's under its thread id (a thread reads its own
+   * frame, then its ancestors'). Absent until a state assigns a variable.
+   */
+  readonly variables?: Readonly<Record<string, Readonly<Record<string, Json>>>>;
 }
 
 /** Where a failed execution resumes on redrive: the root thread's state and its input. */
@@ -319,6 +325,8 @@ export interface CatchingStateExitedEvent
   readonly output: Json;
   readonly error?: string;
   readonly cause?: string;
+  /** The variables the state (or the catcher) assigned, each as its JSON text, as Step Functions reports them. */
+  readonly assignedVariables?: Readonly<Record<string, string>>;
 }
 
 /** A Pass, Choice, Wait or Succeed state exited with `output`. */
@@ -327,6 +335,8 @@ export interface StateExitedEvent
     HistoryEventBase<`${Exclude<StateType, CatchingStateType | 'Fail'>}StateExited`>,
     ThreadStateFields {
   readonly output: Json;
+  /** The variables the state assigned, each as its JSON text, as Step Functions reports them. */
+  readonly assignedVariables?: Readonly<Record<string, string>>;
 }
 
 /** A task attempt was dispatched. */

@@ -1385,3 +1385,26 @@ function sha512(bytes: Uint8Array, iv: Int32Array, outputWords: number): string 
   }
   return hex(state, outputWords);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shared with JSONata mode's added functions ($hash, $uuid, $random), which compute the same things
+// ---------------------------------------------------------------------------------------------
+
+/** The hash algorithms States.Hash and `$hash` accept. */
+export const HASH_ALGORITHMS: readonly string[] = [...HASHES.keys()];
+
+/** The hex digest of `text` (UTF-8) by `algorithm`, one of {@link HASH_ALGORITHMS}; undefined for another name. */
+export function hashText(text: string, algorithm: string): string | undefined {
+  const digest = HASHES.get(algorithm);
+  return digest === undefined ? undefined : digest(utf8Encoder.encode(text));
+}
+
+/** An RFC 4122 version-4 UUID drawn from `random`. */
+export function randomUuid(random: () => number): string {
+  return uuidV4(random);
+}
+
+/** A number in [0, 1) that depends on `seed` alone (not the number AWS gives for that seed). */
+export function seededRandom(seed: number): number {
+  return seededFraction(seed);
+}

@@ -15,18 +15,22 @@ import {
 } from './intrinsics.js';
 import { isJsonObject, type Json, type JsonObject } from './json.js';
 import { compilePath, readPath, truncate, type CompiledPath } from './json-path.js';
+import { compileVariablePath, readVariablePath, type VariablePath } from './variable-path.js';
 
 /** What evaluating a template reads from. The context object is built only when a `$$` path needs it. */
 export interface TemplateScope {
   readonly input: Json;
   readonly context: () => Json;
   readonly random: () => number;
+  /** The value of a workflow variable in scope (`$name` paths), undefined when it is not set. */
+  readonly variable?: (name: string) => Json | undefined;
 }
 
 /** A compiled template node. */
 type Node =
   | { readonly type: 'literal'; readonly value: Json }
   | { readonly type: 'path'; readonly path: CompiledPath; readonly field: string }
+  | { readonly type: 'variable'; readonly path: VariablePath; readonly field: string }
   | { readonly type: 'intrinsic'; readonly call: IntrinsicCall; readonly field: string }
   | { readonly type: 'object'; readonly entries: readonly (readonly [string, Node])[] }
   | { readonly type: 'array'; readonly items: readonly Node[] };
@@ -55,9 +59,12 @@ function compileNode(value: Json): Node {
     if (key.endsWith('.$') && typeof child === 'string') {
       dynamic = true;
       const field = key;
+      const variable = isIntrinsicCall(child) ? undefined : compileVariablePath(child);
       const node: Node = isIntrinsicCall(child)
         ? { type: 'intrinsic', call: parseIntrinsic(child), field }
-        : { type: 'path', path: compilePath(child), field };
+        : variable
+          ? { type: 'variable', path: variable, field }
+          : { type: 'path', path: compilePath(child), field };
       entries.push([key.slice(0, -2), node]);
     } else {
       const node = compileNode(child);
@@ -84,6 +91,8 @@ function evaluateNode(node: Node, scope: TemplateScope): Json {
       return node.value;
     case 'path':
       return readTemplatePath(node.path, node.field, scope);
+    case 'variable':
+      return readTemplateVariable(node.path, node.field, scope);
     case 'intrinsic':
       return evaluateIntrinsic(node.call, intrinsicEnvironment(scope));
     case 'object': {
@@ -109,11 +118,26 @@ function readTemplatePath(path: CompiledPath, field: string, scope: TemplateScop
   return result.value;
 }
 
+function readTemplateVariable(path: VariablePath, field: string, scope: TemplateScope): Json {
+  const value = scope.variable?.(path.name);
+  const result = readVariablePath(path, value);
+  if (!result.found) {
+    throw new StatesRuntimeError(
+      value === undefined
+        ? `The JSONPath '${path.source}' specified for the field '${field}' reads the variable '$${path.name}', which is not set`
+        : `The JSONPath '${path.source}' specified for the field '${field}' could not be found in the variable '$${path.name}' '${truncate(JSON.stringify(value))}'`,
+    );
+  }
+  return result.value;
+}
+
 /** The environment an intrinsic call sees: paths read from the scope, randomness from its seed. */
 export function intrinsicEnvironment(scope: TemplateScope): IntrinsicEnvironment {
   return {
     random: scope.random,
     readPath: (source: string) => {
+      const variable = compileVariablePath(source);
+      if (variable) return readTemplateVariable(variable, source, scope);
       const path = compilePath(source);
       return readTemplatePath(path, source, scope);
     },

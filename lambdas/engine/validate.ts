@@ -1,6 +1,6 @@
 /**
- * Validation of an Amazon States Language definition (JSONPath mode, plus Baton's saga extension
- * `Compensate` on Task states) before it runs.
+ * Validation of an Amazon States Language definition (JSONPath and JSONata modes, workflow
+ * variables, plus Baton's saga extension `Compensate` on Task states) before it runs.
  *
  * The rules come from the ASL spec (states-language.net) and the Step Functions developer guide;
  * where the two differ, Step Functions wins, because Baton runs definitions exactly as it does:
@@ -9,8 +9,14 @@
  *   (End, Succeed or Fail), as the Step Functions service and its language server enforce.
  * - State names are unique across the whole machine, Parallel branches and Map processors
  *   included (spec, "States"); a branch or processor is its own scope: no transition crosses it.
- * - Features Baton does not run yet (JSONata, variables, Distributed Map) are issues, never
- *   silently ignored, so a definition that validates runs as written.
+ * - QueryLanguage: a JSONPath machine may have JSONata states, a JSONata machine only JSONata
+ *   states. A JSONata state has none of the JSONPath fields (InputPath, Parameters, ResultSelector,
+ *   ResultPath, OutputPath, the `...Path` fields, `.$` keys); every `{% %}` expression is parsed
+ *   here. In a JSONPath state, a `{% %}` string is a plain string, as Step Functions treats it.
+ * - Variables: `Assign` on every state but Succeed and Fail, on Choice rules and on catchers; a
+ *   Parallel branch or Map iteration cannot assign a variable of a scope around it.
+ * - Features Baton does not run yet (Distributed Map) are issues, never silently ignored, so a
+ *   definition that validates runs as written.
  *
  * Every issue is located by the RFC 6901 JSON Pointer of the bad field (a missing field by the
  * pointer it would have). Issues come back in document order, depth-first. The validator never
@@ -26,6 +32,7 @@ import {
 import type { StateMachineDefinition, StateType } from './definition.js';
 import { DefinitionError, formatIssue, StatesErrors, type DefinitionIssue } from './errors.js';
 import { isIntrinsicCall, parseIntrinsic, type IntrinsicCall } from './intrinsics.js';
+import { isJsonataText, jsonataProblem } from './jsonata/query.js';
 import { compilePath, compileReferencePath } from './json-path.js';
 
 /** Every problem found in `definition`, each located by the JSON Pointer of the bad field. */
@@ -193,17 +200,93 @@ const KNOWN_STATE_FIELDS: ReadonlySet<string> = new Set(
   STATE_TYPES.flatMap((type) => [...STATE_FIELDS[type]]),
 );
 
-/** The JSONata-only fields each state type has (JSONata mode is not supported yet). */
+/** The fields each state type allows in JSONata mode (Compensate is Baton's). */
 const JSONATA_STATE_FIELDS: { readonly [T in StateType]: ReadonlySet<string> } = {
-  Task: new Set(['Arguments', 'Output']),
-  Pass: new Set(['Output']),
-  Choice: new Set(['Output']),
-  Wait: new Set(['Output']),
-  Parallel: new Set(['Arguments', 'Output']),
-  Map: new Set(['Arguments', 'Output', 'Items']),
-  Succeed: new Set(['Output']),
-  Fail: new Set<string>(),
+  Task: new Set([
+    ...COMMON,
+    ...TRANSITION,
+    'Resource',
+    'Arguments',
+    'Output',
+    'Assign',
+    'Retry',
+    'Catch',
+    'TimeoutSeconds',
+    'HeartbeatSeconds',
+    'Credentials',
+    'Compensate',
+  ]),
+  Pass: new Set([...COMMON, ...TRANSITION, 'Output', 'Assign']),
+  Choice: new Set([...COMMON, 'Choices', 'Default', 'Output', 'Assign']),
+  Wait: new Set([...COMMON, ...TRANSITION, 'Seconds', 'Timestamp', 'Output', 'Assign']),
+  Parallel: new Set([
+    ...COMMON,
+    ...TRANSITION,
+    'Branches',
+    'Arguments',
+    'Output',
+    'Assign',
+    'Retry',
+    'Catch',
+  ]),
+  Map: new Set([
+    ...COMMON,
+    ...TRANSITION,
+    'ItemProcessor',
+    'Iterator',
+    'Items',
+    'ItemSelector',
+    'MaxConcurrency',
+    'Output',
+    'Assign',
+    'Retry',
+    'Catch',
+  ]),
+  Succeed: new Set([...COMMON, 'Output']),
+  Fail: new Set([...COMMON, 'Error', 'Cause']),
 };
+
+/** Fields of JSONPath states only: in a JSONata state, Arguments and Output take their place. */
+const JSONPATH_ONLY_FIELDS: ReadonlySet<string> = new Set([
+  'InputPath',
+  'OutputPath',
+  'Parameters',
+  'ResultSelector',
+  'ResultPath',
+  'Result',
+  'ItemsPath',
+  'MaxConcurrencyPath',
+  'TimeoutSecondsPath',
+  'HeartbeatSecondsPath',
+  'SecondsPath',
+  'TimestampPath',
+  'ErrorPath',
+  'CausePath',
+]);
+
+/** Fields of JSONata states only. */
+const JSONATA_ONLY_FIELDS: ReadonlySet<string> = new Set(['Arguments', 'Output', 'Items']);
+
+const JSONATA_CATCHER_FIELDS: ReadonlySet<string> = new Set([
+  'ErrorEquals',
+  'Next',
+  'Comment',
+  'Assign',
+  'Output',
+]);
+const JSONATA_COMPENSATE_FIELDS: ReadonlySet<string> = new Set([
+  'Resource',
+  'Arguments',
+  'Retry',
+  'TimeoutSeconds',
+  'HeartbeatSeconds',
+  'Comment',
+]);
+
+/** A variable name: a letter or underscore, then letters, digits and underscores; `states` is reserved. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Step Functions' limit on a variable name's length. */
+const MAX_VARIABLE_NAME_LENGTH = 80;
 
 /** Map fields that only Distributed Map uses (not supported yet). */
 const DISTRIBUTED_MAP_FIELDS: ReadonlySet<string> = new Set([
@@ -219,11 +302,11 @@ const DISTRIBUTED_MAP_FIELDS: ReadonlySet<string> = new Set([
 
 const WAIT_DURATION_FIELDS = ['Seconds', 'Timestamp', 'SecondsPath', 'TimestampPath'] as const;
 
-const JSONATA_EXPRESSION = 'JSONata expressions ({% ... %}) are not supported yet (JSONata mode)';
-const ASSIGN_UNSUPPORTED = 'Assign (variables) is not supported yet';
+const JSONATA_IN_PATH =
+  'is a JSONata expression, not a path: {% %} expressions are evaluated only in JSONata states (set "QueryLanguage": "JSONata")';
 const TIMESTAMP_FORMAT =
   'must be a timestamp such as 2016-03-14T01:59:00Z (RFC 3339 with an uppercase T, and Z or a numeric offset)';
-/** A JSONPath variable reference (`$name`), which needs variables (not supported yet). */
+/** A JSONPath variable reference (`$name`). */
 const VARIABLE_REFERENCE = /^\$[A-Za-z_][A-Za-z0-9_]*/;
 /** A URI has a scheme (`arn:`, `https:`, ...); the spec constrains nothing else. */
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
@@ -291,9 +374,7 @@ function presentKeys(obj: Obj): string[] {
 }
 
 function isJsonata(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  const text = value.trim();
-  return text.length >= 4 && text.startsWith('{%') && text.endsWith('%}');
+  return isJsonataText(value);
 }
 
 /** The message of an error from elsewhere (a path or intrinsic parser), shortened: it may quote the input. */
@@ -319,16 +400,19 @@ function intrinsicPaths(call: IntrinsicCall, depth = 0): string[] {
 type PathKind = 'path' | 'reference' | 'result';
 
 /** What is wrong with `text` as a path of `kind`; undefined when it is fine. */
-function pathProblem(text: string, kind: PathKind): string | undefined {
-  if (isJsonata(text)) return JSONATA_EXPRESSION;
+function pathProblem(text: string, kind: PathKind, variables: boolean): string | undefined {
+  if (isJsonata(text)) return JSONATA_IN_PATH;
   if (isIntrinsicCall(text)) {
     return "must be a path: intrinsic functions are only allowed in payload template fields ending in '.$' (and in a Fail state's ErrorPath and CausePath)";
   }
   const variable = VARIABLE_REFERENCE.exec(text);
-  if (variable) return `reads the variable ${quote(variable[0])}: variables are not supported yet`;
+  if (variable && !variables) {
+    return `reads the variable ${quote(variable[0])}: variables cannot be read in this field`;
+  }
   try {
-    if (kind === 'path') compilePath(text);
-    else compileReferencePath(text);
+    const path = variable ? `$${text.slice(variable[0].length)}` : text;
+    if (kind === 'path') compilePath(path);
+    else compileReferencePath(path);
   } catch (error) {
     return messageOf(error);
   }
@@ -354,6 +438,10 @@ interface RawIssue {
 /** One `States` object: the machine, a Parallel branch or a Map processor. */
 interface Scope {
   readonly statesLoc: Loc;
+  /** The scope around this one (a Parallel branch's or Map processor's), undefined for the machine. */
+  readonly parent: Scope | undefined;
+  /** The variables the scope's states assign, with the location of the first Assign of each. */
+  readonly assigned: Map<string, Loc>;
   /** Each state's name and location, in document order. */
   readonly names: ReadonlyMap<string, Loc>;
   /** The targets each state can transition to (Next, Default, Choices[].Next, Catch[].Next). */
@@ -381,6 +469,8 @@ class Validator {
   private readonly scopes: Scope[] = [];
   private readonly transitions: Transition[] = [];
   private readonly keyIndexes = new WeakMap<object, Map<string, number>>();
+  /** The machine's QueryLanguage, which its states inherit. */
+  private machineLanguage: 'JSONPath' | 'JSONata' = 'JSONPath';
 
   constructor(private readonly root: unknown) {}
 
@@ -390,7 +480,10 @@ class Validator {
 
   run(): void {
     this.machine();
-    if (!this.truncated) this.checkGraphs();
+    if (!this.truncated) {
+      this.checkGraphs();
+      this.checkVariableScopes();
+    }
   }
 
   /** The issues in document order (depth-first); issues at the same place keep the order found. */
@@ -436,16 +529,19 @@ class Validator {
     const timeout = field(definition, 'TimeoutSeconds');
     if (timeout !== undefined) this.integer(timeout, at(undefined, 'TimeoutSeconds'), 1);
     this.queryLanguage(definition, undefined);
-    this.scope(definition, undefined);
+    if (field(definition, 'QueryLanguage') === 'JSONata') this.machineLanguage = 'JSONata';
+    this.scope(definition, undefined, undefined);
   }
 
   /** StartAt and States of the machine, a Parallel branch or a Map processor. */
-  private scope(body: Obj, loc: Loc | undefined): void {
+  private scope(body: Obj, loc: Loc | undefined, parent: Scope | undefined): void {
     const statesLoc = at(loc, 'States');
     const states = field(body, 'States');
     const names = new Map<string, Loc>();
     const scope: Scope = {
       statesLoc,
+      parent,
+      assigned: new Map(),
       names,
       edges: new Map(),
       startAt: undefined,
@@ -513,9 +609,24 @@ class Validator {
       return;
     }
     const stateType = type as StateType;
-    this.stateFields(value, loc, stateType);
     this.comment(value, loc);
     this.queryLanguage(value, loc);
+    const ownLanguage = field(value, 'QueryLanguage');
+    if (this.machineLanguage === 'JSONata' && ownLanguage === 'JSONPath') {
+      this.report(
+        at(loc, 'QueryLanguage'),
+        'must be "JSONata" (or absent): a JSONata state machine cannot have JSONPath states',
+      );
+    }
+    const jsonata =
+      ownLanguage === 'JSONata' || (ownLanguage === undefined && this.machineLanguage === 'JSONata');
+    if (jsonata) {
+      this.stateFields(value, loc, stateType, true);
+      this.jsonataState(value, loc, name, scope, stateType);
+      return;
+    }
+    this.stateFields(value, loc, stateType, false);
+    if (stateType !== 'Succeed' && stateType !== 'Fail') this.assign(value, loc, false, scope);
     switch (stateType) {
       case 'Task':
         return this.task(value, loc, name, scope);
@@ -541,15 +652,24 @@ class Validator {
   }
 
   /** Reports every field the state's type does not allow, naming the reason when it is known. */
-  private stateFields(state: Obj, loc: Loc, type: StateType): void {
-    const allowed = STATE_FIELDS[type];
+  private stateFields(state: Obj, loc: Loc, type: StateType, jsonata: boolean): void {
+    const allowed = jsonata ? JSONATA_STATE_FIELDS[type] : STATE_FIELDS[type];
     for (const key of presentKeys(state)) {
       if (allowed.has(key)) continue;
+      if (!jsonata && key === 'Assign' && type !== 'Succeed' && type !== 'Fail') continue;
       const keyLoc = at(loc, key);
-      if (key === 'Assign' && type !== 'Succeed' && type !== 'Fail') {
-        this.report(keyLoc, ASSIGN_UNSUPPORTED);
-      } else if (JSONATA_STATE_FIELDS[type].has(key)) {
-        this.report(keyLoc, `${key} is not supported yet (JSONata mode)`);
+      if (jsonata && JSONPATH_ONLY_FIELDS.has(key)) {
+        this.report(
+          keyLoc,
+          `${key} is a JSONPath field, not allowed in a JSONata state (use Arguments, Output and {% %} expressions)`,
+        );
+      } else if (!jsonata && JSONATA_ONLY_FIELDS.has(key) && JSONATA_STATE_FIELDS[type].has(key)) {
+        this.report(
+          keyLoc,
+          `${key} is a JSONata field: set "QueryLanguage": "JSONata" on the state or the state machine to use it`,
+        );
+      } else if (key === 'Assign') {
+        this.report(keyLoc, `unknown field (${type} states cannot assign variables)`);
       } else if (type === 'Map' && DISTRIBUTED_MAP_FIELDS.has(key)) {
         this.report(keyLoc, `${key} is not supported yet (Distributed Map)`);
       } else if (key === 'Compensate') {
@@ -660,10 +780,18 @@ class Validator {
             `cannot be used together with ${kind}: a Choice rule has exactly one comparison operator, or one of And, Or, Not`,
           );
         }
-      } else if (key === 'Condition') {
-        this.report(keyLoc, 'Condition is not supported yet (JSONata mode)');
+      } else if (key === 'Condition' || key === 'Output') {
+        this.report(
+          keyLoc,
+          `${key} is a JSONata field: set "QueryLanguage": "JSONata" on the state or the state machine to use it`,
+        );
       } else if (key === 'Assign') {
-        this.report(keyLoc, ASSIGN_UNSUPPORTED);
+        if (!topLevel)
+          this.report(
+            keyLoc,
+            'only top-level Choice rules can have Assign (not rules inside And, Or or Not)',
+          );
+        else this.assign(rule, loc, false, scope);
       } else {
         this.report(keyLoc, 'unknown field');
       }
@@ -748,7 +876,7 @@ class Validator {
       this.report(branchesLoc, 'must be a non-empty array of branches (each with StartAt and States)');
     } else if (this.enter(branchesLoc)) {
       for (let i = 0; i < branches.length; i += 1) {
-        this.branch(branches[i], at(branchesLoc, i), BRANCH_FIELDS);
+        this.branch(branches[i], at(branchesLoc, i), BRANCH_FIELDS, scope);
       }
     }
   }
@@ -763,7 +891,8 @@ class Validator {
 
     const processor = field(state, 'ItemProcessor');
     const iterator = field(state, 'Iterator');
-    if (processor !== undefined) this.branch(processor, at(loc, 'ItemProcessor'), ITEM_PROCESSOR_FIELDS);
+    if (processor !== undefined)
+      this.branch(processor, at(loc, 'ItemProcessor'), ITEM_PROCESSOR_FIELDS, scope);
     if (iterator !== undefined) {
       // Both usually means a half-done migration; validating both would report every name twice.
       if (processor !== undefined) {
@@ -772,7 +901,7 @@ class Validator {
           'cannot be used together with ItemProcessor (Iterator is its deprecated name)',
         );
       } else {
-        this.branch(iterator, at(loc, 'Iterator'), BRANCH_FIELDS);
+        this.branch(iterator, at(loc, 'Iterator'), BRANCH_FIELDS, scope);
       }
     }
     if (processor === undefined && iterator === undefined) {
@@ -801,7 +930,7 @@ class Validator {
   }
 
   /** A Parallel branch, a Map ItemProcessor or a (legacy) Iterator: a scope of its own. */
-  private branch(value: unknown, loc: Loc, allowed: ReadonlySet<string>): void {
+  private branch(value: unknown, loc: Loc, allowed: ReadonlySet<string>, parent: Scope): void {
     if (!this.enter(loc)) return;
     if (!isObject(value)) {
       this.report(loc, 'must be an object with StartAt and States');
@@ -813,7 +942,7 @@ class Validator {
     if (config !== undefined && allowed.has('ProcessorConfig')) {
       this.processorConfig(config, at(loc, 'ProcessorConfig'));
     }
-    this.scope(value, loc);
+    this.scope(value, loc, parent);
   }
 
   private processorConfig(config: unknown, loc: Loc): void {
@@ -854,7 +983,6 @@ class Validator {
     const literalLoc = at(loc, literalKey);
     if (literal !== undefined) {
       if (typeof literal !== 'string') this.report(literalLoc, 'must be a string');
-      else if (isJsonata(literal)) this.report(literalLoc, JSONATA_EXPRESSION);
       else if (literalKey === 'Error') this.errorName(literal, literalLoc);
     }
     const path = field(state, pathKey);
@@ -866,7 +994,7 @@ class Validator {
     } else if (isIntrinsicCall(path)) {
       this.intrinsic(path, pathLoc, STRING_INTRINSICS);
     } else {
-      const problem = pathProblem(path, 'reference');
+      const problem = pathProblem(path, 'reference', true);
       if (problem !== undefined) this.report(pathLoc, problem);
     }
   }
@@ -885,10 +1013,339 @@ class Validator {
     this.comment(value, loc);
     this.resource(value, loc);
     const inputPath = field(value, 'InputPath');
-    if (inputPath !== undefined) this.path(inputPath, at(loc, 'InputPath'), 'path', true);
+    if (inputPath !== undefined) this.path(inputPath, at(loc, 'InputPath'), 'path', true, false);
     this.optionalTemplate(value, loc, 'Parameters');
     this.retry(value, loc);
     this.timeouts(value, loc, false);
+  }
+
+  // ----- JSONata mode and variables ---------------------------------------------------------
+
+  /** A JSONata state: its fields were checked against the type's JSONata fields already. */
+  private jsonataState(state: Obj, loc: Loc, name: string, scope: Scope, type: StateType): void {
+    const optional = (key: string): void => {
+      const value = field(state, key);
+      if (value !== undefined) this.jsonataValue(value, at(loc, key));
+    };
+    if (type !== 'Fail') optional('Output');
+    if (type !== 'Succeed' && type !== 'Fail') this.assign(state, loc, true, scope);
+    switch (type) {
+      case 'Task': {
+        this.nextOrEnd(state, loc, name, scope);
+        this.resource(state, loc);
+        optional('Arguments');
+        optional('Credentials');
+        this.retry(state, loc);
+        this.catch(state, loc, name, scope, true);
+        this.jsonataTimeouts(state, loc);
+        const compensate = field(state, 'Compensate');
+        if (compensate !== undefined) this.jsonataCompensate(compensate, at(loc, 'Compensate'));
+        return;
+      }
+      case 'Pass':
+        this.nextOrEnd(state, loc, name, scope);
+        return;
+      case 'Choice':
+        return this.jsonataChoice(state, loc, name, scope);
+      case 'Wait': {
+        this.nextOrEnd(state, loc, name, scope);
+        const seconds = field(state, 'Seconds');
+        const timestamp = field(state, 'Timestamp');
+        if (seconds === undefined && timestamp === undefined) {
+          this.report(loc, 'must have exactly one of Seconds or Timestamp');
+        } else if (seconds !== undefined && timestamp !== undefined) {
+          this.report(at(loc, 'Timestamp'), 'cannot be used together with Seconds');
+        }
+        if (seconds !== undefined) this.jsonataInteger(seconds, at(loc, 'Seconds'), 0, MAX_SECONDS);
+        if (timestamp !== undefined) {
+          if (isJsonata(timestamp)) this.jsonataValue(timestamp, at(loc, 'Timestamp'));
+          else this.timestamp(timestamp, at(loc, 'Timestamp'));
+        }
+        return;
+      }
+      case 'Parallel': {
+        this.nextOrEnd(state, loc, name, scope);
+        optional('Arguments');
+        this.retry(state, loc);
+        this.catch(state, loc, name, scope, true);
+        const branchesLoc = at(loc, 'Branches');
+        const branches = field(state, 'Branches');
+        if (branches === undefined) {
+          this.report(branchesLoc, 'is required');
+        } else if (!Array.isArray(branches) || branches.length === 0) {
+          this.report(branchesLoc, 'must be a non-empty array of branches (each with StartAt and States)');
+        } else if (this.enter(branchesLoc)) {
+          for (let i = 0; i < branches.length; i += 1) {
+            this.branch(branches[i], at(branchesLoc, i), BRANCH_FIELDS, scope);
+          }
+        }
+        return;
+      }
+      case 'Map': {
+        this.nextOrEnd(state, loc, name, scope);
+        this.retry(state, loc);
+        this.catch(state, loc, name, scope, true);
+        const processor = field(state, 'ItemProcessor');
+        const iterator = field(state, 'Iterator');
+        if (processor !== undefined) {
+          this.branch(processor, at(loc, 'ItemProcessor'), ITEM_PROCESSOR_FIELDS, scope);
+        }
+        if (iterator !== undefined) {
+          if (processor !== undefined) {
+            this.report(
+              at(loc, 'Iterator'),
+              'cannot be used together with ItemProcessor (Iterator is its deprecated name)',
+            );
+          } else {
+            this.branch(iterator, at(loc, 'Iterator'), BRANCH_FIELDS, scope);
+          }
+        }
+        if (processor === undefined && iterator === undefined) {
+          this.report(at(loc, 'ItemProcessor'), 'is required');
+        }
+        const items = field(state, 'Items');
+        if (items !== undefined) {
+          if (isJsonata(items) || Array.isArray(items)) this.jsonataValue(items, at(loc, 'Items'));
+          else
+            this.report(
+              at(loc, 'Items'),
+              'must be an array or a JSONata expression ({% ... %}) that gives one',
+            );
+        }
+        optional('ItemSelector');
+        const maxConcurrency = field(state, 'MaxConcurrency');
+        if (maxConcurrency !== undefined) this.jsonataInteger(maxConcurrency, at(loc, 'MaxConcurrency'), 0);
+        return;
+      }
+      case 'Succeed':
+        scope.hasTerminal = true;
+        return;
+      case 'Fail':
+        for (const key of ['Error', 'Cause']) {
+          const value = field(state, key);
+          if (value === undefined) continue;
+          if (typeof value !== 'string')
+            this.report(at(loc, key), 'must be a string or a JSONata expression');
+          else if (isJsonata(value)) this.jsonataValue(value, at(loc, key));
+          else if (key === 'Error') this.errorName(value, at(loc, key));
+        }
+        scope.hasTerminal = true;
+        return;
+    }
+  }
+
+  /** A JSONata Choice state: each rule is a Condition, with Next and optionally Assign and Output. */
+  private jsonataChoice(state: Obj, loc: Loc, name: string, scope: Scope): void {
+    const choicesLoc = at(loc, 'Choices');
+    const choices = field(state, 'Choices');
+    if (choices === undefined) {
+      this.report(choicesLoc, 'is required');
+    } else if (!Array.isArray(choices) || choices.length === 0) {
+      this.report(choicesLoc, 'must be a non-empty array of Choice rules');
+      scope.incomplete = true;
+    } else if (this.enter(choicesLoc)) {
+      choices.forEach((rule: unknown, index) => {
+        const ruleLoc = at(choicesLoc, index);
+        if (!this.enter(ruleLoc)) return;
+        if (!isObject(rule)) {
+          this.report(ruleLoc, 'must be an object (a Choice rule)');
+          scope.incomplete = true;
+          return;
+        }
+        for (const key of presentKeys(rule)) {
+          if (
+            key === 'Condition' ||
+            key === 'Next' ||
+            key === 'Comment' ||
+            key === 'Assign' ||
+            key === 'Output'
+          ) {
+            continue;
+          }
+          const keyLoc = at(ruleLoc, key);
+          if (
+            key === 'Variable' ||
+            key === 'And' ||
+            key === 'Or' ||
+            key === 'Not' ||
+            isChoiceComparisonOperator(key)
+          ) {
+            this.report(
+              keyLoc,
+              `${key} is a JSONPath Choice rule field: a JSONata Choice rule has a Condition`,
+            );
+          } else {
+            this.report(keyLoc, 'unknown field');
+          }
+        }
+        const condition = field(rule, 'Condition');
+        const conditionLoc = at(ruleLoc, 'Condition');
+        if (condition === undefined) this.report(conditionLoc, 'is required');
+        else if (isJsonata(condition)) this.jsonataValue(condition, conditionLoc);
+        else if (typeof condition !== 'boolean') {
+          this.report(
+            conditionLoc,
+            'must be a JSONata expression ({% ... %}) that gives a boolean, or a boolean',
+          );
+        }
+        const next = field(rule, 'Next');
+        if (next === undefined) this.report(at(ruleLoc, 'Next'), 'is required');
+        else this.transition(next, at(ruleLoc, 'Next'), name, scope);
+        const output = field(rule, 'Output');
+        if (output !== undefined) this.jsonataValue(output, at(ruleLoc, 'Output'));
+        this.assign(rule, ruleLoc, true, scope);
+        this.comment(rule, ruleLoc);
+      });
+    }
+    const fallback = field(state, 'Default');
+    if (fallback !== undefined) this.transition(fallback, at(loc, 'Default'), name, scope);
+  }
+
+  /** TimeoutSeconds and HeartbeatSeconds of a JSONata Task: integers or expressions. */
+  private jsonataTimeouts(obj: Obj, loc: Loc): void {
+    const timeout = field(obj, 'TimeoutSeconds');
+    const heartbeat = field(obj, 'HeartbeatSeconds');
+    const t =
+      timeout === undefined
+        ? undefined
+        : this.jsonataInteger(timeout, at(loc, 'TimeoutSeconds'), 1, MAX_SECONDS);
+    const h =
+      heartbeat === undefined
+        ? undefined
+        : this.jsonataInteger(heartbeat, at(loc, 'HeartbeatSeconds'), 1, MAX_SECONDS);
+    if (t !== undefined && h !== undefined && h >= t) {
+      this.report(at(loc, 'HeartbeatSeconds'), `must be less than TimeoutSeconds (${t})`);
+    }
+  }
+
+  /** Baton's Compensate on a JSONata Task: Arguments instead of InputPath and Parameters. */
+  private jsonataCompensate(value: unknown, loc: Loc): void {
+    if (!this.enter(loc)) return;
+    if (!isObject(value)) {
+      this.report(loc, 'must be an object (the Task that undoes this one: Resource, Arguments, Retry, ...)');
+      return;
+    }
+    for (const key of presentKeys(value)) {
+      if (JSONATA_COMPENSATE_FIELDS.has(key)) continue;
+      if (key === 'InputPath' || key === 'Parameters') {
+        this.report(
+          at(loc, key),
+          `${key} is a JSONPath field, not allowed in a JSONata state (use Arguments)`,
+        );
+      } else this.report(at(loc, key), 'unknown field');
+    }
+    this.comment(value, loc);
+    this.resource(value, loc);
+    const args = field(value, 'Arguments');
+    if (args !== undefined) this.jsonataValue(args, at(loc, 'Arguments'));
+    this.retry(value, loc);
+    this.timeouts(value, loc, false);
+  }
+
+  /** An integer field of a JSONata state: an integer in range, or an expression. */
+  private jsonataInteger(value: unknown, loc: Loc, min: 0 | 1, max?: number): number | undefined {
+    if (isJsonata(value)) {
+      this.jsonataValue(value, loc);
+      return undefined;
+    }
+    return this.integer(value, loc, min, max);
+  }
+
+  /**
+   * A value of a JSONata state's field: any JSON, whose `{% %}` strings must parse, at any depth.
+   * A key ending in `.$` is JSONPath's way of marking a path: a JSONata state writes `{% %}` instead.
+   */
+  private jsonataValue(value: unknown, loc: Loc): void {
+    if (value === null || typeof value === 'boolean') return;
+    if (typeof value === 'string') {
+      if (!isJsonata(value)) return;
+      const problem = jsonataProblem(value);
+      if (problem !== undefined) this.report(loc, messageOf(new Error(problem)));
+      return;
+    }
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) this.report(loc, 'must be a finite number (JSON has no NaN or Infinity)');
+      return;
+    }
+    if (typeof value !== 'object') {
+      this.report(loc, `is not a JSON value (${typeof value})`);
+      return;
+    }
+    if (!this.enter(loc)) return;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i += 1) this.jsonataValue(value[i], at(loc, i));
+      return;
+    }
+    if (!isPlainObject(value)) {
+      this.report(
+        loc,
+        'is not a JSON value (only plain objects, arrays, strings, numbers, booleans and null are)',
+      );
+      return;
+    }
+    for (const key of Object.keys(value)) {
+      const childLoc = at(loc, key);
+      if (key.endsWith('.$')) {
+        this.report(
+          childLoc,
+          "a key ending in '.$' is JSONPath's payload template syntax, not allowed in a JSONata state: write the value as a {% %} expression",
+        );
+        continue;
+      }
+      const child = value[key];
+      if (child === undefined) this.report(childLoc, 'is not a JSON value (undefined)');
+      else this.jsonataValue(child, childLoc);
+    }
+  }
+
+  /**
+   * The Assign of a state, Choice rule or catcher, if present: an object whose keys name the
+   * variables (JSONPath: a `.$` suffix makes the value a path or intrinsic, as in Parameters).
+   */
+  private assign(obj: Obj, loc: Loc, jsonata: boolean, scope: Scope): void {
+    const assign = field(obj, 'Assign');
+    if (assign === undefined) return;
+    const assignLoc = at(loc, 'Assign');
+    if (!isObject(assign)) {
+      this.report(assignLoc, 'must be an object: the names of the variables to assign, and their values');
+      return;
+    }
+    if (jsonata) this.jsonataValue(assign, assignLoc);
+    else this.json(assign, assignLoc, true);
+    for (const key of presentKeys(assign)) {
+      const name = !jsonata && key.endsWith('.$') ? key.slice(0, -2) : key;
+      const keyLoc = at(assignLoc, key);
+      if (jsonata && key.endsWith('.$')) continue; // reported by jsonataValue
+      if (!VARIABLE_NAME.test(name)) {
+        this.report(
+          keyLoc,
+          `${quote(name)} is not a valid variable name: a letter or underscore, then letters, digits or underscores`,
+        );
+      } else if (name === 'states') {
+        this.report(keyLoc, '"states" is reserved: $states holds the state\'s input, result and context');
+      } else if (name.length > MAX_VARIABLE_NAME_LENGTH) {
+        this.report(keyLoc, `a variable name has at most ${MAX_VARIABLE_NAME_LENGTH} characters`);
+      } else if (!scope.assigned.has(name)) {
+        scope.assigned.set(name, keyLoc);
+      }
+    }
+  }
+
+  /** A Parallel branch or Map iteration reads the variables of the scopes around it, and cannot assign them. */
+  private checkVariableScopes(): void {
+    for (const scope of this.scopes) {
+      for (const [name, loc] of scope.assigned) {
+        for (let outer = scope.parent; outer !== undefined; outer = outer.parent) {
+          const first = outer.assigned.get(name);
+          if (first === undefined) continue;
+          this.report(
+            loc,
+            `cannot assign the variable ${quote(name)}, which an enclosing scope assigns (${pointerOf(first)}): a Parallel branch or Map iteration reads the variables around it but cannot assign them`,
+          );
+          break;
+        }
+      }
+    }
   }
 
   // ----- shared fields ----------------------------------------------------------------------
@@ -932,13 +1389,13 @@ class Validator {
   private inputOutput(state: Obj, loc: Loc): void {
     for (const key of IO) {
       const path = field(state, key);
-      if (path !== undefined) this.path(path, at(loc, key), 'path', true);
+      if (path !== undefined) this.path(path, at(loc, key), 'path', true, false);
     }
   }
 
   private resultPath(obj: Obj, loc: Loc): void {
     const path = field(obj, 'ResultPath');
-    if (path !== undefined) this.path(path, at(loc, 'ResultPath'), 'result', true);
+    if (path !== undefined) this.path(path, at(loc, 'ResultPath'), 'result', true, false);
   }
 
   private resource(obj: Obj, loc: Loc): void {
@@ -1026,7 +1483,7 @@ class Validator {
     this.comment(retrier, loc);
   }
 
-  private catch(state: Obj, loc: Loc, from: string, scope: Scope): void {
+  private catch(state: Obj, loc: Loc, from: string, scope: Scope, jsonata = false): void {
     const catchLoc = at(loc, 'Catch');
     const catchers = field(state, 'Catch');
     if (catchers === undefined) return;
@@ -1037,11 +1494,18 @@ class Validator {
     }
     if (!this.enter(catchLoc)) return;
     for (let i = 0; i < catchers.length; i += 1) {
-      this.catcher(catchers[i], at(catchLoc, i), i === catchers.length - 1, from, scope);
+      this.catcher(catchers[i], at(catchLoc, i), i === catchers.length - 1, from, scope, jsonata);
     }
   }
 
-  private catcher(catcher: unknown, loc: Loc, last: boolean, from: string, scope: Scope): void {
+  private catcher(
+    catcher: unknown,
+    loc: Loc,
+    last: boolean,
+    from: string,
+    scope: Scope,
+    jsonata: boolean,
+  ): void {
     if (!this.enter(loc)) return;
     if (!isObject(catcher)) {
       this.report(loc, 'must be an object (a catcher)');
@@ -1049,16 +1513,30 @@ class Validator {
       return;
     }
     for (const key of presentKeys(catcher)) {
-      if (CATCHER_FIELDS.has(key)) continue;
-      if (key === 'Assign') this.report(at(loc, key), ASSIGN_UNSUPPORTED);
-      else if (key === 'Output') this.report(at(loc, key), 'Output is not supported yet (JSONata mode)');
-      else this.report(at(loc, key), 'unknown field');
+      if (jsonata ? JSONATA_CATCHER_FIELDS.has(key) : CATCHER_FIELDS.has(key) || key === 'Assign') continue;
+      if (jsonata && key === 'ResultPath') {
+        this.report(
+          at(loc, key),
+          'ResultPath is a JSONPath field, not allowed in a JSONata state (use Output)',
+        );
+      } else if (!jsonata && key === 'Output') {
+        this.report(
+          at(loc, key),
+          'Output is a JSONata field: set "QueryLanguage": "JSONata" on the state or the state machine to use it',
+        );
+      } else this.report(at(loc, key), 'unknown field');
     }
     this.errorEquals(catcher, loc, last, 'catcher');
     const next = field(catcher, 'Next');
     if (next === undefined) this.report(at(loc, 'Next'), 'is required');
     else this.transition(next, at(loc, 'Next'), from, scope);
-    this.resultPath(catcher, loc);
+    if (jsonata) {
+      const output = field(catcher, 'Output');
+      if (output !== undefined) this.jsonataValue(output, at(loc, 'Output'));
+    } else {
+      this.resultPath(catcher, loc);
+    }
+    this.assign(catcher, loc, jsonata, scope);
     this.comment(catcher, loc);
   }
 
@@ -1107,10 +1585,8 @@ class Validator {
 
   private queryLanguage(obj: Obj, loc: Loc | undefined): void {
     const language = field(obj, 'QueryLanguage');
-    if (language === undefined || language === 'JSONPath') return;
-    const languageLoc = at(loc, 'QueryLanguage');
-    if (language === 'JSONata') this.report(languageLoc, 'JSONata is not supported yet (JSONata mode)');
-    else this.report(languageLoc, 'must be "JSONPath" ("JSONata" is not supported yet)');
+    if (language === undefined || language === 'JSONPath' || language === 'JSONata') return;
+    this.report(at(loc, 'QueryLanguage'), 'must be "JSONPath" or "JSONata"');
   }
 
   // ----- values -----------------------------------------------------------------------------
@@ -1124,7 +1600,12 @@ class Validator {
     maxMessage?: string,
   ): number | undefined {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      this.report(loc, isJsonata(value) ? JSONATA_EXPRESSION : integerMessage(min));
+      this.report(
+        loc,
+        isJsonata(value)
+          ? `${integerMessage(min)} ({% %} expressions are evaluated only in JSONata states)`
+          : integerMessage(min),
+      );
       return undefined;
     }
     if (max !== undefined && value > max) {
@@ -1135,21 +1616,19 @@ class Validator {
   }
 
   private timestamp(value: unknown, loc: Loc): void {
-    if (isJsonata(value)) {
-      this.report(loc, JSONATA_EXPRESSION);
-    } else if (typeof value !== 'string' || parseTimestamp(value) === undefined) {
+    if (typeof value !== 'string' || parseTimestamp(value) === undefined) {
       this.report(loc, TIMESTAMP_FORMAT);
     }
   }
 
-  private path(value: unknown, loc: Loc, kind: PathKind, nullable: boolean): void {
+  private path(value: unknown, loc: Loc, kind: PathKind, nullable: boolean, variables = true): void {
     if (value === null && nullable) return;
     if (typeof value !== 'string') {
       const what = kind === 'path' ? 'a path' : 'a reference path';
       this.report(loc, nullable ? `must be ${what} (a string) or null` : `must be ${what} (a string)`);
       return;
     }
-    const problem = pathProblem(value, kind);
+    const problem = pathProblem(value, kind, variables);
     if (problem !== undefined) this.report(loc, problem);
   }
 
@@ -1168,10 +1647,8 @@ class Validator {
    */
   private json(value: unknown, loc: Loc, template: boolean): void {
     if (value === null || typeof value === 'boolean') return;
-    if (typeof value === 'string') {
-      if (isJsonata(value)) this.report(loc, JSONATA_EXPRESSION);
-      return;
-    }
+    // A {% %} string in a JSONPath state is a plain string, as Step Functions treats it.
+    if (typeof value === 'string') return;
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) this.report(loc, 'must be a finite number (JSON has no NaN or Infinity)');
       return;
@@ -1223,7 +1700,7 @@ class Validator {
         "must be a string (a path or an intrinsic function call), because the field name ends in '.$'",
       );
     } else if (isJsonata(value)) {
-      this.report(loc, JSONATA_EXPRESSION);
+      this.report(loc, JSONATA_IN_PATH);
     } else if (isIntrinsicCall(value)) {
       this.intrinsic(value, loc, undefined);
     } else if (!value.startsWith('$')) {
@@ -1232,7 +1709,7 @@ class Validator {
         `must be a path ($... or $$...) or an intrinsic function call (States....), not ${quote(value)}`,
       );
     } else {
-      const problem = pathProblem(value, 'path');
+      const problem = pathProblem(value, 'path', true);
       if (problem !== undefined) this.report(loc, problem);
     }
   }
@@ -1253,7 +1730,7 @@ class Validator {
     }
     // The parser checks calls, literals and the nesting limit, but leaves path syntax to the path reader.
     for (const path of intrinsicPaths(call)) {
-      const problem = pathProblem(path, 'path');
+      const problem = pathProblem(path, 'path', true);
       if (problem !== undefined) this.report(loc, `has an invalid path argument: ${problem}`);
     }
   }

@@ -2,14 +2,28 @@
  * Data flow shared by the state types: InputPath, ResultSelector, ResultPath, OutputPath, reads of
  * `...Path` fields, the context object (`$$`), payload size limits and ISO timestamps.
  */
+import type { CompiledAssign } from '../assign.js';
 import type { CompiledState } from '../compile.js';
-import { DataLimitExceededError, StatesRuntimeError, type StatesError } from '../errors.js';
+import {
+  DataLimitExceededError,
+  QueryEvaluationError,
+  StatesRuntimeError,
+  type StatesError,
+} from '../errors.js';
 import type { CompensationEntry, Thread } from '../execution.js';
-import type { Json, JsonObject } from '../json.js';
+import { isJsonObject, type Json, type JsonObject } from '../json.js';
 import { compileReferencePath, readPath, truncate, writePath, type CompiledPath } from '../json-path.js';
+import {
+  evaluateJsonataTemplate,
+  type JsonataScope,
+  type JsonataStates,
+  type JsonataTemplate,
+} from '../jsonata/query.js';
 import { evaluateTemplate, type TemplateScope } from '../payload-template.js';
+import { compileVariablePath, readVariablePath } from '../variable-path.js';
 import type { Decider } from './decider.js';
 import type { Outcome } from './outcome.js';
+import { assignVariables, variableOf, variablesOf } from './variables.js';
 
 /** Applies a state's InputPath to `input`. */
 export function inputPath(d: Decider, thread: Thread, state: CompiledState, input: Json): Json {
@@ -38,18 +52,149 @@ export function resultPath(state: CompiledState, input: Json, result: Json): Jso
  * ResultSelector, ResultPath and OutputPath, then the exit. A data-flow error fails the state.
  */
 export function completeWithResult(d: Decider, thread: Thread, state: CompiledState, result: Json): Outcome {
+  if (state.jsonata) return completeJsonata(d, thread, state, { result }, result);
   const selected = state.resultSelector
     ? evaluateTemplate(state.resultSelector, templateScope(d, thread, result))
     : result;
-  return d.complete(
+  const assigned = state.assign ? evaluateAssign(d, thread, state.assign, selected, undefined) : undefined;
+  return exitState(
+    d,
     thread,
     state,
     outputPath(d, thread, state, resultPath(state, thread.active.input, selected)),
+    assigned,
   );
+}
+
+/**
+ * Completes a JSONata state: its Output (by default `fallback`: the result, or the input of a
+ * state without one) and its Assign, both seeing `$states` and the variables from before the
+ * state's own Assign.
+ */
+export function completeJsonata(
+  d: Decider,
+  thread: Thread,
+  state: CompiledState,
+  extra: { readonly result?: Json },
+  fallback: Json,
+): Outcome {
+  const fields = state.jsonata as NonNullable<CompiledState['jsonata']>;
+  const scope = jsonataScope(d, thread, thread.active.input, extra);
+  const output = fields.output ? evaluateJsonataTemplate(fields.output, scope) : fallback;
+  const assigned = state.assign ? evaluateAssign(d, thread, state.assign, null, scope) : undefined;
+  return exitState(d, thread, state, output, assigned);
+}
+
+/** The state exits with `output`; the values its Assign evaluated (if any) take effect first. */
+export function exitState(
+  d: Decider,
+  thread: Thread,
+  state: CompiledState,
+  output: Json,
+  assigned: JsonObject | undefined,
+): Outcome {
+  return d.complete(thread, state, output, assigned ? assignVariables(d, thread, assigned) : undefined);
+}
+
+/**
+ * Evaluates an Assign block. A JSONPath one reads `jsonPathInput` as `$` (the state's result, or
+ * its input where there is none); a JSONata one sees `scope`.
+ */
+export function evaluateAssign(
+  d: Decider,
+  thread: Thread,
+  assign: CompiledAssign,
+  jsonPathInput: Json,
+  scope: JsonataScope | undefined,
+): JsonObject {
+  const values =
+    assign.language === 'JSONata'
+      ? evaluateJsonataTemplate(assign.template, scope ?? jsonataScope(d, thread, thread.active.input, {}))
+      : evaluateTemplate(assign.template, templateScope(d, thread, jsonPathInput));
+  return values as JsonObject;
+}
+
+/** What the `{% %}` expressions of a state see: `$states`, the variables in scope, the added functions. */
+export function jsonataScope(
+  d: Decider,
+  thread: Thread,
+  input: Json,
+  extra: {
+    readonly result?: Json;
+    readonly errorOutput?: Json;
+    readonly token?: string;
+    readonly context?: (base: JsonObject) => JsonObject;
+  },
+): JsonataScope {
+  const states: Record<string, Json> = { input };
+  let context: Json | undefined;
+  Object.defineProperty(states, 'context', {
+    enumerable: true,
+    get: () => {
+      if (context === undefined) {
+        const base = contextObject(d, thread, extra.token) as JsonObject;
+        context = extra.context ? extra.context(base) : base;
+      }
+      return context;
+    },
+  });
+  if (extra.result !== undefined) states.result = extra.result;
+  if (extra.errorOutput !== undefined) states.errorOutput = extra.errorOutput;
+  return {
+    states: states as unknown as JsonataStates,
+    variables: variablesOf(d, thread),
+    functions: d.jsonataFunctions(),
+    now: d.env.now,
+  };
+}
+
+/** Evaluates a JSONata field that must give a positive (or, with `min: 0`, non-negative) integer. */
+export function jsonataInteger(
+  template: JsonataTemplate,
+  scope: JsonataScope,
+  field: string,
+  min: 0 | 1,
+): number {
+  const value = evaluateJsonataTemplate(template, scope);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new QueryEvaluationError(
+      `The value of the field '${field}' must be a ${min === 1 ? 'positive' : 'non-negative'} integer, got ${truncate(JSON.stringify(value))}`,
+    );
+  }
+  return value;
+}
+
+/** Evaluates a JSONata field that must give a string. */
+export function jsonataString(template: JsonataTemplate, scope: JsonataScope, field: string): string {
+  const value = evaluateJsonataTemplate(template, scope);
+  if (typeof value !== 'string') {
+    throw new QueryEvaluationError(
+      `The value of the field '${field}' must be a string, got ${truncate(JSON.stringify(value))}`,
+    );
+  }
+  return value;
+}
+
+/** True when `value` is a JSON object (for an Assign result and the like). */
+export function isObjectValue(value: Json): value is JsonObject {
+  return isJsonObject(value);
 }
 
 /** Reads a `...Path` field of a state; a missing value is `States.Runtime`. */
 export function readRequired(d: Decider, thread: Thread, source: string, input: Json, field: string): Json {
+  const variable = compileVariablePath(source);
+  if (variable) {
+    const value = variableOf(d, thread, variable.name);
+    const read = readVariablePath(variable, value);
+    if (!read.found) {
+      throw new StatesRuntimeError(
+        value === undefined
+          ? `The ${field} '${source}' reads the variable '$${variable.name}', which is not set`
+          : `The ${field} '${source}' could not be found in the variable '$${variable.name}' ${truncate(JSON.stringify(value))}`,
+      );
+    }
+    return read.value;
+  }
   const path = compileReferencePath(source);
   const result = readPath(path, input, path.root === 'context' ? contextObject(d, thread, undefined) : null);
   if (!result.found) {
@@ -118,6 +263,8 @@ export function templateScope(d: Decider, thread: Thread, input: Json, token?: s
     input,
     random: () => d.random(),
     context: () => (context ??= contextObject(d, thread, token)),
+    // Only a definition that assigns variables can have any to read.
+    variable: d.env.workflow.usesVariables ? (name) => variableOf(d, thread, name) : undefined,
   };
 }
 
@@ -132,6 +279,8 @@ export function compensationScope(
   return {
     input,
     random: () => d.random(),
+    // A compensation runs after its thread ended: it reads the machine's variables.
+    variable: (name) => d.exec.variables?.root?.[name],
     context: () =>
       (context ??= {
         ...executionContext(d),

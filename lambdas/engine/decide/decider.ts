@@ -26,6 +26,7 @@ import type {
   BranchesPoint,
 } from '../execution.js';
 import type { Json, JsonObject } from '../json.js';
+import { stepFunctionsFunctions } from '../jsonata/functions.js';
 import { deterministicRandom } from '../random.js';
 import { executeChoice } from './choice-state.js';
 import { isoTime, sizeError } from './data-flow.js';
@@ -69,6 +70,7 @@ import {
 } from './task-state.js';
 import { branchesPoint, livePoint } from './redrive-point.js';
 import { decodeTimerId, timerTarget } from './timer-id.js';
+import { dropVariables } from './variables.js';
 import { abortWait, executeWait, onWaitTimer } from './wait-state.js';
 
 /** A thread to drive, from the outcome of its last step. */
@@ -95,6 +97,8 @@ export class Decider {
   private touched = false;
   /** Parallel and Map states a redrive resumes, by thread: taken when the state runs. */
   private readonly resumes = new Map<string, BranchesPoint>();
+  /** The functions JSONata expressions get, made on first use (they draw from this decision's randomness). */
+  private functions: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
     execution: Execution,
@@ -333,7 +337,7 @@ export class Decider {
       case 'Succeed':
         return executeSucceed(this, thread, state);
       case 'Fail':
-        return executeFail(this, thread, def);
+        return executeFail(this, thread, state, def);
       case 'Parallel':
         return executeParallel(this, thread, state);
       case 'Map':
@@ -343,14 +347,28 @@ export class Decider {
   }
 
   /** Records the exit of a state and says where the thread goes next. */
-  complete(thread: Thread, state: CompiledState, output: Json): Outcome {
+  complete(
+    thread: Thread,
+    state: CompiledState,
+    output: Json,
+    assignedVariables?: Readonly<Record<string, string>>,
+  ): Outcome {
     const def = state.definition;
     if (def.Type !== 'Fail') {
-      this.record(`${def.Type}StateExited`, {
-        stateName: state.name,
-        threadId: thread.id,
-        output,
-      });
+      if (assignedVariables) {
+        this.record(`${def.Type}StateExited`, {
+          stateName: state.name,
+          threadId: thread.id,
+          output,
+          assignedVariables,
+        });
+      } else {
+        this.record(`${def.Type}StateExited`, {
+          stateName: state.name,
+          threadId: thread.id,
+          output,
+        });
+      }
     }
     if (def.Type === 'Succeed' || ('End' in def && def.End === true)) return { type: 'end', output };
     return { type: 'next', next: (def as { Next: string }).Next, output };
@@ -365,6 +383,7 @@ export class Decider {
       succeedExecution(this, output);
       return;
     }
+    dropVariables(this, threadId);
     const parent = this.threads[thread.parent.threadId];
     if (!parent) return;
     const waiting = parent.active.waiting;
@@ -378,6 +397,7 @@ export class Decider {
     const point = livePoint(this, thread);
     this.abortChildren(thread.id);
     delete this.threads[thread.id];
+    dropVariables(this, thread.id);
     if (!thread.parent) {
       this.exec.failure = point;
       failExecution(this, 'FAILED', error, cause, true);
@@ -433,6 +453,7 @@ export class Decider {
   abortThread(thread: Thread): void {
     this.abortChildren(thread.id);
     delete this.threads[thread.id];
+    dropVariables(this, thread.id);
     this.abortState(thread);
     if (thread.parent && this.threads[thread.parent.threadId]?.active.waiting.type === 'Map') {
       abortMapIteration(this, thread, thread.parent.index);
@@ -505,6 +526,11 @@ export class Decider {
     return String(this.exec.sequence);
   }
 
+  /** The functions Step Functions adds to JSONata, drawing from this decision's randomness. */
+  jsonataFunctions(): Readonly<Record<string, unknown>> {
+    return (this.functions ??= stepFunctionsFunctions({ random: () => this.random() }));
+  }
+
   /** A deterministic draw in [0, 1) from the execution's seed and counter. */
   random(): number {
     this.exec.sequence += 1;
@@ -575,6 +601,7 @@ function workingCopy(execution: Execution): Mutable<Execution> {
     saga: execution.saga,
     redriveCount: execution.redriveCount,
     failure: execution.failure,
+    variables: execution.variables,
   };
   return copy;
 }

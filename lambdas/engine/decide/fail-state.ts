@@ -3,18 +3,28 @@
  * CausePath, which may also be intrinsic functions). Retry and Catch do not apply to it; the
  * failure goes to the enclosing Parallel or Map state, or fails the execution.
  */
+import type { CompiledState } from '../compile.js';
 import type { FailState } from '../definition.js';
 import { StatesRuntimeError } from '../errors.js';
 import type { Thread } from '../execution.js';
 import { evaluateIntrinsic, isIntrinsicCall, parseIntrinsic } from '../intrinsics.js';
 import { compilePath, readPath, truncate } from '../json-path.js';
 import { intrinsicEnvironment } from '../payload-template.js';
-import { pathContext, templateScope } from './data-flow.js';
+import { jsonataScope, jsonataString, pathContext, templateScope } from './data-flow.js';
 import type { Decider } from './decider.js';
 import type { Outcome } from './outcome.js';
 
 /** Runs a Fail state. */
-export function executeFail(d: Decider, thread: Thread, def: FailState): Outcome {
+export function executeFail(d: Decider, thread: Thread, state: CompiledState, def: FailState): Outcome {
+  const fields = state.jsonata;
+  if (fields) {
+    const scope = jsonataScope(d, thread, thread.active.input, {});
+    return {
+      type: 'failed',
+      error: fields.error ? jsonataString(fields.error, scope, 'Error') : 'States.Fail',
+      cause: fields.cause ? jsonataString(fields.cause, scope, 'Cause') : '',
+    };
+  }
   const error = def.ErrorPath !== undefined ? failField(d, thread, def.ErrorPath, 'ErrorPath') : def.Error;
   const cause = def.CausePath !== undefined ? failField(d, thread, def.CausePath, 'CausePath') : def.Cause;
   return { type: 'failed', error: error ?? 'States.Fail', cause: cause ?? '' };

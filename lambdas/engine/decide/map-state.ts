@@ -6,12 +6,20 @@
  */
 import type { CompiledState } from '../compile.js';
 import type { MapState } from '../definition.js';
-import { StatesRuntimeError } from '../errors.js';
+import { QueryEvaluationError, StatesRuntimeError } from '../errors.js';
 import type { BranchesPoint, Thread, Waiting } from '../execution.js';
 import type { Json, JsonObject } from '../json.js';
 import { truncate } from '../json-path.js';
 import { evaluateTemplate } from '../payload-template.js';
-import { completeWithResult, inputPath, readRequired, templateScope } from './data-flow.js';
+import { evaluateJsonataTemplate } from '../jsonata/query.js';
+import {
+  completeWithResult,
+  inputPath,
+  jsonataInteger,
+  jsonataScope,
+  readRequired,
+  templateScope,
+} from './data-flow.js';
 import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 
@@ -25,10 +33,10 @@ type MapWaiting = Extract<Waiting, { type: 'Map' }>;
 export function executeMap(d: Decider, thread: Thread, state: CompiledState, def: MapState): Outcome {
   const resume = d.takeResume(thread, 'Map');
   if (resume) return resumeMap(d, thread, state, resume);
+  if (state.jsonata) return executeJsonataMap(d, thread, state);
   const effective = inputPath(d, thread, state, thread.active.input);
-  const items = state.itemsPath
-    ? readRequired(d, thread, state.itemsPath.source, effective, 'ItemsPath')
-    : effective;
+  const items =
+    def.ItemsPath !== undefined ? readRequired(d, thread, def.ItemsPath, effective, 'ItemsPath') : effective;
   if (!Array.isArray(items)) {
     throw new StatesRuntimeError(
       `The ItemsPath '${def.ItemsPath ?? '$'}' of Map state '${state.name}' must select an array, got ${truncate(JSON.stringify(items))}`,
@@ -56,6 +64,51 @@ export function executeMap(d: Decider, thread: Thread, state: CompiledState, def
         }),
       )
     : items;
+  return startMap(d, thread, state, items, itemInputs, maxConcurrency);
+}
+
+/**
+ * Runs a JSONata Map state: Items (an array, or an expression giving one; the state input by
+ * default), ItemSelector with `$states.context.Map.Item`, and MaxConcurrency, all evaluated.
+ */
+function executeJsonataMap(d: Decider, thread: Thread, state: CompiledState): Outcome {
+  const fields = state.jsonata as NonNullable<CompiledState['jsonata']>;
+  const input = thread.active.input;
+  const scope = jsonataScope(d, thread, input, {});
+  const items = fields.items ? evaluateJsonataTemplate(fields.items, scope) : input;
+  if (!Array.isArray(items)) {
+    throw new QueryEvaluationError(
+      `The value of the field 'Items' of Map state '${state.name}' must be an array, got ${truncate(JSON.stringify(items))}`,
+    );
+  }
+  const maxConcurrency = fields.maxConcurrency
+    ? jsonataInteger(fields.maxConcurrency, scope, 'MaxConcurrency', 0)
+    : 0;
+  const selector = fields.itemSelector;
+  const itemInputs = selector
+    ? items.map((value, index) =>
+        evaluateJsonataTemplate(
+          selector,
+          jsonataScope(d, thread, input, {
+            context: (base) => ({
+              ...base,
+              Map: { Item: { Index: index, Value: value, Source: 'STATE_DATA' } },
+            }),
+          }),
+        ),
+      )
+    : items;
+  return startMap(d, thread, state, items, itemInputs, maxConcurrency);
+}
+
+function startMap(
+  d: Decider,
+  thread: Thread,
+  state: CompiledState,
+  items: readonly Json[],
+  itemInputs: readonly Json[],
+  maxConcurrency: number,
+): Outcome {
   d.record('MapStateStarted', { stateName: state.name, threadId: thread.id });
   if (items.length === 0) {
     d.record('MapStateSucceeded', { stateName: state.name, threadId: thread.id });

@@ -6,7 +6,8 @@ import type { CompiledState } from '../compile.js';
 import type { Thread, Waiting } from '../execution.js';
 import type { Json } from '../json.js';
 import { evaluateTemplate } from '../payload-template.js';
-import { completeWithResult, inputPath, templateScope } from './data-flow.js';
+import { evaluateJsonataTemplate } from '../jsonata/query.js';
+import { completeWithResult, inputPath, jsonataScope, templateScope } from './data-flow.js';
 import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 
@@ -21,9 +22,12 @@ export function executeParallel(d: Decider, thread: Thread, state: CompiledState
   const done = new Map<number, Json>();
   resume?.succeeded.forEach((index, k) => done.set(index, resume.results[k] ?? null));
   const effective = inputPath(d, thread, state, thread.active.input);
-  const input = state.parameters
-    ? evaluateTemplate(state.parameters, templateScope(d, thread, effective))
-    : effective;
+  const args = state.jsonata?.arguments;
+  const input = args
+    ? evaluateJsonataTemplate(args, jsonataScope(d, thread, thread.active.input, {}))
+    : state.parameters
+      ? evaluateTemplate(state.parameters, templateScope(d, thread, effective))
+      : effective;
   const children = state.branches.map(() => d.nextId());
   const results = new Array<Json | undefined>(children.length);
   for (const [index, output] of done) results[index] = output;

@@ -3,14 +3,18 @@
  * attempt after its interval, else the first matching catcher moves on to its Next state, else
  * the thread fails. The policies themselves are compiled and matched in `../retry.ts`.
  */
+import type { CompiledCatcher } from '../compile.js';
 import { StatesError } from '../errors.js';
 import type { CatchingStateExitedEvent, Thread, Waiting } from '../execution.js';
-import type { Json } from '../json.js';
+import type { Json, JsonObject } from '../json.js';
+import { evaluateJsonataTemplate } from '../jsonata/query.js';
 import { writePath } from '../json-path.js';
 import { decideRetry, findCatcher } from '../retry.js';
+import { evaluateAssign, jsonataScope } from './data-flow.js';
 import { scheduleTimer } from './deadlines.js';
 import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
+import { assignVariables } from './variables.js';
 
 /** Retry, Catch, or fail the thread. */
 export function recover(d: Decider, threadId: string, error: string, cause: string): Outcome {
@@ -42,27 +46,41 @@ export function recover(d: Decider, threadId: string, error: string, cause: stri
     });
     return SUSPENDED;
   }
-  const catcher = findCatcher(state.catch, error);
+  const catcher = findCatcher(state.catch, error) as CompiledCatcher | undefined;
   if (catcher) {
     let output: Json;
+    let assignedVariables: Readonly<Record<string, string>> | undefined;
+    const errorOutput: JsonObject = { Error: error, Cause: cause };
     try {
-      output =
-        catcher.resultPath === null
-          ? active.input
-          : writePath(active.input, catcher.resultPath, { Error: error, Cause: cause });
+      if (state.jsonata) {
+        // JSONata: the catcher's Output and Assign see $states.errorOutput; the output defaults to it.
+        const scope = jsonataScope(d, thread, active.input, { errorOutput });
+        output = catcher.output ? evaluateJsonataTemplate(catcher.output, scope) : errorOutput;
+        const assigned = catcher.assign ? evaluateAssign(d, thread, catcher.assign, null, scope) : undefined;
+        assignedVariables = assigned ? assignVariables(d, thread, assigned) : undefined;
+      } else {
+        // JSONPath: the catcher's Assign reads the error output as `$`.
+        const assigned = catcher.assign
+          ? evaluateAssign(d, thread, catcher.assign, errorOutput, undefined)
+          : undefined;
+        output =
+          catcher.resultPath === null
+            ? active.input
+            : writePath(active.input, catcher.resultPath, errorOutput);
+        assignedVariables = assigned ? assignVariables(d, thread, assigned) : undefined;
+      }
     } catch (failure) {
       if (!(failure instanceof StatesError)) throw failure;
       d.failThread(thread, failure.code, failure.message);
       return SUSPENDED;
     }
     // Only Task, Parallel and Map states have Catch (validation guarantees it).
-    d.record(`${state.definition.Type}StateExited` as CatchingStateExitedEvent['type'], {
-      stateName: active.name,
-      threadId,
-      output,
-      error,
-      cause,
-    });
+    const type = `${state.definition.Type}StateExited` as CatchingStateExitedEvent['type'];
+    if (assignedVariables) {
+      d.record(type, { stateName: active.name, threadId, output, error, cause, assignedVariables });
+    } else {
+      d.record(type, { stateName: active.name, threadId, output, error, cause });
+    }
     return { type: 'next', next: catcher.next, output };
   }
   d.failThread(thread, error, cause);

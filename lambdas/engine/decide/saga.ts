@@ -7,7 +7,9 @@
  * runs twice once it succeeded and is never skipped.
  */
 import type { CompensationEntry, SagaState, Thread } from '../execution.js';
-import type { Json } from '../json.js';
+import type { CompiledCompensation } from '../compile.js';
+import type { Json, JsonObject } from '../json.js';
+import { evaluateJsonataTemplate } from '../jsonata/query.js';
 import { StatesError } from '../errors.js';
 import { evaluateTemplate } from '../payload-template.js';
 import { decideRetry, type RetryPolicy } from '../retry.js';
@@ -154,6 +156,42 @@ function nextCompensation(d: Decider, attemptsBefore = 0): void {
   dispatchCompensation(d, entry, attempt, retryCounts);
 }
 
+/**
+ * The input of a compensation: JSONPath, its InputPath and Parameters over `{ Input, Result }`;
+ * JSONata, its Arguments, seeing the step's input and result as `$states.input` and
+ * `$states.result` (both modes default to `{ Input, Result }`).
+ */
+function compensationInput(
+  d: Decider,
+  entry: CompensationEntry,
+  compensate: CompiledCompensation,
+  token: string,
+): Json {
+  const state = d.state(entry.scope, entry.stateName);
+  const scope = compensationScope(d, entry, entry.document, token);
+  if (state.jsonata) {
+    const args = state.jsonata.compensateArguments;
+    if (!args) return entry.document;
+    const doc = entry.document as JsonObject;
+    return evaluateJsonataTemplate(args, {
+      states: { input: doc.Input ?? null, result: doc.Result ?? null, context: scope.context() },
+      variables: d.exec.variables?.root ?? {},
+      functions: d.jsonataFunctions(),
+      now: d.env.now,
+    });
+  }
+  const contextual = compensate.inputPath?.root === 'context' ? scope.context() : null;
+  const effective = applyInputPath(
+    compensate.inputPath,
+    entry.document,
+    contextual,
+    entry.stateName,
+    'Compensate.InputPath',
+  );
+  const effectiveScope = { ...scope, input: effective };
+  return compensate.parameters ? evaluateTemplate(compensate.parameters, effectiveScope) : effective;
+}
+
 function dispatchCompensation(
   d: Decider,
   entry: CompensationEntry,
@@ -168,17 +206,7 @@ function dispatchCompensation(
   const def = compensate.definition;
   let input: Json;
   try {
-    const scope = compensationScope(d, entry, entry.document, token);
-    const contextual = compensate.inputPath?.root === 'context' ? scope.context() : null;
-    const effective = applyInputPath(
-      compensate.inputPath,
-      entry.document,
-      contextual,
-      entry.stateName,
-      'Compensate.InputPath',
-    );
-    const effectiveScope = { ...scope, input: effective };
-    input = compensate.parameters ? evaluateTemplate(compensate.parameters, effectiveScope) : effective;
+    input = compensationInput(d, entry, compensate, token);
   } catch (error) {
     if (!(error instanceof StatesError)) throw error;
     compensationFailed(d, entry, error.code, error.message);

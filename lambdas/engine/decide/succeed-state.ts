@@ -3,12 +3,13 @@
  */
 import type { CompiledState } from '../compile.js';
 import type { Thread } from '../execution.js';
-import { inputPath, outputPath } from './data-flow.js';
+import { completeJsonata, inputPath, outputPath } from './data-flow.js';
 import type { Decider } from './decider.js';
 import type { Outcome } from './outcome.js';
 
-/** Runs a Succeed state: InputPath then OutputPath, and the thread ends. */
+/** Runs a Succeed state: InputPath then OutputPath (JSONata: Output), and the thread ends. */
 export function executeSucceed(d: Decider, thread: Thread, state: CompiledState): Outcome {
+  if (state.jsonata) return completeJsonata(d, thread, state, {}, thread.active.input);
   return d.complete(
     thread,
     state,

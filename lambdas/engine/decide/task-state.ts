@@ -8,7 +8,16 @@ import type { TaskState } from '../definition.js';
 import type { Thread, Waiting } from '../execution.js';
 import type { Json } from '../json.js';
 import { evaluateTemplate } from '../payload-template.js';
-import { completeWithResult, inputPath, seconds, sizeError, templateScope } from './data-flow.js';
+import { evaluateJsonataTemplate } from '../jsonata/query.js';
+import {
+  completeWithResult,
+  inputPath,
+  jsonataInteger,
+  jsonataScope,
+  seconds,
+  sizeError,
+  templateScope,
+} from './data-flow.js';
 import { armTaskDeadlines, disarmTaskDeadlines, newTaskDeadlines, taskDeadlineFired } from './deadlines.js';
 import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
@@ -27,24 +36,39 @@ export function executeTask(d: Decider, thread: Thread, state: CompiledState, de
     attempt: active.attempt,
   };
   const token = encodeTaskToken(taskToken);
-  const scope = templateScope(d, thread, effective, token);
-  const input = state.parameters ? evaluateTemplate(state.parameters, scope) : effective;
-  const timeoutSeconds = seconds(
-    d,
-    thread,
-    def.TimeoutSeconds,
-    def.TimeoutSecondsPath,
-    effective,
-    'TimeoutSecondsPath',
-  );
-  const heartbeatSeconds = seconds(
-    d,
-    thread,
-    def.HeartbeatSeconds,
-    def.HeartbeatSecondsPath,
-    effective,
-    'HeartbeatSecondsPath',
-  );
+  let input: Json;
+  let timeoutSeconds: number | undefined;
+  let heartbeatSeconds: number | undefined;
+  const fields = state.jsonata;
+  if (fields) {
+    const scope = jsonataScope(d, thread, active.input, { token });
+    input = fields.arguments ? evaluateJsonataTemplate(fields.arguments, scope) : active.input;
+    timeoutSeconds = fields.timeoutSeconds
+      ? jsonataInteger(fields.timeoutSeconds, scope, 'TimeoutSeconds', 1)
+      : undefined;
+    heartbeatSeconds = fields.heartbeatSeconds
+      ? jsonataInteger(fields.heartbeatSeconds, scope, 'HeartbeatSeconds', 1)
+      : undefined;
+  } else {
+    const scope = templateScope(d, thread, effective, token);
+    input = state.parameters ? evaluateTemplate(state.parameters, scope) : effective;
+    timeoutSeconds = seconds(
+      d,
+      thread,
+      def.TimeoutSeconds,
+      def.TimeoutSecondsPath,
+      effective,
+      'TimeoutSecondsPath',
+    );
+    heartbeatSeconds = seconds(
+      d,
+      thread,
+      def.HeartbeatSeconds,
+      def.HeartbeatSecondsPath,
+      effective,
+      'HeartbeatSecondsPath',
+    );
+  }
   const tooBig = sizeError(d, input, `The input of task state '${active.name}'`);
   if (tooBig) throw tooBig;
   const deadlines = newTaskDeadlines(now, timeoutSeconds, heartbeatSeconds);

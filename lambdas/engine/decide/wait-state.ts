@@ -5,10 +5,21 @@
 import { parseTimestamp } from '../choice.js';
 import type { CompiledState } from '../compile.js';
 import type { WaitState } from '../definition.js';
-import { StatesRuntimeError } from '../errors.js';
+import { QueryEvaluationError, StatesRuntimeError } from '../errors.js';
 import type { Thread, Waiting } from '../execution.js';
 import { truncate } from '../json-path.js';
-import { inputPath, outputPath, readRequired } from './data-flow.js';
+import type { JsonataTemplate } from '../jsonata/query.js';
+import {
+  completeJsonata,
+  evaluateAssign,
+  exitState,
+  inputPath,
+  jsonataInteger,
+  jsonataScope,
+  jsonataString,
+  outputPath,
+  readRequired,
+} from './data-flow.js';
 import { cancelTimer, scheduleTimer } from './deadlines.js';
 import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
@@ -18,7 +29,21 @@ export function executeWait(d: Decider, thread: Thread, state: CompiledState, de
   const now = d.env.now;
   const effective = inputPath(d, thread, state, thread.active.input);
   let until: number;
-  if (def.Seconds !== undefined) until = now + def.Seconds * 1000;
+  const fields = state.jsonata;
+  if (fields) {
+    const scope = jsonataScope(d, thread, thread.active.input, {});
+    if (fields.seconds) until = now + jsonataInteger(fields.seconds, scope, 'Seconds', 0) * 1000;
+    else {
+      const value = jsonataString(fields.timestamp as JsonataTemplate, scope, 'Timestamp');
+      const parsed = parseTimestamp(value);
+      if (parsed === undefined) {
+        throw new QueryEvaluationError(
+          `The value of the field 'Timestamp' must be an RFC 3339 timestamp, got ${truncate(JSON.stringify(value))}`,
+        );
+      }
+      until = parsed;
+    }
+  } else if (def.Seconds !== undefined) until = now + def.Seconds * 1000;
   else if (def.Timestamp !== undefined) until = parseTimestamp(def.Timestamp) ?? now;
   else if (def.SecondsPath !== undefined) {
     const value = readRequired(d, thread, def.SecondsPath, effective, 'SecondsPath');
@@ -71,9 +96,8 @@ export function abortWait(d: Decider, thread: Thread, waiting: Extract<Waiting, 
 
 function finishWait(d: Decider, thread: Thread): Outcome {
   const state = d.state(thread.scope, thread.active.name);
-  return d.complete(
-    thread,
-    state,
-    outputPath(d, thread, state, inputPath(d, thread, state, thread.active.input)),
-  );
+  if (state.jsonata) return completeJsonata(d, thread, state, {}, thread.active.input);
+  const effective = inputPath(d, thread, state, thread.active.input);
+  const assigned = state.assign ? evaluateAssign(d, thread, state.assign, effective, undefined) : undefined;
+  return exitState(d, thread, state, outputPath(d, thread, state, effective), assigned);
 }

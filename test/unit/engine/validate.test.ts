@@ -487,16 +487,16 @@ describe('top level', () => {
     expectOnly({ ...single(pass()), TimeoutSeconds: 1.5 }, '/TimeoutSeconds', 'must be a positive integer');
   });
 
-  it('reports QueryLanguage JSONata as not supported yet', () => {
-    expectOnly(
-      { ...single(pass()), QueryLanguage: 'JSONata' },
-      '/QueryLanguage',
-      'JSONata is not supported yet',
-    );
+  it('accepts QueryLanguage JSONata', () => {
+    expectValid({ ...single({ Type: 'Pass', End: true }), QueryLanguage: 'JSONata' });
   });
 
   it('rejects an unknown QueryLanguage', () => {
-    expectOnly({ ...single(pass()), QueryLanguage: 'XPath' }, '/QueryLanguage', 'must be "JSONPath"');
+    expectOnly(
+      { ...single(pass()), QueryLanguage: 'XPath' },
+      '/QueryLanguage',
+      'must be "JSONPath" or "JSONata"',
+    );
   });
 
   it('rejects an unknown top-level field', () => {
@@ -802,11 +802,11 @@ describe('paths', () => {
     );
   });
 
-  it('reports a variable reference as not supported yet', () => {
+  it('rejects a variable reference in InputPath', () => {
     expectOnly(
       single(pass({ InputPath: '$order.items' })),
       '/States/S/InputPath',
-      'reads the variable "$order"',
+      'reads the variable "$order": variables cannot be read in this field',
     );
   });
 
@@ -1239,19 +1239,15 @@ describe('Catch', () => {
     );
   });
 
-  it('reports Assign in a catcher as not supported yet', () => {
-    expectOnly(
-      withCatch([{ ErrorEquals: ['X'], Next: 'Fallback', Assign: { failed: true } }]),
-      '/States/S/Catch/0/Assign',
-      'Assign (variables) is not supported yet',
-    );
+  it('accepts Assign in a catcher', () => {
+    expectValid(withCatch([{ ErrorEquals: ['X'], Next: 'Fallback', Assign: { failed: true } }]));
   });
 
-  it('reports Output in a catcher as JSONata, not supported yet', () => {
+  it('rejects Output in a catcher of a JSONPath state, naming it a JSONata field', () => {
     expectOnly(
       withCatch([{ ErrorEquals: ['X'], Next: 'Fallback', Output: '{% $states.errorOutput %}' }]),
       '/States/S/Catch/0/Output',
-      'not supported yet (JSONata mode)',
+      'Output is a JSONata field',
     );
   });
 });
@@ -1471,11 +1467,11 @@ describe('Choice', () => {
     );
   });
 
-  it('reports Condition (JSONata) as not supported yet', () => {
+  it('rejects Condition in a JSONPath Choice rule, naming it a JSONata field', () => {
     expectIssue(
       choice([{ Condition: '{% $x %}', Next: 'A' }]),
       '/States/C/Choices/0/Condition',
-      'not supported yet (JSONata mode)',
+      'Condition is a JSONata field',
     );
   });
 });
@@ -1685,48 +1681,28 @@ describe('Fail', () => {
   });
 });
 
-describe('JSONata and variables (not supported yet)', () => {
-  it('reports QueryLanguage JSONata on a state', () => {
-    expectOnly(
-      single(pass({ QueryLanguage: 'JSONata' })),
-      '/States/S/QueryLanguage',
-      'JSONata is not supported yet',
-    );
+describe('JSONata fields in JSONPath states', () => {
+  it('accepts Assign on a state', () => {
+    expectValid(single(pass({ Assign: { total: 0 } })));
   });
 
-  it('reports Assign on a state', () => {
-    expectOnly(
-      single(pass({ Assign: { total: 0 } })),
-      '/States/S/Assign',
-      'Assign (variables) is not supported yet',
-    );
+  it('accepts Assign in a top-level Choice rule', () => {
+    expectValid(choice([rule({ BooleanEquals: true, Assign: { x: 1 } })]));
   });
 
-  it('reports Assign in a Choice rule', () => {
-    expectOnly(
-      choice([rule({ BooleanEquals: true, Assign: { x: 1 } })]),
-      '/States/C/Choices/0/Assign',
-      'Assign (variables)',
-    );
+  it('rejects Arguments on a JSONPath Task, naming it a JSONata field', () => {
+    expectOnly(single(task({ Arguments: { a: 1 } })), '/States/S/Arguments', 'Arguments is a JSONata field');
   });
 
-  it('reports Arguments on a Task', () => {
-    expectOnly(
-      single(task({ Arguments: { a: 1 } })),
-      '/States/S/Arguments',
-      'Arguments is not supported yet (JSONata mode)',
-    );
-  });
-
-  it('reports Output on a Pass state', () => {
+  it('rejects Output on a JSONPath Pass state, naming it a JSONata field', () => {
     expectOnly(
       single(pass({ Output: '{% $states.input %}' })),
       '/States/S/Output',
-      'Output is not supported yet (JSONata mode)',
+      'Output is a JSONata field',
     );
   });
 
-  it('reports Items on a Map state', () => {
+  it('rejects Items on a JSONPath Map state, naming it a JSONata field', () => {
     expectOnly(
       single({
         Type: 'Map',
@@ -1735,31 +1711,27 @@ describe('JSONata and variables (not supported yet)', () => {
         ItemProcessor: { StartAt: 'I', States: { I: pass() } },
       }),
       '/States/S/Items',
-      'Items is not supported yet (JSONata mode)',
+      'Items is a JSONata field',
     );
   });
 
-  it('reports a JSONata expression in place of a number', () => {
+  it('rejects a {% %} string in place of a number: only JSONata states evaluate it', () => {
     expectOnly(
       single(task({ TimeoutSeconds: '{% $timeout %}' })),
       '/States/S/TimeoutSeconds',
-      'JSONata expressions',
+      'evaluated only in JSONata states',
     );
   });
 
-  it('reports a JSONata expression in a payload template', () => {
-    expectOnly(
-      single(pass({ Parameters: { total: '{% $sum($states.input.x) %}' } })),
-      '/States/S/Parameters/total',
-      'JSONata expressions',
-    );
+  it('accepts a {% %} string in a payload template as a plain string', () => {
+    expectValid(single(pass({ Parameters: { total: '{% $sum($states.input.x) %}' } })));
   });
 
-  it('reports a JSONata expression as a Wait Timestamp', () => {
+  it('rejects a {% %} string as a Wait Timestamp: it is not a timestamp in a JSONPath state', () => {
     expectOnly(
       single({ Type: 'Wait', End: true, Timestamp: '{% $deadline %}' }),
       '/States/S/Timestamp',
-      'JSONata expressions',
+      'must be a timestamp',
     );
   });
 });

@@ -1,0 +1,49 @@
+/**
+ * A state's compiled JSONata-mode fields and `Assign` blocks (workflow variables), in both
+ * query languages.
+ */
+import type { JsonObject } from './json.js';
+import { compileJsonataTemplate, type JsonataTemplate } from './jsonata/query.js';
+import { compileTemplate, type CompiledTemplate } from './payload-template.js';
+
+/**
+ * An `Assign` block: in JSONPath mode a payload template (`name.$` keys read paths, intrinsics and
+ * variables; other keys are constants, `{% %}` strings included); in JSONata mode a template whose
+ * `{% %}` strings are expressions.
+ */
+export type CompiledAssign =
+  | { readonly language: 'JSONPath'; readonly template: CompiledTemplate }
+  | { readonly language: 'JSONata'; readonly template: JsonataTemplate };
+
+/** Compiles an `Assign` block; `field` names it in error causes (`Assign`, `Catch/0/Assign`). */
+export function compileAssign(assign: JsonObject, jsonata: boolean, field: string): CompiledAssign {
+  return jsonata
+    ? { language: 'JSONata', template: compileJsonataTemplate(assign, field) }
+    : { language: 'JSONPath', template: compileTemplate(assign) };
+}
+
+/** A Choice rule of a JSONata state. */
+export interface JsonataChoiceRule {
+  readonly condition: JsonataTemplate;
+  readonly next: string;
+  readonly output: JsonataTemplate | undefined;
+}
+
+/** The JSONata-mode fields of a state, compiled; absent fields are undefined. */
+export interface JsonataFields {
+  readonly arguments: JsonataTemplate | undefined;
+  readonly output: JsonataTemplate | undefined;
+  readonly items: JsonataTemplate | undefined;
+  readonly itemSelector: JsonataTemplate | undefined;
+  readonly maxConcurrency: JsonataTemplate | undefined;
+  readonly timeoutSeconds: JsonataTemplate | undefined;
+  readonly heartbeatSeconds: JsonataTemplate | undefined;
+  readonly seconds: JsonataTemplate | undefined;
+  readonly timestamp: JsonataTemplate | undefined;
+  readonly error: JsonataTemplate | undefined;
+  readonly cause: JsonataTemplate | undefined;
+  /** Choice states: the rules, in order. */
+  readonly choices: readonly JsonataChoiceRule[];
+  /** A Task's `Compensate.Arguments`. */
+  readonly compensateArguments: JsonataTemplate | undefined;
+}
