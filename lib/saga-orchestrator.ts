@@ -15,7 +15,10 @@
  *
  * Definitions are checked at synth (an invalid one, or one naming a worker not defined here, fails
  * `cdk synth` with the workflow and the JSON Pointer of the bad field) and written at deploy as
- * immutable versions; a running execution keeps the version it started on.
+ * immutable versions; a running execution keeps the version it started on. The orchestrator is
+ * granted exactly what the definitions' service integrations reach (`workflow-integrations.ts`):
+ * queues, buses and functions named literally or by `definitionSubstitutions`, and the
+ * `integrationTargets` of the targets chosen at run time.
  */
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -120,7 +123,10 @@ export class SagaOrchestrator extends Construct {
   readonly orchestratorFunction: lambda.IFunction;
   /** Worker name -> its queue and function. */
   readonly workers: Readonly<Record<string, SagaWorker>>;
-  /** Workflow name -> the version id deployed. */
+  /**
+   * Workflow name -> the version id deployed: a literal, or (for a definition with substitutions
+   * resolved at deploy) a token for the definition resource's `Version` attribute.
+   */
   readonly workflowVersions: Readonly<Record<string, string>>;
   readonly alarms: SagaAlarms;
   readonly dashboard: SagaDashboard;
