@@ -57,6 +57,9 @@ export function formatDescription(execution: ExecutionDescription): string {
   }
   if (execution.businessKey !== undefined) lines.push(['Business key', execution.businessKey]);
   if (execution.redriveCount > 0) lines.push(['Redriven', `${execution.redriveCount} times`]);
+  if (execution.traceId !== undefined) {
+    lines.push(['X-Ray trace', `${execution.traceId} (its start; later steps' traces are linked to it)`]);
+  }
   if (execution.error !== undefined) {
     lines.push(['Error', `${execution.error}${execution.cause ? `: ${execution.cause}` : ''}`]);
   }

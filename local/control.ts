@@ -35,6 +35,11 @@ export interface ExecutionDescription extends ExecutionSummary {
   readonly redriveCount: number;
   /** The definition it runs (pinned version), for drawing its graph. */
   readonly definition: StateMachineDefinition;
+  /**
+   * The X-Ray trace of the invocation that started it (on AWS with tracing on), the one to open
+   * first: the traces of its later steps are linked to it. @default none
+   */
+  readonly traceId?: string;
   /** Compensation under way or failed. */
   readonly compensationFailure?: {
     readonly stateName: string;

@@ -50,6 +50,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
       recentMessages: transition.recentMessages,
       ...(transition.controlMessages !== undefined ? { controlMessages: transition.controlMessages } : {}),
       ...(transition.businessKey !== undefined ? { businessKey: transition.businessKey } : {}),
+      ...(transition.traceId !== undefined ? { traceId: transition.traceId } : {}),
     };
     // Stored as JSON copies: what a real store returns shares nothing with what was written.
     list.push(

@@ -170,6 +170,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       ...(document.businessKey !== undefined && { businessKey: document.businessKey }),
       recentMessages: document.recentMessages,
       ...(document.controlMessages !== undefined && { controlMessages: document.controlMessages }),
+      ...(document.traceId !== undefined && { traceId: document.traceId }),
     };
   }
 
@@ -184,6 +185,7 @@ export class DynamoDbExecutionStore implements ExecutionStore {
       ...(transition.businessKey !== undefined && { businessKey: transition.businessKey }),
       recentMessages: transition.recentMessages,
       ...(transition.controlMessages !== undefined && { controlMessages: transition.controlMessages }),
+      ...(transition.traceId !== undefined && { traceId: transition.traceId }),
     };
     const data = encodeVersionDocument(document);
     const item: Record<string, AttributeValue> = {

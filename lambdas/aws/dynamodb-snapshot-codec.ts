@@ -30,6 +30,7 @@ export interface VersionDocument {
   readonly businessKey?: string;
   readonly recentMessages: Readonly<Record<string, number>>;
   readonly controlMessages?: Readonly<Record<string, number>>;
+  readonly traceId?: string;
 }
 
 /** The first byte of an encoded document. */

@@ -97,7 +97,9 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
       if (named.executionId) tracer?.putAnnotation(TraceAnnotation.executionId, named.executionId);
       if (named.workflow) tracer?.putAnnotation(TraceAnnotation.workflow, named.workflow);
       try {
-        const result = await orchestrator.handle(message, record.messageId);
+        // The invocation's trace: a start keeps it with the execution, for the CLI and console.
+        const traceId = tracer?.isTracingEnabled() ? tracer.getRootXrayTraceId() : undefined;
+        const result = await orchestrator.handle(message, record.messageId, traceId ? { traceId } : {});
         // A correlated domain event names no single execution (its id is empty).
         const executionId = result.executionId || named.executionId;
         if (executionId) tracer?.putAnnotation(TraceAnnotation.executionId, executionId);

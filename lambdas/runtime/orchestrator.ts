@@ -170,7 +170,22 @@ interface Routed {
   readonly executionId: string;
   readonly event: ExecutionEvent;
   /** Set for starts: the definition version to pin. */
-  readonly start?: { readonly workflow: WorkflowRef; readonly businessKey?: string };
+  readonly start?: {
+    readonly workflow: WorkflowRef;
+    readonly businessKey?: string;
+    readonly traceId?: string;
+  };
+}
+
+/** How a message reached the loop. */
+export interface HandleOptions {
+  /** The trace header to put on the messages sent while handling it. @default none */
+  readonly traceHeader?: string;
+  /**
+   * The X-Ray trace handling it (the invocation's): a start keeps it with the execution
+   * ({@link StoredExecution.traceId}). @default none
+   */
+  readonly traceId?: string;
 }
 
 /** Runs inbox messages through the engine against the ports. */
@@ -200,22 +215,25 @@ export class Orchestrator {
    * Throws RejectedMessageError for a message that can never apply, VersionConflictError when
    * conflicts persist, and transport errors as they come: the caller reports the message as failed.
    */
-  async handle(message: InboxMessage, messageId: string, traceHeader?: string): Promise<HandleResult> {
-    return this.handleNow(message, messageId, traceHeader);
+  async handle(message: InboxMessage, messageId: string, options: HandleOptions = {}): Promise<HandleResult> {
+    return this.handleNow(message, messageId, options);
   }
 
   /**
    * {@link handle}, answering at once when every port did (an in-process wiring); the same errors,
    * thrown synchronously in that case.
    */
-  handleNow(message: InboxMessage, messageId: string, traceHeader?: string): Awaitable<HandleResult> {
+  handleNow(message: InboxMessage, messageId: string, options: HandleOptions = {}): Awaitable<HandleResult> {
+    const { traceHeader, traceId } = options;
     if (message.kind === 'EventReceived')
       return this.correlate(message.event as unknown as Json, traceHeader);
     if (message.kind === 'StartExecution' || message.kind === 'StartFromEvent') {
+      const traced = (routed: Routed): Routed =>
+        traceId !== undefined && routed.start ? { ...routed, start: { ...routed.start, traceId } } : routed;
       const routed = drive(this.routeStart(message, messageId));
       return isPending(routed)
-        ? routed.then((ready) => this.applyInTurn(ready, messageId, traceHeader))
-        : this.applyInTurn(routed, messageId, traceHeader);
+        ? routed.then((ready) => this.applyInTurn(traced(ready), messageId, traceHeader))
+        : this.applyInTurn(traced(routed), messageId, traceHeader);
     }
     return this.applyInTurn(this.route(message), messageId, traceHeader);
   }
@@ -297,12 +315,14 @@ export class Orchestrator {
 
       const version = (stored?.version ?? 0) + 1;
       const businessKey = stored?.businessKey ?? routed.start?.businessKey;
+      const traceId = stored ? stored.traceId : routed.start?.traceId;
       const next: StoredExecution = {
         execution: decision.execution,
         version,
         workflow: ref,
         ...(businessKey !== undefined ? { businessKey } : {}),
         recentMessages: remember(stored?.recentMessages, key, version),
+        ...(traceId !== undefined ? { traceId } : {}),
       };
       const controlMessages =
         routed.event.type === 'StopExecution' || routed.event.type === 'RedriveExecution'
@@ -320,6 +340,7 @@ export class Orchestrator {
           recentMessages: next.recentMessages,
           ...(businessKey !== undefined ? { businessKey } : {}),
           ...(controlMessages !== undefined ? { controlMessages } : {}),
+          ...(traceId !== undefined ? { traceId } : {}),
         });
         if (isPending(committing)) yield committing;
       } catch (error) {

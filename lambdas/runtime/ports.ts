@@ -32,6 +32,12 @@ export interface StoredExecution {
    * recognised however late it is delivered again. Few (one per operation). @default {}
    */
   readonly controlMessages?: Readonly<Record<string, number>>;
+  /**
+   * The X-Ray trace of the invocation that started the execution (`1-xxxxxxxx-...`), so that the
+   * CLI and the console can link to it. Each later step is its own trace, linked to this one
+   * through the SQS messages between them. @default none: started without tracing
+   */
+  readonly traceId?: string;
 }
 
 /** One transition to commit: the new snapshot, its history events and its commands (the outbox). */
@@ -49,6 +55,8 @@ export interface Transition {
   readonly recentMessages: Readonly<Record<string, number>>;
   /** See {@link StoredExecution.controlMessages}. */
   readonly controlMessages?: Readonly<Record<string, number>>;
+  /** See {@link StoredExecution.traceId}. */
+  readonly traceId?: string;
 }
 
 /** What the list and search index holds per execution. */

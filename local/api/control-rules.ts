@@ -164,6 +164,7 @@ export async function describeStored(
     ...(execution.output !== undefined ? { output: execution.output } : {}),
     ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
     redriveCount: execution.redriveCount,
+    ...(stored.traceId !== undefined ? { traceId: stored.traceId } : {}),
     definition: await pinnedDefinition(definitions, stored),
     ...(execution.saga.failed !== undefined ? { compensationFailure: execution.saga.failed } : {}),
   };

@@ -396,6 +396,8 @@ function renderExecution(): void {
   }
   if (description.businessKey) meta.push(['Business key', description.businessKey]);
   if (description.redriveCount > 0) meta.push(['Redriven', `${description.redriveCount} times`]);
+  // The trace of its start (on AWS, with tracing on): later steps' traces are linked to it in X-Ray.
+  if (description.traceId) meta.push(['X-Ray trace', description.traceId]);
   if (description.error) {
     meta.push(['Error', `${description.error}${description.cause ? `: ${description.cause}` : ''}`]);
   }

@@ -162,7 +162,7 @@ async function tracedOrchestrator() {
     logger: new Logger({ serviceName: 'baton-test', logLevel: 'SILENT' }),
     tracer,
   });
-  return { endpoint, handler };
+  return { endpoint, handler, domain };
 }
 
 describe('the inbox SQS handler with tracing on', () => {
@@ -248,5 +248,30 @@ describe('the inbox SQS handler with tracing on', () => {
     expect(forged?.annotations ?? {}).toEqual({});
     const [stop] = await documentsWhen((document) => document.name === 'inbox StopExecution', 1);
     expect(stop?.annotations).toEqual({ executionId: 'Pay:none' });
+  });
+
+  it('keeps the trace of the invocation that started an execution with it', async () => {
+    const { handler, domain, endpoint } = await tracedOrchestrator();
+    await handler(
+      { Records: [record('start-t', { kind: 'StartExecution', workflow: 'Pay', name: 't', input: {} })] },
+      context,
+    );
+    const started = await domain.store.load('Pay:t');
+    expect(started?.traceId).toBe(TRACE_ID);
+    // A later step, in another invocation's trace, keeps the execution's.
+    const sent = JSON.parse(String(endpoint.requests[0]?.body)) as { MessageBody: string };
+    const { taskToken } = JSON.parse(sent.MessageBody) as { taskToken: string };
+    vi.stubEnv('_X_AMZN_TRACE_ID', `Root=1-5759e988-000000000000000000000001;Parent=${FACADE_ID};Sampled=1`);
+    try {
+      await handler(
+        { Records: [record('done-t', { kind: 'TaskSucceeded', taskToken, output: 1 })] },
+        context,
+      );
+    } finally {
+      vi.stubEnv('_X_AMZN_TRACE_ID', `Root=${TRACE_ID};Parent=${FACADE_ID};Sampled=1`);
+    }
+    const done = await domain.store.load('Pay:t');
+    expect(done?.execution.status).toBe('SUCCEEDED');
+    expect(done?.traceId).toBe(TRACE_ID);
   });
 });

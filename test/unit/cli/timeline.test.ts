@@ -182,4 +182,18 @@ describe('the executions table and description', () => {
       'Input         {"orderId":"o-1"}',
     ]);
   });
+
+  it("names the X-Ray trace of an execution's start when it has one", () => {
+    const text = formatDescription({
+      ...summary,
+      domain: 'orders',
+      input: {},
+      redriveCount: 0,
+      traceId: '1-5759e988-bd862e3fe1be46a994272793',
+      definition: { StartAt: 'A', States: { A: { Type: 'Succeed' } } },
+    });
+    expect(text).toContain(
+      "X-Ray trace   1-5759e988-bd862e3fe1be46a994272793 (its start; later steps' traces are linked to it)",
+    );
+  });
 });
