@@ -292,6 +292,24 @@ describe('integration targets chosen at run time', () => {
     ]);
   });
 
+  it('fails synth for a function a JSONata expression chooses', () => {
+    const jsonata = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'Invoke',
+      States: {
+        Invoke: {
+          Type: 'Task',
+          Resource: INVOKE,
+          Arguments: { FunctionName: '{% $states.input.fn %}' },
+          End: true,
+        },
+      },
+    };
+    expect(() => build(() => ({ workflows: { Pay: jsonata } }))).toThrow(
+      /^Workflow Pay: \/States\/Invoke\/Arguments\/FunctionName: the function is chosen at run time/,
+    );
+  });
+
   it('lets entries chosen whole at run time reach the domain bus, and the listed buses if any', () => {
     const publish = { StartAt: 'Notify', States: { Notify: task(PUT_EVENTS, { 'Entries.$': '$.events' }) } };
     const alone = build(() => ({ workflows: { Publish: publish } }));
