@@ -7,9 +7,15 @@
  * for SUCCEEDED, 1 for any other terminal status, 2 for an invalid definition or a usage error
  * (the message, on stderr, names the JSON Pointer of the bad field).
  *
+ *   baton dev [--assembly cdk.out] [--only Stack1,Stack2] [--port 4545] [--data-dir .baton/dev] [--fresh]
+ *
+ * `dev` runs the SagaOrchestrators of the CDK app in the current directory locally (see `dev.ts`)
+ * until Ctrl-C; it exits 2 without a cdk.json, 1 when the synth fails or no stack has an
+ * orchestrator.
+ *
  * The other commands (`publish`, `start`, `list`, `describe`, `history`, `redrive`, `rerun`,
  * `stop`, `send-task-success|failure|heartbeat`) talk to a running instance: the local one
- * (`npm start`) through its HTTP API, found with `--url`, `BATON_URL`, the nearest
+ * (`npm start` or `baton dev`) through its HTTP API, found with `--url`, `BATON_URL`, the nearest
  * `.baton/instance.json` or `http://127.0.0.1:$BATON_PORT` (4545), in that order; or a deployed
  * stack with `--stack <name>` (see `stack-control.ts`). They exit 0 when the operation was done,
  * 1 when it failed (nothing running, an unknown name, an operation that cannot apply), 2 for a
@@ -27,6 +33,7 @@ import { BatonClient, type ControlOperations } from '../local/api/client.js';
 import { ApiRequestError, NotRunningError } from '../local/api/errors.js';
 import { apiPortFromEnvironment, findInstanceUrl } from '../local/api/instance-file.js';
 import { ConflictError, NotFoundError, type ListFilter } from '../local/control.js';
+import { LocalDeployError, NoCdkAppError } from '../local/deploy/errors.js';
 import { formatDescription, formatExecutionTable } from './execution-table.js';
 import { formatTimeline } from './timeline.js';
 
@@ -137,7 +144,7 @@ const writeStderr = (text: string): void => void process.stderr.write(text);
 
 const STACK_HELP = `
 Targets:
-  By default the commands talk to the local instance started by \`npm start\`: --url, else BATON_URL,
+  By default the commands talk to the local instance started by \`npm start\` or \`baton dev\`: --url, else BATON_URL,
   else the URL in the nearest .baton/instance.json, else http://127.0.0.1:$BATON_PORT (default 4545).
 
   --stack <name> targets a deployed stack with your default AWS credentials. Its CloudFormation
@@ -219,6 +226,67 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
     }
     return connect(target, env, environment.cwd ?? process.cwd());
   };
+
+  program
+    .command('dev')
+    .description(
+      "Run your CDK app's SagaOrchestrators locally: synthesize it, deploy its Baton stacks onto local services, serve the API and console",
+    )
+    .option(
+      '--assembly <dir>',
+      'a synthesized cloud assembly (cdk.out) to run, instead of synthesizing the app',
+    )
+    .option(
+      '--only <stacks>',
+      'comma-separated stacks to run (with the stacks they depend on); default: every stack with a SagaOrchestrator',
+    )
+    .option('--port <port>', 'port of the API and console (default: BATON_PORT or 4545; 0: any free port)')
+    .option('--data-dir <dir>', 'where tables, queues and the assembly are kept (default: .baton/dev)')
+    .option('--fresh', 'start from empty tables and queues')
+    .option('--verbose', 'print every line the functions log, not only warnings and errors')
+    .action(
+      async (options: {
+        assembly?: string;
+        only?: string;
+        port?: string;
+        dataDir?: string;
+        fresh?: boolean;
+        verbose?: boolean;
+      }) => {
+        let port: number;
+        try {
+          port = options.port !== undefined ? Number(options.port) : apiPortFromEnvironment(env);
+        } catch (error) {
+          throw new UsageError((error as Error).message, { cause: error });
+        }
+        if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+          throw new UsageError(`--port must be a port number from 0 to 65535, got '${options.port}'`);
+        }
+        // Loaded only for dev: the deployment and the AWS SDK clients take a while to load.
+        const { runDev } = await import('./dev.js');
+        const stopped = () =>
+          new Promise<string>((resolve) => {
+            for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+          });
+        const only = options.only
+          ?.split(',')
+          .map((name) => name.trim())
+          .filter(Boolean);
+        await runDev(
+          {
+            appDir: environment.cwd ?? process.cwd(),
+            port,
+            log: println,
+            ...(options.assembly !== undefined ? { assembly: options.assembly } : {}),
+            ...(only !== undefined && only.length > 0 ? { stacks: only } : {}),
+            ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+            ...(options.fresh ? { fresh: true } : {}),
+            ...(options.verbose ? { verbose: true } : {}),
+          },
+          stopped,
+        );
+      },
+    );
 
   program
     .command('run')
@@ -435,8 +503,12 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
 /** The exit code and message of an error the user should see without a stack trace, or undefined. */
 function expectedFailure(error: unknown): { code: number; message: string } | undefined {
   if (!(error instanceof Error)) return undefined;
-  if (error instanceof DefinitionError || error instanceof UsageError) {
+  if (error instanceof DefinitionError || error instanceof UsageError || error instanceof NoCdkAppError) {
     return { code: ExitCode.Usage, message: error.message };
+  }
+  // baton dev: the app does not synthesize, has no orchestrator, or another instance runs.
+  if (error instanceof LocalDeployError || error.name === 'PortInUseError') {
+    return { code: ExitCode.OperationFailed, message: error.message };
   }
   // A request the API or the inbox refuses as malformed is a usage error too (a bad --name).
   if (error.name === 'MalformedMessageError' || (error instanceof ApiRequestError && error.status === 400)) {

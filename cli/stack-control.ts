@@ -21,7 +21,7 @@ import { DynamoDbExecutionStore } from '../lambdas/aws/dynamodb-execution-store.
 import { SqsInboxSender } from '../lambdas/aws/sqs-inbox-sender.js';
 import { STACK_OUTPUT_PREFIX, StackOutput } from '../lambdas/contract/stack-outputs.js';
 import type { DefinitionStore, ExecutionStore, InboxSender } from '../lambdas/runtime/ports.js';
-import { NotFoundError, type PutEventEntry } from '../local/control.js';
+import { NotFoundError, type DomainInfo, type LocalControl, type PutEventEntry } from '../local/control.js';
 import { DomainControl } from '../local/control/domain-control.js';
 
 /** Page size of a listing that sets no limit. */
@@ -127,6 +127,13 @@ export interface StackControlOptions {
   readonly eventBridge: EventBridgeClient;
   /** Names of executions started without one. @default crypto.randomUUID */
   readonly newId?: () => string;
+  /**
+   * What `domains()` answers, where the wiring knows more than the outputs (`baton dev` reads the
+   * workflows and workers from the deployed stacks). @default the domains, with no workflows or workers listed
+   */
+  readonly describeDomains?: () => Promise<DomainInfo[]>;
+  /** Status changes, where the wiring sees them (`baton dev`: the lifecycle events). @default none */
+  readonly subscribe?: LocalControl['subscribe'];
 }
 
 /**
@@ -140,16 +147,19 @@ export class StackControl extends DomainControl {
       publish: (entries) =>
         publishOnEventBridge(options.eventBridge, entries, options.domains[0]?.domain.eventBusName),
       // Workflows are not listed: the table keeps definitions by name, with no index of names.
-      describeDomains: () =>
-        Promise.resolve(
-          options.domains.map(({ domain }) => ({
-            name: domain.name,
-            eventBus: domain.eventBusName,
-            workflows: [],
-            workers: [],
-          })),
-        ),
+      describeDomains:
+        options.describeDomains ??
+        (() =>
+          Promise.resolve(
+            options.domains.map(({ domain }) => ({
+              name: domain.name,
+              eventBus: domain.eventBusName,
+              workflows: [],
+              workers: [],
+            })),
+          )),
       ...(options.newId ? { newId: options.newId } : {}),
+      ...(options.subscribe ? { subscribe: options.subscribe } : {}),
     });
   }
 }

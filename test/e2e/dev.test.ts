@@ -1,0 +1,209 @@
+/**
+ * `baton dev` as a user runs it: the CLI, in the directory of a CDK app of their own
+ * (`test/fixtures/dev-app`: one stack, a SagaOrchestrator, a worker), synthesizes the app without
+ * the CDK CLI, deploys it onto the local services, and serves the API that the CLI's other
+ * commands then use; Ctrl-C stops it with nothing left running, and a restart on the same data
+ * finds the executions again. The error paths (no cdk.json, a failing synth, no orchestrator) run
+ * in-process through the same `main`.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/program.js';
+import { BatonClient } from '../../local/api/client.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const app = join(root, 'test', 'fixtures', 'dev-app');
+const dataDir = mkdtempSync(join(tmpdir(), 'baton-dev-e2e-'));
+const SERVING = /Serving (http:\/\/127\.0\.0\.1:\d+)\//;
+
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** `baton dev` in the fixture app, as a process of its own; resolves with its URL once it serves. */
+async function startDev(...options: string[]): Promise<{
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'bin', 'baton.ts'),
+      'dev',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      ...options,
+    ],
+    { cwd: app, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = () => {
+      const match = SERVING.exec(output);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => reject(new Error(`baton dev exited (${code}):\n${output}`)));
+  });
+  return { child, url, output: () => output, exited };
+}
+
+/** Runs the CLI in-process; resolves with its exit code and output. */
+async function baton(
+  cwd: string,
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    cwd,
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
+  return { code, stdout, stderr };
+}
+
+/** Processes (other than this one) whose command line names `path`: the Lambda environments run assets from it. */
+function processesUsing(path: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path);
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
+async function settled(client: BatonClient, executionId: string): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = await client.describe(executionId).then(
+      (description) => description.status,
+      () => undefined,
+    );
+    if (status !== undefined && status !== 'RUNNING') return status;
+    if (Date.now() > deadline) throw new Error(`${executionId} is still ${status ?? 'not started'}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('baton dev in a CDK app', () => {
+  it('synthesizes and runs the app, serves the CLI and the console, and stops on Ctrl-C with nothing left running', async () => {
+    const dev = await startDev();
+    try {
+      expect(dev.output()).toContain('Deploying 1 stack locally: BatonDevFixture');
+      expect(dev.output()).toMatch(/domain: +greetings — workflows Greet; workers greet/);
+      // The CLI finds the instance through the app's .baton/instance.json, as after npm start.
+      expect(JSON.parse(readFileSync(join(app, '.baton', 'instance.json'), 'utf8'))).toMatchObject({
+        url: dev.url,
+      });
+      const started = await baton(app, 'start', 'Greet', '--name', 'ada', '--input', '{"name":"Ada"}');
+      expect(started).toMatchObject({ code: 0, stdout: 'Greet:ada\n' });
+
+      const client = new BatonClient(dev.url);
+      expect(await settled(client, 'Greet:ada')).toBe('SUCCEEDED');
+      expect((await client.describe('Greet:ada')).output).toEqual({
+        name: 'Ada',
+        greeting: { message: 'Hello, Ada!' },
+      });
+      const listed = await baton(app, 'list');
+      expect(listed.stdout).toMatch(/Greet:ada +SUCCEEDED/);
+      const console = await fetch(`${dev.url}/`);
+      expect(console.status).toBe(200);
+      expect(await console.text()).toContain('<html');
+      // The worker's and the orchestrator's Lambda environments run from the synthesized assets.
+      expect(processesUsing(dataDir).length).toBeGreaterThan(0);
+    } finally {
+      dev.child.kill('SIGINT');
+    }
+    expect(await dev.exited).toBe(0);
+    expect(dev.output()).toContain('Stopped.');
+    expect(processesUsing(dataDir)).toEqual([]);
+    expect(existsSync(join(app, '.baton', 'instance.json'))).toBe(false);
+  }, 240_000);
+
+  it('finds its executions again when started anew on the same data, from the assembly it synthesized', async () => {
+    const dev = await startDev('--assembly', join(dataDir, 'cdk.out'));
+    try {
+      const listed = await baton(app, '--url', dev.url, 'list', '--json');
+      expect(JSON.parse(listed.stdout)).toEqual([
+        expect.objectContaining({ executionId: 'Greet:ada', status: 'SUCCEEDED' }),
+      ]);
+      // A name is taken for good, as in Step Functions.
+      const again = await baton(app, '--url', dev.url, 'start', 'Greet', '--name', 'ada');
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('already exists');
+    } finally {
+      dev.child.kill('SIGTERM');
+    }
+    expect(await dev.exited).toBe(0);
+    expect(processesUsing(dataDir)).toEqual([]);
+  }, 120_000);
+
+  describe('says what is wrong', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'baton-dev-errors-'));
+    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+    it('outside a CDK app: no cdk.json (usage error)', async () => {
+      const result = await baton(scratch, 'dev', '--port', '0', '--data-dir', join(scratch, 'data-none'));
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`No cdk.json in ${scratch}: run baton dev in your CDK app's directory`);
+    });
+
+    it('when the synth fails: the app command and what it printed', async () => {
+      const dir = join(scratch, 'failing');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ app: 'node app.mjs' }));
+      writeFileSync(
+        join(dir, 'app.mjs'),
+        "console.error('ValidationError: Stack name must match the regular expression'); process.exit(1);\n",
+      );
+      const result = await baton(dir, 'dev', '--port', '0', '--data-dir', join(scratch, 'data-failing'));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('Synthesizing the app failed: `node app.mjs` exited with 1.');
+      expect(result.stderr).toContain('ValidationError: Stack name must match the regular expression');
+    });
+
+    it('when no stack has a SagaOrchestrator: the stacks it found', async () => {
+      const dir = join(scratch, 'plain');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ app: 'node app.mjs' }));
+      // A cloud assembly as aws-cdk-lib writes it, with one stack holding a queue.
+      writeFileSync(
+        join(dir, 'app.mjs'),
+        [
+          "import { writeFileSync } from 'node:fs';",
+          'const out = process.env.CDK_OUTDIR;',
+          "writeFileSync(`${out}/manifest.json`, JSON.stringify({ version: '48.0.0', artifacts: { Plain: { type: 'aws:cloudformation:stack', environment: 'aws://unknown-account/unknown-region', properties: { templateFile: 'Plain.template.json' } } } }));",
+          "writeFileSync(`${out}/Plain.template.json`, JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue' } } }));",
+        ].join('\n'),
+      );
+      const result = await baton(dir, 'dev', '--port', '0', '--data-dir', join(scratch, 'data-plain'));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('No stack of the app has a SagaOrchestrator (stacks: Plain)');
+    });
+  });
+});
