@@ -116,6 +116,9 @@ export class LambdaProcessPool {
       cwd: this.fn.codeDirectory,
       env: { ...this.fn.environment },
       execArgv: [],
+      // Its own process group: a Ctrl-C in the terminal stops the deployment, which stops its
+      // environments in order, instead of killing them under invocations in flight.
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
