@@ -99,7 +99,12 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
       try {
         // The invocation's trace: a start keeps it with the execution, for the CLI and console.
         const traceId = tracer?.isTracingEnabled() ? tracer.getRootXrayTraceId() : undefined;
-        const result = await orchestrator.handle(message, record.messageId, traceId ? { traceId } : {});
+        // Set by SQS and kept across redeliveries: a heartbeat counts from when it was sent.
+        const sentAt = Number(record.attributes.SentTimestamp);
+        const result = await orchestrator.handle(message, record.messageId, {
+          ...(traceId ? { traceId } : {}),
+          ...(Number.isSafeInteger(sentAt) && sentAt > 0 ? { sentAt } : {}),
+        });
         // A correlated domain event names no single execution (its id is empty).
         const executionId = result.executionId || named.executionId;
         if (executionId) tracer?.putAnnotation(TraceAnnotation.executionId, executionId);

@@ -209,7 +209,16 @@ export type ExecutionEvent =
     }
   | { readonly type: 'TaskSucceeded'; readonly token: string; readonly output: Json }
   | { readonly type: 'TaskFailed'; readonly token: string; readonly error: string; readonly cause?: string }
-  | { readonly type: 'TaskHeartbeat'; readonly token: string }
+  | {
+      readonly type: 'TaskHeartbeat';
+      readonly token: string;
+      /**
+       * When the heartbeat was sent (epoch ms; SQS's SentTimestamp, which a redelivery keeps): a
+       * heartbeat no later than the last one counted changes nothing, however late it comes again.
+       * @default the decision's clock reading
+       */
+      readonly sentAt?: number;
+    }
   | { readonly type: 'TimerFired'; readonly timerId: string }
   | {
       readonly type: 'StopExecution';

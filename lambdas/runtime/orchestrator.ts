@@ -186,6 +186,12 @@ export interface HandleOptions {
    * ({@link StoredExecution.traceId}). @default none
    */
   readonly traceId?: string;
+  /**
+   * When the message was sent (epoch ms; SQS's SentTimestamp, kept across redeliveries): a
+   * heartbeat counts from then, so a late redelivery of it cannot move a deadline again.
+   * @default none: a heartbeat counts from when it is applied
+   */
+  readonly sentAt?: number;
 }
 
 /** Runs inbox messages through the engine against the ports. */
@@ -224,7 +230,7 @@ export class Orchestrator {
    * thrown synchronously in that case.
    */
   handleNow(message: InboxMessage, messageId: string, options: HandleOptions = {}): Awaitable<HandleResult> {
-    const { traceHeader, traceId } = options;
+    const { traceHeader, traceId, sentAt } = options;
     if (message.kind === 'EventReceived')
       return this.correlate(message.event as unknown as Json, traceHeader);
     if (message.kind === 'StartExecution' || message.kind === 'StartFromEvent') {
@@ -235,7 +241,7 @@ export class Orchestrator {
         ? routed.then((ready) => this.applyInTurn(traced(ready), messageId, traceHeader))
         : this.applyInTurn(traced(routed), messageId, traceHeader);
     }
-    return this.applyInTurn(this.route(message), messageId, traceHeader);
+    return this.applyInTurn(this.route(message, sentAt), messageId, traceHeader);
   }
 
   /**
@@ -440,6 +446,7 @@ export class Orchestrator {
   /** The execution a message for a running execution is for (synchronous: no lookup needed). */
   private route(
     message: Exclude<InboxMessage, { kind: 'EventReceived' | 'StartExecution' | 'StartFromEvent' }>,
+    sentAt: number | undefined,
   ): Routed {
     switch (message.kind) {
       case 'TaskSucceeded': {
@@ -465,7 +472,11 @@ export class Orchestrator {
         const claims = this.verify(message.taskToken);
         return {
           executionId: claims.executionId,
-          event: { type: 'TaskHeartbeat', token: claims.engineToken },
+          event: {
+            type: 'TaskHeartbeat',
+            token: claims.engineToken,
+            ...(sentAt !== undefined ? { sentAt } : {}),
+          },
         };
       }
       case 'TimerFired':

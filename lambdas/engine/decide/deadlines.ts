@@ -161,3 +161,11 @@ function pendingTaskTimers(
   }
   return pending;
 }
+
+/**
+ * When a heartbeat counts from: when it was sent, never later than now (a sender's clock ahead of
+ * ours). A redelivered heartbeat keeps its send time, so it cannot move a deadline twice.
+ */
+export function heartbeatTime(d: Decider, sentAt: number | undefined): number {
+  return sentAt === undefined ? d.env.now : Math.min(sentAt, d.env.now);
+}

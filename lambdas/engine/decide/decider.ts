@@ -177,8 +177,8 @@ export class Decider {
         else if (status === 'RUNNING') onTaskFailed(this, event.token, event.error, event.cause ?? '');
         return;
       case 'TaskHeartbeat':
-        if (status === 'COMPENSATING') onCompensationHeartbeat(this, event.token);
-        else if (status === 'RUNNING') onTaskHeartbeat(this, event.token);
+        if (status === 'COMPENSATING') onCompensationHeartbeat(this, event.token, event.sentAt);
+        else if (status === 'RUNNING') onTaskHeartbeat(this, event.token, event.sentAt);
         return;
       case 'TimerFired':
         this.onTimer(event.timerId);

@@ -19,6 +19,7 @@ import {
   cancelTimer,
   disarmExecutionTimeout,
   disarmTaskDeadlines,
+  heartbeatTime,
   newTaskDeadlines,
   scheduleTimer,
   taskDeadlineFired,
@@ -104,12 +105,13 @@ export function onCompensationFailed(d: Decider, token: string, error: string, c
 }
 
 /** The compensation task of `token` is alive: its heartbeat deadline moves (no history, no command). */
-export function onCompensationHeartbeat(d: Decider, token: string): void {
+export function onCompensationHeartbeat(d: Decider, token: string, sentAt: number | undefined): void {
   const active = d.exec.saga.active;
-  if (active && active.token === token) {
-    d.exec.saga = { ...d.exec.saga, active: { ...active, lastHeartbeatAt: d.env.now } };
-    d.touch();
-  }
+  if (!active || active.token !== token) return;
+  const at = heartbeatTime(d, sentAt);
+  if (active.lastHeartbeatAt !== undefined && at <= active.lastHeartbeatAt) return;
+  d.exec.saga = { ...d.exec.saga, active: { ...active, lastHeartbeatAt: at } };
+  d.touch();
 }
 
 /** A compensation's timer fired: its retry interval ended, or one of its deadlines passed. */

@@ -18,7 +18,13 @@ import {
   sizeError,
   templateScope,
 } from './data-flow.js';
-import { armTaskDeadlines, disarmTaskDeadlines, newTaskDeadlines, taskDeadlineFired } from './deadlines.js';
+import {
+  armTaskDeadlines,
+  disarmTaskDeadlines,
+  heartbeatTime,
+  newTaskDeadlines,
+  taskDeadlineFired,
+} from './deadlines.js';
 import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 import { pushCompensation } from './saga.js';
@@ -140,11 +146,13 @@ export function onTaskFailed(d: Decider, token: string, error: string, cause: st
 }
 
 /** The task of the attempt `token` is alive: its heartbeat deadline moves (no history, no command). */
-export function onTaskHeartbeat(d: Decider, token: string): void {
+export function onTaskHeartbeat(d: Decider, token: string, sentAt: number | undefined): void {
   const found = taskByToken(d, token);
   if (!found) return;
   const { thread, waiting } = found;
-  d.setActive(thread, { ...thread.active, waiting: { ...waiting, lastHeartbeatAt: d.env.now } });
+  const at = heartbeatTime(d, sentAt);
+  if (at <= waiting.lastHeartbeatAt) return;
+  d.setActive(thread, { ...thread.active, waiting: { ...waiting, lastHeartbeatAt: at } });
   d.touch();
 }
 

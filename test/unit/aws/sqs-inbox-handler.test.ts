@@ -212,3 +212,36 @@ describe('the inbox SQS handler', () => {
     ]);
   });
 });
+
+describe('heartbeats', () => {
+  it("count from SQS's SentTimestamp, so one delivered again after its key was forgotten changes nothing", async () => {
+    // The worker is never stepped: the test reads its task from the queue and beats for it.
+    const d = new InProcessDomain({ workers: { work: () => null } });
+    await d.deploy('Slow', {
+      StartAt: 'Work',
+      States: { Work: { Type: 'Task', Resource: 'baton:worker:work', HeartbeatSeconds: 60, End: true } },
+    });
+    const handler = createInboxHandler({
+      orchestrator: d.orchestrator,
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    });
+    d.start('Slow', {}, 's-1');
+    await d.step();
+    const [dispatched] = d.workerQueues.get('work')?.peek() ?? [];
+    const { taskToken } = JSON.parse(dispatched?.body ?? '{}') as { taskToken: string };
+    d.advance(1_000);
+    const sentAt = String(d.now());
+    const heartbeat = (id: string): SQSRecord => {
+      const beat = record(id, { kind: 'TaskHeartbeat', taskToken });
+      return { ...beat, attributes: { ...beat.attributes, SentTimestamp: sentAt } };
+    };
+    const handle = vi.spyOn(d.orchestrator, 'handle');
+    await handler({ Records: [heartbeat('hb-1')] }, context);
+    expect(handle.mock.calls[0]?.[2]).toEqual({ sentAt: Number(sentAt) });
+    expect(await handle.mock.results[0]?.value).toMatchObject({ type: 'applied' });
+    d.advance(50_000);
+    // The same heartbeat delivered again under another key (as after 1,000 transitions): stale.
+    await handler({ Records: [heartbeat('hb-1-again')] }, context);
+    expect(await handle.mock.results[1]?.value).toMatchObject({ type: 'ignored' });
+  });
+});

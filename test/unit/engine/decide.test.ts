@@ -230,6 +230,45 @@ describe('decide reports whether anything changed', () => {
     expect(heartbeat.changed).toBe(true);
   });
 
+  it('counts a heartbeat from when it was sent, so that one delivered again, however late, changes nothing', () => {
+    const driver = new Driver({
+      StartAt: 'A',
+      States: { A: { Type: 'Task', Resource: 'baton:worker:a', HeartbeatSeconds: 10, End: true } },
+    });
+    const started = driver.start();
+    const token = dispatches(started)[0]?.token as string;
+    expect(driver.apply({ type: 'TaskHeartbeat', token, sentAt: T0 + 8000 }, T0 + 8100).changed).toBe(true);
+    // The same SQS message again (it keeps its SentTimestamp), long after.
+    expect(driver.apply({ type: 'TaskHeartbeat', token, sentAt: T0 + 8000 }, T0 + 17_000).changed).toBe(
+      false,
+    );
+    const early = driver.apply(
+      { type: 'TimerFired', timerId: timers(started)[0]?.timerId as string },
+      T0 + 10_000,
+    );
+    expect(timers(early)[0]?.fireAt).toBe(T0 + 18_000);
+    const late = driver.apply(
+      { type: 'TimerFired', timerId: timers(early)[0]?.timerId as string },
+      T0 + 18_000,
+    );
+    expect(late.execution.error).toBe('States.HeartbeatTimeout');
+  });
+
+  it('counts a heartbeat sent with a clock ahead of ours from now', () => {
+    const driver = new Driver({
+      StartAt: 'A',
+      States: { A: { Type: 'Task', Resource: 'baton:worker:a', HeartbeatSeconds: 10, End: true } },
+    });
+    const started = driver.start();
+    const token = dispatches(started)[0]?.token as string;
+    driver.apply({ type: 'TaskHeartbeat', token, sentAt: T0 + 60_000 }, T0 + 8000);
+    const early = driver.apply(
+      { type: 'TimerFired', timerId: timers(started)[0]?.timerId as string },
+      T0 + 10_000,
+    );
+    expect(timers(early)[0]?.fireAt).toBe(T0 + 18_000);
+  });
+
   it('marks a stale result as no change', () => {
     const driver = new Driver(twoTasks);
     driver.start();
