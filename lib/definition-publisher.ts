@@ -9,13 +9,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { StateMachineDefinition } from '../lambdas/engine/index.js';
-import { definitionVersion } from '../lambdas/contract/definition-version.js';
+import {
+  MAX_DEFINITION_BYTES,
+  definitionBytes,
+  definitionVersion,
+} from '../lambdas/contract/definition-version.js';
 import {
   DEFINITION_RESOURCE_TYPE,
   type DefinitionResourceProperties,
 } from '../lambdas/contract/definition-resource.js';
 import { KeyPrefix } from '../lambdas/contract/table-schema.js';
 import { BatonFunction } from './baton-function.js';
+import { InvalidWorkflowError } from './errors.js';
 
 export { DEFINITION_RESOURCE_TYPE };
 
@@ -75,6 +80,19 @@ export class DefinitionPublisher extends Construct {
     definition: StateMachineDefinition,
     substitutions: Readonly<Record<string, string>> = {},
   ): PublishedWorkflow {
+    // A deploy would fail in the publisher, at the version item's PutItem: say so at synth. (Values
+    // substituted at deploy are counted as their placeholders: a queue URL is about as long.)
+    const bytes = definitionBytes(definition);
+    if (bytes > MAX_DEFINITION_BYTES) {
+      throw new InvalidWorkflowError(name, [
+        {
+          pointer: '',
+          message:
+            `the definition is ${bytes} bytes of JSON, over the ${MAX_DEFINITION_BYTES} bytes a version ` +
+            "item holds (DynamoDB's 400 KB item limit): move large constants out of it",
+        },
+      ]);
+    }
     const deferred = Object.keys(substitutions).length > 0;
     const properties: DefinitionResourceProperties = {
       TableName: this.table.tableName,

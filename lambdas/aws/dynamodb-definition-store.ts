@@ -11,7 +11,8 @@ import {
 import type { StateMachineDefinition } from '../engine/definition.js';
 import type { Clock, DefinitionStore, WorkflowRef } from '../runtime/ports.js';
 import { CorruptItemError, isConditionalCheckFailed, translateDynamoDbError } from './dynamodb-errors.js';
-import { definitionVersion } from '../contract/definition-version.js';
+import { MAX_DEFINITION_BYTES, definitionBytes, definitionVersion } from '../contract/definition-version.js';
+import { AwsAdapterError } from './aws-errors.js';
 import {
   LATEST_SORT_KEY,
   TableKey,
@@ -20,6 +21,20 @@ import {
 } from '../contract/table-schema.js';
 
 const systemClock: Clock = { now: () => Date.now() };
+
+/** A definition too large for its version item. */
+export class DefinitionTooLargeError extends AwsAdapterError {
+  override readonly name = 'DefinitionTooLargeError';
+  constructor(
+    readonly workflow: string,
+    readonly sizeBytes: number,
+  ) {
+    super(
+      `The definition of ${workflow} is ${sizeBytes} bytes of JSON, over the ${MAX_DEFINITION_BYTES} ` +
+        "bytes a version item holds (DynamoDB's 400 KB item limit)",
+    );
+  }
+}
 
 /** Options of {@link DynamoDbDefinitionStore}. */
 export interface DynamoDbDefinitionStoreOptions {
@@ -51,6 +66,8 @@ export class DynamoDbDefinitionStore implements DefinitionStore {
   }
 
   async put(name: string, definition: StateMachineDefinition): Promise<WorkflowRef> {
+    const bytes = definitionBytes(definition);
+    if (bytes > MAX_DEFINITION_BYTES) throw new DefinitionTooLargeError(name, bytes);
     const version = definitionVersion(definition);
     const now = new Date(this.clock.now()).toISOString();
     try {

@@ -29,3 +29,16 @@ function sortKeys(value: unknown): unknown {
   }
   return sorted;
 }
+
+/**
+ * The largest definition a version item holds, in UTF-8 bytes of its JSON: DynamoDB's item limit
+ * (400 KB, 409,600 bytes, attribute names included) less the other attributes of the item (its
+ * keys, the workflow's name twice, the version, the creation time), which take well under 1 KB
+ * with an 80-character name.
+ */
+export const MAX_DEFINITION_BYTES = 409_600 - 1_024;
+
+/** The size of a definition as its version item stores it (UTF-8 bytes of its JSON). */
+export function definitionBytes(definition: unknown): number {
+  return Buffer.byteLength(JSON.stringify(definition), 'utf8');
+}

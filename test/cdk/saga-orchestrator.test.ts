@@ -652,6 +652,19 @@ describe('SagaOrchestrator: checks at synth', () => {
     expect(synth).toThrow(/^Workflow Broken: \/States\/Charge\/Retry\/0\/BackoffRate: /);
   });
 
+  it('fails with the figure when a definition is too large for its version item (DynamoDB 400 KB)', () => {
+    const large = {
+      StartAt: 'Big',
+      // 500,000 characters of constants: a deploy would fail at the publisher's PutItem.
+      States: { Big: { Type: 'Pass', Result: { blob: 'x'.repeat(500_000) }, End: true } },
+    };
+    const synth = minimal({ workflows: { Large: large } });
+    expect(synth).toThrow(InvalidWorkflowError);
+    expect(synth).toThrow(
+      /^Workflow Large: \/: the definition is 500\d{3} bytes of JSON, over the 408576 bytes/,
+    );
+  });
+
   it("fails with the figure when the orchestrator's environment would exceed Lambda's 4 KB", () => {
     // Workers given as functions (nothing to bundle); each one's queue URL goes into the environment.
     const workers = (count: number) => (stack: Stack) =>

@@ -6,7 +6,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbDefinitionStore } from '../../../lambdas/aws/dynamodb-definition-store.js';
+import {
+  DefinitionTooLargeError,
+  DynamoDbDefinitionStore,
+} from '../../../lambdas/aws/dynamodb-definition-store.js';
 import { canonicalJson, definitionVersion } from '../../../lambdas/contract/definition-version.js';
 import type { StateMachineDefinition } from '../../../lambdas/engine/index.js';
 import { TransientStoreError } from '../../../lambdas/runtime/ports.js';
@@ -62,6 +65,20 @@ describe('DynamoDbDefinitionStore on dynalite', () => {
     const fresh = new DynamoDbDefinitionStore({ client: local.client, tableName: local.tableName });
     expect(await fresh.get(ref)).toEqual(order);
     expect(await fresh.latest('order')).toEqual(ref);
+  });
+
+  it('refuses a definition too large for its version item with a named error and the figure', async () => {
+    const large = {
+      StartAt: 'Big',
+      States: { Big: { Type: 'Pass', Result: 'x'.repeat(450_000), End: true } },
+    };
+    await expect(store.put('large', large as StateMachineDefinition)).rejects.toThrow(
+      DefinitionTooLargeError,
+    );
+    await expect(store.put('large', large as StateMachineDefinition)).rejects.toThrow(
+      /^The definition of large is 450\d{3} bytes of JSON, over the 408576 bytes a version item holds/,
+    );
+    expect(await store.latest('large')).toBeUndefined();
   });
 
   it('returns the existing version when the same content is put again', async () => {
