@@ -233,6 +233,8 @@ async function serve(
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    // The stacks run here: a definition may be tried before it goes into the app (baton register).
+    registersDefinitions: true,
   });
   const server = await serveLocalInstance(control, { projectDir: appDir, port });
   return {

@@ -13,7 +13,7 @@
  * until Ctrl-C; it exits 2 without a cdk.json, 1 when the synth fails or no stack has an
  * orchestrator.
  *
- * The other commands (`publish`, `start`, `list`, `describe`, `history`, `redrive`, `rerun`,
+ * The other commands (`register`, `publish`, `start`, `list`, `describe`, `history`, `redrive`, `rerun`,
  * `stop`, `send-task-success|failure|heartbeat`) talk to a running instance: the local one
  * (`npm start` or `baton dev`) through its HTTP API, found with `--url`, `BATON_URL`, the nearest
  * `.baton/instance.json` or `http://127.0.0.1:$BATON_PORT` (4545), in that order; or a deployed
@@ -323,6 +323,33 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
           },
         ]);
         for (const id of ids) println(`Published event ${id}`);
+      },
+    );
+
+  program
+    .command('register')
+    .description(
+      'Register a workflow definition with a local instance: a new immutable version that new executions start on (running ones keep theirs)',
+    )
+    .argument('<workflow>', 'the workflow name, e.g. PlaceOrder')
+    .argument('<definition>', 'path of the ASL definition (JSON)')
+    .option('--domain <domain>', 'the domain to run it (default: the one that has it, or the only one)')
+    .action(
+      async (workflow: string, definitionPath: string, options: { domain?: string }, command: Command) => {
+        const definition = await readJsonOption('<definition>', `@${definitionPath}`);
+        const registered = await (
+          await control(command)
+        ).registerWorkflow({
+          workflow,
+          definition,
+          ...(options.domain !== undefined ? { domain: options.domain } : {}),
+        });
+        const where = `${registered.workflow} in domain ${registered.domain}`;
+        println(
+          registered.previousVersion === registered.version
+            ? `Unchanged: version ${registered.version} of ${where} is already the latest`
+            : `Registered version ${registered.version} of ${where}${registered.previousVersion ? ` (was ${registered.previousVersion}; running executions keep theirs)` : ''}`,
+        );
       },
     );
 

@@ -134,6 +134,11 @@ export interface StackControlOptions {
   readonly describeDomains?: () => Promise<DomainInfo[]>;
   /** Status changes, where the wiring sees them (`baton dev`: the lifecycle events). @default none */
   readonly subscribe?: LocalControl['subscribe'];
+  /**
+   * Whether definitions may be registered directly in the tables: for stacks deployed locally
+   * by `baton dev`; a deployed stack's come with its deploy. @default false
+   */
+  readonly registersDefinitions?: boolean;
 }
 
 /**
@@ -160,6 +165,7 @@ export class StackControl extends DomainControl {
           )),
       ...(options.newId ? { newId: options.newId } : {}),
       ...(options.subscribe ? { subscribe: options.subscribe } : {}),
+      registersDefinitions: options.registersDefinitions ?? false,
     });
   }
 }

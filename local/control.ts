@@ -58,6 +58,16 @@ export interface ListFilter {
   readonly limit?: number;
 }
 
+/** What registering a workflow definition did. */
+export interface WorkflowRegistration {
+  readonly workflow: string;
+  readonly domain: string;
+  /** The version new executions start on: named by the definition's content, as a deploy names it. */
+  readonly version: string;
+  /** The version new executions started on before, if the workflow existed. */
+  readonly previousVersion?: string;
+}
+
 /** A name (execution, workflow, domain, state) that does not exist. */
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
@@ -73,6 +83,18 @@ export interface LocalControl {
   domains(): Promise<DomainInfo[]>;
   /** Puts events on a bus; returns their event ids. */
   publish(entries: readonly PutEventEntry[]): Promise<string[]>;
+  /**
+   * Registers a definition of `workflow` as its new latest version, as a deploy publishes one:
+   * each distinct content is a new immutable version, new executions start on it, running ones
+   * keep the version they started on. Registering the latest content again changes nothing.
+   * Throws DefinitionError for an invalid definition (naming the JSON Pointer of each problem),
+   * ConflictError where definitions are not registered this way (a deployed stack: `cdk deploy`).
+   */
+  registerWorkflow(request: {
+    workflow: string;
+    definition: Json;
+    domain?: string;
+  }): Promise<WorkflowRegistration>;
   /** Starts a workflow; returns the execution id. */
   start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string>;
   list(filter: ListFilter): Promise<(ExecutionSummary & { domain: string })[]>;

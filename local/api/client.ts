@@ -15,6 +15,7 @@ import {
   type ListFilter,
   type LocalControl,
   type PutEventEntry,
+  type WorkflowRegistration,
 } from '../control.js';
 import { ApiRequestError, NotRunningError, type ApiErrorBody } from './errors.js';
 
@@ -44,6 +45,14 @@ export class BatonClient implements ControlOperations {
 
   async publish(entries: readonly PutEventEntry[]): Promise<string[]> {
     return (await this.call<{ eventIds: string[] }>('POST', '/api/events', { entries })).eventIds;
+  }
+
+  async registerWorkflow(request: {
+    workflow: string;
+    definition: Json;
+    domain?: string;
+  }): Promise<WorkflowRegistration> {
+    return this.call<WorkflowRegistration>('POST', '/api/workflows', request);
   }
 
   async start(request: { workflow: string; input: Json; name?: string; domain?: string }): Promise<string> {

@@ -38,6 +38,13 @@ export const PublishRequest = z.object({
   entries: z.array(putEventEntry).min(1).max(MAX_EVENT_ENTRIES),
 });
 
+export const RegisterWorkflowRequest = z.object({
+  workflow: nonEmpty,
+  /** Validated by the control plane, which names each problem's JSON Pointer. */
+  definition: jsonSchema,
+  domain: nonEmpty.optional(),
+});
+
 export const RerunRequest = z.object({ fromState: nonEmpty, input: z.optional(jsonSchema) });
 
 export const StopRequest = z.object({ compensate: z.boolean().optional(), cause: z.string().optional() });

@@ -3,6 +3,7 @@
  * `baton` CLI and the console (served at `/`). No framework: a table of routes on `node:http`.
  *
  *   GET  /api/domains                         → { domains }
+ *   POST /api/workflows       { workflow, definition, domain? }    → { workflow, domain, version, previousVersion? }
  *   POST /api/events          { entries }     → { eventIds }
  *   POST /api/executions      { workflow, input?, name?, domain? }  → 201 { executionId }
  *   GET  /api/executions?workflow&status&since&businessKey&limit   → { executions }
@@ -18,7 +19,7 @@
  *
  * Execution ids contain ':' (`PlaceOrder:ord-1`): encode them in paths (`encodeURIComponent`).
  * Errors are `{ "error": { "code", "message" } }` (see `errors.ts`): 400 for bad JSON or a missing or
- * invalid field (named), 404 for an unknown name, 409 for an operation that cannot apply, 413 for a
+ * invalid field (named) or an invalid workflow definition, 404 for an unknown name, 409 for an operation that cannot apply, 413 for a
  * body over 1 MiB, 500 for anything else.
  *
  * The console is `/` (its page) and `/console/<file>` (its script and stylesheet, `console-files.ts`),
@@ -38,6 +39,7 @@ import { isConsoleFile, readConsoleFile } from './console-files.js';
 import { ApiErrorCode, BadRequestError, RequestTooLargeError, type ApiErrorBody } from './errors.js';
 import {
   PublishRequest,
+  RegisterWorkflowRequest,
   RerunRequest,
   StartRequest,
   StopRequest,
@@ -161,6 +163,10 @@ function route(method: Route['method'], path: string, handle: Route['handle']): 
 
 const routes: readonly Route[] = [
   route('GET', '/api/domains', async ({ control }) => json({ domains: await control.domains() })),
+  route('POST', '/api/workflows', async ({ control, body }) => {
+    const request = parseBody(RegisterWorkflowRequest, await body());
+    return json(await control.registerWorkflow(withoutUndefined(request)));
+  }),
   route('POST', '/api/events', async ({ control, body }) => {
     const entries = putEventEntries(parseBody(PublishRequest, await body()));
     return json({ eventIds: await control.publish(entries) });
@@ -356,6 +362,8 @@ function errorReply(context: HandlerContext, error: unknown): JsonReply {
   // A message the inbox would refuse (an execution name with a forbidden character, ...).
   if (error instanceof Error && error.name === 'MalformedMessageError')
     return body('BadRequest', error.message);
+  // A workflow definition that does not validate: the message names each problem's JSON Pointer.
+  if (error instanceof Error && error.name === 'DefinitionError') return body('BadRequest', error.message);
   if (error instanceof NotFoundError) return body('NotFound', error.message);
   if (error instanceof ConflictError) return body('Conflict', error.message);
   if (error instanceof RequestTooLargeError) return body('PayloadTooLarge', error.message);

@@ -1,6 +1,6 @@
 /**
- * THE control plane: describe, list, history, start, stop, redrive, rerun and send-task-* over the
- * ports of one or more domains (an execution store, a definition store and an inbox per domain).
+ * THE control plane: describe, list, history, start, stop, redrive, rerun, send-task-* and the
+ * registration of workflow definitions over the ports of one or more domains (an execution store, a definition store and an inbox per domain).
  * Reads go to the stores; every operation is checked here, then becomes an inbox message that the
  * domain's orchestrator applies. The local runtime (`npm start`) and the CLI's `--stack` mode are
  * wirings of this class, so each request gets the same answer from both.
@@ -8,6 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { HistoryEvent } from '../../lambdas/engine/execution.js';
 import type { Json } from '../../lambdas/engine/json.js';
+import { listWorkerNames } from '../../lambdas/contract/task-resources.js';
+import { assertValidDefinition } from '../../lambdas/engine/validate.js';
 import { PUBLIC_MESSAGE_KINDS, parseInboxMessage } from '../../lambdas/runtime/inbox-messages.js';
 import { executionIdOf } from '../../lambdas/runtime/orchestrator.js';
 import type {
@@ -39,6 +41,7 @@ import {
   type ListFilter,
   type LocalControl,
   type PutEventEntry,
+  type WorkflowRegistration,
 } from '../control.js';
 
 /** How many executions `list` returns when the filter names no limit. */
@@ -77,6 +80,12 @@ export interface DomainControlOptions {
    * @default none: no live changes (a deployed stack's are in its logs and lifecycle events)
    */
   readonly subscribe?: LocalControl['subscribe'];
+  /**
+   * Whether `registerWorkflow` stores definitions: a local instance's own. A deployed stack's
+   * definitions are published by its deploy, each one a reviewed change, not by an operator's call.
+   * @default true
+   */
+  readonly registersDefinitions?: boolean;
 }
 
 /** The control operations over the domains' ports. Operations are at-least-once inbox messages. */
@@ -99,6 +108,56 @@ export class DomainControl implements LocalControl {
 
   publish(entries: readonly PutEventEntry[]): Promise<string[]> {
     return this.options.publish(entries);
+  }
+
+  async registerWorkflow(request: {
+    workflow: string;
+    definition: Json;
+    domain?: string;
+  }): Promise<WorkflowRegistration> {
+    if (this.options.registersDefinitions === false) {
+      throw new ConflictError(
+        `Workflow definitions of a deployed stack are published by its deploy: change the definition in the CDK app and run cdk deploy`,
+      );
+    }
+    const definition = assertValidDefinition(request.definition);
+    const target = await this.registrationDomain(request.workflow, request.domain);
+    const known = (await this.domains()).find((domain) => domain.name === target.name)?.workers ?? [];
+    const unknown = listWorkerNames(definition).filter((worker) => !known.includes(worker));
+    // A domain that lists no workers (a wiring that cannot know them) is not checked.
+    if (known.length > 0 && unknown.length > 0) {
+      throw new ConflictError(
+        `The domain ${target.name} has no worker ${unknown.join(', ')} (its workers: ${known.join(', ')}): a definition can use the workers the domain deploys`,
+      );
+    }
+    const previous = await target.definitions.latest(request.workflow);
+    const { version } = await target.definitions.put(request.workflow, definition);
+    return {
+      workflow: request.workflow,
+      domain: target.name,
+      version,
+      ...(previous !== undefined ? { previousVersion: previous.version } : {}),
+    };
+  }
+
+  /** The domain named, else the one that has the workflow, else the only one. */
+  private async registrationDomain(workflow: string, domain: string | undefined): Promise<DomainPorts> {
+    if (domain !== undefined) {
+      const named = this.ports.find((ports) => ports.name === domain);
+      if (!named) throw new NotFoundError(`No domain named ${domain}`);
+      return named;
+    }
+    for (const ports of this.ports) {
+      if (await ports.definitions.latest(workflow)) return ports;
+    }
+    const [only, ...others] = this.ports;
+    if (only === undefined) throw new NotFoundError('No domain runs here');
+    if (others.length > 0) {
+      throw new ConflictError(
+        `No domain has a workflow named ${workflow} yet: name the one to register it in (domains: ${this.ports.map((ports) => ports.name).join(', ')})`,
+      );
+    }
+    return only;
   }
 
   /** Refuses (ConflictError) a name an execution already has, as StartExecution does. */

@@ -401,6 +401,7 @@ describeControlPlane({
   name: 'a deployed stack (the CLI with --stack, on the simulated deployment)',
   listsWorkflows: false,
   verifiesTokens: false,
+  registersWorkflows: false,
   async start() {
     const region = deployment.stack(ORDERS).context.region;
     const clientConfig = {

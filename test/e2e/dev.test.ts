@@ -131,6 +131,44 @@ describe('baton dev in a CDK app', () => {
       });
       const listed = await baton(app, 'list');
       expect(listed.stdout).toMatch(/Greet:ada +SUCCEEDED/);
+
+      // A changed definition, tried on the running stack before it goes into the app.
+      const [before] = (await client.domains()).flatMap((domain) => domain.workflows);
+      const file = join(dataDir, 'greet-v2.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          StartAt: 'Greet',
+          States: {
+            Greet: { Type: 'Task', Resource: 'baton:worker:greet', ResultPath: '$.greeting', Next: 'Bye' },
+            Bye: { Type: 'Pass', Result: 'Bye!', ResultPath: '$.farewell', End: true },
+          },
+        }),
+      );
+      const registered = await baton(app, 'register', 'Greet', file);
+      expect(registered.stdout).toMatch(
+        new RegExp(
+          `^Registered version [0-9a-f]{16} of Greet in domain greetings \\(was ${before?.version}; running executions keep theirs\\)\n$`,
+        ),
+      );
+      await baton(app, 'start', 'Greet', '--name', 'bob', '--input', '{"name":"Bob"}');
+      expect(await settled(client, 'Greet:bob')).toBe('SUCCEEDED');
+      const bob = await client.describe('Greet:bob');
+      expect(bob.output).toMatchObject({ farewell: 'Bye!' });
+      expect(bob.workflowVersion).not.toBe(before?.version);
+      expect((await client.domains())[0]?.workflows).toEqual([
+        { name: 'Greet', version: bob.workflowVersion },
+      ]);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          StartAt: 'Pay',
+          States: { Pay: { Type: 'Task', Resource: 'baton:worker:payment', End: true } },
+        }),
+      );
+      const refused = await baton(app, 'register', 'Pay', file);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('The domain greetings has no worker payment (its workers: greet)');
       const console = await fetch(`${dev.url}/`);
       expect(console.status).toBe(200);
       expect(await console.text()).toContain('<html');
@@ -150,6 +188,7 @@ describe('baton dev in a CDK app', () => {
     try {
       const listed = await baton(app, '--url', dev.url, 'list', '--json');
       expect(JSON.parse(listed.stdout)).toEqual([
+        expect.objectContaining({ executionId: 'Greet:bob', status: 'SUCCEEDED' }),
         expect.objectContaining({ executionId: 'Greet:ada', status: 'SUCCEEDED' }),
       ]);
       // A name is taken for good, as in Step Functions.

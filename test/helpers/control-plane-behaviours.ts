@@ -24,6 +24,8 @@ export interface ControlPlaneWiring {
   readonly listsWorkflows: boolean;
   /** It holds the signing key, so it refuses a forged task token itself. */
   readonly verifiesTokens: boolean;
+  /** It registers workflow definitions (a local instance); a deployed stack's come with its deploy. */
+  readonly registersWorkflows: boolean;
 }
 
 export function describeControlPlane(wiring: ControlPlaneWiring): void {
@@ -60,6 +62,58 @@ export function describeControlPlane(wiring: ControlPlaneWiring): void {
         ['ScheduleShipment'],
       ]);
       expect(domains[0]?.workers).toContain('payment-charge');
+    });
+
+    it('registers each new definition of a workflow as a new version; running executions keep theirs', async () => {
+      const saying = (word: string, seconds = 1) => ({
+        StartAt: 'Wait',
+        States: {
+          Wait: { Type: 'Wait', Seconds: seconds, Next: 'Say' },
+          Say: { Type: 'Pass', Result: word, End: true },
+        },
+      });
+      if (!wiring.registersWorkflows) {
+        await expect(
+          control.registerWorkflow({ workflow: 'Hello', definition: saying('v1'), domain: 'orders' }),
+        ).rejects.toThrow(ConflictError);
+        return;
+      }
+      const first = await control.registerWorkflow({
+        workflow: 'Hello',
+        definition: saying('v1'),
+        domain: 'orders',
+      });
+      expect(first).toEqual({
+        workflow: 'Hello',
+        domain: 'orders',
+        version: expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
+      await control.start({ workflow: 'Hello', name: 'reg-1', input: {} });
+      await until('Hello:reg-1', 'RUNNING');
+
+      // The domain that has the workflow takes its next version.
+      const second = await control.registerWorkflow({ workflow: 'Hello', definition: saying('v2') });
+      expect(second).toMatchObject({ workflow: 'Hello', domain: 'orders', previousVersion: first.version });
+      expect(second.version).not.toBe(first.version);
+      await control.start({ workflow: 'Hello', name: 'reg-2', input: {} });
+
+      const old = await until('Hello:reg-1', 'SUCCEEDED');
+      expect(old).toMatchObject({ workflowVersion: first.version, output: 'v1' });
+      const current = await until('Hello:reg-2', 'SUCCEEDED');
+      expect(current).toMatchObject({ workflowVersion: second.version, output: 'v2' });
+
+      // The same content again is the same version.
+      expect(await control.registerWorkflow({ workflow: 'Hello', definition: saying('v2') })).toEqual({
+        ...second,
+        previousVersion: second.version,
+      });
+      await expect(
+        control.registerWorkflow({ workflow: 'Hello', definition: { StartAt: 'Nowhere', States: {} } }),
+      ).rejects.toThrow(/\/StartAt/);
+      // A new workflow in a host of several domains: which one must be said.
+      await expect(
+        control.registerWorkflow({ workflow: 'Unplaced', definition: saying('x') }),
+      ).rejects.toThrow(ConflictError);
     });
 
     it('starts the workflow an event triggers, named by its business key, and runs it to its end', async () => {

@@ -21,6 +21,7 @@ const wirings: readonly ControlPlaneWiring[] = [
     name: 'the local runtime (npm start)',
     listsWorkflows: true,
     verifiesTokens: true,
+    registersWorkflows: true,
     async start() {
       const dataDir = mkdtempSync(join(tmpdir(), 'baton-control-'));
       const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir });
@@ -37,6 +38,7 @@ const wirings: readonly ControlPlaneWiring[] = [
     name: 'in-process domains',
     listsWorkflows: true,
     verifiesTokens: true,
+    registersWorkflows: true,
     async start() {
       const domains = await Promise.all(
         exampleDomains().map(async (example) => {
