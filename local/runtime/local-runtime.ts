@@ -39,6 +39,7 @@ import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
 import { TaskRouter } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
+import type { WorkflowRegistration } from '../control.js';
 import { DomainControl } from '../control/domain-control.js';
 import { LocalEventBus } from '../emulators/eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../emulators/lambda/sqs-event-source.js';
@@ -327,6 +328,15 @@ export class LocalRuntime extends DomainControl {
       });
     }
     return new LocalRuntime(domains, bus, dynalite, client, dataDir, signer, listeners);
+  }
+
+  /** Registers as the control plane does, and lists the workflow at its new version in `domains()`. */
+  override async registerWorkflow(
+    request: Parameters<DomainControl['registerWorkflow']>[0],
+  ): Promise<WorkflowRegistration> {
+    const registration = await super.registerWorkflow(request);
+    this.domainsByName.get(registration.domain)?.versions.set(registration.workflow, registration.version);
+    return registration;
   }
 
   /** Stops polling, writes the queues to disk and closes dynalite. */
