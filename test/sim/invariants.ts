@@ -125,7 +125,10 @@ export interface UndoRecord {
 export interface HeartbeatRecord {
   readonly executionId: string;
   readonly token: string;
-  /** Virtual time its message was first received (a later redelivery must not count as a new heartbeat). */
+  /**
+   * Virtual time its message was sent (SQS's SentTimestamp, if earlier than its first receipt): the
+   * time it counts from, so a later redelivery cannot count as a new heartbeat.
+   */
   readonly at: number;
   /** `lastHeartbeatAt` stored for that task just after; undefined when the task was no longer running. */
   readonly persistedAt: number | undefined;

@@ -542,7 +542,8 @@ export class World {
     { lastEventId: number; terminal: boolean; status: ExecutionStatus }
   >();
   private readonly appliedTokens = new Set<string>();
-  private readonly firstReceivedAt = new Map<string, number>();
+  /** When each inbox message counts from, by message id: its send time, or its first receipt if earlier. */
+  private readonly countsFrom = new Map<string, number>();
   /** Why a message last failed, by message id (the DLQ's reason). */
   private readonly lastErrors = new Map<string, string>();
   private readonly poisonIds = new Set<string>();
@@ -1134,8 +1135,12 @@ export class World {
   }
 
   private noteReceived(event: SQSEvent): void {
-    for (const record of event.Records)
-      if (!this.firstReceivedAt.has(record.messageId)) this.firstReceivedAt.set(record.messageId, this.now);
+    for (const record of event.Records) {
+      if (this.countsFrom.has(record.messageId)) continue;
+      // A heartbeat counts from when it was sent (SQS's SentTimestamp), never later than received.
+      const sent = Number(record.attributes.SentTimestamp);
+      this.countsFrom.set(record.messageId, Number.isFinite(sent) ? Math.min(sent, this.now) : this.now);
+    }
   }
 
   /** Records an applied heartbeat (the checker compares it with what was persisted). */
@@ -1170,7 +1175,7 @@ export class World {
       const active = stored.execution.saga.active;
       if (active?.token === claims.engineToken) persistedAt = active.lastHeartbeatAt;
     }
-    const at = this.firstReceivedAt.get(messageId) ?? this.now;
+    const at = this.countsFrom.get(messageId) ?? this.now;
     this.heartbeats.push({ executionId: claims.executionId, token: taskToken, at, persistedAt });
   }
 
