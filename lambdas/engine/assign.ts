@@ -46,4 +46,9 @@ export interface JsonataFields {
   readonly choices: readonly JsonataChoiceRule[];
   /** A Task's `Compensate.Arguments`. */
   readonly compensateArguments: JsonataTemplate | undefined;
+  /**
+   * True when some expression of the state (its catchers' and Assign's included) may read
+   * `$states.context`: only then is the context object built for its evaluations.
+   */
+  readonly usesContext: boolean;
 }

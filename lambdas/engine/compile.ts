@@ -13,7 +13,7 @@ import type {
 import { DefinitionError } from './errors.js';
 import { compilePath, compileReferencePath, type CompiledPath } from './json-path.js';
 import type { Json, JsonObject } from './json.js';
-import { compileJsonataTemplate, type JsonataTemplate } from './jsonata/query.js';
+import { compileJsonataTemplate, templateUsesContext, type JsonataTemplate } from './jsonata/query.js';
 import { compileTemplate, type CompiledTemplate } from './payload-template.js';
 import { compileCatcher, compileRetrier, type CatchPolicy, type RetryPolicy } from './retry.js';
 import { assertValidDefinition } from './validate.js';
@@ -193,7 +193,7 @@ function compileJsonataFields(definition: StateDefinition): JsonataFields {
     });
   }
   const compensate = definition.Type === 'Task' ? definition.Compensate?.Arguments : undefined;
-  return {
+  const fields = {
     arguments: template('Arguments'),
     output: template('Output'),
     items: template('Items'),
@@ -209,6 +209,29 @@ function compileJsonataFields(definition: StateDefinition): JsonataFields {
     compensateArguments:
       compensate === undefined ? undefined : compileJsonataTemplate(compensate, 'Compensate/Arguments'),
   };
+  const usesContext =
+    Object.values(fields).some((value) => !Array.isArray(value) && templateUsesContext(value)) ||
+    choices.some((rule) => templateUsesContext(rule.condition) || templateUsesContext(rule.output));
+  return { ...fields, usesContext };
+}
+
+/** Adds the state's Assign blocks and catchers to what may read `$states.context`. */
+function withAssignContext(
+  fields: JsonataFields,
+  definition: StateDefinition,
+  catchers: readonly CompiledCatcher[],
+): JsonataFields {
+  if (fields.usesContext) return fields;
+  const raw = definition as unknown as { Assign?: Json; Choices?: readonly { Assign?: Json }[] };
+  const assigns: Json[] = [raw.Assign ?? null, ...(raw.Choices ?? []).map((rule) => rule.Assign ?? null)];
+  const usesContext =
+    assigns.some((assign) => templateUsesContext(compileJsonataTemplate(assign, 'Assign'))) ||
+    catchers.some(
+      (catcher) =>
+        templateUsesContext(catcher.output) ||
+        (catcher.assign?.language === 'JSONata' && templateUsesContext(catcher.assign.template)),
+    );
+  return usesContext ? { ...fields, usesContext } : fields;
 }
 
 function optionalAssign(
@@ -248,7 +271,7 @@ function compileState(
   let inputPath: CompiledPath | null | undefined;
   let compensate: CompiledCompensation | undefined;
   let retry: RetryPolicy[] = [];
-  let catchers: CatchPolicy[] = [];
+  let catchers: CompiledCatcher[] = [];
 
   if (definition.Type !== 'Fail') {
     inputPath = optionalPath(definition.InputPath);
@@ -342,7 +365,9 @@ function compileState(
     itemsPath,
     compensate,
     language,
-    jsonata: isJsonata ? compileJsonataFields(definition) : undefined,
+    jsonata: isJsonata
+      ? withAssignContext(compileJsonataFields(definition), definition, catchers)
+      : undefined,
     assign:
       definition.Type === 'Succeed' || definition.Type === 'Fail'
         ? undefined

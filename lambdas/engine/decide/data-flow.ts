@@ -22,6 +22,7 @@ import {
 import { evaluateTemplate, type TemplateScope } from '../payload-template.js';
 import { compileVariablePath, readVariablePath } from '../variable-path.js';
 import type { Decider } from './decider.js';
+import { jsonSizeUpperBound, utf8Length } from './json-size.js';
 import type { Outcome } from './outcome.js';
 import { assignVariables, variableOf, variablesOf } from './variables.js';
 
@@ -127,17 +128,11 @@ export function jsonataScope(
   },
 ): JsonataScope {
   const states: Record<string, Json> = { input };
-  let context: Json | undefined;
-  Object.defineProperty(states, 'context', {
-    enumerable: true,
-    get: () => {
-      if (context === undefined) {
-        const base = contextObject(d, thread, extra.token) as JsonObject;
-        context = extra.context ? extra.context(base) : base;
-      }
-      return context;
-    },
-  });
+  // The context object is built only for a state whose expressions may read it (compile.ts).
+  if (d.state(thread.scope, thread.active.name).jsonata?.usesContext !== false) {
+    const base = contextObject(d, thread, extra.token) as JsonObject;
+    states.context = extra.context ? extra.context(base) : base;
+  }
   if (extra.result !== undefined) states.result = extra.result;
   if (extra.errorOutput !== undefined) states.errorOutput = extra.errorOutput;
   return {
@@ -237,25 +232,6 @@ export function sizeError(d: Decider, value: Json, what: string): StatesError | 
   return new DataLimitExceededError(`${what} has ${bytes} bytes, more than the limit of ${limit}`);
 }
 
-/** The UTF-8 length of `text`, counted without encoding it (the payload limit is in bytes). */
-function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      // A surrogate pair is one code point of 4 bytes: 2 code units, 2 more bytes.
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 2;
-        i++;
-      } else bytes += 2;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
 /** What a payload template or intrinsic of a state sees: its input, `$$` and random draws. */
 export function templateScope(d: Decider, thread: Thread, input: Json, token?: string): TemplateScope {
   let context: Json | undefined;
@@ -353,32 +329,4 @@ function contextObject(d: Decider, thread: Thread, token: string | undefined): J
   };
   if (token !== undefined) context.Task = { Token: token };
   return context;
-}
-
-/**
- * An upper bound of the UTF-8 size of `value` as JSON, walking at most until it exceeds `limit`
- * (then returns a number above it). A string counts 6 bytes per UTF-16 unit (the worst case, a
- * `\u0000` escape), so a result at or under `limit` is a proof the value fits.
- */
-function jsonSizeUpperBound(value: Json, limit: number): number {
-  let total = 0;
-  const stack: Json[] = [value];
-  while (stack.length > 0) {
-    const node = stack.pop() as Json;
-    if (node === null || typeof node === 'boolean') total += 5;
-    else if (typeof node === 'number') total += 24;
-    else if (typeof node === 'string') total += 6 * node.length + 2;
-    else if (Array.isArray(node)) {
-      total += 2 + node.length;
-      for (const item of node) stack.push(item);
-    } else {
-      for (const key in node) {
-        total += 6 * key.length + 4;
-        stack.push(node[key] as Json);
-      }
-      total += 2;
-    }
-    if (total > limit) return total;
-  }
-  return total;
 }

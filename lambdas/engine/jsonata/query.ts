@@ -45,6 +45,10 @@ export interface CompiledExpression {
   readonly field: string;
   readonly program: JsonataCompiledExpression;
   readonly direct: DirectRead | undefined;
+  /** The `$names` the text mentions (but `states`): only those are bound when it is evaluated. */
+  readonly names: readonly string[];
+  /** True when it may read `$states.context` (or `$states` as a whole). */
+  readonly usesContext: boolean;
 }
 
 /** A JSON value of a JSONata-mode field, with its `{% %}` strings parsed. */
@@ -73,6 +77,9 @@ export interface JsonataScope {
   readonly now: number;
 }
 
+const NAME_REFERENCE = /\$([A-Za-z_][A-Za-z0-9_]*)/g;
+/** `$states` other than `$states.input`, `.result` or `.errorOutput`: it may reach the context. */
+const USES_CONTEXT = /\$states(?!\s*\.\s*(?:input|result|errorOutput)\b)/;
 const DIRECT_READ = /^\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)$/;
 const OPERATOR_WORDS: ReadonlySet<string> = new Set(['and', 'or', 'in']);
 
@@ -98,7 +105,31 @@ export function compileExpression(source: string, field: string): CompiledExpres
   }
   const rootProblem = topLevelProblem(program.ast());
   if (rootProblem !== undefined) throw new JsonataSyntaxError(rootProblem);
-  return { text, field, program, direct: directRead(text) };
+  const names = new Set<string>();
+  for (const match of text.matchAll(NAME_REFERENCE)) if (match[1] !== 'states') names.add(match[1] as string);
+  return {
+    text,
+    field,
+    program,
+    direct: directRead(text),
+    names: [...names],
+    usesContext: USES_CONTEXT.test(text),
+  };
+}
+
+/** True when some expression of `template` may read `$states.context`. */
+export function templateUsesContext(template: JsonataTemplate | undefined): boolean {
+  if (template === undefined) return false;
+  switch (template.type) {
+    case 'literal':
+      return false;
+    case 'expression':
+      return template.expression.usesContext;
+    case 'object':
+      return template.entries.some(([, child]) => templateUsesContext(child));
+    case 'array':
+      return template.items.some(templateUsesContext);
+  }
 }
 
 /** What is wrong with a `{% %}` string, or undefined when it parses. */
@@ -205,7 +236,7 @@ export function evaluateExpression(expression: CompiledExpression, scope: Jsonat
   }
   let result: unknown;
   try {
-    result = expression.program.evaluate(undefined, bindingsOf(scope), undefined, scope.now);
+    result = expression.program.evaluate(undefined, bindingsOf(expression, scope), undefined, scope.now);
   } catch (error) {
     throw new QueryEvaluationError(
       `The JSONata expression '${expression.text}' specified for the field '${expression.field}' threw an error during evaluation: ${libraryMessage(error)}`,
@@ -233,8 +264,15 @@ export function evaluateCondition(template: JsonataTemplate, scope: JsonataScope
   return value;
 }
 
-function bindingsOf(scope: JsonataScope): Record<string, unknown> {
-  return { ...scope.functions, ...scope.variables, states: scope.states };
+/** `$states`, and the variables and added functions the expression mentions (a variable hides a function). */
+function bindingsOf(expression: CompiledExpression, scope: JsonataScope): Record<string, unknown> {
+  const bindings: Record<string, unknown> = { states: scope.states };
+  for (const name of expression.names) {
+    if (Object.prototype.hasOwnProperty.call(scope.variables, name)) bindings[name] = scope.variables[name];
+    else if (Object.prototype.hasOwnProperty.call(scope.functions, name))
+      bindings[name] = scope.functions[name];
+  }
+  return bindings;
 }
 
 /** jsonata's error as `<code>: <message>` (a JS error from a function: its message). */
