@@ -16,6 +16,7 @@ import {
 } from '../measure.js';
 import type { Suite, SuiteContext } from '../suite.js';
 import { engines, WrongResultError, type Engine, type PreparedRun } from './engines.js';
+import { benchJsonata, JSONATA_RATIO_GOAL, type JsonataFigures } from './jsonata.js';
 import { engineWorkflows, passTask, type BenchWorkflow } from './workflows.js';
 
 /** Goal: Baton at least this many times the peer's transitions/s, on every workflow. */
@@ -59,7 +60,8 @@ export const engineSuite: Suite = {
     log('transitions = states entered per execution (Parallel/Map themselves and every state inside them).');
     const results: WorkflowFigures[] = [];
     for (const workflow of engineWorkflows) results.push(await benchWorkflow(workflow, context));
-    report(results, log);
+    const jsonata = await benchJsonata(context);
+    report(results, jsonata, log);
   },
 };
 
@@ -200,7 +202,11 @@ async function verify(
   return { output: reference.output, transitions };
 }
 
-function report(results: readonly WorkflowFigures[], log: (line?: string) => void): void {
+function report(
+  results: readonly WorkflowFigures[],
+  jsonata: JsonataFigures,
+  log: (line?: string) => void,
+): void {
   log();
   log('== summary (engine) ==');
   for (const { workflow, baton, peer, ratio } of results) {
@@ -223,6 +229,14 @@ function report(results: readonly WorkflowFigures[], log: (line?: string) => voi
         `${metOrNot(rate >= PASS_TASK_GOAL)} (${formatCount(rate)})`,
     );
   }
+  log(
+    `engine (b) saga in JSONata: baton ${formatCount(jsonata.jsonataRate)} transitions/s, ` +
+      `JSONPath ${formatCount(jsonata.jsonPathRate)}, ratio ${formatRatio(jsonata.ratio)}`,
+  );
+  log(
+    `  >= ${formatRatio(JSONATA_RATIO_GOAL)} of JSONPath for (b) in JSONata: ` +
+      `${metOrNot(jsonata.ratio >= JSONATA_RATIO_GOAL)} (${formatRatio(jsonata.ratio)})`,
+  );
 }
 
 function transitionRate(figures: EngineFigures): number {
