@@ -339,13 +339,18 @@ export class LocalRuntime extends DomainControl {
     return registration;
   }
 
-  /** Stops polling, writes the queues to disk and closes dynalite. */
+  /**
+   * Stops polling, writes the queues to disk, closes every file the queues and timers hold open
+   * (their journals, dead-letter queues' included) and closes dynalite.
+   */
   async shutdown(): Promise<void> {
     for (const domain of this.domainsByName.values()) {
       await Promise.all(domain.mappings.map((mapping) => mapping.stop()));
       domain.timers.stop();
-      await domain.inbox.flush();
-      for (const queue of domain.workerQueues.values()) await queue.flush();
+      for (const queue of [domain.inbox, ...domain.workerQueues.values()]) {
+        await queue.close();
+        await queue.redrivePolicy?.deadLetterQueue.close();
+      }
       for (const unroute of domain.routes) unroute();
     }
     this.client.destroy();

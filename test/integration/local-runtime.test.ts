@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import { exampleDomains } from '../../examples/app/domains.js';
 import { NotFoundError, ConflictError } from '../../local/control.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
+import { LocalQueue } from '../../local/emulators/sqs/queue.js';
 import { orderPlaced as order } from '../helpers/example-orders.js';
 
 const dirs: string[] = [];
@@ -33,6 +34,18 @@ async function until(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`${executionId} did not reach ${status} within ${timeoutMs} ms`);
+}
+
+/** The files under `dir` this process holds open (Linux: its descriptors in /proc). */
+function openFilesUnder(dir: string): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith(dir) ? [target] : [];
+    } catch {
+      return []; // closed meanwhile (the descriptor readdir itself used)
+    }
+  });
 }
 
 describe('the local runtime', () => {
@@ -109,6 +122,30 @@ describe('the local runtime', () => {
     } finally {
       await runtime.shutdown();
     }
+  });
+
+  it('closes every file it opened when it shuts down, dead-letter queues included', async () => {
+    const dir = dataDir();
+    // A message the inbox already handed out as often as it allows: its next receive moves it to
+    // the dead-letter queue, whose journal the runtime then opens.
+    const before = new LocalQueue({
+      name: 'baton-orders-inbox',
+      persistTo: join(dir, 'queues', 'baton-orders-inbox.json'),
+    });
+    before.sendMessage({ body: 'not an inbox message' });
+    for (let receive = 0; receive < 5; receive++) await before.receiveMessage({ visibilityTimeout: 0 });
+    await before.close();
+    const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir: dir });
+    try {
+      const deadLetters = join(dir, 'queues', 'baton-orders-inbox-dlq.json.journal');
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(deadLetters) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(existsSync(deadLetters)).toBe(true);
+    } finally {
+      await runtime.shutdown();
+    }
+    expect(openFilesUnder(dir)).toEqual([]);
   });
 
   it('reruns an execution from a state with the input that state had', async () => {
