@@ -247,125 +247,133 @@ async function runWorld(
         }
       : {}),
   });
-  await world.deploy();
+  // The run's files are closed whatever happens, before the seed's disk is removed.
+  try {
+    await world.deploy();
 
-  const operator = new Operator(
-    world,
-    shapeRng.fork(),
-    drawPolicy(shapeRng),
-    new Map(workflows.map((workflow) => [workflow.name, workflow])),
-  );
-  const publisher = new Publisher(world, shapeRng.fork(), world.payloads);
-  const expected: string[] = [];
-  /** The input each execution was started with (its history keeps none when it was over the limit). */
-  const startInputs = new Map<string, Json>();
-  const executionCount = shapeRng.int(1, 4);
-  const warmUp = waiting ? WARM_UP_MS : 0;
-  for (let i = 0; i < executionCount; i++) {
-    const workflow = shapeRng.pick(workflows);
-    const name = `e${i}`;
-    const executionId = executionIdOf(workflow.name, name);
-    const input = padded(shapeRng, generateInput(shapeRng), world.payloads, executionId);
-    const startAt = warmUp + shapeRng.int(0, 30_000);
-    expected.push(executionId);
-    startInputs.set(executionId, input);
-    publisher.planSignals(executionId, workflow, startAt);
-    if (triggered && shapeRng.chance(0.4)) {
-      // Started by its trigger event, through the domain's rule (StartFromEvent).
-      startInputs.set(executionId, publisher.startByEvent(workflow.name, name, input, startAt));
-    } else {
-      const start = { kind: 'StartExecution', workflow: workflow.name, name, input };
-      sendAt(world, start, startAt);
-      if (shapeRng.chance(0.2)) sendAt(world, start, startAt + shapeRng.int(0, 120_000));
+    const operator = new Operator(
+      world,
+      shapeRng.fork(),
+      drawPolicy(shapeRng),
+      new Map(workflows.map((workflow) => [workflow.name, workflow])),
+    );
+    const publisher = new Publisher(world, shapeRng.fork(), world.payloads);
+    const expected: string[] = [];
+    /** The input each execution was started with (its history keeps none when it was over the limit). */
+    const startInputs = new Map<string, Json>();
+    const executionCount = shapeRng.int(1, 4);
+    const warmUp = waiting ? WARM_UP_MS : 0;
+    for (let i = 0; i < executionCount; i++) {
+      const workflow = shapeRng.pick(workflows);
+      const name = `e${i}`;
+      const executionId = executionIdOf(workflow.name, name);
+      const input = padded(shapeRng, generateInput(shapeRng), world.payloads, executionId);
+      const startAt = warmUp + shapeRng.int(0, 30_000);
+      expected.push(executionId);
+      startInputs.set(executionId, input);
+      publisher.planSignals(executionId, workflow, startAt);
+      if (triggered && shapeRng.chance(0.4)) {
+        // Started by its trigger event, through the domain's rule (StartFromEvent).
+        startInputs.set(executionId, publisher.startByEvent(workflow.name, name, input, startAt));
+      } else {
+        const start = { kind: 'StartExecution', workflow: workflow.name, name, input };
+        sendAt(world, start, startAt);
+        if (shapeRng.chance(0.2)) sendAt(world, start, startAt + shapeRng.int(0, 120_000));
+      }
+      if (shapeRng.chance(0.1)) {
+        // A stop sent straight to the inbox, without the run it is for.
+        operator.noteRawStop(executionId);
+        sendAt(
+          world,
+          {
+            kind: 'StopExecution',
+            executionId,
+            cause: 'stopped by the simulation',
+            compensate: shapeRng.chance(0.5),
+          },
+          startAt + shapeRng.int(0, 600_000),
+        );
+      }
+      operator.maybeStop(executionId, startAt + shapeRng.int(1_000, 120_000));
     }
-    if (shapeRng.chance(0.1)) {
-      // A stop sent straight to the inbox, without the run it is for.
-      operator.noteRawStop(executionId);
-      sendAt(
-        world,
-        {
-          kind: 'StopExecution',
-          executionId,
-          cause: 'stopped by the simulation',
-          compensate: shapeRng.chance(0.5),
-        },
-        startAt + shapeRng.int(0, 600_000),
-      );
+    if (waiting) {
+      publisher.planBroadcasts(workflows, warmUp + 30_000);
+      publisher.planDecoys(workflows, warmUp + 30_000);
     }
-    operator.maybeStop(executionId, startAt + shapeRng.int(1_000, 120_000));
-  }
-  if (waiting) {
-    publisher.planBroadcasts(workflows, warmUp + 30_000);
-    publisher.planDecoys(workflows, warmUp + 30_000);
-  }
-  sendPoison(world, shapeRng, expected[0] ?? 'Wf0:e0');
+    sendPoison(world, shapeRng, expected[0] ?? 'Wf0:e0');
 
-  const unfinished = await world.run();
-  const reruns = [...operator.reruns.values()];
-  const recorded = await world.record([...expected, ...reruns.map((rerun) => rerun.executionId)], unfinished);
-  // A rerun's input, as the control plane chose it (its history keeps none when over the limit).
-  for (const rerun of reruns) {
-    const of = recorded.executions.find((execution) => execution.executionId === rerun.of);
-    const started = of?.history[0];
-    if (!of || started?.type !== 'ExecutionStarted') continue;
-    const ofInput = startInputs.get(rerun.of) ?? started.input;
-    try {
-      startInputs.set(rerun.executionId, rerunInput(of.history, rerun.fromState, ofInput));
-    } catch {
-      // Its own input was not kept: the control plane refused the rerun too.
+    const unfinished = await world.run();
+    const reruns = [...operator.reruns.values()];
+    const recorded = await world.record(
+      [...expected, ...reruns.map((rerun) => rerun.executionId)],
+      unfinished,
+    );
+    // A rerun's input, as the control plane chose it (its history keeps none when over the limit).
+    for (const rerun of reruns) {
+      const of = recorded.executions.find((execution) => execution.executionId === rerun.of);
+      const started = of?.history[0];
+      if (!of || started?.type !== 'ExecutionStarted') continue;
+      const ofInput = startInputs.get(rerun.of) ?? started.input;
+      try {
+        startInputs.set(rerun.executionId, rerunInput(of.history, rerun.fromState, ofInput));
+      } catch {
+        // Its own input was not kept: the control plane refused the rerun too.
+      }
     }
-  }
-  const record = {
-    ...recorded,
-    reruns,
-    events: publisher.events,
-    startInputs,
-  };
-  const oracle = await checkOutputs(record, workflows, operator.stopped);
-  const violations = [...checkRun(record), ...oracle.violations];
-  const statuses: Record<string, number> = {};
-  for (const execution of record.executions) {
-    const status = execution.status ?? 'MISSING';
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  }
-  const completed = new Set(
-    record.executions.flatMap((execution) =>
-      execution.history
-        .filter((event) => event.type === 'TaskSucceeded')
-        .map((event) => (event.output as { effectId?: string } | null)?.effectId),
-    ),
-  );
-  return {
-    seed,
-    violations,
-    intensity,
-    dynamodb: tables !== undefined,
-    localRuntime: disk !== undefined,
-    executions: record.executions.length,
-    statuses,
-    deliveries: world.deliveries,
-    counts: {
-      ...world.counts,
-      'executions checked against runWorkflow': oracle.checked.length,
-      'redrives applied (ExecutionRedriven)': record.executions.reduce(
-        (sum, execution) =>
-          sum + execution.history.filter((event) => event.type === 'ExecutionRedriven').length,
-        0,
+    const record = {
+      ...recorded,
+      reruns,
+      events: publisher.events,
+      startInputs,
+    };
+    const oracle = await checkOutputs(record, workflows, operator.stopped);
+    const violations = [...checkRun(record), ...oracle.violations];
+    const statuses: Record<string, number> = {};
+    for (const execution of record.executions) {
+      const status = execution.status ?? 'MISSING';
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+    const completed = new Set(
+      record.executions.flatMap((execution) =>
+        execution.history
+          .filter((event) => event.type === 'TaskSucceeded')
+          .map((event) => (event.output as { effectId?: string } | null)?.effectId),
       ),
-      ...outcomeCounts(record),
-      ...Object.fromEntries(
-        Object.entries(world.workers.stats.outcomes).map(([outcome, count]) => [
-          `outcome: ${outcome}`,
-          count,
-        ]),
-      ),
-    },
-    orphanEffects: record.effects.filter((effect) => !completed.has(effect.key)).length,
-    fingerprint: fingerprint(record),
-    record,
-    workflows,
-    checkedExecutions: oracle.checked,
-  };
+    );
+    return {
+      seed,
+      violations,
+      intensity,
+      dynamodb: tables !== undefined,
+      localRuntime: disk !== undefined,
+      executions: record.executions.length,
+      statuses,
+      deliveries: world.deliveries,
+      counts: {
+        ...world.counts,
+        'executions checked against runWorkflow': oracle.checked.length,
+        'redrives applied (ExecutionRedriven)': record.executions.reduce(
+          (sum, execution) =>
+            sum + execution.history.filter((event) => event.type === 'ExecutionRedriven').length,
+          0,
+        ),
+        ...outcomeCounts(record),
+        ...Object.fromEntries(
+          Object.entries(world.workers.stats.outcomes).map(([outcome, count]) => [
+            `outcome: ${outcome}`,
+            count,
+          ]),
+        ),
+      },
+      orphanEffects: record.effects.filter((effect) => !completed.has(effect.key)).length,
+      fingerprint: fingerprint(record),
+      record,
+      workflows,
+      checkedExecutions: oracle.checked,
+    };
+  } finally {
+    await world.dispose();
+  }
 }
 
 /**

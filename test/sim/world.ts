@@ -482,6 +482,8 @@ interface RuntimeProcess {
   readonly bus: LocalEventBus;
   readonly timers: LocalTimerScheduler;
   readonly mappings: readonly SqsEventSourceMapping[];
+  /** Every queue it opened, dead-letter queues included: each may hold its journal open. */
+  readonly queues: readonly LocalQueue[];
 }
 
 /** A stop or redrive message as sent: its kind and the run it names, if any. */
@@ -729,6 +731,7 @@ export class World {
         bind,
       };
     };
+    const opened: LocalQueue[] = [];
     const queue = (name: string, visibilityMs: number) => {
       // Dead letters are kept as long as the construct keeps them: a run spans days. The local
       // runtime persists them with the default debounce, the others with its own.
@@ -750,6 +753,7 @@ export class World {
       });
       persistence.bind(main);
       this.deadLetterQueues.set(name, deadLetters);
+      opened.push(main, deadLetters);
       return main;
     };
     const inbox = queue('inbox', this.inboxVisibilityMs);
@@ -790,7 +794,7 @@ export class World {
         ),
       );
     this.idle = [];
-    return { inbox, bus, timers, mappings };
+    return { inbox, bus, timers, mappings, queues: opened };
   }
 
   /**
@@ -821,11 +825,26 @@ export class World {
   }
 
   /** The restarted process: everything rebuilt from the disk the crash left. */
-  private restart(): void {
+  private async restart(): Promise<void> {
     this.restartPending = false;
+    // What the operating system does for a killed process: its files are closed. The dead
+    // process's invocations have unwound by now (a restart waits for the round's end), and its
+    // folder is never read again, so closing its queues writes nothing anyone sees.
+    await this.release(this.process);
     this.process = this.startProcess();
     this.count('process restart');
     this.traceLine(`process ${this.generation} started from the disk`);
+  }
+
+  /** Closes a process's files: its queues' journals and its timers' journal. */
+  private async release(process: RuntimeProcess): Promise<void> {
+    process.timers.stop();
+    await Promise.all(process.queues.map((queue) => queue.close()));
+  }
+
+  /** Closes the running process's files, once the run is over and recorded. */
+  async dispose(): Promise<void> {
+    await this.release(this.process);
   }
 
   /** Writes the snapshots whose debounce has run out (the process is between rounds). */
@@ -951,7 +970,7 @@ export class World {
       if (this.disk !== undefined && this.processCrashes < this.rates.maxProcessCrashes) {
         if (this.rng.chance(this.rates.idleProcessCrash)) {
           this.killProcess('between deliveries');
-          this.restart();
+          await this.restart();
         }
       }
       const mappings = this.process.mappings;
@@ -976,7 +995,7 @@ export class World {
       const invocations = Array.from({ length: size }, () => this.rng.pick(ready).invokeVisible());
       const outcomes = await Promise.all(invocations);
       for (const outcome of outcomes) this.deliveries += outcome?.messageIds.length ?? 0;
-      if (this.restartPending) this.restart();
+      if (this.restartPending) await this.restart();
       if (this.rng.chance(0.25)) this.now += this.rng.int(1, 1500);
     }
   }
