@@ -17,7 +17,7 @@ import { compileJsonataTemplate, templateUsesContext, type JsonataTemplate } fro
 import { compileTemplate, type CompiledTemplate } from './payload-template.js';
 import { compileCatcher, compileRetrier, type CatchPolicy, type RetryPolicy } from './retry.js';
 import { assertValidDefinition } from './validate.js';
-import { isVariablePath } from './variable-path.js';
+import { compileVariablePath, isVariablePath, type VariablePath } from './variable-path.js';
 
 /** The key of the top-level scope. */
 export const ROOT_SCOPE = 'root';
@@ -48,9 +48,12 @@ export interface CompiledState {
   readonly name: string;
   readonly scope: string;
   readonly definition: StateDefinition;
-  /** `null` when the field is `null` (the state sees `{}`); undefined means `$`. */
+  /** `null` when the field is `null` (the state sees `{}`); undefined means `$` (or a variable, below). */
   readonly inputPath: CompiledPath | null | undefined;
   readonly outputPath: CompiledPath | null | undefined;
+  /** InputPath or OutputPath when it reads a variable (`$name...`); `inputPath`/`outputPath` are then undefined. */
+  readonly inputVariable: VariablePath | undefined;
+  readonly outputVariable: VariablePath | undefined;
   readonly resultPath: CompiledPath | null | undefined;
   readonly parameters: CompiledTemplate | undefined;
   readonly resultSelector: CompiledTemplate | undefined;
@@ -247,6 +250,10 @@ function optionalPath(path: string | null | undefined): CompiledPath | null | un
   return path === undefined ? undefined : compilePath(path);
 }
 
+function variableOf(path: string | null | undefined): VariablePath | undefined {
+  return typeof path === 'string' ? compileVariablePath(path) : undefined;
+}
+
 function optionalReferencePath(path: string | null | undefined): CompiledPath | null | undefined {
   if (path === null) return null;
   return path === undefined ? undefined : compileReferencePath(path);
@@ -273,9 +280,13 @@ function compileState(
   let retry: RetryPolicy[] = [];
   let catchers: CompiledCatcher[] = [];
 
+  let inputVariable: VariablePath | undefined;
+  let outputVariable: VariablePath | undefined;
   if (definition.Type !== 'Fail') {
-    inputPath = optionalPath(definition.InputPath);
-    outputPath = optionalPath(definition.OutputPath);
+    inputVariable = variableOf(definition.InputPath);
+    outputVariable = variableOf(definition.OutputPath);
+    inputPath = inputVariable ? undefined : optionalPath(definition.InputPath);
+    outputPath = outputVariable ? undefined : optionalPath(definition.OutputPath);
   }
   switch (definition.Type) {
     case 'Task':
@@ -355,6 +366,8 @@ function compileState(
     definition,
     inputPath,
     outputPath,
+    inputVariable,
+    outputVariable,
     resultPath,
     parameters,
     resultSelector,

@@ -1389,7 +1389,9 @@ class Validator {
   private inputOutput(state: Obj, loc: Loc): void {
     for (const key of IO) {
       const path = field(state, key);
-      if (path !== undefined) this.path(path, at(loc, key), 'path', true, false);
+      // A variable can be read here too (`"InputPath": "$total"`), as LocalStack's AWS-recorded
+      // snapshots show (tests/aws/services/stepfunctions/v2/assign, BASE_REFERENCE_IN_INPUTPATH).
+      if (path !== undefined) this.path(path, at(loc, key), 'path', true, true);
     }
   }
 

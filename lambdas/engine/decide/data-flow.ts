@@ -28,6 +28,7 @@ import { assignVariables, variableOf, variablesOf } from './variables.js';
 
 /** Applies a state's InputPath to `input`. */
 export function inputPath(d: Decider, thread: Thread, state: CompiledState, input: Json): Json {
+  if (state.inputVariable) return readRequired(d, thread, state.inputVariable.source, input, 'InputPath');
   const path = state.inputPath;
   const context = path?.root === 'context' ? contextObject(d, thread, undefined) : null;
   return applyInputPath(path, input, context, state.name, 'InputPath');
@@ -35,6 +36,7 @@ export function inputPath(d: Decider, thread: Thread, state: CompiledState, inpu
 
 /** Applies a state's OutputPath to `output`. */
 export function outputPath(d: Decider, thread: Thread, state: CompiledState, output: Json): Json {
+  if (state.outputVariable) return readRequired(d, thread, state.outputVariable.source, output, 'OutputPath');
   const path = state.outputPath;
   const context = path?.root === 'context' ? contextObject(d, thread, undefined) : null;
   return applyInputPath(path, output, context, state.name, 'OutputPath');

@@ -252,7 +252,7 @@ describe('Assign', () => {
     );
   });
 
-  it('accepts variable reads in JSONPath templates, Choice and ...Path fields, not in InputPath', () => {
+  it('accepts variable reads in JSONPath templates, Choice, InputPath and ...Path fields, not in ResultPath', () => {
     const issues = issuesOf({
       StartAt: 'S',
       States: {
@@ -261,6 +261,7 @@ describe('Assign', () => {
           Assign: { x: 1 },
           Parameters: { 'a.$': '$x', 'b.$': "States.Format('{}', $x.y)" },
           InputPath: '$x',
+          ResultPath: '$x',
           Next: 'C',
         },
         C: { Type: 'Choice', Choices: [{ Variable: '$x', NumericEquals: 1, Next: 'W' }], Default: 'W' },
@@ -269,7 +270,7 @@ describe('Assign', () => {
     });
     expect(issues).toEqual([
       {
-        pointer: '/States/S/InputPath',
+        pointer: '/States/S/ResultPath',
         message: 'reads the variable "$x": variables cannot be read in this field',
       },
     ]);

@@ -802,10 +802,14 @@ describe('paths', () => {
     );
   });
 
-  it('rejects a variable reference in InputPath', () => {
+  it('accepts a variable reference in InputPath', () => {
+    expectValid(single(pass({ InputPath: '$order.items' })));
+  });
+
+  it('rejects a variable reference in ResultPath', () => {
     expectOnly(
-      single(pass({ InputPath: '$order.items' })),
-      '/States/S/InputPath',
+      single(pass({ ResultPath: '$order.items' })),
+      '/States/S/ResultPath',
       'reads the variable "$order": variables cannot be read in this field',
     );
   });

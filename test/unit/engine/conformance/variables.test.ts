@@ -235,6 +235,57 @@ describe('where variables are read and assigned', () => {
   });
 });
 
+describe('JSONPath InputPath and OutputPath read variables', () => {
+  // LocalStack template BASE_REFERENCE_IN_INPUTPATH (tests/aws/services/stepfunctions/templates/
+  // assign/statemachines/, run against AWS): "InputPath": "$theAnswer" after "Assign": {"theAnswer": 42}.
+  it('InputPath selects a variable', async () => {
+    const result = await runWorkflow(
+      {
+        StartAt: 'State0',
+        States: {
+          State0: { Type: 'Pass', Assign: { theAnswer: 42 }, Next: 'State1' },
+          State1: { Type: 'Pass', InputPath: '$theAnswer', End: true },
+        },
+      },
+      {},
+    );
+    expect(result.output).toBe(42);
+  });
+
+  // LocalStack template BASE_EVALUATION_ORDER_PASS_STATE: OutputPath reads the value from before
+  // the state's own Assign; JSONPath Assign reads the state's result (here its Result) as `$`.
+  it("OutputPath reads the variable's value from before the state's own Assign", async () => {
+    const result = await runWorkflow(
+      {
+        StartAt: 'State0',
+        States: {
+          State0: {
+            Type: 'Pass',
+            Result: { theQuestion: 'What is the answer to life the universe and everything?' },
+            Assign: { 'question.$': '$.theQuestion', answer: 42 },
+            Next: 'State1',
+          },
+          State1: {
+            Type: 'Pass',
+            InputPath: '$answer',
+            ResultPath: '$.theAnswer',
+            OutputPath: '$answer',
+            Assign: { answer: '<omitted>' },
+            End: true,
+          },
+        },
+      },
+      {},
+    );
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect(result.output).toBe(42);
+    expect(exitOf(result.history, 'State0').assignedVariables).toEqual({
+      question: '"What is the answer to life the universe and everything?"',
+      answer: '42',
+    });
+  });
+});
+
 describe('scopes', () => {
   // Guide, "Variable scope": Parallel branches and Map iterations read the variables of the
   // outer scope; their own variables end with them.
