@@ -224,6 +224,7 @@ export interface RunRecord {
   readonly undos: readonly UndoRecord[];
   readonly heartbeats: readonly HeartbeatRecord[];
   readonly published: readonly PublishedRecord[];
+  /** Every message that reached a dead-letter queue during the run, whether or not it expired there since. */
   readonly deadLetters: readonly DeadLetterRecord[];
   /** Poison messages the fault injector sent, by queue and message id. */
   readonly poisonSent: readonly { readonly queue: string; readonly messageId: string }[];

@@ -1,10 +1,11 @@
 /**
- * The simulated world itself: a process it kills must leave no file open (a killed process's
- * descriptors are the operating system's to close; a run of ten thousand seeds runs out of them
- * otherwise).
+ * The simulated world itself: what it records must not depend on how long a run lasts, and a
+ * process it kills must leave no file open (a killed process's descriptors are the operating
+ * system's to close; a run of ten thousand seeds runs out of them otherwise).
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEAD_LETTER_RETENTION_SECONDS } from '../../lambdas/contract/queue-settings.js';
 import { drawOutcomes, scaledRates, type FaultRates } from './faults.js';
 import { LocalDisk } from './local-disk.js';
 import { Prng } from './prng.js';
@@ -40,6 +41,25 @@ function openFilesUnder(dir: string): string[] {
 }
 
 describe('the simulated world', () => {
+  it('records a poison message that reached the DLQ even when the run outlasts its retention there', async () => {
+    const sim = world();
+    await sim.deploy();
+    sim.sendPoison(sim.inbox, 'not json at all', 0);
+    // Something to do after the dead letter's 14 days are over: the run lasts that long.
+    const late = (DEAD_LETTER_RETENTION_SECONDS + 3_600) * 1_000;
+    sim.at(late, 'a producer sends a start', async () =>
+      sim.sendInbox({ kind: 'StartExecution', workflow: 'Wf0', name: 'late', input: {} }, 0),
+    );
+    expect(await sim.run()).toBeUndefined();
+    const record = await sim.record(['Wf0:late'], undefined);
+    // The queue itself no longer has it ...
+    expect(sim.deadLetterQueues.get('inbox')?.peek()).toEqual([]);
+    // ... but it went there, and only there.
+    expect(record.deadLetters).toEqual([expect.objectContaining({ queue: 'inbox', poison: true })]);
+    expect(record.deadLetters[0]?.messageId).toBe(record.poisonSent[0]?.messageId);
+    await sim.dispose();
+  });
+
   it('closes the files of each process it kills, and of the last one once disposed', async () => {
     const disk = LocalDisk.create();
     disks.push(disk);

@@ -549,6 +549,11 @@ export class World {
   /** Why a message last failed, by message id (the DLQ's reason). */
   private readonly lastErrors = new Map<string, string>();
   private readonly poisonIds = new Set<string>();
+  /**
+   * Every message seen in a dead-letter queue, with the queue it came from, in the order seen: a
+   * dead letter expires from its queue 14 days after it was first sent, and a run may last longer.
+   */
+  private readonly deadLettered = new Map<string, string>();
   /** Copies of sent messages that arrive again hours or days later (see FaultRates.lateCopy). */
   private lateCopies: { readonly at: number; readonly queue: string; readonly body: Json }[] = [];
   /** Where the local runtime's files are; without it, queues and timers live in memory and never crash. */
@@ -959,6 +964,8 @@ export class World {
    */
   async run(): Promise<string | undefined> {
     for (;;) {
+      // Before the clock moves on: a message moved in the last round has not expired yet.
+      this.noteDeadLetters();
       if (this.deliveries >= this.maxDeliveries)
         return `the run was still busy after ${this.deliveries} deliveries`;
       if (this.now - WORLD_START > this.maxVirtualMs)
@@ -1301,6 +1308,18 @@ export class World {
     return `t=+${((this.now - WORLD_START) / 1000).toFixed(3)}s`;
   }
 
+  /**
+   * Notes the messages in the running process's dead-letter queues; returns every one noted so far
+   * (message id, and the queue it was moved from). Only receives move a message there, so looking
+   * between rounds sees each before it can expire.
+   */
+  private noteDeadLetters(): [string, string][] {
+    for (const [queue, deadLetters] of this.deadLetterQueues)
+      for (const message of deadLetters.peek())
+        if (!this.deadLettered.has(message.messageId)) this.deadLettered.set(message.messageId, queue);
+    return [...this.deadLettered];
+  }
+
   /** What the run left behind, for the checker. */
   async record(expectedExecutions: readonly string[], unfinished: string | undefined): Promise<RunRecord> {
     const ids = new Set([...expectedExecutions, ...this.table.executionIds()]);
@@ -1342,17 +1361,15 @@ export class World {
       undos: this.workers.undos,
       heartbeats: this.heartbeats,
       published: this.published,
-      deadLetters: queues.flatMap((queue) =>
-        (this.deadLetterQueues.get(queue.name)?.peek() ?? []).map((message) => {
-          const reason = this.lastErrors.get(message.messageId);
-          return {
-            queue: queue.name,
-            messageId: message.messageId,
-            poison: this.poisonIds.has(message.messageId),
-            ...(reason !== undefined ? { reason } : {}),
-          };
-        }),
-      ),
+      deadLetters: this.noteDeadLetters().map(([messageId, queue]) => {
+        const reason = this.lastErrors.get(messageId);
+        return {
+          queue,
+          messageId,
+          poison: this.poisonIds.has(messageId),
+          ...(reason !== undefined ? { reason } : {}),
+        };
+      }),
       poisonSent: this.poisonSent,
       largeResults: this.workers.largeResults,
       refusedCommits: this.refusedCommits,
