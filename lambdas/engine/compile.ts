@@ -186,12 +186,12 @@ function compileJsonataFields(definition: StateDefinition): JsonataFields {
   if (definition.Type === 'Choice') {
     definition.Choices.forEach((rule, index) => {
       choices.push({
-        condition: compileJsonataTemplate(rule.Condition as Json, 'Condition'),
+        condition: compileJsonataTemplate(rule.Condition as Json, `Choices[${index}]/Condition`),
         next: rule.Next as string,
         output:
           rule.Output === undefined
             ? undefined
-            : compileJsonataTemplate(rule.Output, `Choices/${index}/Output`),
+            : compileJsonataTemplate(rule.Output, `Choices[${index}]/Output`),
       });
     });
   }
@@ -295,11 +295,11 @@ function compileState(
       retry = (definition.Retry ?? []).map(compileRetrier);
       catchers = (definition.Catch ?? []).map((catcher, index): CompiledCatcher => ({
         ...compileCatcher(catcher),
-        assign: optionalAssign(catcher.Assign, isJsonata, 'Assign'),
+        assign: optionalAssign(catcher.Assign, isJsonata, `Catch[${index}]/Assign`),
         output:
           catcher.Output === undefined
             ? undefined
-            : compileJsonataTemplate(catcher.Output, `Catch/${index}/Output`),
+            : compileJsonataTemplate(catcher.Output, `Catch[${index}]/Output`),
       }));
       resultPath = optionalReferencePath(definition.ResultPath);
       if (definition.ResultSelector) resultSelector = compileTemplate(definition.ResultSelector);
@@ -387,7 +387,9 @@ function compileState(
         : optionalAssign(definition.Assign, isJsonata, 'Assign'),
     ruleAssigns:
       definition.Type === 'Choice' && definition.Choices.some((rule) => rule.Assign !== undefined)
-        ? definition.Choices.map((rule) => optionalAssign(rule.Assign, isJsonata, 'Assign'))
+        ? definition.Choices.map((rule, index) =>
+            optionalAssign(rule.Assign, isJsonata, `Choices[${index}]/Assign`),
+          )
         : undefined,
   };
 }

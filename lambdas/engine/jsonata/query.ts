@@ -173,7 +173,8 @@ function topLevelProblem(ast: unknown): string | undefined {
 export function compileJsonataTemplate(value: Json, field: string): JsonataTemplate {
   if (isJsonataText(value)) return { type: 'expression', expression: compileExpression(value, field) };
   if (Array.isArray(value)) {
-    const items = value.map((item, index) => compileJsonataTemplate(item, `${field}/${index}`));
+    // Step Functions names an array element `field[i]` and an object member `field/key`.
+    const items = value.map((item, index) => compileJsonataTemplate(item, `${field}[${index}]`));
     return items.every((item) => item.type === 'literal')
       ? { type: 'literal', value }
       : { type: 'array', items };
@@ -258,7 +259,7 @@ export function evaluateCondition(template: JsonataTemplate, scope: JsonataScope
   if (typeof value !== 'boolean') {
     const text = template.type === 'expression' ? template.expression.text : JSON.stringify(value);
     throw new QueryEvaluationError(
-      `The JSONata expression '${text}' specified for the field 'Condition' returned a non-boolean value: ${JSON.stringify(value)}`,
+      `The JSONata expression '${text}' specified for the field '${template.type === 'expression' ? template.expression.field : 'Condition'}' returned a non-boolean value: ${JSON.stringify(value)}`,
     );
   }
   return value;

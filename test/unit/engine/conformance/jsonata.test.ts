@@ -265,6 +265,15 @@ describe('States.QueryEvaluationError', () => {
     );
   });
 
+  // Field names: '/' before an object key, '[i]' for an array element, rules and catchers by index
+  // (as Floci's documentation of AWS's causes has them: `Output/a/b[0]`, `Choices[1]/Condition`).
+  it('names an array element of a field as field[i]', async () => {
+    const result = await runWorkflow(outputOf({ list: ['fixed', '{% $states.input.none %}'] }), {});
+    expect(result.cause).toBe(
+      "The JSONata expression '$states.input.none' specified for the field 'Output/list[1]' returned nothing (undefined).",
+    );
+  });
+
   it('fails on a type error, with jsonata error code and message', async () => {
     const result = await runWorkflow(outputOf('{% $states.input.a + 1 %}'), { a: 'text' });
     expect(result.error).toBe('States.QueryEvaluationError');
@@ -343,7 +352,7 @@ describe('States.QueryEvaluationError', () => {
       { n: 1 },
     );
     expect(result.error).toBe('States.QueryEvaluationError');
-    expect(result.cause).toContain("'Condition'");
+    expect(result.cause).toContain("specified for the field 'Choices[0]/Condition'");
   });
 });
 
