@@ -12,11 +12,11 @@ import { namedError, recordingTask } from '../../../helpers/conformance.js';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:Work';
 
-/** Whole seconds between the Wait state's entry and its exit (the virtual clock may add a millisecond per message). */
+/** Seconds between the Wait state's entry and its exit, rounded (the virtual clock may add a millisecond per message). */
 function waitedSeconds(history: readonly HistoryEvent[]): number {
   const at = (type: string): number =>
     Date.parse((history.find((e) => e.type === type) as HistoryEvent).timestamp);
-  return Math.floor((at('WaitStateExited') - at('WaitStateEntered')) / 1000);
+  return Math.round((at('WaitStateExited') - at('WaitStateEntered')) / 1000);
 }
 
 function exitOf(history: readonly HistoryEvent[], stateName: string): Record<string, unknown> {
