@@ -283,6 +283,8 @@ const JSONATA_COMPENSATE_FIELDS: ReadonlySet<string> = new Set([
   'Comment',
 ]);
 
+/** `$states.errorOutput`, which only a catcher's Output and Assign can read. */
+const ERROR_OUTPUT_REFERENCE = /\$states\s*\.\s*errorOutput\b/;
 /** A variable name: a letter or underscore, then letters, digits and underscores; `states` is reserved. */
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Step Functions' limit on a variable name's length. */
@@ -420,6 +422,11 @@ function pathProblem(text: string, kind: PathKind, variables: boolean): string |
     return 'must be a reference path into the state input ($...), not into the context object ($$...)';
   }
   return undefined;
+}
+
+/** Step Functions' wording for a field of the other query language. */
+function onlyFor(language: 'JSONPath' | 'JSONata', key: string, other: 'JSONPath' | 'JSONata'): string {
+  return `The QueryLanguage is set to '${language}', but field '${key}' is only supported for the '${other}' QueryLanguage`;
 }
 
 function integerMessage(min: 0 | 1): string {
@@ -615,7 +622,7 @@ class Validator {
     if (this.machineLanguage === 'JSONata' && ownLanguage === 'JSONPath') {
       this.report(
         at(loc, 'QueryLanguage'),
-        'must be "JSONata" (or absent): a JSONata state machine cannot have JSONPath states',
+        "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine (a JSONata state machine cannot have JSONPath states)",
       );
     }
     const jsonata =
@@ -661,12 +668,12 @@ class Validator {
       if (jsonata && JSONPATH_ONLY_FIELDS.has(key)) {
         this.report(
           keyLoc,
-          `${key} is a JSONPath field, not allowed in a JSONata state (use Arguments, Output and {% %} expressions)`,
+          `${onlyFor('JSONata', key, 'JSONPath')} (a JSONata state uses Arguments, Output and {% %} expressions)`,
         );
       } else if (!jsonata && JSONATA_ONLY_FIELDS.has(key) && JSONATA_STATE_FIELDS[type].has(key)) {
         this.report(
           keyLoc,
-          `${key} is a JSONata field: set "QueryLanguage": "JSONata" on the state or the state machine to use it`,
+          `${onlyFor('JSONPath', key, 'JSONata')}: set "QueryLanguage": "JSONata" on the state or the state machine to use it`,
         );
       } else if (key === 'Assign') {
         this.report(keyLoc, `unknown field (${type} states cannot assign variables)`);
@@ -783,7 +790,7 @@ class Validator {
       } else if (key === 'Condition' || key === 'Output') {
         this.report(
           keyLoc,
-          `${key} is a JSONata field: set "QueryLanguage": "JSONata" on the state or the state machine to use it`,
+          `${onlyFor('JSONPath', key, 'JSONata')}: set "QueryLanguage": "JSONata" on the state or the state machine to use it`,
         );
       } else if (key === 'Assign') {
         if (!topLevel)
@@ -1172,7 +1179,7 @@ class Validator {
           ) {
             this.report(
               keyLoc,
-              `${key} is a JSONPath Choice rule field: a JSONata Choice rule has a Condition`,
+              `${onlyFor('JSONata', key, 'JSONPath')}: a JSONata Choice rule has a Condition`,
             );
           } else {
             this.report(keyLoc, 'unknown field');
@@ -1228,10 +1235,7 @@ class Validator {
     for (const key of presentKeys(value)) {
       if (JSONATA_COMPENSATE_FIELDS.has(key)) continue;
       if (key === 'InputPath' || key === 'Parameters') {
-        this.report(
-          at(loc, key),
-          `${key} is a JSONPath field, not allowed in a JSONata state (use Arguments)`,
-        );
+        this.report(at(loc, key), `${onlyFor('JSONata', key, 'JSONPath')} (use Arguments)`);
       } else this.report(at(loc, key), 'unknown field');
     }
     this.comment(value, loc);
@@ -1255,12 +1259,18 @@ class Validator {
    * A value of a JSONata state's field: any JSON, whose `{% %}` strings must parse, at any depth.
    * A key ending in `.$` is JSONPath's way of marking a path: a JSONata state writes `{% %}` instead.
    */
-  private jsonataValue(value: unknown, loc: Loc): void {
+  private jsonataValue(value: unknown, loc: Loc, errorOutput = false): void {
     if (value === null || typeof value === 'boolean') return;
     if (typeof value === 'string') {
       if (!isJsonata(value)) return;
       const problem = jsonataProblem(value);
       if (problem !== undefined) this.report(loc, messageOf(new Error(problem)));
+      else if (!errorOutput && ERROR_OUTPUT_REFERENCE.test(value)) {
+        this.report(
+          loc,
+          "Reference to '$states.errorOutput' is not supported here: it is set only in a catcher's Output and Assign",
+        );
+      }
       return;
     }
     if (typeof value === 'number') {
@@ -1273,7 +1283,7 @@ class Validator {
     }
     if (!this.enter(loc)) return;
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i += 1) this.jsonataValue(value[i], at(loc, i));
+      for (let i = 0; i < value.length; i += 1) this.jsonataValue(value[i], at(loc, i), errorOutput);
       return;
     }
     if (!isPlainObject(value)) {
@@ -1294,7 +1304,7 @@ class Validator {
       }
       const child = value[key];
       if (child === undefined) this.report(childLoc, 'is not a JSON value (undefined)');
-      else this.jsonataValue(child, childLoc);
+      else this.jsonataValue(child, childLoc, errorOutput);
     }
   }
 
@@ -1302,7 +1312,7 @@ class Validator {
    * The Assign of a state, Choice rule or catcher, if present: an object whose keys name the
    * variables (JSONPath: a `.$` suffix makes the value a path or intrinsic, as in Parameters).
    */
-  private assign(obj: Obj, loc: Loc, jsonata: boolean, scope: Scope): void {
+  private assign(obj: Obj, loc: Loc, jsonata: boolean, scope: Scope, errorOutput = false): void {
     const assign = field(obj, 'Assign');
     if (assign === undefined) return;
     const assignLoc = at(loc, 'Assign');
@@ -1310,7 +1320,7 @@ class Validator {
       this.report(assignLoc, 'must be an object: the names of the variables to assign, and their values');
       return;
     }
-    if (jsonata) this.jsonataValue(assign, assignLoc);
+    if (jsonata) this.jsonataValue(assign, assignLoc, errorOutput);
     else this.json(assign, assignLoc, true);
     for (const key of presentKeys(assign)) {
       const name = !jsonata && key.endsWith('.$') ? key.slice(0, -2) : key;
@@ -1517,14 +1527,11 @@ class Validator {
     for (const key of presentKeys(catcher)) {
       if (jsonata ? JSONATA_CATCHER_FIELDS.has(key) : CATCHER_FIELDS.has(key) || key === 'Assign') continue;
       if (jsonata && key === 'ResultPath') {
-        this.report(
-          at(loc, key),
-          'ResultPath is a JSONPath field, not allowed in a JSONata state (use Output)',
-        );
+        this.report(at(loc, key), `${onlyFor('JSONata', 'ResultPath', 'JSONPath')} (use Output)`);
       } else if (!jsonata && key === 'Output') {
         this.report(
           at(loc, key),
-          'Output is a JSONata field: set "QueryLanguage": "JSONata" on the state or the state machine to use it',
+          `${onlyFor('JSONPath', 'Output', 'JSONata')}: set "QueryLanguage": "JSONata" on the state or the state machine to use it`,
         );
       } else this.report(at(loc, key), 'unknown field');
     }
@@ -1534,11 +1541,11 @@ class Validator {
     else this.transition(next, at(loc, 'Next'), from, scope);
     if (jsonata) {
       const output = field(catcher, 'Output');
-      if (output !== undefined) this.jsonataValue(output, at(loc, 'Output'));
+      if (output !== undefined) this.jsonataValue(output, at(loc, 'Output'), true);
     } else {
       this.resultPath(catcher, loc);
     }
-    this.assign(catcher, loc, jsonata, scope);
+    this.assign(catcher, loc, jsonata, scope, true);
     this.comment(catcher, loc);
   }
 

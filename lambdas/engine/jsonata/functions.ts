@@ -5,6 +5,12 @@
  * `$shuffle` (same algorithm as jsonata's, drawing from the execution's seeded randomness) and
  * `$eval`, which Step Functions does not offer ("$eval is not available — use $parse instead").
  *
+ * Details the guide leaves out follow what Floci's documentation records of AWS: non-integer
+ * arguments are rounded towards zero; a chunk size of 0, an empty array, a `$range` without a step
+ * or with a step pointing away from the end, and a `$hash` without an algorithm give nothing
+ * (undefined: the field then fails); results are jsonata sequences, so a one-item `$range` is the
+ * bare item.
+ *
  * The functions receive jsonata's arguments as they are (arrays may be jsonata sequences, a
  * missing argument is `undefined`); an error they throw becomes a States.QueryEvaluationError.
  */
@@ -21,43 +27,54 @@ export interface FunctionEnvironment {
   readonly random: () => number;
 }
 
-/** The largest array `$range` builds: a guard against exhausting memory, far above the payload limit. */
-export const MAX_RANGE_ITEMS = 1_000_000;
+/**
+ * The most items `$range` builds: AWS accepts `$range(1, 360145, 1)` and refuses one more with
+ * "Expression evaluation memory limit exceeded".
+ */
+export const MAX_RANGE_ITEMS = 360_145;
 
-function isInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value);
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
-function partition(array: unknown, size: unknown): unknown[] {
-  if (!Array.isArray(array))
-    throw new JsonataFunctionError('$partition: the first argument must be an array');
-  if (!isInteger(size) || size < 1) {
-    throw new JsonataFunctionError('$partition: the chunk size must be a positive integer');
-  }
-  const chunks: unknown[] = [];
-  for (let i = 0; i < array.length; i += size) chunks.push(array.slice(i, i + size));
-  return chunks;
-}
-
-function range(first: unknown, last: unknown, step: unknown): number[] {
-  if (!isInteger(first) || !isInteger(last) || !isInteger(step) || step === 0) {
-    throw new JsonataFunctionError(
-      '$range: the start and end must be integers and the step a non-zero integer',
-    );
-  }
-  const count = Math.max(0, Math.floor((last - first) / step) + 1);
-  if (count > MAX_RANGE_ITEMS) {
-    throw new JsonataFunctionError(
-      `$range: the range has ${count} items; at most ${MAX_RANGE_ITEMS} are allowed`,
-    );
-  }
-  const items: number[] = [];
-  for (let i = 0; i < count; i += 1) items.push(first + i * step);
+/** Marks an array as a jsonata sequence (one item collapses to the item, none to undefined). */
+function sequence<T>(items: T[]): T[] {
+  Object.defineProperty(items, 'sequence', { value: true, enumerable: false, configurable: true });
   return items;
 }
 
-function hash(data: unknown, algorithm: unknown): string {
+function partition(array: unknown, size: unknown): unknown[] | undefined {
+  const items = Array.isArray(array) ? array : array === undefined ? undefined : [array];
+  if (items === undefined || !isNumber(size)) {
+    throw new JsonataFunctionError('$partition: the arguments must be an array and a chunk size');
+  }
+  const chunk = Math.trunc(size);
+  if (chunk < 1 || items.length === 0) return undefined;
+  const chunks: unknown[] = [];
+  for (let i = 0; i < items.length; i += chunk) chunks.push(items.slice(i, i + chunk));
+  return sequence(chunks);
+}
+
+function range(first: unknown, last: unknown, step: unknown): number[] | undefined {
+  if (!isNumber(first) || !isNumber(last)) {
+    throw new JsonataFunctionError('$range: the start and the end must be numbers');
+  }
+  if (step === undefined) return undefined;
+  if (!isNumber(step)) throw new JsonataFunctionError('$range: the step must be a number');
+  const [from, to, by] = [Math.trunc(first), Math.trunc(last), Math.trunc(step)];
+  if (by === 0 || (to - from) * by < 0) return undefined;
+  const count = Math.floor((to - from) / by) + 1;
+  if (count > MAX_RANGE_ITEMS) {
+    throw new JsonataFunctionError('$range: Expression evaluation memory limit exceeded');
+  }
+  const items: number[] = [];
+  for (let i = 0; i < count; i += 1) items.push(from + i * by);
+  return sequence(items);
+}
+
+function hash(data: unknown, algorithm: unknown): string | undefined {
   if (typeof data !== 'string') throw new JsonataFunctionError('$hash: the data to hash must be a string');
+  if (algorithm === undefined) return undefined;
   const digest = typeof algorithm === 'string' ? hashText(data, algorithm) : undefined;
   if (digest === undefined) {
     throw new JsonataFunctionError(`$hash: the algorithm must be one of ${HASH_ALGORITHMS.join(', ')}`);
@@ -98,14 +115,17 @@ export function stepFunctionsFunctions(env: FunctionEnvironment): Readonly<Recor
     hash,
     random: (seed?: unknown) => {
       if (seed === undefined) return env.random();
-      if (!isInteger(seed)) throw new JsonataFunctionError('$random: the seed must be an integer');
-      return seededRandom(seed);
+      if (!isNumber(seed)) throw new JsonataFunctionError('$random: the seed must be an integer');
+      return seededRandom(Math.trunc(seed));
     },
     uuid: () => randomUuid(env.random),
     parse,
     shuffle: (array: unknown) => shuffle(array, env.random),
+    // Step Functions leaves $eval out: calling it is jsonata's T1006.
     eval: () => {
-      throw new JsonataFunctionError('$eval is not available in Step Functions: use $parse instead');
+      throw new JsonataFunctionError(
+        'T1006: Attempted to invoke a non-function ($eval is not available in Step Functions: use $parse instead)',
+      );
     },
   };
 }

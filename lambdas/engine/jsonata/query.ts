@@ -154,19 +154,78 @@ interface AstNode {
   readonly type?: string;
   readonly value?: unknown;
   readonly steps?: readonly AstNode[];
+  readonly lhs?: AstNode | readonly (readonly [AstNode, AstNode])[];
+  readonly rhs?: AstNode;
+  readonly expression?: AstNode;
+  readonly expressions?: readonly AstNode[];
+  readonly procedure?: AstNode;
+  readonly arguments?: readonly AstNode[];
+  readonly condition?: AstNode;
+  readonly then?: AstNode;
+  readonly else?: AstNode;
+  readonly body?: AstNode;
 }
 
-/** Step Functions evaluates with no root document: `$`, `$$` or a bare field name at the top reads nothing. */
+/**
+ * Step Functions evaluates with no context item, and refuses a definition whose expression reads
+ * one (UNSUPPORTED_JSONATA_EXPRESSION): `$$` anywhere, and `$` or a field name where the top-level
+ * context would be read (the first step of a path, the operands, arguments and branches around
+ * it, a lambda body). A name later in a path, in a predicate or a sort term is relative, and legal.
+ * Constructs not listed are not searched: this refuses only what is certainly refused.
+ */
 function topLevelProblem(ast: unknown): string | undefined {
-  const node = ast as AstNode | undefined;
-  const first = node?.type === 'path' ? node.steps?.[0] : node;
-  if (first?.type === 'variable' && (first.value === '' || first.value === '$')) {
-    return "cannot read '$' or '$$' at its top level: read the state input as $states.input";
-  }
-  if (first?.type === 'name') {
-    return `cannot read the field ${JSON.stringify(first.value)} at its top level: read the state input as $states.input`;
-  }
-  return undefined;
+  let problem: string | undefined;
+  const visit = (node: AstNode | undefined, top: boolean, depth: number): void => {
+    if (node === undefined || node === null || problem !== undefined || depth > 200) return;
+    switch (node.type) {
+      case 'variable':
+        if (node.value === '$') problem = "Reference to '$$' is not supported.";
+        else if (node.value === '' && top) problem = "Reference to '$' at the top level is not supported.";
+        return;
+      case 'name':
+        if (top) problem = `Reference to '${String(node.value)}' at the top level is not supported.`;
+        return;
+      case 'path':
+        node.steps?.forEach((step, index) => visit(step, top && index === 0, depth + 1));
+        return;
+      case 'binary':
+      case 'apply':
+      case 'bind':
+        if (node.type !== 'bind') visit(node.lhs as AstNode, top, depth + 1);
+        visit(node.rhs, top, depth + 1);
+        return;
+      case 'unary':
+        if (node.value === '{' && Array.isArray(node.lhs)) {
+          for (const [key, value] of node.lhs as readonly (readonly [AstNode, AstNode])[]) {
+            visit(key, top, depth + 1);
+            visit(value, top, depth + 1);
+          }
+        }
+        visit(node.expression, top, depth + 1);
+        node.expressions?.forEach((item) => visit(item, top, depth + 1));
+        return;
+      case 'function':
+      case 'partial':
+        visit(node.procedure, top, depth + 1);
+        node.arguments?.forEach((argument) => visit(argument, top, depth + 1));
+        return;
+      case 'condition':
+        visit(node.condition, top, depth + 1);
+        visit(node.then, top, depth + 1);
+        visit(node.else, top, depth + 1);
+        return;
+      case 'block':
+        node.expressions?.forEach((item) => visit(item, top, depth + 1));
+        return;
+      case 'lambda':
+        visit(node.body, top, depth + 1);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(ast as AstNode, true, 0);
+  return problem;
 }
 
 /** Compiles a JSONata-mode field's value; `field` names it in causes (`Output`, `Arguments/Input`). */

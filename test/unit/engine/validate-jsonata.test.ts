@@ -86,7 +86,7 @@ describe('QueryLanguage', () => {
     expectOnly(
       jsonata({ S: { Type: 'Pass', QueryLanguage: 'JSONPath', End: true } }),
       '/States/S/QueryLanguage',
-      'a JSONata state machine cannot have JSONPath states',
+      "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
     );
   });
 });
@@ -103,16 +103,24 @@ describe('JSONPath fields in a JSONata state', () => {
     expectOnly(
       jsonata({ S: { Type: 'Task', Resource: FN, End: true, [field]: value } }),
       `/States/S/${field}`,
-      `${field} is a JSONPath field, not allowed in a JSONata state`,
+      `The QueryLanguage is set to 'JSONata', but field '${field}' is only supported for the 'JSONPath' QueryLanguage`,
     );
   });
 
   it('rejects Result on a Pass state', () => {
-    expectOnly(jsonata({ S: { Type: 'Pass', Result: 1, End: true } }), '/States/S/Result', 'JSONPath field');
+    expectOnly(
+      jsonata({ S: { Type: 'Pass', Result: 1, End: true } }),
+      '/States/S/Result',
+      "field 'Result' is only supported for the 'JSONPath' QueryLanguage",
+    );
   });
 
   it('rejects ErrorPath on a Fail state', () => {
-    expectOnly(jsonata({ S: { Type: 'Fail', ErrorPath: '$.e' } }), '/States/S/ErrorPath', 'JSONPath field');
+    expectOnly(
+      jsonata({ S: { Type: 'Fail', ErrorPath: '$.e' } }),
+      '/States/S/ErrorPath',
+      "field 'ErrorPath' is only supported for the 'JSONPath' QueryLanguage",
+    );
   });
 
   it('rejects ResultPath in a catcher', () => {
@@ -127,7 +135,7 @@ describe('JSONPath fields in a JSONata state', () => {
         F: { Type: 'Fail' },
       }),
       '/States/S/Catch/0/ResultPath',
-      'JSONPath field',
+      "field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage",
     );
   });
 
@@ -174,7 +182,53 @@ describe('expressions are parsed at validation', () => {
     expectOnly(
       jsonata({ S: { Type: 'Pass', Output: '{% order.id %}', End: true } }),
       '/States/S/Output',
-      'cannot read the field "order"',
+      "Reference to 'order' at the top level is not supported.",
+    );
+  });
+
+  // Floci's documentation records AWS refusing these at CreateStateMachine
+  // (UNSUPPORTED_JSONATA_EXPRESSION), with these messages.
+  it.each([
+    ['{% $$.Execution.Id %}', "Reference to '$$' is not supported."],
+    ['{% $states.input.a + b %}', "Reference to 'b' at the top level is not supported."],
+    [
+      '{% $map($states.input.a, function($x) { b }) %}',
+      "Reference to 'b' at the top level is not supported.",
+    ],
+  ])('refuses %s', (expression, message) => {
+    expectOnly(jsonata({ S: { Type: 'Pass', Output: expression, End: true } }), '/States/S/Output', message);
+  });
+
+  it.each([
+    '{% $states.input.items[price > 3].name %}',
+    '{% $map($states.input.a, function($x) { $x.b }) %}',
+    '{% $states.input.items.(price * qty) %}',
+    '{% ($x := 1; $x + $states.input.n) %}',
+  ])('accepts %s (names after the first step of a path are relative)', (expression) => {
+    expect(issuesOf(jsonata({ S: { Type: 'Pass', Output: expression, End: true } }))).toEqual([]);
+  });
+
+  it('refuses $states.errorOutput outside a catcher, and accepts it in one', () => {
+    expectOnly(
+      jsonata({
+        S: {
+          Type: 'Task',
+          Resource: FN,
+          Output: '{% $states.errorOutput %}',
+          Catch: [
+            {
+              ErrorEquals: ['States.ALL'],
+              Output: '{% $states.errorOutput %}',
+              Assign: { e: '{% $states.errorOutput.Error %}' },
+              Next: 'F',
+            },
+          ],
+          End: true,
+        },
+        F: { Type: 'Fail' },
+      }),
+      '/States/S/Output',
+      "Reference to '$states.errorOutput' is not supported here",
     );
   });
 

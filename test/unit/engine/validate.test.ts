@@ -1251,7 +1251,7 @@ describe('Catch', () => {
     expectOnly(
       withCatch([{ ErrorEquals: ['X'], Next: 'Fallback', Output: '{% $states.errorOutput %}' }]),
       '/States/S/Catch/0/Output',
-      'Output is a JSONata field',
+      "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",
     );
   });
 });
@@ -1475,7 +1475,7 @@ describe('Choice', () => {
     expectIssue(
       choice([{ Condition: '{% $x %}', Next: 'A' }]),
       '/States/C/Choices/0/Condition',
-      'Condition is a JSONata field',
+      "The QueryLanguage is set to 'JSONPath', but field 'Condition' is only supported for the 'JSONata' QueryLanguage",
     );
   });
 });
@@ -1695,14 +1695,18 @@ describe('JSONata fields in JSONPath states', () => {
   });
 
   it('rejects Arguments on a JSONPath Task, naming it a JSONata field', () => {
-    expectOnly(single(task({ Arguments: { a: 1 } })), '/States/S/Arguments', 'Arguments is a JSONata field');
+    expectOnly(
+      single(task({ Arguments: { a: 1 } })),
+      '/States/S/Arguments',
+      "The QueryLanguage is set to 'JSONPath', but field 'Arguments' is only supported for the 'JSONata' QueryLanguage",
+    );
   });
 
   it('rejects Output on a JSONPath Pass state, naming it a JSONata field', () => {
     expectOnly(
       single(pass({ Output: '{% $states.input %}' })),
       '/States/S/Output',
-      'Output is a JSONata field',
+      "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",
     );
   });
 
@@ -1715,7 +1719,7 @@ describe('JSONata fields in JSONPath states', () => {
         ItemProcessor: { StartAt: 'I', States: { I: pass() } },
       }),
       '/States/S/Items',
-      'Items is a JSONata field',
+      "The QueryLanguage is set to 'JSONPath', but field 'Items' is only supported for the 'JSONata' QueryLanguage",
     );
   });
 

@@ -191,6 +191,25 @@ describe('functions Step Functions adds', () => {
     expect(await evaluate('$range(5, 1, -2)')).toEqual([5, 3, 1]);
   });
 
+  // Behaviours Floci's documentation records as AWS's (its Step Functions page, "JSONata functions").
+  it('rounds non-integer arguments towards zero', async () => {
+    expect(await evaluate('$range(-1.7, 2, 1)')).toEqual([-1, 0, 1, 2]);
+    expect(await evaluate('$partition([1,2,3,4,5], 2.9)')).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('collapses a one-item $range to the item, as jsonata sequences do', async () => {
+    expect(await evaluate('$range(7, 7, 1)')).toBe(7);
+  });
+
+  it.each(['$range(5, 1, 1)', '$range(1, 5)', '$partition([], 2)', '$partition([1], 0)', "$hash('x')"])(
+    '%s gives nothing, so the field fails',
+    async (expression) => {
+      const result = await runWorkflow(outputOf(`{% ${expression} %}`), {});
+      expect(result.error).toBe('States.QueryEvaluationError');
+      expect(result.cause).toContain('returned nothing (undefined)');
+    },
+  );
+
   it.each(['MD5', 'SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'])(
     '$hash computes %s as hex',
     async (algorithm) => {
