@@ -121,6 +121,7 @@ export async function startDev(options: DevOptions): Promise<DevInstance> {
       stacks,
       dataDir,
       onStack: (name) => log(`  deploying ${name}...`),
+      onSkipped: (message) => log(`  warning:   ${message}`),
       onLog: functionLogPrinter(options),
     });
     let served: Awaited<ReturnType<typeof serve>>;

@@ -45,6 +45,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { CloudFormationCustomResourceResponse } from 'aws-lambda';
+import { DEFINITION_RESOURCE_TYPE } from '../../lambdas/contract/definition-resource.js';
 import type { LocalSchedule } from '../emulators/aws-endpoint/scheduler-api.js';
 import { AwsEndpointServer } from '../emulators/aws-endpoint/server.js';
 import { LocalEventBus, type FailedDelivery, type RuleTarget } from '../emulators/eventbridge/bus.js';
@@ -128,6 +129,13 @@ export interface DeploymentOptions {
   readonly dataDir?: string;
   /** Told as each stack is being deployed. @default nothing */
   readonly onStack?: (stackName: string) => void;
+  /**
+   * Where a resource that cannot run locally is reported, and left out, instead of failing the
+   * deployment: a function on another runtime than Node.js or without a code asset, a custom
+   * resource whose function fails (one that calls an AWS service not emulated here). Baton's own
+   * resources never fail this way. @default none: such a resource fails the deployment
+   */
+  readonly onSkipped?: (message: string) => void;
 }
 
 /** What one stack became. Maps are keyed by logical id. */
@@ -397,14 +405,18 @@ export class LocalDeployment {
       context.resources.set(id, { ref: name, attributes });
       stack.namedOnly.set(id, resource.Type);
     }
-    for (const [id, resource] of ofType('AWS::Lambda::Function')) this.createFunction(stack, id, resource);
+    for (const [id, resource] of ofType('AWS::Lambda::Function')) {
+      this.skippable(stack, id, resource, () => this.createFunction(stack, id, resource));
+    }
     for (const [id, resource] of ofType('AWS::Lambda::EventSourceMapping'))
       this.createMapping(stack, id, resource);
     const custom = Object.entries(resources).filter(
       ([, resource]) =>
         resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource',
     );
-    for (const [id, resource] of custom) await this.createCustomResource(stack, id, resource);
+    for (const [id, resource] of custom) {
+      await this.skippable(stack, id, resource, () => this.createCustomResource(stack, id, resource));
+    }
     for (const [id, resource] of ofType('AWS::Events::Rule')) this.createRule(stack, id, resource);
 
     for (const [id, resource] of Object.entries(resources)) {
@@ -413,6 +425,28 @@ export class LocalDeployment {
       }
     }
     this.addExports(stack);
+  }
+
+  /** Creates a resource; with `onSkipped`, a failure is reported and the resource left out. */
+  private skippable<T>(
+    stack: DeployedStack,
+    id: string,
+    resource: TemplateResource,
+    create: () => T,
+  ): T | undefined {
+    // Baton's definitions must be stored: without them nothing runs.
+    const skip = resource.Type === DEFINITION_RESOURCE_TYPE ? undefined : this.options.onSkipped;
+    const report = (error: unknown) => {
+      if (!skip) throw error;
+      skip(`${stack.stackName}/${id} (${resource.Type}) is not run locally: ${(error as Error).message}`);
+      return undefined;
+    };
+    try {
+      const created = create();
+      return created instanceof Promise ? (created.catch(report) as T) : created;
+    } catch (error) {
+      return report(error);
+    }
   }
 
   /** The stack's exported outputs, for the stacks deployed after it; those naming what is not created are left out. */
@@ -584,6 +618,10 @@ export class LocalDeployment {
     // a folder of the assembly holding the bundle Lambda loads.
     if (typeof assetPath !== 'string') {
       throw new Error(`${id}: no code asset in the assembly (aws:asset:path ${String(assetPath)})`);
+    }
+    const runtime = properties.Runtime;
+    if (typeof runtime === 'string' && !runtime.startsWith('nodejs')) {
+      throw new Error(`${id}: the ${runtime} runtime is not run locally, only Node.js`);
     }
     const functionName = stringProperty(resource, 'FunctionName', context) ?? physicalName(stack, id, 64);
     const functionArn = `arn:aws:lambda:${context.region}:${context.accountId}:function:${functionName}`;
