@@ -176,6 +176,39 @@ describe('JSONata expressions and $states', () => {
   });
 });
 
+// Expressions of LocalStack's AWS-validated JSONata tests (localstack/localstack,
+// tests/aws/services/stepfunctions/templates/evaluatejsonata/evaluate_jsonata_templates.py).
+describe('expressions LocalStack validated against AWS', () => {
+  it.each([
+    ['$contains("hello$world", /^hello\\$/)', true],
+    ['$contains("hello$world", /^hello\\ /)', false],
+    ["$contains('hello$world', /^hello\\$/)", true],
+    ['$variable := 1', 1],
+  ])('%s gives %s', async (expression, expected) => {
+    expect(await evaluate(expression)).toBe(expected);
+  });
+
+  it('takes Map Items mixing constants and expressions, and MaxConcurrency from an expression', async () => {
+    const result = await runWorkflow(
+      {
+        QueryLanguage: 'JSONata',
+        StartAt: 'Start',
+        States: {
+          Start: {
+            Type: 'Map',
+            Items: [1, '{% $number("2") %}', 3],
+            MaxConcurrency: '{% $variable := 1 %}',
+            ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', End: true } } },
+            End: true,
+          },
+        },
+      },
+      {},
+    );
+    expect(result.output).toEqual([1, 2, 3]);
+  });
+});
+
 describe('functions Step Functions adds', () => {
   // Guide, "JSONata functions provided by Step Functions".
   it('$partition splits an array into chunks', async () => {
