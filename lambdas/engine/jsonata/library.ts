@@ -26,6 +26,8 @@ export interface JsonataCompiledExpression {
   ): unknown;
   /** The parsed syntax tree. */
   ast(): unknown;
+  /** Binds `name` in the expression's own environment (jsonata's hooks use symbols). */
+  assign(name: string | symbol, value: unknown): void;
 }
 
 /** Parses `expression`; throws a {@link JsonataLibraryError} on a syntax error. */

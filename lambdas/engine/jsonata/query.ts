@@ -77,6 +77,23 @@ export interface JsonataScope {
   readonly now: number;
 }
 
+/**
+ * Evaluation steps (jsonata's evaluations of syntax nodes) one expression may take. jsonata runs a
+ * recursive lambda in tail position as a loop, so without a bound `($f := function() { $f() };
+ * $f())` would never return and hold the orchestrator. Step Functions stops an evaluation after
+ * a time; the engine has no clock, so it counts steps (a few seconds' worth at most).
+ */
+export const MAX_EVALUATION_STEPS = 5_000_000;
+const EVALUATE_ENTRY = Symbol.for('jsonata.__evaluate_entry');
+/** Steps left to the evaluation under way (evaluations are synchronous: one at a time). */
+let stepsLeft = MAX_EVALUATION_STEPS;
+
+function countStep(): void {
+  if (--stepsLeft < 0) {
+    throw { code: 'U1001', message: 'Expression evaluation timeout: Check for infinite loop' };
+  }
+}
+
 const NAME_REFERENCE = /\$([A-Za-z_][A-Za-z0-9_]*)/g;
 /** `$states` other than `$states.input`, `.result` or `.errorOutput`: it may reach the context. */
 const USES_CONTEXT = /\$states(?!\s*\.\s*(?:input|result|errorOutput)\b)/;
@@ -103,6 +120,7 @@ export function compileExpression(source: string, field: string): CompiledExpres
       cause: error,
     });
   }
+  program.assign(EVALUATE_ENTRY, countStep);
   const rootProblem = topLevelProblem(program.ast());
   if (rootProblem !== undefined) throw new JsonataSyntaxError(rootProblem);
   const names = new Set<string>();
@@ -296,6 +314,7 @@ export function evaluateExpression(expression: CompiledExpression, scope: Jsonat
   }
   let result: unknown;
   try {
+    stepsLeft = MAX_EVALUATION_STEPS;
     result = expression.program.evaluate(undefined, bindingsOf(expression, scope), undefined, scope.now);
   } catch (error) {
     throw new QueryEvaluationError(

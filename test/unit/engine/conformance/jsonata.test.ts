@@ -332,6 +332,22 @@ describe('States.QueryEvaluationError', () => {
     expect(result.cause).toContain('T2001');
   });
 
+  // Step Functions bounds an evaluation (Floci's documentation: 5 seconds, depth 100); the engine
+  // has no clock and counts jsonata's evaluation steps, so an endless loop cannot hold a decision.
+  it('stops an expression that loops forever', async () => {
+    const result = await runWorkflow(outputOf('{% ($f := function($x) { $f($x + 1) }; $f(0)) %}'), {});
+    expect(result.error).toBe('States.QueryEvaluationError');
+    expect(result.cause).toContain('U1001');
+  }, 60_000);
+
+  it('fails an expression that recurses too deeply', async () => {
+    const result = await runWorkflow(
+      outputOf('{% ($f := function($x) { $x = 0 ? 0 : 1 + $f($x - 1) }; $f(100000)) %}'),
+      {},
+    );
+    expect(result.error).toBe('States.QueryEvaluationError');
+  });
+
   it('is caught by a Catch naming it, with the error output as $states.errorOutput', async () => {
     const result = await runWorkflow(
       {
