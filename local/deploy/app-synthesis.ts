@@ -119,7 +119,7 @@ export async function synthesizeApp(options: SynthesisOptions): Promise<CloudAss
     throw new SynthFailedError(
       settings.app,
       'wrote no cloud assembly',
-      `Nothing in ${outdir}: does the app call app.synth() (or is it a CDK app at all)?`,
+      `Nothing in ${outdir}: does the app call app.synth()? An app that sets its own outdir (new App({ outdir })) writes there: give that folder with --assembly`,
     );
   }
   return readCloudAssembly(outdir);

@@ -35,6 +35,12 @@ export interface AssemblyStack {
   readonly region: string;
   /** Names of the stacks CloudFormation must deploy before this one. */
   readonly dependencies: readonly string[];
+  /**
+   * The file assets of the stack's asset manifest: the object key a template names in S3
+   * (`<hash>.zip`) -> the asset's folder or file, relative to {@link directory}. What the CDK CLI
+   * uploads; found so even in an assembly synthesized without asset metadata.
+   */
+  readonly fileAssets: ReadonlyMap<string, string>;
   readonly template: Template;
 }
 
@@ -54,6 +60,8 @@ interface ManifestArtifact {
   readonly dependencies?: readonly string[];
   readonly properties?: {
     readonly templateFile?: string;
+    /** Of a `cdk:asset-manifest` artifact: its file. */
+    readonly file?: string;
     readonly stackName?: string;
     /** Of a `cdk:cloud-assembly` artifact (a Stage): its assembly's folder. */
     readonly directoryName?: string;
@@ -107,12 +115,41 @@ function readStacks(directory: string, stacks: Map<string, AssemblyStack>): void
         const name = stackNames.get(dependency);
         return name === undefined ? [] : [name];
       }),
+      fileAssets: fileAssets(
+        directory,
+        (artifact.dependencies ?? []).flatMap((dependency) => {
+          const manifestArtifact = manifest.artifacts?.[dependency];
+          return manifestArtifact?.type === 'cdk:asset-manifest' && manifestArtifact.properties?.file
+            ? [manifestArtifact.properties.file]
+            : [];
+        }),
+      ),
       template: readJson<Template>(
         join(directory, artifact.properties?.templateFile ?? `${id}.template.json`),
         `the template of ${stackName}`,
       ),
     });
   }
+}
+
+/** Object key -> source path of the file assets in these asset manifests. */
+function fileAssets(directory: string, manifests: readonly string[]): Map<string, string> {
+  const assets = new Map<string, string>();
+  for (const file of manifests) {
+    const manifest = readJson<{
+      files?: Record<
+        string,
+        { source?: { path?: string }; destinations?: Record<string, { objectKey?: string }> }
+      >;
+    }>(join(directory, file), 'an asset manifest');
+    for (const asset of Object.values(manifest.files ?? {})) {
+      if (asset.source?.path === undefined) continue;
+      for (const destination of Object.values(asset.destinations ?? {})) {
+        if (destination.objectKey !== undefined) assets.set(destination.objectKey, asset.source.path);
+      }
+    }
+  }
+  return assets;
 }
 
 function readJson<T>(path: string, what: string): T {

@@ -613,9 +613,13 @@ export class LocalDeployment {
   private createFunction(stack: DeployedStack, id: string, resource: TemplateResource): void {
     const { context } = stack;
     const properties = resource.Properties ?? {};
-    const assetPath = resource.Metadata?.['aws:asset:path'];
     // Bundled at synth (the workers) or prebuilt in the package (Baton's own functions): either way
-    // a folder of the assembly holding the bundle Lambda loads.
+    // a folder of the assembly holding the bundle Lambda loads. The template's metadata names it
+    // when the CLI synthesized it; else the asset manifest does, by the S3 key the code is at.
+    const s3Key = (properties.Code as { S3Key?: unknown } | undefined)?.S3Key;
+    const assetPath =
+      resource.Metadata?.['aws:asset:path'] ??
+      (typeof s3Key === 'string' ? stack.source.fileAssets.get(s3Key) : undefined);
     if (typeof assetPath !== 'string') {
       throw new Error(`${id}: no code asset in the assembly (aws:asset:path ${String(assetPath)})`);
     }

@@ -66,6 +66,7 @@ describe('a cloud assembly, read', () => {
           Shared: stack('Shared', [], 'aws://123456789012/eu-west-1'),
           'Shared.assets': { type: 'cdk:asset-manifest' },
           Orders: stack('Orders', ['Shared']),
+          'Orders.assets': { type: 'cdk:asset-manifest', properties: { file: 'Orders.assets.json' } },
           Prod: { type: 'cdk:cloud-assembly', properties: { directoryName: 'assembly-Prod' } },
         },
       },
@@ -76,8 +77,22 @@ describe('a cloud assembly, read', () => {
       { artifacts: { ProdOrders: stack('ProdOrders') } },
       { ProdOrders: template('Orders') },
     );
+    writeFileSync(
+      join(dir, 'Orders.assets.json'),
+      JSON.stringify({
+        version: '48.0.0',
+        files: {
+          abc: {
+            source: { path: 'asset.abc', packaging: 'zip' },
+            destinations: { 'current_account-current_region': { bucketName: 'b', objectKey: 'abc.zip' } },
+          },
+        },
+      }),
+    );
     const read = readCloudAssembly(dir);
     expect([...read.stacks.keys()]).toEqual(['Shared', 'Orders', 'ProdOrders']);
+    // Where a function's code is, by the S3 key its template names, without asset metadata.
+    expect(read.stacks.get('Orders')?.fileAssets).toEqual(new Map([['abc.zip', 'asset.abc']]));
     expect(read.stacks.get('Shared')).toMatchObject({ account: '123456789012', region: 'eu-west-1' });
     // Synthesized without an environment: the local region and account.
     expect(read.stacks.get('Orders')).toMatchObject({

@@ -41,6 +41,7 @@ const assembly: CloudAssembly = {
         account: undefined,
         region: 'us-east-1',
         dependencies: [],
+        fileAssets: new Map(),
         template,
       },
     ],
