@@ -4,14 +4,15 @@
  *
  * - a CommonJS app (what `cdk init` makes: no `"type": "module"`) `require()`s every entry point,
  *   synthesizes a SagaOrchestrator with a worker, and runs a workflow;
- * - an ES module app does the same with `import`;
+ * - an ES module app does the same with `import`, then runs `npx baton dev` on its assembly and an
+ *   execution through its worker;
  * - a TypeScript app (NodeNext, `skipLibCheck: false`) type-checks its use of every entry point;
  * - an app with only `baton` installed (no aws-cdk-lib) runs a workflow with `runWorkflow`.
  *
  * Installs prefer the npm cache (filled by `npm ci`), so it runs offline once the cache is warm.
  * Prints each step; exits non-zero with the failing step's output.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +77,62 @@ const runs = `runWorkflow(${definition}, { name: 'Ada' }, { tasks: { 'baton:work
   });
 new InProcessDomain({ workers: { hello: () => null } });`;
 
+/**
+ * `npx baton dev` in the app, on the assembly its synth wrote: it serves, runs a Hello execution
+ * started by `npx baton start` through the app's worker, and stops on SIGINT with exit code 0.
+ */
+async function checkDev(folder: string): Promise<void> {
+  const step = 'baton dev: deploy, start Hello, SUCCEEDED, stop';
+  const at = Date.now();
+  const baton = join(folder, 'node_modules', '.bin', 'baton');
+  const dev = spawn(baton, ['dev', '--assembly', 'cdk.out', '--port', '0'], {
+    cwd: folder,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  dev.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  dev.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
+  const fail = (why: string): never => {
+    console.error(`check-package: ${step}: FAILED: ${why}`);
+    console.error(output);
+    throw new CheckFailed(step);
+  };
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/Serving http/.test(output)) {
+      if (Date.now() > deadline || dev.exitCode !== null) fail('it did not serve');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const cli = (...args: string[]) =>
+      execFileSync(baton, args, { cwd: folder, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    cli('start', 'Hello', '--name', 'package-check', '--input', '{"name":"Ada"}');
+    let status = '';
+    while (status !== 'SUCCEEDED') {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      let text: string;
+      try {
+        text = cli('describe', 'Hello:package-check', '--json');
+      } catch (error) {
+        // The start is a message to the inbox: the execution exists once the orchestrator took it.
+        if (!String((error as { stderr?: unknown }).stderr).includes('No execution named')) throw error;
+        if (Date.now() > deadline) fail('Hello:package-check never started');
+        continue;
+      }
+      const described = JSON.parse(text) as { status: string; output?: { hello?: string } };
+      status = described.status;
+      if (status === 'SUCCEEDED' && described.output?.hello !== 'Ada') fail(JSON.stringify(described));
+      if (!['RUNNING', 'SUCCEEDED'].includes(status)) fail(`Hello:package-check ended ${status}`);
+      if (Date.now() > deadline) fail(`Hello:package-check is still ${status}`);
+    }
+  } finally {
+    dev.kill('SIGINT');
+  }
+  const code = await exited;
+  if (code !== 0) fail(`it exited with ${code} on SIGINT`);
+  console.log(`check-package: ${step}: ok (${((Date.now() - at) / 1000).toFixed(1)} s)`);
+}
+
 try {
   run('npm pack', 'npm', ['pack', '--silent', '--pack-destination', work], root);
   const tarball = join(work, readdirSync(work).find((file) => file.endsWith('.tgz')) ?? 'missing.tgz');
@@ -118,6 +175,7 @@ ${runs}`,
   });
   install(esm, cdkPackages);
   run('ES module app: import, synth, run', 'node', ['app.js'], esm);
+  await checkDev(esm);
 
   const typed = app('typescript', {
     'package.json': JSON.stringify({ name: 'typescript-app', private: true }),
