@@ -75,7 +75,12 @@ export class DataLimitExceededError extends StatesError {
  * which Retry and Catch handle like any other error.
  */
 export class QueryEvaluationError extends StatesError {
-  constructor(cause: string, options?: { cause?: unknown }) {
+  constructor(
+    cause: string,
+    options?: { cause?: unknown },
+    /** The field whose expression failed (`Arguments/id`), for the EvaluationFailed history event. */
+    readonly location?: string,
+  ) {
     super(StatesErrors.QueryEvaluationError, cause, options);
   }
 }

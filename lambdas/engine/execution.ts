@@ -338,6 +338,17 @@ export interface CatchingStateExitedEvent
   readonly assignedVariables?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A JSONata expression of a state failed, returned nothing or gave a value its field cannot take
+ * (Step Functions' `EvaluationFailed`); `States.QueryEvaluationError` follows, for Retry and Catch.
+ */
+export interface EvaluationFailedEvent extends HistoryEventBase<'EvaluationFailed'>, ThreadStateFields {
+  readonly error: string;
+  readonly cause: string;
+  /** The field, as Step Functions names it: `Arguments/id`, `Output`, `Choices[0]/Condition`. */
+  readonly location: string;
+}
+
 /** A Pass, Choice, Wait or Succeed state exited with `output`. */
 export interface StateExitedEvent
   extends
@@ -492,7 +503,8 @@ export type HistoryEvent =
   | CompensationTaskSucceededEvent
   | CompensationTaskFailedEvent
   | CompensationTaskTimedOutEvent
-  | CompensationSucceededEvent;
+  | CompensationSucceededEvent
+  | EvaluationFailedEvent;
 
 /** History event types. */
 export type HistoryEventType = HistoryEvent['type'];

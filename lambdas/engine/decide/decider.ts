@@ -11,7 +11,7 @@
  * walks threads from state to state.
  */
 import { ROOT_SCOPE, type CompiledScope, type CompiledState } from '../compile.js';
-import { StatesError, StatesErrors } from '../errors.js';
+import { QueryEvaluationError, StatesError, StatesErrors } from '../errors.js';
 import type {
   ActiveState,
   Command,
@@ -272,9 +272,20 @@ export class Decider {
         case 'end':
           this.endThread(threadId, outcome.output);
           return;
-        case 'failed':
+        case 'failed': {
+          const thread = this.threads[threadId];
+          if (outcome.location !== undefined && thread) {
+            this.record('EvaluationFailed', {
+              stateName: thread.active.name,
+              threadId,
+              error: outcome.error,
+              cause: outcome.cause,
+              location: outcome.location,
+            });
+          }
           outcome = recover(this, threadId, outcome.error, outcome.cause);
           continue;
+        }
       }
       return unreachable(outcome);
     }
@@ -318,6 +329,9 @@ export class Decider {
     try {
       return step();
     } catch (error) {
+      if (error instanceof QueryEvaluationError && error.location !== undefined) {
+        return { type: 'failed', error: error.code, cause: error.message, location: error.location };
+      }
       if (error instanceof StatesError) return { type: 'failed', error: error.code, cause: error.message };
       throw error;
     }

@@ -8,7 +8,13 @@ import type { Json } from '../json.js';
 export type Outcome =
   | { readonly type: 'next'; readonly next: string; readonly output: Json }
   | { readonly type: 'end'; readonly output: Json }
-  | { readonly type: 'failed'; readonly error: string; readonly cause: string }
+  | {
+      readonly type: 'failed';
+      readonly error: string;
+      readonly cause: string;
+      /** Set when a JSONata expression failed: its field, for the EvaluationFailed event. */
+      readonly location?: string;
+    }
   /** The thread waits for an event, or has ended and handed over to its parent. */
   | { readonly type: 'suspended' };
 

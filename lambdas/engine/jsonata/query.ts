@@ -320,12 +320,15 @@ export function evaluateExpression(expression: CompiledExpression, scope: Jsonat
     throw new QueryEvaluationError(
       `The JSONata expression '${expression.text}' specified for the field '${expression.field}' threw an error during evaluation: ${libraryMessage(error)}`,
       { cause: error },
+      expression.field,
     );
   }
   const json = toJson(result);
   if (json === undefined) {
     throw new QueryEvaluationError(
       `The JSONata expression '${expression.text}' specified for the field '${expression.field}' returned nothing (undefined).`,
+      undefined,
+      expression.field,
     );
   }
   return json;
@@ -336,8 +339,11 @@ export function evaluateCondition(template: JsonataTemplate, scope: JsonataScope
   const value = evaluateJsonataTemplate(template, scope);
   if (typeof value !== 'boolean') {
     const text = template.type === 'expression' ? template.expression.text : JSON.stringify(value);
+    const field = template.type === 'expression' ? template.expression.field : 'Condition';
     throw new QueryEvaluationError(
-      `The JSONata expression '${text}' specified for the field '${template.type === 'expression' ? template.expression.field : 'Condition'}' returned a non-boolean value: ${JSON.stringify(value)}`,
+      `The JSONata expression '${text}' specified for the field '${field}' returned a non-boolean value: ${JSON.stringify(value)}`,
+      undefined,
+      field,
     );
   }
   return value;

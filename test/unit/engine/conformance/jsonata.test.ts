@@ -379,6 +379,13 @@ describe('States.QueryEvaluationError', () => {
       out: { caught: 'States.QueryEvaluationError', input: { x: 1 } },
       at: 'T',
     });
+    // Step Functions records an EvaluationFailed event (state, error, cause, location) first.
+    const failed = result.history.filter((event) => event.type === 'EvaluationFailed');
+    expect(failed).toMatchObject([
+      { stateName: 'T', error: 'States.QueryEvaluationError', location: 'Arguments' },
+    ]);
+    const types = result.history.map((event) => event.type);
+    expect(types.indexOf('EvaluationFailed')).toBeLessThan(types.indexOf('TaskStateExited'));
   });
 
   it('is retried by a Retry naming it', async () => {
