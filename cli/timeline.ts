@@ -131,6 +131,8 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
     case 'MapStateFailed':
     case 'MapIterationFailed':
       return `✗ ${state} ${event.type === 'TaskTimedOut' ? 'timed out' : 'failed'}  ${failure}`.trimEnd();
+    case 'EvaluationFailed':
+      return `✗ ${state}: the expression of ${event.location} failed  ${failure}`.trimEnd();
     case 'StateRetryScheduled':
       return `↻ ${state}: retry, attempt ${event.attempt} in ${formatDuration(event.delayMs)} (after ${event.error})`;
     case 'TaskStateAborted':

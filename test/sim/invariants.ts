@@ -614,6 +614,7 @@ function checkTaskOutcomes(execution: ExecutionRecord, report: Report): void {
       case 'MapIterationFailed':
       case 'MapIterationAborted':
       case 'StateRetryScheduled':
+      case 'EvaluationFailed':
       case 'CompensationStarted':
       case 'CompensationSucceeded':
       case 'CompensationFailed':
