@@ -66,6 +66,8 @@ import { LambdaProcessPool } from './lambda-process.js';
 /** The account of a stack synthesized without one (`unknown-account`). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
+/** The bus every account has. */
+const DEFAULT_EVENT_BUS = 'default';
 /** In a persistent deployment's data directory: the schedules pending at close. */
 const SCHEDULES_FILE = 'schedules.json';
 /** In a persistent deployment's data directory: the generated secrets' values, by name. */
@@ -236,6 +238,15 @@ export class LocalDeployment {
       mkdtempSync(join(tmpdir(), 'baton-deploy-env-')),
       options,
     );
+    // Every account has its default bus: rules and targets may name it without a stack creating it.
+    const defaultBus = new LocalEventBus({
+      name: DEFAULT_EVENT_BUS,
+      region: first.region,
+      account: first.account ?? LOCAL_ACCOUNT_ID,
+      onDeliveryFailed: (failure) => deployment.deadLetter(failure),
+    });
+    deployment.buses.set(DEFAULT_EVENT_BUS, defaultBus);
+    endpoint.registerEventBus(defaultBus);
     try {
       for (const name of options.stacks) {
         const stack = options.assembly.stacks.get(name);

@@ -1,6 +1,7 @@
 /**
  * What a local deployment does with resources it cannot run: a function on another runtime, a
- * custom resource whose function is not run. Strict by default (the deployment simulation pins
+ * custom resource whose function is not run; and with the account's default bus, which no stack
+ * creates. Strict by default (the deployment simulation pins
  * everything); `baton dev` reports them and carries on, since a user's app holds more than Baton.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,14 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 const template: Template = {
   Resources: {
     Queue: { Type: 'AWS::SQS::Queue' },
+    // On the account's default bus, which no stack creates.
+    Uploaded: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        EventPattern: { source: ['media'] },
+        Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }],
+      },
+    },
     Resizer: {
       Type: 'AWS::Lambda::Function',
       Properties: { Runtime: 'python3.12', Handler: 'index.handler' },
@@ -68,6 +77,9 @@ describe('resources a local deployment cannot run', () => {
         expect.stringMatching(/^Media\/Thumbnails \(Custom::Thumbnails\) is not run locally: .*Resizer/),
       ]);
       expect(deployment.stack('Media').queues.size).toBe(1);
+      expect(deployment.buses.get('default')?.ruleNames).toEqual([
+        deployment.stack('Media').rules.get('Uploaded'),
+      ]);
       expect([...deployment.stack('Media').notSimulated.keys()].sort()).toEqual(['Resizer', 'Thumbnails']);
     } finally {
       await deployment.close();
