@@ -1,6 +1,7 @@
 /**
  * `npm run build`: bundles Baton's own Lambda functions (the orchestrator, the definition
- * publisher) into `dist/assets/<name>/index.mjs`, so that a user's synth deploys them as they are
+ * publisher) into `dist/assets/<name>/` (`index.mjs` and its `chunks/`, each folder one Lambda
+ * asset), so that a user's synth deploys them as they are
  * (no esbuild, no Docker there), and the CommonJS entry points of the package into
  * `dist/cjs/*.cjs`, for apps that `require()` it (a CDK app's Jest tests, say).
  */

@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BUNDLE_FILE,
+  CHUNK_FOLDER,
+  bundleFunction,
+  loadedAtInit,
+  type BundleMetafile,
+} from '../../lib/lambda-bundling.js';
+import { tempFolder } from '../helpers/temp-folder.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The npm packages (`@aws-sdk/client-s3`) whose code is in the given output files. */
+function packagesIn(metafile: BundleMetafile, outdir: string, files: readonly string[]): Set<string> {
+  const wanted = new Set(files);
+  const packages = new Set<string>();
+  for (const [path, output] of Object.entries(metafile.outputs)) {
+    if (!wanted.has(relative(outdir, resolve(path)))) continue;
+    for (const input of Object.keys(output.inputs)) {
+      const index = input.lastIndexOf('node_modules/');
+      if (index < 0) continue;
+      const [first = '', second = ''] = input.slice(index + 'node_modules/'.length).split('/');
+      packages.add(first.startsWith('@') ? `${first}/${second}` : first);
+    }
+  }
+  return packages;
+}
+
+/** What a Lambda function never needs at init: credentials come from its environment. */
+const CREDENTIAL_PROVIDERS_NOT_ON_LAMBDA = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/token-providers',
+];
+
+describe("the orchestrator's bundle", () => {
+  let outdir = '';
+  let metafile: BundleMetafile | undefined;
+  // One bundle for every test below: a few seconds on a busy machine.
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'baton-bundle-'));
+    metafile = bundleFunction(join(ROOT, 'lambdas/orchestrator/handler.ts'), outdir);
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+  const bundled = (): BundleMetafile => {
+    if (!metafile) throw new Error('the orchestrator was not bundled');
+    return metafile;
+  };
+
+  it('loads the clients of every invocation at init, not the credential providers a Lambda function never calls', () => {
+    const packages = packagesIn(bundled(), outdir, loadedAtInit(bundled(), outdir));
+    for (const needed of ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/client-scheduler']) {
+      expect(packages, needed).toContain(needed);
+    }
+    for (const onDemand of CREDENTIAL_PROVIDERS_NOT_ON_LAMBDA)
+      expect(packages, onDemand).not.toContain(onDemand);
+  });
+
+  it('keeps what it leaves out of init in chunks of the asset, loaded on demand', () => {
+    const atInit = new Set(loadedAtInit(bundled(), outdir));
+    const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).filter((name) => name.endsWith('.mjs'));
+    const onDemand = chunks.map((name) => `${CHUNK_FOLDER}/${name}`).filter((path) => !atInit.has(path));
+    const packages = packagesIn(bundled(), outdir, onDemand);
+    for (const provider of CREDENTIAL_PROVIDERS_NOT_ON_LAMBDA) expect(packages, provider).toContain(provider);
+  });
+
+  it('writes a source map next to every module', () => {
+    const modules = [
+      BUNDLE_FILE,
+      ...readdirSync(join(outdir, CHUNK_FOLDER)).map((name) => `${CHUNK_FOLDER}/${name}`),
+    ].filter((path) => path.endsWith('.mjs'));
+    expect(modules.length).toBeGreaterThan(1);
+    for (const module of modules) expect(existsSync(join(outdir, `${module}.map`)), module).toBe(true);
+  });
+});
+
+describe('bundleFunction', () => {
+  it('empties the asset folder first, so that no chunk of an earlier build stays in the asset', () => {
+    const outdir = tempFolder('baton-bundle-');
+    const entry = join(tempFolder('baton-entry-'), 'handler.ts');
+    writeFileSync(entry, "export const handler = async () => (await import('node:os')).platform();\n");
+    mkdirSync(join(outdir, CHUNK_FOLDER));
+    writeFileSync(join(outdir, CHUNK_FOLDER, 'stale-OLD.mjs'), 'export {};\n');
+    bundleFunction(entry, outdir);
+    expect(existsSync(join(outdir, BUNDLE_FILE))).toBe(true);
+    expect(existsSync(join(outdir, CHUNK_FOLDER, 'stale-OLD.mjs'))).toBe(false);
+  });
+});
