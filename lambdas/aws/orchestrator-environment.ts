@@ -6,11 +6,10 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Orchestrator, type OrchestratorLogger, type OrchestratorMetrics } from '../runtime/orchestrator.js';
-import type { OrchestratorPorts } from '../runtime/ports.js';
+import type { OrchestratorPorts, PayloadStore } from '../runtime/ports.js';
 import { TaskTokenSigner } from '../runtime/task-token.js';
 import { MissingConfigurationError, requiredEnv } from './define-worker.js';
 import { DynamoDbCorrelationStore } from './dynamodb-correlation-store.js';
@@ -19,7 +18,6 @@ import type { CorrelationShape } from '../contract/correlation-shapes.js';
 import { BatonEnv } from '../contract/environment-names.js';
 import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
-import { S3PayloadStore } from './s3-payload-store.js';
 import { AwsTimerScheduler } from './scheduler-timer-scheduler.js';
 import type { LambdaTransport } from '../runtime/task-router.js';
 import { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
@@ -106,35 +104,68 @@ export interface AwsClients {
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly eventBridge: EventBridgeClient;
+  /**
+   * Made with the others: every execution whose tasks or waits have a deadline uses it (cancelling
+   * a timer deletes its schedule, if it has one).
+   */
   readonly scheduler: SchedulerClient;
-  readonly s3: S3Client;
+}
+
+/** Options of {@link defaultClients}. */
+export interface DefaultClientsOptions {
+  /** Applied to each client as it is made (Tracer's `captureAWSv3Client`). @default none */
+  readonly capture?: <Client extends object>(client: Client) => Client;
 }
 
 /** Clients with the SDK's defaults (region and credentials from the Lambda environment). */
-export function defaultClients(): AwsClients {
+export function defaultClients(options: DefaultClientsOptions = {}): AwsClients {
+  const capture = options.capture ?? (<Client extends object>(client: Client): Client => client);
   return {
-    dynamodb: new DynamoDBClient({}),
-    sqs: new SQSClient({}),
-    eventBridge: new EventBridgeClient({}),
-    scheduler: new SchedulerClient({}),
-    s3: new S3Client({}),
+    dynamodb: capture(new DynamoDBClient({})),
+    sqs: capture(new SQSClient({})),
+    eventBridge: capture(new EventBridgeClient({})),
+    scheduler: capture(new SchedulerClient({})),
   };
 }
 
 /**
- * Wires the ports from configuration and clients. `lambda` performs `lambda:invoke` and Lambda ARN
- * tasks (`lambdaInvokeTransport(client)`); without it they fail with States.TaskFailed.
+ * The adapters of the orchestrator's ports that not every orchestrator uses. They are passed in
+ * rather than made here, so that the orchestrator Lambda loads them, and their AWS clients, only
+ * when first used (`lambdas/orchestrator/adapters-on-first-use.ts`).
+ */
+export interface OptionalAdapters {
+  /** Performs `lambda:invoke` and Lambda ARN tasks (`lambdaInvokeTransport(client)`). @default none: such tasks fail with States.TaskFailed */
+  readonly lambda?: LambdaTransport;
+  /**
+   * Makes the store of payloads too large for a DynamoDB item on the bucket
+   * `BATON_PAYLOAD_BUCKET` names (`(bucket) => new S3PayloadStore({ client, bucket })`).
+   * @default none: an environment that names a bucket is refused
+   */
+  readonly payloads?: (bucket: string) => PayloadStore;
+}
+
+/**
+ * Wires the ports from configuration, clients and the optional adapters. Throws
+ * MissingConfigurationError when the environment names a payload bucket and no payload store is
+ * given.
  */
 export function createPorts(
   config: OrchestratorEnvironment,
   clients: AwsClients,
-  lambda?: LambdaTransport,
+  adapters: OptionalAdapters = {},
 ): OrchestratorPorts {
   const clock = { now: () => Date.now() };
   const inbox = new SqsInboxSender({ client: clients.sqs, queueUrl: config.inboxQueueUrl });
-  const payloads = config.payloadBucket
-    ? new S3PayloadStore({ client: clients.s3, bucket: config.payloadBucket })
-    : undefined;
+  let payloads: PayloadStore | undefined;
+  if (config.payloadBucket) {
+    if (!adapters.payloads) {
+      throw new MissingConfigurationError(
+        `${BatonEnv.payloadBucket} names the bucket ${config.payloadBucket}, but no payload store was given`,
+      );
+    }
+    payloads = adapters.payloads(config.payloadBucket);
+  }
+  const { lambda } = adapters;
   return {
     clock,
     store: new DynamoDbExecutionStore({
@@ -191,16 +222,20 @@ export async function signingKey(config: OrchestratorEnvironment): Promise<strin
 }
 
 /** The orchestrator, ready to handle inbox messages. */
-export async function createOrchestrator(options: {
-  config: OrchestratorEnvironment;
-  clients: AwsClients;
-  logger?: OrchestratorLogger;
-  metrics?: OrchestratorMetrics;
-  /** Performs `lambda:invoke` and Lambda ARN tasks. @default none: such tasks fail */
-  lambda?: LambdaTransport;
-}): Promise<Orchestrator> {
+export async function createOrchestrator(
+  options: OptionalAdapters & {
+    config: OrchestratorEnvironment;
+    clients: AwsClients;
+    logger?: OrchestratorLogger;
+    metrics?: OrchestratorMetrics;
+  },
+): Promise<Orchestrator> {
+  const { lambda, payloads } = options;
   return new Orchestrator({
-    ports: createPorts(options.config, options.clients, options.lambda),
+    ports: createPorts(options.config, options.clients, {
+      ...(lambda ? { lambda } : {}),
+      ...(payloads ? { payloads } : {}),
+    }),
     signer: new TaskTokenSigner(await signingKey(options.config)),
     eventSource: options.config.eventSource,
     correlationShapes: options.config.correlationShapes,

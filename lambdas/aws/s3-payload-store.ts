@@ -1,7 +1,7 @@
 /**
  * The payload store on S3: snapshots and payloads too large for a DynamoDB item.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PayloadStore } from '../runtime/ports.js';
 import { AwsAdapterError, isTransient, transientError } from './aws-errors.js';
 
@@ -23,6 +23,14 @@ export interface S3PayloadStoreOptions {
   /** Prepended to every key, e.g. `baton/`. @default '' */
   readonly prefix?: string;
 }
+
+/**
+ * The client class, exported here for a function that loads this module with `import()` when it
+ * first offloads a payload and makes its client then: the orchestrator, so that neither the store
+ * nor the S3 client (some 120 KiB of its bundle) is loaded at a cold start
+ * (`lambdas/orchestrator/adapters-on-first-use.ts`).
+ */
+export { S3Client };
 
 /** S3 error names meaning the key does not exist. */
 const NOT_FOUND_ERROR_NAMES: ReadonlySet<string> = new Set(['NoSuchKey', 'NotFound']);

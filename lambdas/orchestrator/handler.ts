@@ -6,26 +6,27 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {
   createOrchestrator,
   defaultClients,
   readOrchestratorEnvironment,
 } from '../aws/orchestrator-environment.js';
-import { lambdaInvokeTransport } from '../aws/lambda-invoke-transport.js';
 import { createInboxHandler, loggerPort, metricsPort } from '../aws/sqs-inbox-handler.js';
 import { BatonEnv } from '../contract/environment-names.js';
 import { BATON_METRICS_NAMESPACE } from '../contract/metric-names.js';
+import { lambdaInvokeOnFirstUse, s3PayloadsOnFirstUse, type CaptureClient } from './adapters-on-first-use.js';
 
 const serviceName = process.env[BatonEnv.eventSource] ?? 'baton-orchestrator';
 const logger = new Logger({ serviceName });
 const tracer = new Tracer({ serviceName });
 const metrics = new Metrics({ namespace: BATON_METRICS_NAMESPACE, serviceName });
-const clients = defaultClients();
-for (const client of Object.values(clients)) tracer.captureAWSv3Client(client);
-// For `lambda:invoke` and Lambda ARN tasks; the construct grants invoke on the functions definitions name.
-const lambdaClient = tracer.captureAWSv3Client(new LambdaClient({}));
+const capture: CaptureClient = (client) => tracer.captureAWSv3Client(client);
+const clients = defaultClients({ capture });
+// Loaded on first use (most invocations need neither): payloads too large for DynamoDB go to S3;
+// `lambda:invoke` and Lambda ARN tasks (the construct grants invoke on the functions definitions name).
+const payloads = s3PayloadsOnFirstUse(capture);
+const lambda = lambdaInvokeOnFirstUse(capture);
 
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
@@ -38,7 +39,8 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       clients,
       logger: loggerPort(logger),
       metrics: metricsPort(metrics),
-      lambda: lambdaInvokeTransport(lambdaClient),
+      lambda,
+      payloads,
     }),
     logger,
     tracer,

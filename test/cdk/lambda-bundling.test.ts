@@ -1,3 +1,4 @@
+import { buildSync } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -5,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUNDLE_FILE,
+  BUNDLE_TARGET,
   CHUNK_FOLDER,
   bundleFunction,
   loadedAtInit,
@@ -40,6 +42,9 @@ const CREDENTIAL_PROVIDERS_NOT_ON_LAMBDA = [
   '@aws-sdk/token-providers',
 ];
 
+/** The orchestrator's clients that only payloads too large for DynamoDB and `lambda:invoke` tasks use. */
+const CLIENTS_ON_DEMAND = ['@aws-sdk/client-s3', '@aws-sdk/client-lambda'];
+
 describe("the orchestrator's bundle", () => {
   let outdir = '';
   let metafile: BundleMetafile | undefined;
@@ -63,12 +68,19 @@ describe("the orchestrator's bundle", () => {
       expect(packages, onDemand).not.toContain(onDemand);
   });
 
+  it('leaves out of init the S3 and Lambda clients, which a typical invocation does not use', () => {
+    const packages = packagesIn(bundled(), outdir, loadedAtInit(bundled(), outdir));
+    for (const onDemand of CLIENTS_ON_DEMAND) expect(packages, onDemand).not.toContain(onDemand);
+  });
+
   it('keeps what it leaves out of init in chunks of the asset, loaded on demand', () => {
     const atInit = new Set(loadedAtInit(bundled(), outdir));
     const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).filter((name) => name.endsWith('.mjs'));
     const onDemand = chunks.map((name) => `${CHUNK_FOLDER}/${name}`).filter((path) => !atInit.has(path));
     const packages = packagesIn(bundled(), outdir, onDemand);
-    for (const provider of CREDENTIAL_PROVIDERS_NOT_ON_LAMBDA) expect(packages, provider).toContain(provider);
+    for (const left of [...CREDENTIAL_PROVIDERS_NOT_ON_LAMBDA, ...CLIENTS_ON_DEMAND]) {
+      expect(packages, left).toContain(left);
+    }
   });
 
   it('writes a source map next to every module', () => {
@@ -91,5 +103,33 @@ describe('bundleFunction', () => {
     bundleFunction(entry, outdir);
     expect(existsSync(join(outdir, BUNDLE_FILE))).toBe(true);
     expect(existsSync(join(outdir, CHUNK_FOLDER, 'stale-OLD.mjs'))).toBe(false);
+  });
+});
+
+describe("a worker's bundle, as NodejsFunction makes it from 'baton/aws'", () => {
+  it('holds neither the S3 nor the Lambda client, which only the orchestrator loads (on demand)', () => {
+    const folder = tempFolder('baton-worker-');
+    const entry = join(folder, 'worker.ts');
+    writeFileSync(
+      entry,
+      `import { defineWorker } from ${JSON.stringify(join(ROOT, 'lambdas/aws/index.js'))};\n` +
+        'export const handler = defineWorker(async () => ({ ok: true }));\n',
+    );
+    // The settings of lib/baton-function.ts that decide what is bundled: one file, ES modules.
+    const { metafile } = buildSync({
+      entryPoints: [entry],
+      outfile: join(folder, 'out', BUNDLE_FILE),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: BUNDLE_TARGET,
+      mainFields: ['module', 'main'],
+      metafile: true,
+      logLevel: 'error',
+    });
+    const packages = packagesIn(metafile, join(folder, 'out'), [BUNDLE_FILE]);
+    expect(packages).toContain('@aws-sdk/client-sqs');
+    expect(packages).not.toContain('@aws-sdk/client-s3');
+    expect(packages).not.toContain('@aws-sdk/client-lambda');
   });
 });

@@ -77,10 +77,42 @@ describe('the orchestrator ports', () => {
         return { StatusCode: 202 };
       },
     };
-    const ports = createPorts(readOrchestratorEnvironment(complete), defaultClients(), lambda);
+    const ports = createPorts(readOrchestratorEnvironment(complete), defaultClients(), { lambda });
     await ports.tasks.dispatch(invokeTask);
     expect(invoked).toEqual([
       expect.objectContaining({ FunctionName: 'charge', Payload: '{"orderId":"o-1"}' }),
     ]);
+  });
+});
+
+describe('the orchestrator ports and the payload bucket', () => {
+  const withBucket = { ...complete, BATON_PAYLOAD_BUCKET: 'payloads' };
+
+  it('refuse an environment that names a payload bucket when no payload store is given', () => {
+    expect(() => createPorts(readOrchestratorEnvironment(withBucket), defaultClients())).toThrow(
+      'BATON_PAYLOAD_BUCKET names the bucket payloads, but no payload store was given',
+    );
+  });
+
+  it('make the payload store for the bucket the environment names', () => {
+    const buckets: string[] = [];
+    createPorts(readOrchestratorEnvironment(withBucket), defaultClients(), {
+      payloads: (bucket) => {
+        buckets.push(bucket);
+        return { put: async () => undefined, get: async () => new Uint8Array() };
+      },
+    });
+    expect(buckets).toEqual(['payloads']);
+  });
+
+  it('apply the capture function to every client they make', () => {
+    const captured: object[] = [];
+    const clients = defaultClients({
+      capture: (client) => {
+        captured.push(client);
+        return client;
+      },
+    });
+    expect(captured).toEqual(Object.values(clients));
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * The orchestrator's adapters that a typical invocation does not use, loaded (`import()`) and
+ * their clients made when first used: the S3 payload store (only payloads too large for a DynamoDB
+ * item go to S3) and the Lambda transport (only `lambda:invoke` and Lambda ARN tasks use it).
+ * Lambda's init loads what the handler's module imports statically; these modules, and the S3 and
+ * Lambda clients (about 120 and 70 KiB of the bundle), stay in chunks of their own
+ * (`lib/lambda-bundling.ts`) until a call needs them.
+ *
+ * Only this entry point's folder loads modules with `import()`: in a module the `baton/aws` index
+ * reaches, a bundler keeps the imported module, and its imports, in every worker's bundle.
+ */
+import type { PayloadStore } from '../runtime/ports.js';
+import type { LambdaTransport } from '../runtime/task-router.js';
+
+/** Applied to each client as it is made (Tracer's `captureAWSv3Client`). */
+export type CaptureClient = <Client extends object>(client: Client) => Client;
+
+/**
+ * A function that gives what `make` makes, made on the first call and the same one after; a failed
+ * `make` (a module that could not load) is tried again on the next call.
+ */
+export function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    });
+    return made;
+  };
+}
+
+/**
+ * Makes the S3 payload store of a bucket; the store's module is loaded, and its client (one for
+ * every bucket) made, on the first `put` or `get`.
+ */
+export function s3PayloadsOnFirstUse(capture: CaptureClient): (bucket: string) => PayloadStore {
+  const load = onFirstUse(async () => {
+    const module = await import('../aws/s3-payload-store.js');
+    return { module, client: capture(new module.S3Client({})) };
+  });
+  return (bucket) => {
+    const store = onFirstUse(async () => {
+      const { module, client } = await load();
+      return new module.S3PayloadStore({ client, bucket });
+    });
+    return {
+      put: async (key, body) => (await store()).put(key, body),
+      get: async (key) => (await store()).get(key),
+    };
+  };
+}
+
+/** The Lambda transport, its module loaded and its client made on the first invocation. */
+export function lambdaInvokeOnFirstUse(capture: CaptureClient): LambdaTransport {
+  const transport = onFirstUse(async () => {
+    const { LambdaClient, lambdaInvokeTransport } = await import('../aws/lambda-invoke-transport.js');
+    return lambdaInvokeTransport(capture(new LambdaClient({})));
+  });
+  return { invoke: async (request) => (await transport()).invoke(request) };
+}

@@ -1,0 +1,104 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  lambdaInvokeOnFirstUse,
+  onFirstUse,
+  s3PayloadsOnFirstUse,
+  type CaptureClient,
+} from '../../../lambdas/orchestrator/adapters-on-first-use.js';
+
+const s3 = mockClient(S3Client);
+const lambda = mockClient(LambdaClient);
+
+/** A capture function that records the clients it is given. */
+function recordingCapture(): { readonly capture: CaptureClient; readonly captured: object[] } {
+  const captured: object[] = [];
+  return {
+    captured,
+    capture: (client) => {
+      captured.push(client);
+      return client;
+    },
+  };
+}
+
+beforeEach(() => {
+  s3.reset();
+  lambda.reset();
+});
+
+describe('onFirstUse', () => {
+  it('makes nothing until called, then the same value on every call', async () => {
+    let made = 0;
+    const value = onFirstUse(async () => ({ made: ++made }));
+    expect(made).toBe(0);
+    const [first, second] = await Promise.all([value(), value()]);
+    expect(first).toBe(second);
+    expect(await value()).toBe(first);
+    expect(made).toBe(1);
+  });
+
+  it('tries again after a failed make instead of keeping the failure', async () => {
+    let attempts = 0;
+    const value = onFirstUse(async () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('module not found');
+      return 'loaded';
+    });
+    await expect(value()).rejects.toThrow('module not found');
+    await expect(value()).resolves.toBe('loaded');
+    expect(attempts).toBe(2);
+  });
+});
+
+describe('s3PayloadsOnFirstUse', () => {
+  it('makes the S3 client at the first put, not before, and captures it once for every bucket', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const { capture, captured } = recordingCapture();
+    const payloadsIn = s3PayloadsOnFirstUse(capture);
+    const first = payloadsIn('payloads-a');
+    const second = payloadsIn('payloads-b');
+    expect(captured).toEqual([]);
+
+    await first.put('executions/e1/1', Uint8Array.from([1]));
+    await second.put('executions/e2/1', Uint8Array.from([2]));
+
+    expect(captured).toHaveLength(1);
+    expect(captured[0]).toBeInstanceOf(S3Client);
+    expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Bucket)).toEqual([
+      'payloads-a',
+      'payloads-b',
+    ]);
+  });
+
+  it('reads back through the same store', async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: { transformToByteArray: async () => Uint8Array.from([7, 8]) } as never,
+    });
+    const store = s3PayloadsOnFirstUse(recordingCapture().capture)('payloads');
+    expect(Array.from(await store.get('executions/e1/1'))).toEqual([7, 8]);
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'payloads',
+      Key: 'executions/e1/1',
+    });
+  });
+});
+
+describe('lambdaInvokeOnFirstUse', () => {
+  it('makes the Lambda client at the first invocation, not before, and invokes with it', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, $metadata: { httpStatusCode: 200 } });
+    const { capture, captured } = recordingCapture();
+    const transport = lambdaInvokeOnFirstUse(capture);
+    expect(captured).toEqual([]);
+
+    const response = await transport.invoke({ FunctionName: 'ship-order', Payload: '{}' });
+    await transport.invoke({ FunctionName: 'ship-order', Payload: '{}' });
+
+    expect(response).toEqual(expect.objectContaining({ StatusCode: 200 }));
+    expect(captured).toHaveLength(1);
+    expect(captured[0]).toBeInstanceOf(LambdaClient);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(2);
+  });
+});
