@@ -403,7 +403,9 @@ describe('Catch', () => {
     const outcome = await runWorkflow(helloWorld({}), {}, { tasks: { [FAIL_FUNCTION]: () => result } });
     const bytes = Buffer.byteLength(JSON.stringify(result), 'utf8');
     expect(outcome.error).toBe('States.DataLimitExceeded');
-    expect(outcome.cause).toBe(`The result of task state 'HelloWorld' has ${bytes} bytes, more than the limit of 262144`);
+    expect(outcome.cause).toBe(
+      `The result of task state 'HelloWorld' has ${bytes} bytes, more than the limit of 262144`,
+    );
   });
 
   // Guide, "Handling errors > Error names": errors are identified by case-sensitive error names.
