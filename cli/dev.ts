@@ -62,7 +62,10 @@ export interface DevOptions {
   readonly stacks?: readonly string[];
   /** Start from empty tables and queues. @default false */
   readonly fresh?: boolean;
-  /** Print every line the functions print, not only warnings, errors and plain text. @default false */
+  /**
+   * Print what the app prints while it synthesizes, and every line the functions print, not only
+   * their warnings, errors and plain text. @default false
+   */
   readonly verbose?: boolean;
   /** Progress and status lines. */
   readonly log: (line: string) => void;
@@ -110,8 +113,14 @@ export async function startDev(options: DevOptions): Promise<DevInstance> {
     } else {
       const { app } = readCdkAppSettings(appDir);
       log(`Baton dev: synthesizing the CDK app in ${appDir} (${app})...`);
-      assembly = await synthesizeApp({ appDir, outdir: join(dataDir, ASSEMBLY_DIR) });
-      log(`  synthesized ${assembly.stacks.size} stacks in ${seconds(Date.now() - started)}`);
+      assembly = await synthesizeApp({
+        appDir,
+        outdir: join(dataDir, ASSEMBLY_DIR),
+        // The app's own output (bundling, warnings) with --verbose; a failure shows it anyway.
+        ...(options.verbose ? { onOutput: (text: string) => log(text.trimEnd()) } : {}),
+      });
+      const count = assembly.stacks.size;
+      log(`  synthesized ${count} stack${count === 1 ? '' : 's'} in ${seconds(Date.now() - started)}`);
     }
     const stacks = orchestratorStacks(assembly, options.stacks);
     log(`Deploying ${stacks.length} stack${stacks.length === 1 ? '' : 's'} locally: ${stacks.join(', ')}`);

@@ -243,7 +243,7 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
     .option('--port <port>', 'port of the API and console (default: BATON_PORT or 4545; 0: any free port)')
     .option('--data-dir <dir>', 'where tables, queues and the assembly are kept (default: .baton/dev)')
     .option('--fresh', 'start from empty tables and queues')
-    .option('--verbose', 'print every line the functions log, not only warnings and errors')
+    .option('--verbose', "print the app's output while it synthesizes, and every line the functions log")
     .action(
       async (options: {
         assembly?: string;
