@@ -69,6 +69,9 @@ export function formatDescription(execution: ExecutionDescription): string {
   }
   lines.push(['Input', JSON.stringify(execution.input)]);
   if (execution.output !== undefined) lines.push(['Output', JSON.stringify(execution.output)]);
+  for (const [index, [name, value]] of Object.entries(execution.variables ?? {}).entries()) {
+    lines.push([index === 0 ? 'Variables' : '', `$${name} = ${JSON.stringify(value)}`]);
+  }
   const width = Math.max(...lines.map(([label]) => label.length));
   return lines.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
 }

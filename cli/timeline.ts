@@ -2,7 +2,8 @@
  * `baton history`: an execution's history as a readable timeline. Each line has the time since the
  * start, a mark (→ entered, ✓ left, ✗ failed, ↪ error caught, ↻ retry, ↩ compensation, ■ the
  * execution) and the state; a state's line when it leaves says how long it took, a retry says
- * which attempt comes and when, a compensation says what it undoes. A pure function of the events.
+ * which attempt comes and when, a compensation says what it undoes; the variables a state assigned
+ * (`Assign`) follow its line, one `$name = value` a line. A pure function of the events.
  */
 import {
   eventCause,
@@ -53,6 +54,9 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
     const item = threadId === undefined ? undefined : iteration.get(threadId);
     const where = nested ? `  ${item !== undefined ? `[item ${item}] ` : ''}` : '';
     lines.push(`${`+${formatDuration(at - start)}`.padStart(12)}  ${where}${text}`);
+    // Under the state's name, indented a little further than it.
+    const indent = ''.padStart(12 + 2 + where.length + 4);
+    for (const assigned of assignedVariableLines(event)) lines.push(`${indent}${assigned}`);
   }
   const last = events[events.length - 1] as HistoryEvent;
   const totals = [`${events.length} events`, `${formatDuration(Date.parse(last.timestamp) - start)}`];
@@ -60,6 +64,22 @@ export function formatTimeline(events: readonly HistoryEvent[]): string {
   if (undone > 0) totals.push(`${undone} ${undone === 1 ? 'step' : 'steps'} compensated`);
   lines.push(`${''.padStart(12)}  ${totals.join(' · ')}`);
   return lines.join('\n');
+}
+
+/** Longest value text of an assigned variable shown in full; a longer one is cut with `…`. */
+export const MAX_VARIABLE_TEXT = 80;
+
+/**
+ * `$name = value` for each variable a state's exit assigned, in the order the event lists them.
+ * The values are the JSON texts the event carries (as Step Functions reports them).
+ */
+function assignedVariableLines(event: HistoryEvent): string[] {
+  const assigned = 'assignedVariables' in event ? event.assignedVariables : undefined;
+  if (assigned === undefined) return [];
+  return Object.entries(assigned).map(([name, text]) => {
+    const shown = text.length > MAX_VARIABLE_TEXT ? `${text.slice(0, MAX_VARIABLE_TEXT - 1)}…` : text;
+    return `$${name} = ${shown}`;
+  });
 }
 
 /** Events after which a state has failed, unless a retry follows. */

@@ -40,6 +40,12 @@ export interface ExecutionDescription extends ExecutionSummary {
    * first: the traces of its later steps are linked to it. @default none
    */
   readonly traceId?: string;
+  /**
+   * The workflow variables of the execution's top level (`Assign`) as they stand now: what a
+   * state after the last one that ran would read. A Parallel branch's or Map iteration's own
+   * variables are not here (they live only as long as it runs). @default none assigned
+   */
+  readonly variables?: Readonly<Record<string, Json>>;
   /** Compensation under way or failed. */
   readonly compensationFailure?: {
     readonly stateName: string;

@@ -167,6 +167,7 @@ export async function describeStored(
     ...(stored.traceId !== undefined ? { traceId: stored.traceId } : {}),
     definition: await pinnedDefinition(definitions, stored),
     ...(execution.saga.failed !== undefined ? { compensationFailure: execution.saga.failed } : {}),
+    ...(execution.variables?.['root'] !== undefined ? { variables: execution.variables['root'] } : {}),
   };
 }
 

@@ -119,6 +119,58 @@ describe('the history timeline', () => {
     expect(lines[2]).toBe('       +6 ms  ↪ Charge: error caught  (6 ms)');
   });
 
+  it('lists the variables a state assigned under its line, one a line', () => {
+    const lines = formatTimeline([
+      event('PassStateEntered', 0, { stateName: 'Total', threadId: ROOT, input: {} }),
+      event('PassStateExited', 4, {
+        stateName: 'Total',
+        threadId: ROOT,
+        output: {},
+        assignedVariables: { total: '42', customer: '{"id":"c-1"}' },
+      }),
+      event('PassStateEntered', 5, { stateName: 'Next', threadId: ROOT, input: {} }),
+    ]).split('\n');
+    expect(lines.slice(0, 5)).toEqual([
+      '       +0 ms  → Total (Pass)',
+      '       +4 ms  ✓ Total  (4 ms)',
+      '                  $total = 42',
+      '                  $customer = {"id":"c-1"}',
+      '       +5 ms  → Next (Pass)',
+    ]);
+  });
+
+  it('lists the variables of a Catch and of a Map item under their lines, a long value cut', () => {
+    const long = JSON.stringify('x'.repeat(200));
+    const lines = formatTimeline([
+      event('TaskStateEntered', 0, { stateName: 'Charge', threadId: ROOT, input: {} }),
+      event('TaskFailed', 5, {
+        stateName: 'Charge',
+        threadId: ROOT,
+        error: 'Payment.Declined',
+        cause: 'card declined',
+        resource: 'baton:worker:charge',
+      }),
+      event('TaskStateExited', 6, {
+        stateName: 'Charge',
+        threadId: ROOT,
+        output: {},
+        error: 'Payment.Declined',
+        assignedVariables: { reason: '"Payment.Declined"' },
+      }),
+      event('MapIterationStarted', 7, { stateName: 'Pack', threadId: '7', index: 2 }),
+      event('PassStateEntered', 8, { stateName: 'PackItem', threadId: '7', input: {} }),
+      event('PassStateExited', 9, {
+        stateName: 'PackItem',
+        threadId: '7',
+        output: {},
+        assignedVariables: { label: long },
+      }),
+    ]).split('\n');
+    expect(lines[3]).toBe('                  $reason = "Payment.Declined"');
+    expect(lines[5]).toBe('       +9 ms    [item 2] ✓ PackItem  (1 ms)');
+    expect(lines[6]).toBe(`${' '.repeat(29)}$label = ${long.slice(0, 79)}…`);
+  });
+
   it('says so when there is no history', () => {
     expect(formatTimeline([])).toBe('(no history)');
   });
@@ -180,6 +232,24 @@ describe('the executions table and description', () => {
       'Business key  o-1',
       'Error         Payment.Declined: card declined',
       'Input         {"orderId":"o-1"}',
+    ]);
+  });
+
+  it("lists the execution's current variables after its input and output, one a line", () => {
+    const text = formatDescription({
+      ...summary,
+      domain: 'orders',
+      input: {},
+      output: { ok: true },
+      redriveCount: 0,
+      variables: { total: 42, customer: { id: 'c-1' } },
+      definition: { StartAt: 'A', States: { A: { Type: 'Succeed' } } },
+    });
+    expect(text.split('\n').slice(-4)).toEqual([
+      'Input         {}',
+      'Output        {"ok":true}',
+      'Variables     $total = 42',
+      '              $customer = {"id":"c-1"}',
     ]);
   });
 
