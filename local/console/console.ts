@@ -1,7 +1,8 @@
 /**
  * The Baton console: the executions list (`#/`) and an execution's page (`#/executions/<id>`) with
  * its graph, laid out by dagre and drawn as SVG, coloured by each state's status; the selected
- * state's runs; the compensations; the timeline; and Redrive, Rerun, Stop buttons. Everything it
+ * state's runs (input, output, error, the variables it assigned); the compensations; the timeline;
+ * the execution's current variables; and Redrive, Rerun, Stop buttons. Everything it
  * shows comes from the local API (through the CLI's client); `/api/stream` tells it when to fetch
  * again.
  *
@@ -175,6 +176,42 @@ function badge(status: ExecutionStatus): HTMLSpanElement {
 
 function json(value: Json | undefined): HTMLPreElement {
   return h('pre', {}, value === undefined ? '—' : JSON.stringify(value, null, 2));
+}
+
+/**
+ * Workflow variables as a two-column table, `$name` and its value (pretty JSON). `values` holds
+ * each value as JSON text (as history events report them) or as a value (as a description does).
+ */
+function variablesTable(
+  attributes: Attributes,
+  values: Readonly<Record<string, string>> | Readonly<Record<string, Json>>,
+  asText: boolean,
+): HTMLTableElement {
+  return h(
+    'table',
+    { class: 'variables', ...attributes },
+    h(
+      'tbody',
+      {},
+      Object.entries(values).map(([name, value]) =>
+        h(
+          'tr',
+          { 'data-variable': name },
+          h('th', { class: 'mono' }, `$${name}`),
+          h('td', {}, asText ? jsonText(value as string) : json(value as Json)),
+        ),
+      ),
+    ),
+  );
+}
+
+/** A value's JSON text, pretty-printed when it parses (it always should), else as it is. */
+function jsonText(text: string): HTMLPreElement {
+  try {
+    return json(JSON.parse(text) as Json);
+  } catch {
+    return h('pre', {}, text);
+  }
 }
 
 function time(iso: string | undefined): string {
@@ -440,6 +477,8 @@ function renderExecution(): void {
     json(description.input),
     description.output !== undefined && h('h2', {}, 'Output'),
     description.output !== undefined && json(description.output),
+    description.variables !== undefined && h('h2', {}, 'Variables'),
+    description.variables !== undefined && variablesTable({ id: 'variables' }, description.variables, false),
   );
   renderDetails(details, view.loaded, statuses, runs);
 }
@@ -529,7 +568,11 @@ function renderDetails(
     fill(
       container,
       h('h3', {}, 'State details'),
-      h('p', { class: 'empty' }, 'Click a state in the graph to see its input, output and error.'),
+      h(
+        'p',
+        { class: 'empty' },
+        'Click a state in the graph to see its input, output, error and the variables it assigned.',
+      ),
     );
     return;
   }
@@ -573,6 +616,9 @@ function renderDetails(
         h('div', { class: 'state-input' }, json(run.input)),
         run.output !== undefined && h('div', { class: 'label' }, 'Output'),
         run.output !== undefined && h('div', { class: 'state-output' }, json(run.output)),
+        run.assignedVariables !== undefined && h('div', { class: 'label' }, 'Variables assigned'),
+        run.assignedVariables !== undefined &&
+          variablesTable({ class: 'variables state-variables' }, run.assignedVariables, true),
         run.error !== undefined && h('div', { class: 'label' }, 'Error'),
         run.error !== undefined &&
           h(

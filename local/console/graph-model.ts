@@ -105,6 +105,11 @@ export interface StateRun {
   readonly cause?: string;
   readonly attempts: number;
   readonly retries: readonly RetryRun[];
+  /**
+   * The variables the state (or the Catch that took its error) assigned as it exited, each as its
+   * JSON text, as the exit event reports them. @default none assigned
+   */
+  readonly assignedVariables?: Readonly<Record<string, string>>;
 }
 
 /** One undoing of a state by the saga. */
@@ -157,6 +162,7 @@ interface EventFields {
   readonly resource?: string;
   readonly attempt?: number;
   readonly delayMs?: number;
+  readonly assignedVariables?: Readonly<Record<string, string>>;
 }
 
 const fieldsOf = (event: HistoryEvent): EventFields => event;
@@ -443,9 +449,10 @@ export function stateRuns(history: readonly HistoryEvent[]): StateRun[] {
       run.error = failureOf(event);
       run.cause = fieldsOf(event).cause;
     } else if (event.type.endsWith('StateExited')) {
-      const { output, error, cause } = fieldsOf(event);
+      const { output, error, cause, assignedVariables } = fieldsOf(event);
       run.exitedAt = at;
       run.output = output;
+      if (assignedVariables !== undefined) run.assignedVariables = assignedVariables;
       // Leaving with an error is a failure a Catch caught (one no task event recorded, such as a
       // States.Runtime error of the state's paths).
       if (error !== undefined && run.status !== StateStatus.Failed) {
@@ -551,13 +558,17 @@ export function timelineRows(history: readonly HistoryEvent[]): TimelineRow[] {
   const first = history[0];
   const start = first ? Date.parse(first.timestamp) : 0;
   return history.map((event) => {
-    const { attempt, delayMs, resource, index, error, cause, stateName } = fieldsOf(event);
+    const { attempt, delayMs, resource, index, error, cause, stateName, assignedVariables } = fieldsOf(event);
     const details: string[] = [];
     if (attempt !== undefined && attempt > 1) details.push(`attempt ${attempt}`);
     if (delayMs !== undefined) details.push(`retry in ${formatDuration(delayMs)}`);
     if (resource !== undefined && event.type.endsWith('Scheduled')) details.push(resource);
     if (index !== undefined) details.push(`item ${index}`);
     if (error !== undefined) details.push(`${error}${cause ? `: ${cause}` : ''}`);
+    if (assignedVariables !== undefined) {
+      const names = Object.keys(assignedVariables).map((name) => `$${name}`);
+      details.push(`assigned ${names.join(', ')}`);
+    }
     return {
       id: event.id,
       offsetMs: Date.parse(event.timestamp) - start,

@@ -26,6 +26,28 @@ const Colour = {
   running: [0x25, 0x63, 0xeb],
 } as const;
 
+/** A JSONata workflow that assigns variables, one of them a Catch's. */
+const tally = {
+  QueryLanguage: 'JSONata',
+  StartAt: 'Count',
+  States: {
+    Count: {
+      Type: 'Pass',
+      Assign: {
+        count: '{% $count($states.input.items) %}',
+        customer: { id: '{% $states.input.customerId %}' },
+      },
+      Next: 'Label',
+    },
+    Label: {
+      Type: 'Pass',
+      Output: { label: '{% $customer.id & ":" & $string($count) %}' },
+      Assign: { labelled: true },
+      End: true,
+    },
+  },
+};
+
 let runtime: SampleRuntime;
 let server: ApiServer;
 let browser: Browser;
@@ -40,6 +62,8 @@ beforeAll(async () => {
   await start('large-1', { total: 5000 });
   await start('stock-1', { items: [{ sku: OUT_OF_STOCK }] });
   await start('large-2', { total: 5000 });
+  await runtime.control.registerWorkflow({ workflow: 'Tally', definition: tally, domain: 'orders' });
+  await runtime.control.start({ workflow: 'Tally', name: 'tally-1', input: order('tally-1') });
   server = await startApiServer(runtime.control);
   client = new BatonClient(server.url);
   browser = await chromium.launch(await findChromium());
@@ -168,6 +192,41 @@ describe('the console', () => {
     expect(input).toMatchObject({ orderId: 'ok-1', reservation: { id: 'res-ok-1' } });
     expect(output).toMatchObject({ payment: { paymentId: 'pay-ok-1' } });
     expect(await page.locator('g.node[data-state="Charge"]').getAttribute('class')).toContain('selected');
+    await close(page);
+  });
+
+  it("shows the variables a state assigned, and the execution's variables", async () => {
+    const page = await openExecution('Tally:tally-1');
+    await page.locator('h1 .badge[data-status="SUCCEEDED"]').waitFor();
+    const variables = (selector: string) =>
+      page
+        .locator(`${selector} tr`)
+        .evaluateAll((rows) =>
+          rows.map((row) => [row.querySelector('th')?.textContent, row.querySelector('pre')?.textContent]),
+        );
+    expect(await variables('#variables')).toEqual([
+      ['$count', '2'],
+      ['$customer', JSON.stringify({ id: 'cust-1' }, null, 2)],
+      ['$labelled', 'true'],
+    ]);
+    await page.locator('g.node[data-state="Count"]').click();
+    expect(await variables('#details .state-variables')).toEqual([
+      ['$count', '2'],
+      ['$customer', JSON.stringify({ id: 'cust-1' }, null, 2)],
+    ]);
+    await page.locator('g.node[data-state="Label"]').click();
+    expect(await variables('#details .state-variables')).toEqual([['$labelled', 'true']]);
+    const output = JSON.parse((await page.locator('#details .state-output pre').textContent()) ?? '');
+    expect(output).toEqual({ label: 'cust-1:2' });
+    await close(page);
+  });
+
+  it('shows no variables for a state that assigned none', async () => {
+    const page = await openExecution('PlaceOrder:ok-1');
+    await page.locator('g.node[data-state="Charge"]').click();
+    await page.locator('#details .state-output').waitFor();
+    expect(await page.locator('#details .state-variables').count()).toBe(0);
+    expect(await page.locator('#variables').count()).toBe(0);
     await close(page);
   });
 

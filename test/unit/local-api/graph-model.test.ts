@@ -18,7 +18,7 @@ import { placeOrder } from './sample-domain.js';
 /** The fields a test gives an event, whatever its type (only those the model reads matter). */
 type EventFields = Partial<Record<'stateName' | 'threadId' | 'error' | 'cause' | 'resource', string>> &
   Partial<Record<'index' | 'attempt' | 'delayMs', number>> &
-  Partial<Record<'input' | 'output', Json>>;
+  Partial<Record<'input' | 'output', Json>> & { assignedVariables?: Record<string, string> };
 
 /** A history, one event per 10 ms from 00:00:00; events have only the fields given (and a thread). */
 function history(...events: [HistoryEventType, EventFields?][]): HistoryEvent[] {
@@ -258,6 +258,26 @@ describe('state runs, compensations and the timeline', () => {
     expect(rows[4]?.details).toBe('attempt 2 · retry in 1.00 s · Busy');
     expect(rows[4]?.tone).toBe('retried');
     expect(rows[8]?.tone).toBe('compensation');
+  });
+});
+
+describe('the variables a state assigned', () => {
+  const events = history(
+    ['PassStateEntered', { stateName: 'Total', input: { n: 2 } }],
+    ['PassStateExited', { stateName: 'Total', output: {}, assignedVariables: { total: '2', who: '"c-1"' } }],
+    ['TaskStateEntered', { stateName: 'Charge', input: {} }],
+    ['TaskStateExited', { stateName: 'Charge', output: {} }],
+  );
+
+  it("keeps them on the state's run, as the exit event reports them", () => {
+    const [total, charge] = stateRuns(events);
+    expect(total?.assignedVariables).toEqual({ total: '2', who: '"c-1"' });
+    expect(charge).not.toHaveProperty('assignedVariables');
+  });
+
+  it('names them in the timeline row of the exit', () => {
+    expect(timelineRows(events)[1]?.details).toBe('assigned $total, $who');
+    expect(timelineRows(events)[3]?.details).toBe('');
   });
 });
 
