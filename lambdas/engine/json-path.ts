@@ -91,12 +91,40 @@ function compileUncached(path: string): CompiledPath {
     throw new PathSyntaxError(`'${String(path)}' is not a JSONPath: it must start with '$'`);
   }
   const root = path.startsWith('$$') ? 'context' : 'input';
-  const rest = root === 'context' ? path.slice(2) : path.slice(1);
+  const rest = dropDotsBeforeBrackets(root === 'context' ? path.slice(2) : path.slice(1));
   const segments = parseReferenceSegments(rest);
   if (segments) return { source: path, root, segments, indefinite: false, query: undefined };
   const query = `$${rest}`;
   validateQuery(path, query);
   return { source: path, root, segments: undefined, indefinite: isIndefinite(rest), query };
+}
+
+/**
+ * Step Functions reads paths with Jayway JsonPath, where a `.` followed by `[` is only a separator:
+ * `$.a.[0]` is `$.a[0]` and `$.[?(@.x)]` is `$[?(@.x)]`. jsonpath-plus would read `.[` as
+ * recursive descent, so that dot is dropped here (outside quoted names; `..[` stays a descent).
+ */
+function dropDotsBeforeBrackets(rest: string): string {
+  if (!rest.includes('.[')) return rest;
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const ch = rest[i] as string;
+    if (quote) {
+      if (ch === '\\') {
+        out += ch + (rest[i + 1] ?? '');
+        i += 1;
+        continue;
+      }
+      if (ch === quote) quote = undefined;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === '.' && rest[i + 1] === '[' && rest[i - 1] !== '.') {
+      continue;
+    }
+    out += ch;
+  }
+  return out;
 }
 
 const DOT_NAME = /^\.([^.[\]\s'"*@?,:()]+)/;
@@ -133,7 +161,7 @@ function validateQuery(original: string, query: string): void {
   if (!/^\$(\.|\[)/.test(query)) {
     throw new PathSyntaxError(`'${original}' is not a valid JSONPath: '$' must be followed by '.' or '['`);
   }
-  if (/\.\s*$|\[\s*\]|\.\.\.|\.\[(?!\s*\?)/.test(query.replace(/\.\.\[/g, '..x['))) {
+  if (/\.\s*$|\[\s*\]|\.\.\./.test(query)) {
     throw new PathSyntaxError(`'${original}' is not a valid JSONPath`);
   }
   let depth = 0;
