@@ -88,15 +88,6 @@ const STATE_TYPES: readonly StateType[] = [
 ];
 const STATE_TYPE_SET: ReadonlySet<string> = new Set(STATE_TYPES);
 
-/** The error names ASL and Step Functions predefine; other names must not start with `States.`. */
-const PREDEFINED_ERRORS: ReadonlySet<string> = new Set<string>([
-  ...Object.values(StatesErrors),
-  'States.ExceedToleratedFailureThreshold',
-  'States.ResultWriterFailed',
-  'States.QueryEvaluationError',
-  'States.Http.Socket',
-]);
-
 /** The intrinsics a Fail state's ErrorPath and CausePath accept: those that return a string. */
 const STRING_INTRINSICS: ReadonlySet<string> = new Set([
   'States.Format',
@@ -988,10 +979,7 @@ class Validator {
   ): void {
     const literal = field(state, literalKey);
     const literalLoc = at(loc, literalKey);
-    if (literal !== undefined) {
-      if (typeof literal !== 'string') this.report(literalLoc, 'must be a string');
-      else if (literalKey === 'Error') this.errorName(literal, literalLoc);
-    }
+    if (literal !== undefined && typeof literal !== 'string') this.report(literalLoc, 'must be a string');
     const path = field(state, pathKey);
     if (path === undefined) return;
     const pathLoc = at(loc, pathKey);
@@ -1134,7 +1122,6 @@ class Validator {
           if (typeof value !== 'string')
             this.report(at(loc, key), 'must be a string or a JSONata expression');
           else if (isJsonata(value)) this.jsonataValue(value, at(loc, key));
-          else if (key === 'Error') this.errorName(value, at(loc, key));
         }
         scope.hasTerminal = true;
         return;
@@ -1569,19 +1556,7 @@ class Validator {
       } else if (name === StatesErrors.ALL) {
         if (names.length > 1) this.report(nameLoc, 'States.ALL must appear alone in ErrorEquals');
         if (!last) this.report(nameLoc, `States.ALL must appear only in the last ${kind}`);
-      } else {
-        this.errorName(name, nameLoc);
       }
-    }
-  }
-
-  /** Names starting with `States.` are reserved for the predefined errors (developer guide, "Error names"). */
-  private errorName(name: string, loc: Loc): void {
-    if (name.startsWith('States.') && !PREDEFINED_ERRORS.has(name)) {
-      this.report(
-        loc,
-        `${quote(name)} is not a predefined error name: names starting with "States." are reserved for the errors Step Functions defines`,
-      );
     }
   }
 
