@@ -22,12 +22,30 @@
  *
  * Payload fields (`parameters`, `resultSelector`, `match`, `detail`) are ASL payload templates as
  * they are in JSON: a key ending in `.$` takes its value from a path or an intrinsic function.
+ *
+ * JSONata: `new SagaBuilder({ queryLanguage: 'JSONata' })` writes a JSONata machine, and
+ * `queryLanguage: 'JSONata'` on a step makes that one step JSONata in a JSONPath saga (not the
+ * reverse, as in Step Functions). A JSONata step takes `arguments` and `output` instead of the
+ * JSONPath fields, its rules `Condition.jsonata('{% ... %}')`; values may be `{% %}` expressions.
+ * `assign` (workflow variables) works in both: `.$` keys in JSONPath, `{% %}` values in JSONata.
+ *
+ * ```ts
+ * const saga = new SagaBuilder({ queryLanguage: 'JSONata' });
+ * const charge = saga.task('Charge', {
+ *   worker: 'payment-charge',
+ *   arguments: { amount: '{% $states.input.total %}' },
+ *   assign: { paymentId: '{% $states.result.paymentId %}' },
+ *   output: '{% $merge([$states.input, { "payment": $states.result }]) %}',
+ * });
+ * ```
  */
 import type {
   Catcher,
   ChoiceRule,
   Compensation,
+  Json,
   JsonObject,
+  QueryLanguage,
   Retrier,
   StateDefinition,
   StateMachineDefinition,
@@ -65,8 +83,15 @@ export interface CatchPolicy {
   readonly errors: readonly string[];
   /** The chain that runs; unless it ends, it continues with the step after the caught one. */
   readonly then: Chainable;
-  /** Where the error output (`Error`, `Cause`) goes in the state's input. @default '$' (replaces the input) */
+  /**
+   * JSONPath: where the error output (`Error`, `Cause`) goes in the state's input.
+   * @default '$' (replaces the input)
+   */
   readonly resultPath?: string | null;
+  /** Workflow variables the catcher assigns (`$states.errorOutput` in JSONata). @default none */
+  readonly assign?: JsonObject;
+  /** JSONata: the state's output when this catcher handles the error. @default the error output */
+  readonly output?: Json;
 }
 
 /** What undoes a Task's effect when the saga fails (Baton's `Compensate`). */
@@ -80,6 +105,11 @@ export interface CompensationProps {
    * @default the whole `{ Input, Result }` document
    */
   readonly parameters?: JsonObject;
+  /**
+   * JSONata (a step in JSONata): the compensation's input; `$states.input` is the step's input,
+   * `$states.result` its result. @default the whole `{ Input, Result }` document
+   */
+  readonly arguments?: Json;
   /** @default '$' */
   readonly inputPath?: string | null;
   /** @default no retry */
@@ -96,10 +126,23 @@ export interface CompensationProps {
 export interface DataFlowProps {
   /** @default none */
   readonly comment?: string;
-  /** @default '$' */
+  /**
+   * The step's query language. A JSONPath saga may have JSONata steps; a JSONata saga may not
+   * have JSONPath ones. @default the saga's
+   */
+  readonly queryLanguage?: QueryLanguage;
+  /** JSONPath. @default '$' */
   readonly inputPath?: string | null;
-  /** @default '$' */
+  /** JSONPath. @default '$' */
   readonly outputPath?: string | null;
+  /**
+   * Workflow variables the step assigns as it completes, name to value: `.$` keys take paths
+   * (JSONPath), `{% %}` values are expressions (JSONata). Every value sees the variables from
+   * before the step. @default none
+   */
+  readonly assign?: JsonObject;
+  /** JSONata: the step's output (`{% %}` expressions allowed anywhere in it). @default its result */
+  readonly output?: Json;
 }
 
 /** A Task step. */
@@ -108,37 +151,42 @@ export interface TaskProps extends DataFlowProps {
   readonly worker?: string;
   /** Any Task resource instead of a worker, e.g. `arn:aws:states:::sqs:sendMessage`. @default none */
   readonly resource?: string;
-  /** @default the state's input */
+  /** JSONPath. @default the state's input */
   readonly parameters?: JsonObject;
-  /** @default the whole result */
+  /** JSONata: the task's input. @default the state's input */
+  readonly arguments?: Json;
+  /** JSONPath. @default the whole result */
   readonly resultSelector?: JsonObject;
-  /** @default '$' (the result replaces the input) */
+  /** JSONPath. @default '$' (the result replaces the input) */
   readonly resultPath?: string | null;
   /** @default no retry */
   readonly retry?: readonly RetryPolicy[];
   /** @default no catch */
   readonly catch?: readonly CatchPolicy[];
-  /** @default no timeout (the execution's) */
-  readonly timeoutSeconds?: number;
-  /** @default no heartbeat */
-  readonly heartbeatSeconds?: number;
+  /** Seconds, or in JSONata a `{% %}` expression giving them. @default no timeout (the execution's) */
+  readonly timeoutSeconds?: number | string;
+  /** Seconds, or in JSONata a `{% %}` expression giving them. @default no heartbeat */
+  readonly heartbeatSeconds?: number | string;
   /** What undoes this step when the saga fails after it succeeded. @default nothing to undo */
   readonly compensate?: CompensationProps;
 }
 
 /** A Pass step. */
 export interface PassProps extends DataFlowProps {
-  /** @default the input */
+  /** JSONPath. @default the input */
   readonly parameters?: JsonObject;
-  /** A fixed result. @default none */
+  /** JSONPath: a fixed result. @default none */
   readonly result?: JsonObject;
-  /** @default '$' */
+  /** JSONPath. @default '$' */
   readonly resultPath?: string | null;
 }
 
-/** How long a Wait step waits: exactly one form. */
+/**
+ * How long a Wait step waits: exactly one form. In JSONata `seconds` and `timestamp` may be
+ * `{% %}` expressions; the `*Path` forms are JSONPath's.
+ */
 export type WaitDuration =
-  | { readonly seconds: number }
+  | { readonly seconds: number | string }
   | { readonly timestamp: string }
   | { readonly secondsPath: string }
   | { readonly timestampPath: string };
@@ -150,11 +198,13 @@ export type WaitProps = DataFlowProps & WaitDuration;
 export interface ParallelProps extends DataFlowProps {
   /** The branches; each runs its chain to its end. */
   readonly branches: readonly Chainable[];
-  /** @default the input */
+  /** JSONPath. @default the input */
   readonly parameters?: JsonObject;
-  /** @default the array of branch outputs */
+  /** JSONata: each branch's input. @default the state's input */
+  readonly arguments?: Json;
+  /** JSONPath. @default the array of branch outputs */
   readonly resultSelector?: JsonObject;
-  /** @default '$' */
+  /** JSONPath. @default '$' */
   readonly resultPath?: string | null;
   /** @default no retry */
   readonly retry?: readonly RetryPolicy[];
@@ -193,7 +243,7 @@ export interface PublishEventProps extends DataFlowProps {
   readonly detail: JsonObject;
   /** @default the domain's bus (the orchestrator's) */
   readonly eventBusName?: string;
-  /** @default null (the input passes through unchanged) */
+  /** JSONPath. @default null (the input passes through unchanged; in JSONata the output does the same) */
   readonly resultPath?: string | null;
   /** @default no retry (the orchestrator already retries throttling) */
   readonly retry?: readonly RetryPolicy[];
@@ -203,18 +253,24 @@ export interface PublishEventProps extends DataFlowProps {
 export interface SucceedProps {
   /** @default none */
   readonly comment?: string;
-  /** @default '$' */
+  /** @default the saga's */
+  readonly queryLanguage?: QueryLanguage;
+  /** JSONPath. @default '$' */
   readonly outputPath?: string | null;
+  /** JSONata: the execution's output. @default the step's input */
+  readonly output?: Json;
 }
 
 /** A Fail step. */
 export interface FailProps {
-  /** The error name, e.g. `Order.FraudSuspected`. */
+  /** The error name, e.g. `Order.FraudSuspected` (in JSONata, or a `{% %}` expression). */
   readonly error: string;
   /** @default no cause */
   readonly cause?: string;
   /** @default none */
   readonly comment?: string;
+  /** @default the saga's */
+  readonly queryLanguage?: QueryLanguage;
 }
 
 /** Options of {@link SagaBuilder}. */
@@ -223,6 +279,16 @@ export interface SagaBuilderProps {
   readonly comment?: string;
   /** The execution's time limit. @default no limit */
   readonly timeoutSeconds?: number;
+  /** The query language of every step that does not name its own. @default 'JSONPath' */
+  readonly queryLanguage?: QueryLanguage;
+}
+
+/** What a Choice rule does besides choosing the next step. */
+export interface ChoiceBranchProps {
+  /** Workflow variables assigned when this rule matches. @default none */
+  readonly assign?: JsonObject;
+  /** JSONata: the Choice step's output when this rule matches. @default its input */
+  readonly output?: Json;
 }
 
 /** Choice rules, rendered as ASL comparison objects. */
@@ -260,6 +326,8 @@ export const Condition = {
     BooleanEquals: value,
   }),
   isPresent: (variable: string, present = true): ChoiceRule => ({ Variable: variable, IsPresent: present }),
+  /** JSONata: a `{% %}` expression that gives a boolean, e.g. `'{% $states.input.total > 1000 %}'`. */
+  jsonata: (condition: string): ChoiceRule => ({ Condition: condition }),
   and: (...rules: ChoiceRule[]): ChoiceRule => ({ And: rules }),
   or: (...rules: ChoiceRule[]): ChoiceRule => ({ Or: rules }),
   not: (rule: ChoiceRule): ChoiceRule => ({ Not: rule }),
@@ -372,8 +440,25 @@ function renderCatch(
           ErrorEquals: [...policy.errors],
           Next: renderChain(policy.then, scope, next),
           ResultPath: policy.resultPath,
+          Assign: policy.assign,
+          Output: policy.output,
         }) as unknown as Catcher,
     ),
+  };
+}
+
+/** JSONata: the output that passes a step's input through, as `ResultPath: null` does in JSONPath. */
+const KEEP_INPUT = '{% $states.input %}';
+
+/** The props every step kind shares, picked from a step's props (undefined when not given). */
+function sharedProps(props: DataFlowProps): DataFlowProps {
+  return {
+    comment: props.comment,
+    queryLanguage: props.queryLanguage,
+    inputPath: props.inputPath,
+    outputPath: props.outputPath,
+    assign: props.assign,
+    output: props.output,
   };
 }
 
@@ -390,7 +475,17 @@ function resourceOf(props: { worker?: string; resource?: string }, what: string)
 }
 
 function dataFlow(props: DataFlowProps): Record<string, unknown> {
-  return { Comment: props.comment, InputPath: props.inputPath, OutputPath: props.outputPath };
+  return {
+    Comment: props.comment,
+    QueryLanguage: props.queryLanguage,
+    InputPath: props.inputPath,
+    OutputPath: props.outputPath,
+  };
+}
+
+/** The fields rendered after a state's own: its variables and (JSONata) output. */
+function assignAndOutput(props: { assign?: JsonObject; output?: Json }): Record<string, unknown> {
+  return { Assign: props.assign, Output: props.output };
 }
 
 /** A Task step. */
@@ -414,10 +509,12 @@ export class TaskStep extends SagaStep {
       ...dataFlow(props),
       Resource: resourceOf(props, this.name),
       Parameters: props.parameters,
+      Arguments: props.arguments,
       ResultSelector: props.resultSelector,
       ResultPath: props.resultPath,
       TimeoutSeconds: props.timeoutSeconds,
       HeartbeatSeconds: props.heartbeatSeconds,
+      ...assignAndOutput(props),
       ...renderRetry(props.retry),
       ...renderCatch(props.catch, scope, next),
       Compensate: compensate
@@ -426,6 +523,7 @@ export class TaskStep extends SagaStep {
             Resource: resourceOf(compensate, this.name),
             InputPath: compensate.inputPath,
             Parameters: compensate.parameters,
+            Arguments: compensate.arguments,
             TimeoutSeconds: compensate.timeoutSeconds,
             HeartbeatSeconds: compensate.heartbeatSeconds,
             ...renderRetry(compensate.retry),
@@ -455,6 +553,7 @@ export class PassStep extends SagaStep {
       Parameters: props.parameters,
       Result: props.result,
       ResultPath: props.resultPath,
+      ...assignAndOutput(props),
       ...transition(next),
     }) as unknown as StateDefinition;
   }
@@ -480,6 +579,7 @@ export class WaitStep extends SagaStep {
       Timestamp: 'timestamp' in props ? props.timestamp : undefined,
       SecondsPath: 'secondsPath' in props ? props.secondsPath : undefined,
       TimestampPath: 'timestampPath' in props ? props.timestampPath : undefined,
+      ...assignAndOutput(props),
       ...transition(next),
     }) as unknown as StateDefinition;
   }
@@ -490,7 +590,11 @@ export class WaitStep extends SagaStep {
  * `otherwise`, an input that matches no rule continues there too.
  */
 export class ChoiceStep extends SagaStep {
-  private readonly branches: { readonly rule: ChoiceRule; readonly then: Chainable }[] = [];
+  private readonly branches: {
+    readonly rule: ChoiceRule;
+    readonly then: Chainable;
+    readonly props: ChoiceBranchProps;
+  }[] = [];
   private fallback: Chainable | undefined;
 
   /** @internal */
@@ -501,9 +605,12 @@ export class ChoiceStep extends SagaStep {
     super(name);
   }
 
-  /** Runs `then` when `rule` matches (rules are tried in the order they were added). */
-  when(rule: ChoiceRule, then: Chainable): this {
-    this.branches.push({ rule, then });
+  /**
+   * Runs `then` when `rule` matches (rules are tried in the order they were added), assigning the
+   * variables of `props.assign` and (JSONata) giving the output `props.output`.
+   */
+  when(rule: ChoiceRule, then: Chainable, props: ChoiceBranchProps = {}): this {
+    this.branches.push({ rule, then, props });
     return this;
   }
 
@@ -519,12 +626,16 @@ export class ChoiceStep extends SagaStep {
     // Registered before the branches render, so that a branch looping back here finds it.
     const state: Record<string, unknown> = { Type: 'Choice', ...dataFlow(this.props) };
     scope.states[this.name] = state as unknown as StateDefinition;
-    state.Choices = this.branches.map(({ rule, then }) => ({
-      ...rule,
-      Next: renderChain(then, scope, next),
-    }));
+    state.Choices = this.branches.map(({ rule, then, props }) =>
+      compact({
+        ...rule,
+        ...assignAndOutput(props),
+        Next: renderChain(then, scope, next),
+      }),
+    );
     const fallback = this.fallback === undefined ? next : renderChain(this.fallback, scope, next);
     if (fallback !== undefined) state.Default = fallback;
+    Object.assign(state, assignAndOutput(this.props));
     scope.states[this.name] = compact(state) as unknown as StateDefinition;
   }
 }
@@ -554,8 +665,10 @@ export class ParallelStep extends SagaStep {
       ...dataFlow(props),
       Branches: branches,
       Parameters: props.parameters,
+      Arguments: props.arguments,
       ResultSelector: props.resultSelector,
       ResultPath: props.resultPath,
+      ...assignAndOutput(props),
       ...renderRetry(props.retry),
       ...renderCatch(props.catch, scope, next),
       ...transition(next),
@@ -582,7 +695,9 @@ export class SucceedStep extends SagaStep {
     scope.states[this.name] = compact({
       Type: 'Succeed',
       Comment: this.props.comment,
+      QueryLanguage: this.props.queryLanguage,
       OutputPath: this.props.outputPath,
+      Output: this.props.output,
     }) as unknown as StateDefinition;
   }
 }
@@ -606,6 +721,7 @@ export class FailStep extends SagaStep {
     scope.states[this.name] = compact({
       Type: 'Fail',
       Comment: this.props.comment,
+      QueryLanguage: this.props.queryLanguage,
       Error: this.props.error,
       Cause: this.props.cause,
     }) as unknown as StateDefinition;
@@ -641,35 +757,40 @@ export class SagaBuilder {
     return new TaskStep(this.claim(name), props);
   }
 
-  /** A Task that waits for a correlated domain event and fails with `States.Timeout` after `timeoutSeconds`. */
+  /**
+   * A Task that waits for a correlated domain event and fails with `States.Timeout` after
+   * `timeoutSeconds`. In a JSONata step `match` values are `{% %}` expressions instead of `.$` paths
+   * (`{ 'detail.orderId': '{% $states.input.orderId %}' }`), and the event is the step's result.
+   */
   waitForEvent(name: string, props: WaitForEventProps): TaskStep {
-    const parameters: JsonObject = { DetailType: props.detailType, Match: props.match };
-    if (props.source !== undefined) parameters.Source = props.source;
+    const request: JsonObject = { DetailType: props.detailType, Match: props.match };
+    if (props.source !== undefined) request.Source = props.source;
     return new TaskStep(this.claim(name), {
-      ...(props.comment !== undefined ? { comment: props.comment } : {}),
-      ...(props.inputPath !== undefined ? { inputPath: props.inputPath } : {}),
-      ...(props.outputPath !== undefined ? { outputPath: props.outputPath } : {}),
-      ...(props.resultSelector !== undefined ? { resultSelector: props.resultSelector } : {}),
-      ...(props.resultPath !== undefined ? { resultPath: props.resultPath } : {}),
-      ...(props.catch !== undefined ? { catch: props.catch } : {}),
+      ...sharedProps(props),
+      resultSelector: props.resultSelector,
+      resultPath: props.resultPath,
+      catch: props.catch,
       resource: WAIT_FOR_EVENT_RESOURCE,
-      parameters,
+      ...(this.isJsonata(props) ? { arguments: request } : { parameters: request }),
       timeoutSeconds: props.timeoutSeconds,
     });
   }
 
-  /** A Task that publishes one domain event on EventBridge. */
+  /**
+   * A Task that publishes one domain event on EventBridge. Its input passes through unchanged unless
+   * `resultPath` (JSONPath) or `output` (JSONata) says otherwise.
+   */
   publishEvent(name: string, props: PublishEventProps): TaskStep {
     const entry: JsonObject = { DetailType: props.detailType, Source: props.source, Detail: props.detail };
     if (props.eventBusName !== undefined) entry.EventBusName = props.eventBusName;
+    const request: JsonObject = { Entries: [entry] };
     return new TaskStep(this.claim(name), {
-      ...(props.comment !== undefined ? { comment: props.comment } : {}),
-      ...(props.inputPath !== undefined ? { inputPath: props.inputPath } : {}),
-      ...(props.outputPath !== undefined ? { outputPath: props.outputPath } : {}),
-      ...(props.retry !== undefined ? { retry: props.retry } : {}),
+      ...sharedProps(props),
+      retry: props.retry,
       resource: PUT_EVENTS_RESOURCE,
-      parameters: { Entries: [entry] },
-      resultPath: props.resultPath === undefined ? null : props.resultPath,
+      ...(this.isJsonata(props)
+        ? { arguments: request, output: props.output === undefined ? KEEP_INPUT : props.output }
+        : { parameters: request, resultPath: props.resultPath === undefined ? null : props.resultPath }),
     });
   }
 
@@ -711,6 +832,7 @@ export class SagaBuilder {
     const states: Record<string, StateDefinition> = {};
     const startAt = renderChain(start, { states, rendered: new Map() }, undefined);
     const asl = compact({
+      QueryLanguage: this.props.queryLanguage,
       Comment: this.props.comment,
       StartAt: startAt,
       TimeoutSeconds: this.props.timeoutSeconds,
@@ -721,6 +843,11 @@ export class SagaBuilder {
       throw new SagaBuilderError(`The saga is not a valid definition:\n${formatIssues(issues)}`);
     }
     return new SagaDefinition(asl);
+  }
+
+  /** True when a step with these props is JSONata: its own language, else the saga's. */
+  private isJsonata(props: { readonly queryLanguage?: QueryLanguage }): boolean {
+    return (props.queryLanguage ?? this.props.queryLanguage) === 'JSONata';
   }
 
   private claim(name: string): string {
