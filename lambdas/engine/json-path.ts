@@ -11,7 +11,7 @@
  * `$$` paths read the context object instead of the state's input.
  */
 import { JSONPath } from 'jsonpath-plus';
-import { ResultPathMatchFailureError } from './errors.js';
+import { ResultPathMatchFailureError, StatesRuntimeError } from './errors.js';
 import { isJsonObject, type Json, type JsonObject } from './json.js';
 
 /** One step of a reference path: an object key or an array index. */
@@ -199,15 +199,59 @@ export function readPath(path: CompiledPath, input: Json, context: Json): PathRe
     }
     return { found: true, value: node };
   }
-  const matches = JSONPath({
-    path: path.query as string,
-    json: doc as JsonObject,
-    wrap: true,
-    eval: 'safe',
-  }) as Json[] | undefined;
+  let matches: Json[] | undefined;
+  try {
+    matches = JSONPath({
+      path: path.query as string,
+      json: doc as JsonObject,
+      wrap: true,
+      eval: FilterScript,
+    }) as Json[] | undefined;
+  } catch (error) {
+    throw new StatesRuntimeError(
+      `The JSONPath '${path.source}' could not be evaluated: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
   if (path.indefinite) return { found: true, value: matches ?? [] };
   if (!matches || matches.length === 0) return NOT_FOUND;
   return { found: true, value: matches[0] as Json };
+}
+
+const SafeScript = (JSONPath.prototype as unknown as { safeVm: { Script: FilterScriptClass } }).safeVm.Script;
+
+interface FilterScriptClass {
+  new (expression: string): { runInNewContext(context: object): unknown };
+}
+
+/**
+ * Evaluates a filter expression (`[?(...)]`) for one node with jsonpath-plus's safe evaluator, the
+ * way Jayway JsonPath (Step Functions' JSONPath) treats a path the node does not have: in
+ * `[?(@.a.b.c > 1)]` on `{"a": 1}`, `@.a.b.c` does not exist, so the node does not match (Jayway's
+ * filter evaluation reads a missing path as no value) instead of the whole path failing. Anything
+ * else, such as an unquoted word (`@.lang==es`, which Jayway's FilterCompiler cannot parse), still
+ * fails the path.
+ */
+class FilterScript {
+  /** jsonpath-plus keys its script cache on `String(eval) + expression`. */
+  static toString(): string {
+    return 'baton-filter';
+  }
+
+  private readonly script: { runInNewContext(context: object): unknown };
+
+  constructor(expression: string) {
+    this.script = new SafeScript(expression);
+  }
+
+  runInNewContext(context: object): unknown {
+    try {
+      return this.script.runInNewContext(context);
+    } catch (error) {
+      if (error instanceof TypeError) return false;
+      throw error;
+    }
+  }
 }
 
 /**
