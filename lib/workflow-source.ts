@@ -4,7 +4,7 @@
  * define, fails `cdk synth` with the workflow's name and the JSON Pointer of the bad field.
  */
 import { readFileSync } from 'node:fs';
-import { Token } from 'aws-cdk-lib';
+import { Aws, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { DefinitionIssue, StateMachineDefinition } from '../lambdas/engine/index.js';
 import { validateDefinition } from '../lambdas/engine/index.js';
@@ -30,7 +30,11 @@ import {
  * - a {@link SagaDefinition} built with the SagaBuilder;
  * - a CDK `aws_stepfunctions` chain (`IChainable`) or `DefinitionBody` (from a chainable, a
  *   string or a file), rendered to ASL. Worker tasks are `CustomState`s with
- *   `Resource: 'baton:worker:<name>'`.
+ *   `Resource: 'baton:worker:<name>'`. JSONata states (`sfn.Pass.jsonata(...)`,
+ *   `tasks.LambdaInvoke.jsonata(...)`, `queryLanguage: sfn.QueryLanguage.JSONATA`) render with
+ *   their `QueryLanguage`, `Arguments`, `Output`, `Assign` and `Condition`;
+ * - `{ definitionBody, queryLanguage }`, as a CDK `StateMachine` takes them: a chain whose states
+ *   name no language of their own runs in `queryLanguage` (`QueryLanguage` at the top).
  *
  * String values may hold `${Name}` placeholders (see `definitionSubstitutions`) and CloudFormation
  * tokens (`queue.queueUrl`): both are resolved at deploy, before the version is stored.
@@ -40,8 +44,19 @@ export type WorkflowSource =
   | SagaDefinition
   | sfn.IChainable
   | sfn.DefinitionBody
+  | StateMachineSource
   | StateMachineDefinition
   | Readonly<Record<string, unknown>>;
+
+/** A definition body and the machine's query language, as a CDK `StateMachine`'s props have them. */
+export interface StateMachineSource {
+  readonly definitionBody: sfn.DefinitionBody;
+  /**
+   * The language of the states that name none. For a chain it is rendered as the top-level
+   * `QueryLanguage`; a string or file body keeps the language it states. @default JSONPath
+   */
+  readonly queryLanguage?: sfn.QueryLanguage;
+}
 
 /** A Task (or Compensate) resource of a definition, located by the pointer of its `Resource` field. */
 export interface TaskResourceReference {
@@ -50,8 +65,10 @@ export interface TaskResourceReference {
   readonly resource: unknown;
   /** The state's (or compensation's) TimeoutSeconds, when it is a number. */
   readonly timeoutSeconds?: number;
-  /** The state's (or compensation's) Parameters. */
+  /** The state's (or compensation's) Parameters, or in JSONata its Arguments. */
   readonly parameters?: unknown;
+  /** The field `parameters` came from. @default 'Parameters' */
+  readonly parametersField?: 'Parameters' | 'Arguments';
 }
 
 /** An event a `baton:waitForEvent` state waits for. */
@@ -102,15 +119,23 @@ export function renderWorkflowSource(workflow: string, source: WorkflowSource): 
 function render(workflow: string, source: WorkflowSource): unknown {
   if (typeof source === 'string') return readJsonFile(source);
   if (source instanceof SagaDefinition) return source.asl;
-  if (source instanceof sfn.ChainDefinitionBody) return renderChainable(workflow, source.chainable);
-  if (source instanceof sfn.StringDefinitionBody) return JSON.parse(source.body) as unknown;
-  if (source instanceof sfn.FileDefinitionBody) return readJsonFile(source.path);
-  if (source instanceof sfn.DefinitionBody) {
-    throw new Error(`${source.constructor.name} is not supported: use a chainable, a string or a file`);
-  }
-  if (isChainable(source)) return renderChainable(workflow, source);
+  if (isStateMachineSource(source)) return renderBody(workflow, source.definitionBody, source.queryLanguage);
+  if (source instanceof sfn.DefinitionBody) return renderBody(workflow, source, undefined);
+  if (isChainable(source)) return renderChainable(workflow, source, undefined);
   // Plain objects: a deep copy, so that later changes to the caller's object do not change the deployed version.
   return JSON.parse(JSON.stringify(source)) as unknown;
+}
+
+function renderBody(
+  workflow: string,
+  source: sfn.DefinitionBody,
+  queryLanguage: sfn.QueryLanguage | undefined,
+): unknown {
+  if (source instanceof sfn.ChainDefinitionBody)
+    return renderChainable(workflow, source.chainable, queryLanguage);
+  if (source instanceof sfn.StringDefinitionBody) return JSON.parse(source.body) as unknown;
+  if (source instanceof sfn.FileDefinitionBody) return readJsonFile(source.path);
+  throw new Error(`${source.constructor.name} is not supported: use a chainable, a string or a file`);
 }
 
 function readJsonFile(path: string): unknown {
@@ -121,9 +146,63 @@ function isChainable(source: object): source is sfn.IChainable {
   return 'startState' in source && 'endStates' in source && 'id' in source;
 }
 
-/** Renders a CDK chain the way a Step Functions state machine would, without creating one. */
-function renderChainable(workflow: string, chainable: sfn.IChainable): unknown {
-  return new sfn.StateGraph(chainable.startState, `Baton workflow ${workflow}`).toGraphJson();
+function isStateMachineSource(source: object): source is StateMachineSource {
+  return 'definitionBody' in source && source.definitionBody instanceof sfn.DefinitionBody;
+}
+
+/**
+ * Renders a CDK chain the way a Step Functions state machine would, without creating one: the
+ * machine's `QueryLanguage` at the top, each state's own where it differs.
+ */
+function renderChainable(
+  workflow: string,
+  chainable: sfn.IChainable,
+  queryLanguage: sfn.QueryLanguage | undefined,
+): unknown {
+  const graph = new sfn.StateGraph(chainable.startState, `Baton workflow ${workflow}`);
+  const rendered = withoutUndefined(graph.toGraphJson(queryLanguage)) as Record<string, unknown>;
+  literalServiceResources(rendered);
+  return queryLanguage === undefined ? rendered : { QueryLanguage: queryLanguage, ...rendered };
+}
+
+/**
+ * `value` without the fields whose value is `undefined` (the CDK's task constructs leave unset
+ * options so, e.g. `InvocationType`), as the JSON a StateMachine would deploy has them. Only plain
+ * objects and arrays are walked: a token object is left as it is, for the check that follows.
+ */
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+    return value;
+  }
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, field]) => field !== undefined)
+      .map(([key, field]) => [key, withoutUndefined(field)]),
+  );
+}
+
+/** How the CDK's task constructs begin a service integration's Resource: the partition as a token. */
+const SERVICE_RESOURCE_WITH_TOKEN = `arn:${Aws.PARTITION}:states:::`;
+
+/**
+ * The CDK's task constructs (`tasks.LambdaInvoke`, `tasks.SqsSendMessage`, ...) write
+ * `arn:${AWS::Partition}:states:::<service>:<action>`. The partition names no resource (Baton
+ * routes on the service and action, in any partition), and a token there would leave the state's
+ * kind unknown until deploy: it is rendered as `aws`, as the AWS documentation writes these ARNs.
+ */
+function literalServiceResources(machine: unknown): void {
+  const states = fieldOf(machine, 'States');
+  if (!isRecord(states)) return;
+  for (const state of Object.values(states)) {
+    if (!isRecord(state)) continue;
+    if (typeof state.Resource === 'string' && state.Resource.startsWith(SERVICE_RESOURCE_WITH_TOKEN)) {
+      state.Resource = `arn:aws:states:::${state.Resource.slice(SERVICE_RESOURCE_WITH_TOKEN.length)}`;
+    }
+    if (Array.isArray(state.Branches)) state.Branches.forEach(literalServiceResources);
+    literalServiceResources(state.ItemProcessor);
+    literalServiceResources(state.Iterator);
+  }
 }
 
 /** The pointer of the first key, number or object that is an unresolved token, if any (strings may hold tokens). */
@@ -195,7 +274,11 @@ function reference(task: Record<string, unknown>, pointer: string): TaskResource
     pointer: `${pointer}/Resource`,
     resource: task.Resource,
     ...(typeof timeout === 'number' ? { timeoutSeconds: timeout } : {}),
-    ...(task.Parameters !== undefined ? { parameters: task.Parameters } : {}),
+    ...(task.Parameters !== undefined
+      ? { parameters: task.Parameters }
+      : task.Arguments !== undefined
+        ? { parameters: task.Arguments, parametersField: 'Arguments' as const }
+        : {}),
   };
 }
 
@@ -245,22 +328,35 @@ function eventWaitIssues(definition: unknown, reference: TaskResourceReference):
   }
   const issues: DefinitionIssue[] = [];
   const parameters = reference.parameters;
+  const field = `${state}/${reference.parametersField ?? 'Parameters'}`;
   if (!isRecord(parameters)) {
-    return [{ pointer: `${state}/Parameters`, message: 'is required: { DetailType, Match, Source? }' }];
+    return [
+      {
+        pointer: field,
+        message: 'is required: { DetailType, Match, Source? } (Parameters in JSONPath, Arguments in JSONata)',
+      },
+    ];
   }
-  if (typeof parameters.DetailType !== 'string' || parameters.DetailType.length === 0) {
+  if (
+    typeof parameters.DetailType !== 'string' ||
+    parameters.DetailType.length === 0 ||
+    parameters.DetailType.startsWith('{%')
+  ) {
     issues.push({
-      pointer: `${state}/Parameters/DetailType`,
+      pointer: `${field}/DetailType`,
       message:
         'must be a literal, non-empty string: the construct routes events of that detail-type to the inbox',
     });
   }
-  if (parameters.Source !== undefined && typeof parameters.Source !== 'string') {
-    issues.push({ pointer: `${state}/Parameters/Source`, message: 'must be a literal string' });
+  if (
+    parameters.Source !== undefined &&
+    (typeof parameters.Source !== 'string' || parameters.Source.startsWith('{%'))
+  ) {
+    issues.push({ pointer: `${field}/Source`, message: 'must be a literal string' });
   }
   if (!isRecord(parameters.Match) || Object.keys(parameters.Match).length === 0) {
     issues.push({
-      pointer: `${state}/Parameters/Match`,
+      pointer: `${field}/Match`,
       message: "must be an object of event paths to values, e.g. { 'detail.orderId.$': '$.orderId' }",
     });
   }

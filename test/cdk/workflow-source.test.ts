@@ -1,11 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack, Token } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { describe, expect, it } from 'vitest';
+import type { Json } from '../../lambdas/engine/json.js';
+import { runWorkflow } from '../../lambdas/runtime/run-workflow.js';
 import { InvalidWorkflowError } from '../../lib/errors.js';
 import { SagaBuilder } from '../../lib/saga-builder.js';
-import { testApp } from './support/cdk-app.js';
+import { SagaOrchestrator } from '../../lib/saga-orchestrator.js';
+import { TEST_ENV, testApp } from './support/cdk-app.js';
 import {
   awaitedEvents,
   loadWorkflow,
@@ -229,6 +235,204 @@ describe('taskResourceReferences and awaitedEvents', () => {
     const definition = { StartAt: 'A', States: { A: wait('A'), B: wait('B') } };
     expect(awaitedEvents(definition)).toEqual([
       { detailType: 'Fraud Check Completed', source: 'com.example.fraud' },
+    ]);
+  });
+});
+
+/**
+ * A chain of the CDK's JSONata state constructors: count the items into a variable, a Baton
+ * worker given Arguments, a Choice on a JSONata Condition, a Succeed whose output reads the
+ * variables, a Fail whose cause is an expression.
+ */
+function jsonataChain(stack: Stack): sfn.IChainable {
+  const count = sfn.Pass.jsonata(stack, 'Count', {
+    assign: { count: '{% $count($states.input.items) %}', orderId: '{% $states.input.orderId %}' },
+    outputs: { items: '{% $states.input.items %}' },
+  });
+  const price = new sfn.CustomState(stack, 'Price', {
+    stateJson: {
+      Type: 'Task',
+      QueryLanguage: 'JSONata',
+      Resource: 'baton:worker:payment-charge',
+      Arguments: { orderId: '{% $orderId %}', count: '{% $count %}' },
+      Assign: { total: '{% $states.result.total %}' },
+    },
+  });
+  const large = sfn.Succeed.jsonata(stack, 'Large', {
+    outputs: { orderId: '{% $orderId %}', total: '{% $total %}', size: 'large' },
+  });
+  const small = sfn.Fail.jsonata(stack, 'Small', {
+    error: 'Order.TooSmall',
+    cause: '{% "order " & $orderId & " totals " & $string($total) %}',
+  });
+  const size = sfn.Choice.jsonata(stack, 'Size')
+    .when(sfn.Condition.jsonata('{% $total >= 100 %}'), large)
+    .otherwise(small);
+  return count.next(price).next(size);
+}
+
+/** The worker of the JSONata chains: 40 per item. */
+const priceTask = {
+  'baton:worker:payment-charge': (input: Json) => ({
+    total: 40 * Number((input as { count: number }).count),
+  }),
+};
+
+const order = (items: number) => ({
+  orderId: 'o-7',
+  items: Array.from({ length: items }, (_, index) => ({ sku: `S${index}` })),
+});
+
+describe('CDK chains in JSONata', () => {
+  it('renders the .jsonata state constructors with QueryLanguage, Arguments, Output, Assign and Condition', () => {
+    const stack = new Stack(testApp(), 'Test');
+    const rendered = renderWorkflowSource('Flow', jsonataChain(stack)) as {
+      States: Record<string, unknown>;
+    };
+
+    expect(rendered.States['Count']).toEqual({
+      Type: 'Pass',
+      QueryLanguage: 'JSONata',
+      Assign: { count: '{% $count($states.input.items) %}', orderId: '{% $states.input.orderId %}' },
+      Output: { items: '{% $states.input.items %}' },
+      Next: 'Price',
+    });
+    expect(rendered.States['Size']).toEqual({
+      Type: 'Choice',
+      QueryLanguage: 'JSONata',
+      Choices: [{ Condition: '{% $total >= 100 %}', Next: 'Large' }],
+      Default: 'Small',
+    });
+    expect(workflowIssues(rendered, { workers })).toEqual([]);
+  });
+
+  it('runs a chain of .jsonata states to the output its variables build, or to its Fail', async () => {
+    const stack = new Stack(testApp(), 'Test');
+    const { definition } = loadWorkflow('Flow', jsonataChain(stack), { workers });
+
+    expect(await runWorkflow(definition, order(3), { tasks: priceTask })).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { orderId: 'o-7', total: 120, size: 'large' },
+    });
+    expect(await runWorkflow(definition, order(2), { tasks: priceTask })).toMatchObject({
+      status: 'FAILED',
+      error: 'Order.TooSmall',
+      cause: 'order o-7 totals 80',
+    });
+  });
+
+  it("renders a definition body with the machine's query language at the top, as a StateMachine does", async () => {
+    const stack = new Stack(testApp(), 'Test');
+    // States that name no language: the machine's (JSONata) is theirs.
+    const chain = new sfn.Pass(stack, 'Label', {
+      assign: { first: '{% $states.input.items[0].sku %}' },
+      outputs: { count: '{% $count($states.input.items) %}' },
+    }).next(
+      new sfn.Succeed(stack, 'Done', {
+        outputs: { first: '{% $first %}', count: '{% $states.input.count %}' },
+      }),
+    );
+    const source = {
+      definitionBody: sfn.DefinitionBody.fromChainable(chain),
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+    };
+    const { definition } = loadWorkflow('Flow', source, { workers });
+
+    expect(definition).toEqual({
+      QueryLanguage: 'JSONata',
+      StartAt: 'Label',
+      States: {
+        Label: {
+          Type: 'Pass',
+          Assign: { first: '{% $states.input.items[0].sku %}' },
+          Output: { count: '{% $count($states.input.items) %}' },
+          Next: 'Done',
+        },
+        Done: { Type: 'Succeed', Output: { first: '{% $first %}', count: '{% $states.input.count %}' } },
+      },
+    });
+    expect(await runWorkflow(definition, order(2))).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { first: 'S0', count: 2 },
+    });
+  });
+
+  it('takes a JSONata definition from a string body', async () => {
+    const asl = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'Only',
+      States: { Only: { Type: 'Pass', Output: '{% $sum($states.input.n) %}', End: true } },
+    };
+    const { definition } = loadWorkflow('Flow', sfn.DefinitionBody.fromString(JSON.stringify(asl)), {
+      workers,
+    });
+    expect(definition).toEqual(asl);
+    expect(await runWorkflow(definition, { n: [1, 2, 3] })).toMatchObject({ output: 6 });
+  });
+
+  it('publishes a chain with tasks.LambdaInvoke.jsonata as it renders, the function in its Arguments', () => {
+    const stack = new Stack(testApp(), 'Test', { env: TEST_ENV });
+    const charge = new lambda.Function(stack, 'ChargeFunction', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    });
+    const invoke = tasks.LambdaInvoke.jsonata(stack, 'Charge', {
+      lambdaFunction: charge,
+      payload: sfn.TaskInput.fromObject({ amount: '{% $states.input.total %}' }),
+      outputs: '{% $states.result.Payload %}',
+      assign: { paid: true },
+    });
+    new SagaOrchestrator(stack, 'Orders', {
+      domain: 'orders',
+      workflows: { Pay: invoke.next(sfn.Succeed.jsonata(stack, 'Done')) },
+      workers: {},
+      // The function's ARN is a token until deploy: the orchestrator is granted on the functions listed.
+      integrationTargets: { functions: [charge] },
+    });
+    const published = Template.fromStack(stack).findResources('Custom::BatonWorkflowDefinition');
+    const [resource] = Object.values(published) as { Properties: { Definition: string } }[];
+    const definition = JSON.parse(resource?.Properties.Definition ?? '{}') as { States: object };
+    expect(definition.States).toEqual({
+      Charge: {
+        Type: 'Task',
+        QueryLanguage: 'JSONata',
+        // The CDK writes the partition as a token; the published state names the service plainly.
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Arguments: {
+          // Resolved at deploy to the function's ARN.
+          FunctionName: '${BatonToken0}',
+          Payload: { amount: '{% $states.input.total %}' },
+        },
+        Output: '{% $states.result.Payload %}',
+        Assign: { paid: true },
+        Retry: [
+          expect.objectContaining({ ErrorEquals: expect.arrayContaining(['Lambda.ServiceException']) }),
+        ],
+        Next: 'Done',
+      },
+      Done: { Type: 'Succeed', QueryLanguage: 'JSONata' },
+    });
+  });
+
+  it('checks a JSONata wait for an event in its Arguments, and routes the event it waits for', () => {
+    const wait = (detailType: string) => ({
+      StartAt: 'Wait',
+      States: {
+        Wait: {
+          Type: 'Task',
+          QueryLanguage: 'JSONata',
+          Resource: 'baton:waitForEvent',
+          Arguments: { DetailType: detailType, Match: { 'detail.id': '{% $states.input.id %}' } },
+          TimeoutSeconds: 60,
+          End: true,
+        },
+      },
+    });
+    expect(workflowIssues(wait('Fraud Check Completed'), { workers })).toEqual([]);
+    expect(awaitedEvents(wait('Fraud Check Completed'))).toEqual([{ detailType: 'Fraud Check Completed' }]);
+    expect(workflowIssues(wait('{% $states.input.type %}'), { workers })).toEqual([
+      expect.objectContaining({ pointer: '/States/Wait/Arguments/DetailType' }),
     ]);
   });
 });
