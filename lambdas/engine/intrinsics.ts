@@ -925,7 +925,10 @@ function jsonEquals(a: Json, b: Json): boolean {
   );
 }
 
-/** States.StringSplit: every character (code point) of `delimiters` separates; empty pieces are kept. */
+/**
+ * States.StringSplit: every character (code point) of `delimiters` separates, and empty pieces are
+ * dropped, as Step Functions records it (`",,,,"` split on `","` is `[]`; `", , ,"` is `[" ", " "]`).
+ */
 function splitOnAny(text: string, delimiters: string): string[] {
   const separators = new Set(delimiters);
   const pieces: string[] = [];
@@ -934,12 +937,12 @@ function splitOnAny(text: string, delimiters: string): string[] {
   while (i < text.length) {
     const width = (text.codePointAt(i) as number) > 0xffff ? 2 : 1;
     if (separators.has(text.slice(i, i + width))) {
-      pieces.push(text.slice(start, i));
+      if (i > start) pieces.push(text.slice(start, i));
       start = i + width;
     }
     i += width;
   }
-  pieces.push(text.slice(start));
+  if (text.length > start) pieces.push(text.slice(start));
   return pieces;
 }
 

@@ -1201,8 +1201,25 @@ describe('States.MathAdd', () => {
 });
 
 describe('States.StringSplit', () => {
-  it('keeps empty strings between adjacent delimiters', () => {
-    expect(run("States.StringSplit('a,,b,', ',')")).toEqual(['a', '', 'b', '']);
+  // Recorded on AWS: localstack/localstack tests/aws/services/stepfunctions/v2/intrinsic_functions/
+  // test_string_operations.snapshot.json, TestStringOperations::test_string_split.
+  it.each([
+    [' ', ',', [' ']],
+    [' , ', ',', [' ', ' ']],
+    [', , ,', ',', [' ', ' ']],
+    [',,,,', ',', []],
+    ['1,2,3,4,5', ',', ['1', '2', '3', '4', '5']],
+    ['This.is+a,test=string', '.+,=', ['This', 'is', 'a', 'test', 'string']],
+    ['split on T and \nnew line', 'T\n', ['split on ', ' and ', 'new line']],
+  ])(
+    'splits %j on the characters of %j into %j, dropping empty pieces, as AWS records',
+    (text, delimiters, expected) => {
+      expect(run('States.StringSplit($.text, $.delimiters)', { text, delimiters })).toEqual(expected);
+    },
+  );
+
+  it('drops the empty pieces between adjacent delimiters and at the ends', () => {
+    expect(run("States.StringSplit('a,,b,', ',')")).toEqual(['a', 'b']);
   });
 
   it('returns the whole string when no delimiter occurs in it', () => {
