@@ -313,8 +313,10 @@ export interface ExecutionSucceededEvent extends HistoryEventBase<'ExecutionSucc
 export interface ExecutionEndedEvent extends HistoryEventBase<
   'ExecutionFailed' | 'ExecutionTimedOut' | 'ExecutionAborted'
 > {
-  readonly error: string;
-  readonly cause: string;
+  /** Absent when the execution failed at a Fail state with no Error, as Step Functions records it. */
+  readonly error?: string;
+  /** Absent when the failure has no cause (a Fail state with no Cause). */
+  readonly cause?: string;
 }
 
 /** A failed execution (or a saga whose compensation failed) was redriven. */
@@ -404,8 +406,9 @@ export interface StateProgressEvent
 /** A Parallel or Map state failed because a branch or an iteration did. */
 export interface AggregateStateFailedEvent
   extends HistoryEventBase<'ParallelStateFailed' | 'MapStateFailed'>, ThreadStateFields {
-  readonly error: string;
-  readonly cause: string;
+  /** Absent when a branch or iteration failed at a Fail state with no Error. */
+  readonly error?: string;
+  readonly cause?: string;
 }
 
 /** A Map iteration (the thread `threadId`) started, succeeded or was aborted. */
@@ -421,8 +424,9 @@ export interface MapIterationEvent
 export interface MapIterationFailedEvent extends HistoryEventBase<'MapIterationFailed'>, ThreadStateFields {
   /** Index of the item. */
   readonly index: number;
-  readonly error: string;
-  readonly cause: string;
+  /** Absent when the iteration failed at a Fail state with no Error. */
+  readonly error?: string;
+  readonly cause?: string;
 }
 
 /** A state's (or a compensation's) retrier fired: `attempt` runs after `delayMs`. */
@@ -430,16 +434,18 @@ export interface StateRetryScheduledEvent extends HistoryEventBase<'StateRetrySc
   readonly stateName: string;
   /** Absent for a compensation's retry, which runs on no thread. */
   readonly threadId?: string;
-  readonly error: string;
-  readonly cause: string;
+  /** Absent when a branch or iteration failed at a Fail state with no Error (States.ALL retries it). */
+  readonly error?: string;
+  readonly cause?: string;
   readonly attempt: number;
   readonly delayMs: number;
 }
 
 /** The saga began to unwind after the execution failed with `error`. */
 export interface CompensationStartedEvent extends HistoryEventBase<'CompensationStarted'> {
-  readonly error: string;
-  readonly cause: string;
+  /** Absent when the execution failed at a Fail state with no Error. */
+  readonly error?: string;
+  readonly cause?: string;
 }
 
 /** A compensation task attempt was dispatched. */
@@ -564,6 +570,20 @@ export function eventStateName(event: HistoryEvent): string | undefined {
 /** The thread an event happened on (absent for events of the execution as a whole and for compensations). */
 export function eventThreadId(event: HistoryEvent): string | undefined {
   return 'threadId' in event ? event.threadId : undefined;
+}
+
+/**
+ * An error name and a cause, each left out when absent (a Fail state may give neither), so that
+ * stored events and lifecycle details carry no undefined fields.
+ */
+export function errorDetails(
+  error: string | undefined,
+  cause: string | undefined,
+): { readonly error?: string; readonly cause?: string } {
+  if (error !== undefined && cause !== undefined) return { error, cause };
+  if (error !== undefined) return { error };
+  if (cause !== undefined) return { cause };
+  return {};
 }
 
 /** The error an event carries, if any: a failure, a time-out, an error a Catch took, a retry's cause. */

@@ -55,9 +55,10 @@ export function compileCatcher(catcher: Catcher): CatchPolicy {
  *
  * As AWS documents: `States.ALL` matches every error except `States.Runtime` and
  * `States.DataLimitExceeded`; `States.TaskFailed` matches every error except `States.Timeout`
- * (and those two); `States.Runtime` is never caught, even by name.
+ * (and those two); `States.Runtime` is never caught, even by name. An error with no name (a Fail
+ * state with no Error) is matched by those two wildcards only.
  */
-export function errorMatches(errorEquals: readonly string[], error: string): boolean {
+export function errorMatches(errorEquals: readonly string[], error: string | undefined): boolean {
   if (error === StatesErrors.Runtime) return false;
   for (const name of errorEquals) {
     if (name === error) return true;
@@ -81,7 +82,7 @@ export type RetryDecision =
 export function decideRetry(
   policies: readonly RetryPolicy[],
   retryCounts: readonly number[],
-  error: string,
+  error: string | undefined,
   random: () => number,
 ): RetryDecision {
   for (let i = 0; i < policies.length; i++) {
@@ -98,6 +99,9 @@ export function decideRetry(
 }
 
 /** The first catcher that matches `error`, if any. */
-export function findCatcher(policies: readonly CatchPolicy[], error: string): CatchPolicy | undefined {
+export function findCatcher(
+  policies: readonly CatchPolicy[],
+  error: string | undefined,
+): CatchPolicy | undefined {
   return policies.find((policy) => errorMatches(policy.errorEquals, error));
 }

@@ -25,6 +25,7 @@ import type {
   Thread,
   BranchesPoint,
 } from '../execution.js';
+import { errorDetails } from '../execution.js';
 import type { Json, JsonObject } from '../json.js';
 import { stepFunctionsFunctions } from '../jsonata/functions.js';
 import { deterministicRandom } from '../random.js';
@@ -405,8 +406,11 @@ export class Decider {
     else if (waiting.type === 'Map') onIterationSucceeded(this, parent, waiting, thread, output);
   }
 
-  /** A thread failed with an error nobody in it handled: its parent state fails, or the execution. */
-  failThread(thread: Thread, error: string, cause: string): void {
+  /**
+   * A thread failed with an error nobody in it handled: its parent state fails, or the execution.
+   * `error` and `cause` are absent after a Fail state that gives none.
+   */
+  failThread(thread: Thread, error: string | undefined, cause: string | undefined): void {
     // Where it stood, for a redrive: taken before its own branches are aborted.
     const point = livePoint(this, thread);
     this.abortChildren(thread.id);
@@ -429,7 +433,7 @@ export class Decider {
       waiting: NOT_WAITING,
       ...(unfinished ? { unfinished } : {}),
     });
-    this.enqueue(parent.id, { type: 'failed', error, cause });
+    this.enqueue(parent.id, { type: 'failed', ...errorDetails(error, cause) });
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import { ROOT_SCOPE } from '../compile.js';
 import { StatesErrors } from '../errors.js';
-import type { ExecutionEvent, ExecutionStatus } from '../execution.js';
+import { errorDetails, type ExecutionEvent, type ExecutionStatus } from '../execution.js';
 import type { Json } from '../json.js';
 import { armExecutionTimeout, disarmExecutionTimeout } from './deadlines.js';
 import type { Decider } from './decider.js';
@@ -29,12 +29,11 @@ export function succeedExecution(d: Decider, output: Json): void {
 export function failExecution(
   d: Decider,
   status: 'FAILED' | 'TIMED_OUT' | 'ABORTED',
-  error: string,
-  cause: string,
+  error: string | undefined,
+  cause: string | undefined,
   compensate: boolean,
 ): void {
-  d.exec.error = error;
-  d.exec.cause = cause;
+  setError(d, error, cause);
   const pending = d.exec.saga.stack.length - d.exec.saga.compensated;
   if (compensate && pending > 0) {
     startCompensating(d, error, cause);
@@ -43,34 +42,45 @@ export function failExecution(
   endExecution(d, status, error, cause);
 }
 
-/** Ends the execution in a failed status, with no compensation to run. */
+/**
+ * Ends the execution in a failed status, with no compensation to run. With no error and no cause
+ * (a Fail state that gives neither) the execution, its ExecutionFailed event and its lifecycle
+ * event carry none, as Step Functions records it.
+ */
 export function endExecution(
   d: Decider,
   status: 'FAILED' | 'TIMED_OUT' | 'ABORTED',
-  error: string,
-  cause: string,
+  error: string | undefined,
+  cause: string | undefined,
 ): void {
   d.exec.status = status;
-  d.exec.error = error;
-  d.exec.cause = cause;
+  setError(d, error, cause);
   d.exec.stopTime = d.env.now;
   disarmExecutionTimeout(d);
   switch (status) {
     case 'FAILED':
-      d.record('ExecutionFailed', { error, cause });
+      d.record('ExecutionFailed', errorDetails(error, cause));
       d.publish('Execution Failed');
       return;
     case 'TIMED_OUT':
-      d.record('ExecutionTimedOut', { error, cause });
+      d.record('ExecutionTimedOut', errorDetails(error, cause));
       d.publish('Execution Timed Out');
       return;
     case 'ABORTED':
-      d.record('ExecutionAborted', { error, cause });
+      d.record('ExecutionAborted', errorDetails(error, cause));
       d.publish('Execution Aborted');
       return;
   }
   const unknown: never = status;
   throw new Error(`unreachable: status ${String(unknown)}`);
+}
+
+/** The execution's error and cause, each removed when absent (no undefined field is stored). */
+function setError(d: Decider, error: string | undefined, cause: string | undefined): void {
+  if (error === undefined) delete d.exec.error;
+  else d.exec.error = error;
+  if (cause === undefined) delete d.exec.cause;
+  else d.exec.cause = cause;
 }
 
 /**

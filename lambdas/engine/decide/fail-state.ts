@@ -1,12 +1,15 @@
 /**
  * Fail: fails its thread with an error and a cause, given or read from the input (ErrorPath,
  * CausePath, which may also be intrinsic functions). Retry and Catch do not apply to it; the
- * failure goes to the enclosing Parallel or Map state, or fails the execution.
+ * failure goes to the enclosing Parallel or Map state, or fails the execution. A Fail state with
+ * no Error (or no Cause) fails with none: Step Functions records an ExecutionFailed event with
+ * empty details and a description with no error and no cause (LocalStack's AWS-recorded
+ * snapshot tests/aws/services/stepfunctions/v2/base/test_base.snapshot.json, test_state_fail_empty).
  */
 import type { CompiledState } from '../compile.js';
 import type { FailState } from '../definition.js';
 import { StatesRuntimeError } from '../errors.js';
-import type { Thread } from '../execution.js';
+import { errorDetails, type Thread } from '../execution.js';
 import { evaluateIntrinsic, isIntrinsicCall, parseIntrinsic } from '../intrinsics.js';
 import { compilePath, readPath, truncate } from '../json-path.js';
 import { intrinsicEnvironment } from '../payload-template.js';
@@ -19,15 +22,13 @@ export function executeFail(d: Decider, thread: Thread, state: CompiledState, de
   const fields = state.jsonata;
   if (fields) {
     const scope = jsonataScope(d, thread, thread.active.input, {});
-    return {
-      type: 'failed',
-      error: fields.error ? jsonataString(fields.error, scope, 'Error') : 'States.Fail',
-      cause: fields.cause ? jsonataString(fields.cause, scope, 'Cause') : '',
-    };
+    const error = fields.error ? jsonataString(fields.error, scope, 'Error') : undefined;
+    const cause = fields.cause ? jsonataString(fields.cause, scope, 'Cause') : undefined;
+    return { type: 'failed', ...errorDetails(error, cause) };
   }
   const error = def.ErrorPath !== undefined ? failField(d, thread, def.ErrorPath, 'ErrorPath') : def.Error;
   const cause = def.CausePath !== undefined ? failField(d, thread, def.CausePath, 'CausePath') : def.Cause;
-  return { type: 'failed', error: error ?? 'States.Fail', cause: cause ?? '' };
+  return { type: 'failed', ...errorDetails(error, cause) };
 }
 
 function failField(d: Decider, thread: Thread, source: string, field: string): string {

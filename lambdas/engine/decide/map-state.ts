@@ -7,7 +7,7 @@
 import type { CompiledState } from '../compile.js';
 import type { MapState } from '../definition.js';
 import { QueryEvaluationError, StatesRuntimeError } from '../errors.js';
-import type { BranchesPoint, Thread, Waiting } from '../execution.js';
+import { errorDetails, type BranchesPoint, type Thread, type Waiting } from '../execution.js';
 import type { Json, JsonObject } from '../json.js';
 import { truncate } from '../json-path.js';
 import { evaluateTemplate } from '../payload-template.js';
@@ -193,13 +193,13 @@ export function onIterationFailed(
   d: Decider,
   parent: Thread,
   child: Thread,
-  error: string,
-  cause: string,
+  error: string | undefined,
+  cause: string | undefined,
 ): void {
   const stateName = parent.active.name;
   const index = (child.parent as NonNullable<Thread['parent']>).index;
-  d.record('MapIterationFailed', { stateName, threadId: child.id, index, error, cause });
-  d.record('MapStateFailed', { stateName, threadId: parent.id, error, cause });
+  d.record('MapIterationFailed', { stateName, threadId: child.id, index, ...errorDetails(error, cause) });
+  d.record('MapStateFailed', { stateName, threadId: parent.id, ...errorDetails(error, cause) });
 }
 
 /** The Map state is aborted (its iterations are aborted by the thread driver). */

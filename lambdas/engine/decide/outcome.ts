@@ -10,10 +10,18 @@ export type Outcome =
   | { readonly type: 'end'; readonly output: Json }
   | {
       readonly type: 'failed';
+      /** Absent when a Fail state names no Error: Step Functions then records no error name. */
+      readonly error?: string;
+      /** Absent when a Fail state gives no Cause. */
+      readonly cause?: string;
+      readonly location?: undefined;
+    }
+  | {
+      readonly type: 'failed';
       readonly error: string;
       readonly cause: string;
-      /** Set when a JSONata expression failed: its field, for the EvaluationFailed event. */
-      readonly location?: string;
+      /** A JSONata expression failed: its field, for the EvaluationFailed event. */
+      readonly location: string;
     }
   /** The thread waits for an event, or has ended and handed over to its parent. */
   | { readonly type: 'suspended' };

@@ -3,7 +3,7 @@
  * outputs in branch order once all have ended, fails (aborting the others) as soon as one fails.
  */
 import type { CompiledState } from '../compile.js';
-import type { Thread, Waiting } from '../execution.js';
+import { errorDetails, type Thread, type Waiting } from '../execution.js';
 import type { Json } from '../json.js';
 import { evaluateTemplate } from '../payload-template.js';
 import { evaluateJsonataTemplate } from '../jsonata/query.js';
@@ -79,8 +79,17 @@ export function onBranchSucceeded(
 }
 
 /** A branch failed with an error it did not handle: the Parallel state fails with it. */
-export function onBranchFailed(d: Decider, parent: Thread, error: string, cause: string): void {
-  d.record('ParallelStateFailed', { stateName: parent.active.name, threadId: parent.id, error, cause });
+export function onBranchFailed(
+  d: Decider,
+  parent: Thread,
+  error: string | undefined,
+  cause: string | undefined,
+): void {
+  d.record('ParallelStateFailed', {
+    stateName: parent.active.name,
+    threadId: parent.id,
+    ...errorDetails(error, cause),
+  });
 }
 
 /** The Parallel state is aborted (its branches are aborted by the thread driver). */

@@ -5,7 +5,7 @@
  */
 import type { CompiledCatcher } from '../compile.js';
 import { StatesError } from '../errors.js';
-import type { CatchingStateExitedEvent, Thread, Waiting } from '../execution.js';
+import { errorDetails, type CatchingStateExitedEvent, type Thread, type Waiting } from '../execution.js';
 import type { Json, JsonObject } from '../json.js';
 import { evaluateJsonataTemplate } from '../jsonata/query.js';
 import { writePath } from '../json-path.js';
@@ -16,8 +16,13 @@ import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 import { assignVariables } from './variables.js';
 
-/** Retry, Catch, or fail the thread. */
-export function recover(d: Decider, threadId: string, error: string, cause: string): Outcome {
+/** Retry, Catch, or fail the thread (`error` and `cause` are absent after a Fail state with none). */
+export function recover(
+  d: Decider,
+  threadId: string,
+  error: string | undefined,
+  cause: string | undefined,
+): Outcome {
   const thread = d.threads[threadId];
   if (!thread) return SUSPENDED;
   const { active } = thread;
@@ -39,8 +44,7 @@ export function recover(d: Decider, threadId: string, error: string, cause: stri
     d.record('StateRetryScheduled', {
       stateName: active.name,
       threadId,
-      error,
-      cause,
+      ...errorDetails(error, cause),
       attempt,
       delayMs: retry.delayMs,
     });
@@ -50,7 +54,9 @@ export function recover(d: Decider, threadId: string, error: string, cause: stri
   if (catcher) {
     let output: Json;
     let assignedVariables: Readonly<Record<string, string>> | undefined;
-    const errorOutput: JsonObject = { Error: error, Cause: cause };
+    const errorOutput: JsonObject = {};
+    if (error !== undefined) errorOutput.Error = error;
+    if (cause !== undefined) errorOutput.Cause = cause;
     try {
       if (state.jsonata) {
         // JSONata: the catcher's Output and Assign see $states.errorOutput; the output defaults to it.
@@ -77,9 +83,15 @@ export function recover(d: Decider, threadId: string, error: string, cause: stri
     // Only Task, Parallel and Map states have Catch (validation guarantees it).
     const type = `${state.definition.Type}StateExited` as CatchingStateExitedEvent['type'];
     if (assignedVariables) {
-      d.record(type, { stateName: active.name, threadId, output, error, cause, assignedVariables });
+      d.record(type, {
+        stateName: active.name,
+        threadId,
+        output,
+        ...errorDetails(error, cause),
+        assignedVariables,
+      });
     } else {
-      d.record(type, { stateName: active.name, threadId, output, error, cause });
+      d.record(type, { stateName: active.name, threadId, output, ...errorDetails(error, cause) });
     }
     return { type: 'next', next: catcher.next, output };
   }

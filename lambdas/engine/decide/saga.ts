@@ -6,7 +6,7 @@
  * COMPENSATION_FAILED naming the entry that failed (a redrive resumes there). A compensation never
  * runs twice once it succeeded and is never skipped.
  */
-import type { CompensationEntry, SagaState, Thread } from '../execution.js';
+import { errorDetails, type CompensationEntry, type SagaState, type Thread } from '../execution.js';
 import type { CompiledCompensation } from '../compile.js';
 import type { Json, JsonObject } from '../json.js';
 import { evaluateJsonataTemplate } from '../jsonata/query.js';
@@ -46,9 +46,9 @@ export function pushCompensation(d: Decider, thread: Thread, output: Json): void
 }
 
 /** The execution failed with compensations pending: the saga unwinds. */
-export function startCompensating(d: Decider, error: string, cause: string): void {
+export function startCompensating(d: Decider, error: string | undefined, cause: string | undefined): void {
   d.exec.status = 'COMPENSATING';
-  d.record('CompensationStarted', { error, cause });
+  d.record('CompensationStarted', errorDetails(error, cause));
   nextCompensation(d);
 }
 
