@@ -73,6 +73,11 @@ export interface FailurePoint {
    * Functions' RedriveExecution does), each from where it stood.
    */
   readonly branches?: BranchesPoint;
+  /**
+   * A Parallel branch's or Map iteration's own variables as they stood, restored when a redrive
+   * resumes it (the machine's own variables stay in the execution). @default none assigned
+   */
+  readonly variables?: Readonly<Record<string, Json>>;
 }
 
 /** The branches (Parallel) or iterations (Map) of a state that did not finish. */

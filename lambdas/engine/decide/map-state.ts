@@ -21,6 +21,7 @@ import {
   templateScope,
 } from './data-flow.js';
 import type { Decider } from './decider.js';
+import { resumeThread } from './redrive-point.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 
 type MapWaiting = Extract<Waiting, { type: 'Map' }>;
@@ -271,7 +272,7 @@ function resumeMap(d: Decider, thread: Thread, state: CompiledState, resume: Bra
     const childId = d.nextId();
     const scopeKey = state.processor as string;
     d.record('MapIterationStarted', { stateName: state.name, threadId: childId, index });
-    d.resumeNext(childId, at.branches);
+    resumeThread(d, childId, at);
     d.enqueue(
       childId,
       d.enterState(childId, scopeKey, { threadId: thread.id, index }, at.stateName, at.input),

@@ -9,6 +9,7 @@ import { evaluateTemplate } from '../payload-template.js';
 import { evaluateJsonataTemplate } from '../jsonata/query.js';
 import { completeWithResult, inputPath, jsonataScope, templateScope } from './data-flow.js';
 import type { Decider } from './decider.js';
+import { resumeThread } from './redrive-point.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 
 type ParallelWaiting = Extract<Waiting, { type: 'Parallel' }>;
@@ -44,7 +45,7 @@ export function executeParallel(d: Decider, thread: Thread, state: CompiledState
     const childId = children[index] as string;
     const at = resume?.resume[index];
     const parent = { threadId: thread.id, index };
-    if (at) d.resumeNext(childId, at.branches);
+    if (at) resumeThread(d, childId, at);
     d.enqueue(
       childId,
       at

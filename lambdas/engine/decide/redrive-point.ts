@@ -5,7 +5,8 @@
  * fails, or the execution is stopped or times out while one runs, what each branch or iteration
  * had done is kept: the outputs of those that succeeded, and where each of the others stood (its
  * state and that state's input, recursively for a Parallel or Map inside it). A redrive starts the
- * state again with those outputs in place and runs only the rest, each from where it stood.
+ * state again with those outputs in place and runs only the rest, each from where it stood, with
+ * the variables it had assigned.
  */
 import type { BranchesPoint, FailurePoint, Thread } from '../execution.js';
 import type { Json } from '../json.js';
@@ -18,11 +19,23 @@ import type { Decider } from './decider.js';
  */
 export function livePoint(d: Decider, thread: Thread): FailurePoint {
   const branches = branchesPoint(d, thread) ?? thread.active.unfinished;
+  // A branch's or iteration's frame ends with its thread; the machine's stays in the execution.
+  const variables = thread.parent === undefined ? undefined : d.exec.variables?.[thread.id];
   return {
     stateName: thread.active.name,
     input: thread.active.input,
     ...(branches ? { branches } : {}),
+    ...(variables ? { variables } : {}),
   };
+}
+
+/**
+ * Prepares the new thread `threadId` to resume where a branch or iteration stood (`at`): what its
+ * own Parallel or Map had done, and the variables it had assigned.
+ */
+export function resumeThread(d: Decider, threadId: string, at: FailurePoint): void {
+  d.resumeNext(threadId, at.branches);
+  if (at.variables) d.exec.variables = { ...(d.exec.variables ?? {}), [threadId]: at.variables };
 }
 
 /**

@@ -233,3 +233,50 @@ describe('redriving a Map state', () => {
     expect(driver.execution?.status).toBe('SUCCEEDED');
   });
 });
+
+describe('the variables of a resumed branch or iteration', () => {
+  /** A branch (or iteration) that notes its item in a variable, works, then reads the variable. */
+  const noteWorkUse = (notePath: string) => ({
+    StartAt: 'Note',
+    States: {
+      Note: { Type: 'Pass', Assign: { 'seen.$': notePath }, Next: 'Work' },
+      Work: task('work', 'Use'),
+      Use: { Type: 'Pass', Parameters: { 'seen.$': '$seen' }, End: true },
+    },
+  });
+
+  it('are the ones a Parallel branch had assigned before it failed', () => {
+    const driver = new Driver({
+      StartAt: 'Both',
+      States: { Both: { Type: 'Parallel', Branches: [noteWorkUse('$.id')], End: true } },
+    });
+    let failing = true;
+    settle(driver, driver.start({ id: 'a-1' }), () => (failing ? 'fail' : 'ok'));
+    expect(driver.execution?.status).toBe('FAILED');
+
+    failing = false;
+    const again = settle(driver, driver.apply({ type: 'RedriveExecution' }), () => 'ok');
+
+    expect(again).toEqual(['Work']);
+    expect(driver.execution?.status).toBe('SUCCEEDED');
+    expect(driver.execution?.output).toEqual([{ seen: 'a-1' }]);
+  });
+
+  it('are the ones each Map iteration had assigned, and each its own', () => {
+    const driver = new Driver({
+      StartAt: 'Each',
+      States: {
+        Each: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: noteWorkUse('$'), End: true },
+      },
+    });
+    let failing = true;
+    settle(driver, driver.start({ items: ['x', 'y'] }), () => (failing ? 'fail' : 'ok'));
+    expect(driver.execution?.status).toBe('FAILED');
+
+    failing = false;
+    settle(driver, driver.apply({ type: 'RedriveExecution' }), () => 'ok');
+
+    expect(driver.execution?.status).toBe('SUCCEEDED');
+    expect(driver.execution?.output).toEqual([{ seen: 'x' }, { seen: 'y' }]);
+  });
+});
