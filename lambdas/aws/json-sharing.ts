@@ -14,6 +14,7 @@
  * walk of the distinct content, not a hash of every subtree. Nothing on npm does this for JSON
  * with these guarantees (no escape-free marker, identity-based), so it is written here.
  */
+import { jsonSizeUpperBound } from '../engine/decide/json-size.js';
 import type { Json, JsonObject } from '../engine/json.js';
 
 /** The key of a reference object. */
@@ -62,7 +63,7 @@ class Sharer {
     }
     if (value === null) return null;
     const seen = this.ids.get(value);
-    if (seen !== undefined && exceeds(value as Json, MIN_SHARED_BYTES)) return { [REFERENCE]: seen };
+    if (seen !== undefined && jsonSizeUpperBound(value as Json, MIN_SHARED_BYTES) > MIN_SHARED_BYTES) return { [REFERENCE]: seen };
     if (seen === undefined) this.ids.set(value, this.next);
     this.next += 1;
     if (Array.isArray(value)) {
@@ -121,27 +122,4 @@ class Restorer {
       throw new SharedJsonError(`Reference ${JSON.stringify(id)} names no earlier value`);
     return node;
   }
-}
-
-/** Whether the JSON of `value` may be longer than `limit` bytes (a cheap, bounded upper bound). */
-function exceeds(value: Json, limit: number): boolean {
-  let total = 0;
-  const stack: Json[] = [value];
-  while (stack.length > 0) {
-    const node = stack.pop() as Json;
-    if (node === null || typeof node !== 'object') {
-      total += typeof node === 'string' ? 6 * node.length + 2 : 24;
-    } else if (Array.isArray(node)) {
-      total += 2 + node.length;
-      for (const item of node) stack.push(item);
-    } else {
-      for (const key in node) {
-        total += 6 * key.length + 4;
-        stack.push(node[key] as Json);
-      }
-      total += 2;
-    }
-    if (total > limit) return true;
-  }
-  return false;
 }
