@@ -20,9 +20,6 @@ import { join, resolve } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbDefinitionStore } from '../lambdas/aws/dynamodb-definition-store.js';
-import { DynamoDbExecutionStore } from '../lambdas/aws/dynamodb-execution-store.js';
-import { SqsInboxSender } from '../lambdas/aws/sqs-inbox-sender.js';
 import { BatonEnv } from '../lambdas/contract/environment-names.js';
 import { StackOutput } from '../lambdas/contract/stack-outputs.js';
 import { LATEST_SORT_KEY, TableKey } from '../lambdas/contract/table-schema.js';
@@ -41,7 +38,7 @@ import {
   INSTANCE_LOCK_FILE,
   InstanceLockedError,
 } from '../local/runtime/instance-lock.js';
-import { StackControl, domainsFromOutputs, type StackDomain } from './stack-control.js';
+import { StackControl, domainsFromOutputs, stackDomainPorts, type StackDomain } from './stack-control.js';
 
 /** Where, in the app's directory, `baton dev` keeps its data. */
 export const DEV_DATA_DIR = join('.baton', 'dev');
@@ -228,15 +225,7 @@ async function serve(
   }
   const control = new StackControl({
     eventBridge,
-    domains: domains.map(({ domain }) => ({
-      domain,
-      store: new DynamoDbExecutionStore({ client: dynamodb, tableName: domain.tableName }),
-      definitions: new DynamoDbDefinitionStore({ client: dynamodb, tableName: domain.tableName }),
-      inbox: new SqsInboxSender({ client: sqs, queueUrl: domain.inboxQueueUrl }),
-      ...(domain.publicInboxQueueUrl
-        ? { publicInbox: new SqsInboxSender({ client: sqs, queueUrl: domain.publicInboxQueueUrl }) }
-        : {}),
-    })),
+    domains: domains.map(({ domain }) => stackDomainPorts(domain, dynamodb, sqs)),
     describeDomains: () =>
       Promise.all(domains.map(({ domain, stackName }) => describeDomain(deployment, stackName, domain))),
     subscribe: (listener) => {

@@ -210,14 +210,23 @@ export async function connectToStack(stackName: string, options: ConnectOptions 
   const sqs = new SQSClient(config);
   return new StackControl({
     eventBridge: new EventBridgeClient(config),
-    domains: domains.map((domain) => ({
-      domain,
-      store: new DynamoDbExecutionStore({ client: dynamodb, tableName: domain.tableName }),
-      definitions: new DynamoDbDefinitionStore({ client: dynamodb, tableName: domain.tableName }),
-      inbox: new SqsInboxSender({ client: sqs, queueUrl: domain.inboxQueueUrl }),
-      ...(domain.publicInboxQueueUrl
-        ? { publicInbox: new SqsInboxSender({ client: sqs, queueUrl: domain.publicInboxQueueUrl }) }
-        : {}),
-    })),
+    domains: domains.map((domain) => stackDomainPorts(domain, dynamodb, sqs)),
   });
+}
+
+/** The stores and inboxes of a deployed domain, on the given clients. */
+export function stackDomainPorts(
+  domain: StackDomain,
+  dynamodb: DynamoDBClient,
+  sqs: SQSClient,
+): StackDomainPorts {
+  return {
+    domain,
+    store: new DynamoDbExecutionStore({ client: dynamodb, tableName: domain.tableName }),
+    definitions: new DynamoDbDefinitionStore({ client: dynamodb, tableName: domain.tableName }),
+    inbox: new SqsInboxSender({ client: sqs, queueUrl: domain.inboxQueueUrl }),
+    ...(domain.publicInboxQueueUrl
+      ? { publicInbox: new SqsInboxSender({ client: sqs, queueUrl: domain.publicInboxQueueUrl }) }
+      : {}),
+  };
 }
