@@ -6,7 +6,8 @@
  *   the hot path of every state and a walk over a few keys is all they need.
  * - Any other JSONPath (wildcards, slices, filters, recursive descent, unions) is evaluated by the
  *   `jsonpath-plus` library. Like Step Functions (Jayway JsonPath), an indefinite path yields an
- *   array of its matches, possibly empty.
+ *   array of its matches, possibly empty. A path ending in several quoted names
+ *   (`$[*]['bucket','key']`) is read here, as Jayway reads it: each node reduced to those names.
  *
  * `$$` paths read the context object instead of the state's input.
  */
@@ -26,8 +27,13 @@ export interface CompiledPath {
   readonly segments: readonly PathSegment[] | undefined;
   /** True when the path may match several nodes (its value is then the array of matches). */
   readonly indefinite: boolean;
-  /** The path given to jsonpath-plus, rooted at `$`, when `segments` is not set. */
+  /** The path given to jsonpath-plus, rooted at `$`, when `segments` and `merge` are not set. */
   readonly query: string | undefined;
+  /**
+   * Set for a path ending in several quoted names (`$[*]['bucket','key']`): the path before them,
+   * and the names each node it selects is reduced to (Jayway JsonPath's multi-property leaf).
+   */
+  readonly merge?: { readonly base: CompiledPath; readonly names: readonly string[] };
 }
 
 /** A path that is not valid JSONPath, or not valid where it is used. */
@@ -94,6 +100,21 @@ function compileUncached(path: string): CompiledPath {
   const rest = dropDotsBeforeBrackets(root === 'context' ? path.slice(2) : path.slice(1));
   const segments = parseReferenceSegments(rest);
   if (segments) return { source: path, root, segments, indefinite: false, query: undefined };
+  const merge = MULTI_PROPERTY_LEAF.exec(rest);
+  if (merge) {
+    const base = compilePath(`${root === 'context' ? '$$' : '$'}${rest.slice(0, merge.index)}`);
+    const names = (merge[0].match(QUOTED_NAME) ?? []).map((quoted) =>
+      quoted.slice(1, -1).replace(/\\(.)/g, '$1'),
+    );
+    return {
+      source: path,
+      root,
+      segments: undefined,
+      indefinite: base.indefinite,
+      query: undefined,
+      merge: { base, names },
+    };
+  }
   const query = `$${rest}`;
   validateQuery(path, query);
   return { source: path, root, segments: undefined, indefinite: isIndefinite(rest), query };
@@ -126,6 +147,12 @@ function dropDotsBeforeBrackets(rest: string): string {
   }
   return out;
 }
+
+const QUOTED_NAME = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g;
+/** Two or more quoted names in one bracket at the end of a path: `['bucket', 'key']`. */
+const MULTI_PROPERTY_LEAF = new RegExp(
+  `\\[\\s*(?:${QUOTED_NAME.source})(?:\\s*,\\s*(?:${QUOTED_NAME.source}))+\\s*\\]$`,
+);
 
 const DOT_NAME = /^\.([^.[\]\s'"*@?,:()]+)/;
 const BRACKET_INDEX = /^\[\s*(\d+)\s*\]/;
@@ -199,6 +226,7 @@ export function readPath(path: CompiledPath, input: Json, context: Json): PathRe
     }
     return { found: true, value: node };
   }
+  if (path.merge) return readMerged(path.merge, input, context);
   let matches: Json[] | undefined;
   try {
     matches = JSONPath({
@@ -216,6 +244,30 @@ export function readPath(path: CompiledPath, input: Json, context: Json): PathRe
   if (path.indefinite) return { found: true, value: matches ?? [] };
   if (!matches || matches.length === 0) return NOT_FOUND;
   return { found: true, value: matches[0] as Json };
+}
+
+/**
+ * Jayway JsonPath's multi-property leaf (PropertyPathToken, merge case): each object the base path
+ * selects becomes an object of the named properties it has (missing ones are left out, and a node
+ * that is not an object is skipped); a definite base gives that one object.
+ */
+function readMerged(merge: NonNullable<CompiledPath['merge']>, input: Json, context: Json): PathReadResult {
+  const base = readPath(merge.base, input, context);
+  if (!base.found) return NOT_FOUND;
+  const pick = (node: Json): JsonObject | undefined => {
+    if (!isJsonObject(node)) return undefined;
+    const picked: JsonObject = {};
+    for (const name of merge.names) {
+      if (Object.prototype.hasOwnProperty.call(node, name)) picked[name] = node[name] as Json;
+    }
+    return picked;
+  };
+  if (!merge.base.indefinite) {
+    const picked = pick(base.value);
+    return picked ? { found: true, value: picked } : NOT_FOUND;
+  }
+  const nodes = Array.isArray(base.value) ? base.value : [];
+  return { found: true, value: nodes.flatMap((node) => pick(node) ?? []) };
 }
 
 const SafeScript = (JSONPath.prototype as unknown as { safeVm: { Script: FilterScriptClass } }).safeVm.Script;
