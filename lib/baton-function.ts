@@ -6,19 +6,13 @@
  * Docker), with the same settings.
  */
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { lockFileFor } from './lambda-entry.js';
-import {
-  BUNDLE_TARGET,
-  REQUIRE_BANNER,
-  batonFunctionAsset,
-  type BatonFunctionName,
-} from './lambda-bundling.js';
+import { dirname } from 'node:path';
+import { batonFunctionAsset, bundleFunction, type BatonFunctionName } from './lambda-bundling.js';
 
 /** The runtime of every Baton function. */
 export const BATON_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -81,23 +75,10 @@ export class BatonFunction extends Construct {
         handler: 'index.handler',
       });
     } else {
-      const depsLockFilePath = lockFileFor(code.entry);
-      this.function = new nodejs.NodejsFunction(this, 'Function', {
+      this.function = new lambda.Function(this, 'Function', {
         ...common,
-        entry: code.entry,
-        handler: code.handler ?? 'handler',
-        ...(depsLockFilePath ? { depsLockFilePath } : {}),
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: BUNDLE_TARGET,
-          mainFields: ['module', 'main'],
-          banner: REQUIRE_BANNER,
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
-          // The AWS SDK is bundled, not taken from the runtime: the versions tested are the versions run.
-          externalModules: [],
-        },
+        code: workerCode(code.entry),
+        handler: `index.${code.handler ?? 'handler'}`,
       });
     }
     // X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions.
@@ -139,4 +120,38 @@ function wildcardGrantsBeyondXRay(role: iam.Role): string[] {
     }
   }
   return errors;
+}
+
+/**
+ * A worker's code: its entry bundled at synth by `bundleFunction`, as Baton's own functions are
+ * (index.mjs and its chunks, loaded on demand), with esbuild from the app's dependencies; never
+ * Docker. The asset's hash is the bundle's.
+ */
+function workerCode(entry: string): lambda.Code {
+  return lambda.Code.fromAsset(dirname(entry), {
+    // Hashed by the bundle, not by the entry's folder: a change to a module it imports from
+    // elsewhere in the app must deploy new code.
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never run: local bundling either bundles or fails the synth with the reason.
+      image: DockerImage.fromRegistry('scratch'),
+      // Part of the key under which CDK caches a bundling: workers side by side share a folder.
+      command: ['bundle', entry],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          try {
+            bundleFunction(entry, outputDir);
+          } catch (error) {
+            throw new Error(
+              `Could not bundle the worker ${entry} (Baton bundles workers with esbuild: npm install esbuild): ${
+                error instanceof Error ? error.message : String(error)
+              }`,
+              { cause: error },
+            );
+          }
+          return true;
+        },
+      },
+    },
+  });
 }

@@ -1,9 +1,8 @@
 /**
  * How Lambda code is bundled, in one place: Baton's own functions (the orchestrator and the
  * definition publisher), prebuilt by `npm run build` into the package's `dist/assets/`, and the
- * users' worker functions, bundled at their synth by NodejsFunction with the same target, format,
- * banner, minification and source maps, but in one file (NodejsFunction cannot split code) and
- * without the `node:http` shims.
+ * users' worker functions, bundled at their synth by {@link bundleFunction} too (with the esbuild
+ * of the user's app), so that they load only what they use at init just as Baton's own do.
  *
  * A user's synth never bundles Baton's functions: the package ships them built, so neither esbuild
  * nor Docker is needed for them. Only when the constructs run from this repository's TypeScript
