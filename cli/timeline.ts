@@ -154,7 +154,7 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
     case 'EvaluationFailed':
       return `✗ ${state}: the expression of ${event.location} failed  ${failure}`.trimEnd();
     case 'StateRetryScheduled':
-      return `↻ ${state}: retry, attempt ${event.attempt} in ${formatDuration(event.delayMs)} (after ${event.error})`;
+      return `↻ ${state}: retry, attempt ${event.attempt} in ${formatDuration(event.delayMs)} (after ${event.error ?? 'an error with no name'})`;
     case 'TaskStateAborted':
     case 'WaitStateAborted':
     case 'ParallelStateAborted':

@@ -19,6 +19,18 @@ function event<T extends HistoryEventType>(
   return { id: 0, type, timestamp: new Date(T0 + atMs).toISOString(), ...fields } as HistoryEvent;
 }
 
+describe('a retry after an error with no name', () => {
+  it('says so instead of printing undefined', () => {
+    // A Retry on States.ALL around a Parallel whose branch reached a Fail state with no Error.
+    const text = formatTimeline([
+      event('ExecutionStarted', 0, { input: {} }),
+      event('StateRetryScheduled', 10, { stateName: 'Fan', threadId: ROOT, attempt: 2, delayMs: 1000 }),
+    ]);
+    expect(text).toContain('retry, attempt 2 in 1.00 s (after an error with no name)');
+    expect(text).not.toContain('undefined');
+  });
+});
+
 describe('the history timeline', () => {
   const reserve = 'baton:worker:reserve';
   const charge = 'baton:worker:charge';
