@@ -63,7 +63,8 @@ class Sharer {
     }
     if (value === null) return null;
     const seen = this.ids.get(value);
-    if (seen !== undefined && jsonSizeUpperBound(value as Json, MIN_SHARED_BYTES) > MIN_SHARED_BYTES) return { [REFERENCE]: seen };
+    if (seen !== undefined && jsonSizeUpperBound(value as Json, MIN_SHARED_BYTES) > MIN_SHARED_BYTES)
+      return { [REFERENCE]: seen };
     if (seen === undefined) this.ids.set(value, this.next);
     this.next += 1;
     if (Array.isArray(value)) {

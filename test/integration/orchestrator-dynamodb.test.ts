@@ -226,7 +226,11 @@ describe('orchestrator on DynamoDB (dynalite)', () => {
       cause: expect.stringMatching(/^The execution input has 600011 bytes, more than the limit of 262144$/),
     });
     const { events } = await d.store.history('Big:huge-input');
-    expect(events[0]).toMatchObject({ type: 'ExecutionStarted', input: null, inputDetails: { truncated: true } });
+    expect(events[0]).toMatchObject({
+      type: 'ExecutionStarted',
+      input: null,
+      inputDetails: { truncated: true },
+    });
     expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed', error: 'States.DataLimitExceeded' });
     expect(d.inboxDeadLetters.peek()).toEqual([]);
     expect(d.failures).toEqual([]);

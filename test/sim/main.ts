@@ -26,8 +26,7 @@ interface Arguments {
   readonly memoryOnly: boolean;
 }
 
-const USAGE =
-  'usage: npm run sim -- [--seeds N] [--from K] | --seed S [--trace] [--verbose] [--memory-only]';
+const USAGE = 'usage: npm run sim -- [--seeds N] [--from K] | --seed S [--trace] [--verbose] [--memory-only]';
 
 function parseArguments(argv: readonly string[]): Arguments {
   let seed: number | undefined;

@@ -62,8 +62,7 @@ export class Publisher {
     private readonly world: World,
     private readonly rng: Prng,
     private readonly payloads: LargePayloads | undefined,
-  ) {
-  }
+  ) {}
 
   /** Plans the events the waits of one execution meet, around its start (ms from the run's start). */
   planSignals(executionId: string, workflow: GeneratedWorkflow, startAt: number): void {
@@ -118,7 +117,15 @@ export class Publisher {
     executionId: string | undefined,
   ): void {
     for (const event of planned) {
-      this.planEvent(event.at, event.source, wait.detailType, event.detail, purpose, event.twice, executionId);
+      this.planEvent(
+        event.at,
+        event.source,
+        wait.detailType,
+        event.detail,
+        purpose,
+        event.twice,
+        executionId,
+      );
     }
   }
 

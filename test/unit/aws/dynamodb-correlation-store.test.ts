@@ -41,10 +41,7 @@ describe('the DynamoDB correlation store', () => {
     await store.keepEvent('order-1', 'ffff-rejected', verdict('order-1', 'REJECTED'), now + HOUR);
     now += 10;
     await store.keepEvent('order-1', '0000-approved', verdict('order-1', 'APPROVED'), now + HOUR);
-    expect(await events('order-1')).toEqual([
-      verdict('order-1', 'REJECTED'),
-      verdict('order-1', 'APPROVED'),
-    ]);
+    expect(await events('order-1')).toEqual([verdict('order-1', 'REJECTED'), verdict('order-1', 'APPROVED')]);
   });
 
   it('keeps a redelivered event once, where it was first kept', async () => {
@@ -53,10 +50,7 @@ describe('the DynamoDB correlation store', () => {
     await store.keepEvent('order-2', 'aaaa', verdict('order-2', 'SECOND'), now + HOUR);
     now += 10;
     await store.keepEvent('order-2', 'bbbb', verdict('order-2', 'FIRST'), now + HOUR);
-    expect(await events('order-2')).toEqual([
-      verdict('order-2', 'FIRST'),
-      verdict('order-2', 'SECOND'),
-    ]);
+    expect(await events('order-2')).toEqual([verdict('order-2', 'FIRST'), verdict('order-2', 'SECOND')]);
   });
 
   it('orders events kept in the same millisecond by event id, the same on every read', async () => {

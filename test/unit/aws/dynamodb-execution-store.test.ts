@@ -302,7 +302,10 @@ describe('DynamoDbExecutionStore on dynalite', () => {
       tableName: local.tableName,
       payloads,
     });
-    const run = new ExecutionRun(ORDER_DEFINITION, { input: largeInput(), maxPayloadBytes: LARGE_PAYLOAD_LIMIT });
+    const run = new ExecutionRun(ORDER_DEFINITION, {
+      input: largeInput(),
+      maxPayloadBytes: LARGE_PAYLOAD_LIMIT,
+    });
     const first = run.start();
 
     await offloading.commit(first);
@@ -312,7 +315,10 @@ describe('DynamoDbExecutionStore on dynalite', () => {
   });
 
   it('keeps a snapshot over the offload threshold in the item when no payload store is configured', async () => {
-    const run = new ExecutionRun(ORDER_DEFINITION, { input: largeInput(), maxPayloadBytes: LARGE_PAYLOAD_LIMIT });
+    const run = new ExecutionRun(ORDER_DEFINITION, {
+      input: largeInput(),
+      maxPayloadBytes: LARGE_PAYLOAD_LIMIT,
+    });
     const first = run.start();
 
     await store.commit(first);

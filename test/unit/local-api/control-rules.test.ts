@@ -18,7 +18,13 @@ describe('rerunInput', () => {
   it('refuses to rerun, with no input given, an execution whose input was over the payload limit', () => {
     const history = [
       { type: 'ExecutionStarted', id: 1, timestamp: at, input: null, inputDetails: { truncated: true } },
-      { type: 'ExecutionFailed', id: 2, timestamp: at, error: 'States.DataLimitExceeded', cause: 'too large' },
+      {
+        type: 'ExecutionFailed',
+        id: 2,
+        timestamp: at,
+        error: 'States.DataLimitExceeded',
+        cause: 'too large',
+      },
     ] as unknown as HistoryEvent[];
     expect(() => rerunInput(history, 'A', null)).toThrow(ConflictError);
     expect(() => rerunInput(history, 'A', null)).toThrow(/over the payload limit and was not kept/);
