@@ -73,30 +73,61 @@ const SCHEDULES_FILE = 'schedules.json';
 /** In a persistent deployment's data directory: the generated secrets' values, by name. */
 const SECRETS_FILE = 'secrets.json';
 
-/** Resource types that get a name and an ARN for references, but no behaviour. */
-const NAMED_ONLY: Readonly<
-  Record<string, (name: string, region: string, account: string) => Record<string, string>>
-> = {
-  'AWS::IAM::Role': (name, _region, account) => ({
-    Arn: `arn:aws:iam::${account}:role/${name}`,
-    RoleId: name,
-  }),
-  'AWS::S3::Bucket': (name, region) => ({
-    Arn: `arn:aws:s3:::${name}`,
-    DomainName: `${name}.s3.amazonaws.com`,
-    RegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
-  }),
-  'AWS::Logs::LogGroup': (name, region, account) => ({
-    Arn: `arn:aws:logs:${region}:${account}:log-group:${name}:*`,
-  }),
-  'AWS::SNS::Topic': (name, region, account) => ({
-    TopicArn: `arn:aws:sns:${region}:${account}:${name}`,
-    TopicName: name,
-  }),
-  'AWS::KMS::Key': (name, region, account) => ({
-    Arn: `arn:aws:kms:${region}:${account}:key/${name}`,
-    KeyId: name,
-  }),
+/** What a resource given a name only answers to `Ref` and `Fn::GetAtt`. */
+interface NamedOnly {
+  /** The template property that names it, if the template may set the name. */
+  readonly nameProperty?: string;
+  readonly resolve: (name: string, region: string, account: string) => ResolvedResource;
+}
+
+/**
+ * Resource types that get a name and an ARN for references, but no behaviour: `Ref` and the
+ * attributes CloudFormation documents for each (those CDK reads: `role.roleArn`, `key.keyArn`,
+ * `bucket.bucketRegionalDomainName`, ...).
+ */
+const NAMED_ONLY: Readonly<Record<string, NamedOnly>> = {
+  'AWS::IAM::Role': {
+    nameProperty: 'RoleName',
+    resolve: (name, _region, account) => ({
+      ref: name,
+      attributes: { Arn: `arn:aws:iam::${account}:role/${name}`, RoleId: `AROA${name}` },
+    }),
+  },
+  'AWS::S3::Bucket': {
+    nameProperty: 'BucketName',
+    resolve: (name, region) => ({
+      ref: name,
+      attributes: {
+        Arn: `arn:aws:s3:::${name}`,
+        DomainName: `${name}.s3.amazonaws.com`,
+        DualStackDomainName: `${name}.s3.dualstack.${region}.amazonaws.com`,
+        RegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
+        WebsiteURL: `http://${name}.s3-website-${region}.amazonaws.com`,
+      },
+    }),
+  },
+  'AWS::Logs::LogGroup': {
+    nameProperty: 'LogGroupName',
+    resolve: (name, region, account) => ({
+      ref: name,
+      attributes: { Arn: `arn:aws:logs:${region}:${account}:log-group:${name}:*` },
+    }),
+  },
+  // A topic's Ref is its ARN.
+  'AWS::SNS::Topic': {
+    nameProperty: 'TopicName',
+    resolve: (name, region, account) => {
+      const arn = `arn:aws:sns:${region}:${account}:${name}`;
+      return { ref: arn, attributes: { TopicArn: arn, TopicName: name } };
+    },
+  },
+  // A key's Ref is its key id; a key has no name, the logical id stands for the id.
+  'AWS::KMS::Key': {
+    resolve: (name, region, account) => ({
+      ref: name,
+      attributes: { Arn: `arn:aws:kms:${region}:${account}:key/${name}`, KeyId: name },
+    }),
+  },
 };
 
 /** Variables Lambda reserves: a template must not set them (Lambda refuses the function). */
@@ -391,6 +422,8 @@ export class LocalDeployment {
     const ofType = (...types: string[]) =>
       Object.entries(resources).filter(([, resource]) => types.includes(resource.Type));
 
+    // First: the other resources refer to them (a queue or table to its key, a function to its role).
+    for (const [id, resource] of ofType(...Object.keys(NAMED_ONLY))) this.nameOnly(stack, id, resource);
     for (const [id, resource] of ofType('AWS::Events::EventBus')) this.createBus(stack, id, resource);
     this.createQueues(stack, ofType('AWS::SQS::Queue'));
     for (const [id, resource] of ofType('AWS::DynamoDB::Table')) await this.createTable(stack, id, resource);
@@ -405,16 +438,6 @@ export class LocalDeployment {
           Arn: `arn:aws:scheduler:${context.region}:${context.accountId}:schedule-group/${name}`,
         },
       });
-    }
-    for (const [id, resource] of ofType(...Object.keys(NAMED_ONLY))) {
-      const name = physicalName(stack, id, 63, resource.Type === 'AWS::S3::Bucket');
-      const attributes = (NAMED_ONLY[resource.Type] as (typeof NAMED_ONLY)[string])(
-        name,
-        context.region,
-        context.accountId,
-      );
-      context.resources.set(id, { ref: name, attributes });
-      stack.namedOnly.set(id, resource.Type);
     }
     for (const [id, resource] of ofType('AWS::Lambda::Function')) {
       this.skippable(stack, id, resource, () => this.createFunction(stack, id, resource));
@@ -475,6 +498,20 @@ export class LocalDeployment {
         if (!(error instanceof UnresolvedError)) throw error;
       }
     }
+  }
+
+/** A resource of {@link NAMED_ONLY}: its name (the template's, else a physical name) and ARN. */
+  private nameOnly(stack: DeployedStack, id: string, resource: TemplateResource): void {
+    const { context } = stack;
+    const kind = NAMED_ONLY[resource.Type] as NamedOnly;
+    const name =
+      (kind.nameProperty !== undefined ? stringProperty(resource, kind.nameProperty, context) : undefined) ??
+      physicalName(stack, id, 63, resource.Type === 'AWS::S3::Bucket');
+    (context.resources as Map<string, ResolvedResource>).set(
+      id,
+      kind.resolve(name, context.region, context.accountId),
+    );
+    stack.namedOnly.set(id, resource.Type);
   }
 
   private createBus(stack: DeployedStack, id: string, resource: TemplateResource): void {
