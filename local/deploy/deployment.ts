@@ -18,7 +18,7 @@
  *   its answer received on a local response URL, as CloudFormation does.
  *
  * Roles, buckets, log groups, topics and keys get names and ARNs (the functions' environment
- * refers to some of them) but no behaviour. Every other resource is listed in
+ * refers to some of them) but no behaviour; so does a function left out with `onSkipped`. Every other resource is listed in
  * {@link DeployedStack.notSimulated}: the simulation test pins that list, so a new kind of
  * resource cannot be ignored silently. An intrinsic that refers to something not created throws
  * (`intrinsics.ts`).
@@ -442,8 +442,9 @@ export class LocalDeployment {
     for (const [id, resource] of ofType('AWS::Lambda::Function')) {
       this.skippable(stack, id, resource, () => this.createFunction(stack, id, resource));
     }
-    for (const [id, resource] of ofType('AWS::Lambda::EventSourceMapping'))
-      this.createMapping(stack, id, resource);
+    for (const [id, resource] of ofType('AWS::Lambda::EventSourceMapping')) {
+      this.skippable(stack, id, resource, () => this.createMapping(stack, id, resource));
+    }
     const custom = Object.entries(resources).filter(
       ([, resource]) =>
         resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource',
@@ -473,6 +474,8 @@ export class LocalDeployment {
     const report = (error: unknown) => {
       if (!skip) throw error;
       skip(`${stack.stackName}/${id} (${resource.Type}) is not run locally: ${(error as Error).message}`);
+      // Left out, even if it has a name for references.
+      stack.notSimulated.set(id, resource.Type);
       return undefined;
     };
     try {
@@ -661,6 +664,14 @@ export class LocalDeployment {
   private createFunction(stack: DeployedStack, id: string, resource: TemplateResource): void {
     const { context } = stack;
     const properties = resource.Properties ?? {};
+    // Named first: a function left out (reported by `skippable`) keeps its name and ARN for the
+    // resources that refer to it; it just does not run.
+    const functionName = stringProperty(resource, 'FunctionName', context) ?? physicalName(stack, id, 64);
+    const functionArn = `arn:aws:lambda:${context.region}:${context.accountId}:function:${functionName}`;
+    (context.resources as Map<string, ResolvedResource>).set(id, {
+      ref: functionName,
+      attributes: { Arn: functionArn },
+    });
     // Bundled at synth (the workers) or prebuilt in the package (Baton's own functions): either way
     // a folder of the assembly holding the bundle Lambda loads. The template's metadata names it
     // when the CLI synthesized it; else the asset manifest does, by the S3 key the code is at.
@@ -675,8 +686,6 @@ export class LocalDeployment {
     if (typeof runtime === 'string' && !runtime.startsWith('nodejs')) {
       throw new Error(`${id}: the ${runtime} runtime is not run locally, only Node.js`);
     }
-    const functionName = stringProperty(resource, 'FunctionName', context) ?? physicalName(stack, id, 64);
-    const functionArn = `arn:aws:lambda:${context.region}:${context.accountId}:function:${functionName}`;
     const variables = resolve(
       (properties.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
       context,
@@ -729,10 +738,6 @@ export class LocalDeployment {
     stack.functions.set(id, pool);
     this.functionsByArn.set(functionArn, pool);
     this.functionsByName.set(functionName, pool);
-    (context.resources as Map<string, ResolvedResource>).set(id, {
-      ref: functionName,
-      attributes: { Arn: functionArn },
-    });
   }
 
   private createMapping(stack: DeployedStack, id: string, resource: TemplateResource): void {

@@ -32,10 +32,21 @@ const template: Template = {
       Properties: { Runtime: 'python3.12', Handler: 'index.handler' },
       Metadata: { 'aws:asset:path': 'asset.python' },
     },
+    Resizing: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: {
+        EventSourceArn: { 'Fn::GetAtt': ['Queue', 'Arn'] },
+        FunctionName: { Ref: 'Resizer' },
+      },
+    },
     Thumbnails: {
       Type: 'Custom::Thumbnails',
       Properties: { ServiceToken: { 'Fn::GetAtt': ['Resizer', 'Arn'] } },
     },
+  },
+  Outputs: {
+    ResizerName: { Value: { Ref: 'Resizer' } },
+    ResizerArn: { Value: { 'Fn::GetAtt': ['Resizer', 'Arn'] } },
   },
 };
 const assembly: CloudAssembly = {
@@ -74,13 +85,35 @@ describe('resources a local deployment cannot run', () => {
     try {
       expect(skipped).toEqual([
         'Media/Resizer (AWS::Lambda::Function) is not run locally: Resizer: the python3.12 runtime is not run locally, only Node.js',
+        'Media/Resizing (AWS::Lambda::EventSourceMapping) is not run locally: Resizing: the function Media-Resizer is not a function deployed locally',
         expect.stringMatching(/^Media\/Thumbnails \(Custom::Thumbnails\) is not run locally: .*Resizer/),
       ]);
       expect(deployment.stack('Media').queues.size).toBe(1);
       expect(deployment.buses.get('default')?.ruleNames).toEqual([
         deployment.stack('Media').rules.get('Uploaded'),
       ]);
-      expect([...deployment.stack('Media').notSimulated.keys()].sort()).toEqual(['Resizer', 'Thumbnails']);
+      expect([...deployment.stack('Media').notSimulated.keys()].sort()).toEqual([
+        'Resizer',
+        'Resizing',
+        'Thumbnails',
+      ]);
+    } finally {
+      await deployment.close();
+    }
+  });
+
+  it('keep the name and ARN of a function left out, for what refers to it', async () => {
+    const deployment = await LocalDeployment.deploy({
+      assembly,
+      stacks: ['Media'],
+      onSkipped: () => undefined,
+    });
+    try {
+      expect(deployment.output('Media', 'ResizerName')).toBe('Media-Resizer');
+      expect(deployment.output('Media', 'ResizerArn')).toBe(
+        'arn:aws:lambda:us-east-1:000000000000:function:Media-Resizer',
+      );
+      expect(deployment.stack('Media').functions.has('Resizer')).toBe(false);
     } finally {
       await deployment.close();
     }
