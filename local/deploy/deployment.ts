@@ -46,6 +46,7 @@ import {
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { CloudFormationCustomResourceResponse } from 'aws-lambda';
 import { DEFINITION_RESOURCE_TYPE } from '../../lambdas/contract/definition-resource.js';
+import type { InvocationOutcome } from '../emulators/aws-endpoint/lambda-api.js';
 import type { LocalSchedule } from '../emulators/aws-endpoint/scheduler-api.js';
 import { AwsEndpointServer } from '../emulators/aws-endpoint/server.js';
 import { LocalEventBus, type FailedDelivery, type RuleTarget } from '../emulators/eventbridge/bus.js';
@@ -61,7 +62,7 @@ import {
   type ResolutionContext,
   type ResolvedResource,
 } from './intrinsics.js';
-import { LambdaProcessPool } from './lambda-process.js';
+import { InvocationError, LambdaProcessPool } from './lambda-process.js';
 
 /** The account of a stack synthesized without one (`unknown-account`). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -320,6 +321,7 @@ export class LocalDeployment {
     await Promise.all(
       stacks.flatMap((stack) => [...stack.mappings.values()].map((mapping) => mapping.stop())),
     );
+    await this.endpoint.lambdaIdle();
     await Promise.all(stacks.flatMap((stack) => [...stack.functions.values()].map((pool) => pool.close())));
     for (const bus of this.buses.values()) await bus.idle();
     for (const stack of stacks) for (const queue of stack.queues.values()) await queue.close();
@@ -440,7 +442,16 @@ export class LocalDeployment {
       });
     }
     for (const [id, resource] of ofType('AWS::Lambda::Function')) {
-      this.skippable(stack, id, resource, () => this.createFunction(stack, id, resource));
+      this.skippable(stack, id, resource, () => {
+        try {
+          this.createFunction(stack, id, resource);
+        } catch (error) {
+          // Named but not run: an Invoke of it says so instead of "not found".
+          const name = context.resources.get(id)?.ref;
+          if (name !== undefined) this.endpoint.registerLeftOutFunction(name, (error as Error).message);
+          throw error;
+        }
+      });
     }
     for (const [id, resource] of ofType('AWS::Lambda::EventSourceMapping')) {
       this.skippable(stack, id, resource, () => this.createMapping(stack, id, resource));
@@ -738,6 +749,48 @@ export class LocalDeployment {
     stack.functions.set(id, pool);
     this.functionsByArn.set(functionArn, pool);
     this.functionsByName.set(functionName, pool);
+    this.endpoint.registerFunction({
+      functionName,
+      functionArn,
+      invoke: (event) => this.invokeFunction(pool, event, context),
+    });
+  }
+
+  /** One invocation through Lambda's Invoke API: the function error, if any, as the runtime reports it. */
+  private async invokeFunction(
+    pool: LambdaProcessPool,
+    event: unknown,
+    context: ResolutionContext,
+  ): Promise<InvocationOutcome> {
+    const { fn } = pool;
+    try {
+      const value = await pool.invoke(
+        event,
+        createLambdaContext({
+          functionName: fn.functionName,
+          awsRequestId: randomUUID(),
+          deadline: Date.now() + fn.timeoutSeconds * 1_000,
+          clock: SYSTEM_CLOCK,
+          region: context.region,
+          accountId: context.accountId,
+          memoryLimitInMB: fn.memorySize,
+        }),
+      );
+      return { type: 'succeeded', value };
+    } catch (error) {
+      if (error instanceof InvocationError) {
+        return {
+          type: 'failed',
+          error: {
+            name: error.name,
+            message: error.errorMessage,
+            ...(error.trace !== undefined ? { stack: error.trace } : {}),
+          },
+        };
+      }
+      const { name, message } = error as Error;
+      return { type: 'failed', error: { name, message } };
+    }
   }
 
   private createMapping(stack: DeployedStack, id: string, resource: TemplateResource): void {

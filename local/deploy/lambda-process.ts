@@ -34,10 +34,16 @@ export interface BundledFunction {
 /** A failed invocation, as the Lambda runtime reports it. */
 export class InvocationError extends Error {
   override readonly name: string;
+  /** The error's own message, without the function's name (Lambda's `errorMessage`). */
+  readonly errorMessage: string;
+  /** Its stack as the function's environment printed it, if any (Lambda's `trace`). */
+  readonly trace: string | undefined;
 
   constructor(error: { name: string; message: string; stack?: string }, functionName: string) {
     super(`${functionName}: ${error.name}: ${error.message}`);
     this.name = error.name;
+    this.errorMessage = error.message;
+    this.trace = error.stack;
     if (error.stack) this.stack = `${functionName}: ${error.stack}`;
   }
 }

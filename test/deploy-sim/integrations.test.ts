@@ -2,7 +2,9 @@
  * The deployment simulation of integrations: a small app (`integrations-app/`) synthesized and
  * deployed as `baton dev` does it, whose workflow sends to a queue of the app's own through
  * `arn:aws:states:::sqs:sendMessage`, the queue named by a `${AuditQueueUrl}` substitution whose
- * value (the queue's URL) CloudFormation resolves at deploy. What runs is the bundled orchestrator
+ * value (the queue's URL) CloudFormation resolves at deploy; and whose other workflow invokes a
+ * function of the app's through `arn:aws:states:::lambda:invoke`, on the local endpoint's Lambda
+ * Invoke, never on AWS. What runs is the bundled orchestrator
  * and definition publisher, with the properties and environment the template gives them.
  *
  * Set DEPLOY_SIM_VERBOSE=1 to see the functions' logs as they run.
@@ -85,9 +87,9 @@ describe('sqs:sendMessage to a queue named by a deploy-time substitution', () =>
       new RegExp(`^https?://.+/${queueAt(stack, 'AuditQueue').name}$`),
     );
     expect(latest?.version).toBe(definitionVersion(stored));
-    expect([...stack.customResources.values()]).toEqual([
+    expect([...stack.customResources.values()]).toContainEqual(
       expect.objectContaining({ Status: 'SUCCESS', Data: { Version: latest?.version } }),
-    ]);
+    );
   });
 
   it('sends the state to the queue and ends the execution with the message id', async () => {
@@ -118,5 +120,37 @@ describe('sqs:sendMessage to a queue named by a deploy-time substitution', () =>
     });
     expect(finished.status).toBe('SUCCEEDED');
     expect(finished.output).toEqual({ messageId: message?.messageId });
+  });
+});
+
+/** Starts `workflow` through the public inbox and waits for the execution to end. */
+async function runToEnd(workflow: string, name: string, input: unknown) {
+  const stack = deployment.stack(STACK);
+  queueAt(stack, 'Ledger/PublicInbox/Queue').sendMessage({
+    body: JSON.stringify({ kind: 'StartExecution', workflow, name, input }),
+  });
+  const [tableName] = stack.tables.values();
+  const store = new DynamoDbExecutionStore({
+    client: deployment.dynamodb.client,
+    tableName: tableName as string,
+  });
+  return eventually(`${workflow}:${name} to end`, async () => {
+    const stored = await store.load(`${workflow}:${name}`);
+    return stored && stored.execution.status !== 'RUNNING' ? stored.execution : undefined;
+  });
+}
+
+describe('lambda:invoke of a function of the app', () => {
+  it("ends with the function's payload, invoked on the local endpoint", async () => {
+    const finished = await runToEnd('Score', 'score-1', { amount: 21 });
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.output).toEqual({ score: 42 });
+    expect(deployment.endpoint.calls).toContainEqual({ service: 'lambda', operation: 'Invoke', status: 200 });
+  });
+
+  it("catches the function's error by its name", async () => {
+    const finished = await runToEnd('Score', 'score-2', { amount: -1 });
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.output).toEqual({ rejected: 'ScoreTooLow' });
   });
 });

@@ -10,7 +10,9 @@
  * - Amazon SQS, AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Operation>`): see `sqs-api.ts`;
  * - Amazon EventBridge, AWS JSON 1.1 (`AWSEvents.PutEvents`): see `events-api.ts`;
  * - EventBridge Scheduler, REST-JSON (`/schedules/{Name}`): see `scheduler-api.ts`;
- * - AWS Secrets Manager, AWS JSON 1.1 (`secretsmanager.GetSecretValue`): see `secrets-api.ts`.
+ * - AWS Secrets Manager, AWS JSON 1.1 (`secretsmanager.GetSecretValue`): see `secrets-api.ts`;
+ * - AWS Lambda, REST-JSON (`POST /2015-03-31/functions/{FunctionName}/invocations`): see
+ *   `lambda-api.ts`.
  *
  * DynamoDB is not here: dynalite speaks it (point `AWS_ENDPOINT_URL_DYNAMODB` at it). Any other
  * request is answered with an `UnknownOperationException` naming it, in the caller's protocol.
@@ -29,6 +31,7 @@ import type { Clock, Scheduler } from '../sqs/clock.js';
 import type { LocalQueue } from '../sqs/queue.js';
 import { AwsApiError, unknownOperation } from './errors.js';
 import { EVENTS_FIELD_ERRORS, EventsApi } from './events-api.js';
+import { LambdaApi, type InvocableFunction } from './lambda-api.js';
 import { FieldReader, isObject, type FieldErrors } from './request-fields.js';
 import {
   SCHEDULER_FIELD_ERRORS,
@@ -43,7 +46,7 @@ import { SQS_FIELD_ERRORS, SqsApi } from './sqs-api.js';
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /** The services of the endpoint, as the calls log names them. */
-export type EndpointService = 'sqs' | 'events' | 'scheduler' | 'secretsmanager' | 'unknown';
+export type EndpointService = 'sqs' | 'events' | 'scheduler' | 'secretsmanager' | 'lambda' | 'unknown';
 
 /** One request the endpoint answered. */
 export interface EndpointCall {
@@ -87,7 +90,9 @@ type Protocol =
 
 interface Answer {
   readonly status: number;
-  readonly body: object;
+  /** JSON, or a payload sent as it is (Lambda's). */
+  readonly body: object | string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The running endpoint. */
@@ -99,6 +104,7 @@ export class AwsEndpointServer {
   private readonly events = new EventsApi();
   private readonly secrets: SecretsApi;
   private readonly schedulerApi: SchedulerApi;
+  private readonly lambda: LambdaApi;
   private readonly pending = new Set<AbortController>();
   private readonly onInternalError: (error: unknown) => void;
   private origin = '';
@@ -112,6 +118,7 @@ export class AwsEndpointServer {
     this.onInternalError = options.onInternalError ?? ((error: unknown) => console.error(error));
     this.sqs = new SqsApi(() => this.origin);
     this.secrets = new SecretsApi(region, accountId);
+    this.lambda = new LambdaApi(region, accountId);
     this.schedulerApi = new SchedulerApi({
       region,
       accountId,
@@ -181,6 +188,21 @@ export class AwsEndpointServer {
     this.schedulerApi.registerGroup(name);
   }
 
+  /** Makes a function invocable by Lambda's Invoke, by name and ARN. */
+  registerFunction(fn: InvocableFunction): void {
+    this.lambda.register(fn);
+  }
+
+  /** A function named but not run locally: an Invoke of it is refused, saying why. */
+  registerLeftOutFunction(functionName: string, reason: string): void {
+    this.lambda.registerLeftOut(functionName, reason);
+  }
+
+  /** Waits for the Lambda invocations of type `Event` in flight. */
+  lambdaIdle(): Promise<void> {
+    return this.lambda.idle();
+  }
+
   /** The schedules that exist now. */
   get schedules(): LocalSchedule[] {
     return this.schedulerApi.list();
@@ -195,10 +217,13 @@ export class AwsEndpointServer {
    * The environment that points an AWS SDK for JavaScript v3 with default configuration here:
    * the service-specific endpoint variables (`AWS_ENDPOINT_URL_<SERVICE ID>`, the service id
    * upper-cased with spaces as underscores), S3 included so that a stray call gets a clear
-   * UnknownOperationException, and DynamoDB's when given.
+   * UnknownOperationException, and DynamoDB's when given. `AWS_ENDPOINT_URL` points every other
+   * service here too: a local deployment never calls real AWS, whatever client a function makes.
    */
   environment(options: { dynamodb?: string } = {}): Record<string, string> {
     return {
+      AWS_ENDPOINT_URL: this.origin,
+      AWS_ENDPOINT_URL_LAMBDA: this.origin,
       AWS_ENDPOINT_URL_SQS: this.origin,
       AWS_ENDPOINT_URL_EVENTBRIDGE: this.origin,
       AWS_ENDPOINT_URL_SCHEDULER: this.origin,
@@ -257,7 +282,20 @@ export class AwsEndpointServer {
         }
       } else {
         const match = /^\/schedules\/([^/]+)$/.exec(url.pathname);
-        if (match) {
+        const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+        if (invocation && request.method === 'POST') {
+          service = 'lambda';
+          protocol = { type: 'rest-json' };
+          operation = 'Invoke';
+          const invocationType = header(request, 'x-amz-invocation-type');
+          const answered = await this.lambda.invoke(
+            decodeURIComponent(invocation[1] as string),
+            url.searchParams,
+            invocationType !== undefined ? { invocationType } : {},
+            text,
+          );
+          answer = { status: answered.status, body: answered.payload, headers: answered.headers };
+        } else if (match) {
           service = 'scheduler';
           protocol = { type: 'rest-json' };
           operation =
@@ -274,7 +312,7 @@ export class AwsEndpointServer {
         }
       }
       this.calls.push({ service, operation, status: answer.status });
-      send(response, protocol, answer.status, answer.body);
+      send(response, protocol, answer);
     } catch (error) {
       const apiError =
         error instanceof AwsApiError
@@ -336,9 +374,10 @@ function parseJson(text: string): Readonly<Record<string, unknown>> {
   return value;
 }
 
-function send(response: ServerResponse, protocol: Protocol, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
+function send(response: ServerResponse, protocol: Protocol, answer: Answer): void {
+  const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  response.writeHead(answer.status, {
+    ...answer.headers,
     'content-type':
       protocol.type === 'json-rpc' ? `application/x-amz-json-${protocol.version}` : 'application/json',
     'content-length': Buffer.byteLength(text),

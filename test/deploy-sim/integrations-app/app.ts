@@ -1,9 +1,12 @@
 /**
  * A CDK app for the deployment simulation of integrations: a domain whose workflow sends to a queue
  * of the app's own, named by a `${AuditQueueUrl}` substitution (a token: the queue's URL is known
- * only at deploy). Run as a user's app is: by the `app` command of the cdk.json next to it.
+ * only at deploy), encrypted with a KMS key of its own; and a workflow that invokes a function of
+ * the app's (`score/`) through `lambda:invoke`. Run as a user's app is: by the `app` command of the
+ * cdk.json next to it.
  */
 import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SagaOrchestrator } from '../../../lib/saga-orchestrator.js';
 
@@ -11,10 +14,18 @@ const app = new App();
 const stack = new Stack(app, 'BatonIntegrationsSim', {
   env: { account: '123456789012', region: 'eu-west-1' },
 });
-const audit = new sqs.Queue(stack, 'AuditQueue', { enforceSSL: true });
+const audit = new sqs.Queue(stack, 'AuditQueue', {
+  enforceSSL: true,
+  encryption: sqs.QueueEncryption.KMS,
+});
+const score = new lambda.Function(stack, 'Score', {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  handler: 'index.handler',
+  code: lambda.Code.fromAsset(new URL('./score/', import.meta.url).pathname),
+});
 new SagaOrchestrator(stack, 'Ledger', {
   domain: 'ledger',
-  definitionSubstitutions: { AuditQueueUrl: audit },
+  definitionSubstitutions: { AuditQueueUrl: audit, ScoreFunction: score },
   workflows: {
     RecordOrder: {
       StartAt: 'Stamp',
@@ -27,6 +38,20 @@ new SagaOrchestrator(stack, 'Ledger', {
           ResultSelector: { 'messageId.$': '$.MessageId' },
           End: true,
         },
+      },
+    },
+    Score: {
+      StartAt: 'Invoke',
+      States: {
+        Invoke: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: '${ScoreFunction}', 'Payload.$': '$' },
+          OutputPath: '$.Payload',
+          Catch: [{ ErrorEquals: ['ScoreTooLow'], ResultPath: '$.error', Next: 'Rejected' }],
+          End: true,
+        },
+        Rejected: { Type: 'Pass', Parameters: { 'rejected.$': '$.error.Error' }, End: true },
       },
     },
   },
