@@ -129,6 +129,9 @@ export async function startDev(options: DevOptions): Promise<DevInstance> {
       onStack: (name) => log(`  deploying ${name}...`),
       onSkipped: (message) => log(`  warning:   ${message}`),
       onLog: functionLogPrinter(options),
+      // Always shown: a function that fails on every message (a module without its handler
+      // export) would otherwise leave its executions RUNNING without a word.
+      onInvocationError: (error) => log(`  error:     ${error.message}`),
     });
     let served: Awaited<ReturnType<typeof serve>>;
     try {

@@ -161,6 +161,11 @@ export interface DeploymentOptions {
    * comment). @default none: in memory, gone on close
    */
   readonly dataDir?: string;
+  /**
+   * Told of every failed invocation of a function run locally, whoever invoked it (an event source
+   * mapping, Lambda's Invoke, CloudFormation): the error names the function. @default nothing
+   */
+  readonly onInvocationError?: (error: Error) => void;
   /** Told as each stack is being deployed. @default nothing */
   readonly onStack?: (stackName: string) => void;
   /**
@@ -744,7 +749,10 @@ export class LocalDeployment {
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       },
-      this.options.onLog ? { onLog: this.options.onLog } : {},
+      {
+        ...(this.options.onLog ? { onLog: this.options.onLog } : {}),
+        ...(this.options.onInvocationError ? { onInvocationError: this.options.onInvocationError } : {}),
+      },
     );
     stack.functions.set(id, pool);
     this.functionsByArn.set(functionArn, pool);

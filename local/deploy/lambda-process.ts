@@ -71,6 +71,13 @@ interface Environment {
 export interface LambdaProcessPoolOptions {
   /** Receives each line the environments print (logs, EMF metrics), prefixed with the function name. */
   readonly onLog?: (line: string) => void;
+  /**
+   * Told of every failed invocation (the function threw, timed out or crashed, or its module did
+   * not load: `Runtime.HandlerNotFound`, `Runtime.ImportModuleError`), before the caller gets the
+   * error: whatever the caller does with it (an SQS batch retried, a task failed), it is seen.
+   * @default nothing
+   */
+  readonly onInvocationError?: (error: Error) => void;
 }
 
 /** The execution environments of one function. */
@@ -97,6 +104,9 @@ export class LambdaProcessPool {
     try {
       await environment.ready;
       return await this.run(environment, event, context);
+    } catch (error) {
+      this.options.onInvocationError?.(error as Error);
+      throw error;
     } finally {
       environment.busy = false;
     }
