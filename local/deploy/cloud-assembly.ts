@@ -4,7 +4,7 @@
  * assemblies of CDK Stages.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { AssemblyReadError, MissingContextError } from './errors.js';
 
 /** A CloudFormation resource of a synthesized template. */
@@ -82,7 +82,7 @@ export function readCloudAssembly(directory: string): CloudAssembly {
 }
 
 function readStacks(directory: string, stacks: Map<string, AssemblyStack>): void {
-  const manifest = readJson<Manifest>(join(directory, 'manifest.json'), 'the manifest');
+  const manifest = readJson<Manifest>(join(directory, 'manifest.json'), 'manifest');
   if (manifest.missing && manifest.missing.length > 0) {
     const keys = manifest.missing.map((entry) => entry.provider ?? entry.key).join(', ');
     throw new MissingContextError(
@@ -126,7 +126,7 @@ function readStacks(directory: string, stacks: Map<string, AssemblyStack>): void
       ),
       template: readJson<Template>(
         join(directory, artifact.properties?.templateFile ?? `${id}.template.json`),
-        `the template of ${stackName}`,
+        `template of ${stackName}`,
       ),
     });
   }
@@ -141,7 +141,7 @@ function fileAssets(directory: string, manifests: readonly string[]): Map<string
         string,
         { source?: { path?: string }; destinations?: Record<string, { objectKey?: string }> }
       >;
-    }>(join(directory, file), 'an asset manifest');
+    }>(join(directory, file), 'asset manifest');
     for (const asset of Object.values(manifest.files ?? {})) {
       if (asset.source?.path === undefined) continue;
       for (const destination of Object.values(asset.destinations ?? {})) {
@@ -154,12 +154,14 @@ function fileAssets(directory: string, manifests: readonly string[]): Map<string
 
 function readJson<T>(path: string, what: string): T {
   if (!existsSync(path)) {
-    throw new AssemblyReadError(`No ${what} at ${path}: is it a cloud assembly (a cdk.out directory)?`);
+    throw new AssemblyReadError(
+      `No ${what} at ${path}: is ${dirname(path)} a cloud assembly (a cdk.out directory)?`,
+    );
   }
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (error) {
-    throw new AssemblyReadError(`Cannot read ${what} at ${path}: ${(error as Error).message}`, {
+    throw new AssemblyReadError(`Cannot read the ${what} at ${path}: ${(error as Error).message}`, {
       cause: error,
     });
   }

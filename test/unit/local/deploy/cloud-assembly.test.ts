@@ -116,6 +116,10 @@ describe('a cloud assembly, read', () => {
 
   it('refuses a folder that is not an assembly', () => {
     expect(() => readCloudAssembly(join(scratch, 'nothing-here'))).toThrow(AssemblyReadError);
+    const missing = join(scratch, 'nothing-here');
+    expect(() => readCloudAssembly(missing)).toThrow(
+      `No manifest at ${join(missing, 'manifest.json')}: is ${missing} a cloud assembly (a cdk.out directory)?`,
+    );
   });
 });
 
