@@ -541,10 +541,16 @@ function expectedFailure(error: unknown): { code: number; message: string } | un
   if (error.name === 'MalformedMessageError' || (error instanceof ApiRequestError && error.status === 400)) {
     return { code: ExitCode.Usage, message: error.message };
   }
+  // npm start runs Baton's own example domains; in a user's CDK app, baton dev runs theirs.
+  if (error instanceof NotRunningError) {
+    return {
+      code: ExitCode.OperationFailed,
+      message: `${error.message}, or \`npx baton dev\` in your CDK app's directory`,
+    };
+  }
   if (
     error instanceof NotFoundError ||
     error instanceof ConflictError ||
-    error instanceof NotRunningError ||
     error instanceof ApiRequestError ||
     error.name === 'StackOutputsError' ||
     error.name === 'EventsRefusedError'

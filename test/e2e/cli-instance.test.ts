@@ -285,7 +285,7 @@ describe.concurrent('baton when no instance is running', () => {
     const { code, stderr } = await baton(['list'], { url: `http://127.0.0.1:${port}` });
     expect(code).toBe(1);
     expect(stderr).toBe(
-      `baton: No Baton instance is running at http://127.0.0.1:${port} — start one with \`npm start\`\n`,
+      `baton: No Baton instance is running at http://127.0.0.1:${port} — start one with \`npm start\`, or \`npx baton dev\` in your CDK app's directory\n`,
     );
   });
 
