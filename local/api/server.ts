@@ -36,6 +36,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ConflictError, NotFoundError, type LocalControl } from '../control.js';
 import { isConsoleFile, readConsoleFile } from './console-files.js';
+import { placeholder, placeholderUses } from '../../lambdas/contract/definition-substitutions.js';
 import { ApiErrorCode, BadRequestError, RequestTooLargeError, type ApiErrorBody } from './errors.js';
 import {
   PublishRequest,
@@ -161,10 +162,24 @@ function route(method: Route['method'], path: string, handle: Route['handle']): 
   return { method, segments: path.split('/').filter(Boolean), handle };
 }
 
+/**
+ * A definition registered with a running instance is stored as it is: the instance has no
+ * `definitionSubstitutions`, so a `${Name}` left in it would fail the executions at run time.
+ */
+function refuseUnsubstituted(definition: unknown): void {
+  const uses = placeholderUses(definition);
+  if (uses.length === 0) return;
+  const names = [...new Set(uses.map((use) => placeholder(use.name)))];
+  throw new BadRequestError(
+    `The definition still has the placeholder${names.length === 1 ? '' : 's'} ${names.join(', ')} (at ${uses.map((use) => use.pointer).join(', ')}): a running instance has no definition substitutions, so register the definition with their values written in (a queue URL, a function ARN)`,
+  );
+}
+
 const routes: readonly Route[] = [
   route('GET', '/api/domains', async ({ control }) => json({ domains: await control.domains() })),
   route('POST', '/api/workflows', async ({ control, body }) => {
     const request = parseBody(RegisterWorkflowRequest, await body());
+    refuseUnsubstituted(request.definition);
     return json(await control.registerWorkflow(withoutUndefined(request)));
   }),
   route('POST', '/api/events', async ({ control, body }) => {

@@ -649,3 +649,28 @@ describe('routing and guards', () => {
     );
   });
 });
+
+describe('POST /api/workflows', () => {
+  it('answers 400 naming the placeholders a definition still has, and registers nothing', async () => {
+    const before = (await call('GET', '/api/domains')).body.domains;
+    const answer = await call('POST', '/api/workflows', {
+      workflow: 'Audit',
+      definition: {
+        StartAt: 'Send',
+        States: {
+          Send: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::sqs:sendMessage',
+            Parameters: { QueueUrl: '${AuditQueueUrl}', MessageBody: 'x' },
+            End: true,
+          },
+        },
+      },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error?.message).toMatch(
+      /^The definition still has the placeholder \$\{AuditQueueUrl\} \(at \/States\/Send\/Parameters\/QueueUrl\): a running instance has no definition substitutions/,
+    );
+    expect((await call('GET', '/api/domains')).body.domains).toEqual(before);
+  });
+});
