@@ -519,7 +519,7 @@ export class LocalDeployment {
     }
   }
 
-/** A resource of {@link NAMED_ONLY}: its name (the template's, else a physical name) and ARN. */
+  /** A resource of {@link NAMED_ONLY}: its name (the template's, else a physical name) and ARN. */
   private nameOnly(stack: DeployedStack, id: string, resource: TemplateResource): void {
     const { context } = stack;
     const kind = NAMED_ONLY[resource.Type] as NamedOnly;

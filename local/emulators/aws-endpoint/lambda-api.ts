@@ -38,7 +38,8 @@ export interface LambdaAnswer {
 /** The only version of a function here. */
 const LATEST = '$LATEST';
 /** A function's ARN, full or partial, with its qualifier if any. */
-const ARN = /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?(\d{12}):function:([A-Za-z0-9_-]+)(?::([$A-Za-z0-9_-]+))?$/;
+const ARN =
+  /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?(\d{12}):function:([A-Za-z0-9_-]+)(?::([$A-Za-z0-9_-]+))?$/;
 
 /** The Lambda operations, over registered functions. */
 export class LambdaApi {
@@ -116,10 +117,7 @@ export class LambdaApi {
   }
 
   /** The function a name, ARN or partial ARN designates, or ResourceNotFoundException. */
-  private find(
-    functionNameOrArn: string,
-    queryQualifier: string | undefined,
-  ): InvocableFunction {
+  private find(functionNameOrArn: string, queryQualifier: string | undefined): InvocableFunction {
     const match = ARN.exec(functionNameOrArn);
     const name = match ? (match[2] as string) : functionNameOrArn;
     const arnQualifier = match?.[3];

@@ -63,9 +63,7 @@ describe('a failed invocation of a function run locally', () => {
       expect(JSON.parse(new TextDecoder().decode(response.Payload))).toMatchObject({
         errorType: 'Runtime.HandlerNotFound',
       });
-      expect(errors).toEqual([
-        'worker: Runtime.HandlerNotFound: index.handler is undefined or not exported',
-      ]);
+      expect(errors).toEqual(['worker: Runtime.HandlerNotFound: index.handler is undefined or not exported']);
     } finally {
       client.destroy();
       await deployment.close();

@@ -27,7 +27,11 @@ beforeAll(async () => {
         amount < 0
           ? {
               type: 'failed',
-              error: { name: 'ScoreTooLow', message: 'below zero', stack: 'ScoreTooLow: below zero\n    at handler' },
+              error: {
+                name: 'ScoreTooLow',
+                message: 'below zero',
+                stack: 'ScoreTooLow: below zero\n    at handler',
+              },
             }
           : { type: 'succeeded', value: { score: amount * 2 } },
       );
@@ -90,9 +94,9 @@ describe('Lambda Invoke on the local endpoint', () => {
     await expect(client.send(new InvokeCommand({ FunctionName: 'missing' }))).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
-    await expect(
-      client.send(new InvokeCommand({ FunctionName: 'score', Qualifier: '3' })),
-    ).rejects.toThrow(/only \$LATEST runs locally/);
+    await expect(client.send(new InvokeCommand({ FunctionName: 'score', Qualifier: '3' }))).rejects.toThrow(
+      /only \$LATEST runs locally/,
+    );
   });
 
   it('says why a function left out of the deployment is not found', async () => {
