@@ -28,6 +28,11 @@ export function formatExecutionTable(executions: readonly ExecutionSummary[]): s
     execution.businessKey ?? '',
     execution.error ?? '',
   ]);
+  return formatTable(header, rows);
+}
+
+/** Rows of cells under a header, each column as wide as its widest cell. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] as string).length)),
   );

@@ -13,3 +13,5 @@ export type {
   WorkflowResult,
 } from './runtime/run-workflow.js';
 export * from './engine/index.js';
+export { checkDefinition } from './contract/definition-check.js';
+export type { DefinitionCheck, LocalSupport, TaskCheck } from './contract/definition-check.js';

@@ -40,7 +40,7 @@ import {
   TableKey,
   TTL_ATTRIBUTE,
 } from '../lambdas/contract/table-schema.js';
-import { parseTaskResource } from '../lambdas/contract/task-resources.js';
+import { parseTaskResource, taskResourceReferences } from '../lambdas/contract/task-resources.js';
 import { correlationShapes } from '../lambdas/contract/correlation-shapes.js';
 import { BatonEnv, PowertoolsEnv } from '../lambdas/contract/environment-names.js';
 import { BATON_METRICS_NAMESPACE } from '../lambdas/contract/metric-names.js';
@@ -79,13 +79,7 @@ import {
   type IntegrationGrantPlan,
 } from './integration-grants.js';
 import { definitionIntegrations, type IntegrationTarget } from './workflow-integrations.js';
-import {
-  awaitedEvents,
-  loadWorkflow,
-  taskResourceReferences,
-  type AwaitedEvent,
-  type LoadedWorkflow,
-} from './workflow-source.js';
+import { awaitedEvents, loadWorkflow, type AwaitedEvent, type LoadedWorkflow } from './workflow-source.js';
 import { prepareSubstitutions, type PreparedSubstitutions } from './workflow-substitutions.js';
 
 /** Receives of an inbox message before it goes to the DLQ: conflicts and throttling are retried by redelivery. */

@@ -13,9 +13,13 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { wholePlaceholder } from '../lambdas/contract/definition-substitutions.js';
-import { parseTaskResource } from '../lambdas/contract/task-resources.js';
+import {
+  escapePointer,
+  parseTaskResource,
+  taskResourceReferences,
+} from '../lambdas/contract/task-resources.js';
 import type { DefinitionIssue } from '../lambdas/engine/index.js';
-import { escapePointer, pointerGet, taskResourceReferences } from './workflow-source.js';
+import { pointerGet } from './workflow-source.js';
 
 /** A CDK resource a substitution names, to grant on. */
 export type IntegrationResource =

@@ -7,9 +7,12 @@ import { readFileSync } from 'node:fs';
 import { Aws, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { DefinitionIssue, StateMachineDefinition } from '../lambdas/engine/index.js';
-import { validateDefinition } from '../lambdas/engine/index.js';
+import { checkDefinition } from '../lambdas/contract/definition-check.js';
 import {
+  escapePointer,
   parseTaskResource,
+  taskResourceReferences,
+  type TaskResourceReference,
   PUT_EVENTS_RESOURCE,
   WAIT_FOR_EVENT_RESOURCE,
   WORKER_RESOURCE_PREFIX,
@@ -56,19 +59,6 @@ export interface StateMachineSource {
    * `QueryLanguage`; a string or file body keeps the language it states. @default JSONPath
    */
   readonly queryLanguage?: sfn.QueryLanguage;
-}
-
-/** A Task (or Compensate) resource of a definition, located by the pointer of its `Resource` field. */
-export interface TaskResourceReference {
-  /** JSON Pointer of the `Resource` field, e.g. `/States/Charge/Compensate/Resource`. */
-  readonly pointer: string;
-  readonly resource: unknown;
-  /** The state's (or compensation's) TimeoutSeconds, when it is a number. */
-  readonly timeoutSeconds?: number;
-  /** The state's (or compensation's) Parameters, or in JSONata its Arguments. */
-  readonly parameters?: unknown;
-  /** The field `parameters` came from. @default 'Parameters' */
-  readonly parametersField?: 'Parameters' | 'Arguments';
 }
 
 /** An event a `baton:waitForEvent` state waits for. */
@@ -227,61 +217,6 @@ function findToken(value: unknown, pointer: string): string | undefined {
   return undefined;
 }
 
-/** RFC 6901: `~` becomes `~0`, `/` becomes `~1`. */
-export function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/**
- * Every Task `Resource` (and `Compensate.Resource`) of a definition, with its pointer and
- * TimeoutSeconds, walking Parallel branches and Map processors.
- */
-export function taskResourceReferences(definition: unknown): TaskResourceReference[] {
-  const references: TaskResourceReference[] = [];
-  const visitMachine = (machine: unknown, pointer: string): void => {
-    const states = fieldOf(machine, 'States');
-    if (!isRecord(states)) return;
-    for (const [name, state] of Object.entries(states)) {
-      visitState(state, `${pointer}/States/${escapePointer(name)}`);
-    }
-  };
-  const visitState = (state: unknown, pointer: string): void => {
-    if (!isRecord(state)) return;
-    switch (state.Type) {
-      case 'Task': {
-        references.push(reference(state, pointer));
-        if (isRecord(state.Compensate)) references.push(reference(state.Compensate, `${pointer}/Compensate`));
-        return;
-      }
-      case 'Parallel':
-        if (Array.isArray(state.Branches)) {
-          state.Branches.forEach((branch, index) => visitMachine(branch, `${pointer}/Branches/${index}`));
-        }
-        return;
-      case 'Map':
-        visitMachine(state.ItemProcessor, `${pointer}/ItemProcessor`);
-        visitMachine(state.Iterator, `${pointer}/Iterator`);
-        return;
-    }
-  };
-  visitMachine(definition, '');
-  return references;
-}
-
-function reference(task: Record<string, unknown>, pointer: string): TaskResourceReference {
-  const timeout = task.TimeoutSeconds;
-  return {
-    pointer: `${pointer}/Resource`,
-    resource: task.Resource,
-    ...(typeof timeout === 'number' ? { timeoutSeconds: timeout } : {}),
-    ...(task.Parameters !== undefined
-      ? { parameters: task.Parameters }
-      : task.Arguments !== undefined
-        ? { parameters: task.Arguments, parametersField: 'Arguments' as const }
-        : {}),
-  };
-}
-
 /** The events the definition's `baton:waitForEvent` states wait for, without duplicates. */
 export function awaitedEvents(definition: unknown): AwaitedEvent[] {
   const found = new Map<string, AwaitedEvent>();
@@ -300,11 +235,14 @@ export function awaitedEvents(definition: unknown): AwaitedEvent[] {
  * SagaOrchestrator cannot run (a worker it does not define, an integration it does not wire).
  */
 export function workflowIssues(definition: unknown, context: WorkflowCheckContext): DefinitionIssue[] {
-  const issues = validateDefinition(definition);
+  // The same check as `baton check` and the package's checkDefinition.
+  const check = checkDefinition(definition);
+  const issues = [...check.issues];
+  const notOnAws = new Set(check.tasks.filter((task) => !task.aws).map((task) => task.pointer));
   for (const reference of taskResourceReferences(definition)) {
     const { pointer, resource } = reference;
     if (typeof resource !== 'string') continue; // the validator reported it
-    const issue = resourceIssue(resource, context);
+    const issue = notOnAws.has(pointer) ? unsupportedResource(resource) : resourceIssue(resource, context);
     if (issue !== undefined) issues.push({ pointer, message: issue });
     if (resource === WAIT_FOR_EVENT_RESOURCE) issues.push(...eventWaitIssues(definition, reference));
   }
@@ -394,8 +332,12 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
     case 'lambda-arn':
       return undefined;
     case 'unsupported':
-      return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, or a Lambda function ARN)`;
+      return unsupportedResource(resource);
   }
+}
+
+function unsupportedResource(resource: string): string {
+  return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, or a Lambda function ARN)`;
 }
 
 /** A workflow rendered, substituted as far as synth can, and checked. */

@@ -66,40 +66,84 @@ export function parseTaskResource(resource: string): TaskResource {
 
 /**
  * The names of the workers a definition's Task states and their `Compensate` blocks use, sorted
- * and without duplicates. Walks the definition as plain JSON (States, Parallel `Branches`, Map
- * `Iterator` / `ItemProcessor`), so it accepts a definition straight from a file; it looks at
- * `Resource` fields of states only, never into `Parameters` or other payload templates.
+ * and without duplicates (see {@link taskResourceReferences}).
  */
 export function listWorkerNames(definition: unknown): string[] {
   const names = new Set<string>();
-  const visitMachine = (machine: unknown): void => {
+  for (const { resource } of taskResourceReferences(definition)) {
+    if (typeof resource !== 'string') continue;
+    const parsed = parseTaskResource(resource);
+    if (parsed.type === 'worker') names.add(parsed.name);
+  }
+  return [...names].sort();
+}
+
+/** A Task (or Compensate) resource of a definition, located by the pointer of its `Resource` field. */
+export interface TaskResourceReference {
+  /** JSON Pointer of the `Resource` field, e.g. `/States/Charge/Compensate/Resource`. */
+  readonly pointer: string;
+  readonly resource: unknown;
+  /** The state's (or compensation's) TimeoutSeconds, when it is a number. */
+  readonly timeoutSeconds?: number;
+  /** The state's (or compensation's) Parameters, or in JSONata its Arguments. */
+  readonly parameters?: unknown;
+  /** The field `parameters` came from. @default 'Parameters' */
+  readonly parametersField?: 'Parameters' | 'Arguments';
+}
+
+/**
+ * Every Task `Resource` (and `Compensate.Resource`) of a definition, with its pointer and
+ * TimeoutSeconds, walking Parallel branches and Map processors.
+ */
+export function taskResourceReferences(definition: unknown): TaskResourceReference[] {
+  const references: TaskResourceReference[] = [];
+  const visitMachine = (machine: unknown, pointer: string): void => {
     const states = field(machine, 'States');
     if (!isRecord(states)) return;
-    for (const state of Object.values(states)) visitState(state);
+    for (const [name, state] of Object.entries(states)) {
+      visitState(state, `${pointer}/States/${escapePointer(name)}`);
+    }
   };
-  const visitState = (state: unknown): void => {
+  const visitState = (state: unknown, pointer: string): void => {
     if (!isRecord(state)) return;
     switch (state.Type) {
-      case 'Task':
-        addWorker(state.Resource);
-        addWorker(field(state.Compensate, 'Resource'));
+      case 'Task': {
+        references.push(reference(state, pointer));
+        if (isRecord(state.Compensate)) references.push(reference(state.Compensate, `${pointer}/Compensate`));
         return;
+      }
       case 'Parallel':
-        if (Array.isArray(state.Branches)) state.Branches.forEach(visitMachine);
+        if (Array.isArray(state.Branches)) {
+          state.Branches.forEach((branch, index) => visitMachine(branch, `${pointer}/Branches/${index}`));
+        }
         return;
       case 'Map':
-        visitMachine(state.ItemProcessor);
-        visitMachine(state.Iterator);
+        visitMachine(state.ItemProcessor, `${pointer}/ItemProcessor`);
+        visitMachine(state.Iterator, `${pointer}/Iterator`);
         return;
     }
   };
-  const addWorker = (resource: unknown): void => {
-    if (typeof resource !== 'string') return;
-    const parsed = parseTaskResource(resource);
-    if (parsed.type === 'worker') names.add(parsed.name);
+  visitMachine(definition, '');
+  return references;
+}
+
+function reference(task: Record<string, unknown>, pointer: string): TaskResourceReference {
+  const timeout = task.TimeoutSeconds;
+  return {
+    pointer: `${pointer}/Resource`,
+    resource: task.Resource,
+    ...(typeof timeout === 'number' ? { timeoutSeconds: timeout } : {}),
+    ...(task.Parameters !== undefined
+      ? { parameters: task.Parameters }
+      : task.Arguments !== undefined
+        ? { parameters: task.Arguments, parametersField: 'Arguments' as const }
+        : {}),
   };
-  visitMachine(definition);
-  return [...names].sort();
+}
+
+/** A JSON Pointer segment: `~` and `/` escaped (RFC 6901). */
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

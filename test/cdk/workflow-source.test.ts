@@ -16,9 +16,9 @@ import {
   awaitedEvents,
   loadWorkflow,
   renderWorkflowSource,
-  taskResourceReferences,
   workflowIssues,
 } from '../../lib/workflow-source.js';
+import { taskResourceReferences } from '../../lambdas/contract/task-resources.js';
 import { tempFolder } from '../helpers/temp-folder.js';
 
 const workers = new Set(['inventory-reserve', 'payment-charge']);

@@ -1,0 +1,77 @@
+/**
+ * What a definition needs before it runs anywhere: the validator's issues, and for every Task and
+ * Compensate resource whether the orchestrator on AWS performs it, whether the local runtime
+ * (`npm start`, `npx baton dev`) runs it against an embedded service, and the IAM actions the
+ * orchestrator needs for it. `npx baton check`, the package's `checkDefinition` and the CDK
+ * construct (at synth) all read this one report.
+ */
+import type { DefinitionIssue } from '../engine/errors.js';
+import { validateDefinition } from '../engine/validate.js';
+import {
+  WAIT_FOR_EVENT_RESOURCE,
+  parseTaskResource,
+  taskResourceReferences,
+  type TaskResource,
+} from './task-resources.js';
+
+/**
+ * Where a resource runs locally: `embedded` against the local runtime's own services (queues, bus,
+ * functions); `false` nowhere but in `runWorkflow`, whose task functions stand in for any resource.
+ */
+export type LocalSupport = 'embedded' | false;
+
+/** One Task (or Compensate) resource of a definition, and where it runs. */
+export interface TaskCheck {
+  /** JSON Pointer of its `Resource` field, e.g. `/States/Charge/Compensate/Resource`. */
+  readonly pointer: string;
+  readonly resource: string;
+  /** Whether the orchestrator on AWS performs it (otherwise the task fails when dispatched). */
+  readonly aws: boolean;
+  readonly local: LocalSupport;
+  /** The IAM actions the orchestrator needs for it (the construct grants them on the resources named). */
+  readonly actions: readonly string[];
+}
+
+/** The report of {@link checkDefinition}. */
+export interface DefinitionCheck {
+  /** True when the validator found nothing and every resource runs on AWS. */
+  readonly ok: boolean;
+  /** The validator's issues, each with the JSON Pointer of the bad field. */
+  readonly issues: readonly DefinitionIssue[];
+  readonly tasks: readonly TaskCheck[];
+}
+
+/**
+ * Checks `definition` (parsed JSON) without running it. Never throws: a definition that is not an
+ * object is reported as an issue, and resources are listed as far as the definition can be read.
+ */
+export function checkDefinition(definition: unknown): DefinitionCheck {
+  const issues = validateDefinition(definition);
+  const tasks: TaskCheck[] = [];
+  for (const { pointer, resource } of taskResourceReferences(definition)) {
+    if (typeof resource !== 'string') continue; // the validator reported it
+    const found =
+      resource === WAIT_FOR_EVENT_RESOURCE
+        ? { aws: true, local: 'embedded' as const, actions: [] }
+        : support(parseTaskResource(resource));
+    tasks.push({ pointer, resource, ...found });
+  }
+  return { ok: issues.length === 0 && tasks.every((task) => task.aws), issues, tasks };
+}
+
+function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> {
+  switch (parsed.type) {
+    case 'worker':
+      return { aws: true, local: 'embedded', actions: ['sqs:SendMessage'] };
+    case 'sqs':
+      return { aws: true, local: 'embedded', actions: ['sqs:SendMessage'] };
+    case 'events':
+      return { aws: true, local: 'embedded', actions: ['events:PutEvents'] };
+    case 'lambda':
+    case 'lambda-arn':
+      // The local runtime has no Lambda functions to invoke.
+      return { aws: true, local: false, actions: ['lambda:InvokeFunction'] };
+    case 'unsupported':
+      return { aws: false, local: false, actions: [] };
+  }
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { checkDefinition } from '../../../lambdas/index.js';
+import { formatCheck } from '../../../cli/check.js';
+
+const definition = {
+  StartAt: 'Charge',
+  States: {
+    Charge: {
+      Type: 'Task',
+      Resource: 'baton:worker:charge',
+      Compensate: { Resource: 'baton:worker:refund' },
+      Next: 'Fan',
+    },
+    Fan: {
+      Type: 'Parallel',
+      Branches: [
+        {
+          StartAt: 'Notify',
+          States: {
+            Notify: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::sns:publish',
+              Parameters: { TopicArn: 'arn:aws:sns:us-east-1:123456789012:t', Message: 'x' },
+              End: true,
+            },
+          },
+        },
+        {
+          StartAt: 'Audit',
+          States: {
+            Audit: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::sqs:sendMessage',
+              Parameters: {
+                QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/audit',
+                MessageBody: 'x',
+              },
+              End: true,
+            },
+          },
+        },
+      ],
+      Next: 'Price',
+    },
+    Price: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: 'price' },
+      Next: 'Wait',
+    },
+    Wait: {
+      Type: 'Task',
+      Resource: 'baton:waitForEvent',
+      Parameters: { DetailType: 'Paid', Match: { 'detail.id.$': '$.id' } },
+      TimeoutSeconds: 60,
+      End: true,
+    },
+  },
+};
+
+describe('checkDefinition', () => {
+  it('lists every Task and Compensate resource, nested ones too, with where it runs and its IAM actions', () => {
+    const check = checkDefinition(definition);
+    expect(check.issues).toEqual([]);
+    expect(check.tasks).toEqual([
+      {
+        pointer: '/States/Charge/Resource',
+        resource: 'baton:worker:charge',
+        aws: true,
+        local: 'embedded',
+        actions: ['sqs:SendMessage'],
+      },
+      {
+        pointer: '/States/Charge/Compensate/Resource',
+        resource: 'baton:worker:refund',
+        aws: true,
+        local: 'embedded',
+        actions: ['sqs:SendMessage'],
+      },
+      {
+        pointer: '/States/Fan/Branches/0/States/Notify/Resource',
+        resource: 'arn:aws:states:::sns:publish',
+        aws: false,
+        local: false,
+        actions: [],
+      },
+      {
+        pointer: '/States/Fan/Branches/1/States/Audit/Resource',
+        resource: 'arn:aws:states:::sqs:sendMessage',
+        aws: true,
+        local: 'embedded',
+        actions: ['sqs:SendMessage'],
+      },
+      {
+        pointer: '/States/Price/Resource',
+        resource: 'arn:aws:states:::lambda:invoke',
+        aws: true,
+        local: false,
+        actions: ['lambda:InvokeFunction'],
+      },
+      {
+        pointer: '/States/Wait/Resource',
+        resource: 'baton:waitForEvent',
+        aws: true,
+        local: 'embedded',
+        actions: [],
+      },
+    ]);
+    // sns:publish is not performed on AWS yet: the definition is valid but not ok to deploy.
+    expect(check.ok).toBe(false);
+  });
+
+  it('reports validation issues by pointer, and never throws on what is not a definition', () => {
+    const broken = checkDefinition({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Nowhere' } } });
+    expect(broken.ok).toBe(false);
+    expect(broken.issues[0]).toMatchObject({ pointer: '/States/A/Next' });
+    expect(checkDefinition('not a definition')).toMatchObject({ ok: false, tasks: [] });
+    expect(checkDefinition(null).issues.length).toBeGreaterThan(0);
+  });
+
+  it('is ok for a valid definition whose every resource runs on AWS', () => {
+    const ok = checkDefinition({
+      StartAt: 'A',
+      States: { A: { Type: 'Task', Resource: 'baton:worker:a', End: true } },
+    });
+    expect(ok).toMatchObject({ ok: true, issues: [] });
+  });
+});
+
+describe('baton check, as text', () => {
+  it('shows the issues, the resources in a table, and what would fail on AWS', () => {
+    const text = formatCheck('order.asl.json', checkDefinition(definition));
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('order.asl.json: 0 validation issues, 6 Task resources (5 run on AWS, 4 locally)');
+    expect(text).toMatch(
+      /\/States\/Fan\/Branches\/0\/States\/Notify\/Resource\s+arn:aws:states:::sns:publish\s+NO\s+no\s+-/,
+    );
+    expect(text).toMatch(
+      /\/States\/Price\/Resource\s+arn:aws:states:::lambda:invoke\s+yes\s+no\s+lambda:InvokeFunction/,
+    );
+    expect(text).toContain('1 resource would fail when dispatched on AWS.');
+  });
+});
