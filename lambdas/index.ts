@@ -3,6 +3,7 @@
  *
  * - `runWorkflow`: run an Amazon States Language workflow (with sagas) in-process, on a virtual clock.
  * - `validateDefinition` / `compileWorkflow`: check a definition before it runs.
+ * - `checkDefinition`: its issues, and where each Task resource runs (AWS, locally) with its IAM actions.
  * - `decide`: the pure reducer every runtime drives.
  */
 export { runWorkflow } from './runtime/run-workflow.js';
