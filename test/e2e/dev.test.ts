@@ -115,7 +115,11 @@ describe('baton dev in a CDK app', () => {
     const dev = await startDev();
     try {
       expect(dev.output()).toContain('Deploying 1 stack locally: BatonDevFixture');
-      expect(dev.output()).toMatch(/domain: +greetings — workflows Greet; workers greet/);
+      expect(dev.output()).toMatch(/domain: +greetings — workflows Check, Greet; workers greet/);
+      // Inline code is not run locally: reported, and its ARN still given to the definition.
+      expect(dev.output()).toMatch(
+        /warning: +BatonDevFixture\/Notify\w* \(AWS::Lambda::Function\) is not run locally/,
+      );
       // The CLI finds the instance through the app's .baton/instance.json, as after npm start.
       expect(JSON.parse(readFileSync(join(app, '.baton', 'instance.json'), 'utf8'))).toMatchObject({
         url: dev.url,
@@ -133,7 +137,9 @@ describe('baton dev in a CDK app', () => {
       expect(listed.stdout).toMatch(/Greet:ada +SUCCEEDED/);
 
       // A changed definition, tried on the running stack before it goes into the app.
-      const [before] = (await client.domains()).flatMap((domain) => domain.workflows);
+      const before = (await client.domains())
+        .flatMap((domain) => domain.workflows)
+        .find((workflow) => workflow.name === 'Greet');
       const file = join(dataDir, 'greet-v2.json');
       writeFileSync(
         file,
@@ -156,9 +162,10 @@ describe('baton dev in a CDK app', () => {
       const bob = await client.describe('Greet:bob');
       expect(bob.output).toMatchObject({ farewell: 'Bye!' });
       expect(bob.workflowVersion).not.toBe(before?.version);
-      expect((await client.domains())[0]?.workflows).toEqual([
-        { name: 'Greet', version: bob.workflowVersion },
-      ]);
+      expect((await client.domains())[0]?.workflows).toContainEqual({
+        name: 'Greet',
+        version: bob.workflowVersion,
+      });
       writeFileSync(
         file,
         JSON.stringify({
@@ -169,6 +176,33 @@ describe('baton dev in a CDK app', () => {
       const refused = await baton(app, 'register', 'Pay', file);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('The domain greetings has no worker payment (its workers: greet)');
+      // The running instance has no substitutions: a definition that still needs them is refused.
+      writeFileSync(
+        file,
+        JSON.stringify({
+          StartAt: 'Send',
+          States: {
+            Send: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::sqs:sendMessage',
+              Parameters: { QueueUrl: '${AuditQueueUrl}', MessageBody: 'x' },
+              End: true,
+            },
+          },
+        }),
+      );
+      const unsubstituted = await baton(app, 'register', 'Send', file);
+      expect(unsubstituted.code).toBe(2);
+      expect(unsubstituted.stderr).toContain('The definition still has the placeholder ${AuditQueueUrl}');
+
+      // A function of the app invoked by lambda:invoke runs here (never on AWS); its module has no
+      // handler export: the task fails with the runtime's error, and baton dev prints it.
+      await baton(app, 'start', 'Check', '--name', 'c1', '--input', '{}');
+      expect(await settled(client, 'Check:c1')).toBe('FAILED');
+      expect((await client.describe('Check:c1')).error).toBe('Runtime.HandlerNotFound');
+      expect(dev.output()).toContain(
+        'error:     baton-dev-fixture-broken: Runtime.HandlerNotFound: index.handler is undefined or not exported',
+      );
       const console = await fetch(`${dev.url}/`);
       expect(console.status).toBe(200);
       expect(await console.text()).toContain('<html');
@@ -188,6 +222,7 @@ describe('baton dev in a CDK app', () => {
     try {
       const listed = await baton(app, '--url', dev.url, 'list', '--json');
       expect(JSON.parse(listed.stdout)).toEqual([
+        expect.objectContaining({ executionId: 'Check:c1', status: 'FAILED' }),
         expect.objectContaining({ executionId: 'Greet:bob', status: 'SUCCEEDED' }),
         expect.objectContaining({ executionId: 'Greet:ada', status: 'SUCCEEDED' }),
       ]);
