@@ -105,7 +105,8 @@ export class LambdaProcessPool {
       await environment.ready;
       return await this.run(environment, event, context);
     } catch (error) {
-      this.options.onInvocationError?.(error as Error);
+      // An invocation cut short by close() is not the function's failure.
+      if (!this.closed) this.options.onInvocationError?.(error as Error);
       throw error;
     } finally {
       environment.busy = false;
