@@ -148,6 +148,12 @@ describe('lambda:invoke of a function of the app', () => {
     expect(deployment.endpoint.calls).toContainEqual({ service: 'lambda', operation: 'Invoke', status: 200 });
   });
 
+  it('runs a Lambda ARN Resource on the local endpoint too, its output the payload', async () => {
+    const finished = await runToEnd('ScoreDirect', 'score-3', { amount: 4 });
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.output).toEqual({ score: 8 });
+  });
+
   it("catches the function's error by its name", async () => {
     const finished = await runToEnd('Score', 'score-2', { amount: -1 });
     expect(finished.status).toBe('SUCCEEDED');

@@ -1,9 +1,9 @@
 /**
  * A CDK app for the deployment simulation of integrations: a domain whose workflow sends to a queue
  * of the app's own, named by a `${AuditQueueUrl}` substitution (a token: the queue's URL is known
- * only at deploy), encrypted with a KMS key of its own; and a workflow that invokes a function of
- * the app's (`score/`) through `lambda:invoke`. Run as a user's app is: by the `app` command of the
- * cdk.json next to it.
+ * only at deploy), encrypted with a KMS key of its own; and workflows that invoke a function of
+ * the app's (`score/`) through `lambda:invoke` and as a Lambda ARN `Resource`. Run as a user's app
+ * is: by the `app` command of the cdk.json next to it.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -53,6 +53,10 @@ new SagaOrchestrator(stack, 'Ledger', {
         },
         Rejected: { Type: 'Pass', Parameters: { 'rejected.$': '$.error.Error' }, End: true },
       },
+    },
+    ScoreDirect: {
+      StartAt: 'Invoke',
+      States: { Invoke: { Type: 'Task', Resource: '${ScoreFunction}', End: true } },
     },
   },
 });
