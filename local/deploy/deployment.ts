@@ -11,7 +11,9 @@
  * - `AWS::Events::EventBus` / `AWS::Events::Rule` -> a {@link LocalEventBus} and its rules, with the
  *   template's event patterns, input transformers, retry policies and dead-letter queues;
  * - `AWS::Lambda::Function` -> its bundled asset (`aws:asset:path`) run in child processes with the
- *   template's environment variables, resolved, plus what the Lambda runtime sets;
+ *   template's environment variables, resolved, plus what the Lambda runtime sets, and every AWS
+ *   endpoint pointed at the local ones (nothing it runs calls AWS); invocable through the local
+ *   endpoint's Lambda Invoke (`lambda:invoke` states, Lambda ARN resources, a function's SDK);
  * - `AWS::Lambda::EventSourceMapping` -> an {@link SqsEventSourceMapping} with the template's batch
  *   size, batching window, maximum concurrency and ReportBatchItemFailures;
  * - custom resources -> their service token function invoked with CloudFormation's Create event,
