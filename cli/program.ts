@@ -22,18 +22,19 @@
  * usage error (a missing argument, JSON that does not parse: the message names the option).
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { ExecutionStatus } from '../lambdas/engine/execution.js';
 import type { Json } from '../lambdas/engine/json.js';
 import { isJsonObject } from '../lambdas/engine/json.js';
-import { DefinitionError, runWorkflow, type TaskFunction } from '../lambdas/index.js';
+import { DefinitionError, checkDefinition, runWorkflow, type TaskFunction } from '../lambdas/index.js';
 import { BatonClient, type ControlOperations } from '../local/api/client.js';
 import { ApiRequestError, NotRunningError } from '../local/api/errors.js';
 import { apiPortFromEnvironment, findInstanceUrl } from '../local/api/instance-file.js';
 import { ConflictError, NotFoundError, type ListFilter } from '../local/control.js';
 import { LocalDeployError, NoCdkAppError } from '../local/deploy/errors.js';
+import { formatCheck } from './check.js';
 import { formatDescription, formatExecutionTable } from './execution-table.js';
 import { formatTimeline } from './timeline.js';
 
@@ -296,6 +297,31 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
     .option('--tasks <module>', 'ES module whose default export maps Resource strings to task functions')
     .action(async (definition: string, options: { input?: string; tasks?: string }) => {
       exit(await run(definition, options, stdout));
+    });
+
+  program
+    .command('check')
+    .description(
+      'Check a workflow definition without running it: validation issues, and for every Task resource whether it runs on AWS and locally, with its IAM actions',
+    )
+    .argument('<definition>', 'path of the ASL definition (JSON)')
+    .option('--json', 'print the report as JSON')
+    .action(async (definitionPath: string, options: { json?: boolean }) => {
+      const text = await readText(definitionPath, 'definition file');
+      let definition: unknown;
+      try {
+        definition = JSON.parse(text);
+      } catch (error) {
+        throw new UsageError(
+          `The definition file '${definitionPath}' is not valid JSON: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      const report = checkDefinition(definition);
+      println(options.json ? JSON.stringify(report, null, 2) : formatCheck(basename(definitionPath), report));
+      exit(report.ok ? ExitCode.Succeeded : ExitCode.NotSucceeded);
     });
 
   program

@@ -16,7 +16,8 @@ import {
 
 /**
  * Where a resource runs locally: `embedded` against the local runtime's own services (queues, bus,
- * functions); `false` nowhere but in `runWorkflow`, whose task functions stand in for any resource.
+ * and under `baton dev` the app's functions); `false` nowhere but in `runWorkflow`, whose task
+ * functions stand in for any resource.
  */
 export type LocalSupport = 'embedded' | false;
 
@@ -69,8 +70,8 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
       return { aws: true, local: 'embedded', actions: ['events:PutEvents'] };
     case 'lambda':
     case 'lambda-arn':
-      // The local runtime has no Lambda functions to invoke.
-      return { aws: true, local: false, actions: ['lambda:InvokeFunction'] };
+      // `baton dev` runs the app's functions, and its endpoint answers Invoke.
+      return { aws: true, local: 'embedded', actions: ['lambda:InvokeFunction'] };
     case 'unsupported':
       return { aws: false, local: false, actions: [] };
   }

@@ -123,3 +123,38 @@ describe('the baton executable', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'SUCCEEDED' });
   });
 });
+
+describe('baton check', () => {
+  it('lists where each Task resource runs and exits 0 when the definition is ready for AWS', async () => {
+    const { code, stdout } = await baton('check', definition);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^definition\.asl\.json: 0 validation issues, \d+ Task resources/);
+    expect(stdout).toMatch(/\/States\/\S+\/Resource\s+baton:worker:\S+\s+yes\s+embedded\s+sqs:SendMessage/);
+  });
+
+  it('exits 1 naming a resource the orchestrator on AWS does not perform, and prints JSON with --json', async () => {
+    const path = tempFile(
+      'notify.asl.json',
+      JSON.stringify({
+        StartAt: 'Notify',
+        States: { Notify: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', End: true } },
+      }),
+    );
+    const text = await baton('check', path);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('1 resource would fail when dispatched on AWS');
+    const json = await baton('check', path, '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      issues: [],
+      tasks: [{ pointer: '/States/Notify/Resource', resource: 'arn:aws:states:::sns:publish', aws: false }],
+    });
+  });
+
+  it('exits 2 when the file is not JSON', async () => {
+    const { code, stderr } = await baton('check', tempFile('broken.json', '{ nope'));
+    expect(code).toBe(2);
+    expect(stderr).toContain('is not valid JSON');
+  });
+});

@@ -95,7 +95,7 @@ describe('checkDefinition', () => {
         pointer: '/States/Price/Resource',
         resource: 'arn:aws:states:::lambda:invoke',
         aws: true,
-        local: false,
+        local: 'embedded',
         actions: ['lambda:InvokeFunction'],
       },
       {
@@ -131,12 +131,12 @@ describe('baton check, as text', () => {
   it('shows the issues, the resources in a table, and what would fail on AWS', () => {
     const text = formatCheck('order.asl.json', checkDefinition(definition));
     const lines = text.split('\n');
-    expect(lines[0]).toBe('order.asl.json: 0 validation issues, 6 Task resources (5 run on AWS, 4 locally)');
+    expect(lines[0]).toBe('order.asl.json: 0 validation issues, 6 Task resources (5 run on AWS, 5 locally)');
     expect(text).toMatch(
       /\/States\/Fan\/Branches\/0\/States\/Notify\/Resource\s+arn:aws:states:::sns:publish\s+NO\s+no\s+-/,
     );
     expect(text).toMatch(
-      /\/States\/Price\/Resource\s+arn:aws:states:::lambda:invoke\s+yes\s+no\s+lambda:InvokeFunction/,
+      /\/States\/Price\/Resource\s+arn:aws:states:::lambda:invoke\s+yes\s+embedded\s+lambda:InvokeFunction/,
     );
     expect(text).toContain('1 resource would fail when dispatched on AWS.');
   });
