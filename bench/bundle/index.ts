@@ -4,8 +4,8 @@
  *
  * Baton's own functions (the orchestrator, the definition publisher) are bundled by
  * `bundleFunction` of `lib/lambda-bundling.ts`, as `npm run build` bundles them: `index.mjs` and
- * its chunks. Workers are bundled as the construct's NodejsFunction bundles them at synth (one
- * file: the settings of `lib/baton-function.ts`), and, for comparison, by `bundleFunction` too.
+ * its chunks. Workers are bundled by `bundleFunction` too, as the construct bundles them at synth
+ * (`lib/baton-function.ts`), and, for comparison, in one file as NodejsFunction bundled them before.
  * Bytes are counted per npm package (`@smithy/core`, `zod`) or, for Baton's own code, per source
  * folder (`lambdas/engine`), from esbuild's metafile.
  *
@@ -50,7 +50,7 @@ interface BundleCase {
   readonly entry: string;
   /**
    * How the construct bundles it: `baton`, Baton's own functions (`bundleFunction`, with chunks);
-   * `worker`, a worker (NodejsFunction at synth, one file), also bundled the `baton` way to compare.
+   * `worker`, a worker (bundled the `baton` way at synth), also bundled in one file to compare.
    */
   readonly bundler: 'baton' | 'worker';
   /** The environment its module-scope code reads (the construct sets it). */
@@ -147,9 +147,8 @@ interface Bundle {
 }
 
 /**
- * Bundles one entry into `outdir` as the construct does: Baton's functions with `bundleFunction`,
- * workers with the settings of the NodejsFunction of `lib/baton-function.ts` (or, with `as`
- * 'baton', with `bundleFunction` too).
+ * Bundles one entry into `outdir`: with `bundleFunction` (`baton`, as the construct bundles every
+ * function), or in one file as NodejsFunction did (`worker`, for comparison).
  */
 async function bundle(entry: string, outdir: string, as: BundleCase['bundler']): Promise<Bundle> {
   const metafile =
@@ -157,7 +156,7 @@ async function bundle(entry: string, outdir: string, as: BundleCase['bundler']):
   return readBundle(metafile, outdir);
 }
 
-/** As `lib/baton-function.ts` has NodejsFunction bundle a worker at synth: one file, no chunks. */
+/** As NodejsFunction bundled a worker at synth before workers were bundled like Baton's own: one file, no chunks. */
 async function bundleAsNodejsFunction(entry: string, outdir: string): Promise<BundleMetafile> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
@@ -436,8 +435,8 @@ export const bundleSuite: Suite = {
           testCase.bundler === 'baton'
             ? ([['baton', testCase.name]] as const)
             : ([
-                ['worker', `${testCase.name}, as NodejsFunction bundles it (one file)`],
-                ['baton', `${testCase.name}, if bundled like Baton's functions (chunks)`],
+                ['baton', `${testCase.name}, as the construct bundles it (chunks)`],
+                ['worker', `${testCase.name}, in one file (as NodejsFunction did before)`],
               ] as const);
         for (const [way, label] of ways) {
           const outdir = join(workdir, `${index}-${way}`);
