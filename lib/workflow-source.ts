@@ -330,6 +330,7 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
     case 'events':
     case 'lambda':
     case 'lambda-arn':
+    case 'dynamodb':
       return undefined;
     case 'unsupported':
       return unsupportedResource(resource);
@@ -337,7 +338,7 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
 }
 
 function unsupportedResource(resource: string): string {
-  return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, or a Lambda function ARN)`;
+  return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, or a Lambda function ARN)`;
 }
 
 /** A workflow rendered, substituted as far as synth can, and checked. */

@@ -95,7 +95,7 @@ export function errorMessage(error: unknown): string {
 }
 
 /** The service prefixes Step Functions puts in front of an integration's error names. */
-export type IntegrationService = 'SQS' | 'EventBridge' | 'Lambda';
+export type IntegrationService = 'SQS' | 'EventBridge' | 'Lambda' | 'DynamoDB';
 
 /**
  * The ASL error name of a failed service call, as Step Functions names it:

@@ -17,6 +17,7 @@ import { DynamoDbDefinitionStore } from './dynamodb-definition-store.js';
 import type { CorrelationShape } from '../contract/correlation-shapes.js';
 import { BatonEnv } from '../contract/environment-names.js';
 import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
+import { dynamoDbItemTransport } from './dynamodb-item-transport.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { AwsTimerScheduler } from './scheduler-timer-scheduler.js';
 import type { LambdaTransport } from '../runtime/task-router.js';
@@ -195,6 +196,8 @@ export function createPorts(
       workerQueues: config.workerQueues,
       inbox,
       defaultEventBusName: config.eventBusName,
+      // The store's client: `dynamodb:*Item` tasks add four small commands, not a client.
+      dynamodb: dynamoDbItemTransport(clients.dynamodb),
       ...(lambda ? { lambda } : {}),
     }),
     events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),

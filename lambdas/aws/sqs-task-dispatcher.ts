@@ -15,6 +15,7 @@ import type { InboxSender } from '../runtime/ports.js';
 import {
   IntegrationCallError,
   TaskRouter,
+  type DynamoDbTransport,
   type EventsTransport,
   type LambdaTransport,
   type SqsTransport,
@@ -59,6 +60,12 @@ export interface AwsTaskDispatcherOptions {
    * @default none: such tasks fail with States.TaskFailed
    */
   readonly lambda?: LambdaTransport;
+  /**
+   * Performs `dynamodb:getItem|putItem|updateItem|deleteItem` resources:
+   * `dynamoDbItemTransport(dynamoDbClient)`.
+   * @default none: such tasks fail with States.TaskFailed
+   */
+  readonly dynamodb?: DynamoDbTransport;
   /** Worker name -> URL of the worker's queue. */
   readonly workerQueues: Readonly<Record<string, string>>;
   /** Where service integration results go. */
@@ -74,14 +81,14 @@ export class AwsTaskDispatcher extends TaskRouter {
       transports: awsTaskTransports(options),
       inbox: options.inbox,
       ...(options.defaultEventBusName ? { defaultEventBusName: options.defaultEventBusName } : {}),
-      environment: 'to this orchestrator (no Lambda client is configured)',
+      environment: 'to this orchestrator (no client for it is configured)',
     });
   }
 }
 
 /** The router's transports on SDK clients. */
 export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransports {
-  const { sqs, eventBridge, lambda, workerQueues } = options;
+  const { sqs, eventBridge, lambda, dynamodb, workerQueues } = options;
   const workers: WorkerTransport = {
     has: (worker) => Object.hasOwn(workerQueues, worker),
     send: async (worker, message, { traceHeader }) => {
@@ -126,7 +133,7 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
       return { Entries: response.Entries ?? [], FailedEntryCount: response.FailedEntryCount ?? 0 };
     },
   };
-  return { workers, sqs: queues, events, ...(lambda && { lambda }) };
+  return { workers, sqs: queues, events, ...(lambda && { lambda }), ...(dynamodb && { dynamodb }) };
 }
 
 /**

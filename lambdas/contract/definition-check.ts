@@ -11,6 +11,7 @@ import {
   WAIT_FOR_EVENT_RESOURCE,
   parseTaskResource,
   taskResourceReferences,
+  dynamoDbOperation,
   type TaskResource,
 } from './task-resources.js';
 
@@ -72,6 +73,8 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
     case 'lambda-arn':
       // `baton dev` runs the app's functions, and its endpoint answers Invoke.
       return { aws: true, local: 'embedded', actions: ['lambda:InvokeFunction'] };
+    case 'dynamodb':
+      return { aws: true, local: false, actions: [`dynamodb:${dynamoDbOperation(parsed.action)}`] };
     case 'unsupported':
       return { aws: false, local: false, actions: [] };
   }

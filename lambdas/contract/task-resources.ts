@@ -2,7 +2,7 @@
  * The Task `Resource` strings Baton understands, and what one asks for: a Baton worker
  * (`baton:worker:<name>`), a wait for a correlated event (`baton:waitForEvent`), one of the Step
  * Functions service integrations Baton performs itself (SQS SendMessage, EventBridge PutEvents,
- * Lambda Invoke), or a Lambda function named by its ARN. Pure functions: the task router uses them
+ * Lambda Invoke, DynamoDB GetItem/PutItem/UpdateItem/DeleteItem), or a Lambda function named by its ARN. Pure functions: the task router uses them
  * at run time, the CDK construct at synth time (to check that every worker a definition names
  * exists), the SagaBuilder to write them.
  */
@@ -17,10 +17,26 @@ export type TaskResource =
   | { readonly type: 'events'; readonly waitForTaskToken: boolean }
   /** `arn:aws:states:::lambda:invoke[.waitForTaskToken]`. */
   | { readonly type: 'lambda'; readonly waitForTaskToken: boolean }
+  /**
+   * `arn:aws:states:::dynamodb:<action>`: request-response only, as in Step Functions (its
+   * DynamoDB integration has no `.waitForTaskToken` or `.sync` form).
+   */
+  | { readonly type: 'dynamodb'; readonly action: DynamoDbItemAction }
   /** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`: invoked with the state's input. */
   | { readonly type: 'lambda-arn'; readonly functionArn: string }
   /** Anything else: the task fails when dispatched. */
   | { readonly type: 'unsupported'; readonly resource: string };
+
+/** The DynamoDB item actions of Step Functions' optimized DynamoDB integration. */
+export const DYNAMODB_ITEM_ACTIONS = ['getItem', 'putItem', 'updateItem', 'deleteItem'] as const;
+
+/** One of {@link DYNAMODB_ITEM_ACTIONS}. */
+export type DynamoDbItemAction = (typeof DYNAMODB_ITEM_ACTIONS)[number];
+
+/** The API operation (and IAM action) of a DynamoDB item action: `putItem` -> `PutItem`. */
+export function dynamoDbOperation(action: DynamoDbItemAction): string {
+  return `${action.charAt(0).toUpperCase()}${action.slice(1)}`;
+}
 
 /** The prefix of worker resources. */
 export const WORKER_RESOURCE_PREFIX = 'baton:worker:';
@@ -41,6 +57,7 @@ const WORKER_RESOURCE = /^baton:worker:([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
 /** Any AWS partition (aws, aws-cn, aws-us-gov, ...). */
 const INTEGRATION_RESOURCE =
   /^arn:aws[a-z-]*:states:::(sqs:sendMessage|events:putEvents|lambda:invoke)(\.waitForTaskToken)?$/;
+const DYNAMODB_RESOURCE = /^arn:aws[a-z-]*:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
 const FUNCTION_ARN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
 
@@ -60,6 +77,8 @@ export function parseTaskResource(resource: string): TaskResource {
         return { type: 'lambda', waitForTaskToken };
     }
   }
+  const dynamodb = DYNAMODB_RESOURCE.exec(resource);
+  if (dynamodb) return { type: 'dynamodb', action: dynamodb[1] as DynamoDbItemAction };
   if (FUNCTION_ARN.test(resource)) return { type: 'lambda-arn', functionArn: resource };
   return { type: 'unsupported', resource };
 }

@@ -1,7 +1,7 @@
 /**
  * THE task router: performs DispatchTask commands by the Task state's `Resource` — a Baton worker
  * (`baton:worker:<name>`) or one of the Step Functions service integrations Baton performs itself
- * (SQS SendMessage, EventBridge PutEvents, Lambda Invoke, a bare Lambda function ARN) — through
+ * (SQS SendMessage, EventBridge PutEvents, Lambda Invoke, a bare Lambda function ARN, DynamoDB item calls) — through
  * transports, one port per kind of target. The AWS adapters implement the transports with SDK
  * clients; the local runtime on its embedded queues and bus; the in-process wiring on its own
  * queues. Everything Step Functions defines about an integration lives here, once: the parameter
@@ -20,7 +20,7 @@
  */
 import { StatesErrors } from '../engine/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../engine/json.js';
-import { parseTaskResource, type TaskResource } from '../contract/task-resources.js';
+import { parseTaskResource, type DynamoDbItemAction, type TaskResource } from '../contract/task-resources.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
 import type { InboxSender, TaskDispatch, TaskDispatcher } from './ports.js';
 import { workerTaskMessage, type WorkerTaskMessage } from './worker.js';
@@ -136,12 +136,32 @@ export interface LambdaTransport {
   invoke(request: LambdaInvokeRequest): Promise<LambdaInvokeResponse>;
 }
 
+/**
+ * A DynamoDB item call's response: the API's response fields as JSON (attribute values in their
+ * `{ "S": "1" }` form, binary values base64-encoded), and the HTTP metadata Step Functions adds.
+ */
+export interface DynamoDbItemResponse {
+  readonly response: JsonObject;
+  readonly httpStatusCode?: number;
+  readonly requestId?: string;
+}
+
+/** `dynamodb:getItem|putItem|updateItem|deleteItem` integrations. */
+export interface DynamoDbTransport {
+  /**
+   * Calls `action` with the task's parameters, which are the API's request as JSON (`TableName`,
+   * `Key` or `Item` in attribute-value form, expressions, `ReturnValues`...).
+   */
+  call(action: DynamoDbItemAction, request: JsonObject): Promise<DynamoDbItemResponse>;
+}
+
 /** The transports of one wiring; a missing one fails the tasks that need it, with a clear cause. */
 export interface TaskTransports {
   readonly workers: WorkerTransport;
   readonly sqs?: SqsTransport;
   readonly events?: EventsTransport;
   readonly lambda?: LambdaTransport;
+  readonly dynamodb?: DynamoDbTransport;
 }
 
 /** Options of {@link TaskRouter}. */
@@ -193,13 +213,15 @@ export class TaskRouter implements TaskDispatcher {
         return this.invokeIntegration(task, resource.waitForTaskToken);
       case 'lambda-arn':
         return this.invokeFunctionArn(task, resource.functionArn);
+      case 'dynamodb':
+        return this.callDynamoDb(task, resource.action);
       case 'unsupported':
         return this.fail(
           task,
           StatesErrors.TaskFailed,
           `Resource '${resource.resource}' is not supported (use baton:worker:<name>, ` +
-            'arn:aws:states:::sqs:sendMessage, arn:aws:states:::events:putEvents, arn:aws:states:::lambda:invoke ' +
-            'or a Lambda function ARN)',
+            'arn:aws:states:::sqs:sendMessage, arn:aws:states:::events:putEvents, arn:aws:states:::lambda:invoke, ' +
+            'arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem or a Lambda function ARN)',
         );
     }
   }
@@ -315,6 +337,38 @@ export class TaskRouter implements TaskDispatcher {
           response.HttpStatusCode === undefined ? undefined : { HttpStatusCode: response.HttpStatusCode },
         SdkResponseMetadata: response.RequestId === undefined ? undefined : { RequestId: response.RequestId },
         StatusCode: response.StatusCode,
+      }),
+    );
+  }
+
+  /**
+   * `arn:aws:states:::dynamodb:<action>`: the parameters are the API's request; the result is the
+   * API's response (`Item`, `Attributes`, `ConsumedCapacity`... as DynamoDB returns them) with
+   * `SdkHttpMetadata` and `SdkResponseMetadata`, as AWS-recorded executions show
+   * (LocalStack, tests/aws/services/stepfunctions/v2/services/test_dynamodb_task_service.snapshot.json).
+   * A failed call fails the task with `DynamoDB.<ErrorCode>` (`DynamoDB.ConditionalCheckFailedException`).
+   */
+  private async callDynamoDb(task: TaskDispatch, action: DynamoDbItemAction): Promise<void> {
+    const dynamodb = this.options.transports.dynamodb;
+    if (!dynamodb) return this.unavailable(task, 'DynamoDB');
+    let request: JsonObject;
+    try {
+      request = parameters(task.command.input);
+      requiredString(request, 'TableName');
+      const key = action === 'putItem' ? 'Item' : 'Key';
+      if (!isJsonObject(request[key])) throw new InvalidParametersError(`${key} must be an object`);
+    } catch (error) {
+      return this.failOnParameters(task, error);
+    }
+    const outcome = await this.call(task, () => dynamodb.call(action, request));
+    if (outcome.type === 'failed') return;
+    const { response, httpStatusCode, requestId } = outcome.value;
+    await this.succeed(
+      task,
+      definedFields({
+        ...response,
+        SdkHttpMetadata: httpStatusCode === undefined ? undefined : { HttpStatusCode: httpStatusCode },
+        SdkResponseMetadata: requestId === undefined ? undefined : { RequestId: requestId },
       }),
     );
   }

@@ -475,10 +475,10 @@ describe('a bare Lambda function ARN', () => {
 
 describe('unsupported resources', () => {
   it('fail the task with States.TaskFailed naming the resource', async () => {
-    await dispatcher().dispatch(task('arn:aws:states:::dynamodb:putItem', {}));
+    await dispatcher().dispatch(task('arn:aws:states:::dynamodb:query', {}));
     const result = reported();
     expect(result).toMatchObject({ kind: 'TaskFailed', error: 'States.TaskFailed' });
-    expect(result.kind === 'TaskFailed' && result.cause).toContain('arn:aws:states:::dynamodb:putItem');
+    expect(result.kind === 'TaskFailed' && result.cause).toContain('arn:aws:states:::dynamodb:query');
   });
 
   it('cut an error name and cause to what the inbox accepts', async () => {

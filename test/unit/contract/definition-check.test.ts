@@ -46,6 +46,12 @@ const definition = {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
       Parameters: { FunctionName: 'price' },
+      Next: 'Save',
+    },
+    Save: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::dynamodb:putItem',
+      Parameters: { TableName: 'orders', Item: { id: { 'S.$': '$.id' } } },
       Next: 'Wait',
     },
     Wait: {
@@ -99,6 +105,13 @@ describe('checkDefinition', () => {
         actions: ['lambda:InvokeFunction'],
       },
       {
+        pointer: '/States/Save/Resource',
+        resource: 'arn:aws:states:::dynamodb:putItem',
+        aws: true,
+        local: false,
+        actions: ['dynamodb:PutItem'],
+      },
+      {
         pointer: '/States/Wait/Resource',
         resource: 'baton:waitForEvent',
         aws: true,
@@ -131,7 +144,7 @@ describe('baton check, as text', () => {
   it('shows the issues, the resources in a table, and what would fail on AWS', () => {
     const text = formatCheck('order.asl.json', checkDefinition(definition));
     const lines = text.split('\n');
-    expect(lines[0]).toBe('order.asl.json: 0 validation issues, 6 Task resources (5 run on AWS, 5 locally)');
+    expect(lines[0]).toBe('order.asl.json: 0 validation issues, 7 Task resources (6 run on AWS, 5 locally)');
     expect(text).toMatch(
       /\/States\/Fan\/Branches\/0\/States\/Notify\/Resource\s+arn:aws:states:::sns:publish\s+NO\s+no\s+-/,
     );

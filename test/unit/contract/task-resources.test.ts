@@ -46,9 +46,22 @@ describe('parseTaskResource', () => {
     expect(parseTaskResource(`${arn}:live`)).toEqual({ type: 'lambda-arn', functionArn: `${arn}:live` });
   });
 
+  it('reads the DynamoDB item integrations, request-response only as in Step Functions', () => {
+    for (const action of ['getItem', 'putItem', 'updateItem', 'deleteItem'] as const) {
+      expect(parseTaskResource(`arn:aws:states:::dynamodb:${action}`)).toEqual({ type: 'dynamodb', action });
+      expect(parseTaskResource(`arn:aws-cn:states:::dynamodb:${action}`)).toEqual({
+        type: 'dynamodb',
+        action,
+      });
+    }
+  });
+
   it('calls everything else unsupported', () => {
     for (const resource of [
-      'arn:aws:states:::dynamodb:putItem',
+      // Step Functions refuses these at CreateStateMachine (LocalStack's AWS-recorded
+      // test_dynamodb_task_service.snapshot.json, test_invalid_integration: dynamodb:query).
+      'arn:aws:states:::dynamodb:query',
+      'arn:aws:states:::dynamodb:putItem.waitForTaskToken',
       'arn:aws:states:::sqs:sendMessage.sync',
       'arn:aws:states:::aws-sdk:s3:getObject',
       'baton:worker:',
