@@ -2,11 +2,14 @@
  * The orchestrator's grants for the definitions' service integrations, least privilege: exactly
  * `sqs:SendMessage` (with the key's `kms:GenerateDataKey` and `kms:Decrypt` when the queue is a
  * CDK queue with a KMS key: a literal URL says nothing of its key), `events:PutEvents` and
- * `lambda:InvokeFunction`, on the targets the definitions name (`workflow-integrations.ts`), plus
+ * `lambda:InvokeFunction`, and the DynamoDB item actions the states use (`dynamodb:GetItem`,
+ * `PutItem`, `UpdateItem`, `DeleteItem`, with the table's KMS key when it is a CDK table with
+ * one), on the targets the definitions name (`workflow-integrations.ts`), plus
  * the `integrationTargets` of the kinds that some state chooses at run time. Nothing is granted
  * for an integration no definition uses.
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,6 +21,7 @@ import type { IntegrationTargets } from './saga-orchestrator-props.js';
 import {
   functionNameParts,
   queueUrlParts,
+  tableNameParts,
   type FunctionQualifier,
   type IntegrationTarget,
   type IntegrationTargetKind,
@@ -32,6 +36,10 @@ export interface IntegrationGrantPlan {
   /** Function -> the ARN suffixes it is invoked with: '' (unqualified), ':<qualifier>' or ':*'. */
   readonly functions: ReadonlyMap<lambda.IFunction, ReadonlySet<string>>;
   readonly functionArns: ReadonlySet<string>;
+  /** Table -> the DynamoDB actions states use on it. */
+  readonly tables: ReadonlyMap<dynamodb.ITable, ReadonlySet<string>>;
+  /** Table ARN -> the DynamoDB actions states use on it. */
+  readonly tableArns: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** The plan, or the issues of one workflow (a dynamic target with no resource given, a literal that names nothing). */
@@ -48,6 +56,7 @@ const TARGETS_PROP: Record<IntegrationTargetKind, keyof IntegrationTargets> = {
   queue: 'queues',
   function: 'functions',
   eventBus: 'eventBuses',
+  table: 'tables',
 };
 
 /** Turns the workflows' targets into ARNs and resources of `scope`'s stack. */
@@ -63,6 +72,14 @@ export function planIntegrationGrants(
   const eventBusArns = new Set<string>();
   const functions = new Map<lambda.IFunction, Set<string>>();
   const functionArns = new Set<string>();
+  const tables = new Map<dynamodb.ITable, Set<string>>();
+  const tableArns = new Map<string, Set<string>>();
+  const dynamicTableActions = new Set<string>();
+  const add = <K>(map: Map<K, Set<string>>, key: K, action: string) => {
+    const actions = map.get(key) ?? new Set<string>();
+    actions.add(action);
+    map.set(key, actions);
+  };
   const dynamicKinds = new Set<IntegrationTargetKind>();
   const invokedWith = (fn: lambda.IFunction, suffix: string) => {
     const suffixes = functions.get(fn) ?? new Set<string>();
@@ -75,9 +92,20 @@ export function planIntegrationGrants(
       switch (target.type) {
         case 'resource': {
           const resource = target.resource;
-          if (resource.type === 'queue') queues.add(resource.queue);
-          else if (resource.type === 'eventBus') eventBuses.add(resource.eventBus);
-          else invokedWith(resource.function, qualifierSuffix(target.qualifier));
+          switch (resource.type) {
+            case 'queue':
+              queues.add(resource.queue);
+              break;
+            case 'eventBus':
+              eventBuses.add(resource.eventBus);
+              break;
+            case 'function':
+              invokedWith(resource.function, qualifierSuffix(target.qualifier));
+              break;
+            case 'table':
+              if (target.action !== undefined) add(tables, resource.table, target.action);
+              break;
+          }
           break;
         }
         case 'queueUrl': {
@@ -129,7 +157,24 @@ export function planIntegrationGrants(
           );
           break;
         }
+        case 'tableName': {
+          const parts = tableNameParts(target.nameOrArn);
+          if (parts === undefined) {
+            issues.push({
+              pointer: target.pointer,
+              message: `'${target.nameOrArn}' is not a table name or ARN; name a CDK table with a substitution instead`,
+            });
+            break;
+          }
+          const arn =
+            'arn' in parts
+              ? parts.arn
+              : stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: parts.name });
+          add(tableArns, arn, target.action);
+          break;
+        }
         case 'dynamic': {
+          if (target.action !== undefined) dynamicTableActions.add(target.action);
           const given = integrationTargets[TARGETS_PROP[target.kind]] ?? [];
           if (given.length === 0 && target.mayNeedNone !== true) {
             issues.push({
@@ -153,12 +198,17 @@ export function planIntegrationGrants(
       invokedWith(fn, ':*');
     }
   }
+  if (dynamicKinds.has('table')) {
+    for (const table of integrationTargets.tables ?? []) {
+      for (const action of dynamicTableActions) add(tables, table, action);
+    }
+  }
   const unusedTargetKinds = (Object.keys(TARGETS_PROP) as IntegrationTargetKind[]).filter(
     (kind) => !dynamicKinds.has(kind) && (integrationTargets[TARGETS_PROP[kind]] ?? []).length > 0,
   );
   return {
     type: 'planned',
-    plan: { queues, queueArns, eventBuses, eventBusArns, functions, functionArns },
+    plan: { queues, queueArns, eventBuses, eventBusArns, functions, functionArns, tables, tableArns },
     unusedTargetKinds,
   };
 }
@@ -197,6 +247,20 @@ export function applyIntegrationGrants(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...functionArns] }),
     );
   }
+  for (const [table, actions] of plan.tables) {
+    table.grant(role, ...[...actions].sort());
+    // What DynamoDB asks of a caller on a table encrypted with a customer managed key.
+    const writes = [...actions].some((action) => action !== 'dynamodb:GetItem');
+    table.encryptionKey?.grant(
+      role,
+      ...(writes
+        ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']
+        : ['kms:Decrypt']),
+    );
+  }
+  for (const [arn, actions] of plan.tableArns) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions].sort(), resources: [arn] }));
+  }
   for (const arn of functionArns) {
     if (!arn.endsWith(':*')) continue;
     acknowledgeWildcardResource(
@@ -220,5 +284,7 @@ function kindName(kind: IntegrationTargetKind): string {
       return 'function';
     case 'eventBus':
       return 'event bus';
+    case 'table':
+      return 'table';
   }
 }

@@ -2,6 +2,7 @@
  * The props of the SagaOrchestrator construct, and their defaults as named constants.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -87,6 +88,11 @@ export interface IntegrationTargets {
   readonly functions?: readonly lambda.IFunction[];
   /** Buses `events:putEvents` entries may name (`events:PutEvents`). @default none */
   readonly eventBuses?: readonly events.IEventBus[];
+  /**
+   * Tables `dynamodb:getItem|putItem|updateItem|deleteItem` states may name (the actions those
+   * states use, and the table's KMS key). @default none
+   */
+  readonly tables?: readonly dynamodb.ITable[];
 }
 
 /** Settings of the orchestrator function and its inbox event source. */

@@ -9,11 +9,13 @@
  * construct then grants on the resources listed in `integrationTargets`, and refuses to synthesize
  * without them, naming the field.
  */
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { wholePlaceholder } from '../lambdas/contract/definition-substitutions.js';
 import {
+  dynamoDbOperation,
   escapePointer,
   parseTaskResource,
   taskResourceReferences,
@@ -25,7 +27,8 @@ import { pointerGet } from './workflow-source.js';
 export type IntegrationResource =
   | { readonly type: 'queue'; readonly queue: sqs.IQueue }
   | { readonly type: 'function'; readonly function: lambda.IFunction }
-  | { readonly type: 'eventBus'; readonly eventBus: events.IEventBus };
+  | { readonly type: 'eventBus'; readonly eventBus: events.IEventBus }
+  | { readonly type: 'table'; readonly table: dynamodb.ITable };
 
 /** The kinds of integration target. */
 export type IntegrationTargetKind = IntegrationResource['type'];
@@ -33,7 +36,7 @@ export type IntegrationTargetKind = IntegrationResource['type'];
 /**
  * One target a definition's integration reaches, discriminated on `type`:
  * - `resource`: a CDK resource (from a substitution); for a function, whether a qualifier may be used;
- * - `queueUrl`, `eventBusName`, `functionName`: a literal, to be made an ARN in the stack;
+ * - `queueUrl`, `eventBusName`, `functionName`, `tableName`: a literal, to be made an ARN in the stack;
  * - `dynamic`: chosen at run time; `pointer` locates the field.
  */
 export type IntegrationTarget =
@@ -41,6 +44,8 @@ export type IntegrationTarget =
       readonly type: 'resource';
       readonly resource: IntegrationResource;
       readonly qualifier?: FunctionQualifier;
+      /** For a table, the IAM action its state needs (`dynamodb:PutItem`). */
+      readonly action?: string;
     }
   | { readonly type: 'queueUrl'; readonly url: string; readonly pointer: string }
   | { readonly type: 'eventBusName'; readonly nameOrArn: string }
@@ -51,9 +56,18 @@ export type IntegrationTarget =
       readonly pointer: string;
     }
   | {
+      readonly type: 'tableName';
+      readonly nameOrArn: string;
+      /** The IAM action its state needs (`dynamodb:GetItem`). */
+      readonly action: string;
+      readonly pointer: string;
+    }
+  | {
       readonly type: 'dynamic';
       readonly kind: IntegrationTargetKind;
       readonly pointer: string;
+      /** For a table, the IAM action its state needs on every table of integrationTargets. */
+      readonly action?: string;
       /** The target may also be one always granted (entries chosen whole may name the domain bus). */
       readonly mayNeedNone?: true;
     };
@@ -125,6 +139,17 @@ export function definitionIntegrations(
         break;
       case 'lambda-arn':
         targets.push({ type: 'functionName', name: parsed.functionArn, pointer: reference.pointer });
+        break;
+      case 'dynamodb':
+        targets.push(
+          ...tableTargets(
+            read('TableName'),
+            `dynamodb:${dynamoDbOperation(parsed.action)}`,
+            `${fields}/TableName`,
+            resources,
+            issues,
+          ),
+        );
         break;
       case 'worker':
       case 'unsupported':
@@ -227,6 +252,47 @@ function functionTargets(
       return [{ type: 'functionName', name: name.value, pointer: name.pointer, ...withQualifier }];
     }
   }
+}
+
+function tableTargets(
+  field: TaskField,
+  action: string,
+  missingPointer: string,
+  resources: ReadonlyMap<string, IntegrationResource>,
+  issues: DefinitionIssue[],
+): IntegrationTarget[] {
+  switch (field.type) {
+    case 'absent':
+      issues.push({ pointer: missingPointer, message: 'is required: the name or ARN of the table' });
+      return [];
+    case 'dynamic':
+      return [{ type: 'dynamic', kind: 'table', pointer: field.pointer, action }];
+    case 'literal': {
+      if (typeof field.value !== 'string') {
+        issues.push({ pointer: field.pointer, message: 'must be a string: the name or ARN of the table' });
+        return [];
+      }
+      const named = wholePlaceholder(field.value);
+      if (named !== undefined) {
+        const target = placeholderTarget(named, 'table', field.pointer, resources);
+        return [target.type === 'resource' || target.type === 'dynamic' ? { ...target, action } : target];
+      }
+      if (field.value.includes('${'))
+        return [{ type: 'dynamic', kind: 'table', pointer: field.pointer, action }];
+      return [{ type: 'tableName', nameOrArn: field.value, action, pointer: field.pointer }];
+    }
+  }
+}
+
+/**
+ * A literal TableName (a table name, or a table ARN) as the parts of its ARN; undefined when it is
+ * neither.
+ */
+export function tableNameParts(value: string): { arn: string } | { name: string } | undefined {
+  if (/^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/.test(value))
+    return { arn: value };
+  if (/^[A-Za-z0-9_.-]{3,255}$/.test(value)) return { name: value };
+  return undefined;
 }
 
 /** A whole-value placeholder: its resource when it is one of `kind`, else a target chosen at deploy. */

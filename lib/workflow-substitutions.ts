@@ -5,6 +5,7 @@
  * and what is left for CloudFormation to resolve at deploy.
  */
 import { Token } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -24,7 +25,8 @@ import type { IntegrationResource } from './workflow-integrations.js';
  * event bus ARN and is what the orchestrator is granted on when a state sends, invokes or
  * publishes to it.
  */
-export type DefinitionSubstitution = string | sqs.IQueue | lambda.IFunction | events.IEventBus;
+export type DefinitionSubstitution =
+  string | sqs.IQueue | lambda.IFunction | events.IEventBus | dynamodb.ITable;
 
 /** The `definitionSubstitutions` prop, checked: each value as a string, and the resources by name. */
 export interface PreparedSubstitutions {
@@ -75,7 +77,10 @@ export function prepareSubstitutions(
     }
     const resource = integrationResource(value);
     if (resource === undefined) {
-      throw new InvalidPropsError(prop, 'must be a string, a queue, a Lambda function or an event bus');
+      throw new InvalidPropsError(
+        prop,
+        'must be a string, a queue, a Lambda function, an event bus or a DynamoDB table',
+      );
     }
     resources.set(name, resource);
     values[name] = resourceText(resource);
@@ -93,10 +98,13 @@ export function integrationResource(value: unknown): IntegrationResource | undef
   if ('eventBusArn' in value && 'eventBusName' in value) {
     return { type: 'eventBus', eventBus: value as events.IEventBus };
   }
+  if ('tableArn' in value && 'tableName' in value) {
+    return { type: 'table', table: value as dynamodb.ITable };
+  }
   return undefined;
 }
 
-/** What a resource stands for in a definition: what SendMessage, Invoke and PutEvents take. */
+/** What a resource stands for in a definition: what SendMessage, Invoke, PutEvents and the item calls take. */
 function resourceText(resource: IntegrationResource): string {
   switch (resource.type) {
     case 'queue':
@@ -105,6 +113,8 @@ function resourceText(resource: IntegrationResource): string {
       return resource.function.functionArn;
     case 'eventBus':
       return resource.eventBus.eventBusArn;
+    case 'table':
+      return resource.table.tableName;
   }
 }
 
