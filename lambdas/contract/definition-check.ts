@@ -17,7 +17,7 @@ import {
 
 /**
  * Where a resource runs locally: `embedded` against the local runtime's own services (queues, bus,
- * and under `baton dev` the app's functions); `false` nowhere but in `runWorkflow`, whose task
+ * DynamoDB, and under `baton dev` the app's functions); `false` nowhere but in `runWorkflow`, whose task
  * functions stand in for any resource.
  */
 export type LocalSupport = 'embedded' | false;
@@ -74,7 +74,9 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
       // `baton dev` runs the app's functions, and its endpoint answers Invoke.
       return { aws: true, local: 'embedded', actions: ['lambda:InvokeFunction'] };
     case 'dynamodb':
-      return { aws: true, local: false, actions: [`dynamodb:${dynamoDbOperation(parsed.action)}`] };
+      // The local runtime, and under `baton dev` the orchestrator through the local endpoint, call
+      // the embedded DynamoDB (dynalite), where `baton dev` creates the app's tables.
+      return { aws: true, local: 'embedded', actions: [`dynamodb:${dynamoDbOperation(parsed.action)}`] };
     case 'unsupported':
       return { aws: false, local: false, actions: [] };
   }

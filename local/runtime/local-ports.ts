@@ -22,7 +22,7 @@ import type {
   InboxSender,
   TimerScheduler,
 } from '../../lambdas/runtime/ports.js';
-import type { TaskTransports } from '../../lambdas/runtime/task-router.js';
+import type { DynamoDbTransport, TaskTransports } from '../../lambdas/runtime/task-router.js';
 import type { LocalEventBus } from '../emulators/eventbridge/bus.js';
 import type { LocalQueue } from '../emulators/sqs/queue.js';
 
@@ -67,14 +67,18 @@ export class LocalEventPublisher implements EventPublisher {
 
 /**
  * The task router's transports on the embedded services: worker tasks on the workers' local
- * queues, `events:putEvents` on the local bus (with the events' ids as EventBridge gives them).
- * SQS and Lambda integrations need AWS: the router fails such tasks with a cause that says so.
+ * queues, `events:putEvents` on the local bus (with the events' ids as EventBridge gives them),
+ * DynamoDB item calls on the embedded DynamoDB when `dynamodb` is given (the AWS transport on a
+ * client of dynalite). SQS and Lambda integrations need AWS: the router fails such tasks with a
+ * cause that says so.
  */
 export function localTaskTransports(
   workerQueues: ReadonlyMap<string, LocalQueue>,
   bus: LocalEventBus,
+  dynamodb?: DynamoDbTransport,
 ): TaskTransports {
   return {
+    ...(dynamodb && { dynamodb }),
     workers: {
       has: (worker) => workerQueues.has(worker),
       send: async (worker, message, { traceHeader }) => {

@@ -29,6 +29,7 @@ import { registerWorkerInbox } from '../../lambdas/aws/define-worker.js';
 import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation-store.js';
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
+import { dynamoDbItemTransport } from '../../lambdas/aws/dynamodb-item-transport.js';
 import { createInboxHandler, loggerPort } from '../../lambdas/aws/sqs-inbox-handler.js';
 import { DEAD_LETTER_RETENTION_SECONDS } from '../../lambdas/contract/queue-settings.js';
 import { createTableInput } from '../../lambdas/contract/table-schema.js';
@@ -248,9 +249,10 @@ export class LocalRuntime extends DomainControl {
           definitions,
           clock,
           tasks: new TaskRouter({
-            transports: localTaskTransports(workerQueues, bus),
+            // DynamoDB tasks reach the tables of the embedded DynamoDB.
+            transports: localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
             inbox: inboxSender,
-            environment: 'locally (the local runtime runs workers and events:putEvents)',
+            environment: 'locally (the local runtime runs workers, events:putEvents and DynamoDB item calls)',
           }),
           events: new LocalEventPublisher(bus),
           timers,

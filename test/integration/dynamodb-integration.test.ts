@@ -35,7 +35,10 @@ afterAll(async () => {
   await table.close();
 });
 
-/** A domain on dynalite whose task router performs DynamoDB tasks with the AWS transport. */
+/**
+ * A domain on dynalite whose task router performs DynamoDB tasks as the local runtime wires it: the
+ * local transports with the AWS SDK transport on a dynalite client.
+ */
 function domain(): InProcessDomain {
   let now = () => Date.parse('2026-01-01T00:00:00Z');
   const clock = { now: () => now() };
@@ -46,10 +49,7 @@ function domain(): InProcessDomain {
   });
   now = () => d.now();
   const router = new TaskRouter({
-    transports: {
-      ...localTaskTransports(d.workerQueues, d.bus),
-      dynamodb: dynamoDbItemTransport(table.client),
-    },
+    transports: localTaskTransports(d.workerQueues, d.bus, dynamoDbItemTransport(table.client)),
     inbox: new LocalInboxSender(d.inbox),
   });
   d.ports.tasks.dispatch = (task) => router.dispatch(task);

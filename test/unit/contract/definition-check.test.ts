@@ -108,7 +108,7 @@ describe('checkDefinition', () => {
         pointer: '/States/Save/Resource',
         resource: 'arn:aws:states:::dynamodb:putItem',
         aws: true,
-        local: false,
+        local: 'embedded',
         actions: ['dynamodb:PutItem'],
       },
       {
@@ -144,7 +144,7 @@ describe('baton check, as text', () => {
   it('shows the issues, the resources in a table, and what would fail on AWS', () => {
     const text = formatCheck('order.asl.json', checkDefinition(definition));
     const lines = text.split('\n');
-    expect(lines[0]).toBe('order.asl.json: 0 validation issues, 7 Task resources (6 run on AWS, 5 locally)');
+    expect(lines[0]).toBe('order.asl.json: 0 validation issues, 7 Task resources (6 run on AWS, 6 locally)');
     expect(text).toMatch(
       /\/States\/Fan\/Branches\/0\/States\/Notify\/Resource\s+arn:aws:states:::sns:publish\s+NO\s+no\s+-/,
     );
