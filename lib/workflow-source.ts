@@ -332,6 +332,7 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
     case 'lambda-arn':
     case 'dynamodb':
       return undefined;
+    case 'sns':
     case 'unsupported':
       return unsupportedResource(resource);
   }

@@ -77,6 +77,9 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
       // The local runtime, and under `baton dev` the orchestrator through the local endpoint, call
       // the embedded DynamoDB (dynalite), where `baton dev` creates the app's tables.
       return { aws: true, local: 'embedded', actions: [`dynamodb:${dynamoDbOperation(parsed.action)}`] };
+    case 'sns':
+      // The router performs it once a wiring gives it an SNS transport; none does yet.
+      return { aws: false, local: false, actions: [] };
     case 'unsupported':
       return { aws: false, local: false, actions: [] };
   }

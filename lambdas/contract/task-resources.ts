@@ -22,6 +22,8 @@ export type TaskResource =
    * DynamoDB integration has no `.waitForTaskToken` or `.sync` form).
    */
   | { readonly type: 'dynamodb'; readonly action: DynamoDbItemAction }
+  /** `arn:aws:states:::sns:publish[.waitForTaskToken]`. */
+  | { readonly type: 'sns'; readonly waitForTaskToken: boolean }
   /** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`: invoked with the state's input. */
   | { readonly type: 'lambda-arn'; readonly functionArn: string }
   /** Anything else: the task fails when dispatched. */
@@ -56,7 +58,7 @@ export const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
 const WORKER_RESOURCE = /^baton:worker:([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
 /** Any AWS partition (aws, aws-cn, aws-us-gov, ...). */
 const INTEGRATION_RESOURCE =
-  /^arn:aws[a-z-]*:states:::(sqs:sendMessage|events:putEvents|lambda:invoke)(\.waitForTaskToken)?$/;
+  /^arn:aws[a-z-]*:states:::(sqs:sendMessage|events:putEvents|lambda:invoke|sns:publish)(\.waitForTaskToken)?$/;
 const DYNAMODB_RESOURCE = /^arn:aws[a-z-]*:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
 const FUNCTION_ARN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
@@ -75,6 +77,8 @@ export function parseTaskResource(resource: string): TaskResource {
         return { type: 'events', waitForTaskToken };
       case 'lambda:invoke':
         return { type: 'lambda', waitForTaskToken };
+      case 'sns:publish':
+        return { type: 'sns', waitForTaskToken };
     }
   }
   const dynamodb = DYNAMODB_RESOURCE.exec(resource);

@@ -155,6 +155,33 @@ export interface DynamoDbTransport {
   call(action: DynamoDbItemAction, request: JsonObject): Promise<DynamoDbItemResponse>;
 }
 
+/** SNS Publish's request, as `arn:aws:states:::sns:publish` takes it. */
+export interface SnsPublishRequest {
+  readonly TopicArn?: string;
+  readonly TargetArn?: string;
+  readonly PhoneNumber?: string;
+  /** Text as it is; any other JSON value serialized, as Step Functions does. */
+  readonly Message: string;
+  readonly Subject?: string;
+  readonly MessageStructure?: string;
+  readonly MessageAttributes?: Readonly<Record<string, SqsMessageAttribute>>;
+  readonly MessageGroupId?: string;
+  readonly MessageDeduplicationId?: string;
+}
+
+/** SNS Publish's response, with the HTTP metadata Step Functions adds. */
+export interface SnsPublishResponse {
+  readonly MessageId?: string;
+  readonly SequenceNumber?: string;
+  readonly HttpStatusCode?: number;
+  readonly RequestId?: string;
+}
+
+/** `sns:publish` integrations. */
+export interface SnsTransport {
+  publish(request: SnsPublishRequest): Promise<SnsPublishResponse>;
+}
+
 /** The transports of one wiring; a missing one fails the tasks that need it, with a clear cause. */
 export interface TaskTransports {
   readonly workers: WorkerTransport;
@@ -162,6 +189,7 @@ export interface TaskTransports {
   readonly events?: EventsTransport;
   readonly lambda?: LambdaTransport;
   readonly dynamodb?: DynamoDbTransport;
+  readonly sns?: SnsTransport;
 }
 
 /** Options of {@link TaskRouter}. */
@@ -215,6 +243,8 @@ export class TaskRouter implements TaskDispatcher {
         return this.invokeFunctionArn(task, resource.functionArn);
       case 'dynamodb':
         return this.callDynamoDb(task, resource.action);
+      case 'sns':
+        return this.publish(task, resource.waitForTaskToken);
       case 'unsupported':
         return this.fail(
           task,
@@ -369,6 +399,53 @@ export class TaskRouter implements TaskDispatcher {
         ...response,
         SdkHttpMetadata: httpStatusCode === undefined ? undefined : { HttpStatusCode: httpStatusCode },
         SdkResponseMetadata: requestId === undefined ? undefined : { RequestId: requestId },
+      }),
+    );
+  }
+
+  /**
+   * `arn:aws:states:::sns:publish`: the result is `{ MessageId, SequenceNumber?, SdkHttpMetadata,
+   * SdkResponseMetadata }`; a failed call fails the task with `SNS.<ErrorCode>`, the code ending
+   * in `Exception` (LocalStack's Step Functions SNS service, checked against AWS-recorded
+   * snapshots: tests/aws/services/stepfunctions/v2/services/test_sns_task_service.snapshot.json).
+   */
+  private async publish(task: TaskDispatch, waitForTaskToken: boolean): Promise<void> {
+    const sns = this.options.transports.sns;
+    if (!sns) return this.unavailable(task, 'SNS');
+    let request: SnsPublishRequest;
+    try {
+      const params = parameters(task.command.input);
+      request = definedFields({
+        TopicArn: optionalString(params, 'TopicArn'),
+        TargetArn: optionalString(params, 'TargetArn'),
+        PhoneNumber: optionalString(params, 'PhoneNumber'),
+        Message: bodyText(params, 'Message'),
+        Subject: optionalString(params, 'Subject'),
+        MessageStructure: optionalString(params, 'MessageStructure'),
+        MessageAttributes: messageAttributes(params.MessageAttributes),
+        MessageGroupId: optionalString(params, 'MessageGroupId'),
+        MessageDeduplicationId: optionalString(params, 'MessageDeduplicationId'),
+      });
+      if (
+        request.TopicArn === undefined &&
+        request.TargetArn === undefined &&
+        request.PhoneNumber === undefined
+      )
+        throw new InvalidParametersError('one of TopicArn, TargetArn or PhoneNumber is required');
+    } catch (error) {
+      return this.failOnParameters(task, error);
+    }
+    const outcome = await this.call(task, () => sns.publish(request));
+    if (outcome.type === 'failed' || waitForTaskToken) return;
+    const response = outcome.value;
+    await this.succeed(
+      task,
+      definedFields({
+        MessageId: response.MessageId,
+        SequenceNumber: response.SequenceNumber,
+        SdkHttpMetadata:
+          response.HttpStatusCode === undefined ? undefined : { HttpStatusCode: response.HttpStatusCode },
+        SdkResponseMetadata: response.RequestId === undefined ? undefined : { RequestId: response.RequestId },
       }),
     );
   }

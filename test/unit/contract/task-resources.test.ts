@@ -56,6 +56,17 @@ describe('parseTaskResource', () => {
     }
   });
 
+  it('reads SNS publish with and without .waitForTaskToken', () => {
+    expect(parseTaskResource('arn:aws:states:::sns:publish')).toEqual({
+      type: 'sns',
+      waitForTaskToken: false,
+    });
+    expect(parseTaskResource('arn:aws:states:::sns:publish.waitForTaskToken')).toEqual({
+      type: 'sns',
+      waitForTaskToken: true,
+    });
+  });
+
   it('calls everything else unsupported', () => {
     for (const resource of [
       // Step Functions refuses these at CreateStateMachine (LocalStack's AWS-recorded
