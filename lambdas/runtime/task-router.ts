@@ -363,9 +363,7 @@ export class TaskRouter implements TaskDispatcher {
       definedFields({
         ExecutedVersion: response.ExecutedVersion,
         Payload: parsePayload(response.Payload),
-        SdkHttpMetadata:
-          response.HttpStatusCode === undefined ? undefined : { HttpStatusCode: response.HttpStatusCode },
-        SdkResponseMetadata: response.RequestId === undefined ? undefined : { RequestId: response.RequestId },
+        ...sdkMetadata(response.HttpStatusCode, response.RequestId),
         StatusCode: response.StatusCode,
       }),
     );
@@ -397,8 +395,7 @@ export class TaskRouter implements TaskDispatcher {
       task,
       definedFields({
         ...response,
-        SdkHttpMetadata: httpStatusCode === undefined ? undefined : { HttpStatusCode: httpStatusCode },
-        SdkResponseMetadata: requestId === undefined ? undefined : { RequestId: requestId },
+        ...sdkMetadata(httpStatusCode, requestId),
       }),
     );
   }
@@ -443,9 +440,7 @@ export class TaskRouter implements TaskDispatcher {
       definedFields({
         MessageId: response.MessageId,
         SequenceNumber: response.SequenceNumber,
-        SdkHttpMetadata:
-          response.HttpStatusCode === undefined ? undefined : { HttpStatusCode: response.HttpStatusCode },
-        SdkResponseMetadata: response.RequestId === undefined ? undefined : { RequestId: response.RequestId },
+        ...sdkMetadata(response.HttpStatusCode, response.RequestId),
       }),
     );
   }
@@ -649,6 +644,17 @@ function parsePayload(payload: Uint8Array | undefined): Json {
 }
 
 /** The fields of `fields` that are defined (JSON has no undefined; optional fields stay absent). */
+/** The SDK metadata Step Functions adds to an integration's result (absent parts left out). */
+function sdkMetadata(
+  httpStatusCode: number | undefined,
+  requestId: string | undefined,
+): { SdkHttpMetadata?: { HttpStatusCode: number }; SdkResponseMetadata?: { RequestId: string } } {
+  return {
+    ...(httpStatusCode !== undefined ? { SdkHttpMetadata: { HttpStatusCode: httpStatusCode } } : {}),
+    ...(requestId !== undefined ? { SdkResponseMetadata: { RequestId: requestId } } : {}),
+  };
+}
+
 function definedFields<T extends object>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   const object: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) object[name] = value;
