@@ -1260,27 +1260,13 @@ class Validator {
       }
       return;
     }
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) this.report(loc, 'must be a finite number (JSON has no NaN or Infinity)');
+    const node = this.jsonNode(value, loc);
+    if (node === undefined) return;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i += 1) this.jsonataValue(node[i], at(loc, i), errorOutput);
       return;
     }
-    if (typeof value !== 'object') {
-      this.report(loc, `is not a JSON value (${typeof value})`);
-      return;
-    }
-    if (!this.enter(loc)) return;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i += 1) this.jsonataValue(value[i], at(loc, i), errorOutput);
-      return;
-    }
-    if (!isPlainObject(value)) {
-      this.report(
-        loc,
-        'is not a JSON value (only plain objects, arrays, strings, numbers, booleans and null are)',
-      );
-      return;
-    }
-    for (const key of Object.keys(value)) {
+    for (const key of Object.keys(node)) {
       const childLoc = at(loc, key);
       if (key.endsWith('.$')) {
         this.report(
@@ -1289,7 +1275,7 @@ class Validator {
         );
         continue;
       }
-      const child = value[key];
+      const child = node[key];
       if (child === undefined) this.report(childLoc, 'is not a JSON value (undefined)');
       else this.jsonataValue(child, childLoc, errorOutput);
     }
@@ -1625,6 +1611,33 @@ class Validator {
   }
 
   /**
+   * The array or plain object to walk into at `loc`, after the checks every JSON value gets (a
+   * finite number, a JSON type, the node and depth budget); undefined when there is nothing to walk
+   * (a scalar, or a value reported as invalid). Strings are the callers' to check first.
+   */
+  private jsonNode(value: unknown, loc: Loc): unknown[] | Record<string, unknown> | undefined {
+    if (value === null || typeof value === 'boolean' || typeof value === 'string') return undefined;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) this.report(loc, 'must be a finite number (JSON has no NaN or Infinity)');
+      return undefined;
+    }
+    if (typeof value !== 'object') {
+      this.report(loc, `is not a JSON value (${typeof value})`);
+      return undefined;
+    }
+    if (!this.enter(loc)) return undefined;
+    if (Array.isArray(value)) return value;
+    if (!isPlainObject(value)) {
+      this.report(
+        loc,
+        'is not a JSON value (only plain objects, arrays, strings, numbers, booleans and null are)',
+      );
+      return undefined;
+    }
+    return value;
+  }
+
+  /**
    * Walks a JSON value. In a payload template (`template`), a field whose name ends in `.$` takes
    * a path or an intrinsic call, at any depth, inside arrays too, and no two fields may have the
    * same name once `.$` is stripped (spec, "Payload Template").
@@ -1633,29 +1646,15 @@ class Validator {
     if (value === null || typeof value === 'boolean') return;
     // A {% %} string in a JSONPath state is a plain string, as Step Functions treats it.
     if (typeof value === 'string') return;
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) this.report(loc, 'must be a finite number (JSON has no NaN or Infinity)');
-      return;
-    }
-    if (typeof value !== 'object') {
-      this.report(loc, `is not a JSON value (${typeof value})`);
-      return;
-    }
-    if (!this.enter(loc)) return;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i += 1) this.json(value[i], at(loc, i), template);
-      return;
-    }
-    if (!isPlainObject(value)) {
-      this.report(
-        loc,
-        'is not a JSON value (only plain objects, arrays, strings, numbers, booleans and null are)',
-      );
+    const node = this.jsonNode(value, loc);
+    if (node === undefined) return;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i += 1) this.json(node[i], at(loc, i), template);
       return;
     }
     const names = template ? new Map<string, string>() : undefined;
-    for (const key of Object.keys(value)) {
-      const child = value[key];
+    for (const key of Object.keys(node)) {
+      const child = node[key];
       const childLoc = at(loc, key);
       if (names !== undefined) {
         const dynamic = key.endsWith('.$');
