@@ -6,6 +6,7 @@
  * construct (at synth) all read this one report.
  */
 import type { DefinitionIssue } from '../engine/errors.js';
+import { awsSdkIamAction } from './aws-sdk-services.js';
 import { validateDefinition } from '../engine/validate.js';
 import {
   WAIT_FOR_EVENT_RESOURCE,
@@ -17,10 +18,26 @@ import {
 
 /**
  * Where a resource runs locally: `embedded` against the local runtime's own services (queues, bus,
- * DynamoDB, and under `baton dev` the app's functions); `false` nowhere but in `runWorkflow`, whose task
+ * DynamoDB, S3, and under `baton dev` the app's functions); `mock` only with a mocked result declared
+ * for it (the service has no local stand-in); `false` nowhere but in `runWorkflow`, whose task
  * functions stand in for any resource.
  */
-export type LocalSupport = 'embedded' | false;
+export type LocalSupport = 'embedded' | 'mock' | false;
+
+/**
+ * The services whose `aws-sdk:<service>:<action>` calls the local runtime makes against an
+ * embedded stand-in: DynamoDB on dynalite, and SQS, EventBridge, EventBridge
+ * Scheduler, Secrets Manager and Lambda on the local AWS endpoint. Calls to any other service need
+ * a mocked result locally.
+ */
+export const LOCAL_AWS_SDK_SERVICES: readonly string[] = [
+  'dynamodb',
+  'sqs',
+  'eventbridge',
+  'scheduler',
+  'secretsmanager',
+  'lambda',
+];
 
 /** One Task (or Compensate) resource of a definition, and where it runs. */
 export interface TaskCheck {
@@ -78,8 +95,14 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
       // the embedded DynamoDB (dynalite), where `baton dev` creates the app's tables.
       return { aws: true, local: 'embedded', actions: [`dynamodb:${dynamoDbOperation(parsed.action)}`] };
     case 'sns':
-      // The router performs it once a wiring gives it an SNS transport; none does yet.
-      return { aws: false, local: false, actions: [] };
+      // On AWS through the Lambda runtime's SNS client; locally SNS has no stand-in.
+      return { aws: true, local: 'mock', actions: ['sns:Publish'] };
+    case 'aws-sdk':
+      return {
+        aws: true,
+        local: LOCAL_AWS_SDK_SERVICES.includes(parsed.service) ? 'embedded' : 'mock',
+        actions: [awsSdkIamAction(parsed.service, parsed.action)],
+      };
     case 'unsupported':
       return { aws: false, local: false, actions: [] };
   }

@@ -2,7 +2,8 @@
  * The Task `Resource` strings Baton understands, and what one asks for: a Baton worker
  * (`baton:worker:<name>`), a wait for a correlated event (`baton:waitForEvent`), one of the Step
  * Functions service integrations Baton performs itself (SQS SendMessage, EventBridge PutEvents,
- * Lambda Invoke, DynamoDB GetItem/PutItem/UpdateItem/DeleteItem), or a Lambda function named by its ARN. Pure functions: the task router uses them
+ * Lambda Invoke, DynamoDB GetItem/PutItem/UpdateItem/DeleteItem, SNS Publish, and any AWS API call
+ * through `aws-sdk:<service>:<action>`), or a Lambda function named by its ARN. Pure functions: the task router uses them
  * at run time, the CDK construct at synth time (to check that every worker a definition names
  * exists), the SagaBuilder to write them.
  */
@@ -24,6 +25,16 @@ export type TaskResource =
   | { readonly type: 'dynamodb'; readonly action: DynamoDbItemAction }
   /** `arn:aws:states:::sns:publish[.waitForTaskToken]`. */
   | { readonly type: 'sns'; readonly waitForTaskToken: boolean }
+  /**
+   * `arn:aws:states:::aws-sdk:<service>:<action>[.waitForTaskToken]`: any AWS API call, the service
+   * named as the AWS SDK names it, lower-cased (`s3`, `sfn`), the action in camel case (`getObject`).
+   */
+  | {
+      readonly type: 'aws-sdk';
+      readonly service: string;
+      readonly action: string;
+      readonly waitForTaskToken: boolean;
+    }
   /** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`: invoked with the state's input. */
   | { readonly type: 'lambda-arn'; readonly functionArn: string }
   /** Anything else: the task fails when dispatched. */
@@ -56,10 +67,18 @@ export const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
 
 /** Worker names: what a queue name or a CloudFormation logical id can be built from. */
 const WORKER_RESOURCE = /^baton:worker:([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
-/** Any AWS partition (aws, aws-cn, aws-us-gov, ...). */
+/**
+ * The prefix of a service integration: any AWS partition (aws, aws-cn, aws-us-gov, ...), and the
+ * region and account either empty (`arn:aws:states:::`) or given, as in some AWS samples
+ * (`arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject`); Step Functions calls the
+ * state machine's own region either way.
+ */
+const INTEGRATION_PREFIX = /^arn:aws[a-z-]*:states:(?:[a-z]{2}(?:-[a-z]+)+-\d)?:(?:\d{12})?:/;
 const INTEGRATION_RESOURCE =
-  /^arn:aws[a-z-]*:states:::(sqs:sendMessage|events:putEvents|lambda:invoke|sns:publish)(\.waitForTaskToken)?$/;
-const DYNAMODB_RESOURCE = /^arn:aws[a-z-]*:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
+  /^(sqs:sendMessage|events:putEvents|lambda:invoke|sns:publish)(\.waitForTaskToken)?$/;
+const DYNAMODB_RESOURCE = /^dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
+/** Service names are lower-case letters and digits (`s3`, `redshiftdata`); actions camel case. */
+const AWS_SDK_RESOURCE = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)(\.waitForTaskToken)?$/;
 const FUNCTION_ARN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
 
@@ -67,7 +86,15 @@ const FUNCTION_ARN =
 export function parseTaskResource(resource: string): TaskResource {
   const worker = WORKER_RESOURCE.exec(resource);
   if (worker) return { type: 'worker', name: worker[1] as string };
-  const integration = INTEGRATION_RESOURCE.exec(resource);
+  const prefix = INTEGRATION_PREFIX.exec(resource);
+  if (prefix) return parseIntegration(resource, resource.slice(prefix[0].length));
+  if (FUNCTION_ARN.test(resource)) return { type: 'lambda-arn', functionArn: resource };
+  return { type: 'unsupported', resource };
+}
+
+/** The integration after `arn:aws:states:::`, e.g. `sqs:sendMessage.waitForTaskToken`. */
+function parseIntegration(resource: string, integrationName: string): TaskResource {
+  const integration = INTEGRATION_RESOURCE.exec(integrationName);
   if (integration) {
     const waitForTaskToken = integration[2] !== undefined;
     switch (integration[1]) {
@@ -81,9 +108,17 @@ export function parseTaskResource(resource: string): TaskResource {
         return { type: 'sns', waitForTaskToken };
     }
   }
-  const dynamodb = DYNAMODB_RESOURCE.exec(resource);
+  const dynamodb = DYNAMODB_RESOURCE.exec(integrationName);
   if (dynamodb) return { type: 'dynamodb', action: dynamodb[1] as DynamoDbItemAction };
-  if (FUNCTION_ARN.test(resource)) return { type: 'lambda-arn', functionArn: resource };
+  const sdk = AWS_SDK_RESOURCE.exec(integrationName);
+  if (sdk) {
+    return {
+      type: 'aws-sdk',
+      service: sdk[1] as string,
+      action: sdk[2] as string,
+      waitForTaskToken: sdk[3] !== undefined,
+    };
+  }
   return { type: 'unsupported', resource };
 }
 

@@ -52,6 +52,18 @@ const definition = {
       Type: 'Task',
       Resource: 'arn:aws:states:::dynamodb:putItem',
       Parameters: { TableName: 'orders', Item: { id: { 'S.$': '$.id' } } },
+      Next: 'Retain',
+    },
+    Retain: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:cloudwatchlogs:putRetentionPolicy',
+      Parameters: { LogGroupName: 'orders', RetentionInDays: 30 },
+      Next: 'Crawl',
+    },
+    Crawl: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::glue:startJobRun.sync',
+      Parameters: { JobName: 'crawl' },
       Next: 'Wait',
     },
     Wait: {
@@ -86,9 +98,9 @@ describe('checkDefinition', () => {
       {
         pointer: '/States/Fan/Branches/0/States/Notify/Resource',
         resource: 'arn:aws:states:::sns:publish',
-        aws: false,
-        local: false,
-        actions: [],
+        aws: true,
+        local: 'mock',
+        actions: ['sns:Publish'],
       },
       {
         pointer: '/States/Fan/Branches/1/States/Audit/Resource',
@@ -112,6 +124,21 @@ describe('checkDefinition', () => {
         actions: ['dynamodb:PutItem'],
       },
       {
+        // The service as the AWS SDK names it; its IAM prefix as IAM does (aws-cdk-lib's table).
+        pointer: '/States/Retain/Resource',
+        resource: 'arn:aws:states:::aws-sdk:cloudwatchlogs:putRetentionPolicy',
+        aws: true,
+        local: 'mock',
+        actions: ['logs:PutRetentionPolicy'],
+      },
+      {
+        pointer: '/States/Crawl/Resource',
+        resource: 'arn:aws:states:::glue:startJobRun.sync',
+        aws: false,
+        local: false,
+        actions: [],
+      },
+      {
         pointer: '/States/Wait/Resource',
         resource: 'baton:waitForEvent',
         aws: true,
@@ -119,7 +146,7 @@ describe('checkDefinition', () => {
         actions: [],
       },
     ]);
-    // sns:publish is not performed on AWS yet: the definition is valid but not ok to deploy.
+    // glue:startJobRun.sync is not performed on AWS: the definition is valid but not ok to deploy.
     expect(check.ok).toBe(false);
   });
 
@@ -144,10 +171,11 @@ describe('baton check, as text', () => {
   it('shows the issues, the resources in a table, and what would fail on AWS', () => {
     const text = formatCheck('order.asl.json', checkDefinition(definition));
     const lines = text.split('\n');
-    expect(lines[0]).toBe('order.asl.json: 0 validation issues, 7 Task resources (6 run on AWS, 6 locally)');
+    expect(lines[0]).toBe('order.asl.json: 0 validation issues, 9 Task resources (8 run on AWS, 8 locally)');
     expect(text).toMatch(
-      /\/States\/Fan\/Branches\/0\/States\/Notify\/Resource\s+arn:aws:states:::sns:publish\s+NO\s+no\s+-/,
+      /\/States\/Fan\/Branches\/0\/States\/Notify\/Resource\s+arn:aws:states:::sns:publish\s+yes\s+mock\s+sns:Publish/,
     );
+    expect(text).toMatch(/\/States\/Crawl\/Resource\s+arn:aws:states:::glue:startJobRun.sync\s+NO\s+no\s+-/);
     expect(text).toMatch(
       /\/States\/Price\/Resource\s+arn:aws:states:::lambda:invoke\s+yes\s+embedded\s+lambda:InvokeFunction/,
     );

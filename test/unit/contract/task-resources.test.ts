@@ -67,6 +67,35 @@ describe('parseTaskResource', () => {
     });
   });
 
+  it('parses AWS SDK integrations, in the global and the regional form', () => {
+    expect(parseTaskResource('arn:aws:states:::aws-sdk:s3:getObject')).toEqual({
+      type: 'aws-sdk',
+      service: 's3',
+      action: 'getObject',
+      waitForTaskToken: false,
+    });
+    expect(
+      parseTaskResource('arn:aws-cn:states:::aws-sdk:redshiftdata:executeStatement.waitForTaskToken'),
+    ).toEqual({
+      type: 'aws-sdk',
+      service: 'redshiftdata',
+      action: 'executeStatement',
+      waitForTaskToken: true,
+    });
+    expect(
+      parseTaskResource('arn:aws:states:us-east-1:123456789012:aws-sdk:transcribe:getTranscriptionJob'),
+    ).toEqual({
+      type: 'aws-sdk',
+      service: 'transcribe',
+      action: 'getTranscriptionJob',
+      waitForTaskToken: false,
+    });
+    expect(parseTaskResource('arn:aws:states:us-east-1:123456789012:sns:publish')).toEqual({
+      type: 'sns',
+      waitForTaskToken: false,
+    });
+  });
+
   it('calls everything else unsupported', () => {
     for (const resource of [
       // Step Functions refuses these at CreateStateMachine (LocalStack's AWS-recorded
@@ -74,7 +103,10 @@ describe('parseTaskResource', () => {
       'arn:aws:states:::dynamodb:query',
       'arn:aws:states:::dynamodb:putItem.waitForTaskToken',
       'arn:aws:states:::sqs:sendMessage.sync',
-      'arn:aws:states:::aws-sdk:s3:getObject',
+      // Step Functions' AWS SDK integrations have no .sync form.
+      'arn:aws:states:::aws-sdk:s3:getObject.sync',
+      'arn:aws:states:::aws-sdk:S3:getObject',
+      'arn:aws:states:::aws-sdk:s3:GetObject',
       'baton:worker:',
       'baton:worker:has space',
       'arn:aws:lambda:eu-west-1:123:function:short-account',
