@@ -182,6 +182,64 @@ export interface SnsTransport {
   publish(request: SnsPublishRequest): Promise<SnsPublishResponse>;
 }
 
+/**
+ * An AWS API call that the service answered with an error. Thrown by an {@link AwsSdkTransport};
+ * the router names it as Step Functions does (`S3.NoSuchKeyException`).
+ */
+export class AwsServiceError extends Error {
+  override readonly name = 'AwsServiceError';
+  constructor(
+    readonly details: {
+      /** The SDK's service id: `S3`, `DynamoDB`, `SFN`, `Secrets Manager`. */
+      readonly serviceId: string;
+      /** The error code: `NoSuchKey`, `ConditionalCheckFailedException`. */
+      readonly code: string;
+      readonly message: string;
+      readonly statusCode?: number;
+      readonly requestId?: string;
+      readonly extendedRequestId?: string;
+    },
+  ) {
+    super(details.message);
+  }
+}
+
+/** `aws-sdk:<service>:<action>` integrations: any AWS API call. */
+export interface AwsSdkTransport {
+  /**
+   * Calls the operation with `request` (the API's request as JSON, PascalCase as the service
+   * takes it) and resolves with the response as JSON: timestamps as ISO-8601 text, binary data and
+   * streamed bodies as UTF-8 text, the SDK's own metadata left out. Rejects with
+   * {@link AwsServiceError} when the service answers with an error, with
+   * {@link IntegrationCallError} when the call cannot be made here for good (an unknown service),
+   * and with anything else when a redelivery may succeed.
+   */
+  call(service: string, action: string, request: JsonObject): Promise<JsonObject>;
+  /** Whether this wiring can call the service (locally, only those with a stand-in). @default true */
+  has?(service: string): boolean;
+}
+
+/** A mocked result: what the task returns, or the error it fails with. */
+export type MockedResult =
+  { readonly Return: Json } | { readonly Throw: { readonly Error: string; readonly Cause?: string } };
+
+/**
+ * Results declared in place of tasks' calls, locally (never on AWS): for services with no local
+ * stand-in, or to test a path (a failure, a Retry) without the real service.
+ */
+export interface IntegrationMocks {
+  /** The result for this attempt of this task, or undefined when none is declared. */
+  find(task: {
+    readonly workflow: string;
+    readonly stateName: string;
+    readonly resource: string;
+    /** 1-based. */
+    readonly attempt: number;
+  }): MockedResult | undefined;
+  /** How to declare a mock, for the cause of a task that has no stand-in and no mock. */
+  readonly howTo: string;
+}
+
 /** The transports of one wiring; a missing one fails the tasks that need it, with a clear cause. */
 export interface TaskTransports {
   readonly workers: WorkerTransport;
@@ -190,6 +248,7 @@ export interface TaskTransports {
   readonly lambda?: LambdaTransport;
   readonly dynamodb?: DynamoDbTransport;
   readonly sns?: SnsTransport;
+  readonly awsSdk?: AwsSdkTransport;
 }
 
 /** Options of {@link TaskRouter}. */
@@ -201,7 +260,12 @@ export interface TaskRouterOptions {
   readonly defaultEventBusName?: string;
   /** Where the tasks run, for the cause of a task whose transport is missing. @default 'here' */
   readonly environment?: string;
+  /** Mocked results, consulted before any call (local wirings only). */
+  readonly mocks?: IntegrationMocks;
 }
+
+/** The error of a task that has no stand-in here and no mocked result. */
+export const NOT_MOCKED_ERROR = 'Baton.IntegrationNotMocked';
 
 /** A Step Functions parameter block that is missing or malformed. */
 class InvalidParametersError extends Error {
@@ -226,6 +290,17 @@ export class TaskRouter implements TaskDispatcher {
   constructor(private readonly options: TaskRouterOptions) {}
 
   dispatch(task: TaskDispatch): Promise<void> {
+    const mocked = this.options.mocks?.find({
+      workflow: task.workflow,
+      stateName: task.command.stateName,
+      resource: task.command.resource,
+      attempt: task.command.attempt,
+    });
+    if (mocked !== undefined) {
+      return 'Return' in mocked
+        ? this.succeed(task, mocked.Return)
+        : this.fail(task, mocked.Throw.Error, mocked.Throw.Cause ?? '');
+    }
     return this.perform(task, parseTaskResource(task.command.resource));
   }
 
@@ -245,13 +320,16 @@ export class TaskRouter implements TaskDispatcher {
         return this.callDynamoDb(task, resource.action);
       case 'sns':
         return this.publish(task, resource.waitForTaskToken);
+      case 'aws-sdk':
+        return this.callAwsSdk(task, resource.service, resource.action, resource.waitForTaskToken);
       case 'unsupported':
         return this.fail(
           task,
           StatesErrors.TaskFailed,
           `Resource '${resource.resource}' is not supported (use baton:worker:<name>, ` +
             'arn:aws:states:::sqs:sendMessage, arn:aws:states:::events:putEvents, arn:aws:states:::lambda:invoke, ' +
-            'arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem or a Lambda function ARN)',
+            'arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish, ' +
+            'arn:aws:states:::aws-sdk:<service>:<action> or a Lambda function ARN)',
         );
     }
   }
@@ -445,6 +523,43 @@ export class TaskRouter implements TaskDispatcher {
     );
   }
 
+  /**
+   * `arn:aws:states:::aws-sdk:<service>:<action>`: the parameters are the API's request; the result
+   * is the API's response without metadata, as AWS-recorded executions show (LocalStack,
+   * tests/aws/services/stepfunctions/v2/services/test_aws_sdk_task_service.snapshot.json: DynamoDB
+   * PutItem gives `{}`, S3 GetObject its fields with `Body` as text). A service error fails the task
+   * with `<Service>.<Code>` as Step Functions names it: the SDK's service id without spaces
+   * (`DynamoDb` and `Sfn` as Step Functions spells them), and the code ending in `Exception`
+   * (`S3.NoSuchKeyException`); the cause is the message with the service, status code and request
+   * id (LocalStack's state_task_service_aws_sdk.py follows the same recorded names).
+   */
+  private async callAwsSdk(
+    task: TaskDispatch,
+    service: string,
+    action: string,
+    waitForTaskToken: boolean,
+  ): Promise<void> {
+    const awsSdk = this.options.transports.awsSdk;
+    if (!awsSdk || awsSdk.has?.(service) === false)
+      return this.unavailable(task, `the AWS SDK for ${service}`);
+    let request: JsonObject;
+    try {
+      request = parameters(task.command.input);
+    } catch (error) {
+      return this.failOnParameters(task, error);
+    }
+    const outcome = await this.call(task, async () => {
+      try {
+        return await awsSdk.call(service, action, request);
+      } catch (error) {
+        if (!(error instanceof AwsServiceError)) throw error;
+        throw awsSdkFailure(error);
+      }
+    });
+    if (outcome.type === 'failed' || waitForTaskToken) return;
+    await this.succeed(task, outcome.value);
+  }
+
   /** A bare function ARN (the legacy Lambda resource): the state input in, the parsed payload out. */
   private async invokeFunctionArn(task: TaskDispatch, functionArn: string): Promise<void> {
     const response = await this.invoke(task, {
@@ -497,11 +612,19 @@ export class TaskRouter implements TaskDispatcher {
     }
   }
 
+  /**
+   * Fails a task whose transport this wiring lacks. Where mocks can be declared (locally), the
+   * error is {@link NOT_MOCKED_ERROR} and the cause says how to declare one for this state.
+   */
   private unavailable(task: TaskDispatch, service: string): Promise<void> {
+    const where = `${task.command.resource} needs ${service}, which is not available ${this.options.environment ?? 'here'}`;
+    const mocks = this.options.mocks;
+    if (mocks === undefined) return this.fail(task, StatesErrors.TaskFailed, where);
     return this.fail(
       task,
-      StatesErrors.TaskFailed,
-      `${task.command.resource} needs ${service}, which is not available ${this.options.environment ?? 'here'}`,
+      NOT_MOCKED_ERROR,
+      `${where}, and no mocked result is declared for state '${task.command.stateName}' of workflow ` +
+        `'${task.workflow}' or for this resource: ${mocks.howTo}`,
     );
   }
 
@@ -535,6 +658,23 @@ export class TaskRouter implements TaskDispatcher {
 
 function traced(task: TaskDispatch): { traceHeader?: string } {
   return task.traceHeader ? { traceHeader: task.traceHeader } : {};
+}
+
+/** Step Functions' spelling of the services whose SDK id it does not just strip of spaces. */
+const SERVICE_ERROR_NAMES: Readonly<Record<string, string>> = { dynamodb: 'DynamoDb', sfn: 'Sfn' };
+
+/** An AWS SDK integration's service error as the task's error: `S3.NoSuchKeyException`. */
+export function awsSdkFailure(error: AwsServiceError): IntegrationCallError {
+  const { serviceId, code, message, statusCode, requestId, extendedRequestId } = error.details;
+  const service = SERVICE_ERROR_NAMES[serviceId.toLowerCase()] ?? serviceId.replace(/ /g, '');
+  const name = `${service}.${code.endsWith('Exception') ? code : `${code}Exception`}`;
+  const details = [
+    `Service: ${service}`,
+    ...(statusCode !== undefined ? [`Status Code: ${statusCode}`] : []),
+    ...(requestId !== undefined ? [`Request ID: ${requestId}`] : []),
+    ...(extendedRequestId !== undefined ? [`Extended Request ID: ${extendedRequestId}`] : []),
+  ];
+  return new IntegrationCallError(name, `${message} (${details.join(', ')})`, { cause: error });
 }
 
 /** The task's effective input as a parameter object. */

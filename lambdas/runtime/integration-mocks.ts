@@ -1,0 +1,100 @@
+/**
+ * Mocked results of tasks, for running locally what has no local stand-in (Rekognition, Glue,
+ * SNS...) or to try a failure path: the idea of Step Functions Local's mock configuration, in a
+ * smaller file. Given to the local runtime (`npm start -- --mocks <file>`, `npx baton dev --mocks
+ * <file>`); never used on AWS. The file:
+ *
+ * ```json
+ * {
+ *   "States": { "<workflow>": { "<state name>": { "Return": { "JobRunId": "jr_1" } } } },
+ *   "Resources": {
+ *     "arn:aws:states:::sns:publish": { "Return": { "MessageId": "m-1" } },
+ *     "arn:aws:states:::aws-sdk:glue:startJobRun": [
+ *       { "Throw": { "Error": "Glue.ConcurrentRunsExceededException", "Cause": "busy" } },
+ *       { "Return": { "JobRunId": "jr_1" } }
+ *     ]
+ *   }
+ * }
+ * ```
+ *
+ * A state's mock wins over its resource's. A list gives one result per attempt (the first attempt
+ * takes the first entry; attempts past the end take the last), so a Retry can be tried.
+ */
+import * as z from 'zod/mini';
+import { jsonSchema } from './json-value-schema.js';
+import { parseOrDescribe } from './parse-or-describe.js';
+import type { IntegrationMocks, MockedResult } from './task-router.js';
+
+const resultSchema = z.union([
+  z.strictObject({ Return: jsonSchema }),
+  z.strictObject({
+    Throw: z.strictObject({ Error: z.string().check(z.minLength(1)), Cause: z.optional(z.string()) }),
+  }),
+]);
+
+const responseSchema = z.union([resultSchema, z.array(resultSchema).check(z.minLength(1))]);
+
+const mocksSchema = z.strictObject({
+  States: z.optional(z.record(z.string(), z.record(z.string(), responseSchema))),
+  Resources: z.optional(z.record(z.string(), responseSchema)),
+});
+
+/** The mocks file's content, parsed. */
+export type MocksConfig = z.infer<typeof mocksSchema>;
+
+/** A mocks file that does not fit the format: the message names the field. */
+export class InvalidMocksError extends Error {
+  override readonly name = 'InvalidMocksError';
+}
+
+type MockedResponse = MockedResult | readonly MockedResult[];
+
+/** The mocks of a file, looked up by workflow and state, then by resource. */
+export class MockedResults implements IntegrationMocks {
+  readonly howTo: string;
+
+  private constructor(
+    private readonly config: MocksConfig,
+    source: string,
+  ) {
+    this.howTo =
+      `declare one in ${source}, e.g. {"States": {"<workflow>": {"<state>": {"Return": <result>}}}} ` +
+      'or {"Resources": {"<resource>": {"Throw": {"Error": "<error>", "Cause": "<cause>"}}}}';
+  }
+
+  /**
+   * Parses a mocks file's content (parsed JSON). Throws {@link InvalidMocksError} naming the bad
+   * field's JSON Pointer.
+   * @param source how the user gives the file, for messages: `the mocks file (--mocks mocks.json)`
+   */
+  static parse(value: unknown, source: string): MockedResults {
+    const parsed = parseOrDescribe(mocksSchema, value, `Invalid mocks in ${source}`);
+    if (!parsed.ok) throw new InvalidMocksError(parsed.problem);
+    return new MockedResults(parsed.value, source);
+  }
+
+  /** No mocks: every task without a stand-in fails, saying how to declare one in `source`. */
+  static none(source: string): MockedResults {
+    return new MockedResults({}, source);
+  }
+
+  find(task: {
+    readonly workflow: string;
+    readonly stateName: string;
+    readonly resource: string;
+    readonly attempt: number;
+  }): MockedResult | undefined {
+    const response: MockedResponse | undefined =
+      own(own(this.config.States, task.workflow), task.stateName) ??
+      own(this.config.Resources, task.resource);
+    if (response === undefined) return undefined;
+    if (!Array.isArray(response)) return response as MockedResult;
+    const results = response as readonly MockedResult[];
+    return results[Math.min(task.attempt, results.length) - 1];
+  }
+}
+
+/** A record's own entry (never one inherited from Object.prototype, for a state named `constructor`). */
+function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
