@@ -20,7 +20,7 @@ import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 import { dynamoDbItemTransport } from './dynamodb-item-transport.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { AwsTimerScheduler } from './scheduler-timer-scheduler.js';
-import type { LambdaTransport } from '../runtime/task-router.js';
+import type { AwsSdkTransport, LambdaTransport, SnsTransport } from '../runtime/task-router.js';
 import { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
 import { SqsInboxSender } from './sqs-inbox-sender.js';
 
@@ -143,6 +143,11 @@ export interface OptionalAdapters {
    * @default none: an environment that names a bucket is refused
    */
   readonly payloads?: (bucket: string) => PayloadStore;
+  /**
+   * Performs `aws-sdk:<service>:<action>` and `sns:publish` tasks (`awsSdkTransport(caller)`,
+   * `snsPublishTransport(caller)`). @default none: such tasks fail with States.TaskFailed
+   */
+  readonly awsSdk?: { readonly awsSdk: AwsSdkTransport; readonly sns: SnsTransport };
 }
 
 /**
@@ -166,7 +171,7 @@ export function createPorts(
     }
     payloads = adapters.payloads(config.payloadBucket);
   }
-  const { lambda } = adapters;
+  const { lambda, awsSdk } = adapters;
   return {
     clock,
     store: new DynamoDbExecutionStore({
@@ -199,6 +204,7 @@ export function createPorts(
       // The store's client: `dynamodb:*Item` tasks add four small commands, not a client.
       dynamodb: dynamoDbItemTransport(clients.dynamodb),
       ...(lambda ? { lambda } : {}),
+      ...(awsSdk ? awsSdk : {}),
     }),
     events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),
     timers: new AwsTimerScheduler({
@@ -233,11 +239,12 @@ export async function createOrchestrator(
     metrics?: OrchestratorMetrics;
   },
 ): Promise<Orchestrator> {
-  const { lambda, payloads } = options;
+  const { lambda, payloads, awsSdk } = options;
   return new Orchestrator({
     ports: createPorts(options.config, options.clients, {
       ...(lambda ? { lambda } : {}),
       ...(payloads ? { payloads } : {}),
+      ...(awsSdk ? { awsSdk } : {}),
     }),
     signer: new TaskTokenSigner(await signingKey(options.config)),
     eventSource: options.config.eventSource,

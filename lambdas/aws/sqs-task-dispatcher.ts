@@ -15,9 +15,11 @@ import type { InboxSender } from '../runtime/ports.js';
 import {
   IntegrationCallError,
   TaskRouter,
+  type AwsSdkTransport,
   type DynamoDbTransport,
   type EventsTransport,
   type LambdaTransport,
+  type SnsTransport,
   type SqsTransport,
   type TaskTransports,
   type WorkerTransport,
@@ -66,6 +68,13 @@ export interface AwsTaskDispatcherOptions {
    * @default none: such tasks fail with States.TaskFailed
    */
   readonly dynamodb?: DynamoDbTransport;
+  /**
+   * Performs `aws-sdk:<service>:<action>` resources: `awsSdkTransport(caller)`.
+   * @default none: such tasks fail with States.TaskFailed
+   */
+  readonly awsSdk?: AwsSdkTransport;
+  /** Performs `sns:publish` resources: `snsPublishTransport(caller)`. @default none: such tasks fail with States.TaskFailed */
+  readonly sns?: SnsTransport;
   /** Worker name -> URL of the worker's queue. */
   readonly workerQueues: Readonly<Record<string, string>>;
   /** Where service integration results go. */
@@ -88,7 +97,7 @@ export class AwsTaskDispatcher extends TaskRouter {
 
 /** The router's transports on SDK clients. */
 export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransports {
-  const { sqs, eventBridge, lambda, dynamodb, workerQueues } = options;
+  const { sqs, eventBridge, lambda, dynamodb, awsSdk, sns, workerQueues } = options;
   const workers: WorkerTransport = {
     has: (worker) => Object.hasOwn(workerQueues, worker),
     send: async (worker, message, { traceHeader }) => {
@@ -133,7 +142,15 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
       return { Entries: response.Entries ?? [], FailedEntryCount: response.FailedEntryCount ?? 0 };
     },
   };
-  return { workers, sqs: queues, events, ...(lambda && { lambda }), ...(dynamodb && { dynamodb }) };
+  return {
+    workers,
+    sqs: queues,
+    events,
+    ...(lambda && { lambda }),
+    ...(dynamodb && { dynamodb }),
+    ...(awsSdk && { awsSdk }),
+    ...(sns && { sns }),
+  };
 }
 
 /**

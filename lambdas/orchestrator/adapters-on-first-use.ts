@@ -1,7 +1,8 @@
 /**
  * The orchestrator's adapters that a typical invocation does not use, loaded (`import()`) and
  * their clients made when first used: the S3 payload store (only payloads too large for a DynamoDB
- * item go to S3) and the Lambda transport (only `lambda:invoke` and Lambda ARN tasks use it).
+ * item go to S3), the Lambda transport (only `lambda:invoke` and Lambda ARN tasks use it) and the
+ * AWS SDK transport (`aws-sdk:*` and `sns:publish` tasks).
  * Lambda's init loads what the handler's module imports statically; these modules, and the S3 and
  * Lambda clients (about 120 and 70 KiB of the bundle), stay in chunks of their own
  * (`lib/lambda-bundling.ts`) until a call needs them.
@@ -10,7 +11,7 @@
  * reaches, a bundler keeps the imported module, and its imports, in every worker's bundle.
  */
 import type { PayloadStore } from '../runtime/ports.js';
-import type { LambdaTransport } from '../runtime/task-router.js';
+import type { AwsSdkTransport, LambdaTransport, SnsTransport } from '../runtime/task-router.js';
 
 /** Applied to each client as it is made (Tracer's `captureAWSv3Client`). */
 export type CaptureClient = <Client extends object>(client: Client) => Client;
@@ -58,4 +59,26 @@ export function lambdaInvokeOnFirstUse(capture: CaptureClient): LambdaTransport 
     return lambdaInvokeTransport(capture(new LambdaClient({})));
   });
   return { invoke: async (request) => (await transport()).invoke(request) };
+}
+
+/**
+ * The `aws-sdk:<service>:<action>` and `sns:publish` transports: the transport's module is loaded on
+ * the first such task, and each service's client (from the Lambda runtime's AWS SDK) on the first
+ * call to that service.
+ */
+export function awsSdkOnFirstUse(capture: CaptureClient): {
+  readonly awsSdk: AwsSdkTransport;
+  readonly sns: SnsTransport;
+} {
+  const load = onFirstUse(async () => {
+    const module = await import('../aws/aws-sdk-transport.js');
+    const caller = new module.AwsSdkCaller({ capture });
+    return { awsSdk: module.awsSdkTransport(caller), sns: module.snsPublishTransport(caller) };
+  });
+  return {
+    awsSdk: {
+      call: async (service, action, request) => (await load()).awsSdk.call(service, action, request),
+    },
+    sns: { publish: async (request) => (await load()).sns.publish(request) },
+  };
 }
