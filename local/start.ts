@@ -5,7 +5,7 @@
  * succeeds, one whose payment is declined (the saga compensates), and a large order that waits for
  * its `Fraud Check Completed` event (published a moment later). Keeps serving until Ctrl-C.
  *
- *   npm start [-- --no-demo] [--port 4545] [--fresh] [--exit-after-demo] [--data-dir .baton]
+ *   npm start [-- --no-demo] [--port 4545] [--fresh] [--exit-after-demo] [--data-dir .baton] [--mocks mocks.json]
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { apiPortFromEnvironment, removeInstanceFile, writeInstanceFile } from '.
 import { startApiServer, type ApiServer } from './api/server.js';
 import { acquireInstanceLock, INSTANCE_LOCK_FILE, InstanceLockedError } from './runtime/instance-lock.js';
 import { LocalRuntime } from './runtime/local-runtime.js';
+import { loadMocksFile, MocksFileError } from './runtime/mocks-file.js';
 
 const FRAUD_CHECK_DELAY_MS = 2_000;
 const DEMO_DEADLINE_MS = 30_000;
@@ -28,6 +29,8 @@ const { values: args } = parseArgs({
     fresh: { type: 'boolean', default: false },
     'exit-after-demo': { type: 'boolean', default: false },
     'data-dir': { type: 'string', default: '.baton' },
+    /** Mocked results for tasks with no local stand-in (see lambdas/runtime/integration-mocks.ts). */
+    mocks: { type: 'string' },
     /** Record the instance in .baton/instance.json for the CLI (tests turn it off). */
     'no-instance-file': { type: 'boolean', default: false },
   },
@@ -63,7 +66,10 @@ async function main(): Promise<number> {
   }
   log('Baton: starting the orders and shipping domains on embedded services');
   log(`  data:      ${dataDir}/ (DynamoDB via dynalite, queues, timers; kept across restarts)`);
-  const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir });
+  const mocks = loadMocksFile(args.mocks);
+  if (args.mocks !== undefined)
+    log(`  mocks:     ${args.mocks} (mocked results of tasks with no local stand-in)`);
+  const runtime = await LocalRuntime.start({ domains: exampleDomains(), dataDir, mocks });
   let server: ApiServer;
   try {
     server = await startApiServer(runtime, { port });
@@ -170,6 +176,7 @@ async function main(): Promise<number> {
 main().catch((error: unknown) => {
   if (error instanceof InstanceLockedError) process.stderr.write(`${error.message}\n`);
   else if (error instanceof PortTakenError) process.stderr.write(`${error.message}\n`);
+  else if (error instanceof MocksFileError) process.stderr.write(`baton: ${error.message}\n`);
   else
     process.stderr.write(
       `baton: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -157,13 +157,20 @@ const LOCAL_AUTHORIZATION =
  * them), and the middleware stack is resolved once per command type instead of on every call.
  */
 export function localDynamoDbClient(thread: DynaliteThread): DynamoDBClient {
-  const client = new DynamoDBClient({
+  const client = new DynamoDBClient(localDynamoDbClientConfig(thread));
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
+/** The configuration of a DynamoDB client on a dynalite thread (any copy of the client package). */
+export function localDynamoDbClientConfig(thread: DynaliteThread) {
+  return {
     // Names no connection (the request handler has none); the SDK needs an endpoint to resolve.
     endpoint: 'http://localhost',
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     signer: {
-      sign: async (request) => {
+      sign: async <Request extends { headers: Record<string, string> }>(request: Request) => {
         request.headers.authorization = LOCAL_AUTHORIZATION;
         request.headers['x-amz-date'] = LOCAL_AMZ_DATE;
         return request;
@@ -171,7 +178,5 @@ export function localDynamoDbClient(thread: DynaliteThread): DynamoDBClient {
     },
     requestHandler: thread.requestHandler,
     cacheMiddleware: true,
-  });
-  client.middlewareStack.remove('loggerMiddleware');
-  return client;
+  };
 }

@@ -38,15 +38,23 @@ import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
 import { correlationShapes } from '../../lambdas/contract/correlation-shapes.js';
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
-import { TaskRouter } from '../../lambdas/runtime/task-router.js';
+import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
+import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import type { WorkflowRegistration } from '../control.js';
 import { DomainControl } from '../control/domain-control.js';
+import { AwsEndpointServer } from '../emulators/aws-endpoint/server.js';
 import { LocalEventBus } from '../emulators/eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../emulators/lambda/sqs-event-source.js';
 import { LocalQueue } from '../emulators/sqs/queue.js';
 import { publishToBuses, putDomainRules } from './domain-rules.js';
-import { localDynamoDbClient, startDynaliteThread, type DynaliteThread } from './dynalite-thread.js';
+import { localAwsSdkTransport } from './local-aws-sdk.js';
+import {
+  localDynamoDbClient,
+  localDynamoDbClientConfig,
+  startDynaliteThread,
+  type DynaliteThread,
+} from './dynalite-thread.js';
 import { FilePayloadStore } from './file-payload-store.js';
 import {
   LocalEventPublisher,
@@ -92,6 +100,11 @@ export interface LocalRuntimeOptions {
    * @default DEFAULT_ORCHESTRATOR_CONCURRENCY
    */
   readonly orchestratorConcurrency?: number;
+  /**
+   * Mocked task results, for integrations with no local stand-in (`MockedResults.parse` of a mocks
+   * file). @default none: such tasks fail, saying how to declare a mock
+   */
+  readonly mocks?: IntegrationMocks;
 }
 
 interface RunningDomain {
@@ -150,6 +163,8 @@ export class LocalRuntime extends DomainControl {
     readonly bus: LocalEventBus,
     private readonly dynalite: DynaliteThread,
     private readonly client: DynamoDBClient,
+    /** The local AWS endpoint that `aws-sdk:*` tasks call for SQS, EventBridge, Scheduler, Secrets Manager and Lambda. */
+    readonly endpoint: AwsEndpointServer,
     readonly dataDir: string,
     signer: TaskTokenSigner,
     listeners: Set<Listener>,
@@ -194,6 +209,20 @@ export class LocalRuntime extends DomainControl {
     const domains = new Map<string, RunningDomain>();
     const payloads = new FilePayloadStore(join(dataDir, 'payloads'));
     const listeners = new Set<Listener>();
+    // `aws-sdk:<service>:<action>` tasks: DynamoDB on dynalite, the services the local endpoint
+    // speaks on it; any other service only with a mocked result.
+    const endpoint = await AwsEndpointServer.start({});
+    endpoint.registerEventBus(bus);
+    const onEndpoint = { endpoint: endpoint.url };
+    const awsSdk = localAwsSdkTransport({
+      dynamodb: localDynamoDbClientConfig(dynalite),
+      sqs: onEndpoint,
+      eventbridge: onEndpoint,
+      scheduler: onEndpoint,
+      'secrets-manager': onEndpoint,
+      lambda: onEndpoint,
+    });
+    const mocks = options.mocks ?? MockedResults.none('a mocks file given with --mocks <file>');
 
     for (const config of options.domains) {
       const tableName = `baton-${config.domain}`;
@@ -250,9 +279,13 @@ export class LocalRuntime extends DomainControl {
           clock,
           tasks: new TaskRouter({
             // DynamoDB tasks reach the tables of the embedded DynamoDB.
-            transports: localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
+            transports: {
+              ...localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
+              awsSdk,
+            },
             inbox: inboxSender,
-            environment: 'locally (the local runtime runs workers, events:putEvents and DynamoDB item calls)',
+            environment: 'locally (the local runtime has no stand-in for it)',
+            mocks,
           }),
           events: new LocalEventPublisher(bus),
           timers,
@@ -329,7 +362,7 @@ export class LocalRuntime extends DomainControl {
         routes,
       });
     }
-    return new LocalRuntime(domains, bus, dynalite, client, dataDir, signer, listeners);
+    return new LocalRuntime(domains, bus, dynalite, client, endpoint, dataDir, signer, listeners);
   }
 
   /** Registers as the control plane does, and lists the workflow at its new version in `domains()`. */
@@ -356,6 +389,7 @@ export class LocalRuntime extends DomainControl {
       for (const unroute of domain.routes) unroute();
     }
     this.client.destroy();
+    await this.endpoint.close();
     await this.dynalite.close();
   }
 }
