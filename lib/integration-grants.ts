@@ -52,7 +52,7 @@ export type IntegrationPlanResult =
   | { readonly type: 'invalid'; readonly workflow: string; readonly issues: readonly DefinitionIssue[] };
 
 /** Which prop lists the resources of each kind. */
-const TARGETS_PROP: Record<IntegrationTargetKind, keyof IntegrationTargets> = {
+const TARGETS_PROP: Record<IntegrationTargetKind, Exclude<keyof IntegrationTargets, 'apiCalls'>> = {
   queue: 'queues',
   function: 'functions',
   eventBus: 'eventBuses',

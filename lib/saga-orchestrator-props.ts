@@ -93,6 +93,14 @@ export interface IntegrationTargets {
    * states use, and the table's KMS key). @default none
    */
   readonly tables?: readonly dynamodb.ITable[];
+  /**
+   * IAM action -> the resources the definitions' `aws-sdk:<service>:<action>` and `sns:publish`
+   * states may reach with it (ARNs or tokens such as `bucket.arnForObjects('*')`; `['*']` for any),
+   * e.g. `{ 's3:GetObject': [bucket.arnForObjects('*')], 'sns:Publish': [topic.topicArn] }`. Every
+   * action such a state needs (`npx baton check` lists them) must be here, except `sns:Publish` on a
+   * literal `TopicArn`, which is granted on that topic. @default none
+   */
+  readonly apiCalls?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Settings of the orchestrator function and its inbox event source. */

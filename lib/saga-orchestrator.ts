@@ -73,6 +73,7 @@ import {
   type SagaTrigger,
 } from './saga-orchestrator-props.js';
 import { SagaWorker, VISIBILITY_TO_FUNCTION_TIMEOUT } from './saga-worker.js';
+import { applyApiCallGrants, planApiCallGrants } from './api-call-grants.js';
 import {
   applyIntegrationGrants,
   planIntegrationGrants,
@@ -158,6 +159,7 @@ export class SagaOrchestrator extends Construct {
       Object.entries(loaded).map(([name, workflow]) => [name, workflow.definition]),
     );
     const integrationGrants = this.planIntegrations(loaded, props.integrationTargets ?? {});
+    const apiCallGrants = planApiCallGrants(this, this.definitions, props.integrationTargets?.apiCalls ?? {});
     const stateTimeouts = largestStateTimeouts(this.definitions);
 
     this.table = this.createTable(removalPolicy);
@@ -253,6 +255,7 @@ export class SagaOrchestrator extends Construct {
     this.orchestratorFunction = orchestrator.function;
     this.grantOrchestrator(orchestrator, Object.values(workers));
     applyIntegrationGrants(integrationGrants, orchestrator.role, orchestrator);
+    applyApiCallGrants(apiCallGrants, orchestrator.role);
     const batchSize = orchestratorOptions.batchSize ?? DEFAULT_ORCHESTRATOR_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
       throw new InvalidPropsError(

@@ -331,15 +331,16 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
     case 'lambda':
     case 'lambda-arn':
     case 'dynamodb':
-      return undefined;
     case 'sns':
+    case 'aws-sdk':
+      return undefined;
     case 'unsupported':
       return unsupportedResource(resource);
   }
 }
 
 function unsupportedResource(resource: string): string {
-  return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, or a Lambda function ARN)`;
+  return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish, arn:aws:states:::aws-sdk:<service>:<action>, or a Lambda function ARN)`;
 }
 
 /** A workflow rendered, substituted as far as synth can, and checked. */

@@ -1,0 +1,100 @@
+/**
+ * The grants of `aws-sdk:<service>:<action>` and `sns:publish` states. An AWS SDK call can reach
+ * any resource of any service, in fields whose meaning differs per API, so the construct does not
+ * guess: as CDK's own `CallAwsService` asks for `iamResources`, each IAM action these states need
+ * (`s3:GetObject`, `logs:PutRetentionPolicy`, as `checkDefinition` reports) is granted on the
+ * resources listed for it in `integrationTargets.apiCalls`, and a definition that needs an action
+ * not listed fails synth, naming the state and the action. The one exception is an `sns:publish`
+ * state whose `TopicArn` is a literal ARN: it is granted `sns:Publish` on that topic.
+ */
+import { Annotations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { checkDefinition } from '../lambdas/contract/definition-check.js';
+import { parseTaskResource } from '../lambdas/contract/task-resources.js';
+import type { DefinitionIssue } from '../lambdas/engine/index.js';
+import { InvalidWorkflowError } from './errors.js';
+import { pointerGet } from './workflow-source.js';
+
+/** IAM action -> the resources (ARNs, tokens, or `*`) the states that need it may reach. */
+export type ApiCallTargets = Readonly<Record<string, readonly string[]>>;
+
+/** IAM action -> the resources it is granted on. */
+export type ApiCallGrantPlan = ReadonlyMap<string, ReadonlySet<string>>;
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/;
+
+/**
+ * What the definitions' AWS SDK and SNS states need. Throws InvalidWorkflowError for a state whose
+ * action has no resources in `targets`; warns (on `scope`) about listed actions no state needs.
+ */
+export function planApiCallGrants(
+  scope: IConstruct,
+  definitions: Readonly<Record<string, unknown>>,
+  targets: ApiCallTargets,
+): ApiCallGrantPlan {
+  const plan = new Map<string, Set<string>>();
+  const grant = (action: string, resources: readonly string[]) => {
+    const granted = plan.get(action) ?? new Set<string>();
+    for (const resource of resources) granted.add(resource);
+    plan.set(action, granted);
+  };
+  const needed = new Set<string>();
+  for (const [workflow, definition] of Object.entries(definitions)) {
+    const issues: DefinitionIssue[] = [];
+    for (const task of checkDefinition(definition).tasks) {
+      const parsed = parseTaskResource(task.resource);
+      if (parsed.type !== 'aws-sdk' && parsed.type !== 'sns') continue;
+      const statePointer = task.pointer.slice(0, -'/Resource'.length);
+      if (parsed.type === 'sns') {
+        const topic = topicArn(pointerGet(definition, statePointer));
+        if (topic !== undefined) {
+          grant('sns:Publish', [topic]);
+          continue;
+        }
+      }
+      for (const action of task.actions) {
+        needed.add(action);
+        const resources = Object.hasOwn(targets, action) ? targets[action] : undefined;
+        if (resources === undefined || resources.length === 0) {
+          issues.push({
+            pointer: task.pointer,
+            message:
+              `${task.resource} needs ${action}, and the construct cannot tell which resources the call reaches: ` +
+              `list them in integrationTargets.apiCalls['${action}'] (ARNs, or ['*'] for any)`,
+          });
+        } else grant(action, resources);
+      }
+    }
+    if (issues.length > 0) throw new InvalidWorkflowError(workflow, issues);
+  }
+  for (const action of Object.keys(targets)) {
+    if (!needed.has(action)) {
+      Annotations.of(scope).addWarningV2(
+        'baton:unused-api-call-target',
+        `integrationTargets.apiCalls lists ${action}, but no aws-sdk or sns:publish state needs it: nothing is granted`,
+      );
+    }
+  }
+  return plan;
+}
+
+/**
+ * Adds the plan's statements to `role`. A `*` the user listed is not acknowledged to cdk-nag: that
+ * wildcard is the user's decision, to acknowledge in their own app.
+ */
+export function applyApiCallGrants(plan: ApiCallGrantPlan, role: iam.IRole): void {
+  for (const [action, resources] of [...plan].sort(([a], [b]) => a.localeCompare(b))) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: [...resources] }));
+  }
+}
+
+/** The literal topic ARN of an sns:publish state, if it names one (JSONPath Parameters or JSONata Arguments). */
+function topicArn(state: unknown): string | undefined {
+  if (typeof state !== 'object' || state === null) return undefined;
+  const record = state as Record<string, unknown>;
+  const fields = record.Parameters ?? record.Arguments;
+  if (typeof fields !== 'object' || fields === null) return undefined;
+  const value = (fields as Record<string, unknown>).TopicArn;
+  return typeof value === 'string' && TOPIC_ARN.test(value) ? value : undefined;
+}

@@ -1,0 +1,126 @@
+/**
+ * The orchestrator's grants for `aws-sdk:<service>:<action>` and `sns:publish` states: each IAM
+ * action the states need (the service's IAM prefix and the API operation, as `checkDefinition`
+ * reports it) on the resources `integrationTargets.apiCalls` lists for it, as CDK's
+ * `CallAwsService` asks for `iamResources`; `sns:Publish` on a literal `TopicArn` without listing.
+ * Step Functions itself cannot generate these policies for AWS SDK integrations ("Use AWS SDK
+ * service integrations", Step Functions developer guide: IAM policies are the user's to write).
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, it } from 'vitest';
+import { InvalidWorkflowError } from '../../lib/errors.js';
+import { SagaOrchestrator } from '../../lib/saga-orchestrator.js';
+import type { SagaOrchestratorProps } from '../../lib/saga-orchestrator-props.js';
+import { TEST_ENV, testApp } from './support/cdk-app.js';
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+function build(props: (stack: Stack) => Omit<SagaOrchestratorProps, 'domain'>) {
+  const stack = new Stack(testApp(), 'Test', { env: TEST_ENV });
+  const orchestrator = new SagaOrchestrator(stack, 'Orders', { domain: 'orders', ...props(stack) });
+  const template = Template.fromStack(stack);
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: Record<string, unknown> }
+  >;
+  const role = orchestrator.orchestratorFunction.role;
+  if (!role) throw new Error('the orchestrator has no role');
+  const roleId = stack.getLogicalId(role.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
+  const statements = Object.values(resources)
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .filter((resource) => JSON.stringify(resource.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap((resource) => (resource.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  return { stack, orchestrator, statements };
+}
+
+const task = (resource: string, parameters: Record<string, unknown>, next?: string) => ({
+  Type: 'Task',
+  Resource: resource,
+  Parameters: parameters,
+  ...(next ? { Next: next } : { End: true }),
+});
+
+const workflow = {
+  StartAt: 'Read',
+  States: {
+    Read: task('arn:aws:states:::aws-sdk:s3:getObject', { Bucket: 'in', Key: 'a.csv' }, 'Retain'),
+    Retain: task(
+      'arn:aws:states:::aws-sdk:cloudwatchlogs:putRetentionPolicy',
+      { LogGroupName: 'orders', RetentionInDays: 30 },
+      'Notify',
+    ),
+    Notify: task('arn:aws:states:::sns:publish', {
+      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:orders',
+      Message: 'done',
+    }),
+  },
+};
+
+describe('AWS SDK and SNS integration grants', () => {
+  it('grants each action on the resources listed for it, and sns:Publish on a literal topic', () => {
+    const { statements } = build((stack) => {
+      const bucket = new s3.Bucket(stack, 'In');
+      return {
+        workflows: { Orders: workflow },
+        integrationTargets: {
+          apiCalls: {
+            's3:GetObject': [bucket.arnForObjects('*')],
+            'logs:PutRetentionPolicy': ['arn:aws:logs:eu-west-1:123456789012:log-group:orders'],
+          },
+        },
+      };
+    });
+    const on = (action: string) =>
+      statements.filter((statement) => [statement.Action].flat().includes(action)).map((s) => s.Resource);
+    // The payload bucket's own statement, and the listed bucket's objects.
+    expect(JSON.stringify(on('s3:GetObject'))).toMatch(/\["In[A-F0-9]{8}","Arn"\]\},"\/\*"/);
+    expect(on('logs:PutRetentionPolicy')).toEqual(['arn:aws:logs:eu-west-1:123456789012:log-group:orders']);
+    expect(on('sns:Publish')).toEqual(['arn:aws:sns:eu-west-1:123456789012:orders']);
+  });
+
+  it('refuses to synthesize a state whose action has no resources listed, naming the state and the action', () => {
+    let error: unknown;
+    try {
+      build(() => ({
+        workflows: { Orders: workflow },
+        integrationTargets: { apiCalls: { 's3:GetObject': ['*'] } },
+      }));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidWorkflowError);
+    expect((error as Error).message).toBe(
+      "Workflow Orders: /States/Retain/Resource: arn:aws:states:::aws-sdk:cloudwatchlogs:putRetentionPolicy needs logs:PutRetentionPolicy, and the construct cannot tell which resources the call reaches: list them in integrationTargets.apiCalls['logs:PutRetentionPolicy'] (ARNs, or ['*'] for any)",
+    );
+  });
+
+  it('asks for the topics of an sns:publish state whose topic is chosen at run time', () => {
+    expect(() =>
+      build(() => ({
+        workflows: {
+          Orders: {
+            StartAt: 'Notify',
+            States: {
+              Notify: task('arn:aws:states:::sns:publish', { 'TopicArn.$': '$.topic', Message: 'x' }),
+            },
+          },
+        },
+      })),
+    ).toThrow('/States/Notify/Resource: arn:aws:states:::sns:publish needs sns:Publish');
+  });
+
+  it('warns about a listed action no state needs', () => {
+    const { orchestrator } = build(() => ({
+      workflows: { Orders: { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } } },
+      integrationTargets: { apiCalls: { 's3:PutObject': ['*'] } },
+    }));
+    const warnings = orchestrator.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning');
+    expect(warnings.map((warning) => String(warning.data))).toEqual([
+      expect.stringContaining(
+        'integrationTargets.apiCalls lists s3:PutObject, but no aws-sdk or sns:publish state needs it',
+      ),
+    ]);
+  });
+});
