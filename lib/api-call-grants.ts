@@ -4,8 +4,9 @@
  * guess: as CDK's own `CallAwsService` asks for `iamResources`, each IAM action these states need
  * (`s3:GetObject`, `logs:PutRetentionPolicy`, as `checkDefinition` reports) is granted on the
  * resources listed for it in `integrationTargets.apiCalls`, and a definition that needs an action
- * not listed fails synth, naming the state and the action. The one exception is an `sns:publish`
- * state whose `TopicArn` is a literal ARN: it is granted `sns:Publish` on that topic.
+ * not listed fails synth, naming the state and the action. The exceptions are an `sns:publish`
+ * state whose `TopicArn` is a literal ARN, granted `sns:Publish` on that topic, and a
+ * `bedrock:invokeModel` state whose `ModelId` is a literal ARN, granted `bedrock:InvokeModel` on it.
  */
 import { Annotations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -22,7 +23,11 @@ export type ApiCallTargets = Readonly<Record<string, readonly string[]>>;
 /** IAM action -> the resources it is granted on. */
 export type ApiCallGrantPlan = ReadonlyMap<string, ReadonlySet<string>>;
 
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/;
+/** The field that names an optimized integration's target, and what a literal ARN in it looks like. */
+const LITERAL_TARGETS: Readonly<Record<string, { readonly field: string; readonly arn: RegExp }>> = {
+  sns: { field: 'TopicArn', arn: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/ },
+  'bedrock-invoke': { field: 'ModelId', arn: /^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{0,12}:[a-z-]+\/\S+$/ },
+};
 
 /**
  * What the definitions' AWS SDK and SNS states need. Throws InvalidWorkflowError for a state whose
@@ -44,12 +49,15 @@ export function planApiCallGrants(
     const issues: DefinitionIssue[] = [];
     for (const task of checkDefinition(definition).tasks) {
       const parsed = parseTaskResource(task.resource);
-      if (parsed.type !== 'aws-sdk' && parsed.type !== 'sns') continue;
-      const statePointer = task.pointer.slice(0, -'/Resource'.length);
-      if (parsed.type === 'sns') {
-        const topic = topicArn(pointerGet(definition, statePointer));
-        if (topic !== undefined) {
-          grant('sns:Publish', [topic]);
+      if (parsed.type !== 'aws-sdk' && parsed.type !== 'sns' && parsed.type !== 'bedrock-invoke') continue;
+      const literal = LITERAL_TARGETS[parsed.type];
+      if (literal !== undefined) {
+        const target = literalArn(
+          pointerGet(definition, task.pointer.slice(0, -'/Resource'.length)),
+          literal,
+        );
+        if (target !== undefined) {
+          for (const action of task.actions) grant(action, [target]);
           continue;
         }
       }
@@ -72,7 +80,7 @@ export function planApiCallGrants(
     if (!needed.has(action)) {
       Annotations.of(scope).addWarningV2(
         'baton:unused-api-call-target',
-        `integrationTargets.apiCalls lists ${action}, but no aws-sdk or sns:publish state needs it: nothing is granted`,
+        `integrationTargets.apiCalls lists ${action}, but no aws-sdk, sns:publish or bedrock:invokeModel state needs it: nothing is granted`,
       );
     }
   }
@@ -89,12 +97,15 @@ export function applyApiCallGrants(plan: ApiCallGrantPlan, role: iam.IRole): voi
   }
 }
 
-/** The literal topic ARN of an sns:publish state, if it names one (JSONPath Parameters or JSONata Arguments). */
-function topicArn(state: unknown): string | undefined {
+/** The literal ARN a state's target field holds (JSONPath Parameters or JSONata Arguments), if it holds one. */
+function literalArn(
+  state: unknown,
+  target: { readonly field: string; readonly arn: RegExp },
+): string | undefined {
   if (typeof state !== 'object' || state === null) return undefined;
   const record = state as Record<string, unknown>;
   const fields = record.Parameters ?? record.Arguments;
   if (typeof fields !== 'object' || fields === null) return undefined;
-  const value = (fields as Record<string, unknown>).TopicArn;
-  return typeof value === 'string' && TOPIC_ARN.test(value) ? value : undefined;
+  const value = (fields as Record<string, unknown>)[target.field];
+  return typeof value === 'string' && target.arn.test(value) ? value : undefined;
 }

@@ -333,6 +333,7 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
     case 'dynamodb':
     case 'sns':
     case 'aws-sdk':
+    case 'bedrock-invoke':
       return undefined;
     case 'unsupported':
       return unsupportedResource(resource);
@@ -340,7 +341,7 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
 }
 
 function unsupportedResource(resource: string): string {
-  return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish, arn:aws:states:::aws-sdk:<service>:<action>, or a Lambda function ARN)`;
+  return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish, arn:aws:states:::bedrock:invokeModel, arn:aws:states:::aws-sdk:<service>:<action>, or a Lambda function ARN)`;
 }
 
 /** A workflow rendered, substituted as far as synth can, and checked. */

@@ -97,6 +97,9 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
     case 'sns':
       // On AWS through the Lambda runtime's SNS client; locally SNS has no stand-in.
       return { aws: true, local: 'mock', actions: ['sns:Publish'] };
+    case 'bedrock-invoke':
+      // Amazon Bedrock has no local stand-in.
+      return { aws: true, local: 'mock', actions: ['bedrock:InvokeModel'] };
     case 'aws-sdk':
       return {
         aws: true,

@@ -35,6 +35,8 @@ export type TaskResource =
       readonly action: string;
       readonly waitForTaskToken: boolean;
     }
+  /** `arn:aws:states:::bedrock:invokeModel`: a model invocation, request-response. */
+  | { readonly type: 'bedrock-invoke' }
   /** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`: invoked with the state's input. */
   | { readonly type: 'lambda-arn'; readonly functionArn: string }
   /** Anything else: the task fails when dispatched. */
@@ -110,6 +112,7 @@ function parseIntegration(resource: string, integrationName: string): TaskResour
   }
   const dynamodb = DYNAMODB_RESOURCE.exec(integrationName);
   if (dynamodb) return { type: 'dynamodb', action: dynamodb[1] as DynamoDbItemAction };
+  if (integrationName === 'bedrock:invokeModel') return { type: 'bedrock-invoke' };
   const sdk = AWS_SDK_RESOURCE.exec(integrationName);
   if (sdk) {
     return {

@@ -322,6 +322,8 @@ export class TaskRouter implements TaskDispatcher {
         return this.publish(task, resource.waitForTaskToken);
       case 'aws-sdk':
         return this.callAwsSdk(task, resource.service, resource.action, resource.waitForTaskToken);
+      case 'bedrock-invoke':
+        return this.invokeModel(task);
       case 'unsupported':
         return this.fail(
           task,
@@ -329,7 +331,7 @@ export class TaskRouter implements TaskDispatcher {
           `Resource '${resource.resource}' is not supported (use baton:worker:<name>, ` +
             'arn:aws:states:::sqs:sendMessage, arn:aws:states:::events:putEvents, arn:aws:states:::lambda:invoke, ' +
             'arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish, ' +
-            'arn:aws:states:::aws-sdk:<service>:<action> or a Lambda function ARN)',
+            'arn:aws:states:::bedrock:invokeModel, arn:aws:states:::aws-sdk:<service>:<action> or a Lambda function ARN)',
         );
     }
   }
@@ -558,6 +560,63 @@ export class TaskRouter implements TaskDispatcher {
     });
     if (outcome.type === 'failed' || waitForTaskToken) return;
     await this.succeed(task, outcome.value);
+  }
+
+  /**
+   * `arn:aws:states:::bedrock:invokeModel`: Bedrock Runtime's InvokeModel with Step Functions'
+   * parameter names (`ModelId`, `Body` as JSON or text, `ContentType` and `Accept`, both
+   * `application/json` by default, `Trace`, `GuardrailIdentifier`, `GuardrailVersion`); the result
+   * is `{ Body, ContentType }`, `Body` parsed when the model answers JSON (AWS documentation, "Invoke
+   * and customize Amazon Bedrock models with Step Functions"). `Input` and `Output` (the body read
+   * from or written to S3) are not performed: such a task fails, saying so.
+   */
+  private async invokeModel(task: TaskDispatch): Promise<void> {
+    const awsSdk = this.options.transports.awsSdk;
+    if (!awsSdk || awsSdk.has?.('bedrockruntime') === false) return this.unavailable(task, 'Amazon Bedrock');
+    let request: JsonObject;
+    try {
+      const params = parameters(task.command.input);
+      for (const field of ['Input', 'Output']) {
+        if (params[field] !== undefined)
+          throw new InvalidParametersError(
+            `${field} (the body ${field === 'Input' ? 'read from' : 'written to'} S3) is not supported: give Body, ` +
+              'and write the result with an arn:aws:states:::aws-sdk:s3:putObject state',
+          );
+      }
+      const body = params.Body;
+      if (body === undefined || body === null) throw new InvalidParametersError('Body is required');
+      request = definedFields({
+        modelId: requiredString(params, 'ModelId'),
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        contentType: optionalString(params, 'ContentType') ?? 'application/json',
+        accept: optionalString(params, 'Accept') ?? 'application/json',
+        trace: optionalString(params, 'Trace'),
+        guardrailIdentifier: optionalString(params, 'GuardrailIdentifier'),
+        guardrailVersion: optionalString(params, 'GuardrailVersion'),
+      });
+    } catch (error) {
+      return this.failOnParameters(task, error);
+    }
+    const outcome = await this.call(task, async () => {
+      try {
+        return await awsSdk.call('bedrockruntime', 'invokeModel', request);
+      } catch (error) {
+        if (!(error instanceof AwsServiceError)) throw error;
+        throw awsSdkFailure(error);
+      }
+    });
+    if (outcome.type === 'failed') return;
+    const { body, contentType } = outcome.value;
+    const text = typeof body === 'string' ? body : '';
+    let parsed: Json = text;
+    if (typeof contentType === 'string' && contentType.includes('json')) {
+      try {
+        parsed = JSON.parse(text) as Json;
+      } catch {
+        parsed = text;
+      }
+    }
+    await this.succeed(task, definedFields({ Body: parsed, ContentType: contentType ?? undefined }));
   }
 
   /** A bare function ARN (the legacy Lambda resource): the state input in, the parsed payload out. */

@@ -2,7 +2,8 @@
  * The orchestrator's grants for `aws-sdk:<service>:<action>` and `sns:publish` states: each IAM
  * action the states need (the service's IAM prefix and the API operation, as `checkDefinition`
  * reports it) on the resources `integrationTargets.apiCalls` lists for it, as CDK's
- * `CallAwsService` asks for `iamResources`; `sns:Publish` on a literal `TopicArn` without listing.
+ * `CallAwsService` asks for `iamResources`; `sns:Publish` on a literal `TopicArn` and
+ * `bedrock:InvokeModel` on a literal model ARN without listing.
  * Step Functions itself cannot generate these policies for AWS SDK integrations ("Use AWS SDK
  * service integrations", Step Functions developer guide: IAM policies are the user's to write).
  */
@@ -51,9 +52,14 @@ const workflow = {
       { LogGroupName: 'orders', RetentionInDays: 30 },
       'Notify',
     ),
-    Notify: task('arn:aws:states:::sns:publish', {
-      TopicArn: 'arn:aws:sns:eu-west-1:123456789012:orders',
-      Message: 'done',
+    Notify: task(
+      'arn:aws:states:::sns:publish',
+      { TopicArn: 'arn:aws:sns:eu-west-1:123456789012:orders', Message: 'done' },
+      'Summarize',
+    ),
+    Summarize: task('arn:aws:states:::bedrock:invokeModel', {
+      ModelId: 'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-v2',
+      Body: { prompt: 'x' },
     }),
   },
 };
@@ -78,6 +84,9 @@ describe('AWS SDK and SNS integration grants', () => {
     expect(JSON.stringify(on('s3:GetObject'))).toMatch(/\["In[A-F0-9]{8}","Arn"\]\},"\/\*"/);
     expect(on('logs:PutRetentionPolicy')).toEqual(['arn:aws:logs:eu-west-1:123456789012:log-group:orders']);
     expect(on('sns:Publish')).toEqual(['arn:aws:sns:eu-west-1:123456789012:orders']);
+    expect(on('bedrock:InvokeModel')).toEqual([
+      'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-v2',
+    ]);
   });
 
   it('refuses to synthesize a state whose action has no resources listed, naming the state and the action', () => {
@@ -119,7 +128,7 @@ describe('AWS SDK and SNS integration grants', () => {
     const warnings = orchestrator.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning');
     expect(warnings.map((warning) => String(warning.data))).toEqual([
       expect.stringContaining(
-        'integrationTargets.apiCalls lists s3:PutObject, but no aws-sdk or sns:publish state needs it',
+        'integrationTargets.apiCalls lists s3:PutObject, but no aws-sdk, sns:publish or bedrock:invokeModel state needs it',
       ),
     ]);
   });

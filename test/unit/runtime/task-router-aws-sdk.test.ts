@@ -229,3 +229,47 @@ describe('mocked results', () => {
     );
   });
 });
+
+describe('arn:aws:states:::bedrock:invokeModel', () => {
+  const MODEL = 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2';
+
+  it('invokes the model with the body as JSON text, and gives Body parsed with ContentType', async () => {
+    await router(
+      transport(async () => ({ body: '{"completion":"Hello"}', contentType: 'application/json' })),
+    ).dispatch(task('arn:aws:states:::bedrock:invokeModel', { ModelId: MODEL, Body: { prompt: 'Hi' } }));
+    expect(calls).toEqual([
+      {
+        service: 'bedrockruntime',
+        action: 'invokeModel',
+        request: {
+          modelId: MODEL,
+          body: '{"prompt":"Hi"}',
+          contentType: 'application/json',
+          accept: 'application/json',
+        },
+      },
+    ]);
+    expect(inbox.sent).toEqual([
+      {
+        kind: 'TaskSucceeded',
+        taskToken: 'v1.token.sig',
+        output: { Body: { completion: 'Hello' }, ContentType: 'application/json' },
+      },
+    ]);
+  });
+
+  it('refuses Output (the body written to S3), which it does not perform, saying what to do instead', async () => {
+    await router(transport()).dispatch(
+      task('arn:aws:states:::bedrock:invokeModel', {
+        ModelId: MODEL,
+        Body: {},
+        Output: { S3Uri: 's3://bucket/out.png' },
+      }),
+    );
+    expect(calls).toEqual([]);
+    expect(inbox.sent).toMatchObject([{ kind: 'TaskFailed', error: 'States.TaskFailed' }]);
+    expect((inbox.sent[0] as { cause: string }).cause).toContain(
+      'Output (the body written to S3) is not supported',
+    );
+  });
+});
