@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_AWS_SDK_SERVICES } from '../lambdas/contract/definition-check.js';
 import { BatonEnv } from '../lambdas/contract/environment-names.js';
 import { StackOutput } from '../lambdas/contract/stack-outputs.js';
 import { LATEST_SORT_KEY, TableKey } from '../lambdas/contract/table-schema.js';
@@ -33,6 +34,7 @@ import { LocalDeployment } from '../local/deploy/deployment.js';
 import { UnresolvedError } from '../local/deploy/intrinsics.js';
 import { hasOrchestrator, orchestratorStacks } from '../local/deploy/orchestrator-stacks.js';
 import { LocalDeployError } from '../local/deploy/errors.js';
+import { loadMocksFile } from '../local/runtime/mocks-file.js';
 import {
   acquireInstanceLock,
   INSTANCE_LOCK_FILE,
@@ -64,6 +66,11 @@ export interface DevOptions {
    * their warnings, errors and plain text. @default false
    */
   readonly verbose?: boolean;
+  /**
+   * A mocks file: results of tasks whose service has no local stand-in (see
+   * `lambdas/runtime/integration-mocks.ts`). @default none: such tasks fail, saying how to mock them
+   */
+  readonly mocks?: string;
   /** Progress and status lines. */
   readonly log: (line: string) => void;
 }
@@ -122,10 +129,17 @@ export async function startDev(options: DevOptions): Promise<DevInstance> {
     const stacks = orchestratorStacks(assembly, options.stacks);
     log(`Deploying ${stacks.length} stack${stacks.length === 1 ? '' : 's'} locally: ${stacks.join(', ')}`);
     log(`  data:      ${dataDir} (kept across restarts; --fresh starts empty)`);
+    const mocks = loadMocksFile(options.mocks);
+    if (options.mocks !== undefined) log(`  mocks:     ${resolve(options.mocks)}`);
     const deployment = await LocalDeployment.deploy({
       assembly,
       stacks,
       dataDir,
+      // The orchestrators call only the services with a local stand-in, and mock the others.
+      functionEnvironment: {
+        [BatonEnv.localAwsSdkServices]: LOCAL_AWS_SDK_SERVICES.join(','),
+        [BatonEnv.localMocks]: JSON.stringify(mocks.config),
+      },
       onStack: (name) => log(`  deploying ${name}...`),
       onSkipped: (message) => log(`  warning:   ${message}`),
       onLog: functionLogPrinter(options),

@@ -7,7 +7,7 @@
  * for SUCCEEDED, 1 for any other terminal status, 2 for an invalid definition or a usage error
  * (the message, on stderr, names the JSON Pointer of the bad field).
  *
- *   baton dev [--assembly cdk.out] [--only Stack1,Stack2] [--port 4545] [--data-dir .baton/dev] [--fresh]
+ *   baton dev [--assembly cdk.out] [--only Stack1,Stack2] [--port 4545] [--data-dir .baton/dev] [--fresh] [--mocks mocks.json]
  *
  * `dev` runs the SagaOrchestrators of the CDK app in the current directory locally (see `dev.ts`)
  * until Ctrl-C; it exits 2 without a cdk.json, 1 when the synth fails or no stack has an
@@ -244,6 +244,10 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
     .option('--port <port>', 'port of the API and console (default: BATON_PORT or 4545; 0: any free port)')
     .option('--data-dir <dir>', 'where tables, queues and the assembly are kept (default: .baton/dev)')
     .option('--fresh', 'start from empty tables and queues')
+    .option(
+      '--mocks <file>',
+      'a JSON file of mocked results for tasks whose service has no local stand-in (see the README, "Mocked results")',
+    )
     .option('--verbose', "print the app's output while it synthesizes, and every line the functions log")
     .action(
       async (options: {
@@ -252,6 +256,7 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
         port?: string;
         dataDir?: string;
         fresh?: boolean;
+        mocks?: string;
         verbose?: boolean;
       }) => {
         let port: number;
@@ -265,6 +270,15 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
         }
         // Loaded only for dev: the deployment and the AWS SDK clients take a while to load.
         const { runDev } = await import('./dev.js');
+        if (options.mocks !== undefined) {
+          const { loadMocksFile, MocksFileError } = await import('../local/runtime/mocks-file.js');
+          try {
+            loadMocksFile(options.mocks);
+          } catch (error) {
+            if (error instanceof MocksFileError) throw new UsageError(error.message, { cause: error });
+            throw error;
+          }
+        }
         const stopped = () =>
           new Promise<string>((resolve) => {
             for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
@@ -282,6 +296,7 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
             ...(only !== undefined && only.length > 0 ? { stacks: only } : {}),
             ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
             ...(options.fresh ? { fresh: true } : {}),
+            ...(options.mocks !== undefined ? { mocks: options.mocks } : {}),
             ...(options.verbose ? { verbose: true } : {}),
           },
           stopped,

@@ -14,6 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { checkDefinition } from '../lambdas/contract/definition-check.js';
 import { parseTaskResource } from '../lambdas/contract/task-resources.js';
 import type { DefinitionIssue } from '../lambdas/engine/index.js';
+import type { BatonFunction } from './baton-function.js';
 import { InvalidWorkflowError } from './errors.js';
 import { pointerGet } from './workflow-source.js';
 
@@ -88,12 +89,18 @@ export function planApiCallGrants(
 }
 
 /**
- * Adds the plan's statements to `role`. A `*` the user listed is not acknowledged to cdk-nag: that
- * wildcard is the user's decision, to acknowledge in their own app.
+ * Adds the plan's statements to the orchestrator's role. An action listed with `*` is granted on
+ * every resource as asked, with a synth warning naming it (see `BatonFunction.grantOnEveryResource`).
  */
-export function applyApiCallGrants(plan: ApiCallGrantPlan, role: iam.IRole): void {
+export function applyApiCallGrants(plan: ApiCallGrantPlan, orchestrator: BatonFunction): void {
   for (const [action, resources] of [...plan].sort(([a], [b]) => a.localeCompare(b))) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: [...resources] }));
+    if (resources.has('*')) {
+      orchestrator.grantOnEveryResource(action, `integrationTargets.apiCalls['${action}'] lists '*'`);
+      continue;
+    }
+    orchestrator.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [action], resources: [...resources] }),
+    );
   }
 }
 

@@ -6,7 +6,7 @@
  * Docker), with the same settings.
  */
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AssetHashType, DockerImage, Validations } from 'aws-cdk-lib';
+import { Annotations, AssetHashType, DockerImage, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -42,6 +42,8 @@ export class BatonFunction extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** Actions the user asked to grant on every resource (`integrationTargets.apiCalls` with `*`). */
+  private readonly wildcardActions = new Set<string>();
 
   constructor(scope: Construct, id: string, props: BatonFunctionProps) {
     super(scope, id);
@@ -89,20 +91,37 @@ export class BatonFunction extends Construct {
     });
     // The acknowledgement above covers X-Ray only: a later grant on every resource must not hide
     // behind it, so synth fails if the role gets one.
-    this.node.addValidation({ validate: () => wildcardGrantsBeyondXRay(this.role) });
+    this.node.addValidation({ validate: () => wildcardGrantsBeyondXRay(this.role, this.wildcardActions) });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
         'Baton pins nodejs22.x: the bundles are built (target node22) and tested on Node.js 22; moving to a newer runtime is a deliberate, tested upgrade',
     });
   }
+
+  /**
+   * Grants `action` on every resource, as the user asked (an action with no resource-level
+   * permissions, such as `rekognition:DetectLabels`). Synth warns, naming it: the function's cdk-nag
+   * acknowledgement of `Resource::*` (for X-Ray) would otherwise hide it.
+   */
+  grantOnEveryResource(action: string, why: string): void {
+    this.wildcardActions.add(action);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [action], resources: ['*'] }));
+    Annotations.of(this).addWarningV2(
+      'baton:wildcard-grant',
+      `${action} is granted on every resource ('*'): ${why}`,
+    );
+  }
 }
 
 /** The actions active tracing needs on `*` (X-Ray offers no resource-level permissions for them). */
 const XRAY_WILDCARD_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
 
-/** An error per statement of `role`'s policy that grants anything but X-Ray's actions on every resource. */
-function wildcardGrantsBeyondXRay(role: iam.Role): string[] {
+/**
+ * An error per statement of `role`'s policy that grants on every resource anything but X-Ray's
+ * actions and the actions the user asked for on `*` (`allowed`).
+ */
+function wildcardGrantsBeyondXRay(role: iam.Role, allowed: ReadonlySet<string>): string[] {
   const policy = role.node.tryFindChild('DefaultPolicy');
   if (!(policy instanceof iam.Policy)) return [];
   const document = policy.document.toJSON() as
@@ -111,7 +130,9 @@ function wildcardGrantsBeyondXRay(role: iam.Role): string[] {
   for (const statement of document?.Statement ?? []) {
     const resources = [statement.Resource].flat();
     if (statement.Effect !== 'Allow' || !resources.includes('*')) continue;
-    const actions = [statement.Action ?? []].flat().filter((action) => !XRAY_WILDCARD_ACTIONS.has(action));
+    const actions = [statement.Action ?? []]
+      .flat()
+      .filter((action) => !XRAY_WILDCARD_ACTIONS.has(action) && !allowed.has(action));
     if (actions.length > 0) {
       errors.push(
         `${role.node.path} is granted ${actions.join(', ')} on every resource ('*'): name the resources ` +

@@ -255,7 +255,7 @@ export class SagaOrchestrator extends Construct {
     this.orchestratorFunction = orchestrator.function;
     this.grantOrchestrator(orchestrator, Object.values(workers));
     applyIntegrationGrants(integrationGrants, orchestrator.role, orchestrator);
-    applyApiCallGrants(apiCallGrants, orchestrator.role);
+    applyApiCallGrants(apiCallGrants, orchestrator);
     const batchSize = orchestratorOptions.batchSize ?? DEFAULT_ORCHESTRATOR_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
       throw new InvalidPropsError(

@@ -20,7 +20,12 @@ import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 import { dynamoDbItemTransport } from './dynamodb-item-transport.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { AwsTimerScheduler } from './scheduler-timer-scheduler.js';
-import type { AwsSdkTransport, LambdaTransport, SnsTransport } from '../runtime/task-router.js';
+import type {
+  AwsSdkTransport,
+  IntegrationMocks,
+  LambdaTransport,
+  SnsTransport,
+} from '../runtime/task-router.js';
 import { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
 import { SqsInboxSender } from './sqs-inbox-sender.js';
 
@@ -147,7 +152,9 @@ export interface OptionalAdapters {
    * Performs `aws-sdk:<service>:<action>` and `sns:publish` tasks (`awsSdkTransport(caller)`,
    * `snsPublishTransport(caller)`). @default none: such tasks fail with States.TaskFailed
    */
-  readonly awsSdk?: { readonly awsSdk: AwsSdkTransport; readonly sns: SnsTransport };
+  readonly awsSdk?: { readonly awsSdk: AwsSdkTransport; readonly sns?: SnsTransport };
+  /** Mocked task results: local runs only (`baton dev --mocks`). @default none */
+  readonly mocks?: IntegrationMocks;
 }
 
 /**
@@ -171,7 +178,7 @@ export function createPorts(
     }
     payloads = adapters.payloads(config.payloadBucket);
   }
-  const { lambda, awsSdk } = adapters;
+  const { lambda, awsSdk, mocks } = adapters;
   return {
     clock,
     store: new DynamoDbExecutionStore({
@@ -205,6 +212,7 @@ export function createPorts(
       dynamodb: dynamoDbItemTransport(clients.dynamodb),
       ...(lambda ? { lambda } : {}),
       ...(awsSdk ? awsSdk : {}),
+      ...(mocks ? { mocks } : {}),
     }),
     events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),
     timers: new AwsTimerScheduler({
@@ -239,12 +247,13 @@ export async function createOrchestrator(
     metrics?: OrchestratorMetrics;
   },
 ): Promise<Orchestrator> {
-  const { lambda, payloads, awsSdk } = options;
+  const { lambda, payloads, awsSdk, mocks } = options;
   return new Orchestrator({
     ports: createPorts(options.config, options.clients, {
       ...(lambda ? { lambda } : {}),
       ...(payloads ? { payloads } : {}),
       ...(awsSdk ? { awsSdk } : {}),
+      ...(mocks ? { mocks } : {}),
     }),
     signer: new TaskTokenSigner(await signingKey(options.config)),
     eventSource: options.config.eventSource,

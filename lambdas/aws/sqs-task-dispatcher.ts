@@ -18,6 +18,7 @@ import {
   type AwsSdkTransport,
   type DynamoDbTransport,
   type EventsTransport,
+  type IntegrationMocks,
   type LambdaTransport,
   type SnsTransport,
   type SqsTransport,
@@ -79,6 +80,8 @@ export interface AwsTaskDispatcherOptions {
   readonly workerQueues: Readonly<Record<string, string>>;
   /** Where service integration results go. */
   readonly inbox: InboxSender;
+  /** Mocked task results: local runs only (`baton dev --mocks`). @default none */
+  readonly mocks?: IntegrationMocks;
   /** The bus of `events:putEvents` entries that name none. @default the account's default bus */
   readonly defaultEventBusName?: string;
 }
@@ -90,7 +93,10 @@ export class AwsTaskDispatcher extends TaskRouter {
       transports: awsTaskTransports(options),
       inbox: options.inbox,
       ...(options.defaultEventBusName ? { defaultEventBusName: options.defaultEventBusName } : {}),
-      environment: 'to this orchestrator (no client for it is configured)',
+      environment: options.mocks
+        ? 'locally (baton dev has no stand-in for it)'
+        : 'to this orchestrator (no client for it is configured)',
+      ...(options.mocks ? { mocks: options.mocks } : {}),
     });
   }
 }

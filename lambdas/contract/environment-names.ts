@@ -20,6 +20,8 @@
  * | BATON_EXECUTION_RETENTION_SECONDS | orchestrator | optional: TTL of finished executions (see DynamoDbExecutionStore) |
  * | BATON_WORKER_NAME                 | worker       | the worker's name (its logger's service name)             |
  * | BATON_LOG_PAYLOADS                | worker       | `true` to log task inputs and outputs                     |
+ * | BATON_LOCAL_AWS_SDK_SERVICES      | orchestrator | `baton dev` only: comma-separated services with a local stand-in (others need a mock) |
+ * | BATON_LOCAL_MOCKS                 | orchestrator | `baton dev` only: the mocks file's JSON (see integration-mocks.ts) |
  */
 
 /** Baton's own variables (table above). */
@@ -40,6 +42,8 @@ export const BatonEnv = {
   executionRetentionSeconds: 'BATON_EXECUTION_RETENTION_SECONDS',
   workerName: 'BATON_WORKER_NAME',
   logPayloads: 'BATON_LOG_PAYLOADS',
+  localAwsSdkServices: 'BATON_LOCAL_AWS_SDK_SERVICES',
+  localMocks: 'BATON_LOCAL_MOCKS',
 } as const;
 
 /** The Powertools for AWS Lambda variables the construct sets. */

@@ -66,19 +66,23 @@ export function lambdaInvokeOnFirstUse(capture: CaptureClient): LambdaTransport 
  * the first such task, and each service's client (from the Lambda runtime's AWS SDK) on the first
  * call to that service.
  */
-export function awsSdkOnFirstUse(capture: CaptureClient): {
+export function awsSdkOnFirstUse(
+  capture: CaptureClient,
+  /** Locally (`baton dev`): the services with a stand-in; the others are not called. @default all */
+  services?: readonly string[],
+): {
   readonly awsSdk: AwsSdkTransport;
-  readonly sns: SnsTransport;
+  readonly sns?: SnsTransport;
 } {
   const load = onFirstUse(async () => {
     const module = await import('../aws/aws-sdk-transport.js');
     const caller = new module.AwsSdkCaller({ capture });
     return { awsSdk: module.awsSdkTransport(caller), sns: module.snsPublishTransport(caller) };
   });
-  return {
-    awsSdk: {
-      call: async (service, action, request) => (await load()).awsSdk.call(service, action, request),
-    },
-    sns: { publish: async (request) => (await load()).sns.publish(request) },
+  const awsSdk: AwsSdkTransport = {
+    call: async (service, action, request) => (await load()).awsSdk.call(service, action, request),
+    ...(services !== undefined && { has: (service: string) => services.includes(service) }),
   };
+  if (services !== undefined && !services.includes('sns')) return { awsSdk };
+  return { awsSdk, sns: { publish: async (request) => (await load()).sns.publish(request) } };
 }

@@ -33,13 +33,27 @@ const clients = defaultClients({ capture });
 const payloads = s3PayloadsOnFirstUse(capture);
 const lambda = lambdaInvokeOnFirstUse(capture);
 // `aws-sdk:*` and `sns:publish` tasks: each service's client from the Lambda runtime's AWS SDK.
-const awsSdk = awsSdkOnFirstUse(capture);
+// Under `baton dev`, only the services with a local stand-in are called (the rest need a mock).
+const localServices = process.env[BatonEnv.localAwsSdkServices];
+const awsSdk = awsSdkOnFirstUse(
+  capture,
+  localServices?.split(',').filter((name) => name.length > 0),
+);
 
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
 /** The handler, built on the first invocation (the signing key is read from Secrets Manager). */
 async function createHandler(): Promise<(event: SQSEvent, context: Context) => Promise<SQSBatchResponse>> {
   const config = readOrchestratorEnvironment();
+  // `baton dev --mocks <file>` only: mocked results of tasks with no local stand-in.
+  const mocksJson = process.env[BatonEnv.localMocks];
+  const mocks =
+    mocksJson === undefined
+      ? undefined
+      : (await import('../runtime/integration-mocks.js')).MockedResults.parse(
+          JSON.parse(mocksJson),
+          'the mocks file given to baton dev --mocks',
+        );
   return createInboxHandler({
     orchestrator: await createOrchestrator({
       config,
@@ -49,6 +63,7 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       lambda,
       payloads,
       awsSdk,
+      ...(mocks ? { mocks } : {}),
     }),
     logger,
     tracer,

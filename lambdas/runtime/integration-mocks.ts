@@ -54,7 +54,8 @@ export class MockedResults implements IntegrationMocks {
   readonly howTo: string;
 
   private constructor(
-    private readonly config: MocksConfig,
+    /** The file's content, as parsed. */
+    readonly config: MocksConfig,
     source: string,
   ) {
     this.howTo =

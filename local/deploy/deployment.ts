@@ -37,7 +37,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -133,6 +133,17 @@ const NAMED_ONLY: Readonly<Record<string, NamedOnly>> = {
   },
 };
 
+/**
+ * Where the functions find the AWS SDK for JavaScript v3 without bundling it, as on Lambda, whose
+ * Node.js runtimes put every v3 client on `NODE_PATH` (`/var/runtime/node_modules`): here, the
+ * `node_modules` folder this package's own clients are installed in.
+ */
+const RUNTIME_SDK_PATH = join(
+  dirname(createRequire(import.meta.url).resolve('@aws-sdk/client-dynamodb/package.json')),
+  '..',
+  '..',
+);
+
 /** Variables Lambda reserves: a template must not set them (Lambda refuses the function). */
 const RESERVED_VARIABLES = [
   '_HANDLER',
@@ -170,6 +181,8 @@ export interface DeploymentOptions {
   readonly onInvocationError?: (error: Error) => void;
   /** Told as each stack is being deployed. @default nothing */
   readonly onStack?: (stackName: string) => void;
+  /** Variables every function gets besides its own (`baton dev`'s local-only settings). @default none */
+  readonly functionEnvironment?: Readonly<Record<string, string>>;
   /**
    * Where a resource that cannot run locally is reported, and left out, instead of failing the
    * deployment: a function on another runtime than Node.js or without a code asset, a custom
@@ -743,12 +756,14 @@ export class LocalDeployment {
           LAMBDA_TASK_ROOT: codeDirectory,
           LANG: 'en_US.UTF-8',
           TZ: ':UTC',
+          NODE_PATH: RUNTIME_SDK_PATH,
           // Local only: the SDK's endpoints, and no shared AWS config or credentials files.
           ...this.endpoint.environment({ dynamodb: this.dynamodb.endpoint }),
           AWS_CONFIG_FILE: join(this.scratch, 'no-config'),
           AWS_SHARED_CREDENTIALS_FILE: join(this.scratch, 'no-credentials'),
           // The bundles target Node.js 22 (the template's runtime); the SDK warns on the Node.js 20 that may run here.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          ...this.options.functionEnvironment,
         },
       },
       {

@@ -4,7 +4,9 @@
  * `arn:aws:states:::sqs:sendMessage`, the queue named by a `${AuditQueueUrl}` substitution whose
  * value (the queue's URL) CloudFormation resolves at deploy; and whose other workflow invokes a
  * function of the app's through `arn:aws:states:::lambda:invoke`, on the local endpoint's Lambda
- * Invoke, never on AWS. What runs is the bundled orchestrator
+ * Invoke, never on AWS; and whose last workflow makes AWS SDK calls, on the app's table (dynalite)
+ * and to services with no local stand-in, mocked as `baton dev --mocks` mocks them. What runs is
+ * the bundled orchestrator
  * and definition publisher, with the properties and environment the template gives them.
  *
  * Set DEPLOY_SIM_VERBOSE=1 to see the functions' logs as they run.
@@ -16,7 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
+import { LOCAL_AWS_SDK_SERVICES } from '../../lambdas/contract/definition-check.js';
 import { definitionVersion } from '../../lambdas/contract/definition-version.js';
+import { BatonEnv } from '../../lambdas/contract/environment-names.js';
 import { synthesizeApp } from '../../local/deploy/app-synthesis.js';
 import { LocalDeployment, type DeployedStack } from '../../local/deploy/deployment.js';
 import type { LocalQueue } from '../../local/emulators/sqs/queue.js';
@@ -35,6 +39,14 @@ beforeAll(async () => {
   deployment = await LocalDeployment.deploy({
     assembly,
     stacks: [STACK],
+    // What `baton dev --mocks` gives the functions: Glue and SNS have no local stand-in.
+    functionEnvironment: {
+      [BatonEnv.localAwsSdkServices]: LOCAL_AWS_SDK_SERVICES.join(','),
+      [BatonEnv.localMocks]: JSON.stringify({
+        States: { Catalog: { Crawl: { Return: { JobRunId: 'jr_1' } } } },
+        Resources: { 'arn:aws:states:::sns:publish': { Return: { MessageId: 'm-1' } } },
+      }),
+    },
     onLog: (line) => {
       logs.push(line);
       if (process.env.DEPLOY_SIM_VERBOSE) console.log(line);
@@ -46,6 +58,21 @@ afterAll(async () => {
   await deployment?.close();
   if (assemblyDirectory) rmSync(assemblyDirectory, { recursive: true, force: true });
 }, 120_000);
+
+/** The logical id of the resource whose construct path is `path` (its `Resource`). */
+function logicalIdAt(stack: DeployedStack, path: string): string | undefined {
+  return Object.entries(stack.source.template.Resources).find(
+    ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/${path}/Resource`,
+  )?.[0];
+}
+
+/** The name of the table whose construct path is `path`: the app has a table of its own besides Baton's. */
+function tableAt(stack: DeployedStack, path: string): string {
+  const id = logicalIdAt(stack, path);
+  const name = id === undefined ? undefined : stack.tables.get(id);
+  if (!name) throw new Error(`no table at ${path}`);
+  return name;
+}
 
 /** The queue whose construct path is `path` (its `Resource`). */
 function queueAt(stack: DeployedStack, path: string): LocalQueue {
@@ -74,10 +101,10 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>):
 describe('sqs:sendMessage to a queue named by a deploy-time substitution', () => {
   it('publishes the definition with the queue URL substituted, as a version of that text', async () => {
     const stack = deployment.stack(STACK);
-    const [tableName] = stack.tables.values();
+    const tableName = tableAt(stack, 'Ledger/Table');
     const definitions = new DynamoDbDefinitionStore({
       client: deployment.dynamodb.client,
-      tableName: tableName as string,
+      tableName,
     });
     const latest = await definitions.latest('RecordOrder');
     const stored = latest && (await definitions.get(latest));
@@ -109,10 +136,10 @@ describe('sqs:sendMessage to a queue named by a deploy-time substitution', () =>
     });
     expect(JSON.parse(message?.body ?? '')).toEqual({ orderId: 'order-1', recorded: true });
 
-    const [tableName] = stack.tables.values();
+    const tableName = tableAt(stack, 'Ledger/Table');
     const store = new DynamoDbExecutionStore({
       client: deployment.dynamodb.client,
-      tableName: tableName as string,
+      tableName,
     });
     const finished = await eventually('the execution to end', async () => {
       const stored = await store.load('RecordOrder:order-1');
@@ -129,7 +156,7 @@ async function runToEnd(workflow: string, name: string, input: unknown) {
   queueAt(stack, 'Ledger/PublicInbox/Queue').sendMessage({
     body: JSON.stringify({ kind: 'StartExecution', workflow, name, input }),
   });
-  const [tableName] = stack.tables.values();
+  const tableName = tableAt(stack, 'Ledger/Table');
   const store = new DynamoDbExecutionStore({
     client: deployment.dynamodb.client,
     tableName: tableName as string,
@@ -158,5 +185,20 @@ describe('lambda:invoke of a function of the app', () => {
     const finished = await runToEnd('Score', 'score-2', { amount: -1 });
     expect(finished.status).toBe('SUCCEEDED');
     expect(finished.output).toEqual({ rejected: 'ScoreTooLow' });
+  });
+});
+
+describe('aws-sdk calls and mocked results, in the bundled orchestrator as baton dev runs it', () => {
+  it("calls DynamoDB on the app's table with the real SDK, and takes the mocks of Glue and SNS", async () => {
+    const finished = await runToEnd('Catalog', 'sku-1', { sku: 'sku-1' });
+    expect({ status: finished.status, error: finished.error, cause: finished.cause }).toEqual({
+      status: 'SUCCEEDED',
+    });
+    expect(finished.output).toEqual({
+      sku: 'sku-1',
+      stored: { id: 'sku-1' },
+      crawl: { JobRunId: 'jr_1' },
+      alert: { messageId: 'm-1' },
+    });
   });
 });

@@ -2,11 +2,14 @@
  * A CDK app for the deployment simulation of integrations: a domain whose workflow sends to a queue
  * of the app's own, named by a `${AuditQueueUrl}` substitution (a token: the queue's URL is known
  * only at deploy), encrypted with a KMS key of its own; and workflows that invoke a function of
- * the app's (`score/`) through `lambda:invoke` and as a Lambda ARN `Resource`. Run as a user's app
- * is: by the `app` command of the cdk.json next to it.
+ * the app's (`score/`) through `lambda:invoke` and as a Lambda ARN `Resource`; and a workflow of
+ * AWS SDK calls on a table of the app's, an SNS publish and a Glue call, which have no local
+ * stand-in and are mocked. Run as a user's app is: by the `app` command of the cdk.json next to it.
  */
 import { App, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SagaOrchestrator } from '../../../lib/saga-orchestrator.js';
 
@@ -23,9 +26,27 @@ const score = new lambda.Function(stack, 'Score', {
   handler: 'index.handler',
   code: lambda.Code.fromAsset(new URL('./score/', import.meta.url).pathname),
 });
+const catalog = new dynamodb.Table(stack, 'Catalog', {
+  partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+  billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+});
+const alerts = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
 new SagaOrchestrator(stack, 'Ledger', {
   domain: 'ledger',
-  definitionSubstitutions: { AuditQueueUrl: audit, ScoreFunction: score },
+  definitionSubstitutions: {
+    AuditQueueUrl: audit,
+    ScoreFunction: score,
+    CatalogTable: catalog.tableName,
+    AlertsTopic: alerts.topicArn,
+  },
+  integrationTargets: {
+    apiCalls: {
+      'dynamodb:PutItem': [catalog.tableArn],
+      'dynamodb:GetItem': [catalog.tableArn],
+      'sns:Publish': [alerts.topicArn],
+      'glue:StartJobRun': ['*'],
+    },
+  },
   workflows: {
     RecordOrder: {
       StartAt: 'Stamp',
@@ -57,6 +78,41 @@ new SagaOrchestrator(stack, 'Ledger', {
     ScoreDirect: {
       StartAt: 'Invoke',
       States: { Invoke: { Type: 'Task', Resource: '${ScoreFunction}', End: true } },
+    },
+    Catalog: {
+      StartAt: 'Put',
+      States: {
+        Put: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:dynamodb:putItem',
+          Parameters: { TableName: '${CatalogTable}', Item: { id: { 'S.$': '$.sku' } } },
+          ResultPath: null,
+          Next: 'Get',
+        },
+        Get: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:dynamodb:getItem',
+          Parameters: { TableName: '${CatalogTable}', Key: { id: { 'S.$': '$.sku' } } },
+          ResultSelector: { 'id.$': '$.Item.id.S' },
+          ResultPath: '$.stored',
+          Next: 'Crawl',
+        },
+        Crawl: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:glue:startJobRun',
+          Parameters: { JobName: 'crawl' },
+          ResultPath: '$.crawl',
+          Next: 'Alert',
+        },
+        Alert: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sns:publish',
+          Parameters: { TopicArn: '${AlertsTopic}', 'Message.$': '$.sku' },
+          ResultSelector: { 'messageId.$': '$.MessageId' },
+          ResultPath: '$.alert',
+          End: true,
+        },
+      },
     },
   },
 });
