@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exampleDomains } from '../../examples/app/domains.js';
 import type { ExecutionDescription } from '../../local/control.js';
+import type { JsonObject } from '../../lambdas/engine/json.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { NOT_MOCKED_ERROR } from '../../lambdas/runtime/task-router.js';
 import { LocalQueue } from '../../local/emulators/sqs/queue.js';
@@ -43,7 +44,11 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function run(workflow: string, definition: object, input: object = {}): Promise<ExecutionDescription> {
+async function run(
+  workflow: string,
+  definition: object,
+  input: JsonObject = {},
+): Promise<ExecutionDescription> {
   await runtime.registerWorkflow({ workflow, domain: 'shipping', definition: definition as never });
   const executionId = await runtime.start({ workflow, input, name: `${workflow}-1` });
   const deadline = Date.now() + 45_000;
