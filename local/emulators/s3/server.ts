@@ -440,7 +440,13 @@ export class LocalS3Server {
       return this.getObject(request, response, bucket, key, headOnly);
     }
     response.writeHead(range ? 206 : 200, objectHeaders(object, range));
-    await pipeline(body, response);
+    try {
+      await pipeline(body, response);
+    } catch (error) {
+      // The client went away (it aborted, or the server is closing): no one to answer.
+      if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+      throw error;
+    }
   }
 }
 
