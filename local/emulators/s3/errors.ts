@@ -159,3 +159,12 @@ export class InvalidRequestError extends LocalS3Error {
   override readonly name = 'InvalidRequest';
   readonly status = 400;
 }
+
+/** A path or CopySource whose percent-encoding is broken. */
+export class InvalidUriError extends LocalS3Error {
+  override readonly name = 'InvalidURI';
+  readonly status = 400;
+  constructor(text: string) {
+    super(`Couldn't parse the specified URI: ${text}`);
+  }
+}

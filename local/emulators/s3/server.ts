@@ -26,6 +26,7 @@ import {
   InvalidArgumentError,
   InvalidRangeError,
   InvalidRequestError,
+  InvalidUriError,
   LocalS3Error,
   MalformedXmlError,
   NoSuchBucketError,
@@ -393,7 +394,7 @@ export class LocalS3Server {
     copySource: string,
   ): Promise<void> {
     // `<bucket>/<key>`, URL-encoded, optionally with a leading slash and `?versionId=`.
-    const path = decodeURIComponent(copySource.split('?')[0] ?? '').replace(/^\//, '');
+    const path = decoded(copySource.split('?')[0] ?? '').replace(/^\//, '');
     const slash = path.indexOf('/');
     if (slash <= 0 || slash === path.length - 1)
       throw new InvalidArgumentError(
@@ -456,13 +457,22 @@ function target(host: string | undefined, rawPath: string): { bucket?: string; k
   const path = rawPath.replace(/^\//, '');
   if (hostname.endsWith('.localhost')) {
     const bucket = hostname.slice(0, -'.localhost'.length);
-    return path === '' ? { bucket } : { bucket, key: decodeURIComponent(path) };
+    return path === '' ? { bucket } : { bucket, key: decoded(path) };
   }
   if (path === '') return {};
   const slash = path.indexOf('/');
   if (slash < 0 || slash === path.length - 1)
-    return { bucket: decodeURIComponent(slash < 0 ? path : path.slice(0, -1)) };
-  return { bucket: decodeURIComponent(path.slice(0, slash)), key: decodeURIComponent(path.slice(slash + 1)) };
+    return { bucket: decoded(slash < 0 ? path : path.slice(0, -1)) };
+  return { bucket: decoded(path.slice(0, slash)), key: decoded(path.slice(slash + 1)) };
+}
+
+/** Percent-decoded; InvalidURI for broken encoding (`%zz`), as S3 answers it. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new InvalidUriError(text);
+  }
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {

@@ -215,6 +215,12 @@ describe('the local S3', () => {
     expect(await object.Body?.transformToString()).toBe('small');
   });
 
+  it('answers a path with broken percent-encoding with InvalidURI (400)', async () => {
+    const response = await fetch(`${server.url}/unit-bucket/%zz`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('<Code>InvalidURI</Code>');
+  });
+
   it('answers what it does not implement with NotImplemented (501), naming it', async () => {
     expect(
       await failure(s3.send(new GetObjectTaggingCommand({ Bucket: 'unit-bucket', Key: 'keep' }))),
