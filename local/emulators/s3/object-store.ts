@@ -14,7 +14,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -204,7 +204,7 @@ export class S3ObjectStore {
   ): Promise<StoredObject> {
     this.bucket(bucketName);
     const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-    return this.store(bucketName, key, attributes, etag, async (path) => writeFile(path, body));
+    return this.store(bucketName, key, attributes, etag, body.length, async (path) => writeFile(path, body));
   }
 
   /** Copies an object; `attributes` replace the source's (MetadataDirective REPLACE). */
@@ -296,7 +296,8 @@ export class S3ObjectStore {
       digests.push(digest);
     }
     const etag = `"${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${parts.length}"`;
-    const object = await this.store(bucketName, key, upload.attributes, etag, async (path) => {
+    const size = bodies.reduce((total, body) => total + body.length, 0);
+    const object = await this.store(bucketName, key, upload.attributes, etag, size, async (path) => {
       const handle = await open(path, 'w');
       try {
         for (const body of bodies) await handle.write(body);
@@ -335,6 +336,7 @@ export class S3ObjectStore {
     key: string,
     attributes: ObjectAttributes,
     etag: string,
+    size: number,
     write: (path: string) => Promise<void>,
   ): Promise<StoredObject> {
     return this.serialized(bucketName, key, async () => {
@@ -349,7 +351,6 @@ export class S3ObjectStore {
         await rm(path, { force: true });
         throw error;
       }
-      const { size } = await stat(path);
       const object: StoredObject = {
         key,
         size,
