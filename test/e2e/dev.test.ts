@@ -202,7 +202,9 @@ describe('baton dev in a CDK app', () => {
       );
       const refused = await baton(app, 'register', 'Pay', file);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain('The domain greetings has no worker payment (its workers: greet, report)');
+      expect(refused.stderr).toContain(
+        'The domain greetings has no worker payment (its workers: greet, report)',
+      );
       // The running instance has no substitutions: a definition that still needs them is refused.
       writeFileSync(
         file,
