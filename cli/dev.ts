@@ -12,7 +12,10 @@
  * the DynamoDB adapters on the local dynalite, operations as messages to the inbox queues through
  * the SQS adapter on the local AWS endpoint, events through EventBridge PutEvents there.
  *
- * Data lives in `.baton/dev/` of the app (tables, queues, secrets, pending schedules, the
+ * The app's buckets are buckets of the local S3, which the functions' S3 clients reach through
+ * `AWS_ENDPOINT_URL_S3`; its URL is printed at startup and recorded in `.baton/instance.json`.
+ *
+ * Data lives in `.baton/dev/` of the app (tables, buckets, queues, secrets, pending schedules, the
  * synthesized assembly): stopped and started again, the executions carry on.
  */
 import { readdirSync, rmSync } from 'node:fs';
@@ -81,6 +84,8 @@ export interface DevInstance {
   readonly url: string;
   /** The stacks deployed, in order. */
   readonly stacks: readonly string[];
+  /** Where SDK clients reach the local services: `s3`, the local S3 holding the stacks' buckets. */
+  readonly endpoints: { readonly s3: string };
   readonly control: LocalControl;
   /** Stops serving, stops the functions, saves the queues and schedules, closes the tables. */
   close(): Promise<void>;
@@ -163,6 +168,10 @@ export async function startDev(options: DevOptions): Promise<DevInstance> {
     }
     log(`  console:   ${served.server.url}/`);
     log(`  API:       ${served.server.url}/api (the baton CLI finds it through .baton/instance.json)`);
+    const buckets = stacks.flatMap((name) => [...deployment.stack(name).buckets.values()]);
+    log(
+      `  S3:        ${deployment.s3.url} (AWS_ENDPOINT_URL_S3 of the functions; buckets ${buckets.join(', ') || 'none'})`,
+    );
     log(
       `Ready in ${seconds(Date.now() - started)}. Try: npx baton start <workflow> --input '{}' · npx baton list`,
     );
@@ -173,6 +182,7 @@ export async function startDev(options: DevOptions): Promise<DevInstance> {
     return {
       url: served.server.url,
       stacks,
+      endpoints: { s3: deployment.s3.url },
       control: served.control,
       close: () =>
         (closing ??= (async () => {
@@ -252,7 +262,11 @@ async function serve(
     // The stacks run here: a definition may be tried before it goes into the app (baton register).
     registersDefinitions: true,
   });
-  const server = await serveLocalInstance(control, { projectDir: appDir, port });
+  const server = await serveLocalInstance(control, {
+    projectDir: appDir,
+    port,
+    endpoints: { s3: deployment.s3.url },
+  });
   return {
     control,
     server,

@@ -65,7 +65,7 @@ async function main(): Promise<number> {
     }
   }
   log('Baton: starting the orders and shipping domains on embedded services');
-  log(`  data:      ${dataDir}/ (DynamoDB via dynalite, queues, timers; kept across restarts)`);
+  log(`  data:      ${dataDir}/ (DynamoDB via dynalite, S3, queues, timers; kept across restarts)`);
   const mocks = loadMocksFile(args.mocks);
   if (args.mocks !== undefined)
     log(`  mocks:     ${args.mocks} (mocked results of tasks with no local stand-in)`);
@@ -85,6 +85,7 @@ async function main(): Promise<number> {
       url: server.url,
       pid: process.pid,
       startedAt: new Date().toISOString(),
+      endpoints: runtime.endpoints,
     });
   }
   for (const domain of await runtime.domains()) {
@@ -94,6 +95,9 @@ async function main(): Promise<number> {
   }
   log(`  console:   ${server.url}/`);
   log(`  API:       ${server.url}/api (the baton CLI finds it through .baton/instance.json)`);
+  log(
+    `  S3:        ${runtime.endpoints.s3} (AWS_ENDPOINT_URL_S3; aws --endpoint-url ${runtime.endpoints.s3} s3 ls)`,
+  );
   log(`  ready in ${Date.now() - started} ms. Try: npx baton list · npx baton history <executionId>`);
 
   const statuses = new Map<string, ExecutionStatus>();

@@ -26,12 +26,13 @@ export type LocalSupport = 'embedded' | 'mock' | false;
 
 /**
  * The services whose `aws-sdk:<service>:<action>` calls the local runtime makes against an
- * embedded stand-in: DynamoDB on dynalite, and SQS, EventBridge, EventBridge
+ * embedded stand-in: DynamoDB on dynalite, S3 on the local S3, and SQS, EventBridge, EventBridge
  * Scheduler, Secrets Manager and Lambda on the local AWS endpoint. Calls to any other service need
  * a mocked result locally.
  */
 export const LOCAL_AWS_SDK_SERVICES: readonly string[] = [
   'dynamodb',
+  's3',
   'sqs',
   'eventbridge',
   'scheduler',

@@ -18,6 +18,12 @@ export interface InstanceRecord {
   readonly pid: number;
   /** ISO 8601. */
   readonly startedAt: string;
+  /**
+   * Where AWS SDK clients and the AWS CLI reach the instance's services, e.g.
+   * `{ "s3": "http://127.0.0.1:41234" }` (`aws --endpoint-url <s3> s3 ls`, or `AWS_ENDPOINT_URL_S3`).
+   * Absent in records of instances older than it.
+   */
+  readonly endpoints?: { readonly s3?: string };
 }
 
 /** The API port from `BATON_PORT`, or {@link DEFAULT_API_PORT}. Throws RangeError for a bad value. */

@@ -8,7 +8,12 @@
  *   process.once('SIGINT', () => void instance.close());
  */
 import type { LocalControl } from '../control.js';
-import { apiPortFromEnvironment, removeInstanceFile, writeInstanceFile } from './instance-file.js';
+import {
+  apiPortFromEnvironment,
+  removeInstanceFile,
+  writeInstanceFile,
+  type InstanceRecord,
+} from './instance-file.js';
 import { startApiServer, type ApiServer } from './server.js';
 
 /** Options of {@link serveLocalInstance}. */
@@ -21,6 +26,8 @@ export interface LocalInstanceOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** @default Date.now */
   readonly now?: () => number;
+  /** The services' endpoints the record names for SDK clients (see {@link InstanceRecord.endpoints}). @default none */
+  readonly endpoints?: InstanceRecord['endpoints'];
 }
 
 /** The instance port is taken, most likely by another instance. */
@@ -56,6 +63,7 @@ export async function serveLocalInstance(
     url: server.url,
     pid: process.pid,
     startedAt: new Date(now()).toISOString(),
+    ...(options.endpoints !== undefined ? { endpoints: options.endpoints } : {}),
   });
   return {
     url: server.url,

@@ -6,20 +6,22 @@
  * - `AWS::SQS::Queue` -> a {@link LocalQueue} with the template's visibility timeout, retention,
  *   delay and redrive policy, served by the local AWS endpoint;
  * - `AWS::DynamoDB::Table` -> a dynalite table created from the template's key schema and indexes;
+ * - `AWS::S3::Bucket` -> a bucket of the local S3 ({@link LocalS3Server}), named as the template
+ *   names it or as CloudFormation would (stack name and logical id, lower-cased);
  * - `AWS::SecretsManager::Secret` -> a secret with a value generated as `GenerateSecretString` asks;
  * - `AWS::Scheduler::ScheduleGroup` -> a schedule group of the endpoint's Scheduler;
  * - `AWS::Events::EventBus` / `AWS::Events::Rule` -> a {@link LocalEventBus} and its rules, with the
  *   template's event patterns, input transformers, retry policies and dead-letter queues;
  * - `AWS::Lambda::Function` -> its bundled asset (`aws:asset:path`) run in child processes with the
  *   template's environment variables, resolved, plus what the Lambda runtime sets, and every AWS
- *   endpoint pointed at the local ones (nothing it runs calls AWS); invocable through the local
+ *   endpoint pointed at the local ones (S3's at the local S3; nothing it runs calls AWS); invocable through the local
  *   endpoint's Lambda Invoke (`lambda:invoke` states, Lambda ARN resources, a function's SDK);
  * - `AWS::Lambda::EventSourceMapping` -> an {@link SqsEventSourceMapping} with the template's batch
  *   size, batching window, maximum concurrency and ReportBatchItemFailures;
  * - custom resources -> their service token function invoked with CloudFormation's Create event,
  *   its answer received on a local response URL, as CloudFormation does.
  *
- * Roles, buckets, log groups, topics and keys get names and ARNs (the functions' environment
+ * Roles, log groups, topics and keys get names and ARNs (the functions' environment
  * refers to some of them) but no behaviour; so does a function left out with `onSkipped`. Every other resource is listed in
  * {@link DeployedStack.notSimulated}: the simulation test pins that list, so a new kind of
  * resource cannot be ignored silently. An intrinsic that refers to something not created throws
@@ -27,8 +29,9 @@
  *
  * With {@link DeploymentOptions.dataDir} the deployment keeps its data there, and a deployment
  * of the same stacks on the same directory carries on where the last one stopped: the tables are
- * dynalite's files, each queue its journal, each generated secret keeps its value (the task token
- * key), and the Scheduler's schedules are saved on close and created again. Without it, everything
+ * dynalite's files, each queue its journal, the buckets and objects the local S3's files (`s3/`),
+ * each generated secret keeps its value (the task token key), and the Scheduler's schedules are
+ * saved on close and created again. Without it, everything
  * is in memory and in a temporary directory removed on close.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -51,6 +54,7 @@ import { DEFINITION_RESOURCE_TYPE } from '../../lambdas/contract/definition-reso
 import type { InvocationOutcome } from '../emulators/aws-endpoint/lambda-api.js';
 import type { LocalSchedule } from '../emulators/aws-endpoint/scheduler-api.js';
 import { AwsEndpointServer } from '../emulators/aws-endpoint/server.js';
+import { LocalS3Server } from '../emulators/s3/server.js';
 import { LocalEventBus, type FailedDelivery, type RuleTarget } from '../emulators/eventbridge/bus.js';
 import { createLambdaContext } from '../emulators/lambda/context.js';
 import { SqsEventSourceMapping, type SqsHandler } from '../emulators/lambda/sqs-event-source.js';
@@ -96,19 +100,6 @@ const NAMED_ONLY: Readonly<Record<string, NamedOnly>> = {
       attributes: { Arn: `arn:aws:iam::${account}:role/${name}`, RoleId: `AROA${name}` },
     }),
   },
-  'AWS::S3::Bucket': {
-    nameProperty: 'BucketName',
-    resolve: (name, region) => ({
-      ref: name,
-      attributes: {
-        Arn: `arn:aws:s3:::${name}`,
-        DomainName: `${name}.s3.amazonaws.com`,
-        DualStackDomainName: `${name}.s3.dualstack.${region}.amazonaws.com`,
-        RegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
-        WebsiteURL: `http://${name}.s3-website-${region}.amazonaws.com`,
-      },
-    }),
-  },
   'AWS::Logs::LogGroup': {
     nameProperty: 'LogGroupName',
     resolve: (name, region, account) => ({
@@ -143,6 +134,20 @@ const RUNTIME_SDK_PATH = join(
   '..',
   '..',
 );
+
+/** What a bucket answers to `Ref` and `Fn::GetAtt` (CloudFormation's `AWS::S3::Bucket` return values). */
+function bucketReference(name: string, region: string): ResolvedResource {
+  return {
+    ref: name,
+    attributes: {
+      Arn: `arn:aws:s3:::${name}`,
+      DomainName: `${name}.s3.amazonaws.com`,
+      DualStackDomainName: `${name}.s3.dualstack.${region}.amazonaws.com`,
+      RegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
+      WebsiteURL: `http://${name}.s3-website-${region}.amazonaws.com`,
+    },
+  };
+}
 
 /** Variables Lambda reserves: a template must not set them (Lambda refuses the function). */
 const RESERVED_VARIABLES = [
@@ -200,6 +205,8 @@ export interface DeployedStack {
   readonly queues: Map<string, LocalQueue>;
   /** Logical id -> table name. */
   readonly tables: Map<string, string>;
+  /** Logical id -> bucket name (in {@link LocalDeployment.s3}). */
+  readonly buckets: Map<string, string>;
   readonly functions: Map<string, LambdaProcessPool>;
   readonly mappings: Map<string, SqsEventSourceMapping>;
   /** Logical id -> the answer its service token sent to the response URL. */
@@ -232,6 +239,8 @@ export class LocalDeployment {
 
   private constructor(
     readonly endpoint: AwsEndpointServer,
+    /** The local S3: the stacks' buckets, where the functions' S3 calls go. */
+    readonly s3: LocalS3Server,
     private readonly dynalite: Server,
     dynamodbEndpoint: string,
     private readonly customResourceResponses: {
@@ -268,6 +277,11 @@ export class LocalDeployment {
       region: first.region,
       accountId: first.account ?? LOCAL_ACCOUNT_ID,
     });
+    const scratch = mkdtempSync(join(tmpdir(), 'baton-deploy-env-'));
+    const s3 = await LocalS3Server.start({
+      directory: join(options.dataDir ?? scratch, 's3'),
+      region: first.region,
+    });
     // CloudFormation's side of custom resources: the presigned response URL each answer is PUT to.
     const responses = new Map<string, (response: CloudFormationCustomResourceResponse) => void>();
     const responseServer = createServer((request, response) => {
@@ -284,10 +298,11 @@ export class LocalDeployment {
     const responseUrl = await listen(responseServer);
     const deployment = new LocalDeployment(
       endpoint,
+      s3,
       dynalite,
       dynamodbEndpoint,
       { server: responseServer, url: responseUrl, responses },
-      mkdtempSync(join(tmpdir(), 'baton-deploy-env-')),
+      scratch,
       options,
     );
     // Every account has its default bus: rules and targets may name it without a stack creating it.
@@ -333,7 +348,7 @@ export class LocalDeployment {
   }
 
   /**
-   * Stops polling, the functions, the endpoint and dynalite, and removes the scratch directory.
+   * Stops polling, the functions, the endpoint, the local S3 and dynalite, and removes the scratch directory.
    * With a data directory, the queues are written to it and the pending schedules saved.
    */
   async close(): Promise<void> {
@@ -347,6 +362,7 @@ export class LocalDeployment {
     for (const stack of stacks) for (const queue of stack.queues.values()) await queue.close();
     this.saveSchedules();
     await this.endpoint.close();
+    await this.s3.close();
     this.dynamodb.client.destroy();
     for (const server of [this.dynalite, this.customResourceResponses.server]) {
       server.closeAllConnections();
@@ -433,6 +449,7 @@ export class LocalDeployment {
       context,
       queues: new Map(),
       tables: new Map(),
+      buckets: new Map(),
       functions: new Map(),
       mappings: new Map(),
       customResources: new Map(),
@@ -449,6 +466,7 @@ export class LocalDeployment {
     for (const [id, resource] of ofType('AWS::Events::EventBus')) this.createBus(stack, id, resource);
     this.createQueues(stack, ofType('AWS::SQS::Queue'));
     for (const [id, resource] of ofType('AWS::DynamoDB::Table')) await this.createTable(stack, id, resource);
+    for (const [id, resource] of ofType('AWS::S3::Bucket')) await this.createBucket(stack, id, resource);
     for (const [id, resource] of ofType('AWS::SecretsManager::Secret'))
       this.createSecret(stack, id, resource);
     for (const [id, resource] of ofType('AWS::Scheduler::ScheduleGroup')) {
@@ -540,7 +558,7 @@ export class LocalDeployment {
     const kind = NAMED_ONLY[resource.Type] as NamedOnly;
     const name =
       (kind.nameProperty !== undefined ? stringProperty(resource, kind.nameProperty, context) : undefined) ??
-      physicalName(stack, id, 63, resource.Type === 'AWS::S3::Bucket');
+      physicalName(stack, id, 63);
     (context.resources as Map<string, ResolvedResource>).set(
       id,
       kind.resolve(name, context.region, context.accountId),
@@ -667,6 +685,19 @@ export class LocalDeployment {
     });
   }
 
+  /** A bucket of the local S3; one an earlier deployment on the same data directory made is kept, objects and all. */
+  private async createBucket(stack: DeployedStack, id: string, resource: TemplateResource): Promise<void> {
+    const { context } = stack;
+    const name = stringProperty(resource, 'BucketName', context) ?? physicalName(stack, id, 63, true);
+    try {
+      await this.s3.ensureBucket(name);
+    } catch (error) {
+      throw new Error(`${id}: ${(error as Error).message}`, { cause: error });
+    }
+    stack.buckets.set(id, name);
+    (context.resources as Map<string, ResolvedResource>).set(id, bucketReference(name, context.region));
+  }
+
   private createSecret(stack: DeployedStack, id: string, resource: TemplateResource): void {
     const { context } = stack;
     const properties = resolve(resource.Properties ?? {}, context) as Record<string, unknown>;
@@ -758,7 +789,7 @@ export class LocalDeployment {
           TZ: ':UTC',
           NODE_PATH: RUNTIME_SDK_PATH,
           // Local only: the SDK's endpoints, and no shared AWS config or credentials files.
-          ...this.endpoint.environment({ dynamodb: this.dynamodb.endpoint }),
+          ...this.endpoint.environment({ dynamodb: this.dynamodb.endpoint, s3: this.s3.url }),
           AWS_CONFIG_FILE: join(this.scratch, 'no-config'),
           AWS_SHARED_CREDENTIALS_FILE: join(this.scratch, 'no-credentials'),
           // The bundles target Node.js 22 (the template's runtime); the SDK warns on the Node.js 20 that may run here.
@@ -987,10 +1018,13 @@ function stringProperty(
   return value === undefined ? undefined : resolveString(value, context, name);
 }
 
-/** A physical name as CloudFormation makes them (stack name and logical id), within `max` characters. */
-function physicalName(stack: DeployedStack, logicalId: string, max: number, lowerCase = false): string {
+/**
+ * A physical name as CloudFormation makes them (stack name and logical id), within `max`
+ * characters; a bucket's lower-cased and ending in a letter or digit, as bucket names must.
+ */
+function physicalName(stack: DeployedStack, logicalId: string, max: number, bucket = false): string {
   const name = `${stack.stackName}-${logicalId}`.slice(0, max);
-  return lowerCase ? name.toLowerCase() : name;
+  return bucket ? name.toLowerCase().replace(/[^a-z0-9]+$/, '') : name;
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';

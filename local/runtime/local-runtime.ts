@@ -4,6 +4,8 @@
  * modules as on AWS.
  *
  * - DynamoDB: dynalite in-process, its data on disk under `<dataDir>/dynamodb` (one table per domain).
+ * - S3: the local S3 on 127.0.0.1 (a free port), its buckets and objects under `<dataDir>/s3`, for
+ *   S3 clients of the application, the AWS CLI, and S3 integrations: {@link LocalRuntime.endpoints}.
  * - SQS: LocalQueue per inbox and worker, each with a DLQ, persisted under `<dataDir>/queues`.
  * - EventBridge: one LocalEventBus with the domains' rules (triggers, awaited events).
  * - Lambda: SqsEventSourceMapping pollers invoke the orchestrator's inbox handler
@@ -46,6 +48,7 @@ import { DomainControl } from '../control/domain-control.js';
 import { AwsEndpointServer } from '../emulators/aws-endpoint/server.js';
 import { LocalEventBus } from '../emulators/eventbridge/bus.js';
 import { SqsEventSourceMapping } from '../emulators/lambda/sqs-event-source.js';
+import { LocalS3Server } from '../emulators/s3/server.js';
 import { LocalQueue } from '../emulators/sqs/queue.js';
 import { publishToBuses, putDomainRules } from './domain-rules.js';
 import { localAwsSdkTransport } from './local-aws-sdk.js';
@@ -124,6 +127,19 @@ interface RunningDomain {
 type Listener = (change: { executionId: string; status: ExecutionStatus }) => void;
 
 /**
+ * Where AWS SDK clients and the AWS CLI reach the local runtime's services over HTTP. Give a URL
+ * as a client's `endpoint` (with any credentials; requests are not authenticated), or as the
+ * service's `AWS_ENDPOINT_URL_<SERVICE>` variable.
+ */
+export interface LocalEndpoints {
+  /**
+   * The local S3, `http://127.0.0.1:<port>` (`AWS_ENDPOINT_URL_S3`). Buckets are addressed
+   * path-style: the SDK does so by itself for an IP address; `forcePathStyle: true` says so anyway.
+   */
+  readonly s3: string;
+}
+
+/**
  * A queue's snapshot is written this long after its journal (which alone keeps everything it
  * acknowledged) has grown past the snapshot's size and {@link QUEUE_SNAPSHOT_AFTER_JOURNAL_BYTES}.
  */
@@ -165,6 +181,7 @@ export class LocalRuntime extends DomainControl {
     private readonly client: DynamoDBClient,
     /** The local AWS endpoint that `aws-sdk:*` tasks call for SQS, EventBridge, Scheduler, Secrets Manager and Lambda. */
     readonly endpoint: AwsEndpointServer,
+    private readonly s3: LocalS3Server,
     readonly dataDir: string,
     signer: TaskTokenSigner,
     listeners: Set<Listener>,
@@ -192,6 +209,11 @@ export class LocalRuntime extends DomainControl {
     });
   }
 
+  /** Where SDK clients reach the embedded services: see {@link LocalEndpoints}. */
+  get endpoints(): LocalEndpoints {
+    return { s3: this.s3.url };
+  }
+
   /** Starts the embedded services and the domains. */
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const dataDir = options.dataDir ?? '.baton';
@@ -200,6 +222,7 @@ export class LocalRuntime extends DomainControl {
     mkdirSync(join(dataDir, 'queues'), { recursive: true });
     const dynalite = await startDynaliteThread(join(dataDir, 'dynamodb'));
     const client = localDynamoDbClient(dynalite);
+    const s3 = await LocalS3Server.start({ directory: join(dataDir, 's3') });
     const bus = new LocalEventBus({
       name: options.eventBusName ?? 'baton-example',
       archiveLimit: BUS_ARCHIVE_LIMIT,
@@ -209,13 +232,14 @@ export class LocalRuntime extends DomainControl {
     const domains = new Map<string, RunningDomain>();
     const payloads = new FilePayloadStore(join(dataDir, 'payloads'));
     const listeners = new Set<Listener>();
-    // `aws-sdk:<service>:<action>` tasks: DynamoDB on dynalite, the services the local endpoint
-    // speaks on it; any other service only with a mocked result.
+    // `aws-sdk:<service>:<action>` tasks: DynamoDB on dynalite, S3 on the local S3, the services the
+    // local endpoint speaks on it; any other service only with a mocked result.
     const endpoint = await AwsEndpointServer.start({});
     endpoint.registerEventBus(bus);
     const onEndpoint = { endpoint: endpoint.url };
     const awsSdk = localAwsSdkTransport({
       dynamodb: localDynamoDbClientConfig(dynalite),
+      s3: { endpoint: s3.url, forcePathStyle: true },
       sqs: onEndpoint,
       eventbridge: onEndpoint,
       scheduler: onEndpoint,
@@ -224,145 +248,153 @@ export class LocalRuntime extends DomainControl {
     });
     const mocks = options.mocks ?? MockedResults.none('a mocks file given with --mocks <file>');
 
-    for (const config of options.domains) {
-      const tableName = `baton-${config.domain}`;
-      try {
-        await client.send(new CreateTableCommand(createTableInput(tableName)));
-      } catch (error) {
-        if (!(error instanceof ResourceInUseException)) throw error;
-      }
-      // dynalite, like DynamoDB, creates a table asynchronously: wait for it to be ACTIVE.
-      await waitUntilTableExists(
-        { client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
-        { TableName: tableName },
-      );
-      const clock = { now: () => Date.now() };
-      const queue = (name: string, visibilityTimeoutSeconds: number) => {
-        const deadLetters = new LocalQueue({
-          name: `${name}-dlq`,
-          messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
-          persistTo: join(dataDir, 'queues', `${name}-dlq.json`),
-        });
-        return new LocalQueue({
-          name,
-          visibilityTimeoutSeconds,
-          redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount: 5 },
-          persistTo: join(dataDir, 'queues', `${name}.json`),
-          persistDebounceMs: QUEUE_PERSIST_DEBOUNCE_MS,
-          snapshotAfterJournalBytes: QUEUE_SNAPSHOT_AFTER_JOURNAL_BYTES,
-        });
-      };
-      const inbox = queue(`baton-${config.domain}-inbox`, 30);
-      const inboxSender = new LocalInboxSender(inbox);
-      const workerQueues = new Map<string, LocalQueue>();
-      const routes: (() => void)[] = [];
-      for (const name of Object.keys(config.workers)) {
-        const workerQueue = queue(`baton-${config.domain}-${name}`, 60);
-        workerQueues.set(name, workerQueue);
-        // The worker modules' defineWorker handlers report to this domain's inbox.
-        routes.push(registerWorkerInbox(workerQueue.arn, inboxSender));
-      }
-      // Snapshots too large for an item go to files, as they go to the payload bucket on AWS.
-      const executions = new DynamoDbExecutionStore({ client, tableName, clock, payloads });
-      const store = notifying(executions, listeners);
-      const definitions = new DynamoDbDefinitionStore({ client, tableName, clock });
-      const timers = new LocalTimerScheduler({
-        inbox: inboxSender,
-        file: join(dataDir, `timers-${config.domain}.json`),
-        clock,
-        keepBeyondSeconds: TIMERS_KEPT_BEYOND_SECONDS,
-      });
-      const orchestrator = new Orchestrator({
-        ports: {
-          store,
-          definitions,
-          clock,
-          tasks: new TaskRouter({
-            // DynamoDB tasks reach the tables of the embedded DynamoDB.
-            transports: {
-              ...localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
-              awsSdk,
-            },
-            inbox: inboxSender,
-            environment: 'locally (the local runtime has no stand-in for it)',
-            mocks,
-          }),
-          events: new LocalEventPublisher(bus),
-          timers,
-          correlations: new DynamoDbCorrelationStore({ client, tableName, clock, payloads }),
-          inbox: inboxSender,
-        },
-        signer,
-        eventSource: `baton.${config.domain}`,
-        correlationShapes: Object.values(config.workflows).flatMap((definition) =>
-          correlationShapes(definition),
-        ),
-        logger: loggerPort(logger),
-      });
-      const versions = new Map<string, string>();
-      for (const [name, definition] of Object.entries(config.workflows)) {
-        versions.set(name, (await definitions.put(name, definition)).version);
-      }
-      const mappings = [
-        new SqsEventSourceMapping({
-          queue: inbox,
-          handler: createInboxHandler({ orchestrator, logger }),
-          functionName: `baton-${config.domain}-orchestrator`,
-          batchSize: 10,
-          maximumConcurrency: Math.max(
-            2,
-            options.orchestratorConcurrency ?? DEFAULT_ORCHESTRATOR_CONCURRENCY,
-          ),
-          reportBatchItemFailures: true,
-          functionTimeoutSeconds: 30,
-        }),
-      ];
-      const workersDir = config.workersDir ?? options.workersDir;
-      for (const [name, worker] of Object.entries(config.workers)) {
-        if (workersDir === undefined) {
-          throw new Error(
-            `The domain ${config.domain} has workers but no workersDir: say where their modules are`,
-          );
+    const runtime = () =>
+      new LocalRuntime(domains, bus, dynalite, client, endpoint, s3, dataDir, signer, listeners);
+    try {
+      for (const config of options.domains) {
+        const tableName = `baton-${config.domain}`;
+        try {
+          await client.send(new CreateTableCommand(createTableInput(tableName)));
+        } catch (error) {
+          if (!(error instanceof ResourceInUseException)) throw error;
         }
-        const modulePath = workerModule(workersDir, name);
-        const module = (await import(pathToFileURL(modulePath).href)) as { handler?: SQSHandler };
-        if (typeof module.handler !== 'function')
-          throw new Error(`The worker module ${modulePath} exports no handler`);
-        mappings.push(
+        // dynalite, like DynamoDB, creates a table asynchronously: wait for it to be ACTIVE.
+        await waitUntilTableExists(
+          { client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.5 },
+          { TableName: tableName },
+        );
+        const clock = { now: () => Date.now() };
+        const queue = (name: string, visibilityTimeoutSeconds: number) => {
+          const deadLetters = new LocalQueue({
+            name: `${name}-dlq`,
+            messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+            persistTo: join(dataDir, 'queues', `${name}-dlq.json`),
+          });
+          return new LocalQueue({
+            name,
+            visibilityTimeoutSeconds,
+            redrivePolicy: { deadLetterQueue: deadLetters, maxReceiveCount: 5 },
+            persistTo: join(dataDir, 'queues', `${name}.json`),
+            persistDebounceMs: QUEUE_PERSIST_DEBOUNCE_MS,
+            snapshotAfterJournalBytes: QUEUE_SNAPSHOT_AFTER_JOURNAL_BYTES,
+          });
+        };
+        const inbox = queue(`baton-${config.domain}-inbox`, 30);
+        const inboxSender = new LocalInboxSender(inbox);
+        const workerQueues = new Map<string, LocalQueue>();
+        const routes: (() => void)[] = [];
+        for (const name of Object.keys(config.workers)) {
+          const workerQueue = queue(`baton-${config.domain}-${name}`, 60);
+          workerQueues.set(name, workerQueue);
+          // The worker modules' defineWorker handlers report to this domain's inbox.
+          routes.push(registerWorkerInbox(workerQueue.arn, inboxSender));
+        }
+        // Snapshots too large for an item go to files, as they go to the payload bucket on AWS.
+        const executions = new DynamoDbExecutionStore({ client, tableName, clock, payloads });
+        const store = notifying(executions, listeners);
+        const definitions = new DynamoDbDefinitionStore({ client, tableName, clock });
+        const timers = new LocalTimerScheduler({
+          inbox: inboxSender,
+          file: join(dataDir, `timers-${config.domain}.json`),
+          clock,
+          keepBeyondSeconds: TIMERS_KEPT_BEYOND_SECONDS,
+        });
+        const orchestrator = new Orchestrator({
+          ports: {
+            store,
+            definitions,
+            clock,
+            tasks: new TaskRouter({
+              // DynamoDB tasks reach the tables of the embedded DynamoDB.
+              transports: {
+                ...localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
+                awsSdk,
+              },
+              inbox: inboxSender,
+              environment: 'locally (the local runtime has no stand-in for it)',
+              mocks,
+            }),
+            events: new LocalEventPublisher(bus),
+            timers,
+            correlations: new DynamoDbCorrelationStore({ client, tableName, clock, payloads }),
+            inbox: inboxSender,
+          },
+          signer,
+          eventSource: `baton.${config.domain}`,
+          correlationShapes: Object.values(config.workflows).flatMap((definition) =>
+            correlationShapes(definition),
+          ),
+          logger: loggerPort(logger),
+        });
+        const versions = new Map<string, string>();
+        for (const [name, definition] of Object.entries(config.workflows)) {
+          versions.set(name, (await definitions.put(name, definition)).version);
+        }
+        const mappings = [
           new SqsEventSourceMapping({
-            queue: workerQueues.get(name) as LocalQueue,
-            handler: module.handler as never,
-            functionName: `baton-${config.domain}-${name}`,
-            batchSize: worker.batchSize ?? 10,
-            maximumConcurrency: Math.max(2, worker.maxConcurrency ?? 5),
+            queue: inbox,
+            handler: createInboxHandler({ orchestrator, logger }),
+            functionName: `baton-${config.domain}-orchestrator`,
+            batchSize: 10,
+            maximumConcurrency: Math.max(
+              2,
+              options.orchestratorConcurrency ?? DEFAULT_ORCHESTRATOR_CONCURRENCY,
+            ),
             reportBatchItemFailures: true,
             functionTimeoutSeconds: 30,
           }),
-        );
+        ];
+        const workersDir = config.workersDir ?? options.workersDir;
+        for (const [name, worker] of Object.entries(config.workers)) {
+          if (workersDir === undefined) {
+            throw new Error(
+              `The domain ${config.domain} has workers but no workersDir: say where their modules are`,
+            );
+          }
+          const modulePath = workerModule(workersDir, name);
+          const module = (await import(pathToFileURL(modulePath).href)) as { handler?: SQSHandler };
+          if (typeof module.handler !== 'function')
+            throw new Error(`The worker module ${modulePath} exports no handler`);
+          mappings.push(
+            new SqsEventSourceMapping({
+              queue: workerQueues.get(name) as LocalQueue,
+              handler: module.handler as never,
+              functionName: `baton-${config.domain}-${name}`,
+              batchSize: worker.batchSize ?? 10,
+              maximumConcurrency: Math.max(2, worker.maxConcurrency ?? 5),
+              reportBatchItemFailures: true,
+              functionTimeoutSeconds: 30,
+            }),
+          );
+        }
+        putDomainRules(bus, {
+          domain: config.domain,
+          triggers: config.triggers,
+          awaited: Object.values(config.workflows).flatMap((definition) => correlationShapes(definition)),
+          sendToInbox: (body) => {
+            inbox.sendMessage({ body: JSON.stringify(body) });
+          },
+        });
+        for (const mapping of mappings) mapping.start();
+        domains.set(config.domain, {
+          config,
+          store,
+          definitions,
+          inbox,
+          inboxSender,
+          workerQueues,
+          timers,
+          mappings,
+          versions,
+          routes,
+        });
       }
-      putDomainRules(bus, {
-        domain: config.domain,
-        triggers: config.triggers,
-        awaited: Object.values(config.workflows).flatMap((definition) => correlationShapes(definition)),
-        sendToInbox: (body) => {
-          inbox.sendMessage({ body: JSON.stringify(body) });
-        },
-      });
-      for (const mapping of mappings) mapping.start();
-      domains.set(config.domain, {
-        config,
-        store,
-        definitions,
-        inbox,
-        inboxSender,
-        workerQueues,
-        timers,
-        mappings,
-        versions,
-        routes,
-      });
+    } catch (error) {
+      // The domains started so far, the local S3 and dynalite: nothing left listening or running.
+      await runtime().shutdown();
+      throw error;
     }
-    return new LocalRuntime(domains, bus, dynalite, client, endpoint, dataDir, signer, listeners);
+    return runtime();
   }
 
   /** Registers as the control plane does, and lists the workflow at its new version in `domains()`. */
@@ -376,7 +408,7 @@ export class LocalRuntime extends DomainControl {
 
   /**
    * Stops polling, writes the queues to disk, closes every file the queues and timers hold open
-   * (their journals, dead-letter queues' included) and closes dynalite.
+   * (their journals, dead-letter queues' included), stops the local S3 and closes dynalite.
    */
   async shutdown(): Promise<void> {
     for (const domain of this.domainsByName.values()) {
@@ -388,6 +420,7 @@ export class LocalRuntime extends DomainControl {
       }
       for (const unroute of domain.routes) unroute();
     }
+    await this.s3.close();
     this.client.destroy();
     await this.endpoint.close();
     await this.dynalite.close();

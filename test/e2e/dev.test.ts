@@ -2,11 +2,13 @@
  * `baton dev` as a user runs it: the CLI, in the directory of a CDK app of their own
  * (`test/fixtures/dev-app`: one stack, a SagaOrchestrator, a worker), synthesizes the app without
  * the CDK CLI, deploys it onto the local services, and serves the API that the CLI's other
- * commands then use; Ctrl-C stops it with nothing left running, and a restart on the same data
+ * commands then use; the app's buckets are in the local S3, where its functions' S3 clients reach
+ * them; Ctrl-C stops it with nothing left running, and a restart on the same data
  * finds the executions again. The error paths (no cdk.json, a failing synth, no orchestrator) run
  * in-process through the same `main`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -18,6 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/program.js';
 import { BatonClient } from '../../local/api/client.js';
@@ -26,6 +29,19 @@ const root = join(import.meta.dirname, '..', '..');
 const app = join(root, 'test', 'fixtures', 'dev-app');
 const dataDir = mkdtempSync(join(tmpdir(), 'baton-dev-e2e-'));
 const SERVING = /Serving (http:\/\/127\.0\.0\.1:\d+)\//;
+/** The running instance's local S3, from its .baton/instance.json, and the app's bucket there. */
+let s3Endpoint = '';
+let reportsBucket = '';
+
+/** An S3 client as a user points one at the local S3 (path-style, any credentials). */
+function s3Client(): S3Client {
+  return new S3Client({
+    endpoint: s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
 
 afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
@@ -115,15 +131,26 @@ describe('baton dev in a CDK app', () => {
     const dev = await startDev();
     try {
       expect(dev.output()).toContain('Deploying 1 stack locally: BatonDevFixture');
-      expect(dev.output()).toMatch(/domain: +greetings — workflows Check, Greet; workers greet/);
+      expect(dev.output()).toMatch(
+        /domain: +greetings — workflows Check, Greet, Report; workers greet, report/,
+      );
       // Inline code is not run locally: reported, and its ARN still given to the definition.
       expect(dev.output()).toMatch(
         /warning: +BatonDevFixture\/Notify\w* \(AWS::Lambda::Function\) is not run locally/,
       );
       // The CLI finds the instance through the app's .baton/instance.json, as after npm start.
-      expect(JSON.parse(readFileSync(join(app, '.baton', 'instance.json'), 'utf8'))).toMatchObject({
+      const instance = JSON.parse(readFileSync(join(app, '.baton', 'instance.json'), 'utf8')) as {
+        url: string;
+        endpoints: { s3: string };
+      };
+      expect(instance).toMatchObject({
         url: dev.url,
+        endpoints: { s3: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) },
       });
+      s3Endpoint = instance.endpoints.s3;
+      expect(dev.output()).toContain(
+        `S3:        ${s3Endpoint} (AWS_ENDPOINT_URL_S3 of the functions; buckets`,
+      );
       const started = await baton(app, 'start', 'Greet', '--name', 'ada', '--input', '{"name":"Ada"}');
       expect(started).toMatchObject({ code: 0, stdout: 'Greet:ada\n' });
 
@@ -175,7 +202,9 @@ describe('baton dev in a CDK app', () => {
       );
       const refused = await baton(app, 'register', 'Pay', file);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain('The domain greetings has no worker payment (its workers: greet)');
+      expect(refused.stderr).toContain(
+        'The domain greetings has no worker payment (its workers: greet, report)',
+      );
       // The running instance has no substitutions: a definition that still needs them is refused.
       writeFileSync(
         file,
@@ -203,6 +232,35 @@ describe('baton dev in a CDK app', () => {
       expect(dev.output()).toContain(
         'error:     baton-dev-fixture-broken: Runtime.HandlerNotFound: index.handler is undefined or not exported',
       );
+      // The app's bucket is in the local S3, named as CloudFormation names it; the worker's S3
+      // client, made with no configuration, writes, reads and lists there.
+      await baton(app, 'start', 'Report', '--name', 'r1', '--input', '{"id":"r1","text":"Hello, bucket"}');
+      expect(await settled(client, 'Report:r1')).toBe('SUCCEEDED');
+      const report = (await client.describe('Report:r1')).output as { bucket: string };
+      expect(report).toEqual({
+        bucket: expect.stringMatching(/^batondevfixture-reports[0-9a-z]+$/),
+        key: 'reports/r1.txt',
+        etag: `"${createHash('md5').update('Hello, bucket').digest('hex')}"`,
+        text: 'Hello, bucket',
+        firstFive: 'Hello',
+        keys: ['reports/r1.txt'],
+      });
+      reportsBucket = report.bucket;
+      const s3 = s3Client();
+      try {
+        const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name);
+        // The orchestrator's payload bucket too: its offloaded snapshots go there.
+        expect(buckets).toEqual(
+          expect.arrayContaining([
+            reportsBucket,
+            expect.stringMatching(/^batondevfixture-greetingspayloads/),
+          ]),
+        );
+        const object = await s3.send(new GetObjectCommand({ Bucket: reportsBucket, Key: 'reports/r1.txt' }));
+        expect(await object.Body?.transformToString()).toBe('Hello, bucket');
+      } finally {
+        s3.destroy();
+      }
       const console = await fetch(`${dev.url}/`);
       expect(console.status).toBe(200);
       expect(await console.text()).toContain('<html');
@@ -215,6 +273,8 @@ describe('baton dev in a CDK app', () => {
     expect(dev.output()).toContain('Stopped.');
     expect(processesUsing(dataDir)).toEqual([]);
     expect(existsSync(join(app, '.baton', 'instance.json'))).toBe(false);
+    // The local S3 stopped with it.
+    await expect(fetch(`${s3Endpoint}/`)).rejects.toThrow();
   }, 240_000);
 
   it('finds its executions again when started anew on the same data, from the assembly it synthesized', async () => {
@@ -222,6 +282,7 @@ describe('baton dev in a CDK app', () => {
     try {
       const listed = await baton(app, '--url', dev.url, 'list', '--json');
       expect(JSON.parse(listed.stdout)).toEqual([
+        expect.objectContaining({ executionId: 'Report:r1', status: 'SUCCEEDED' }),
         expect.objectContaining({ executionId: 'Check:c1', status: 'FAILED' }),
         expect.objectContaining({ executionId: 'Greet:bob', status: 'SUCCEEDED' }),
         expect.objectContaining({ executionId: 'Greet:ada', status: 'SUCCEEDED' }),
@@ -230,6 +291,19 @@ describe('baton dev in a CDK app', () => {
       const again = await baton(app, '--url', dev.url, 'start', 'Greet', '--name', 'ada');
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('already exists');
+      // The buckets' objects are kept too.
+      s3Endpoint = (
+        JSON.parse(readFileSync(join(app, '.baton', 'instance.json'), 'utf8')) as {
+          endpoints: { s3: string };
+        }
+      ).endpoints.s3;
+      const s3 = s3Client();
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: reportsBucket, Key: 'reports/r1.txt' }));
+        expect(await object.Body?.transformToString()).toBe('Hello, bucket');
+      } finally {
+        s3.destroy();
+      }
     } finally {
       dev.child.kill('SIGTERM');
     }

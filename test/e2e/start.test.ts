@@ -30,6 +30,10 @@ describe('npm start', () => {
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/console: +http:\/\/127\.0\.0\.1:\d+\//);
+      // The local S3, for the AWS CLI and SDK clients, next to the other endpoints.
+      expect(result.stdout).toMatch(
+        /S3: +http:\/\/127\.0\.0\.1:\d+ \(AWS_ENDPOINT_URL_S3; aws --endpoint-url /,
+      );
       expect(result.stdout).toMatch(
         /Demo finished in [\d.]+ s: PlaceOrder:ord-\w+-ok SUCCEEDED, PlaceOrder:ord-\w+-declined COMPENSATED, PlaceOrder:ord-\w+-large SUCCEEDED/,
       );
@@ -60,7 +64,7 @@ describe('npm start', () => {
         void firstExit.then((code) => reject(new Error(`the first instance exited (${code}): ${stdout}`)));
       });
       const before = readdirSync(dataDir).sort();
-      expect(before).toContain('dynamodb');
+      expect(before).toEqual(expect.arrayContaining(['dynamodb', 's3']));
 
       const second = start('--fresh');
       let stdout = '';

@@ -1,7 +1,7 @@
 /**
  * `aws-sdk:<service>:<action>` tasks in `npm start`'s runtime: the orchestrator's own AWS SDK
- * transport, with the real AWS SDK v3 clients, calls DynamoDB on dynalite and SQS on the local
- * endpoint; services with no local stand-in take the mocked results given to the runtime, and
+ * transport, with the real AWS SDK v3 clients, calls DynamoDB on dynalite, S3 on the local S3 and
+ * SQS on the local endpoint; services with no local stand-in take the mocked results given to the runtime, and
  * without one fail with `Baton.IntegrationNotMocked`, saying how to declare one.
  *
  * Shapes and names as AWS-recorded executions give them (LocalStack,
@@ -61,7 +61,7 @@ async function run(
   return found;
 }
 
-it('calls DynamoDB and SQS with the real SDK, and names service errors as Step Functions does', async () => {
+it('calls DynamoDB, S3 and SQS with the real SDK, and names service errors as Step Functions does', async () => {
   const queue = new LocalQueue({ name: 'catalog-events' });
   runtime.endpoint.registerQueue(queue);
   const sdk = 'arn:aws:states:::aws-sdk';
@@ -109,6 +109,33 @@ it('calls DynamoDB and SQS with the real SDK, and names service errors as Step F
         Resource: `${sdk}:sqs:getQueueUrl`,
         Parameters: { QueueName: 'catalog-events' },
         ResultPath: '$.queue',
+        Next: 'Bucket',
+      },
+      Bucket: {
+        Type: 'Task',
+        Resource: `${sdk}:s3:createBucket`,
+        Parameters: { Bucket: 'catalog-exports' },
+        ResultPath: null,
+        Next: 'Export',
+      },
+      Export: {
+        Type: 'Task',
+        Resource: `${sdk}:s3:putObject`,
+        Parameters: {
+          Bucket: 'catalog-exports',
+          Key: 'sku-1.json',
+          'Body.$': 'States.JsonToString($.got.Item)',
+        },
+        ResultSelector: { 'etag.$': '$.ETag' },
+        ResultPath: '$.exported',
+        Next: 'ReadBack',
+      },
+      ReadBack: {
+        Type: 'Task',
+        Resource: `${sdk}:s3:getObject`,
+        Parameters: { Bucket: 'catalog-exports', Key: 'sku-1.json' },
+        ResultSelector: { 'body.$': '$.Body', 'length.$': '$.ContentLength', 'modified.$': '$.LastModified' },
+        ResultPath: '$.read',
         Next: 'Send',
       },
       Send: {
@@ -149,6 +176,14 @@ it('calls DynamoDB and SQS with the real SDK, and names service errors as Step F
   expect(output.queue).toEqual({ QueueUrl: runtime.endpoint.queueUrl(queue) });
   expect(output.send).toEqual({ md5: createHash('md5').update('sku-1 added').digest('hex') });
   expect(queue.peek().map((message) => message.body)).toEqual(['sku-1 added']);
+  // S3 on the local S3: GetObject's Body as text, its timestamp as ISO-8601 text.
+  const item = JSON.stringify({ id: { S: 'sku-1' }, name: { S: 'Kettle' } });
+  expect(output.exported).toEqual({ etag: `"${createHash('md5').update(item).digest('hex')}"` });
+  expect(output.read).toEqual({
+    body: item,
+    length: Buffer.byteLength(item),
+    modified: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+  });
   expect(output.crawl).toEqual({ JobRunId: 'jr_1' });
   expect(output.notified).toEqual({ MessageId: 'm-1' });
 }, 60_000);

@@ -14,7 +14,8 @@
  * - AWS Lambda, REST-JSON (`POST /2015-03-31/functions/{FunctionName}/invocations`): see
  *   `lambda-api.ts`.
  *
- * DynamoDB is not here: dynalite speaks it (point `AWS_ENDPOINT_URL_DYNAMODB` at it). Any other
+ * DynamoDB and S3 are not here: dynalite speaks DynamoDB (point `AWS_ENDPOINT_URL_DYNAMODB` at it),
+ * the local S3 (`../s3/server.ts`) S3 (`AWS_ENDPOINT_URL_S3`). Any other
  * request is answered with an `UnknownOperationException` naming it, in the caller's protocol.
  * Requests are not authenticated: signatures are accepted as they come.
  *
@@ -216,11 +217,13 @@ export class AwsEndpointServer {
   /**
    * The environment that points an AWS SDK for JavaScript v3 with default configuration here:
    * the service-specific endpoint variables (`AWS_ENDPOINT_URL_<SERVICE ID>`, the service id
-   * upper-cased with spaces as underscores), S3 included so that a stray call gets a clear
-   * UnknownOperationException, and DynamoDB's when given. `AWS_ENDPOINT_URL` points every other
-   * service here too: a local deployment never calls real AWS, whatever client a function makes.
+   * upper-cased with spaces as underscores), DynamoDB's and S3's when given (the local S3's, on
+   * whose IP address the SDK addresses buckets path-style by itself); S3's is this endpoint
+   * otherwise, so that a stray call gets a clear UnknownOperationException. `AWS_ENDPOINT_URL`
+   * points every other service here too: a local deployment never calls real AWS, whatever client
+   * a function makes.
    */
-  environment(options: { dynamodb?: string } = {}): Record<string, string> {
+  environment(options: { dynamodb?: string; s3?: string } = {}): Record<string, string> {
     return {
       AWS_ENDPOINT_URL: this.origin,
       AWS_ENDPOINT_URL_LAMBDA: this.origin,
@@ -228,7 +231,7 @@ export class AwsEndpointServer {
       AWS_ENDPOINT_URL_EVENTBRIDGE: this.origin,
       AWS_ENDPOINT_URL_SCHEDULER: this.origin,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: this.origin,
-      AWS_ENDPOINT_URL_S3: this.origin,
+      AWS_ENDPOINT_URL_S3: options.s3 ?? this.origin,
       ...(options.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: options.dynamodb } : {}),
     };
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_API_PORT,
+  INSTANCE_FILE,
   apiPortFromEnvironment,
   findInstanceUrl,
   removeInstanceFile,
@@ -65,6 +66,24 @@ describe('serving a local instance', () => {
       await runtime.control.close();
     }
     expect(await findInstanceUrl(project)).toBeUndefined();
+  });
+
+  it('records the endpoints it is given for SDK clients and the AWS CLI', async () => {
+    const runtime = await startSampleRuntime();
+    const project = tempFolder('baton-serve-');
+    const s3 = 'http://127.0.0.1:41234';
+    const instance = await serveLocalInstance(runtime.control, {
+      projectDir: project,
+      port: 0,
+      endpoints: { s3 },
+    });
+    try {
+      const record = JSON.parse(readFileSync(join(project, INSTANCE_FILE), 'utf8')) as unknown;
+      expect(record).toMatchObject({ url: instance.url, endpoints: { s3 } });
+    } finally {
+      await instance.close();
+      await runtime.control.close();
+    }
   });
 
   it('says which port is taken and how to choose another', async () => {

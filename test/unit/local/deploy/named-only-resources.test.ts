@@ -1,7 +1,8 @@
 /**
- * Roles, buckets, log groups, topics and keys get names and ARNs, no behaviour: whatever refers to
- * them (a queue encrypted with a key, a function's role) deploys, whichever order the template
- * lists them in, and their Ref and attributes are those CloudFormation gives.
+ * Roles, log groups, topics and keys get names and ARNs, no behaviour (buckets are created:
+ * buckets.test.ts): whatever refers to them (a queue encrypted with a key, a function's role)
+ * deploys, whichever order the template lists them in, and their Ref and attributes are those
+ * CloudFormation gives.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
