@@ -134,10 +134,10 @@ describe('baton check', () => {
 
   it('exits 1 naming a resource the orchestrator on AWS does not perform, and prints JSON with --json', async () => {
     const path = tempFile(
-      'notify.asl.json',
+      'crawl.asl.json',
       JSON.stringify({
-        StartAt: 'Notify',
-        States: { Notify: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', End: true } },
+        StartAt: 'Crawl',
+        States: { Crawl: { Type: 'Task', Resource: 'arn:aws:states:::glue:startJobRun.sync', End: true } },
       }),
     );
     const text = await baton('check', path);
@@ -148,7 +148,9 @@ describe('baton check', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({
       ok: false,
       issues: [],
-      tasks: [{ pointer: '/States/Notify/Resource', resource: 'arn:aws:states:::sns:publish', aws: false }],
+      tasks: [
+        { pointer: '/States/Crawl/Resource', resource: 'arn:aws:states:::glue:startJobRun.sync', aws: false },
+      ],
     });
   });
 
