@@ -3,6 +3,7 @@
  * randomness: time and seeds enter through `decide`'s `env` and the execution's state.
  */
 export * from './compile.js';
+export { compileWorkflow } from './compile-workflow.js';
 export * from './decide.js';
 export * from './definition.js';
 export * from './errors.js';

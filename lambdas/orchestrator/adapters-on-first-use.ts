@@ -1,7 +1,9 @@
 /**
  * The orchestrator's adapters that a typical invocation does not use, loaded (`import()`) and
  * their clients made when first used: the S3 payload store (only payloads too large for a DynamoDB
- * item go to S3) and the Lambda transport (only `lambda:invoke` and Lambda ARN tasks use it).
+ * item go to S3), the Lambda transport (only `lambda:invoke` and Lambda ARN tasks use it), and the
+ * jsonata library (only workflows with JSONata states use it; the loop asks for it before it
+ * compiles one).
  * Lambda's init loads what the handler's module imports statically; these modules, and the S3 and
  * Lambda clients (about 120 and 70 KiB of the bundle), stay in chunks of their own
  * (`lib/lambda-bundling.ts`) until a call needs them.
@@ -9,6 +11,7 @@
  * Only this entry point's folder loads modules with `import()`: in a module the `baton/aws` index
  * reaches, a bundler keeps the imported module, and its imports, in every worker's bundle.
  */
+import type { JsonataFactory } from '../engine/jsonata/library.js';
 import type { PayloadStore } from '../runtime/ports.js';
 import type { LambdaTransport } from '../runtime/task-router.js';
 
@@ -58,4 +61,9 @@ export function lambdaInvokeOnFirstUse(capture: CaptureClient): LambdaTransport 
     return lambdaInvokeTransport(capture(new LambdaClient({})));
   });
   return { invoke: async (request) => (await transport()).invoke(request) };
+}
+
+/** The jsonata library, its module (about 80 KiB) loaded on the first call. */
+export function jsonataOnFirstUse(): () => Promise<JsonataFactory> {
+  return onFirstUse(async () => (await import('../engine/jsonata/bundled-jsonata.js')).bundledJsonata);
 }

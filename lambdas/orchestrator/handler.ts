@@ -15,7 +15,12 @@ import {
 import { createInboxHandler, loggerPort, metricsPort } from '../aws/sqs-inbox-handler.js';
 import { BatonEnv } from '../contract/environment-names.js';
 import { BATON_METRICS_NAMESPACE } from '../contract/metric-names.js';
-import { lambdaInvokeOnFirstUse, s3PayloadsOnFirstUse, type CaptureClient } from './adapters-on-first-use.js';
+import {
+  jsonataOnFirstUse,
+  lambdaInvokeOnFirstUse,
+  s3PayloadsOnFirstUse,
+  type CaptureClient,
+} from './adapters-on-first-use.js';
 
 const serviceName = process.env[BatonEnv.eventSource] ?? 'baton-orchestrator';
 const logger = new Logger({ serviceName });
@@ -27,6 +32,8 @@ const clients = defaultClients({ capture });
 // `lambda:invoke` and Lambda ARN tasks (the construct grants invoke on the functions definitions name).
 const payloads = s3PayloadsOnFirstUse(capture);
 const lambda = lambdaInvokeOnFirstUse(capture);
+// Workflows with JSONata states: the jsonata library is loaded before the first one is compiled.
+const jsonata = jsonataOnFirstUse();
 
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
@@ -37,6 +44,7 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
     orchestrator: await createOrchestrator({
       config,
       clients,
+      jsonata,
       logger: loggerPort(logger),
       metrics: metricsPort(metrics),
       lambda,

@@ -17,6 +17,7 @@ import { AwsTaskDispatcher } from '../../../lambdas/aws/sqs-task-dispatcher.js';
 import { createInboxHandler } from '../../../lambdas/aws/sqs-inbox-handler.js';
 import { Orchestrator } from '../../../lambdas/runtime/orchestrator.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
+import { bundledJsonata } from '../../../lambdas/engine/jsonata/bundled-jsonata.js';
 
 const TRACE_ID = '1-5759e988-bd862e3fe1be46a994272793';
 const FACADE_ID = '53995c3f42cd8ad8';
@@ -156,6 +157,7 @@ async function tracedOrchestrator() {
     },
     signer: domain.signer,
     eventSource: 'baton.test',
+    jsonata: () => bundledJsonata,
   });
   const handler = createInboxHandler({
     orchestrator,
