@@ -5,7 +5,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {
   createOrchestrator,
@@ -19,14 +18,19 @@ import {
   jsonataOnFirstUse,
   lambdaInvokeOnFirstUse,
   s3PayloadsOnFirstUse,
-  type CaptureClient,
+  tracerOnFirstUse,
 } from './adapters-on-first-use.js';
 
 const serviceName = process.env[BatonEnv.eventSource] ?? 'baton-orchestrator';
 const logger = new Logger({ serviceName });
-const tracer = new Tracer({ serviceName });
 const metrics = new Metrics({ namespace: BATON_METRICS_NAMESPACE, serviceName });
-const capture: CaptureClient = (client) => tracer.captureAWSv3Client(client);
+// Powertools' Tracer and the X-Ray SDK under it load on the first invocation, while it reads the
+// signing key, not at init; the clients made now are captured then, before any of them sends.
+const tracing = tracerOnFirstUse(async () => {
+  const { Tracer } = await import('@aws-lambda-powertools/tracer');
+  return new Tracer({ serviceName });
+});
+const { capture } = tracing;
 const clients = defaultClients({ capture });
 // Loaded on first use (most invocations need neither): payloads too large for DynamoDB go to S3;
 // `lambda:invoke` and Lambda ARN tasks (the construct grants invoke on the functions definitions name).
@@ -37,11 +41,14 @@ const jsonata = jsonataOnFirstUse();
 
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
-/** The handler, built on the first invocation (the signing key is read from Secrets Manager). */
+/**
+ * The handler, built on the first invocation: the signing key is read from Secrets Manager (by
+ * Powertools Parameters' own client, which is not captured) while the tracer loads.
+ */
 async function createHandler(): Promise<(event: SQSEvent, context: Context) => Promise<SQSBatchResponse>> {
   const config = readOrchestratorEnvironment();
-  return createInboxHandler({
-    orchestrator: await createOrchestrator({
+  const [orchestrator, tracer] = await Promise.all([
+    createOrchestrator({
       config,
       clients,
       jsonata,
@@ -50,6 +57,10 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       lambda,
       payloads,
     }),
+    tracing.load(),
+  ]);
+  return createInboxHandler({
+    orchestrator,
     logger,
     tracer,
     metrics,

@@ -46,6 +46,9 @@ function sourcesIn(metafile: BundleMetafile, outdir: string, files: readonly str
 /** The jsonata library: only workflows with JSONata states need it (the loop asks for it then). */
 const JSONATA_LIBRARY = 'lambdas/engine/jsonata/jsonata-sync.generated.ts';
 
+/** Powertools' Tracer and what it brings: the handler loads them while it reads its signing key. */
+const TRACER_PACKAGES = ['@aws-lambda-powertools/tracer', 'aws-xray-sdk-core', 'semver', 'cls-hooked'];
+
 /** What a Lambda function never needs at init: credentials come from its environment. */
 const CREDENTIAL_PROVIDERS_NOT_ON_LAMBDA = [
   '@aws-sdk/credential-provider-sso',
@@ -95,6 +98,16 @@ describe("the orchestrator's bundle", () => {
     const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).map((name) => `${CHUNK_FOLDER}/${name}`);
     const onDemand = chunks.filter((path) => path.endsWith('.mjs') && !atInit.includes(path));
     expect(sourcesIn(bundled(), outdir, onDemand)).toContain(JSONATA_LIBRARY);
+  });
+
+  it('leaves out of init the X-Ray SDK under the tracer, which loads at the first invocation', () => {
+    const atInit = loadedAtInit(bundled(), outdir);
+    const packages = packagesIn(bundled(), outdir, atInit);
+    for (const later of TRACER_PACKAGES) expect(packages, later).not.toContain(later);
+    const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).map((name) => `${CHUNK_FOLDER}/${name}`);
+    const onDemand = chunks.filter((path) => path.endsWith('.mjs') && !atInit.includes(path));
+    for (const later of TRACER_PACKAGES)
+      expect(packagesIn(bundled(), outdir, onDemand), later).toContain(later);
   });
 
   it('keeps what it leaves out of init in chunks of the asset, loaded on demand', () => {
