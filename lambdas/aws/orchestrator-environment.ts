@@ -231,7 +231,8 @@ export async function signingKey(config: OrchestratorEnvironment): Promise<strin
 
 /**
  * The orchestrator, ready to handle inbox messages. `jsonata` gives the jsonata library when a
- * workflow with JSONata states is first compiled (the Lambda loads it then: OrchestratorOptions).
+ * workflow with JSONata states is compiled: `() => bundledJsonata` (exported by `baton`), or, as
+ * the orchestrator Lambda does, a function that loads that module the first time.
  */
 export async function createOrchestrator(
   options: OptionalAdapters & {

@@ -9,4 +9,6 @@ export * from './definition.js';
 export * from './errors.js';
 export * from './execution.js';
 export type { Json, JsonObject } from './json.js';
+export { bundledJsonata } from './jsonata/bundled-jsonata.js';
+export { JsonataUnavailableError, type JsonataFactory } from './jsonata/library.js';
 export { validateDefinition, assertValidDefinition, formatIssues } from './validate.js';
