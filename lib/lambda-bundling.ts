@@ -39,8 +39,10 @@ export const BUNDLE_FILE = 'index.mjs';
 /**
  * The folder, inside an asset folder, of the modules `index.mjs` imports: the code it shares with
  * the modules it loads with `import()`, and those modules (the AWS SDK's credential providers
- * other than the environment's, the clients a typical invocation does not use). Lambda loads the
- * handler's module and what it imports statically at init; the rest only if a call needs it.
+ * other than the environment's, the clients a typical invocation does not use; in the orchestrator
+ * also the jsonata library and Powertools Tracer with the X-Ray SDK: `lambdas/orchestrator/`).
+ * Lambda loads the handler's module and what it imports statically at init; the rest only if a
+ * call needs it.
  */
 export const CHUNK_FOLDER = 'chunks';
 

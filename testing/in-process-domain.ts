@@ -40,6 +40,7 @@ import { FailureRecordingLogger } from './failure-recording-logger.js';
 import { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
 import { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 import { InMemoryExecutionStore } from './in-memory-execution-store.js';
+import { bundledJsonata } from '../lambdas/engine/jsonata/bundled-jsonata.js';
 
 /** Options of {@link InProcessDomain}. */
 export interface InProcessDomainOptions {
@@ -205,6 +206,7 @@ export class InProcessDomain {
       ports: this.ports,
       signer: this.signer,
       eventSource: options.eventSource ?? 'baton.local',
+      jsonata: () => bundledJsonata,
       // Virtual time: a conflict retries at once rather than after a real, random wait.
       conflictBackoff: () => Promise.resolve(),
       correlationShapes: this.shapes,

@@ -30,6 +30,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   BUNDLE_FILE,
   BUNDLE_TARGET,
+  CHUNK_FOLDER,
   REQUIRE_BANNER,
   bundleFunction,
   loadedAtInit,
@@ -59,6 +60,20 @@ interface BundleCase {
   readonly goalKiB?: number;
   /** @default no init goal */
   readonly goalInitMs?: number;
+  /**
+   * Chunks loaded by `import()` in a typical life of the function, timed after init: what moved out
+   * of init into a later call.
+   * @default none
+   */
+  readonly firstUse?: readonly FirstUse[];
+}
+
+/** A chunk loaded on demand that the function loads at some call: when, and how to find it. */
+interface FirstUse {
+  /** What it holds and when it is loaded. */
+  readonly label: string;
+  /** Picks the chunk among those loaded on demand. */
+  readonly holds: (output: Output) => boolean;
 }
 
 const CASES: readonly BundleCase[] = [
@@ -69,6 +84,16 @@ const CASES: readonly BundleCase[] = [
     env: { BATON_EVENT_SOURCE: 'baton.orders', POWERTOOLS_SERVICE_NAME: 'baton.orders' },
     goalKiB: 600,
     goalInitMs: 70,
+    firstUse: [
+      {
+        label: 'Tracer and X-Ray SDK, at the first invocation',
+        holds: (output) => output.parts.some((part) => part.name === '@aws-lambda-powertools/tracer'),
+      },
+      {
+        label: 'jsonata, before the first JSONata workflow is compiled',
+        holds: (output) => output.path.startsWith(`${CHUNK_FOLDER}/bundled-jsonata-`),
+      },
+    ],
   },
   {
     name: 'worker (examples payment-charge)',
@@ -256,10 +281,12 @@ function pickNode(): { readonly path: string; readonly why: string } {
 /**
  * Imports the module named by argv[1] and prints how long that took: wall-clock ms, and the CPU ms
  * the process spent meanwhile (every thread: parsing, compiling, evaluating, GC), which waiting for
- * a busy machine's cores does not inflate.
+ * a busy machine's cores does not inflate. With argv[2], that module is imported first, untimed
+ * (the bundle's init, before a chunk it loads later).
  */
 const IMPORT_TIMER = [
   "const { performance } = await import('node:perf_hooks');",
+  'if (process.argv[2]) await import(process.argv[2]);',
   'const cpu = process.cpuUsage();',
   'const started = performance.now();',
   'await import(process.argv[1]);',
@@ -274,12 +301,13 @@ interface InitTimes {
   readonly cpu: number[];
 }
 
-/** Imports `file` once in a fresh process. */
+/** Imports `file` once in a fresh process (after `after`, untimed, when given). */
 function timeImport(
   node: string,
   file: string,
   env: Readonly<Record<string, string>>,
   sourceMaps: boolean,
+  after?: string,
 ): { wall: number; cpu: number } {
   const child = spawnSync(
     node,
@@ -289,6 +317,7 @@ function timeImport(
       '-e',
       IMPORT_TIMER,
       pathToFileURL(file).href,
+      ...(after ? [pathToFileURL(after).href] : []),
     ],
     { env: { ...env }, encoding: 'utf8', timeout: 60_000 },
   );
@@ -326,6 +355,41 @@ function initTimes(
     }
   }
   return { plain, mapped };
+}
+
+/**
+ * The load times of the chunks a function loads after init (`firstUse`), each imported in a fresh
+ * process once the bundle's `index.mjs` is, with `--enable-source-maps` as the construct runs it.
+ */
+function firstUseTable(
+  node: string,
+  built: Bundle,
+  outdir: string,
+  env: Readonly<Record<string, string>>,
+  uses: readonly FirstUse[],
+): string {
+  const rows = uses.map((use) => {
+    const chunk = built.onDemand.find(use.holds);
+    if (!chunk) throw new Error(`no chunk loaded on demand holds ${use.label}`);
+    const times: InitTimes = { wall: [], cpu: [] };
+    for (let run = 0; run < RUNS; run++) {
+      const { wall, cpu } = timeImport(node, join(outdir, chunk.path), env, true, built.file);
+      times.wall.push(wall);
+      times.cpu.push(cpu);
+    }
+    return [
+      `${use.label} (${kib(chunk.bytes)} KiB)`,
+      quantile(times.wall, 0.5).toFixed(1),
+      Math.min(...times.wall).toFixed(1),
+      quantile(times.cpu, 0.5).toFixed(1),
+    ];
+  });
+  return renderTable(['loaded after init, source maps', 'p50 ms', 'min ms', 'CPU p50 ms'], rows, [
+    'left',
+    'right',
+    'right',
+    'right',
+  ]);
 }
 
 /** The value at quantile `q` (nearest rank) of a non-empty list. */
@@ -448,6 +512,9 @@ export const bundleSuite: Suite = {
           const env = { ...lambdaEnvironment(outdir, `bench-${index}`), ...testCase.env };
           const times = initTimes(node.path, built.file, env);
           log(initTable(times.plain, times.mapped));
+          if (way === 'baton' && testCase.firstUse) {
+            log(firstUseTable(node.path, built, outdir, env, testCase.firstUse));
+          }
           summary.push(summaryRow(label, built, times, testCase));
         }
       }

@@ -8,7 +8,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Orchestrator, type OrchestratorLogger, type OrchestratorMetrics } from '../runtime/orchestrator.js';
+import {
+  Orchestrator,
+  type OrchestratorLogger,
+  type OrchestratorMetrics,
+  type OrchestratorOptions,
+} from '../runtime/orchestrator.js';
 import type { OrchestratorPorts, PayloadStore } from '../runtime/ports.js';
 import { TaskTokenSigner } from '../runtime/task-token.js';
 import { MissingConfigurationError, requiredEnv } from './define-worker.js';
@@ -238,11 +243,16 @@ export async function signingKey(config: OrchestratorEnvironment): Promise<strin
   return config.tokenSigningKey as string;
 }
 
-/** The orchestrator, ready to handle inbox messages. */
+/**
+ * The orchestrator, ready to handle inbox messages. `jsonata` gives the jsonata library when a
+ * workflow with JSONata states is compiled: `() => bundledJsonata` (exported by `baton`), or, as
+ * the orchestrator Lambda does, a function that loads that module the first time.
+ */
 export async function createOrchestrator(
   options: OptionalAdapters & {
     config: OrchestratorEnvironment;
     clients: AwsClients;
+    jsonata: OrchestratorOptions['jsonata'];
     logger?: OrchestratorLogger;
     metrics?: OrchestratorMetrics;
   },
@@ -258,6 +268,7 @@ export async function createOrchestrator(
     signer: new TaskTokenSigner(await signingKey(options.config)),
     eventSource: options.config.eventSource,
     correlationShapes: options.config.correlationShapes,
+    jsonata: options.jsonata,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

@@ -3,6 +3,7 @@
  * query languages.
  */
 import type { JsonObject } from './json.js';
+import type { JsonataFactory } from './jsonata/library.js';
 import { compileJsonataTemplate, type JsonataTemplate } from './jsonata/query.js';
 import { compileTemplate, type CompiledTemplate } from './payload-template.js';
 
@@ -15,10 +16,18 @@ export type CompiledAssign =
   | { readonly language: 'JSONPath'; readonly template: CompiledTemplate }
   | { readonly language: 'JSONata'; readonly template: JsonataTemplate };
 
-/** Compiles an `Assign` block; `field` names it in error causes (`Assign`, `Catch/0/Assign`). */
-export function compileAssign(assign: JsonObject, jsonata: boolean, field: string): CompiledAssign {
-  return jsonata
-    ? { language: 'JSONata', template: compileJsonataTemplate(assign, field) }
+/**
+ * Compiles an `Assign` block, of a JSONata state when `isJsonata` (its expressions parsed with
+ * `library`); `field` names it in error causes (`Assign`, `Catch/0/Assign`).
+ */
+export function compileAssign(
+  assign: JsonObject,
+  isJsonata: boolean,
+  field: string,
+  library: JsonataFactory | undefined,
+): CompiledAssign {
+  return isJsonata
+    ? { language: 'JSONata', template: compileJsonataTemplate(assign, field, library) }
     : { language: 'JSONPath', template: compileTemplate(assign) };
 }
 

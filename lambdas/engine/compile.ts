@@ -1,6 +1,8 @@
 /**
  * Compiles a validated definition once into the form the reducer walks: every scope (the machine,
  * each Parallel branch, each Map processor) indexed by key, every path and template pre-parsed.
+ * JSONata expressions are parsed with the jsonata library given to {@link compileWorkflowWith};
+ * `compileWorkflow` (./compile-workflow.ts) gives it the bundled one.
  */
 import { compileAssign, type CompiledAssign, type JsonataChoiceRule, type JsonataFields } from './assign.js';
 import type {
@@ -13,10 +15,11 @@ import type {
 import { DefinitionError } from './errors.js';
 import { compilePath, compileReferencePath, type CompiledPath } from './json-path.js';
 import type { Json, JsonObject } from './json.js';
+import { definitionUsesJsonata, JsonataUnavailableError, type JsonataFactory } from './jsonata/library.js';
 import { compileJsonataTemplate, templateUsesContext, type JsonataTemplate } from './jsonata/query.js';
 import { compileTemplate, type CompiledTemplate } from './payload-template.js';
 import { compileCatcher, compileRetrier, type CatchPolicy, type RetryPolicy } from './retry.js';
-import { assertValidDefinition } from './validate.js';
+import { assertValidDefinitionWith } from './definition-validator.js';
 import { compileVariablePath, isVariablePath, type VariablePath } from './variable-path.js';
 
 /** The key of the top-level scope. */
@@ -89,7 +92,7 @@ export interface CompiledCompensation {
   readonly retry: readonly RetryPolicy[];
 }
 
-/** Options of {@link compileWorkflow}. */
+/** Options of {@link compileWorkflowWith} and `compileWorkflow`. */
 export interface CompileOptions {
   /**
    * The state machine's name, as `$$.StateMachine.Name` reports it.
@@ -120,16 +123,22 @@ export function parseDefinitionText(text: string): unknown {
 }
 
 /**
- * Validates and compiles a definition (an object or its JSON text). Throws DefinitionError naming
- * the JSON Pointer of every bad field. Compiling the same object again returns the cached result.
+ * Validates and compiles a definition (an object or its JSON text), parsing its JSONata
+ * expressions with `jsonata`. Throws DefinitionError naming the JSON Pointer of every bad field, and
+ * JsonataUnavailableError when the definition has a JSONata state and no `jsonata` is given.
+ * Compiling the same object again returns the cached result.
  */
-export function compileWorkflow(definition: unknown, options: CompileOptions = {}): CompiledWorkflow {
+export function compileWorkflowWith(
+  definition: unknown,
+  jsonata: JsonataFactory | undefined,
+  options: CompileOptions = {},
+): CompiledWorkflow {
   const name = options.name ?? DEFAULT_NAME;
   if (typeof definition === 'string') {
     const cached = byText.get(definition);
     if (cached && cached.name === name && (options.arn === undefined || cached.arn === options.arn))
       return cached;
-    const workflow = compileWorkflow(parseDefinitionText(definition), options);
+    const workflow = compileWorkflowWith(parseDefinitionText(definition), jsonata, options);
     if (byText.size >= TEXT_CACHE_LIMIT) byText.clear();
     byText.set(definition, workflow);
     return workflow;
@@ -139,9 +148,14 @@ export function compileWorkflow(definition: unknown, options: CompileOptions = {
     if (cached && cached.name === name && (options.arn === undefined || cached.arn === options.arn))
       return cached;
   }
-  const valid = assertValidDefinition(definition);
+  if (jsonata === undefined && definitionUsesJsonata(definition)) {
+    throw new JsonataUnavailableError(
+      `The workflow '${name}' has JSONata states (QueryLanguage 'JSONata'), and no jsonata library was given to compile it`,
+    );
+  }
+  const valid = assertValidDefinitionWith(definition, jsonata);
   const scopes = new Map<string, CompiledScope>();
-  compileScope(ROOT_SCOPE, valid, scopes, valid.QueryLanguage ?? 'JSONPath');
+  compileScope(ROOT_SCOPE, valid, scopes, { machineLanguage: valid.QueryLanguage ?? 'JSONPath', jsonata });
   let usesVariables = false;
   for (const scope of scopes.values()) {
     for (const state of scope.states.values()) {
@@ -162,36 +176,46 @@ export function compileWorkflow(definition: unknown, options: CompileOptions = {
   return workflow;
 }
 
+/** What every state of a machine is compiled with. */
+interface MachineContext {
+  /** The machine's QueryLanguage, which its states inherit. */
+  readonly machineLanguage: QueryLanguage;
+  readonly jsonata: JsonataFactory | undefined;
+}
+
 function compileScope(
   key: string,
   body: StateMachineDefinition | BranchDefinition,
   scopes: Map<string, CompiledScope>,
-  machineLanguage: QueryLanguage,
+  machine: MachineContext,
 ): void {
   const states = new Map<string, CompiledState>();
   scopes.set(key, { key, startAt: body.StartAt, states });
   for (const [name, definition] of Object.entries(body.States)) {
-    states.set(name, compileState(key, name, definition, scopes, machineLanguage));
+    states.set(name, compileState(key, name, definition, scopes, machine));
   }
 }
 
 /** A JSONata state's fields (validation checked their shapes; `{% %}` strings parse). */
-function compileJsonataFields(definition: StateDefinition): JsonataFields {
+function compileJsonataFields(
+  definition: StateDefinition,
+  jsonata: JsonataFactory | undefined,
+): JsonataFields {
   const raw = definition as unknown as Readonly<Record<string, Json | undefined>>;
   const template = (key: string): JsonataTemplate | undefined => {
     const value = raw[key];
-    return value === undefined ? undefined : compileJsonataTemplate(value, key);
+    return value === undefined ? undefined : compileJsonataTemplate(value, key, jsonata);
   };
   const choices: JsonataChoiceRule[] = [];
   if (definition.Type === 'Choice') {
     definition.Choices.forEach((rule, index) => {
       choices.push({
-        condition: compileJsonataTemplate(rule.Condition as Json, `Choices[${index}]/Condition`),
+        condition: compileJsonataTemplate(rule.Condition as Json, `Choices[${index}]/Condition`, jsonata),
         next: rule.Next as string,
         output:
           rule.Output === undefined
             ? undefined
-            : compileJsonataTemplate(rule.Output, `Choices[${index}]/Output`),
+            : compileJsonataTemplate(rule.Output, `Choices[${index}]/Output`, jsonata),
       });
     });
   }
@@ -210,7 +234,9 @@ function compileJsonataFields(definition: StateDefinition): JsonataFields {
     cause: template('Cause'),
     choices,
     compensateArguments:
-      compensate === undefined ? undefined : compileJsonataTemplate(compensate, 'Compensate/Arguments'),
+      compensate === undefined
+        ? undefined
+        : compileJsonataTemplate(compensate, 'Compensate/Arguments', jsonata),
   };
   const usesContext =
     Object.values(fields).some((value) => !Array.isArray(value) && templateUsesContext(value)) ||
@@ -223,12 +249,13 @@ function withAssignContext(
   fields: JsonataFields,
   definition: StateDefinition,
   catchers: readonly CompiledCatcher[],
+  jsonata: JsonataFactory | undefined,
 ): JsonataFields {
   if (fields.usesContext) return fields;
   const raw = definition as unknown as { Assign?: Json; Choices?: readonly { Assign?: Json }[] };
   const assigns: Json[] = [raw.Assign ?? null, ...(raw.Choices ?? []).map((rule) => rule.Assign ?? null)];
   const usesContext =
-    assigns.some((assign) => templateUsesContext(compileJsonataTemplate(assign, 'Assign'))) ||
+    assigns.some((assign) => templateUsesContext(compileJsonataTemplate(assign, 'Assign', jsonata))) ||
     catchers.some(
       (catcher) =>
         templateUsesContext(catcher.output) ||
@@ -239,10 +266,11 @@ function withAssignContext(
 
 function optionalAssign(
   assign: JsonObject | undefined,
-  jsonata: boolean,
+  isJsonata: boolean,
   field: string,
+  jsonata: JsonataFactory | undefined,
 ): CompiledAssign | undefined {
-  return assign === undefined ? undefined : compileAssign(assign, jsonata, field);
+  return assign === undefined ? undefined : compileAssign(assign, isJsonata, field, jsonata);
 }
 
 function optionalPath(path: string | null | undefined): CompiledPath | null | undefined {
@@ -264,9 +292,10 @@ function compileState(
   name: string,
   definition: StateDefinition,
   scopes: Map<string, CompiledScope>,
-  machineLanguage: QueryLanguage,
+  machine: MachineContext,
 ): CompiledState {
-  const language = definition.QueryLanguage ?? machineLanguage;
+  const { jsonata } = machine;
+  const language = definition.QueryLanguage ?? machine.machineLanguage;
   const isJsonata = language === 'JSONata';
   const branches: string[] = [];
   let processor: string | undefined;
@@ -295,11 +324,11 @@ function compileState(
       retry = (definition.Retry ?? []).map(compileRetrier);
       catchers = (definition.Catch ?? []).map((catcher, index): CompiledCatcher => ({
         ...compileCatcher(catcher),
-        assign: optionalAssign(catcher.Assign, isJsonata, `Catch[${index}]/Assign`),
+        assign: optionalAssign(catcher.Assign, isJsonata, `Catch[${index}]/Assign`, jsonata),
         output:
           catcher.Output === undefined
             ? undefined
-            : compileJsonataTemplate(catcher.Output, `Catch[${index}]/Output`),
+            : compileJsonataTemplate(catcher.Output, `Catch[${index}]/Output`, jsonata),
       }));
       resultPath = optionalReferencePath(definition.ResultPath);
       if (definition.ResultSelector) resultSelector = compileTemplate(definition.ResultSelector);
@@ -334,7 +363,7 @@ function compileState(
       definition.Branches.forEach((branch, index) => {
         const key = `${scope}/${name}/${index}`;
         branches.push(key);
-        compileScope(key, branch, scopes, machineLanguage);
+        compileScope(key, branch, scopes, machine);
       });
       break;
     case 'Map': {
@@ -350,7 +379,7 @@ function compileState(
         processor,
         (definition.ItemProcessor ?? definition.Iterator) as BranchDefinition,
         scopes,
-        machineLanguage,
+        machine,
       );
       break;
     }
@@ -379,16 +408,16 @@ function compileState(
     compensate,
     language,
     jsonata: isJsonata
-      ? withAssignContext(compileJsonataFields(definition), definition, catchers)
+      ? withAssignContext(compileJsonataFields(definition, jsonata), definition, catchers, jsonata)
       : undefined,
     assign:
       definition.Type === 'Succeed' || definition.Type === 'Fail'
         ? undefined
-        : optionalAssign(definition.Assign, isJsonata, 'Assign'),
+        : optionalAssign(definition.Assign, isJsonata, 'Assign', jsonata),
     ruleAssigns:
       definition.Type === 'Choice' && definition.Choices.some((rule) => rule.Assign !== undefined)
         ? definition.Choices.map((rule, index) =>
-            optionalAssign(rule.Assign, isJsonata, `Choices[${index}]/Assign`),
+            optionalAssign(rule.Assign, isJsonata, `Choices[${index}]/Assign`, jsonata),
           )
         : undefined,
   };

@@ -1,8 +1,11 @@
 /**
  * The orchestrator's adapters that a typical invocation does not use, loaded (`import()`) and
  * their clients made when first used: the S3 payload store (only payloads too large for a DynamoDB
- * item go to S3), the Lambda transport (only `lambda:invoke` and Lambda ARN tasks use it) and the
- * AWS SDK transport (`aws-sdk:*` and `sns:publish` tasks).
+ * item go to S3), the Lambda transport (only `lambda:invoke` and Lambda ARN tasks use it), the
+ * AWS SDK transport (`aws-sdk:*` and `sns:publish` tasks), the jsonata library (only workflows
+ * with JSONata states use it; the loop asks for it before it compiles one), and the tracer (every
+ * invocation uses it, but it can load while the first one reads the signing key from Secrets
+ * Manager instead of at init).
  * Lambda's init loads what the handler's module imports statically; these modules, and the S3 and
  * Lambda clients (about 120 and 70 KiB of the bundle), stay in chunks of their own
  * (`lib/lambda-bundling.ts`) until a call needs them.
@@ -10,11 +13,51 @@
  * Only this entry point's folder loads modules with `import()`: in a module the `baton/aws` index
  * reaches, a bundler keeps the imported module, and its imports, in every worker's bundle.
  */
+import type { JsonataFactory } from '../engine/jsonata/library.js';
 import type { PayloadStore } from '../runtime/ports.js';
 import type { AwsSdkTransport, LambdaTransport, SnsTransport } from '../runtime/task-router.js';
 
 /** Applied to each client as it is made (Tracer's `captureAWSv3Client`). */
 export type CaptureClient = <Client extends object>(client: Client) => Client;
+
+/** What capturing a client for X-Ray needs of Powertools' Tracer. */
+export interface ClientCapturer {
+  captureAWSv3Client<Client extends object>(client: Client): Client;
+}
+
+/** A tracer loaded on first use ({@link tracerOnFirstUse}). */
+export interface TracerOnFirstUse<T extends ClientCapturer> {
+  /**
+   * Captures a client: at once when the tracer is loaded; else the client is kept, and captured
+   * (its middleware stack changed in place) when {@link load} loads the tracer.
+   */
+  readonly capture: CaptureClient;
+  /** Loads the tracer (once), captures every client kept so far, and gives the tracer. */
+  readonly load: () => Promise<T>;
+}
+
+/**
+ * A tracer that `make` loads the first time {@link TracerOnFirstUse.load} is called (Powertools'
+ * Tracer and the X-Ray SDK under it, about 110 KiB), with the clients made before then captured when
+ * it is. The clients kept must send nothing before `load` resolves: the orchestrator loads the
+ * tracer before it handles its first record.
+ */
+export function tracerOnFirstUse<T extends ClientCapturer>(make: () => Promise<T>): TracerOnFirstUse<T> {
+  const waiting: object[] = [];
+  let loaded: T | undefined;
+  const load = onFirstUse(async () => {
+    const tracer = await make();
+    for (const client of waiting.splice(0)) tracer.captureAWSv3Client(client);
+    loaded = tracer;
+    return tracer;
+  });
+  const capture: CaptureClient = (client) => {
+    if (loaded) return loaded.captureAWSv3Client(client);
+    waiting.push(client);
+    return client;
+  };
+  return { capture, load };
+}
 
 /**
  * A function that gives what `make` makes, made on the first call and the same one after; a failed
@@ -85,4 +128,9 @@ export function awsSdkOnFirstUse(
   };
   if (services !== undefined && !services.includes('sns')) return { awsSdk };
   return { awsSdk, sns: { publish: async (request) => (await load()).sns.publish(request) } };
+}
+
+/** The jsonata library, its module (about 80 KiB) loaded on the first call. */
+export function jsonataOnFirstUse(): () => Promise<JsonataFactory> {
+  return onFirstUse(async () => (await import('../engine/jsonata/bundled-jsonata.js')).bundledJsonata);
 }

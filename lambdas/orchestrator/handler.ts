@@ -5,7 +5,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import {
   createOrchestrator,
@@ -17,21 +16,29 @@ import { BatonEnv } from '../contract/environment-names.js';
 import { BATON_METRICS_NAMESPACE } from '../contract/metric-names.js';
 import {
   awsSdkOnFirstUse,
+  jsonataOnFirstUse,
   lambdaInvokeOnFirstUse,
   s3PayloadsOnFirstUse,
-  type CaptureClient,
+  tracerOnFirstUse,
 } from './adapters-on-first-use.js';
 
 const serviceName = process.env[BatonEnv.eventSource] ?? 'baton-orchestrator';
 const logger = new Logger({ serviceName });
-const tracer = new Tracer({ serviceName });
 const metrics = new Metrics({ namespace: BATON_METRICS_NAMESPACE, serviceName });
-const capture: CaptureClient = (client) => tracer.captureAWSv3Client(client);
+// Powertools' Tracer and the X-Ray SDK under it load on the first invocation, while it reads the
+// signing key, not at init; the clients made now are captured then, before any of them sends.
+const tracing = tracerOnFirstUse(async () => {
+  const { Tracer } = await import('@aws-lambda-powertools/tracer');
+  return new Tracer({ serviceName });
+});
+const { capture } = tracing;
 const clients = defaultClients({ capture });
 // Loaded on first use (most invocations need neither): payloads too large for DynamoDB go to S3;
 // `lambda:invoke` and Lambda ARN tasks (the construct grants invoke on the functions definitions name).
 const payloads = s3PayloadsOnFirstUse(capture);
 const lambda = lambdaInvokeOnFirstUse(capture);
+// Workflows with JSONata states: the jsonata library is loaded before the first one is compiled.
+const jsonata = jsonataOnFirstUse();
 // `aws-sdk:*` and `sns:publish` tasks: each service's client from the Lambda runtime's AWS SDK.
 // Under `baton dev`, only the services with a local stand-in are called (the rest need a mock).
 const localServices = process.env[BatonEnv.localAwsSdkServices];
@@ -42,7 +49,10 @@ const awsSdk = awsSdkOnFirstUse(
 
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
-/** The handler, built on the first invocation (the signing key is read from Secrets Manager). */
+/**
+ * The handler, built on the first invocation: the signing key is read from Secrets Manager (by
+ * Powertools Parameters' own client, which is not captured) while the tracer loads.
+ */
 async function createHandler(): Promise<(event: SQSEvent, context: Context) => Promise<SQSBatchResponse>> {
   const config = readOrchestratorEnvironment();
   // `baton dev --mocks <file>` only: mocked results of tasks with no local stand-in.
@@ -54,10 +64,11 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
           JSON.parse(mocksJson),
           'the mocks file given to baton dev --mocks',
         );
-  return createInboxHandler({
-    orchestrator: await createOrchestrator({
+  const [orchestrator, tracer] = await Promise.all([
+    createOrchestrator({
       config,
       clients,
+      jsonata,
       logger: loggerPort(logger),
       metrics: metricsPort(metrics),
       lambda,
@@ -65,6 +76,10 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       awsSdk,
       ...(mocks ? { mocks } : {}),
     }),
+    tracing.load(),
+  ]);
+  return createInboxHandler({
+    orchestrator,
     logger,
     tracer,
     metrics,

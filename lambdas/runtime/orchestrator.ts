@@ -13,7 +13,8 @@
  * Delivery guarantee: at-least-once for commands; each inbox message is applied at most once.
  */
 import { createHash } from 'node:crypto';
-import { compileWorkflow, type CompiledWorkflow } from '../engine/compile.js';
+import { compileWorkflowWith, type CompiledWorkflow } from '../engine/compile.js';
+import { definitionUsesJsonata, type JsonataFactory } from '../engine/jsonata/library.js';
 import { decide } from '../engine/decide.js';
 import type { Command, ExecutionEvent, ExecutionStatus, HistoryEvent } from '../engine/execution.js';
 import type { Json } from '../engine/json.js';
@@ -127,6 +128,13 @@ export interface OrchestratorOptions {
    * @default []
    */
   readonly compiledWorkflows?: readonly { readonly ref: WorkflowRef; readonly workflow: CompiledWorkflow }[];
+  /**
+   * Gives the jsonata library (`() => bundledJsonata`, of `lambdas/engine/jsonata/bundled-jsonata.ts`),
+   * asked for only when a definition to compile has JSONata states: the orchestrator Lambda loads
+   * the module on the first such call (`import()`), every other wiring has it at hand. A failure (a
+   * module that could not load) fails the message, which is redelivered.
+   */
+  readonly jsonata: () => Awaitable<JsonataFactory>;
 }
 
 /** What handling one message did. */
@@ -624,7 +632,8 @@ export class Orchestrator {
       const definition = yield* settle(this.options.ports.definitions.get(ref));
       if (!definition)
         throw new RejectedMessageError(`Definition ${key} is missing from the definition store`);
-      compiled = compileWorkflow(definition, { name: ref.name });
+      const jsonata = definitionUsesJsonata(definition) ? yield* settle(this.options.jsonata()) : undefined;
+      compiled = compileWorkflowWith(definition, jsonata, { name: ref.name });
       this.compiled.set(key, compiled);
     }
     this.last = { ref, workflow: compiled };

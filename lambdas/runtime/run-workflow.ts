@@ -11,7 +11,8 @@
  * task tokens that never leave the process (issued and checked in memory, not signed).
  */
 import { randomUUID } from 'node:crypto';
-import { compileWorkflow, type CompiledWorkflow } from '../engine/compile.js';
+import type { CompiledWorkflow } from '../engine/compile.js';
+import { compileWorkflow } from '../engine/compile-workflow.js';
 import type { Json, JsonObject } from '../engine/json.js';
 import { isTerminal, type Command, type HistoryEvent, type TerminalStatus } from '../engine/execution.js';
 import { StatesErrors } from '../engine/errors.js';
@@ -33,6 +34,7 @@ import {
 import type { TaskTokenClaims, TaskTokens } from './task-token.js';
 import { TimerQueue } from './timer-queue.js';
 import { isPending } from './awaitable.js';
+import { bundledJsonata } from '../engine/jsonata/bundled-jsonata.js';
 
 /** What a task function learns about the step it runs. */
 export interface TaskContext {
@@ -173,6 +175,7 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
       ports,
       signer: this.tokens,
       eventSource: 'baton.run-workflow',
+      jsonata: () => bundledJsonata,
       lifecycleEvents: false,
       index: false,
       compiledWorkflows: [{ ref: this.ref, workflow }],

@@ -65,6 +65,7 @@ import {
   LocalTimerScheduler,
   localTaskTransports,
 } from './local-ports.js';
+import { bundledJsonata } from '../../lambdas/engine/jsonata/bundled-jsonata.js';
 
 /** A domain to run, as plain configuration (see `examples/app/domains.ts`). */
 export interface LocalDomainConfig {
@@ -320,6 +321,7 @@ export class LocalRuntime extends DomainControl {
             inbox: inboxSender,
           },
           signer,
+          jsonata: () => bundledJsonata,
           eventSource: `baton.${config.domain}`,
           correlationShapes: Object.values(config.workflows).flatMap((definition) =>
             correlationShapes(definition),

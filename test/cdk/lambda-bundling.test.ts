@@ -32,6 +32,23 @@ function packagesIn(metafile: BundleMetafile, outdir: string, files: readonly st
   return packages;
 }
 
+/** The source files (relative to the repository root) whose code is in the given output files. */
+function sourcesIn(metafile: BundleMetafile, outdir: string, files: readonly string[]): Set<string> {
+  const wanted = new Set(files);
+  const sources = new Set<string>();
+  for (const [path, output] of Object.entries(metafile.outputs)) {
+    if (!wanted.has(relative(outdir, resolve(path)))) continue;
+    for (const input of Object.keys(output.inputs)) sources.add(relative(ROOT, resolve(input)));
+  }
+  return sources;
+}
+
+/** The jsonata library: only workflows with JSONata states need it (the loop asks for it then). */
+const JSONATA_LIBRARY = 'lambdas/engine/jsonata/jsonata-sync.generated.ts';
+
+/** Powertools' Tracer and what it brings: the handler loads them while it reads its signing key. */
+const TRACER_PACKAGES = ['@aws-lambda-powertools/tracer', 'aws-xray-sdk-core', 'semver', 'cls-hooked'];
+
 /** What a Lambda function never needs at init: credentials come from its environment. */
 const CREDENTIAL_PROVIDERS_NOT_ON_LAMBDA = [
   '@aws-sdk/credential-provider-sso',
@@ -71,6 +88,26 @@ describe("the orchestrator's bundle", () => {
   it('leaves out of init the S3 and Lambda clients, which a typical invocation does not use', () => {
     const packages = packagesIn(bundled(), outdir, loadedAtInit(bundled(), outdir));
     for (const onDemand of CLIENTS_ON_DEMAND) expect(packages, onDemand).not.toContain(onDemand);
+  });
+
+  it('leaves out of init the jsonata library, which only workflows with JSONata states use', () => {
+    const atInit = loadedAtInit(bundled(), outdir);
+    expect(sourcesIn(bundled(), outdir, atInit)).not.toContain(JSONATA_LIBRARY);
+    // The engine's JSONata code that needs no library (templates, direct reads) stays at init.
+    expect(sourcesIn(bundled(), outdir, atInit)).toContain('lambdas/engine/jsonata/query.ts');
+    const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).map((name) => `${CHUNK_FOLDER}/${name}`);
+    const onDemand = chunks.filter((path) => path.endsWith('.mjs') && !atInit.includes(path));
+    expect(sourcesIn(bundled(), outdir, onDemand)).toContain(JSONATA_LIBRARY);
+  });
+
+  it('leaves out of init the X-Ray SDK under the tracer, which loads at the first invocation', () => {
+    const atInit = loadedAtInit(bundled(), outdir);
+    const packages = packagesIn(bundled(), outdir, atInit);
+    for (const later of TRACER_PACKAGES) expect(packages, later).not.toContain(later);
+    const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).map((name) => `${CHUNK_FOLDER}/${name}`);
+    const onDemand = chunks.filter((path) => path.endsWith('.mjs') && !atInit.includes(path));
+    for (const later of TRACER_PACKAGES)
+      expect(packagesIn(bundled(), outdir, onDemand), later).toContain(later);
   });
 
   it('keeps what it leaves out of init in chunks of the asset, loaded on demand', () => {

@@ -4,9 +4,10 @@
  * `arn:aws:states:::sqs:sendMessage`, the queue named by a `${AuditQueueUrl}` substitution whose
  * value (the queue's URL) CloudFormation resolves at deploy; and whose other workflow invokes a
  * function of the app's through `arn:aws:states:::lambda:invoke`, on the local endpoint's Lambda
- * Invoke, never on AWS; and whose last workflow makes AWS SDK calls, on the app's table (dynalite)
- * and to services with no local stand-in, mocked as `baton dev --mocks` mocks them. What runs is
- * the bundled orchestrator
+ * Invoke, never on AWS; whose next workflow makes AWS SDK calls, on the app's table (dynalite)
+ * and to services with no local stand-in, mocked as `baton dev --mocks` mocks them; and a JSONata
+ * workflow, for which the bundled orchestrator loads the jsonata library from a chunk of its asset
+ * (it is not loaded at init). What runs is the bundled orchestrator
  * and definition publisher, with the properties and environment the template gives them.
  *
  * Set DEPLOY_SIM_VERBOSE=1 to see the functions' logs as they run.
@@ -200,5 +201,20 @@ describe('aws-sdk calls and mocked results, in the bundled orchestrator as baton
       crawl: { JobRunId: 'jr_1' },
       alert: { messageId: 'm-1' },
     });
+  });
+});
+
+describe('a JSONata workflow on the bundled orchestrator', () => {
+  it('runs with the jsonata library loaded from its chunk: $sum, a Condition, $uppercase', async () => {
+    const large = await runToEnd('Tally', 'tally-1', { ref: 'ab-1', lines: [{ qty: 2, price: 60 }] });
+    expect(large.status).toBe('SUCCEEDED');
+    expect(large.output).toEqual({ size: 'large', total: 120, ref: 'AB-1' });
+    const small = await runToEnd('Tally', 'tally-2', { ref: 'cd-2', lines: [{ qty: 1, price: 7 }] });
+    expect(small.output).toEqual({ size: 'small', total: 7 });
+  });
+
+  it('still runs a JSONPath workflow on the same function once the library is loaded', async () => {
+    const finished = await runToEnd('ScoreDirect', 'score-4', { amount: 5 });
+    expect(finished.output).toEqual({ score: 10 });
   });
 });

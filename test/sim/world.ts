@@ -83,6 +83,7 @@ import type {
 import type { Prng } from './prng.js';
 import { SimWorkers } from './workers.js';
 import { TASK_WORKERS, UNDO_WORKER, type GeneratedWorkflow, type TaskInfo } from './workflow-generator.js';
+import { bundledJsonata } from '../../lambdas/engine/jsonata/bundled-jsonata.js';
 
 /** Where the virtual clock starts: 2026-01-01T00:00:00Z. */
 export const WORLD_START = Date.UTC(2026, 0, 1);
@@ -430,6 +431,7 @@ class OrchestratorContainer {
       ports,
       signer: world.signer,
       eventSource: 'baton.sim',
+      jsonata: () => bundledJsonata,
       correlationShapes: world.correlationShapes,
       ...(world.eventRetentionMs !== undefined ? { eventRetentionMs: world.eventRetentionMs } : {}),
       conflictBackoff: async (attempt) => {

@@ -16,7 +16,12 @@
  */
 import { QueryEvaluationError } from '../errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../json.js';
-import { jsonata, type JsonataCompiledExpression, type JsonataLibraryError } from './library.js';
+import {
+  JsonataUnavailableError,
+  type JsonataCompiledExpression,
+  type JsonataFactory,
+  type JsonataLibraryError,
+} from './library.js';
 
 /**
  * True for a string Step Functions evaluates as JSONata: it starts with `{%` and ends with `%}`,
@@ -106,12 +111,22 @@ export function expressionText(text: string): string {
 }
 
 /**
- * Parses a `{% %}` string. Throws {@link JsonataSyntaxError} when jsonata cannot parse it, or when
- * it reads `$`, `$$` or a field name at its top level (Step Functions has no root document).
+ * Parses a `{% %}` string with `jsonata`. Throws {@link JsonataSyntaxError} when jsonata cannot
+ * parse it, or when it reads `$`, `$$` or a field name at its top level (Step Functions has no root
+ * document); {@link JsonataUnavailableError} when no library is given.
  */
-export function compileExpression(source: string, field: string): CompiledExpression {
+export function compileExpression(
+  source: string,
+  field: string,
+  jsonata: JsonataFactory | undefined,
+): CompiledExpression {
   const text = expressionText(source);
   if (text.length === 0) throw new JsonataSyntaxError('the JSONata expression is empty');
+  if (jsonata === undefined) {
+    throw new JsonataUnavailableError(
+      `the JSONata expression of ${field === '' ? 'a field' : `'${field}'`} cannot be parsed: no jsonata library was given to the compiler (the orchestrator loads it before compiling a workflow that uses JSONata)`,
+    );
+  }
   let program: JsonataCompiledExpression;
   try {
     program = jsonata(text);
@@ -150,10 +165,10 @@ export function templateUsesContext(template: JsonataTemplate | undefined): bool
   }
 }
 
-/** What is wrong with a `{% %}` string, or undefined when it parses. */
-export function jsonataProblem(source: string): string | undefined {
+/** What is wrong with a `{% %}` string, or undefined when `jsonata` parses it. */
+export function jsonataProblem(source: string, jsonata: JsonataFactory | undefined): string | undefined {
   try {
-    compileExpression(source, '');
+    compileExpression(source, '', jsonata);
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -246,12 +261,21 @@ function topLevelProblem(ast: unknown): string | undefined {
   return problem;
 }
 
-/** Compiles a JSONata-mode field's value; `field` names it in causes (`Output`, `Arguments/Input`). */
-export function compileJsonataTemplate(value: Json, field: string): JsonataTemplate {
-  if (isJsonataText(value)) return { type: 'expression', expression: compileExpression(value, field) };
+/**
+ * Compiles a JSONata-mode field's value with `jsonata`; `field` names it in causes (`Output`,
+ * `Arguments/Input`).
+ */
+export function compileJsonataTemplate(
+  value: Json,
+  field: string,
+  jsonata: JsonataFactory | undefined,
+): JsonataTemplate {
+  if (isJsonataText(value)) {
+    return { type: 'expression', expression: compileExpression(value, field, jsonata) };
+  }
   if (Array.isArray(value)) {
     // Step Functions names an array element `field[i]` and an object member `field/key`.
-    const items = value.map((item, index) => compileJsonataTemplate(item, `${field}[${index}]`));
+    const items = value.map((item, index) => compileJsonataTemplate(item, `${field}[${index}]`, jsonata));
     return items.every((item) => item.type === 'literal')
       ? { type: 'literal', value }
       : { type: 'array', items };
@@ -260,7 +284,7 @@ export function compileJsonataTemplate(value: Json, field: string): JsonataTempl
   const entries: (readonly [string, JsonataTemplate])[] = [];
   let dynamic = false;
   for (const [key, child] of Object.entries(value)) {
-    const node = compileJsonataTemplate(child, field === '' ? key : `${field}/${key}`);
+    const node = compileJsonataTemplate(child, field === '' ? key : `${field}/${key}`, jsonata);
     if (node.type !== 'literal') dynamic = true;
     entries.push([key, node]);
   }

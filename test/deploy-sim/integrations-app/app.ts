@@ -2,9 +2,10 @@
  * A CDK app for the deployment simulation of integrations: a domain whose workflow sends to a queue
  * of the app's own, named by a `${AuditQueueUrl}` substitution (a token: the queue's URL is known
  * only at deploy), encrypted with a KMS key of its own; and workflows that invoke a function of
- * the app's (`score/`) through `lambda:invoke` and as a Lambda ARN `Resource`; and a workflow of
- * AWS SDK calls on a table of the app's, an SNS publish and a Glue call, which have no local
- * stand-in and are mocked. Run as a user's app is: by the `app` command of the cdk.json next to it.
+ * the app's (`score/`) through `lambda:invoke` and as a Lambda ARN `Resource`; a workflow of AWS
+ * SDK calls on a table of the app's, an SNS publish and a Glue call, which have no local stand-in
+ * and are mocked; and a workflow in JSONata, whose library the orchestrator loads only for it. Run
+ * as a user's app is: by the `app` command of the cdk.json next to it.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -112,6 +113,29 @@ new SagaOrchestrator(stack, 'Ledger', {
           ResultPath: '$.alert',
           End: true,
         },
+      },
+    },
+    // JSONata states: the orchestrator loads the jsonata library before it compiles this one.
+    Tally: {
+      QueryLanguage: 'JSONata',
+      StartAt: 'Total',
+      States: {
+        Total: {
+          Type: 'Pass',
+          Assign: { total: '{% $sum($states.input.lines.(qty * price)) %}' },
+          Next: 'Large?',
+        },
+        'Large?': {
+          Type: 'Choice',
+          Choices: [{ Condition: '{% $total > 100 %}', Next: 'Large' }],
+          Default: 'Small',
+        },
+        Large: {
+          Type: 'Pass',
+          Output: { size: 'large', total: '{% $total %}', ref: '{% $uppercase($states.input.ref) %}' },
+          End: true,
+        },
+        Small: { Type: 'Pass', Output: { size: 'small', total: '{% $total %}' }, End: true },
       },
     },
   },

@@ -16,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsTaskDispatcher } from '../../../lambdas/aws/sqs-task-dispatcher.js';
 import { createInboxHandler } from '../../../lambdas/aws/sqs-inbox-handler.js';
 import { Orchestrator } from '../../../lambdas/runtime/orchestrator.js';
+import { tracerOnFirstUse } from '../../../lambdas/orchestrator/adapters-on-first-use.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
+import { bundledJsonata } from '../../../lambdas/engine/jsonata/bundled-jsonata.js';
 
 const TRACE_ID = '1-5759e988-bd862e3fe1be46a994272793';
 const FACADE_ID = '53995c3f42cd8ad8';
@@ -126,16 +128,22 @@ async function documentsWhen(
 
 /**
  * An orchestrator on an in-process domain whose worker tasks go out through the AWS task
- * dispatcher, on an SQS client captured by the Tracer, as the orchestrator Lambda wires them.
+ * dispatcher, on an SQS client captured by the Tracer, as the orchestrator Lambda wires them: by
+ * default made after the tracer; `madeBeforeTracer`, made first and captured when the tracer is
+ * loaded (`tracerOnFirstUse`, as the Lambda's handler does at its first invocation).
  */
-async function tracedOrchestrator() {
+async function tracedOrchestrator(options: { readonly madeBeforeTracer?: boolean } = {}) {
   const domain = new InProcessDomain({});
   await domain.deploy('Pay', {
     StartAt: 'Charge',
     States: { Charge: { Type: 'Task', Resource: 'baton:worker:charge', End: true } },
   });
   const endpoint = recordingSqsEndpoint();
-  const sqs = tracer.captureAWSv3Client(
+  const tracing = tracerOnFirstUse(() => Promise.resolve(tracer));
+  const capture = options.madeBeforeTracer
+    ? tracing.capture
+    : <Client extends object>(client: Client): Client => tracer.captureAWSv3Client(client);
+  const sqs = capture(
     new SQSClient({
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
@@ -156,11 +164,12 @@ async function tracedOrchestrator() {
     },
     signer: domain.signer,
     eventSource: 'baton.test',
+    jsonata: () => bundledJsonata,
   });
   const handler = createInboxHandler({
     orchestrator,
     logger: new Logger({ serviceName: 'baton-test', logLevel: 'SILENT' }),
-    tracer,
+    tracer: await tracing.load(),
   });
   return { endpoint, handler, domain };
 }
@@ -204,6 +213,30 @@ describe('the inbox SQS handler with tracing on', () => {
       1,
     );
     expect(sqsCalls[0]?.trace_id).toBe(TRACE_ID);
+  });
+
+  it('traces the calls of a client made before the tracer was loaded, once it is', async () => {
+    const { endpoint, handler } = await tracedOrchestrator({ madeBeforeTracer: true });
+    await handler(
+      {
+        Records: [
+          record('start-early', { kind: 'StartExecution', workflow: 'Pay', name: 'early', input: {} }),
+        ],
+      },
+      context,
+    );
+
+    const [recordSegment] = await documentsWhen(
+      (document) => document.annotations?.executionId === 'Pay:early',
+      1,
+    );
+    const [sqsCall] = await documentsWhen(
+      (document) => document.name === 'SQS' && document.parent_id === recordSegment?.id,
+      1,
+    );
+    expect(endpoint.requests[0]?.headers['X-Amzn-Trace-Id']).toBe(
+      `Root=${TRACE_ID};Parent=${sqsCall?.id};Sampled=1`,
+    );
   });
 
   it("sends the worker task with the SDK's trace header of this invocation, not the record's", async () => {

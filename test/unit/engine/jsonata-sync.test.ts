@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import asyncJsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { jsonata } from '../../../lambdas/engine/jsonata/library.js';
+import { bundledJsonata as jsonata } from '../../../lambdas/engine/jsonata/bundled-jsonata.js';
 import { generate, OUTPUT } from '../../../scripts/generate-jsonata-sync.js';
 
 const INPUT = {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateDefinition } from '../../../lambdas/engine/validate.js';
-import { compileWorkflow } from '../../../lambdas/engine/compile.js';
+import { compileWorkflow } from '../../../lambdas/engine/compile-workflow.js';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:Work';
 

@@ -2,11 +2,15 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { bundledJsonata } from '../../../lambdas/engine/jsonata/bundled-jsonata.js';
 import {
+  jsonataOnFirstUse,
   lambdaInvokeOnFirstUse,
   onFirstUse,
   s3PayloadsOnFirstUse,
+  tracerOnFirstUse,
   type CaptureClient,
+  type ClientCapturer,
 } from '../../../lambdas/orchestrator/adapters-on-first-use.js';
 
 const s3 = mockClient(S3Client);
@@ -100,5 +104,61 @@ describe('lambdaInvokeOnFirstUse', () => {
     expect(captured).toHaveLength(1);
     expect(captured[0]).toBeInstanceOf(LambdaClient);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(2);
+  });
+});
+
+describe('jsonataOnFirstUse', () => {
+  it('loads the bundled jsonata library, once', async () => {
+    const jsonata = jsonataOnFirstUse();
+    expect(await jsonata()).toBe(bundledJsonata);
+    expect(await jsonata()).toBe(bundledJsonata);
+  });
+});
+
+describe('tracerOnFirstUse', () => {
+  /** A tracer that records the clients it captures. */
+  function recordingTracer(): ClientCapturer & { readonly captured: object[] } {
+    const captured: object[] = [];
+    return {
+      captured,
+      captureAWSv3Client: (client) => {
+        captured.push(client);
+        return client;
+      },
+    };
+  }
+
+  it('loads nothing until asked, then captures the clients made before, in order, and later ones at once', async () => {
+    const tracer = recordingTracer();
+    let loads = 0;
+    const tracing = tracerOnFirstUse(async () => (loads++, tracer));
+    const before = [{ name: 'dynamodb' }, { name: 'sqs' }];
+    for (const client of before) expect(tracing.capture(client)).toBe(client);
+    expect(loads).toBe(0);
+    expect(tracer.captured).toEqual([]);
+
+    const [first, second] = await Promise.all([tracing.load(), tracing.load()]);
+    expect(first).toBe(tracer);
+    expect(second).toBe(tracer);
+    expect(loads).toBe(1);
+    expect(tracer.captured).toEqual(before);
+
+    const later = { name: 's3' };
+    tracing.capture(later);
+    expect(tracer.captured).toEqual([...before, later]);
+  });
+
+  it('keeps the clients for the next load when one fails', async () => {
+    const tracer = recordingTracer();
+    let attempts = 0;
+    const tracing = tracerOnFirstUse(async () => {
+      if (++attempts === 1) throw new Error('chunk not found');
+      return tracer;
+    });
+    const client = { name: 'sqs' };
+    tracing.capture(client);
+    await expect(tracing.load()).rejects.toThrow('chunk not found');
+    await tracing.load();
+    expect(tracer.captured).toEqual([client]);
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '../../../lambdas/runtime/ports.js';
 import { TaskTokenSigner } from '../../../lambdas/runtime/task-token.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
+import { bundledJsonata } from '../../../lambdas/engine/jsonata/bundled-jsonata.js';
 
 const waitThenWork = {
   StartAt: 'Work',
@@ -62,6 +63,7 @@ describe('Orchestrator', () => {
       ports: { ...d.ports, store },
       signer: d.signer,
       eventSource: 'test',
+      jsonata: () => bundledJsonata,
       maxConflictRetries: 3,
       conflictBackoff: async (attempt) => {
         waits.push(attempt);
@@ -231,7 +233,12 @@ const twoTasks = {
 describe('Orchestrator on ports that answer at once', () => {
   it('applies a message synchronously, with the same result as handle', () => {
     const { ports, dispatched } = readyPorts(twoTasks);
-    const orchestrator = new Orchestrator({ ports, signer: SIGNER, eventSource: 'test' });
+    const orchestrator = new Orchestrator({
+      ports,
+      signer: SIGNER,
+      eventSource: 'test',
+      jsonata: () => bundledJsonata,
+    });
     const result = orchestrator.handleNow(
       { kind: 'StartExecution', workflow: 'Ready', name: 'r-1', input: {} },
       'm-1',
@@ -268,6 +275,7 @@ describe('Orchestrator on ports that answer at once', () => {
       },
       signer: SIGNER,
       eventSource: 'test',
+      jsonata: () => bundledJsonata,
     });
     await expect(
       orchestrator.handle({ kind: 'StartExecution', workflow: 'Ready', name: 'p-1', input: {} }, 'm-1'),
@@ -297,6 +305,7 @@ describe('Orchestrator on ports that answer at once', () => {
       },
       signer: SIGNER,
       eventSource: 'test',
+      jsonata: () => bundledJsonata,
     });
     orchestrator.handleNow({ kind: 'StartExecution', workflow: 'Ready', name: 'o-1', input: {} }, 'm-1');
     expect(latest.get('Ready:o-1')).toBeUndefined();
@@ -329,6 +338,7 @@ describe('Orchestrator on ports that answer at once', () => {
       },
       signer: SIGNER,
       eventSource: 'test',
+      jsonata: () => bundledJsonata,
     });
     const handle = (message: InboxMessage, id: string) => orchestrator.handleNow(message, id);
     handle({ kind: 'StartExecution', workflow: 'Ready', name: 's-1', input: {} }, 'm-1');
@@ -374,7 +384,12 @@ describe('stop and redrive without a run named, delivered again after any number
 
   function harness() {
     const ready = readyPorts(flaky);
-    const orchestrator = new Orchestrator({ ports: ready.ports, signer: SIGNER, eventSource: 'test' });
+    const orchestrator = new Orchestrator({
+      ports: ready.ports,
+      signer: SIGNER,
+      eventSource: 'test',
+      jsonata: () => bundledJsonata,
+    });
     let sent = 0;
     const send = (message: InboxMessage, messageId = `m-${++sent}`) =>
       orchestrator.handleNow(message, messageId) as HandleResult;
@@ -418,5 +433,63 @@ describe('stop and redrive without a run named, delivered again after any number
 
     expect(again).toEqual({ type: 'duplicate', executionId: 'Ready:x-1' });
     expect(h.latest.get('Ready:x-1')?.execution).toMatchObject({ status: 'RUNNING', redriveCount: 1 });
+  });
+});
+
+describe('the jsonata library of the loop', () => {
+  const start: InboxMessage = {
+    kind: 'StartExecution',
+    workflow: 'Ready',
+    name: 'j-1',
+    input: { amounts: [2, 3] },
+  };
+  // $sum needs the library: a plain read would be answered without it.
+  const summing = {
+    QueryLanguage: 'JSONata',
+    StartAt: 'Sum',
+    States: { Sum: { Type: 'Pass', Output: '{% $sum($states.input.amounts) %}', End: true } },
+  } satisfies StateMachineDefinition;
+
+  it('is asked for before a workflow with JSONata states is compiled, and the workflow runs with it', async () => {
+    let asked = 0;
+    const { ports, latest } = readyPorts(summing);
+    const orchestrator = new Orchestrator({
+      ports,
+      signer: SIGNER,
+      eventSource: 'test',
+      jsonata: () => (asked++, Promise.resolve(bundledJsonata)),
+    });
+    await orchestrator.handle(start, 'm-1');
+    expect(asked).toBe(1);
+    expect(latest.get('Ready:j-1')?.execution).toMatchObject({ status: 'SUCCEEDED', output: 5 });
+  });
+
+  it('is not asked for by a workflow without JSONata states', async () => {
+    let asked = 0;
+    const { ports, dispatched } = readyPorts(twoTasks);
+    const orchestrator = new Orchestrator({
+      ports,
+      signer: SIGNER,
+      eventSource: 'test',
+      jsonata: () => (asked++, bundledJsonata),
+    });
+    await orchestrator.handle({ ...start, name: 'p-1' }, 'm-1');
+    expect(dispatched).toEqual(['A']);
+    expect(asked).toBe(0);
+  });
+
+  it('fails the message when it cannot be loaded, and compiles the workflow on the redelivery', async () => {
+    let attempts = 0;
+    const { ports, latest } = readyPorts(summing);
+    const orchestrator = new Orchestrator({
+      ports,
+      signer: SIGNER,
+      eventSource: 'test',
+      jsonata: () => (++attempts === 1 ? Promise.reject(new Error('chunk not found')) : bundledJsonata),
+    });
+    await expect(orchestrator.handle(start, 'm-1')).rejects.toThrow('chunk not found');
+    expect(latest.size).toBe(0);
+    await orchestrator.handle(start, 'm-1');
+    expect(latest.get('Ready:j-1')?.execution).toMatchObject({ status: 'SUCCEEDED', output: 5 });
   });
 });
