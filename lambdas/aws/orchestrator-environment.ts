@@ -22,6 +22,7 @@ import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { AwsTimerScheduler } from './scheduler-timer-scheduler.js';
 import type { LambdaTransport } from '../runtime/task-router.js';
 import { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
+import { DomainWorkflows } from '../runtime/child-executions.js';
 import { SqsInboxSender } from './sqs-inbox-sender.js';
 
 /** The orchestrator's configuration, read from the environment. */
@@ -167,6 +168,11 @@ export function createPorts(
     payloads = adapters.payloads(config.payloadBucket);
   }
   const { lambda } = adapters;
+  const definitions = new DynamoDbDefinitionStore({
+    client: clients.dynamodb,
+    tableName: config.tableName,
+    clock,
+  });
   return {
     clock,
     store: new DynamoDbExecutionStore({
@@ -178,11 +184,7 @@ export function createPorts(
         ? { retentionSeconds: config.executionRetentionSeconds }
         : {}),
     }),
-    definitions: new DynamoDbDefinitionStore({
-      client: clients.dynamodb,
-      tableName: config.tableName,
-      clock,
-    }),
+    definitions,
     correlations: new DynamoDbCorrelationStore({
       client: clients.dynamodb,
       tableName: config.tableName,
@@ -198,6 +200,8 @@ export function createPorts(
       defaultEventBusName: config.eventBusName,
       // The store's client: `dynamodb:*Item` tasks add four small commands, not a client.
       dynamodb: dynamoDbItemTransport(clients.dynamodb),
+      // Child executions of the domain's own workflows go through its own inbox (granted already).
+      executions: new DomainWorkflows({ name: config.eventSource, definitions, inbox }),
       ...(lambda ? { lambda } : {}),
     }),
     events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),

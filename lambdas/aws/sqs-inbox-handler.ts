@@ -163,6 +163,7 @@ function namedIn(message: InboxMessage): { executionId?: string; workflow?: stri
     case 'EventReceived':
     case 'TaskSucceeded':
     case 'TaskFailed':
+    case 'TaskSubmitted':
     case 'TaskHeartbeat':
       return {};
   }

@@ -77,6 +77,12 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
       // The local runtime, and under `baton dev` the orchestrator through the local endpoint, call
       // the embedded DynamoDB (dynalite), where `baton dev` creates the app's tables.
       return { aws: true, local: 'embedded', actions: [`dynamodb:${dynamoDbOperation(parsed.action)}`] };
+    case 'states':
+      // A child execution is a Baton execution: it starts, stops and reports through the inboxes
+      // of the domains' orchestrators (its own inbox is granted already), not through the Step
+      // Functions API, so Step Functions' states:StartExecution/DescribeExecution/StopExecution
+      // are not needed.
+      return { aws: true, local: 'embedded', actions: [] };
     case 'sns':
       // The router performs it once a wiring gives it an SNS transport; none does yet.
       return { aws: false, local: false, actions: [] };

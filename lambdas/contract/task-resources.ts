@@ -24,10 +24,22 @@ export type TaskResource =
   | { readonly type: 'dynamodb'; readonly action: DynamoDbItemAction }
   /** `arn:aws:states:::sns:publish[.waitForTaskToken]`. */
   | { readonly type: 'sns'; readonly waitForTaskToken: boolean }
+  /**
+   * `arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken]`: a child execution of
+   * a Baton workflow, named by the `StateMachineArn` parameter.
+   */
+  | { readonly type: 'states'; readonly integration: ChildIntegration }
   /** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`: invoked with the state's input. */
   | { readonly type: 'lambda-arn'; readonly functionArn: string }
   /** Anything else: the task fails when dispatched. */
   | { readonly type: 'unsupported'; readonly resource: string };
+
+/**
+ * How a parent waits for a child execution: not at all (`requestResponse`: the result is
+ * StartExecution's response), for its end (`sync`: DescribeExecution's response with `Output` as
+ * JSON text; `sync:2`: with `Output` parsed), or for a task token sent back (`waitForTaskToken`).
+ */
+export type ChildIntegration = 'requestResponse' | 'sync' | 'sync:2' | 'waitForTaskToken';
 
 /** The DynamoDB item actions of Step Functions' optimized DynamoDB integration. */
 export const DYNAMODB_ITEM_ACTIONS = ['getItem', 'putItem', 'updateItem', 'deleteItem'] as const;
@@ -60,6 +72,8 @@ const WORKER_RESOURCE = /^baton:worker:([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
 const INTEGRATION_RESOURCE =
   /^arn:aws[a-z-]*:states:::(sqs:sendMessage|events:putEvents|lambda:invoke|sns:publish)(\.waitForTaskToken)?$/;
 const DYNAMODB_RESOURCE = /^arn:aws[a-z-]*:states:::dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
+const START_EXECUTION_RESOURCE =
+  /^arn:aws[a-z-]*:states:::states:startExecution(?:\.(sync|sync:2|waitForTaskToken))?$/;
 const FUNCTION_ARN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
 
@@ -83,6 +97,9 @@ export function parseTaskResource(resource: string): TaskResource {
   }
   const dynamodb = DYNAMODB_RESOURCE.exec(resource);
   if (dynamodb) return { type: 'dynamodb', action: dynamodb[1] as DynamoDbItemAction };
+  const startExecution = START_EXECUTION_RESOURCE.exec(resource);
+  if (startExecution)
+    return { type: 'states', integration: (startExecution[1] ?? 'requestResponse') as ChildIntegration };
   if (FUNCTION_ARN.test(resource)) return { type: 'lambda-arn', functionArn: resource };
   return { type: 'unsupported', resource };
 }

@@ -40,6 +40,7 @@ import {
   type TimingMetricName,
 } from '../contract/metric-names.js';
 import { StatesErrors } from '../engine/errors.js';
+import { childEndReport } from './child-executions.js';
 
 /** How many conflicting commits one message may retry within an invocation. */
 export const DEFAULT_MAX_CONFLICT_RETRIES = 8;
@@ -413,6 +414,7 @@ export class Orchestrator {
             input: message.input,
             ...(message.startAt !== undefined ? { startAt: message.startAt } : {}),
             ...(message.seed !== undefined ? { seed: message.seed } : {}),
+            ...(message.parent !== undefined ? { parent: message.parent } : {}),
           },
           start: {
             workflow,
@@ -466,6 +468,13 @@ export class Orchestrator {
             error: message.error,
             ...(message.cause !== undefined ? { cause: message.cause } : {}),
           },
+        };
+      }
+      case 'TaskSubmitted': {
+        const claims = this.verify(message.taskToken);
+        return {
+          executionId: claims.executionId,
+          event: { type: 'TaskSubmitted', token: claims.engineToken, output: message.output },
         };
       }
       case 'TaskHeartbeat': {
@@ -600,6 +609,27 @@ export class Orchestrator {
     }
   }
 
+  /**
+   * A child execution ended while its parent waits for it: its end goes to the parent task, in the
+   * parent's domain's inbox, in Step Functions' shape (see `child-executions.ts`).
+   */
+  private reportToParent(
+    command: Extract<Command, { type: 'ReportToParent' }>,
+    traceHeader: string | undefined,
+  ): Promise<void> {
+    const { ports } = this.options;
+    const domain = command.parent.domain;
+    const inbox = domain === undefined ? ports.inbox : ports.domainInboxes?.(domain);
+    if (!inbox) {
+      throw new RejectedMessageError(
+        domain === undefined
+          ? 'This orchestrator has no inbox: a child execution cannot report to its parent'
+          : `No inbox is known for the domain ${domain}: a child execution cannot report to its parent there`,
+      );
+    }
+    return inbox.send(childEndReport(command), traceHeader ? { traceHeader } : {});
+  }
+
   private *latest(name: string): Steps<WorkflowRef> {
     const ref = yield* settle(this.options.ports.definitions.latest(name));
     if (!ref)
@@ -683,6 +713,19 @@ export class Orchestrator {
           break;
         case 'CancelTimer':
           start(() => ports.timers.cancel({ executionId, timerId: command.timerId }));
+          break;
+        case 'ReportToParent':
+          start(() => this.reportToParent(command, traceHeader));
+          break;
+        case 'CancelTask':
+          if (ports.tasks.cancelTask) {
+            const cancellation = {
+              executionId,
+              command,
+              ...(traceHeader !== undefined ? { traceHeader } : {}),
+            };
+            start(() => ports.tasks.cancelTask?.(cancellation));
+          }
           break;
         case 'PublishEvent':
           events.push({

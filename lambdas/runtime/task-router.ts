@@ -20,9 +20,15 @@
  */
 import { StatesErrors } from '../engine/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../engine/json.js';
-import { parseTaskResource, type DynamoDbItemAction, type TaskResource } from '../contract/task-resources.js';
+import {
+  parseTaskResource,
+  type ChildIntegration,
+  type DynamoDbItemAction,
+  type TaskResource,
+} from '../contract/task-resources.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
-import type { InboxSender, TaskDispatch, TaskDispatcher } from './ports.js';
+import type { Clock, InboxSender, TaskCancellation, TaskDispatch, TaskDispatcher } from './ports.js';
+import { startChildExecution, stopChildExecution, type ChildExecutionTransport } from './child-executions.js';
 import { workerTaskMessage, type WorkerTaskMessage } from './worker.js';
 
 /** A service call failed in a way a retry of the message will not fix: the task fails with `error`. */
@@ -190,6 +196,8 @@ export interface TaskTransports {
   readonly lambda?: LambdaTransport;
   readonly dynamodb?: DynamoDbTransport;
   readonly sns?: SnsTransport;
+  /** `states:startExecution` child executions: where the domains' workflows are. */
+  readonly executions?: ChildExecutionTransport;
 }
 
 /** Options of {@link TaskRouter}. */
@@ -201,6 +209,8 @@ export interface TaskRouterOptions {
   readonly defaultEventBusName?: string;
   /** Where the tasks run, for the cause of a task whose transport is missing. @default 'here' */
   readonly environment?: string;
+  /** The clock of StartDate in child executions' results. @default the system clock */
+  readonly clock?: Clock;
 }
 
 /** A Step Functions parameter block that is missing or malformed. */
@@ -245,6 +255,8 @@ export class TaskRouter implements TaskDispatcher {
         return this.callDynamoDb(task, resource.action);
       case 'sns':
         return this.publish(task, resource.waitForTaskToken);
+      case 'states':
+        return this.startExecution(task, resource.integration);
       case 'unsupported':
         return this.fail(
           task,
@@ -443,6 +455,39 @@ export class TaskRouter implements TaskDispatcher {
         ...sdkMetadata(response.HttpStatusCode, response.RequestId),
       }),
     );
+  }
+
+  /**
+   * `arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken]`: starts the child
+   * execution (see `child-executions.ts`); request-response reports StartExecution's response, the
+   * other forms report it as submitted and leave the result to the child's end or SendTaskSuccess.
+   */
+  private async startExecution(task: TaskDispatch, integration: ChildIntegration): Promise<void> {
+    const executions = this.options.transports.executions;
+    if (!executions) return this.unavailable(task, 'child executions');
+    const started = await startChildExecution(executions, task, integration, this.now());
+    if (started.type === 'failed') return this.fail(task, started.error, started.cause);
+    if (!started.waits) return this.succeed(task, started.response);
+    return this.options.inbox.send(
+      { kind: 'TaskSubmitted', taskToken: task.taskToken, output: started.response },
+      traced(task),
+    );
+  }
+
+  /**
+   * Cancels a task aborted after its target took it: a `.sync` or `.sync:2` child execution is
+   * stopped, as Step Functions stops it with its parent. Other tasks have nothing to cancel.
+   */
+  async cancelTask(cancellation: TaskCancellation): Promise<void> {
+    const resource = parseTaskResource(cancellation.command.resource);
+    const executions = this.options.transports.executions;
+    if (resource.type !== 'states' || !executions) return;
+    if (resource.integration !== 'sync' && resource.integration !== 'sync:2') return;
+    await stopChildExecution(executions, cancellation);
+  }
+
+  private now(): number {
+    return this.options.clock?.now() ?? Date.now();
   }
 
   /** A bare function ARN (the legacy Lambda resource): the state input in, the parsed payload out. */

@@ -39,6 +39,7 @@ import { correlationShapes } from '../../lambdas/contract/correlation-shapes.js'
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
 import { TaskRouter } from '../../lambdas/runtime/task-router.js';
+import { DomainWorkflows, type ReachableDomain } from '../../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import type { WorkflowRegistration } from '../control.js';
 import { DomainControl } from '../control/domain-control.js';
@@ -243,6 +244,15 @@ export class LocalRuntime extends DomainControl {
         clock,
         keepBeyondSeconds: TIMERS_KEPT_BEYOND_SECONDS,
       });
+      // Child executions run the workflows of this domain, then of the other domains it runs.
+      const reachable = (domain: RunningDomain): ReachableDomain => ({
+        name: domain.config.domain,
+        definitions: domain.definitions,
+        inbox: domain.inboxSender,
+      });
+      const workflows = new DomainWorkflows({ name: config.domain, definitions, inbox: inboxSender }, () =>
+        [...domains.values()].map(reachable),
+      );
       const orchestrator = new Orchestrator({
         ports: {
           store,
@@ -250,7 +260,11 @@ export class LocalRuntime extends DomainControl {
           clock,
           tasks: new TaskRouter({
             // DynamoDB tasks reach the tables of the embedded DynamoDB.
-            transports: localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
+            transports: {
+              ...localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
+              executions: workflows,
+            },
+            clock,
             inbox: inboxSender,
             environment: 'locally (the local runtime runs workers, events:putEvents and DynamoDB item calls)',
           }),
@@ -258,6 +272,7 @@ export class LocalRuntime extends DomainControl {
           timers,
           correlations: new DynamoDbCorrelationStore({ client, tableName, clock, payloads }),
           inbox: inboxSender,
+          domainInboxes: (domain) => workflows.inboxOf(domain),
         },
         signer,
         eventSource: `baton.${config.domain}`,
