@@ -675,7 +675,7 @@ function loadDefinitions(
         'a workflow name is 1-80 letters, digits, hyphens, underscores or dots',
       );
     }
-    definitions[name] = loadWorkflow(name, source, { workers }, substitutions);
+    definitions[name] = loadWorkflow(name, source, { workers, workflows: new Set(names) }, substitutions);
   }
   return definitions;
 }
