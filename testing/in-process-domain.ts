@@ -29,6 +29,7 @@ import type {
   WorkflowRef,
 } from '../lambdas/runtime/ports.js';
 import { TaskRouter } from '../lambdas/runtime/task-router.js';
+import { DomainWorkflows } from '../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../lambdas/runtime/task-token.js';
 import type { WorkerHandler } from '../lambdas/runtime/worker.js';
 import { LocalEventBus } from '../local/emulators/eventbridge/bus.js';
@@ -179,7 +180,16 @@ export class InProcessDomain {
     }
     this.timers = new LocalTimerScheduler({ inbox: inboxSender, clock, pollIntervalMs: 0 });
     const router = new TaskRouter({
-      transports: localTaskTransports(this.workerQueues, this.bus),
+      transports: {
+        ...localTaskTransports(this.workerQueues, this.bus),
+        // `states:startExecution` starts this domain's own workflows.
+        executions: new DomainWorkflows({
+          name: 'in-process',
+          definitions: this.definitions,
+          inbox: inboxSender,
+        }),
+      },
+      clock,
       inbox: inboxSender,
       environment: 'in process (workers and events:putEvents run)',
     });
@@ -188,7 +198,10 @@ export class InProcessDomain {
       definitions: this.definitions,
       clock,
       // A plain object, so that a test can wrap one port's method.
-      tasks: { dispatch: (task) => router.dispatch(task) },
+      tasks: {
+        dispatch: (task) => router.dispatch(task),
+        cancelTask: (cancellation) => router.cancelTask(cancellation),
+      },
       events: {
         publish: async (events) => {
           this.published.push(...events);
