@@ -111,6 +111,8 @@ const taskSubmitted = z.object({
   kind: z.literal('TaskSubmitted'),
   taskToken: nonEmpty(),
   output: jsonSchema,
+  /** The task's resource: a task that ended before this came is cancelled there. @default not cancelled */
+  resource: z.optional(nonEmpty()),
 });
 const taskHeartbeat = z.object({ kind: z.literal('TaskHeartbeat'), taskToken: nonEmpty() });
 const timerFired = z.object({

@@ -170,6 +170,8 @@ function ignore(): void {}
 interface Routed {
   readonly executionId: string;
   readonly event: ExecutionEvent;
+  /** Set for a TaskSubmitted: the task to cancel if it no longer runs. */
+  readonly submitted?: { readonly command: Extract<Command, { type: 'CancelTask' }> };
   /** Set for starts: the definition version to pin. */
   readonly start?: {
     readonly workflow: WorkflowRef;
@@ -312,6 +314,12 @@ export class Orchestrator {
         if (stored && version !== undefined)
           return yield* this.performAgain(stored, version, messageId, traceHeader);
         if (!decision.changed) {
+          if (routed.submitted && stored && !isRunningTask(stored, routed.submitted.command.token)) {
+            // The task ended (its execution stopped, or it timed out) before its target's answer
+            // came: what it started is cancelled now, as the engine cancels a task aborted after
+            // it was submitted. Performed with the message, so a redelivery performs it again.
+            yield* settle(this.cancelLate(routed.executionId, routed.submitted, traceHeader));
+          }
           return {
             type: 'ignored',
             executionId: routed.executionId,
@@ -475,6 +483,18 @@ export class Orchestrator {
         return {
           executionId: claims.executionId,
           event: { type: 'TaskSubmitted', token: claims.engineToken, output: message.output },
+          ...(message.resource !== undefined
+            ? {
+                submitted: {
+                  command: {
+                    type: 'CancelTask',
+                    token: claims.engineToken,
+                    resource: message.resource,
+                    submitted: message.output,
+                  },
+                },
+              }
+            : {}),
         };
       }
       case 'TaskHeartbeat': {
@@ -607,6 +627,21 @@ export class Orchestrator {
       await send({ kind: 'TaskSucceeded', taskToken, output: early });
       await correlations.unregister(wait.key, taskToken);
     }
+  }
+
+  /** Cancels at its target a task that ended before its submission was applied. */
+  private cancelLate(
+    executionId: string,
+    submitted: NonNullable<Routed['submitted']>,
+    traceHeader: string | undefined,
+  ): Awaitable<void> {
+    const { tasks } = this.options.ports;
+    if (!tasks.cancelTask) return;
+    return tasks.cancelTask({
+      executionId,
+      command: submitted.command,
+      ...(traceHeader !== undefined ? { traceHeader } : {}),
+    });
   }
 
   /**
@@ -847,4 +882,14 @@ export function summaryOf(stored: StoredExecution): ExecutionSummary {
     ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
     ...(execution.error !== undefined ? { error: execution.error } : {}),
   };
+}
+
+/** Whether a task attempt (its engine token) is still running in the stored execution. */
+function isRunningTask(stored: StoredExecution, token: string): boolean {
+  if (stored.execution.status !== 'RUNNING') return false;
+  for (const thread of Object.values(stored.execution.threads)) {
+    const waiting = thread.active.waiting;
+    if (waiting.type === 'Task' && waiting.token === token) return true;
+  }
+  return false;
 }

@@ -469,7 +469,12 @@ export class TaskRouter implements TaskDispatcher {
     if (started.type === 'failed') return this.fail(task, started.error, started.cause);
     if (!started.waits) return this.succeed(task, started.response);
     return this.options.inbox.send(
-      { kind: 'TaskSubmitted', taskToken: task.taskToken, output: started.response },
+      {
+        kind: 'TaskSubmitted',
+        taskToken: task.taskToken,
+        output: started.response,
+        resource: task.command.resource,
+      },
       traced(task),
     );
   }

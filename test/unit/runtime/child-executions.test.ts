@@ -150,6 +150,7 @@ describe('states:startExecution in the task router', () => {
         kind: 'TaskSubmitted',
         taskToken: 'signed(engine-token-1)',
         output: expect.objectContaining({ ExecutionArn: `${ARN}:execution:Doubler:c-2` }) as unknown as Json,
+        resource: 'arn:aws:states:::states:startExecution.sync:2',
       },
     ]);
   });
@@ -375,5 +376,40 @@ describe('a redelivered dispatch', () => {
     const history = (await inProcess.store.history('Parent:p-1')).events.map((event) => event.type);
     expect(history.filter((type) => type === 'TaskSubmitted')).toHaveLength(1);
     expect(history.filter((type) => type === 'TaskSucceeded')).toHaveLength(1);
+  });
+});
+
+describe('a parent stopped before its child was reported started', () => {
+  it('stops the child when the late TaskSubmitted comes', async () => {
+    const inProcess = new InProcessDomain();
+    await inProcess.deploy('Child', {
+      StartAt: 'Hold',
+      States: { Hold: { Type: 'Wait', Seconds: 600, End: true } },
+    });
+    await inProcess.deploy('Parent', {
+      StartAt: 'StartChild',
+      States: {
+        StartChild: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          Parameters: { StateMachineArn: `${ARN}:stateMachine:Child`, Name: 'c-1' },
+          End: true,
+        },
+      },
+    });
+    // The parent is stopped while its task is being dispatched: the stop reaches the inbox ahead of
+    // the child's start and of the TaskSubmitted that would tell the parent about the child.
+    const dispatchNow = inProcess.ports.tasks.dispatch.bind(inProcess.ports.tasks);
+    (inProcess.ports.tasks as { dispatch: typeof dispatchNow }).dispatch = async (task) => {
+      inProcess.send({ kind: 'StopExecution', executionId: 'Parent:p-1' });
+      await dispatchNow(task);
+    };
+    inProcess.start('Parent', {}, 'p-1');
+    // Without moving the clock: the child's Wait would otherwise end it.
+    await inProcess.runVisible();
+    expect((await inProcess.store.load('Parent:p-1'))?.execution.status).toBe('ABORTED');
+    const child = await inProcess.store.load('Child:c-1');
+    expect(child?.execution.status).toBe('ABORTED');
+    expect(child?.execution.cause).toBe('The parent execution Parent:p-1 was stopped');
   });
 });
