@@ -160,3 +160,19 @@ describe('lambda:invoke of a function of the app', () => {
     expect(finished.output).toEqual({ rejected: 'ScoreTooLow' });
   });
 });
+
+describe('states:startExecution.sync:2 of a workflow of the same orchestrator', () => {
+  it("runs the child on the deployed orchestrator and ends with the child's output, never polling", async () => {
+    const finished = await runToEnd('ScoreAsChild', 'parent-1', { amount: 5 });
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.output).toEqual({ score: 10 });
+    const [tableName] = deployment.stack(STACK).tables.values();
+    const store = new DynamoDbExecutionStore({
+      client: deployment.dynamodb.client,
+      tableName: tableName as string,
+    });
+    const child = (await store.load('Score:child-of-parent-1'))?.execution;
+    expect(child?.status).toBe('SUCCEEDED');
+    expect(child?.parent).toMatchObject({ executionId: 'ScoreAsChild:parent-1', integration: 'sync:2' });
+  });
+});

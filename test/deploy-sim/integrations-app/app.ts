@@ -58,6 +58,23 @@ new SagaOrchestrator(stack, 'Ledger', {
       StartAt: 'Invoke',
       States: { Invoke: { Type: 'Task', Resource: '${ScoreFunction}', End: true } },
     },
+    // Score, run as a child execution whose end the parent waits for.
+    ScoreAsChild: {
+      StartAt: 'Child',
+      States: {
+        Child: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          Parameters: {
+            StateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Score',
+            'Input.$': '$',
+            'Name.$': "States.Format('child-of-{}', $$.Execution.Name)",
+          },
+          OutputPath: '$.Output',
+          End: true,
+        },
+      },
+    },
   },
 });
 app.synth();
