@@ -203,6 +203,30 @@ export function childEndReport(command: Extract<Command, { type: 'ReportToParent
   };
 }
 
+/** The failure of a task whose child's name is taken by another task's execution, and where it goes. */
+export interface NameTakenReport {
+  readonly type: 'NameTaken';
+  readonly parent: ParentLink;
+  readonly message: Json;
+}
+
+/**
+ * The failure of a `.sync` task whose child's name an execution started for another task already
+ * holds: `StepFunctions.ExecutionAlreadyExistsException`, as StartExecution answers a name in use.
+ */
+export function nameTakenReport(parent: ParentLink): NameTakenReport {
+  return {
+    type: 'NameTaken',
+    parent,
+    message: {
+      kind: 'TaskFailed',
+      taskToken: parent.taskToken as string,
+      error: 'StepFunctions.ExecutionAlreadyExistsException',
+      cause: `Execution Already Exists: '${parent.executionArn}' (Service: AWSStepFunctions; Status Code: 400; Error Code: ExecutionAlreadyExists)`,
+    },
+  };
+}
+
 function invalid(problem: string): ChildStart {
   return {
     type: 'failed',

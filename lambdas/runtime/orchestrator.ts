@@ -40,7 +40,7 @@ import {
   type TimingMetricName,
 } from '../contract/metric-names.js';
 import { StatesErrors } from '../engine/errors.js';
-import { childEndReport } from './child-executions.js';
+import { childEndReport, nameTakenReport, type NameTakenReport } from './child-executions.js';
 
 /** How many conflicting commits one message may retry within an invocation. */
 export const DEFAULT_MAX_CONFLICT_RETRIES = 8;
@@ -319,6 +319,13 @@ export class Orchestrator {
             // came: what it started is cancelled now, as the engine cancels a task aborted after
             // it was submitted. Performed with the message, so a redelivery performs it again.
             yield* settle(this.cancelLate(routed.executionId, routed.submitted, traceHeader));
+          }
+          const claimed = routed.event.type === 'StartExecution' ? routed.event.parent : undefined;
+          if (claimed?.taskToken !== undefined && stored?.execution.parent?.taskToken !== claimed.taskToken) {
+            // The name is taken by an execution started for another task (a Retry of a task that
+            // names its child, or another parent): that task would wait for ever for an end that
+            // is not its child's. It fails as Step Functions' StartExecution does.
+            yield* settle(this.reportToParent(nameTakenReport(claimed), traceHeader));
           }
           return {
             type: 'ignored',
@@ -649,7 +656,7 @@ export class Orchestrator {
    * parent's domain's inbox, in Step Functions' shape (see `child-executions.ts`).
    */
   private reportToParent(
-    command: Extract<Command, { type: 'ReportToParent' }>,
+    command: Extract<Command, { type: 'ReportToParent' }> | NameTakenReport,
     traceHeader: string | undefined,
   ): Promise<void> {
     const { ports } = this.options;
@@ -662,7 +669,10 @@ export class Orchestrator {
           : `No inbox is known for the domain ${domain}: a child execution cannot report to its parent there`,
       );
     }
-    return inbox.send(childEndReport(command), traceHeader ? { traceHeader } : {});
+    return inbox.send(
+      command.type === 'ReportToParent' ? childEndReport(command) : command.message,
+      traceHeader ? { traceHeader } : {},
+    );
   }
 
   private *latest(name: string): Steps<WorkflowRef> {

@@ -413,3 +413,35 @@ describe('a parent stopped before its child was reported started', () => {
     expect(child?.execution.cause).toBe('The parent execution Parent:p-1 was stopped');
   });
 });
+
+describe('a child name already taken', () => {
+  it('fails the task of another attempt with StepFunctions.ExecutionAlreadyExistsException instead of waiting for ever', async () => {
+    const inProcess = new InProcessDomain();
+    await inProcess.deploy('Child', {
+      StartAt: 'No',
+      States: { No: { Type: 'Fail', Error: 'Child.Failed' } },
+    });
+    await inProcess.deploy('Parent', {
+      StartAt: 'StartChild',
+      States: {
+        StartChild: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync',
+          // A fixed name: the Retry's attempt starts a child of the same name.
+          Parameters: { StateMachineArn: `${ARN}:stateMachine:Child`, Name: 'only-once' },
+          Retry: [{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 1, IntervalSeconds: 1 }],
+          End: true,
+        },
+      },
+    });
+    inProcess.start('Parent', {}, 'p-1');
+    await inProcess.runUntilIdle();
+    const parent = (await inProcess.store.load('Parent:p-1'))?.execution;
+    expect(parent?.status).toBe('FAILED');
+    expect(parent?.error).toBe('StepFunctions.ExecutionAlreadyExistsException');
+    expect(parent?.cause).toBe(
+      `Execution Already Exists: '${ARN}:execution:Child:only-once' (Service: AWSStepFunctions; Status Code: 400; Error Code: ExecutionAlreadyExists)`,
+    );
+    expect((await inProcess.store.list({ workflow: 'Child' })).items).toHaveLength(1);
+  });
+});
