@@ -174,6 +174,7 @@ export function onTaskDeadline(d: Decider, thread: Thread, waiting: TaskWaiting,
     resource: waiting.resource,
   });
   disarmTaskDeadlines(d, taskToken, waiting);
+  cancelSubmitted(d, waiting);
   d.enqueue(thread.id, { type: 'failed', error: expired.error, cause: expired.cause });
 }
 
@@ -185,14 +186,21 @@ export function abortTask(d: Decider, thread: Thread, waiting: TaskWaiting): voi
   const taskToken = decodeTaskToken(waiting.token);
   if (taskToken) disarmTaskDeadlines(d, taskToken, waiting);
   d.record('TaskStateAborted', { stateName: thread.active.name, threadId: thread.id });
-  if (waiting.submitted !== undefined) {
-    d.commands.push({
-      type: 'CancelTask',
-      token: waiting.token,
-      resource: waiting.resource,
-      submitted: waiting.submitted,
-    });
-  }
+  cancelSubmitted(d, waiting);
+}
+
+/**
+ * A task that ends without its result (aborted, timed out) after its target took it: the target's
+ * work is no longer awaited, so it is cancelled there (a `.sync` child execution is stopped).
+ */
+function cancelSubmitted(d: Decider, waiting: TaskWaiting): void {
+  if (waiting.submitted === undefined) return;
+  d.commands.push({
+    type: 'CancelTask',
+    token: waiting.token,
+    resource: waiting.resource,
+    submitted: waiting.submitted,
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Command, ParentLink } from '../../../lambdas/engine/execution.js';
-import { Driver, T0, dispatches } from '../../helpers/decide.js';
+import { Driver, T0, dispatches, timers } from '../../helpers/decide.js';
 
 const SYNC_RESOURCE = 'arn:aws:states:::states:startExecution.sync:2';
 const CHILD_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:Child:c-1';
@@ -164,5 +164,27 @@ describe('a parent waiting on a child', () => {
     driver.start();
     const stopped = driver.apply({ type: 'StopExecution' });
     expect(stopped.commands.filter((c) => c.type === 'CancelTask')).toEqual([]);
+  });
+
+  it('cancels a submitted task that times out', () => {
+    const driver = new Driver({
+      StartAt: 'StartChild',
+      States: { StartChild: { ...waitingParent.States.StartChild, TimeoutSeconds: 10 } },
+    });
+    const started = driver.start();
+    const task = onlyTask(started);
+    const [deadline] = timers(started);
+    if (!deadline) throw new Error('no timeout timer');
+    driver.apply({ type: 'TaskSubmitted', token: task.token, output: { ExecutionArn: CHILD_ARN } });
+    const fired = driver.apply({ type: 'TimerFired', timerId: deadline.timerId }, deadline.fireAt);
+    expect(fired.history.map((event) => event.type)).toContain('TaskTimedOut');
+    expect(fired.commands.filter((c) => c.type === 'CancelTask')).toEqual([
+      {
+        type: 'CancelTask',
+        token: task.token,
+        resource: SYNC_RESOURCE,
+        submitted: { ExecutionArn: CHILD_ARN },
+      },
+    ]);
   });
 });
