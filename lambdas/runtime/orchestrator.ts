@@ -894,9 +894,11 @@ export function summaryOf(stored: StoredExecution): ExecutionSummary {
   };
 }
 
-/** Whether a task attempt (its engine token) is still running in the stored execution. */
+/** Whether a task or compensation attempt (its engine token) is still running in the stored execution. */
 function isRunningTask(stored: StoredExecution, token: string): boolean {
-  if (stored.execution.status !== 'RUNNING') return false;
+  const { status, saga } = stored.execution;
+  if (status === 'COMPENSATING') return saga.active?.token === token;
+  if (status !== 'RUNNING') return false;
   for (const thread of Object.values(stored.execution.threads)) {
     const waiting = thread.active.waiting;
     if (waiting.type === 'Task' && waiting.token === token) return true;

@@ -445,3 +445,39 @@ describe('a child name already taken', () => {
     expect((await inProcess.store.list({ workflow: 'Child' })).items).toHaveLength(1);
   });
 });
+
+describe('a compensation that runs a child execution', () => {
+  it('waits for the child and ends the saga COMPENSATED', async () => {
+    const inProcess = new InProcessDomain({
+      workers: {
+        fail: () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    await inProcess.deploy('Refund', {
+      StartAt: 'Hold',
+      States: { Hold: { Type: 'Wait', Seconds: 5, Next: 'Done' }, Done: { Type: 'Pass', End: true } },
+    });
+    await inProcess.deploy('Saga', {
+      StartAt: 'Charge',
+      States: {
+        Charge: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution',
+          Parameters: { StateMachineArn: `${ARN}:stateMachine:Refund`, Name: 'charge-noop' },
+          Compensate: {
+            Resource: 'arn:aws:states:::states:startExecution.sync:2',
+            Parameters: { StateMachineArn: `${ARN}:stateMachine:Refund`, Name: 'refund-1' },
+          },
+          Next: 'Ship',
+        },
+        Ship: { Type: 'Task', Resource: 'baton:worker:fail', End: true },
+      },
+    });
+    inProcess.start('Saga', {}, 's-1');
+    await inProcess.runUntilIdle();
+    expect((await inProcess.store.load('Saga:s-1'))?.execution.status).toBe('COMPENSATED');
+    expect((await inProcess.store.load('Refund:refund-1'))?.execution.status).toBe('SUCCEEDED');
+  });
+});
