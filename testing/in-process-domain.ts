@@ -29,7 +29,7 @@ import type {
   WorkflowRef,
 } from '../lambdas/runtime/ports.js';
 import { TaskRouter } from '../lambdas/runtime/task-router.js';
-import { DomainWorkflows } from '../lambdas/runtime/child-executions.js';
+import { DomainWorkflows, domainOfStore } from '../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../lambdas/runtime/task-token.js';
 import type { WorkerHandler } from '../lambdas/runtime/worker.js';
 import { LocalEventBus } from '../local/emulators/eventbridge/bus.js';
@@ -183,11 +183,7 @@ export class InProcessDomain {
       transports: {
         ...localTaskTransports(this.workerQueues, this.bus),
         // `states:startExecution` starts this domain's own workflows.
-        executions: new DomainWorkflows({
-          name: 'in-process',
-          definitions: this.definitions,
-          inbox: inboxSender,
-        }),
+        executions: new DomainWorkflows({ own: domainOfStore('in-process', this.definitions, inboxSender) }),
       },
       clock,
       inbox: inboxSender,

@@ -81,6 +81,11 @@ export interface ParentLink {
   /** The child's own ARN, as the parent's task result gave it. */
   readonly executionArn: string;
   /**
+   * Where the child reports its end, for a parent in another domain whose inbox the child's wiring
+   * does not know by name (on AWS: the parent's public inbox URL). @default the parent's domain
+   */
+  readonly replyTo?: string;
+  /**
    * The parent task's token, when the parent waits for the child to end (`.sync`, `.sync:2`): the
    * child's end is reported with it. @default none: the parent does not wait for the end
    */

@@ -31,6 +31,7 @@ import {
   unqualifiedArn,
 } from '../contract/state-machine-arn.js';
 import type { ChildIntegration } from '../contract/task-resources.js';
+import type { Awaitable } from './awaitable.js';
 import type { DefinitionStore, InboxSender, TaskCancellation, TaskDispatch } from './ports.js';
 import { MAX_EXECUTION_NAME_LENGTH, isAllowedName, type InboxMessage } from './inbox-messages.js';
 
@@ -49,6 +50,8 @@ export interface ChildExecutionTransport {
    * @default none: children in other domains cannot be started
    */
   readonly domain?: string;
+  /** The address a child in another domain reports to (see {@link ParentLink.replyTo}). @default none */
+  readonly replyTo?: string | undefined;
   /** Where workflow `name` is deployed (this domain first); undefined when nowhere known. */
   locate(name: string): Promise<WorkflowLocation | undefined>;
 }
@@ -115,6 +118,9 @@ export async function startChildExecution(
   const parent: ParentLink = {
     executionId: task.executionId,
     ...(location.domain !== undefined && transport.domain !== undefined ? { domain: transport.domain } : {}),
+    ...(location.domain !== undefined && transport.replyTo !== undefined
+      ? { replyTo: transport.replyTo }
+      : {}),
     integration,
     stateMachineArn: unqualifiedArn(arn),
     executionArn,
@@ -270,11 +276,42 @@ function withSignedToken(value: Json, engineToken: string, signedToken: string):
   return value;
 }
 
-/** A domain whose workflows child executions may run: its name, its definitions and its inbox. */
+/** A domain whose workflows child executions may run: its name, its workflows and its inbox. */
 export interface ReachableDomain {
   readonly name: string;
-  readonly definitions: Pick<DefinitionStore, 'latest'>;
+  /** Whether the domain deploys the workflow `name`. */
+  hasWorkflow(name: string): Awaitable<boolean>;
+  /** Where its children are started and stopped: its internal inbox. */
   readonly inbox: InboxSender;
+}
+
+/** A domain whose workflows are those its definition store holds. */
+export function domainOfStore(
+  name: string,
+  definitions: Pick<DefinitionStore, 'latest'>,
+  inbox: InboxSender,
+): ReachableDomain {
+  return {
+    name,
+    inbox,
+    hasWorkflow: async (workflow) => (await definitions.latest(workflow)) !== undefined,
+  };
+}
+
+/** Options of {@link DomainWorkflows}. */
+export interface DomainWorkflowsOptions {
+  /** The router's own domain. */
+  readonly own: ReachableDomain;
+  /**
+   * The other domains, read at each lookup (a wiring may add domains after this is made).
+   * @default none
+   */
+  readonly others?: () => Iterable<ReachableDomain>;
+  /**
+   * Where a child in another domain reports its end, when that domain's wiring does not know this
+   * one by name (on AWS: this domain's public inbox URL). @default the domain's name only
+   */
+  readonly replyTo?: string;
 }
 
 /**
@@ -283,24 +320,25 @@ export interface ReachableDomain {
  * local runtime reaches every domain it runs.
  */
 export class DomainWorkflows implements ChildExecutionTransport {
-  /**
-   * @param own the router's own domain
-   * @param others the other domains, read at each lookup (a wiring may add domains after this is made)
-   */
-  constructor(
-    private readonly own: ReachableDomain,
-    private readonly others: () => Iterable<ReachableDomain> = () => [],
-  ) {}
+  private readonly own: ReachableDomain;
+  private readonly others: () => Iterable<ReachableDomain>;
+  readonly replyTo: string | undefined;
+
+  constructor(options: DomainWorkflowsOptions) {
+    this.own = options.own;
+    this.others = options.others ?? (() => []);
+    this.replyTo = options.replyTo;
+  }
 
   get domain(): string {
     return this.own.name;
   }
 
   async locate(name: string): Promise<WorkflowLocation | undefined> {
-    if (await this.own.definitions.latest(name)) return { inbox: this.own.inbox };
+    if (await this.own.hasWorkflow(name)) return { inbox: this.own.inbox };
     for (const other of this.others()) {
       if (other.name === this.own.name) continue;
-      if (await other.definitions.latest(name)) return { domain: other.name, inbox: other.inbox };
+      if (await other.hasWorkflow(name)) return { domain: other.name, inbox: other.inbox };
     }
     return undefined;
   }

@@ -58,6 +58,8 @@ const parentLink = z.object({
   integration: z.enum(['requestResponse', 'sync', 'sync:2', 'waitForTaskToken']),
   stateMachineArn: nonEmpty(),
   executionArn: nonEmpty(),
+  /** Where the child reports its end, when the parent is in another domain. */
+  replyTo: z.optional(nonEmpty()),
   /** Set when the parent waits for the child's end: the end is reported with it. */
   taskToken: z.optional(nonEmpty()),
 });

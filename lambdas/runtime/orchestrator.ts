@@ -661,7 +661,7 @@ export class Orchestrator {
   ): Promise<void> {
     const { ports } = this.options;
     const domain = command.parent.domain;
-    const inbox = domain === undefined ? ports.inbox : ports.domainInboxes?.(domain);
+    const inbox = domain === undefined ? ports.inbox : ports.domainInboxes?.(domain, command.parent.replyTo);
     if (!inbox) {
       throw new RejectedMessageError(
         domain === undefined

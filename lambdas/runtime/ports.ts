@@ -268,10 +268,11 @@ export interface OrchestratorPorts {
   /** Where the loop sends results it produces itself (a correlated event's arrival). */
   readonly inbox?: InboxSender;
   /**
-   * The inbox of another domain, by name: where a child execution started by that domain's
-   * execution reports its end. @default none: only children of this domain's executions report
+   * The inbox of another domain, by name or by the address its parent gave (`replyTo`): where a
+   * child execution started by that domain's execution reports its end.
+   * @default none: only children of this domain's executions report
    */
-  readonly domainInboxes?: (domain: string) => InboxSender | undefined;
+  readonly domainInboxes?: (domain: string, replyTo: string | undefined) => InboxSender | undefined;
 }
 
 /** The stored version moved on since it was loaded: re-read and decide again. */

@@ -39,7 +39,11 @@ import { correlationShapes } from '../../lambdas/contract/correlation-shapes.js'
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
 import { TaskRouter } from '../../lambdas/runtime/task-router.js';
-import { DomainWorkflows, type ReachableDomain } from '../../lambdas/runtime/child-executions.js';
+import {
+  DomainWorkflows,
+  domainOfStore,
+  type ReachableDomain,
+} from '../../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import type { WorkflowRegistration } from '../control.js';
 import { DomainControl } from '../control/domain-control.js';
@@ -245,14 +249,12 @@ export class LocalRuntime extends DomainControl {
         keepBeyondSeconds: TIMERS_KEPT_BEYOND_SECONDS,
       });
       // Child executions run the workflows of this domain, then of the other domains it runs.
-      const reachable = (domain: RunningDomain): ReachableDomain => ({
-        name: domain.config.domain,
-        definitions: domain.definitions,
-        inbox: domain.inboxSender,
+      const reachable = (domain: RunningDomain): ReachableDomain =>
+        domainOfStore(domain.config.domain, domain.definitions, domain.inboxSender);
+      const workflows = new DomainWorkflows({
+        own: domainOfStore(config.domain, definitions, inboxSender),
+        others: () => [...domains.values()].map(reachable),
       });
-      const workflows = new DomainWorkflows({ name: config.domain, definitions, inbox: inboxSender }, () =>
-        [...domains.values()].map(reachable),
-      );
       const orchestrator = new Orchestrator({
         ports: {
           store,

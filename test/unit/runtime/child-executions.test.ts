@@ -19,7 +19,7 @@ import {
   childEndReport,
   type ReachableDomain,
 } from '../../../lambdas/runtime/child-executions.js';
-import type { InboxSender, TaskDispatch, WorkflowRef } from '../../../lambdas/runtime/ports.js';
+import type { InboxSender, TaskDispatch } from '../../../lambdas/runtime/ports.js';
 import { TaskRouter } from '../../../lambdas/runtime/task-router.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
 
@@ -37,10 +37,7 @@ function domain(name: string, workflows: readonly string[]): ReachableDomain & {
   return {
     name,
     inbox: new RecordingInbox(),
-    definitions: {
-      latest: async (workflow: string): Promise<WorkflowRef | undefined> =>
-        workflows.includes(workflow) ? { name: workflow, version: 'v1' } : undefined,
-    },
+    hasWorkflow: (workflow: string) => workflows.includes(workflow),
   };
 }
 
@@ -51,7 +48,11 @@ function setup() {
   const router = new TaskRouter({
     transports: {
       workers: { has: () => false, send: async () => undefined },
-      executions: new DomainWorkflows(orders, () => [orders, shipping]),
+      executions: new DomainWorkflows({
+        own: orders,
+        others: () => [orders, shipping],
+        replyTo: 'https://sqs.eu-west-1.amazonaws.com/1/orders-public',
+      }),
     },
     inbox: results,
     clock: { now: () => NOW },
@@ -239,7 +240,11 @@ describe('states:startExecution in the task router', () => {
       }),
     );
     expect(orders.inbox.sent).toEqual([]);
-    expect(shipping.inbox.sent[0]).toMatchObject({ workflow: 'Labeller', parent: { domain: 'orders' } });
+    // The child's wiring may know the parent's domain by name only locally: the parent says where to report.
+    expect(shipping.inbox.sent[0]).toMatchObject({
+      workflow: 'Labeller',
+      parent: { domain: 'orders', replyTo: 'https://sqs.eu-west-1.amazonaws.com/1/orders-public' },
+    });
   });
 
   it('stops a .sync child when its task is cancelled, in the domain that runs it', async () => {
