@@ -47,6 +47,16 @@ afterAll(async () => {
   if (assemblyDirectory) rmSync(assemblyDirectory, { recursive: true, force: true });
 }, 120_000);
 
+/** The name of the ledger domain's table (the stack has two orchestrators, each with its table). */
+function ledgerTable(stack: DeployedStack): string {
+  const id = Object.entries(stack.source.template.Resources).find(
+    ([, resource]) => resource.Metadata?.['aws:cdk:path'] === `${STACK}/Ledger/Table/Resource`,
+  )?.[0];
+  const tableName = id === undefined ? undefined : stack.tables.get(id);
+  if (!tableName) throw new Error('no ledger table');
+  return tableName;
+}
+
 /** The queue whose construct path is `path` (its `Resource`). */
 function queueAt(stack: DeployedStack, path: string): LocalQueue {
   const id = Object.entries(stack.source.template.Resources).find(
@@ -74,10 +84,10 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>):
 describe('sqs:sendMessage to a queue named by a deploy-time substitution', () => {
   it('publishes the definition with the queue URL substituted, as a version of that text', async () => {
     const stack = deployment.stack(STACK);
-    const [tableName] = stack.tables.values();
+    const tableName = ledgerTable(stack);
     const definitions = new DynamoDbDefinitionStore({
       client: deployment.dynamodb.client,
-      tableName: tableName as string,
+      tableName,
     });
     const latest = await definitions.latest('RecordOrder');
     const stored = latest && (await definitions.get(latest));
@@ -109,10 +119,10 @@ describe('sqs:sendMessage to a queue named by a deploy-time substitution', () =>
     });
     expect(JSON.parse(message?.body ?? '')).toEqual({ orderId: 'order-1', recorded: true });
 
-    const [tableName] = stack.tables.values();
+    const tableName = ledgerTable(stack);
     const store = new DynamoDbExecutionStore({
       client: deployment.dynamodb.client,
-      tableName: tableName as string,
+      tableName,
     });
     const finished = await eventually('the execution to end', async () => {
       const stored = await store.load('RecordOrder:order-1');
@@ -129,10 +139,10 @@ async function runToEnd(workflow: string, name: string, input: unknown) {
   queueAt(stack, 'Ledger/PublicInbox/Queue').sendMessage({
     body: JSON.stringify({ kind: 'StartExecution', workflow, name, input }),
   });
-  const [tableName] = stack.tables.values();
+  const tableName = ledgerTable(stack);
   const store = new DynamoDbExecutionStore({
     client: deployment.dynamodb.client,
-    tableName: tableName as string,
+    tableName,
   });
   return eventually(`${workflow}:${name} to end`, async () => {
     const stored = await store.load(`${workflow}:${name}`);
@@ -166,13 +176,35 @@ describe('states:startExecution.sync:2 of a workflow of the same orchestrator', 
     const finished = await runToEnd('ScoreAsChild', 'parent-1', { amount: 5 });
     expect(finished.status).toBe('SUCCEEDED');
     expect(finished.output).toEqual({ score: 10 });
-    const [tableName] = deployment.stack(STACK).tables.values();
+    const tableName = ledgerTable(deployment.stack(STACK));
     const store = new DynamoDbExecutionStore({
       client: deployment.dynamodb.client,
-      tableName: tableName as string,
+      tableName,
     });
     const child = (await store.load('Score:child-of-parent-1'))?.execution;
     expect(child?.status).toBe('SUCCEEDED');
     expect(child?.parent).toMatchObject({ executionId: 'ScoreAsChild:parent-1', integration: 'sync:2' });
+  });
+});
+
+describe('states:startExecution.sync:2 of a workflow of another SagaOrchestrator (childOrchestrators)', () => {
+  it("starts the child in the other domain, whose orchestrator reports to the parent's public inbox", async () => {
+    const finished = await runToEnd('LabelAsChild', 'label-1', { id: 7 });
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.output).toEqual({ label: 'L-7' });
+    // The child lives in the labels domain's table.
+    const stack = deployment.stack(STACK);
+    const stores = [...stack.tables.values()].map(
+      (tableName) => new DynamoDbExecutionStore({ client: deployment.dynamodb.client, tableName }),
+    );
+    const found = (await Promise.all(stores.map((store) => store.load('MakeLabel:label-1')))).filter(
+      (stored) => stored !== undefined,
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]?.execution.parent).toMatchObject({
+      executionId: 'LabelAsChild:label-1',
+      domain: 'ledger',
+      integration: 'sync:2',
+    });
   });
 });

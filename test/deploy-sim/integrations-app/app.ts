@@ -23,8 +23,21 @@ const score = new lambda.Function(stack, 'Score', {
   handler: 'index.handler',
   code: lambda.Code.fromAsset(new URL('./score/', import.meta.url).pathname),
 });
+// Another domain, whose workflow the ledger's runs as a child execution.
+const labels = new SagaOrchestrator(stack, 'Labels', {
+  domain: 'labels',
+  workflows: {
+    MakeLabel: {
+      StartAt: 'Label',
+      States: {
+        Label: { Type: 'Pass', Parameters: { 'label.$': "States.Format('L-{}', $.id)" }, End: true },
+      },
+    },
+  },
+});
 new SagaOrchestrator(stack, 'Ledger', {
   domain: 'ledger',
+  childOrchestrators: [labels],
   definitionSubstitutions: { AuditQueueUrl: audit, ScoreFunction: score },
   workflows: {
     RecordOrder: {
@@ -57,6 +70,23 @@ new SagaOrchestrator(stack, 'Ledger', {
     ScoreDirect: {
       StartAt: 'Invoke',
       States: { Invoke: { Type: 'Task', Resource: '${ScoreFunction}', End: true } },
+    },
+    // MakeLabel, of the labels domain, as a child execution.
+    LabelAsChild: {
+      StartAt: 'Child',
+      States: {
+        Child: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          Parameters: {
+            StateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:MakeLabel',
+            'Input.$': '$',
+            'Name.$': '$$.Execution.Name',
+          },
+          OutputPath: '$.Output',
+          End: true,
+        },
+      },
     },
     // Score, run as a child execution whose end the parent waits for.
     ScoreAsChild: {
