@@ -4,7 +4,10 @@
  * internal inboxes, the children's orchestrators may send to the parent's public inbox (a queue
  * policy of the parent's stack), and the parent's stack alone refers to the child's: no cycle.
  */
-import { Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { BatonEnv } from '../../lambdas/contract/environment-names.js';
@@ -43,8 +46,9 @@ function orchestratorVariables(template: Template): Record<string, unknown> {
   return orchestrator?.Properties.Environment.Variables ?? {};
 }
 
-function twoStacks(stateMachine = 'MakeLabel') {
+function twoStacks(stateMachine = 'MakeLabel', nag = false) {
   const app = testApp();
+  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const labelsStack = new Stack(app, 'Labels', { env: TEST_ENV });
   const labels = new SagaOrchestrator(labelsStack, 'Labels', {
     domain: 'labels',
@@ -113,5 +117,14 @@ describe('childOrchestrators', () => {
     expect(() => twoStacks('MakeLabel')).not.toThrow();
     expect(() => twoStacks('Nowhere')).toThrow(InvalidWorkflowError);
     expect(() => twoStacks('Nowhere')).toThrow(/its workflows: LabelOrder, MakeLabel/);
+  });
+
+  it('synthesizes both stacks with no unacknowledged cdk-nag AwsSolutions finding', () => {
+    const { app } = twoStacks('MakeLabel', true);
+    app.synth();
+    const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { violations: unknown[] }[];
+    };
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
   });
 });
