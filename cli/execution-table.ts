@@ -68,6 +68,16 @@ export function formatDescription(execution: ExecutionDescription): string {
   if (execution.error !== undefined) {
     lines.push(['Error', `${execution.error}${execution.cause ? `: ${execution.cause}` : ''}`]);
   }
+  if (execution.parent !== undefined) {
+    const { executionId, domain, integration } = execution.parent;
+    lines.push([
+      'Parent',
+      `${executionId}${domain !== undefined ? ` in domain ${domain}` : ''} (${integration})`,
+    ]);
+  }
+  for (const [index, child] of (execution.children ?? []).entries()) {
+    lines.push([index === 0 ? 'Children' : '', `${child.executionId} (started by ${child.stateName})`]);
+  }
   if (execution.compensationFailure !== undefined) {
     const { stateName, error, cause } = execution.compensationFailure;
     lines.push(['Compensation', `undoing ${stateName} failed: ${error}: ${cause}`]);

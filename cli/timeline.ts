@@ -174,6 +174,8 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
       return '↩ Compensation succeeded';
     case 'CompensationFailed':
       return `↩ ✗ Compensation failed  ${failure}`.trimEnd();
+    case 'TaskSubmitted':
+      return submittedLine(state, event.output);
     case 'TaskSucceeded':
     case 'ParallelStateStarted':
     case 'ParallelStateSucceeded':
@@ -185,4 +187,13 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
   }
   const unknown: never = event;
   return `${(unknown as HistoryEvent).type} ${state}`.trimEnd();
+}
+
+/** A task its target took: a child execution shows its ARN, anything else says it was submitted. */
+function submittedLine(state: string, output: unknown): string {
+  const arn =
+    typeof output === 'object' && output !== null && !Array.isArray(output)
+      ? (output as Record<string, unknown>).ExecutionArn
+      : undefined;
+  return typeof arn === 'string' ? `  ${state}: started child ${arn}` : `  ${state}: submitted`;
 }

@@ -115,6 +115,17 @@ export interface OrchestratorFunctionOptions {
   readonly maxConcurrency?: number;
 }
 
+/** What this construct needs of another domain's orchestrator to start its workflows as children. */
+export interface ChildOrchestrator {
+  readonly domain: string;
+  /** Its internal inbox, where children are started and stopped. */
+  readonly inbox: sqs.IQueue;
+  /** Its workflows, by name. */
+  readonly workflowVersions: Readonly<Record<string, string>>;
+  /** Its orchestrator, which reports a child's end to the parent's public inbox. */
+  readonly orchestratorFunction: lambda.IFunction;
+}
+
 /** Props of {@link SagaOrchestrator}. */
 export interface SagaOrchestratorProps {
   /**
@@ -133,6 +144,16 @@ export interface SagaOrchestratorProps {
    * @default none
    */
   readonly definitionSubstitutions?: Readonly<Record<string, DefinitionSubstitution>>;
+  /**
+   * Other domains' orchestrators (`SagaOrchestrator`s) whose workflows this domain's
+   * `arn:aws:states:::states:startExecution` tasks may start as child executions. This orchestrator
+   * is granted sending to their internal inboxes (to start and stop children), and their
+   * orchestrators sending to this one's public inbox (to report a child's end, which needs the
+   * parent task's signed token). This construct depends on them: define them first (their stacks
+   * deploy first).
+   * @default none: child executions run this domain's own workflows
+   */
+  readonly childOrchestrators?: readonly ChildOrchestrator[];
   /**
    * The resources service integrations choose at run time; see {@link IntegrationTargets}.
    * @default none: every integration target must be a literal or a resource substitution

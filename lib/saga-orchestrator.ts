@@ -67,6 +67,7 @@ import {
   DEFAULT_ORCHESTRATOR_TIMEOUT,
   DEFAULT_REMOVAL_POLICY,
   MAX_EXECUTION_DURATION,
+  type ChildOrchestrator,
   type IntegrationTargets,
   type SagaOrchestratorProps,
   type SagaSchedule,
@@ -150,10 +151,12 @@ export class SagaOrchestrator extends Construct {
     // Definitions first: a bad one fails synth before anything else is built.
     const workerSources = props.workers ?? {};
     const workerNames = new Set(Object.keys(workerSources));
+    const children = props.childOrchestrators ?? [];
     const loaded = loadDefinitions(
       props.workflows,
       workerNames,
       prepareSubstitutions(props.definitionSubstitutions),
+      children.flatMap((child) => Object.keys(child.workflowVersions)),
     );
     this.definitions = Object.fromEntries(
       Object.entries(loaded).map(([name, workflow]) => [name, workflow.definition]),
@@ -241,6 +244,19 @@ export class SagaOrchestrator extends Construct {
       [PowertoolsEnv.serviceName]: this.eventSource,
       [PowertoolsEnv.metricsNamespace]: BATON_METRICS_NAMESPACE,
       [PowertoolsEnv.logLevel]: logLevel,
+      ...(children.length > 0
+        ? {
+            [BatonEnv.domain]: props.domain,
+            [BatonEnv.publicInboxQueueUrl]: this.publicInbox.queueUrl,
+            [BatonEnv.childDomains]: Stack.of(this).toJsonString(
+              children.map((child) => ({
+                domain: child.domain,
+                inboxUrl: child.inbox.queueUrl,
+                workflows: Object.keys(child.workflowVersions),
+              })),
+            ),
+          }
+        : {}),
     };
     checkOrchestratorEnvironment(orchestratorEnvironment, Object.keys(workers));
     const orchestrator = new BatonFunction(this, 'Orchestrator', {
@@ -256,6 +272,7 @@ export class SagaOrchestrator extends Construct {
     this.grantOrchestrator(orchestrator, Object.values(workers));
     applyIntegrationGrants(integrationGrants, orchestrator.role, orchestrator);
     applyApiCallGrants(apiCallGrants, orchestrator);
+    this.grantChildOrchestrators(children, orchestrator.role);
     const batchSize = orchestratorOptions.batchSize ?? DEFAULT_ORCHESTRATOR_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
       throw new InvalidPropsError(
@@ -341,6 +358,37 @@ export class SagaOrchestrator extends Construct {
       logGroups,
     });
     this.addOutputs(dashboardName);
+  }
+
+  /**
+   * Child executions in other domains: this orchestrator starts and stops them through their
+   * internal inboxes; their orchestrators report to this one's public inbox (by its queue policy,
+   * so that only this stack refers to theirs: a reference each way would be a cycle of stacks).
+   */
+  private grantChildOrchestrators(children: readonly ChildOrchestrator[], role: iam.IRole): void {
+    for (const child of children) {
+      if (child.domain === this.domain) {
+        throw new InvalidPropsError(
+          'childOrchestrators',
+          `names this orchestrator's own domain ${this.domain}`,
+        );
+      }
+      child.inbox.grantSendMessages(role);
+      const childRole = child.orchestratorFunction.role;
+      if (!childRole) {
+        throw new InvalidPropsError(
+          'childOrchestrators',
+          `the orchestrator of domain ${child.domain} has no role to grant sending to this inbox`,
+        );
+      }
+      this.publicInbox.addToResourcePolicy(
+        new iam.PolicyStatement({
+          actions: ['sqs:SendMessage'],
+          resources: [this.publicInbox.queueArn],
+          principals: [new iam.ArnPrincipal(childRole.roleArn)],
+        }),
+      );
+    }
   }
 
   /**
@@ -667,8 +715,10 @@ function loadDefinitions(
   workflows: SagaOrchestratorProps['workflows'],
   workers: ReadonlySet<string>,
   substitutions: PreparedSubstitutions,
+  childWorkflows: readonly string[],
 ): Record<string, LoadedWorkflow> {
   const names = Object.keys(workflows);
+  const startable = new Set([...names, ...childWorkflows]);
   if (names.length === 0) throw new InvalidPropsError('workflows', 'define at least one workflow');
   const definitions: Record<string, LoadedWorkflow> = {};
   for (const [name, source] of Object.entries(workflows)) {
@@ -678,7 +728,7 @@ function loadDefinitions(
         'a workflow name is 1-80 letters, digits, hyphens, underscores or dots',
       );
     }
-    definitions[name] = loadWorkflow(name, source, { workers }, substitutions);
+    definitions[name] = loadWorkflow(name, source, { workers, workflows: startable }, substitutions);
   }
   return definitions;
 }

@@ -3,6 +3,7 @@
  * checked there: a definition that is invalid, or that names a worker the orchestrator does not
  * define, fails `cdk synth` with the workflow's name and the JSON Pointer of the bad field.
  */
+import { parseStateMachineArn } from '../lambdas/contract/state-machine-arn.js';
 import { readFileSync } from 'node:fs';
 import { Aws, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -72,6 +73,11 @@ export interface AwaitedEvent {
 export interface WorkflowCheckContext {
   /** The names of the workers the orchestrator defines. */
   readonly workers: ReadonlySet<string>;
+  /**
+   * The names of the workflows the orchestrator deploys: the state machines a
+   * `states:startExecution` task can start on AWS. @default not checked
+   */
+  readonly workflows?: ReadonlySet<string>;
 }
 
 /**
@@ -244,9 +250,45 @@ export function workflowIssues(definition: unknown, context: WorkflowCheckContex
     if (typeof resource !== 'string') continue; // the validator reported it
     const issue = notOnAws.has(pointer) ? unsupportedResource(resource) : resourceIssue(resource, context);
     if (issue !== undefined) issues.push({ pointer, message: issue });
+    if (!notOnAws.has(pointer)) issues.push(...childWorkflowIssues(reference, context));
     if (resource === WAIT_FOR_EVENT_RESOURCE) issues.push(...eventWaitIssues(definition, reference));
   }
   return issues;
+}
+
+/**
+ * A `states:startExecution` task whose literal `StateMachineArn` names a workflow this
+ * SagaOrchestrator does not deploy: on AWS a child execution runs a workflow of its own domain, so
+ * the task would fail with `StepFunctions.StateMachineDoesNotExistException`. A path, an expression
+ * or a deploy-time token is checked when the task runs.
+ */
+function childWorkflowIssues(
+  reference: TaskResourceReference,
+  context: WorkflowCheckContext,
+): DefinitionIssue[] {
+  const { resource, parameters, parametersField } = reference;
+  if (typeof resource !== 'string' || parseTaskResource(resource).type !== 'states') return [];
+  if (context.workflows === undefined || !isRecord(parameters)) return [];
+  const arn = parameters.StateMachineArn;
+  if (typeof arn !== 'string' || !arn.startsWith('arn:') || arn.includes('${')) return [];
+  const pointer = `${reference.pointer.slice(0, -'/Resource'.length)}/${parametersField ?? 'Parameters'}/StateMachineArn`;
+  const parsed = parseStateMachineArn(arn);
+  if (!parsed) {
+    return [
+      {
+        pointer,
+        message: `'${arn}' is not a state machine ARN (arn:<partition>:states:<region>:<account>:stateMachine:<name>)`,
+      },
+    ];
+  }
+  if (context.workflows.has(parsed.name)) return [];
+  const known = [...context.workflows].sort().join(', ');
+  return [
+    {
+      pointer,
+      message: `names the workflow '${parsed.name}', which this SagaOrchestrator does not deploy (its workflows: ${known}): the child execution would fail with StepFunctions.StateMachineDoesNotExistException`,
+    },
+  ];
 }
 
 /**
@@ -331,6 +373,8 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
     case 'lambda':
     case 'lambda-arn':
     case 'dynamodb':
+    case 'states':
+      return undefined;
     case 'sns':
     case 'aws-sdk':
     case 'bedrock-invoke':

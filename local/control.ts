@@ -46,12 +46,33 @@ export interface ExecutionDescription extends ExecutionSummary {
    * variables are not here (they live only as long as it runs). @default none assigned
    */
   readonly variables?: Readonly<Record<string, Json>>;
+  /** The execution that started this one (`states:startExecution`). @default none */
+  readonly parent?: ParentExecution;
+  /** The child executions its `states:startExecution` tasks started, in order. @default none */
+  readonly children?: readonly ChildExecution[];
   /** Compensation under way or failed. */
   readonly compensationFailure?: {
     readonly stateName: string;
     readonly error: string;
     readonly cause: string;
   };
+}
+
+/** The parent of a child execution. */
+export interface ParentExecution {
+  readonly executionId: string;
+  /** Its domain, when it is not the child's. @default the child's domain */
+  readonly domain?: string;
+  /** How it waits for the child: `requestResponse`, `sync`, `sync:2` or `waitForTaskToken`. */
+  readonly integration: string;
+}
+
+/** A child execution a task started. */
+export interface ChildExecution {
+  readonly executionId: string;
+  readonly executionArn: string;
+  /** The Task state that started it. */
+  readonly stateName: string;
 }
 
 /** Filters of a listing, all optional. */

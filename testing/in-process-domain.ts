@@ -29,6 +29,7 @@ import type {
   WorkflowRef,
 } from '../lambdas/runtime/ports.js';
 import { TaskRouter } from '../lambdas/runtime/task-router.js';
+import { DomainWorkflows, domainOfStore } from '../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../lambdas/runtime/task-token.js';
 import type { WorkerHandler } from '../lambdas/runtime/worker.js';
 import { LocalEventBus } from '../local/emulators/eventbridge/bus.js';
@@ -180,7 +181,12 @@ export class InProcessDomain {
     }
     this.timers = new LocalTimerScheduler({ inbox: inboxSender, clock, pollIntervalMs: 0 });
     const router = new TaskRouter({
-      transports: localTaskTransports(this.workerQueues, this.bus),
+      transports: {
+        ...localTaskTransports(this.workerQueues, this.bus),
+        // `states:startExecution` starts this domain's own workflows.
+        executions: new DomainWorkflows({ own: domainOfStore('in-process', this.definitions, inboxSender) }),
+      },
+      clock,
       inbox: inboxSender,
       environment: 'in process (workers and events:putEvents run)',
     });
@@ -189,7 +195,10 @@ export class InProcessDomain {
       definitions: this.definitions,
       clock,
       // A plain object, so that a test can wrap one port's method.
-      tasks: { dispatch: (task) => router.dispatch(task) },
+      tasks: {
+        dispatch: (task) => router.dispatch(task),
+        cancelTask: (cancellation) => router.cancelTask(cancellation),
+      },
       events: {
         publish: async (events) => {
           this.published.push(...events);

@@ -32,6 +32,7 @@ import type {
   SnsTransport,
 } from '../runtime/task-router.js';
 import { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
+import { DomainWorkflows, domainOfStore } from '../runtime/child-executions.js';
 import { SqsInboxSender } from './sqs-inbox-sender.js';
 
 /** The orchestrator's configuration, read from the environment. */
@@ -41,6 +42,12 @@ export interface OrchestratorEnvironment {
   readonly inboxQueueArn: string;
   /** The public inbox (starts and task results only), when the domain has one. */
   readonly publicInboxQueueArn?: string;
+  /** Its URL: where child executions in other domains report their end. @default none */
+  readonly publicInboxQueueUrl?: string;
+  /** The domain's name. @default the event source */
+  readonly domain?: string;
+  /** The other domains whose workflows this one's `states:startExecution` tasks start. @default [] */
+  readonly childDomains: readonly ChildDomain[];
   readonly workerQueues: Readonly<Record<string, string>>;
   readonly eventBusName: string;
   readonly eventSource: string;
@@ -51,6 +58,41 @@ export interface OrchestratorEnvironment {
   readonly tokenSigningKey?: string;
   readonly correlationShapes: readonly CorrelationShape[];
   readonly executionRetentionSeconds?: number;
+}
+
+/** Another domain whose workflows child executions may run: its internal inbox and its workflows. */
+export interface ChildDomain {
+  readonly domain: string;
+  readonly inboxUrl: string;
+  readonly workflows: readonly string[];
+}
+
+/** Reads BATON_CHILD_DOMAINS; throws MissingConfigurationError saying what is wrong. */
+function childDomains(json: string | undefined): ChildDomain[] {
+  if (json === undefined || json === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new MissingConfigurationError(`${BatonEnv.childDomains} must be JSON`, { cause: error });
+  }
+  const valid =
+    Array.isArray(parsed) &&
+    parsed.every(
+      (entry: unknown) =>
+        typeof entry === 'object' &&
+        entry !== null &&
+        typeof (entry as ChildDomain).domain === 'string' &&
+        typeof (entry as ChildDomain).inboxUrl === 'string' &&
+        Array.isArray((entry as ChildDomain).workflows) &&
+        (entry as ChildDomain).workflows.every((name) => typeof name === 'string'),
+    );
+  if (!valid) {
+    throw new MissingConfigurationError(
+      `${BatonEnv.childDomains} must be a JSON array of { domain, inboxUrl, workflows: [names] }`,
+    );
+  }
+  return parsed as ChildDomain[];
 }
 
 /** Reads and checks the environment. Throws MissingConfigurationError naming the variable. */
@@ -87,6 +129,8 @@ export function readOrchestratorEnvironment(env: NodeJS.ProcessEnv = process.env
   const retention = env[BatonEnv.executionRetentionSeconds];
   const payloadBucket = env[BatonEnv.payloadBucket];
   const publicInboxQueueArn = env[BatonEnv.publicInboxQueueArn];
+  const publicInboxQueueUrl = env[BatonEnv.publicInboxQueueUrl];
+  const domain = env[BatonEnv.domain];
   if (retention !== undefined && !/^\d+$/.test(retention)) {
     throw new MissingConfigurationError(
       `${BatonEnv.executionRetentionSeconds} must be a number of seconds, got '${retention}'`,
@@ -105,6 +149,9 @@ export function readOrchestratorEnvironment(env: NodeJS.ProcessEnv = process.env
     schedulerRoleArn: required(BatonEnv.schedulerRoleArn),
     ...(payloadBucket ? { payloadBucket } : {}),
     ...(publicInboxQueueArn ? { publicInboxQueueArn } : {}),
+    ...(publicInboxQueueUrl ? { publicInboxQueueUrl } : {}),
+    ...(domain ? { domain } : {}),
+    childDomains: childDomains(env[BatonEnv.childDomains]),
     ...(tokenSecretArn ? { tokenSecretArn } : {}),
     ...(tokenSigningKey ? { tokenSigningKey } : {}),
   };
@@ -184,6 +231,24 @@ export function createPorts(
     payloads = adapters.payloads(config.payloadBucket);
   }
   const { lambda, awsSdk, mocks } = adapters;
+  const definitions = new DynamoDbDefinitionStore({
+    client: clients.dynamodb,
+    tableName: config.tableName,
+    clock,
+  });
+  // Child executions: the domain's own workflows through its own inbox (granted already), and
+  // those of the child domains through theirs (the construct grants sending to them); a child in
+  // another domain reports to this domain's public inbox, which takes task results.
+  const childDomains = config.childDomains.map((child) => ({
+    name: child.domain,
+    hasWorkflow: (workflow: string) => child.workflows.includes(workflow),
+    inbox: new SqsInboxSender({ client: clients.sqs, queueUrl: child.inboxUrl }),
+  }));
+  const executions = new DomainWorkflows({
+    own: domainOfStore(config.domain ?? config.eventSource, definitions, inbox),
+    others: () => childDomains,
+    ...(config.publicInboxQueueUrl ? { replyTo: config.publicInboxQueueUrl } : {}),
+  });
   return {
     clock,
     store: new DynamoDbExecutionStore({
@@ -195,11 +260,7 @@ export function createPorts(
         ? { retentionSeconds: config.executionRetentionSeconds }
         : {}),
     }),
-    definitions: new DynamoDbDefinitionStore({
-      client: clients.dynamodb,
-      tableName: config.tableName,
-      clock,
-    }),
+    definitions,
     correlations: new DynamoDbCorrelationStore({
       client: clients.dynamodb,
       tableName: config.tableName,
@@ -207,6 +268,9 @@ export function createPorts(
       ...(payloads ? { payloads } : {}),
     }),
     inbox,
+    // A child of another domain's execution reports to the inbox its parent named.
+    domainInboxes: (_domain, replyTo) =>
+      replyTo === undefined ? undefined : new SqsInboxSender({ client: clients.sqs, queueUrl: replyTo }),
     tasks: new AwsTaskDispatcher({
       sqs: clients.sqs,
       eventBridge: clients.eventBridge,
@@ -215,6 +279,7 @@ export function createPorts(
       defaultEventBusName: config.eventBusName,
       // The store's client: `dynamodb:*Item` tasks add four small commands, not a client.
       dynamodb: dynamoDbItemTransport(clients.dynamodb),
+      executions,
       ...(lambda ? { lambda } : {}),
       ...(awsSdk ? awsSdk : {}),
       ...(mocks ? { mocks } : {}),

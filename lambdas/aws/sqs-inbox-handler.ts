@@ -79,6 +79,13 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
             'stops, redrives, timers and events come through the internal inbox',
         );
       }
+      // A child execution is started by its parent's orchestrator, through an internal inbox:
+      // a start on the public inbox cannot claim a parent (the console would show a false link).
+      if (onPublicInbox && message.kind === 'StartExecution' && message.parent !== undefined) {
+        throw new RejectedMessageError(
+          'A StartExecution with a parent is not accepted on the public inbox: child executions are started by their parent',
+        );
+      }
     } catch (error) {
       const refused = error instanceof RejectedMessageError;
       logger.error(
@@ -163,6 +170,7 @@ function namedIn(message: InboxMessage): { executionId?: string; workflow?: stri
     case 'EventReceived':
     case 'TaskSucceeded':
     case 'TaskFailed':
+    case 'TaskSubmitted':
     case 'TaskHeartbeat':
       return {};
   }

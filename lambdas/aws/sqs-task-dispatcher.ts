@@ -8,6 +8,7 @@
  * message is redelivered and the dispatch performed again), any other fails the task, named
  * `<Service>.<Error>Exception` as Step Functions names it.
  */
+import type { ChildExecutionTransport } from '../runtime/child-executions.js';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Json } from '../engine/json.js';
@@ -76,6 +77,12 @@ export interface AwsTaskDispatcherOptions {
   readonly awsSdk?: AwsSdkTransport;
   /** Performs `sns:publish` resources: `snsPublishTransport(caller)`. @default none: such tasks fail with States.TaskFailed */
   readonly sns?: SnsTransport;
+  /**
+   * Starts and stops `states:startExecution` child executions: the domain's own workflows
+   * (`new DomainWorkflows({ name, definitions, inbox })`).
+   * @default none: such tasks fail with States.TaskFailed
+   */
+  readonly executions?: ChildExecutionTransport;
   /** Worker name -> URL of the worker's queue. */
   readonly workerQueues: Readonly<Record<string, string>>;
   /** Where service integration results go. */
@@ -103,7 +110,7 @@ export class AwsTaskDispatcher extends TaskRouter {
 
 /** The router's transports on SDK clients. */
 export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransports {
-  const { sqs, eventBridge, lambda, dynamodb, awsSdk, sns, workerQueues } = options;
+  const { sqs, eventBridge, lambda, dynamodb, awsSdk, sns, executions, workerQueues } = options;
   const workers: WorkerTransport = {
     has: (worker) => Object.hasOwn(workerQueues, worker),
     send: async (worker, message, { traceHeader }) => {
@@ -156,6 +163,7 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
     ...(dynamodb && { dynamodb }),
     ...(awsSdk && { awsSdk }),
     ...(sns && { sns }),
+    ...(executions && { executions }),
   };
 }
 

@@ -95,6 +95,12 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
       // The local runtime, and under `baton dev` the orchestrator through the local endpoint, call
       // the embedded DynamoDB (dynalite), where `baton dev` creates the app's tables.
       return { aws: true, local: 'embedded', actions: [`dynamodb:${dynamoDbOperation(parsed.action)}`] };
+    case 'states':
+      // A child execution is a Baton execution: it starts, stops and reports through the inboxes
+      // of the domains' orchestrators (its own inbox is granted already), not through the Step
+      // Functions API, so Step Functions' states:StartExecution/DescribeExecution/StopExecution
+      // are not needed.
+      return { aws: true, local: 'embedded', actions: [] };
     case 'sns':
       // On AWS through the Lambda runtime's SNS client; locally SNS has no stand-in.
       return { aws: true, local: 'mock', actions: ['sns:Publish'] };

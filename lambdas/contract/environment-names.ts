@@ -8,6 +8,9 @@
  * | BATON_INBOX_QUEUE_URL             | both         | the orchestrator: its internal inbox; a worker: the public inbox it reports results to |
  * | BATON_INBOX_QUEUE_ARN             | orchestrator | the internal inbox's ARN (EventBridge Scheduler's target) |
  * | BATON_PUBLIC_INBOX_QUEUE_ARN      | orchestrator | optional: the public inbox's ARN (starts and task results only) |
+ * | BATON_PUBLIC_INBOX_QUEUE_URL      | orchestrator | optional: the public inbox's URL, where children in other domains report |
+ * | BATON_DOMAIN                      | orchestrator | optional: the domain's name (default: the event source) |
+ * | BATON_CHILD_DOMAINS               | orchestrator | optional: JSON array of `{ domain, inboxUrl, workflows }`, the other domains whose workflows `states:startExecution` starts |
  * | BATON_WORKER_QUEUES               | orchestrator | JSON object: worker name -> queue URL                     |
  * | BATON_EVENT_BUS_NAME              | orchestrator | the domain bus                                            |
  * | BATON_EVENT_SOURCE                | orchestrator | `source` of lifecycle events, e.g. `baton.orders`         |
@@ -30,6 +33,9 @@ export const BatonEnv = {
   inboxQueueUrl: 'BATON_INBOX_QUEUE_URL',
   inboxQueueArn: 'BATON_INBOX_QUEUE_ARN',
   publicInboxQueueArn: 'BATON_PUBLIC_INBOX_QUEUE_ARN',
+  publicInboxQueueUrl: 'BATON_PUBLIC_INBOX_QUEUE_URL',
+  domain: 'BATON_DOMAIN',
+  childDomains: 'BATON_CHILD_DOMAINS',
   workerQueues: 'BATON_WORKER_QUEUES',
   eventBusName: 'BATON_EVENT_BUS_NAME',
   eventSource: 'BATON_EVENT_SOURCE',

@@ -37,10 +37,22 @@ export type TaskResource =
     }
   /** `arn:aws:states:::bedrock:invokeModel`: a model invocation, request-response. */
   | { readonly type: 'bedrock-invoke' }
+  /**
+   * `arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken]`: a child execution of
+   * a Baton workflow, named by the `StateMachineArn` parameter.
+   */
+  | { readonly type: 'states'; readonly integration: ChildIntegration }
   /** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`: invoked with the state's input. */
   | { readonly type: 'lambda-arn'; readonly functionArn: string }
   /** Anything else: the task fails when dispatched. */
   | { readonly type: 'unsupported'; readonly resource: string };
+
+/**
+ * How a parent waits for a child execution: not at all (`requestResponse`: the result is
+ * StartExecution's response), for its end (`sync`: DescribeExecution's response with `Output` as
+ * JSON text; `sync:2`: with `Output` parsed), or for a task token sent back (`waitForTaskToken`).
+ */
+export type ChildIntegration = 'requestResponse' | 'sync' | 'sync:2' | 'waitForTaskToken';
 
 /** The DynamoDB item actions of Step Functions' optimized DynamoDB integration. */
 export const DYNAMODB_ITEM_ACTIONS = ['getItem', 'putItem', 'updateItem', 'deleteItem'] as const;
@@ -81,6 +93,7 @@ const INTEGRATION_RESOURCE =
 const DYNAMODB_RESOURCE = /^dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
 /** Service names are lower-case letters and digits (`s3`, `redshiftdata`); actions camel case. */
 const AWS_SDK_RESOURCE = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)(\.waitForTaskToken)?$/;
+const START_EXECUTION_RESOURCE = /^states:startExecution(?:\.(sync|sync:2|waitForTaskToken))?$/;
 const FUNCTION_ARN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
 
@@ -112,6 +125,9 @@ function parseIntegration(resource: string, integrationName: string): TaskResour
   }
   const dynamodb = DYNAMODB_RESOURCE.exec(integrationName);
   if (dynamodb) return { type: 'dynamodb', action: dynamodb[1] as DynamoDbItemAction };
+  const startExecution = START_EXECUTION_RESOURCE.exec(integrationName);
+  if (startExecution)
+    return { type: 'states', integration: (startExecution[1] ?? 'requestResponse') as ChildIntegration };
   if (integrationName === 'bedrock:invokeModel') return { type: 'bedrock-invoke' };
   const sdk = AWS_SDK_RESOURCE.exec(integrationName);
   if (sdk) {

@@ -61,6 +61,35 @@ export interface Execution {
    * frame, then its ancestors'). Absent until a state assigns a variable.
    */
   readonly variables?: Readonly<Record<string, Readonly<Record<string, Json>>>>;
+  /** The execution that started this one (`states:startExecution`). @default none: started on its own */
+  readonly parent?: ParentLink;
+}
+
+/**
+ * The execution that started another as its child (`arn:aws:states:::states:startExecution`), as
+ * the child keeps it: what the console and the CLI show, and where the child's end is reported
+ * when the parent waits for it.
+ */
+export interface ParentLink {
+  readonly executionId: string;
+  /** The parent's domain, when it is another domain's execution. @default the child's own domain */
+  readonly domain?: string;
+  /** How the parent waits: not (`requestResponse`), for the end (`sync`, `sync:2`), for a token. */
+  readonly integration: 'requestResponse' | 'sync' | 'sync:2' | 'waitForTaskToken';
+  /** The state machine ARN the parent named the child by (its qualifier, if any, left out). */
+  readonly stateMachineArn: string;
+  /** The child's own ARN, as the parent's task result gave it. */
+  readonly executionArn: string;
+  /**
+   * Where the child reports its end, for a parent in another domain whose inbox the child's wiring
+   * does not know by name (on AWS: the parent's public inbox URL). @default the parent's domain
+   */
+  readonly replyTo?: string;
+  /**
+   * The parent task's token, when the parent waits for the child to end (`.sync`, `.sync:2`): the
+   * child's end is reported with it. @default none: the parent does not wait for the end
+   */
+  readonly taskToken?: string;
 }
 
 /** Where a failed execution resumes on redrive: the root thread's state and its input. */
@@ -135,6 +164,12 @@ export type Waiting =
       readonly lastHeartbeatAt: number;
       /** Due time of the heartbeat timer now scheduled: only that timer counts (older ones are stale). */
       readonly heartbeatTimerAt?: number;
+      /**
+       * What the task's target answered when it took the task (a child execution's ARN): set by
+       * TaskSubmitted. A task aborted after it was submitted is cancelled at its target.
+       * @default absent: not reported submitted
+       */
+      readonly submitted?: Json;
     }
   | { readonly type: 'Retry'; readonly timerId: string }
   | { readonly type: 'Wait'; readonly timerId: string }
@@ -211,7 +246,14 @@ export type ExecutionEvent =
       readonly seed?: string;
       /** Start at this top-level state instead of StartAt (a rerun from a state). */
       readonly startAt?: string;
+      /** The execution that starts this one as its child. @default none */
+      readonly parent?: ParentLink;
     }
+  /**
+   * The task's target took the task and answered `output` (a child execution started): recorded,
+   * and kept so that the task is cancelled there if it is aborted. The result comes later.
+   */
+  | { readonly type: 'TaskSubmitted'; readonly token: string; readonly output: Json }
   | { readonly type: 'TaskSucceeded'; readonly token: string; readonly output: Json }
   | { readonly type: 'TaskFailed'; readonly token: string; readonly error: string; readonly cause?: string }
   | {
@@ -269,6 +311,33 @@ export type Command =
       readonly eventId: string;
       readonly detailType: LifecycleDetailType;
       readonly detail: Json;
+    }
+  /**
+   * A child execution ended while its parent waits for it (`.sync`, `.sync:2`): report the end to
+   * the parent task (`parent.taskToken`). Emitted with the child's terminal transition.
+   */
+  | {
+      readonly type: 'ReportToParent';
+      readonly parent: ParentLink;
+      readonly status: TerminalStatus;
+      readonly input: Json;
+      readonly output?: Json;
+      readonly error?: string;
+      readonly cause?: string;
+      /** Epoch ms. */
+      readonly startTime: number;
+      readonly stopTime: number;
+      readonly redriveCount: number;
+    }
+  /**
+   * A task submitted to its target (a child execution) was aborted with its state: cancel it
+   * there (stop the child). `submitted` is what the target answered when it took the task.
+   */
+  | {
+      readonly type: 'CancelTask';
+      readonly token: string;
+      readonly resource: string;
+      readonly submitted: Json;
     };
 
 /** Detail-types of the lifecycle events an execution publishes. */
@@ -372,6 +441,12 @@ export interface TaskScheduledEvent extends HistoryEventBase<'TaskScheduled'>, T
   readonly resource: string;
   /** 1-based. */
   readonly attempt: number;
+}
+
+/** A task attempt was taken by its target, which answered `output` (a child execution's ARN). */
+export interface TaskSubmittedEvent extends HistoryEventBase<'TaskSubmitted'>, ThreadStateFields {
+  readonly output: Json;
+  readonly resource: string;
 }
 
 /** A task attempt succeeded with `output` (before ResultSelector). */
@@ -501,6 +576,7 @@ export type HistoryEvent =
   | CatchingStateExitedEvent
   | StateExitedEvent
   | TaskScheduledEvent
+  | TaskSubmittedEvent
   | TaskSucceededEvent
   | TaskFailedEvent
   | TaskTimedOutEvent

@@ -17,7 +17,7 @@ export const MAX_EXECUTION_NAME_LENGTH = 80;
 const FORBIDDEN_NAME_CHARACTERS = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
 
 /** Step Functions forbids whitespace, these punctuation marks and control characters in names. */
-function isAllowedName(name: string): boolean {
+export function isAllowedName(name: string): boolean {
   if (FORBIDDEN_NAME_CHARACTERS.test(name)) return false;
   for (let i = 0; i < name.length; i++) {
     const code = name.charCodeAt(i);
@@ -51,6 +51,19 @@ const domainEvent = z.looseObject({
   detail: jsonSchema,
 });
 
+/** The execution that starts a child (`states:startExecution`), as the child keeps it. */
+const parentLink = z.object({
+  executionId: nonEmpty(),
+  domain: z.optional(nonEmpty()),
+  integration: z.enum(['requestResponse', 'sync', 'sync:2', 'waitForTaskToken']),
+  stateMachineArn: nonEmpty(),
+  executionArn: nonEmpty(),
+  /** Where the child reports its end, when the parent is in another domain. */
+  replyTo: z.optional(nonEmpty()),
+  /** Set when the parent waits for the child's end: the end is reported with it. */
+  taskToken: z.optional(nonEmpty()),
+});
+
 const start = z.object({
   kind: z.literal('StartExecution'),
   workflow: nonEmpty(),
@@ -63,6 +76,8 @@ const start = z.object({
   version: z.optional(nonEmpty()),
   /** Seed of the execution's random draws (retry jitter, States.UUID). @default the execution id */
   seed: z.optional(nonEmpty().check(z.maxLength(256))),
+  /** The execution starting this one as its child. @default none */
+  parent: z.optional(parentLink),
 });
 
 /** An EventBridge event wrapped by the trigger rule's input transformer. */
@@ -93,6 +108,14 @@ const taskFailed = z.object({
   error: z._default(upTo(MAX_ERROR_LENGTH), 'States.TaskFailed'),
   cause: z.optional(upTo(MAX_CAUSE_LENGTH)),
 });
+/** A task's target took it (a child execution started): what it answered, for the history and a cancel. */
+const taskSubmitted = z.object({
+  kind: z.literal('TaskSubmitted'),
+  taskToken: nonEmpty(),
+  output: jsonSchema,
+  /** The task's resource: a task that ended before this came is cancelled there. @default not cancelled */
+  resource: z.optional(nonEmpty()),
+});
 const taskHeartbeat = z.object({ kind: z.literal('TaskHeartbeat'), taskToken: nonEmpty() });
 const timerFired = z.object({
   kind: z.literal('TimerFired'),
@@ -122,6 +145,7 @@ export const InboxMessageSchema = z.discriminatedUnion('kind', [
   eventReceived,
   taskSucceeded,
   taskFailed,
+  taskSubmitted,
   taskHeartbeat,
   timerFired,
   stop,

@@ -41,6 +41,7 @@ import {
   type TimingMetricName,
 } from '../contract/metric-names.js';
 import { StatesErrors } from '../engine/errors.js';
+import { childEndReport, nameTakenReport, type NameTakenReport } from './child-executions.js';
 
 /** How many conflicting commits one message may retry within an invocation. */
 export const DEFAULT_MAX_CONFLICT_RETRIES = 8;
@@ -177,6 +178,8 @@ function ignore(): void {}
 interface Routed {
   readonly executionId: string;
   readonly event: ExecutionEvent;
+  /** Set for a TaskSubmitted: the task to cancel if it no longer runs. */
+  readonly submitted?: { readonly command: Extract<Command, { type: 'CancelTask' }> };
   /** Set for starts: the definition version to pin. */
   readonly start?: {
     readonly workflow: WorkflowRef;
@@ -319,6 +322,19 @@ export class Orchestrator {
         if (stored && version !== undefined)
           return yield* this.performAgain(stored, version, messageId, traceHeader);
         if (!decision.changed) {
+          if (routed.submitted && stored && !isRunningTask(stored, routed.submitted.command.token)) {
+            // The task ended (its execution stopped, or it timed out) before its target's answer
+            // came: what it started is cancelled now, as the engine cancels a task aborted after
+            // it was submitted. Performed with the message, so a redelivery performs it again.
+            yield* settle(this.cancelLate(routed.executionId, routed.submitted, traceHeader));
+          }
+          const claimed = routed.event.type === 'StartExecution' ? routed.event.parent : undefined;
+          if (claimed?.taskToken !== undefined && stored?.execution.parent?.taskToken !== claimed.taskToken) {
+            // The name is taken by an execution started for another task (a Retry of a task that
+            // names its child, or another parent): that task would wait for ever for an end that
+            // is not its child's. It fails as Step Functions' StartExecution does.
+            yield* settle(this.reportToParent(nameTakenReport(claimed), traceHeader));
+          }
           return {
             type: 'ignored',
             executionId: routed.executionId,
@@ -421,6 +437,7 @@ export class Orchestrator {
             input: message.input,
             ...(message.startAt !== undefined ? { startAt: message.startAt } : {}),
             ...(message.seed !== undefined ? { seed: message.seed } : {}),
+            ...(message.parent !== undefined ? { parent: message.parent } : {}),
           },
           start: {
             workflow,
@@ -474,6 +491,25 @@ export class Orchestrator {
             error: message.error,
             ...(message.cause !== undefined ? { cause: message.cause } : {}),
           },
+        };
+      }
+      case 'TaskSubmitted': {
+        const claims = this.verify(message.taskToken);
+        return {
+          executionId: claims.executionId,
+          event: { type: 'TaskSubmitted', token: claims.engineToken, output: message.output },
+          ...(message.resource !== undefined
+            ? {
+                submitted: {
+                  command: {
+                    type: 'CancelTask',
+                    token: claims.engineToken,
+                    resource: message.resource,
+                    submitted: message.output,
+                  },
+                },
+              }
+            : {}),
         };
       }
       case 'TaskHeartbeat': {
@@ -608,6 +644,45 @@ export class Orchestrator {
     }
   }
 
+  /** Cancels at its target a task that ended before its submission was applied. */
+  private cancelLate(
+    executionId: string,
+    submitted: NonNullable<Routed['submitted']>,
+    traceHeader: string | undefined,
+  ): Awaitable<void> {
+    const { tasks } = this.options.ports;
+    if (!tasks.cancelTask) return;
+    return tasks.cancelTask({
+      executionId,
+      command: submitted.command,
+      ...(traceHeader !== undefined ? { traceHeader } : {}),
+    });
+  }
+
+  /**
+   * A child execution ended while its parent waits for it: its end goes to the parent task, in the
+   * parent's domain's inbox, in Step Functions' shape (see `child-executions.ts`).
+   */
+  private reportToParent(
+    command: Extract<Command, { type: 'ReportToParent' }> | NameTakenReport,
+    traceHeader: string | undefined,
+  ): Promise<void> {
+    const { ports } = this.options;
+    const domain = command.parent.domain;
+    const inbox = domain === undefined ? ports.inbox : ports.domainInboxes?.(domain, command.parent.replyTo);
+    if (!inbox) {
+      throw new RejectedMessageError(
+        domain === undefined
+          ? 'This orchestrator has no inbox: a child execution cannot report to its parent'
+          : `No inbox is known for the domain ${domain}: a child execution cannot report to its parent there`,
+      );
+    }
+    return inbox.send(
+      command.type === 'ReportToParent' ? childEndReport(command) : command.message,
+      traceHeader ? { traceHeader } : {},
+    );
+  }
+
   private *latest(name: string): Steps<WorkflowRef> {
     const ref = yield* settle(this.options.ports.definitions.latest(name));
     if (!ref)
@@ -692,6 +767,19 @@ export class Orchestrator {
           break;
         case 'CancelTimer':
           start(() => ports.timers.cancel({ executionId, timerId: command.timerId }));
+          break;
+        case 'ReportToParent':
+          start(() => this.reportToParent(command, traceHeader));
+          break;
+        case 'CancelTask':
+          if (ports.tasks.cancelTask) {
+            const cancellation = {
+              executionId,
+              command,
+              ...(traceHeader !== undefined ? { traceHeader } : {}),
+            };
+            start(() => ports.tasks.cancelTask?.(cancellation));
+          }
           break;
         case 'PublishEvent':
           events.push({
@@ -813,4 +901,16 @@ export function summaryOf(stored: StoredExecution): ExecutionSummary {
     ...(stored.businessKey !== undefined ? { businessKey: stored.businessKey } : {}),
     ...(execution.error !== undefined ? { error: execution.error } : {}),
   };
+}
+
+/** Whether a task or compensation attempt (its engine token) is still running in the stored execution. */
+function isRunningTask(stored: StoredExecution, token: string): boolean {
+  const { status, saga } = stored.execution;
+  if (status === 'COMPENSATING') return saga.active?.token === token;
+  if (status !== 'RUNNING') return false;
+  for (const thread of Object.values(stored.execution.threads)) {
+    const waiting = thread.active.waiting;
+    if (waiting.type === 'Task' && waiting.token === token) return true;
+  }
+  return false;
 }

@@ -149,9 +149,21 @@ export interface TaskDispatch {
   readonly traceHeader?: string;
 }
 
+/** A task aborted after its target took it (a child execution), to cancel there. */
+export interface TaskCancellation {
+  readonly executionId: string;
+  readonly command: Extract<Command, { type: 'CancelTask' }>;
+  readonly traceHeader?: string;
+}
+
 /** Performs DispatchTask commands. At-least-once: the same dispatch may be performed twice. */
 export interface TaskDispatcher {
   dispatch(task: TaskDispatch): Awaitable<void>;
+  /**
+   * Cancels a task at its target (stops a child execution). At-least-once, and harmless on a task
+   * that already ended there. @default tasks are not cancelled at their target
+   */
+  cancelTask?(task: TaskCancellation): Awaitable<void>;
 }
 
 /** An event for the domain bus. */
@@ -255,6 +267,12 @@ export interface OrchestratorPorts {
   readonly correlations?: CorrelationStore;
   /** Where the loop sends results it produces itself (a correlated event's arrival). */
   readonly inbox?: InboxSender;
+  /**
+   * The inbox of another domain, by name or by the address its parent gave (`replyTo`): where a
+   * child execution started by that domain's execution reports its end.
+   * @default none: only children of this domain's executions report
+   */
+  readonly domainInboxes?: (domain: string, replyTo: string | undefined) => InboxSender | undefined;
 }
 
 /** The stored version moved on since it was loaded: re-read and decide again. */

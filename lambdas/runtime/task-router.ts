@@ -20,9 +20,15 @@
  */
 import { StatesErrors } from '../engine/errors.js';
 import { isJsonObject, type Json, type JsonObject } from '../engine/json.js';
-import { parseTaskResource, type DynamoDbItemAction, type TaskResource } from '../contract/task-resources.js';
+import {
+  parseTaskResource,
+  type ChildIntegration,
+  type DynamoDbItemAction,
+  type TaskResource,
+} from '../contract/task-resources.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
-import type { InboxSender, TaskDispatch, TaskDispatcher } from './ports.js';
+import type { Clock, InboxSender, TaskCancellation, TaskDispatch, TaskDispatcher } from './ports.js';
+import { startChildExecution, stopChildExecution, type ChildExecutionTransport } from './child-executions.js';
 import { workerTaskMessage, type WorkerTaskMessage } from './worker.js';
 
 /** A service call failed in a way a retry of the message will not fix: the task fails with `error`. */
@@ -249,6 +255,8 @@ export interface TaskTransports {
   readonly dynamodb?: DynamoDbTransport;
   readonly sns?: SnsTransport;
   readonly awsSdk?: AwsSdkTransport;
+  /** `states:startExecution` child executions: where the domains' workflows are. */
+  readonly executions?: ChildExecutionTransport;
 }
 
 /** Options of {@link TaskRouter}. */
@@ -262,6 +270,8 @@ export interface TaskRouterOptions {
   readonly environment?: string;
   /** Mocked results, consulted before any call (local wirings only). */
   readonly mocks?: IntegrationMocks;
+  /** The clock of StartDate in child executions' results. @default the system clock */
+  readonly clock?: Clock;
 }
 
 /** The error of a task that has no stand-in here and no mocked result. */
@@ -324,6 +334,8 @@ export class TaskRouter implements TaskDispatcher {
         return this.callAwsSdk(task, resource.service, resource.action, resource.waitForTaskToken);
       case 'bedrock-invoke':
         return this.invokeModel(task);
+      case 'states':
+        return this.startExecution(task, resource.integration);
       case 'unsupported':
         return this.fail(
           task,
@@ -617,6 +629,44 @@ export class TaskRouter implements TaskDispatcher {
       }
     }
     await this.succeed(task, definedFields({ Body: parsed, ContentType: contentType ?? undefined }));
+  }
+
+  /**
+   * `arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken]`: starts the child
+   * execution (see `child-executions.ts`); request-response reports StartExecution's response, the
+   * other forms report it as submitted and leave the result to the child's end or SendTaskSuccess.
+   */
+  private async startExecution(task: TaskDispatch, integration: ChildIntegration): Promise<void> {
+    const executions = this.options.transports.executions;
+    if (!executions) return this.unavailable(task, 'child executions');
+    const started = await startChildExecution(executions, task, integration, this.now());
+    if (started.type === 'failed') return this.fail(task, started.error, started.cause);
+    if (!started.waits) return this.succeed(task, started.response);
+    return this.options.inbox.send(
+      {
+        kind: 'TaskSubmitted',
+        taskToken: task.taskToken,
+        output: started.response,
+        resource: task.command.resource,
+      },
+      traced(task),
+    );
+  }
+
+  /**
+   * Cancels a task aborted after its target took it: a `.sync` or `.sync:2` child execution is
+   * stopped, as Step Functions stops it with its parent. Other tasks have nothing to cancel.
+   */
+  async cancelTask(cancellation: TaskCancellation): Promise<void> {
+    const resource = parseTaskResource(cancellation.command.resource);
+    const executions = this.options.transports.executions;
+    if (resource.type !== 'states' || !executions) return;
+    if (resource.integration !== 'sync' && resource.integration !== 'sync:2') return;
+    await stopChildExecution(executions, cancellation);
+  }
+
+  private now(): number {
+    return this.options.clock?.now() ?? Date.now();
   }
 
   /** A bare function ARN (the legacy Lambda resource): the state input in, the parsed payload out. */

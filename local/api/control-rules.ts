@@ -12,7 +12,9 @@ import {
   type HistoryEvent,
   type StateEnteredEvent,
 } from '../../lambdas/engine/execution.js';
-import type { Json } from '../../lambdas/engine/json.js';
+import { isJsonObject, type Json } from '../../lambdas/engine/json.js';
+import { parseExecutionArn } from '../../lambdas/contract/state-machine-arn.js';
+import { parseTaskResource, taskResourceReferences } from '../../lambdas/contract/task-resources.js';
 import { MAX_EXECUTION_NAME_LENGTH } from '../../lambdas/runtime/inbox-messages.js';
 import { executionIdOf, summaryOf } from '../../lambdas/runtime/orchestrator.js';
 import type {
@@ -22,7 +24,13 @@ import type {
   StoredExecution,
   WorkflowRef,
 } from '../../lambdas/runtime/ports.js';
-import { ConflictError, NotFoundError, type ExecutionDescription, type ListFilter } from '../control.js';
+import {
+  ConflictError,
+  NotFoundError,
+  type ChildExecution,
+  type ExecutionDescription,
+  type ListFilter,
+} from '../control.js';
 import { REDRIVABLE_STATUSES, isStoppable } from './execution-actions.js';
 
 /** The message of a lookup that found no execution. */
@@ -155,8 +163,14 @@ export async function describeStored(
   domain: string,
   definitions: DefinitionStore,
   stored: StoredExecution,
+  store?: ExecutionStore,
 ): Promise<ExecutionDescription> {
   const { execution } = stored;
+  const definition = await pinnedDefinition(definitions, stored);
+  const parent = execution.parent;
+  // The history is read only for a definition that starts child executions.
+  const children =
+    store && startsChildren(definition) ? childrenIn(await fullHistory(store, execution.executionId)) : [];
   return {
     ...summaryOf(stored),
     domain,
@@ -165,10 +179,52 @@ export async function describeStored(
     ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
     redriveCount: execution.redriveCount,
     ...(stored.traceId !== undefined ? { traceId: stored.traceId } : {}),
-    definition: await pinnedDefinition(definitions, stored),
+    definition,
+    ...(parent !== undefined
+      ? {
+          parent: {
+            executionId: parent.executionId,
+            ...(parent.domain !== undefined ? { domain: parent.domain } : {}),
+            integration: parent.integration,
+          },
+        }
+      : {}),
+    ...(children.length > 0 ? { children } : {}),
     ...(execution.saga.failed !== undefined ? { compensationFailure: execution.saga.failed } : {}),
     ...(execution.variables?.['root'] !== undefined ? { variables: execution.variables['root'] } : {}),
   };
+}
+
+/** Whether a definition has a `states:startExecution` task (or compensation). */
+function startsChildren(definition: unknown): boolean {
+  return taskResourceReferences(definition).some(
+    ({ resource }) => typeof resource === 'string' && parseTaskResource(resource).type === 'states',
+  );
+}
+
+/**
+ * The child executions a history shows: a `states:startExecution` task's TaskSubmitted (`.sync`,
+ * `.sync:2`, `.waitForTaskToken`) or TaskSucceeded (request-response) carries the child's ARN.
+ */
+export function childrenIn(history: readonly HistoryEvent[]): ChildExecution[] {
+  const children: ChildExecution[] = [];
+  const seen = new Set<string>();
+  for (const event of history) {
+    if (event.type !== 'TaskSubmitted' && event.type !== 'TaskSucceeded') continue;
+    const resource = parseTaskResource(event.resource);
+    if (resource.type !== 'states') continue;
+    if (event.type === 'TaskSucceeded' && resource.integration !== 'requestResponse') continue;
+    const arn = isJsonObject(event.output) ? event.output.ExecutionArn : undefined;
+    const child = typeof arn === 'string' ? parseExecutionArn(arn) : undefined;
+    if (!child || seen.has(arn as string)) continue;
+    seen.add(arn as string);
+    children.push({
+      executionId: executionIdOf(child.workflow, child.name),
+      executionArn: arn as string,
+      stateName: event.stateName,
+    });
+  }
+  return children;
 }
 
 /** Every history event of an execution, page after page. */

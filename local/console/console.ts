@@ -414,13 +414,18 @@ async function loadExecution(): Promise<void> {
   renderExecution();
 }
 
+/** A link to an execution's page. */
+function executionLink(executionId: string): HTMLElement {
+  return h('a', { href: `#/executions/${encodeURIComponent(executionId)}`, class: 'mono' }, executionId);
+}
+
 function renderExecution(): void {
   if (!view.loaded) return;
   const { description, history, graph } = view.loaded;
   const statuses = stateStatuses(history);
   const runs = stateRuns(history);
   const { stopTime, compensationFailure: undoing } = description;
-  const meta: [label: string, value: string][] = [
+  const meta: [label: string, value: string | Node][] = [
     [
       'Workflow',
       `${description.workflow} (version ${description.workflowVersion}) · domain ${description.domain}`,
@@ -437,6 +442,33 @@ function renderExecution(): void {
   if (description.traceId) meta.push(['X-Ray trace', description.traceId]);
   if (description.error) {
     meta.push(['Error', `${description.error}${description.cause ? `: ${description.cause}` : ''}`]);
+  }
+  // The parent-child links of `states:startExecution`, both ways.
+  const { parent, children } = description;
+  if (parent) {
+    meta.push([
+      'Parent',
+      h(
+        'span',
+        {},
+        executionLink(parent.executionId),
+        ` · ${parent.integration}${parent.domain ? ` · domain ${parent.domain}` : ''}`,
+      ),
+    ]);
+  }
+  if (children && children.length > 0) {
+    meta.push([
+      'Children',
+      h(
+        'span',
+        { id: 'children' },
+        children.map((child, index) => [
+          index > 0 ? ', ' : '',
+          executionLink(child.executionId),
+          ` (${child.stateName})`,
+        ]),
+      ),
+    ]);
   }
   if (undoing) {
     meta.push(['Compensation', `undoing ${undoing.stateName} failed: ${undoing.error}: ${undoing.cause}`]);

@@ -188,7 +188,7 @@ export class DomainControl implements LocalControl {
 
   async describe(executionId: string): Promise<ExecutionDescription> {
     const { ports, stored } = await this.require(executionId);
-    return describeStored(ports.name, ports.definitions, stored);
+    return describeStored(ports.name, ports.definitions, stored, ports.store);
   }
 
   async history(executionId: string): Promise<HistoryEvent[]> {

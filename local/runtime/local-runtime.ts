@@ -42,6 +42,11 @@ import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
+import {
+  DomainWorkflows,
+  domainOfStore,
+  type ReachableDomain,
+} from '../../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../../lambdas/runtime/task-token.js';
 import type { WorkflowRegistration } from '../control.js';
 import { DomainControl } from '../control/domain-control.js';
@@ -300,6 +305,13 @@ export class LocalRuntime extends DomainControl {
           clock,
           keepBeyondSeconds: TIMERS_KEPT_BEYOND_SECONDS,
         });
+        // Child executions run the workflows of this domain, then of the other domains it runs.
+        const reachable = (domain: RunningDomain): ReachableDomain =>
+          domainOfStore(domain.config.domain, domain.definitions, domain.inboxSender);
+        const workflows = new DomainWorkflows({
+          own: domainOfStore(config.domain, definitions, inboxSender),
+          others: () => [...domains.values()].map(reachable),
+        });
         const orchestrator = new Orchestrator({
           ports: {
             store,
@@ -310,7 +322,9 @@ export class LocalRuntime extends DomainControl {
               transports: {
                 ...localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
                 awsSdk,
+                executions: workflows,
               },
+              clock,
               inbox: inboxSender,
               environment: 'locally (the local runtime has no stand-in for it)',
               mocks,
@@ -319,6 +333,7 @@ export class LocalRuntime extends DomainControl {
             timers,
             correlations: new DynamoDbCorrelationStore({ client, tableName, clock, payloads }),
             inbox: inboxSender,
+            domainInboxes: (domain) => workflows.inboxOf(domain),
           },
           signer,
           jsonata: () => bundledJsonata,

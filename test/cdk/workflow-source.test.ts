@@ -188,6 +188,41 @@ describe('workflowIssues', () => {
     ]);
   });
 
+  it('names a child state machine the orchestrator does not deploy, and accepts its own workflows', () => {
+    const child = (arn: string, field: 'Parameters' | 'Arguments' = 'Parameters') => ({
+      StartAt: 'Child',
+      States: {
+        Child: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          [field]: { StateMachineArn: arn },
+          End: true,
+        },
+      },
+    });
+    const workflows = new Set(['PlaceOrder', 'Refund']);
+    const arn = (name: string) => `arn:aws:states:eu-west-1:123456789012:stateMachine:${name}`;
+    expect(workflowIssues(child(arn('Refund')), { workers, workflows })).toEqual([]);
+    expect(workflowIssues(child(arn('Nowhere')), { workers, workflows })).toEqual([
+      {
+        pointer: '/States/Child/Parameters/StateMachineArn',
+        message: expect.stringContaining(
+          "names the workflow 'Nowhere', which this SagaOrchestrator does not deploy (its workflows: PlaceOrder, Refund)",
+        ) as unknown as string,
+      },
+    ]);
+    expect(
+      workflowIssues(child('arn:aws:states:eu-west-1:123456789012:activity:x'), { workers, workflows }),
+    ).toEqual([
+      {
+        pointer: '/States/Child/Parameters/StateMachineArn',
+        message: expect.stringContaining('is not a state machine ARN') as unknown as string,
+      },
+    ]);
+    // A path or a deploy-time token is checked when the task runs.
+    expect(workflowIssues(child('${Token[TOKEN.1]}'), { workers, workflows })).toEqual([]);
+  });
+
   it("reports the engine validator's issues with their pointers", () => {
     const definition = { StartAt: 'Missing', States: { Only: { Type: 'Pass', End: true } } };
     expect(workflowIssues(definition, { workers }).map((issue) => issue.pointer)).toContain('/StartAt');

@@ -160,7 +160,7 @@ async function runToEnd(workflow: string, name: string, input: unknown) {
   const tableName = tableAt(stack, 'Ledger/Table');
   const store = new DynamoDbExecutionStore({
     client: deployment.dynamodb.client,
-    tableName: tableName as string,
+    tableName,
   });
   return eventually(`${workflow}:${name} to end`, async () => {
     const stored = await store.load(`${workflow}:${name}`);
@@ -216,5 +216,42 @@ describe('a JSONata workflow on the bundled orchestrator', () => {
   it('still runs a JSONPath workflow on the same function once the library is loaded', async () => {
     const finished = await runToEnd('ScoreDirect', 'score-4', { amount: 5 });
     expect(finished.output).toEqual({ score: 10 });
+  });
+});
+
+describe('states:startExecution.sync:2 of a workflow of the same orchestrator', () => {
+  it("runs the child on the deployed orchestrator and ends with the child's output, never polling", async () => {
+    const finished = await runToEnd('ScoreAsChild', 'parent-1', { amount: 5 });
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.output).toEqual({ score: 10 });
+    const tableName = tableAt(deployment.stack(STACK), 'Ledger/Table');
+    const store = new DynamoDbExecutionStore({
+      client: deployment.dynamodb.client,
+      tableName,
+    });
+    const child = (await store.load('Score:child-of-parent-1'))?.execution;
+    expect(child?.status).toBe('SUCCEEDED');
+    expect(child?.parent).toMatchObject({ executionId: 'ScoreAsChild:parent-1', integration: 'sync:2' });
+  });
+});
+
+describe('states:startExecution.sync:2 of a workflow of another SagaOrchestrator (childOrchestrators)', () => {
+  it("starts the child in the other domain, whose orchestrator reports to the parent's public inbox", async () => {
+    const finished = await runToEnd('LabelAsChild', 'label-1', { id: 7 });
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.output).toEqual({ label: 'L-7' });
+    // The child lives in the labels domain's table.
+    const stack = deployment.stack(STACK);
+    const stores = ['Labels/Table', 'Ledger/Table'].map(
+      (path) =>
+        new DynamoDbExecutionStore({ client: deployment.dynamodb.client, tableName: tableAt(stack, path) }),
+    );
+    const found = await Promise.all(stores.map((store) => store.load('MakeLabel:label-1')));
+    expect(found[1]).toBeUndefined();
+    expect(found[0]?.execution.parent).toMatchObject({
+      executionId: 'LabelAsChild:label-1',
+      domain: 'ledger',
+      integration: 'sync:2',
+    });
   });
 });

@@ -48,6 +48,23 @@ const tally = {
   },
 };
 
+/** Runs Tally as a `.sync:2` child execution. */
+const tallyParent = {
+  StartAt: 'RunTally',
+  States: {
+    RunTally: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution.sync:2',
+      Parameters: {
+        StateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Tally',
+        'Input.$': '$',
+        Name: 'tally-of-parent-1',
+      },
+      End: true,
+    },
+  },
+};
+
 let runtime: SampleRuntime;
 let server: ApiServer;
 let browser: Browser;
@@ -64,6 +81,13 @@ beforeAll(async () => {
   await start('large-2', { total: 5000 });
   await runtime.control.registerWorkflow({ workflow: 'Tally', definition: tally, domain: 'orders' });
   await runtime.control.start({ workflow: 'Tally', name: 'tally-1', input: order('tally-1') });
+  // A parent that runs Tally as a child execution and waits for it.
+  await runtime.control.registerWorkflow({
+    workflow: 'TallyParent',
+    definition: tallyParent,
+    domain: 'orders',
+  });
+  await runtime.control.start({ workflow: 'TallyParent', name: 'parent-1', input: order('parent-1') });
   server = await startApiServer(runtime.control);
   client = new BatonClient(server.url);
   browser = await chromium.launch(await findChromium());
@@ -219,6 +243,20 @@ describe('the console', () => {
     const output = JSON.parse((await page.locator('#details .state-output pre').textContent()) ?? '');
     expect(output).toEqual({ label: 'cust-1:2' });
     await close(page);
+  });
+
+  it('links a parent to its child execution and the child back to its parent', async () => {
+    const parent = await openExecution('TallyParent:parent-1');
+    await parent.locator('h1 .badge[data-status="SUCCEEDED"]').waitFor();
+    const child = parent.locator('#children a');
+    expect(await child.textContent()).toBe('Tally:tally-of-parent-1');
+    await child.click();
+    await parent.locator('h1 #execution-id', { hasText: 'Tally:tally-of-parent-1' }).waitFor();
+    const back = parent.locator('dd a', { hasText: 'TallyParent:parent-1' });
+    expect(await back.getAttribute('href')).toBe(
+      `#/executions/${encodeURIComponent('TallyParent:parent-1')}`,
+    );
+    await close(parent);
   });
 
   it('shows no variables for a state that assigned none', async () => {

@@ -615,6 +615,7 @@ function checkTaskOutcomes(execution: ExecutionRecord, report: Report): void {
       case 'MapIterationAborted':
       case 'StateRetryScheduled':
       case 'EvaluationFailed':
+      case 'TaskSubmitted':
       case 'CompensationStarted':
       case 'CompensationSucceeded':
       case 'CompensationFailed':

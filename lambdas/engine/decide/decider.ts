@@ -67,6 +67,7 @@ import {
   onTaskDeadline,
   onTaskFailed,
   onTaskHeartbeat,
+  onTaskSubmitted,
   onTaskSucceeded,
 } from './task-state.js';
 import { branchesPoint, livePoint } from './redrive-point.js';
@@ -176,6 +177,9 @@ export class Decider {
         if (status === 'COMPENSATING')
           onCompensationFailed(this, event.token, event.error, event.cause ?? '');
         else if (status === 'RUNNING') onTaskFailed(this, event.token, event.error, event.cause ?? '');
+        return;
+      case 'TaskSubmitted':
+        if (status === 'RUNNING') onTaskSubmitted(this, event.token, event.output);
         return;
       case 'TaskHeartbeat':
         if (status === 'COMPENSATING') onCompensationHeartbeat(this, event.token, event.sentAt);
@@ -620,6 +624,7 @@ function workingCopy(execution: Execution): Mutable<Execution> {
     redriveCount: execution.redriveCount,
     failure: execution.failure,
     variables: execution.variables,
+    parent: execution.parent,
   };
   return copy;
 }

@@ -13,7 +13,13 @@
  * text form of timer ids and task tokens; `data-flow.ts` for InputPath, ResultPath and the
  * context object; `execution-lifecycle.ts` for how an execution ends, stops and is redriven.
  */
-import type { Decision, Execution, ExecutionEvent } from '../execution.js';
+import {
+  isTerminal,
+  type Command,
+  type Decision,
+  type Execution,
+  type ExecutionEvent,
+} from '../execution.js';
 import { Decider } from './decider.js';
 import type { DecideEnv } from './env.js';
 
@@ -35,12 +41,36 @@ export function decide(execution: Execution | undefined, event: ExecutionEvent, 
     if (execution) return { changed: false, execution, commands: [], history: [] };
     const decider = new Decider(newExecution(event, env), env);
     decider.start(event.startAt);
-    return decider.result();
+    return reportingEnd(true, decider.result());
   }
   if (!execution) throw new UnknownExecutionError(`No execution for event ${event.type}`);
   const decider = new Decider(execution, env);
   decider.handle(event);
-  return decider.result();
+  return reportingEnd(!isTerminal(execution.status), decider.result());
+}
+
+/**
+ * A child execution whose parent waits for its end (`.sync`, `.sync:2`) reports that end with the
+ * transition that reaches it, so the report is committed with it (a redrive that ends again
+ * reports again: the parent ignores a report for a task it no longer runs).
+ */
+function reportingEnd(wasRunning: boolean, decision: Decision): Decision {
+  const { execution } = decision;
+  const parent = execution.parent;
+  if (!wasRunning || parent?.taskToken === undefined || !isTerminal(execution.status)) return decision;
+  const report: Command = {
+    type: 'ReportToParent',
+    parent,
+    status: execution.status,
+    input: execution.input,
+    ...(execution.output !== undefined ? { output: execution.output } : {}),
+    ...(execution.error !== undefined ? { error: execution.error } : {}),
+    ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
+    startTime: execution.startTime,
+    stopTime: execution.stopTime ?? execution.startTime,
+    redriveCount: execution.redriveCount,
+  };
+  return { ...decision, commands: [...decision.commands, report] };
 }
 
 function newExecution(event: Extract<ExecutionEvent, { type: 'StartExecution' }>, env: DecideEnv): Execution {
@@ -57,5 +87,6 @@ function newExecution(event: Extract<ExecutionEvent, { type: 'StartExecution' }>
     threads: {},
     saga: { stack: [], compensated: 0 },
     redriveCount: 0,
+    ...(event.parent !== undefined ? { parent: event.parent } : {}),
   };
 }

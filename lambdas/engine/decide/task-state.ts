@@ -174,14 +174,50 @@ export function onTaskDeadline(d: Decider, thread: Thread, waiting: TaskWaiting,
     resource: waiting.resource,
   });
   disarmTaskDeadlines(d, taskToken, waiting);
+  cancelSubmitted(d, waiting);
   d.enqueue(thread.id, { type: 'failed', error: expired.error, cause: expired.cause });
 }
 
-/** The thread is aborted while its task runs: the task's deadlines are cancelled, its result will be ignored. */
+/**
+ * The thread is aborted while its task runs: the task's deadlines are cancelled, its result will be
+ * ignored; a task its target already took (a child execution) is cancelled there.
+ */
 export function abortTask(d: Decider, thread: Thread, waiting: TaskWaiting): void {
   const taskToken = decodeTaskToken(waiting.token);
   if (taskToken) disarmTaskDeadlines(d, taskToken, waiting);
   d.record('TaskStateAborted', { stateName: thread.active.name, threadId: thread.id });
+  cancelSubmitted(d, waiting);
+}
+
+/**
+ * A task that ends without its result (aborted, timed out) after its target took it: the target's
+ * work is no longer awaited, so it is cancelled there (a `.sync` child execution is stopped).
+ */
+function cancelSubmitted(d: Decider, waiting: TaskWaiting): void {
+  if (waiting.submitted === undefined) return;
+  d.commands.push({
+    type: 'CancelTask',
+    token: waiting.token,
+    resource: waiting.resource,
+    submitted: waiting.submitted,
+  });
+}
+
+/**
+ * The task's target took it and answered `output`: recorded once (a second report of the same
+ * attempt changes nothing), and kept with the task for its cancellation.
+ */
+export function onTaskSubmitted(d: Decider, token: string, output: Json): void {
+  const found = taskByToken(d, token);
+  if (!found || found.waiting.submitted !== undefined) return;
+  const { thread, waiting } = found;
+  d.record('TaskSubmitted', {
+    stateName: thread.active.name,
+    threadId: thread.id,
+    output,
+    resource: waiting.resource,
+  });
+  d.setActive(thread, { ...thread.active, waiting: { ...waiting, submitted: output } });
 }
 
 function finishTask(d: Decider, thread: Thread, state: CompiledState, output: Json): Outcome {

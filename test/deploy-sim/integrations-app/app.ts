@@ -4,7 +4,7 @@
  * only at deploy), encrypted with a KMS key of its own; and workflows that invoke a function of
  * the app's (`score/`) through `lambda:invoke` and as a Lambda ARN `Resource`; a workflow of AWS
  * SDK calls on a table of the app's, an SNS publish and a Glue call, which have no local stand-in
- * and are mocked; and a workflow in JSONata, whose library the orchestrator loads only for it. Run
+ * and are mocked; child executions in the same domain and in another one (`Labels`); and a workflow in JSONata, whose library the orchestrator loads only for it. Run
  * as a user's app is: by the `app` command of the cdk.json next to it.
  */
 import { App, Stack } from 'aws-cdk-lib';
@@ -32,8 +32,21 @@ const catalog = new dynamodb.Table(stack, 'Catalog', {
   billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
 });
 const alerts = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
+// Another domain, whose workflow the ledger's runs as a child execution.
+const labels = new SagaOrchestrator(stack, 'Labels', {
+  domain: 'labels',
+  workflows: {
+    MakeLabel: {
+      StartAt: 'Label',
+      States: {
+        Label: { Type: 'Pass', Parameters: { 'label.$': "States.Format('L-{}', $.id)" }, End: true },
+      },
+    },
+  },
+});
 new SagaOrchestrator(stack, 'Ledger', {
   domain: 'ledger',
+  childOrchestrators: [labels],
   definitionSubstitutions: {
     AuditQueueUrl: audit,
     ScoreFunction: score,
@@ -111,6 +124,40 @@ new SagaOrchestrator(stack, 'Ledger', {
           Parameters: { TopicArn: '${AlertsTopic}', 'Message.$': '$.sku' },
           ResultSelector: { 'messageId.$': '$.MessageId' },
           ResultPath: '$.alert',
+          End: true,
+        },
+      },
+    },
+    // MakeLabel, of the labels domain, as a child execution.
+    LabelAsChild: {
+      StartAt: 'Child',
+      States: {
+        Child: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          Parameters: {
+            StateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:MakeLabel',
+            'Input.$': '$',
+            'Name.$': '$$.Execution.Name',
+          },
+          OutputPath: '$.Output',
+          End: true,
+        },
+      },
+    },
+    // Score, run as a child execution whose end the parent waits for.
+    ScoreAsChild: {
+      StartAt: 'Child',
+      States: {
+        Child: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::states:startExecution.sync:2',
+          Parameters: {
+            StateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Score',
+            'Input.$': '$',
+            'Name.$': "States.Format('child-of-{}', $$.Execution.Name)",
+          },
+          OutputPath: '$.Output',
           End: true,
         },
       },

@@ -29,6 +29,36 @@ describe('the orchestrator environment', () => {
     expect(config.payloadBucket).toBeUndefined();
   });
 
+  it('reads the child domains, and names the variable when they are not what the construct writes', () => {
+    const children = [
+      {
+        domain: 'labels',
+        inboxUrl: 'https://sqs.eu-west-1.amazonaws.com/1/labels',
+        workflows: ['MakeLabel'],
+      },
+    ];
+    const config = readOrchestratorEnvironment({
+      ...complete,
+      BATON_DOMAIN: 'orders',
+      BATON_PUBLIC_INBOX_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/public',
+      BATON_CHILD_DOMAINS: JSON.stringify(children),
+    });
+    expect(config.childDomains).toEqual(children);
+    expect(config.domain).toBe('orders');
+    expect(config.publicInboxQueueUrl).toBe('https://sqs.eu-west-1.amazonaws.com/1/public');
+    expect(readOrchestratorEnvironment(complete).childDomains).toEqual([]);
+    for (const bad of [
+      'nope',
+      '{}',
+      '[{"domain":"labels","inboxUrl":"u"}]',
+      '[{"domain":1,"inboxUrl":"u","workflows":[]}]',
+    ]) {
+      expect(() => readOrchestratorEnvironment({ ...complete, BATON_CHILD_DOMAINS: bad })).toThrow(
+        'BATON_CHILD_DOMAINS',
+      );
+    }
+  });
+
   it('names a missing variable', () => {
     const { BATON_TABLE_NAME: _omitted, ...rest } = complete;
     expect(() => readOrchestratorEnvironment(rest)).toThrow(

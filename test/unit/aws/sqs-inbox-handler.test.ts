@@ -38,7 +38,7 @@ function fromPublicInbox(messageId: string, body: unknown): SQSRecord {
 }
 
 describe('the public inbox', () => {
-  it('starts executions and takes task results, but refuses stops, redrives, timers and events', async () => {
+  it('starts executions and takes task results, but refuses stops, redrives, timers, events and child starts', async () => {
     const d = new InProcessDomain({});
     await d.deploy('Wait', {
       StartAt: 'Nap',
@@ -72,6 +72,17 @@ describe('the public inbox', () => {
         workflow: 'Wait',
         event: { id: 'e-2', 'detail-type': 'Go', source: 'x', detail: {} },
       }),
+      fromPublicInbox('child', {
+        kind: 'StartExecution',
+        workflow: 'Wait',
+        name: 'claims-a-parent',
+        parent: {
+          executionId: 'Other:o-1',
+          integration: 'requestResponse',
+          stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Wait',
+          executionArn: 'arn:aws:states:us-east-1:123456789012:execution:Wait:claims-a-parent',
+        },
+      }),
     ];
 
     const response = await handler({ Records: forged }, context);
@@ -82,6 +93,7 @@ describe('the public inbox', () => {
       'timer',
       'event',
       'from-event',
+      'child',
     ]);
     expect((await d.store.load('Wait:w-1'))?.execution.status).toBe('RUNNING');
     expect((await d.store.list({})).items).toHaveLength(1);

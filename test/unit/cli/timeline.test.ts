@@ -265,6 +265,49 @@ describe('the executions table and description', () => {
     ]);
   });
 
+  it('shows the parent of a child execution, and the children of a parent', () => {
+    const text = formatDescription({
+      ...summary,
+      domain: 'shipping',
+      input: {},
+      redriveCount: 0,
+      parent: { executionId: 'PlaceOrder:o-9', domain: 'orders', integration: 'sync:2' },
+      children: [
+        {
+          executionId: 'Label:l-1',
+          executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Label:l-1',
+          stateName: 'MakeLabel',
+        },
+        {
+          executionId: 'Label:l-2',
+          executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Label:l-2',
+          stateName: 'MakeLabel',
+        },
+      ],
+      definition: { StartAt: 'A', States: { A: { Type: 'Succeed' } } },
+    });
+    expect(text.split('\n').filter((line) => /^(Parent|Children| {8})/.test(line))).toEqual([
+      'Parent        PlaceOrder:o-9 in domain orders (sync:2)',
+      'Children      Label:l-1 (started by MakeLabel)',
+      '              Label:l-2 (started by MakeLabel)',
+    ]);
+  });
+
+  it('prints the child a states:startExecution task started in the timeline', () => {
+    const text = formatTimeline([
+      event('ExecutionStarted', 0, { input: {} }),
+      event('TaskSubmitted', 5, {
+        stateName: 'MakeLabel',
+        threadId: ROOT,
+        resource: 'arn:aws:states:::states:startExecution.sync:2',
+        output: { ExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:Label:l-1' },
+      }),
+    ]);
+    expect(text).toContain(
+      'MakeLabel: started child arn:aws:states:eu-west-1:123456789012:execution:Label:l-1',
+    );
+  });
+
   it("names the X-Ray trace of an execution's start when it has one", () => {
     const text = formatDescription({
       ...summary,
