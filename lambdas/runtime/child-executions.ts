@@ -130,9 +130,9 @@ export async function startChildExecution(
     kind: 'StartExecution',
     workflow: arn.name,
     name,
-    // `$$.Task.Token` in the child's input is the engine's token: the child gets the signed one,
-    // which SendTaskSuccess takes (`.waitForTaskToken`).
-    input: withSignedToken(input, task.command.token, task.taskToken),
+    // `$$.Task.Token` in the input is the signed token already (the engine reads it from
+    // `DecideEnv.taskToken`): what SendTaskSuccess takes back (`.waitForTaskToken`).
+    input,
     parent,
   };
   await location.inbox.send(
@@ -261,19 +261,6 @@ function requestId(task: TaskDispatch): string {
 
 function isExecutionName(name: string): boolean {
   return name.length >= 1 && name.length <= MAX_EXECUTION_NAME_LENGTH && isAllowedName(name);
-}
-
-/** `value` with every string equal to `engineToken` replaced by `signedToken`. */
-function withSignedToken(value: Json, engineToken: string, signedToken: string): Json {
-  if (value === engineToken) return signedToken;
-  if (Array.isArray(value)) return value.map((item) => withSignedToken(item, engineToken, signedToken));
-  if (isJsonObject(value)) {
-    const copy: JsonObject = {};
-    for (const [key, item] of Object.entries(value))
-      copy[key] = withSignedToken(item, engineToken, signedToken);
-    return copy;
-  }
-  return value;
 }
 
 /** A domain whose workflows child executions may run: its name, its workflows and its inbox. */

@@ -299,9 +299,12 @@ export class Orchestrator {
 
       const workflow = this.lastWorkflow(ref) ?? (yield* this.workflow(ref));
       const started = this.options.metrics ? Date.now() : 0;
+      const { executionId } = routed;
       const decision = decide(stored?.execution, routed.event, {
         now: ports.clock.now(),
         workflow,
+        // `$$.Task.Token` is the signed token SendTaskSuccess takes back.
+        taskToken: (engineToken) => this.options.signer.sign({ executionId, engineToken }),
         ...(this.options.lifecycleEvents === false ? { lifecycleEvents: false } : {}),
         ...(this.options.maxPayloadBytes !== undefined
           ? { maxPayloadBytes: this.options.maxPayloadBytes }

@@ -205,3 +205,46 @@ it('fails a call with no local stand-in and no mock, saying how to declare one',
   expect(result.cause).toContain("no mocked result is declared for state 'Detect' of workflow 'Unmocked'");
   expect(result.cause).toContain('declare one in mocks.json');
 }, 60_000);
+
+it('hands a .waitForTaskToken target the signed $$.Task.Token, which SendTaskSuccess takes back', async () => {
+  const queue = new LocalQueue({ name: 'approvals' });
+  const queueUrl = runtime.endpoint.registerQueue(queue);
+  const workflow = 'Approval';
+  await runtime.registerWorkflow({
+    workflow,
+    domain: 'shipping',
+    definition: {
+      StartAt: 'Ask',
+      States: {
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:sqs:sendMessage.waitForTaskToken',
+          Parameters: {
+            QueueUrl: queueUrl,
+            'MessageBody.$':
+              'States.JsonToString(States.StringToJson(States.Format(\'\\{"token":"{}"\\}\', $$.Task.Token)))',
+          },
+          End: true,
+        },
+      },
+    },
+  });
+  const executionId = await runtime.start({ workflow, input: {}, name: 'approval-1' });
+  const deadline = Date.now() + 45_000;
+  let body: string | undefined;
+  while (body === undefined && Date.now() < deadline) {
+    body = queue.peek()[0]?.body;
+    if (body === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const { token } = JSON.parse(body ?? '{}') as { token: string };
+  // The token a worker or a person gets is the signed one: the engine's own token is never sent.
+  expect(token).toMatch(/^v1\.[\w-]+\.[\w-]+$/);
+  await runtime.sendTaskSuccess(token, { approved: true });
+  let found = await runtime.describe(executionId);
+  while (found.status === 'RUNNING' && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    found = await runtime.describe(executionId);
+  }
+  expect(found.status).toBe('SUCCEEDED');
+  expect(found.output).toEqual({ approved: true });
+}, 60_000);

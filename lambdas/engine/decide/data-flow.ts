@@ -263,7 +263,7 @@ export function compensationScope(
       (context ??= {
         ...executionContext(d),
         State: { EnteredTime: d.timestamp, Name: entry.stateName, RetryCount: 0 },
-        Task: { Token: token },
+        Task: { Token: d.env.taskToken?.(token) ?? token },
       }),
   };
 }
@@ -329,6 +329,6 @@ function contextObject(d: Decider, thread: Thread, token: string | undefined): J
       RetryCount: active.attempt - 1,
     },
   };
-  if (token !== undefined) context.Task = { Token: token };
+  if (token !== undefined) context.Task = { Token: d.env.taskToken?.(token) ?? token };
   return context;
 }

@@ -24,4 +24,11 @@ export interface DecideEnv {
    * @default true
    */
   readonly lifecycleEvents?: boolean;
+  /**
+   * The token a task's `$$.Task.Token` reads, for its engine token: the signed token the runtime
+   * accepts back in SendTaskSuccess (`TaskTokens.sign`), so that a `.waitForTaskToken` integration
+   * hands its target a token that completes the task. Deterministic, as the rest of `decide`.
+   * @default the engine token itself (in-process runs, where nothing sends it back)
+   */
+  readonly taskToken?: (engineToken: string) => string;
 }

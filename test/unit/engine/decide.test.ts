@@ -39,6 +39,48 @@ describe('decide', () => {
     );
   });
 
+  it('gives $$.Task.Token as the env signs it, in a Task and in a compensation, so a callback can complete it', () => {
+    const workflow = compileWorkflow({
+      StartAt: 'Ask',
+      States: {
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+          Parameters: { QueueUrl: 'q', MessageBody: { 'token.$': '$$.Task.Token' } },
+          Compensate: { Resource: 'baton:worker:undo', Parameters: { 'token.$': '$$.Task.Token' } },
+          Next: 'Boom',
+        },
+        Boom: { Type: 'Fail', Error: 'Boom' },
+      },
+    });
+    const env = { now: T0, workflow, taskToken: (engineToken: string) => `signed(${engineToken})` };
+    const started = decide(
+      undefined,
+      { type: 'StartExecution', executionId: 'e', name: 'e', input: {} },
+      env,
+    );
+    const [ask] = dispatches(started);
+    expect(ask?.input).toEqual({ QueueUrl: 'q', MessageBody: { token: `signed(${ask?.token})` } });
+    const failed = decide(
+      started.execution,
+      { type: 'TaskSucceeded', token: ask?.token as string, output: {} },
+      env,
+    );
+    const [undo] = dispatches(failed);
+    expect(undo?.compensation).toBe(true);
+    expect(undo?.input).toEqual({ token: `signed(${undo?.token})` });
+    // Without a signer (in-process runs), the engine's own token.
+    const plain = decide(
+      undefined,
+      { type: 'StartExecution', executionId: 'e', name: 'e', input: {} },
+      { now: T0, workflow },
+    );
+    expect(dispatches(plain)[0]?.input).toEqual({
+      QueueUrl: 'q',
+      MessageBody: { token: dispatches(plain)[0]?.token },
+    });
+  });
+
   it('does not modify the execution it is given', () => {
     const driver = new Driver(twoTasks);
     const started = driver.start();

@@ -156,20 +156,17 @@ describe('states:startExecution in the task router', () => {
     ]);
   });
 
-  it('.waitForTaskToken puts the signed token where the input holds $$.Task.Token', async () => {
+  it('.waitForTaskToken starts the child with the input as given (the engine put the signed $$.Task.Token in it)', async () => {
     const { orders, results, router } = setup();
     await router.dispatch(
       dispatch('arn:aws:states:::states:startExecution.waitForTaskToken', {
         StateMachineArn: `${ARN}:stateMachine:Doubler`,
-        Input: { callback: { token: 'engine-token-1' }, list: ['engine-token-1', 'other'] },
+        Input: { callback: { token: 'signed(engine-token-1)' }, list: ['other'] },
         Name: 'c-3',
       }),
     );
     const start = orders.inbox.sent[0] as { input: Json; parent: Record<string, unknown> };
-    expect(start.input).toEqual({
-      callback: { token: 'signed(engine-token-1)' },
-      list: ['signed(engine-token-1)', 'other'],
-    });
+    expect(start.input).toEqual({ callback: { token: 'signed(engine-token-1)' }, list: ['other'] });
     expect(start.parent.taskToken).toBeUndefined();
     expect(start.parent.integration).toBe('waitForTaskToken');
     expect(results.sent.map((message) => (message as { kind: string }).kind)).toEqual(['TaskSubmitted']);
