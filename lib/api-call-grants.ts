@@ -1,5 +1,6 @@
 /**
- * The grants of `aws-sdk:<service>:<action>` and `sns:publish` states. An AWS SDK call can reach
+ * The grants of `aws-sdk:<service>:<action>`, `sns:publish`, `bedrock:invokeModel` and job states
+ * (`athena:*`, `glue:*`, `sagemaker:*`, with `.sync` their describe and stop calls too). An AWS SDK call can reach
  * any resource of any service, in fields whose meaning differs per API, so the construct does not
  * guess: as CDK's own `CallAwsService` asks for `iamResources`, each IAM action these states need
  * (`s3:GetObject`, `logs:PutRetentionPolicy`, as `checkDefinition` reports) is granted on the
@@ -50,7 +51,13 @@ export function planApiCallGrants(
     const issues: DefinitionIssue[] = [];
     for (const task of checkDefinition(definition).tasks) {
       const parsed = parseTaskResource(task.resource);
-      if (parsed.type !== 'aws-sdk' && parsed.type !== 'sns' && parsed.type !== 'bedrock-invoke') continue;
+      if (
+        parsed.type !== 'aws-sdk' &&
+        parsed.type !== 'sns' &&
+        parsed.type !== 'bedrock-invoke' &&
+        parsed.type !== 'job'
+      )
+        continue;
       const literal = LITERAL_TARGETS[parsed.type];
       if (literal !== undefined) {
         const target = literalArn(
@@ -81,7 +88,7 @@ export function planApiCallGrants(
     if (!needed.has(action)) {
       Annotations.of(scope).addWarningV2(
         'baton:unused-api-call-target',
-        `integrationTargets.apiCalls lists ${action}, but no aws-sdk, sns:publish or bedrock:invokeModel state needs it: nothing is granted`,
+        `integrationTargets.apiCalls lists ${action}, but no service integration state needs it: nothing is granted`,
       );
     }
   }

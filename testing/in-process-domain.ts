@@ -28,7 +28,7 @@ import type {
   OrchestratorPorts,
   WorkflowRef,
 } from '../lambdas/runtime/ports.js';
-import { TaskRouter } from '../lambdas/runtime/task-router.js';
+import { TaskRouter, type AwsSdkTransport } from '../lambdas/runtime/task-router.js';
 import { DomainWorkflows, domainOfStore } from '../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../lambdas/runtime/task-token.js';
 import type { WorkerHandler } from '../lambdas/runtime/worker.js';
@@ -67,6 +67,12 @@ export interface InProcessDomainOptions {
   /** Receives before a message moves to its dead-letter queue. @default 5 */
   readonly maxReceiveCount?: number;
   readonly logger?: OrchestratorLogger;
+  /**
+   * What `aws-sdk:*`, `sns:publish`, `bedrock:invokeModel` and job tasks (`athena:*`, `glue:*`,
+   * `sagemaker:*`, `.sync` included) call: a stand-in for the AWS services a test plays.
+   * @default none: such tasks fail with States.TaskFailed
+   */
+  readonly awsSdk?: AwsSdkTransport;
 }
 
 /** A worker Lambda's handler, as a worker module exports it. */
@@ -185,6 +191,7 @@ export class InProcessDomain {
         ...localTaskTransports(this.workerQueues, this.bus),
         // `states:startExecution` starts this domain's own workflows.
         executions: new DomainWorkflows({ own: domainOfStore('in-process', this.definitions, inboxSender) }),
+        ...(options.awsSdk ? { awsSdk: options.awsSdk } : {}),
       },
       clock,
       inbox: inboxSender,
@@ -198,6 +205,7 @@ export class InProcessDomain {
       tasks: {
         dispatch: (task) => router.dispatch(task),
         cancelTask: (cancellation) => router.cancelTask(cancellation),
+        pollTask: (poll) => router.pollTask(poll),
       },
       events: {
         publish: async (events) => {

@@ -172,6 +172,7 @@ function namedIn(message: InboxMessage): { executionId?: string; workflow?: stri
     case 'TaskFailed':
     case 'TaskSubmitted':
     case 'TaskHeartbeat':
+    case 'PollTask':
       return {};
   }
 }

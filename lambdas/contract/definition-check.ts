@@ -7,6 +7,7 @@
  */
 import type { DefinitionIssue } from '../engine/errors.js';
 import { awsSdkIamAction } from './aws-sdk-services.js';
+import { jobIntegration } from './job-integrations.js';
 import { validateDefinition } from '../engine/validate.js';
 import {
   WAIT_FOR_EVENT_RESOURCE,
@@ -104,6 +105,21 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
     case 'sns':
       // On AWS through the Lambda runtime's SNS client; locally SNS has no stand-in.
       return { aws: true, local: 'mock', actions: ['sns:Publish'] };
+    case 'job': {
+      // The start call, and for `.sync` the describe and stop calls; no local stand-in.
+      const job = jobIntegration(parsed.service, parsed.action);
+      const calls = [
+        parsed.action,
+        ...(parsed.sync && job?.sync
+          ? [job.sync.describe.action, ...(job.sync.stop ? [job.sync.stop.action] : [])]
+          : []),
+      ];
+      return {
+        aws: true,
+        local: 'mock',
+        actions: calls.map((action) => awsSdkIamAction(parsed.service, action)),
+      };
+    }
     case 'bedrock-invoke':
       // Amazon Bedrock has no local stand-in.
       return { aws: true, local: 'mock', actions: ['bedrock:InvokeModel'] };

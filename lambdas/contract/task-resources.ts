@@ -8,6 +8,8 @@
  * exists), the SagaBuilder to write them.
  */
 
+import { jobIntegration } from './job-integrations.js';
+
 /** A parsed Task resource, discriminated on `type`. */
 export type TaskResource =
   /** `baton:worker:<name>`: a message on the worker's SQS queue. */
@@ -35,6 +37,11 @@ export type TaskResource =
       readonly action: string;
       readonly waitForTaskToken: boolean;
     }
+  /**
+   * `arn:aws:states:::athena|glue|sagemaker:<action>[.sync]`: a job-starting integration (see
+   * `job-integrations.ts`); with `.sync` the task ends when the job does.
+   */
+  | { readonly type: 'job'; readonly service: string; readonly action: string; readonly sync: boolean }
   /** `arn:aws:states:::bedrock:invokeModel`: a model invocation, request-response. */
   | { readonly type: 'bedrock-invoke' }
   /**
@@ -93,6 +100,7 @@ const INTEGRATION_RESOURCE =
 const DYNAMODB_RESOURCE = /^dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
 /** Service names are lower-case letters and digits (`s3`, `redshiftdata`); actions camel case. */
 const AWS_SDK_RESOURCE = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)(\.waitForTaskToken)?$/;
+const JOB_RESOURCE = /^(athena|glue|sagemaker):([a-z][A-Za-z]*)(\.sync)?$/;
 const START_EXECUTION_RESOURCE = /^states:startExecution(?:\.(sync|sync:2|waitForTaskToken))?$/;
 const FUNCTION_ARN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
@@ -129,6 +137,13 @@ function parseIntegration(resource: string, integrationName: string): TaskResour
   if (startExecution)
     return { type: 'states', integration: (startExecution[1] ?? 'requestResponse') as ChildIntegration };
   if (integrationName === 'bedrock:invokeModel') return { type: 'bedrock-invoke' };
+  const job = JOB_RESOURCE.exec(integrationName);
+  if (job) {
+    const [, service, action, sync] = job as unknown as [string, string, string, string | undefined];
+    const known = jobIntegration(service, action);
+    if (known && (sync === undefined || known.sync !== undefined))
+      return { type: 'job', service, action, sync: sync !== undefined };
+  }
   const sdk = AWS_SDK_RESOURCE.exec(integrationName);
   if (sdk) {
     return {

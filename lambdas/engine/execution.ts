@@ -688,3 +688,16 @@ export interface Decision {
   readonly commands: readonly Command[];
   readonly history: readonly HistoryEvent[];
 }
+
+/**
+ * Whether the execution still waits for the task attempt `token` and its target took it (it was
+ * reported submitted): what a `.sync` job's next look needs to be worth making.
+ */
+export function awaitsSubmittedTask(execution: Execution, token: string): boolean {
+  if (execution.status !== 'RUNNING') return false;
+  for (const thread of Object.values(execution.threads)) {
+    const { waiting } = thread.active;
+    if (waiting.type === 'Task' && waiting.token === token) return waiting.submitted !== undefined;
+  }
+  return false;
+}

@@ -117,6 +117,18 @@ const taskSubmitted = z.object({
   resource: z.optional(nonEmpty()),
 });
 const taskHeartbeat = z.object({ kind: z.literal('TaskHeartbeat'), taskToken: nonEmpty() });
+/**
+ * A `.sync` job to look at again (`athena:startQueryExecution.sync`...): its task, the start
+ * call's result, and how many looks came before. Internal only: the task router sends it to
+ * itself, delayed, until the job ends or the task no longer waits for it.
+ */
+const pollTask = z.object({
+  kind: z.literal('PollTask'),
+  taskToken: nonEmpty(),
+  resource: nonEmpty(),
+  started: jsonSchema,
+  polls: z.int().check(z.gte(1)),
+});
 const timerFired = z.object({
   kind: z.literal('TimerFired'),
   executionId: nonEmpty(),
@@ -147,6 +159,7 @@ export const InboxMessageSchema = z.discriminatedUnion('kind', [
   taskFailed,
   taskSubmitted,
   taskHeartbeat,
+  pollTask,
   timerFired,
   stop,
   redrive,

@@ -16,7 +16,13 @@ import { createHash } from 'node:crypto';
 import { compileWorkflowWith, type CompiledWorkflow } from '../engine/compile.js';
 import { definitionUsesJsonata, type JsonataFactory } from '../engine/jsonata/library.js';
 import { decide } from '../engine/decide.js';
-import type { Command, ExecutionEvent, ExecutionStatus, HistoryEvent } from '../engine/execution.js';
+import {
+  awaitsSubmittedTask,
+  type Command,
+  type ExecutionEvent,
+  type ExecutionStatus,
+  type HistoryEvent,
+} from '../engine/execution.js';
 import type { Json } from '../engine/json.js';
 import { compilePath, readPath } from '../engine/json-path.js';
 import { MalformedMessageError, type InboxMessage } from './inbox-messages.js';
@@ -244,6 +250,7 @@ export class Orchestrator {
     const { traceHeader, traceId, sentAt } = options;
     if (message.kind === 'EventReceived')
       return this.correlate(message.event as unknown as Json, traceHeader);
+    if (message.kind === 'PollTask') return this.pollTask(message, traceHeader);
     if (message.kind === 'StartExecution' || message.kind === 'StartFromEvent') {
       const traced = (routed: Routed): Routed =>
         traceId !== undefined && routed.start ? { ...routed, start: { ...routed.start, traceId } } : routed;
@@ -473,7 +480,10 @@ export class Orchestrator {
 
   /** The execution a message for a running execution is for (synchronous: no lookup needed). */
   private route(
-    message: Exclude<InboxMessage, { kind: 'EventReceived' | 'StartExecution' | 'StartFromEvent' }>,
+    message: Exclude<
+      InboxMessage,
+      { kind: 'EventReceived' | 'StartExecution' | 'StartFromEvent' | 'PollTask' }
+    >,
     sentAt: number | undefined,
   ): Routed {
     switch (message.kind) {
@@ -584,6 +594,36 @@ export class Orchestrator {
    * on it. Keeping first and reading second, while a wait registers first and reads second, means
    * the two always meet, whichever comes first.
    */
+  /**
+   * A `.sync` job's next look: made only while the execution still waits for that task attempt
+   * (a task that ended, timed out or was stopped stops its polling; its job was cancelled then).
+   */
+  private async pollTask(
+    message: Extract<InboxMessage, { kind: 'PollTask' }>,
+    traceHeader: string | undefined,
+  ): Promise<HandleResult> {
+    const claims = this.verify(message.taskToken);
+    const { executionId } = claims;
+    const { store, tasks } = this.options.ports;
+    const stored = await store.load(executionId);
+    if (!stored || !awaitsSubmittedTask(stored.execution, claims.engineToken))
+      return { type: 'ignored', executionId, reason: 'the task no longer waits for its job' };
+    if (!tasks.pollTask) return { type: 'ignored', executionId, reason: 'this wiring does not await jobs' };
+    await tasks.pollTask({
+      executionId,
+      taskToken: message.taskToken,
+      resource: message.resource,
+      started: message.started,
+      polls: message.polls,
+      ...(traceHeader !== undefined ? { traceHeader } : {}),
+    });
+    return {
+      type: 'ignored',
+      executionId,
+      reason: 'a job looked at: its result comes as a message of its own',
+    };
+  }
+
   private async correlate(event: Json, traceHeader?: string): Promise<HandleResult> {
     const { correlations, inbox, clock } = this.options.ports;
     const eventId = String((event as { id?: unknown }).id);

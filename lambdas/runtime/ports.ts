@@ -164,6 +164,25 @@ export interface TaskDispatcher {
    * that already ended there. @default tasks are not cancelled at their target
    */
   cancelTask?(task: TaskCancellation): Awaitable<void>;
+  /**
+   * Looks at a `.sync` job again (a PollTask message, for a task that still waits for it): reports
+   * the task's result when the job ended, else sends the next PollTask, delayed.
+   * @default jobs are not awaited: such tasks fail when dispatched
+   */
+  pollTask?(poll: TaskPoll): Awaitable<void>;
+}
+
+/** A `.sync` job to look at again. */
+export interface TaskPoll {
+  readonly executionId: string;
+  /** The signed token its result is reported with. */
+  readonly taskToken: string;
+  readonly resource: string;
+  /** What the start call answered (the job's id). */
+  readonly started: Json;
+  /** How many looks came before this one. */
+  readonly polls: number;
+  readonly traceHeader?: string;
 }
 
 /** An event for the domain bus. */

@@ -26,8 +26,16 @@ import {
   type DynamoDbItemAction,
   type TaskResource,
 } from '../contract/task-resources.js';
+import { jobIntegration } from '../contract/job-integrations.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
-import type { Clock, InboxSender, TaskCancellation, TaskDispatch, TaskDispatcher } from './ports.js';
+import type {
+  Clock,
+  InboxSender,
+  TaskCancellation,
+  TaskDispatch,
+  TaskDispatcher,
+  TaskPoll,
+} from './ports.js';
 import { startChildExecution, stopChildExecution, type ChildExecutionTransport } from './child-executions.js';
 import { workerTaskMessage, type WorkerTaskMessage } from './worker.js';
 
@@ -334,6 +342,8 @@ export class TaskRouter implements TaskDispatcher {
         return this.callAwsSdk(task, resource.service, resource.action, resource.waitForTaskToken);
       case 'bedrock-invoke':
         return this.invokeModel(task);
+      case 'job':
+        return this.startJob(task, resource.service, resource.action, resource.sync);
       case 'states':
         return this.startExecution(task, resource.integration);
       case 'unsupported':
@@ -343,7 +353,8 @@ export class TaskRouter implements TaskDispatcher {
           `Resource '${resource.resource}' is not supported (use baton:worker:<name>, ` +
             'arn:aws:states:::sqs:sendMessage, arn:aws:states:::events:putEvents, arn:aws:states:::lambda:invoke, ' +
             'arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish, ' +
-            'arn:aws:states:::bedrock:invokeModel, arn:aws:states:::aws-sdk:<service>:<action> or a Lambda function ARN)',
+            'arn:aws:states:::bedrock:invokeModel, arn:aws:states:::states:startExecution, the Athena, Glue and ' +
+            'SageMaker job integrations, arn:aws:states:::aws-sdk:<service>:<action> or a Lambda function ARN)',
         );
     }
   }
@@ -659,10 +670,116 @@ export class TaskRouter implements TaskDispatcher {
    */
   async cancelTask(cancellation: TaskCancellation): Promise<void> {
     const resource = parseTaskResource(cancellation.command.resource);
+    if (resource.type === 'job') return this.stopJob(resource.service, resource.action, cancellation);
     const executions = this.options.transports.executions;
     if (resource.type !== 'states' || !executions) return;
     if (resource.integration !== 'sync' && resource.integration !== 'sync:2') return;
     await stopChildExecution(executions, cancellation);
+  }
+
+  /**
+   * A job-starting integration (`athena:startQueryExecution`, `glue:startJobRun`,
+   * `sagemaker:createTrainingJob`...; see `job-integrations.ts`): the start call is the API's, with
+   * the parameters as its request. Request-response reports its result. `.sync` reports the task
+   * submitted (so that a task aborted from now on stops the job) and looks at the job again after
+   * {@link JOB_POLL_DELAYS_SECONDS} through delayed PollTask messages, until it ends.
+   */
+  private async startJob(task: TaskDispatch, service: string, action: string, sync: boolean): Promise<void> {
+    const awsSdk = this.options.transports.awsSdk;
+    const job = jobIntegration(service, action);
+    if (!awsSdk || !job || awsSdk.has?.(service) === false)
+      return this.unavailable(task, `the AWS SDK for ${service}`);
+    let request: JsonObject;
+    try {
+      request = parameters(task.command.input);
+    } catch (error) {
+      return this.failOnParameters(task, error);
+    }
+    const outcome = await this.call(task, () => callNamed(awsSdk, service, action, request));
+    if (outcome.type === 'failed') return;
+    const started = job.started ? job.started(outcome.value, request) : outcome.value;
+    if (!sync || !job.sync) return this.succeed(task, started);
+    await this.options.inbox.send(
+      { kind: 'TaskSubmitted', taskToken: task.taskToken, output: started, resource: task.command.resource },
+      traced(task),
+    );
+    await this.schedulePoll(task.taskToken, task.command.resource, started, 0, task.traceHeader);
+  }
+
+  /**
+   * A `.sync` job's next look (the orchestrator asks only while the task waits for it): its
+   * describe call; a job that ended reports the task's result, one still running the next look.
+   * As Step Functions does, a job that ended badly fails the task with `States.TaskFailed` and the
+   * description as the cause.
+   */
+  async pollTask(poll: TaskPoll): Promise<void> {
+    const resource = parseTaskResource(poll.resource);
+    const awsSdk = this.options.transports.awsSdk;
+    const job = resource.type === 'job' ? jobIntegration(resource.service, resource.action) : undefined;
+    if (resource.type !== 'job' || !job?.sync || !awsSdk || !isJsonObject(poll.started)) return;
+    const started = poll.started;
+    const { sync } = job;
+    const report = (result: TaskResult) => this.options.inbox.send(result, traced(poll));
+    let described: JsonObject;
+    try {
+      described = await callNamed(
+        awsSdk,
+        resource.service,
+        sync.describe.action,
+        sync.describe.request(started),
+      );
+    } catch (error) {
+      if (!(error instanceof IntegrationCallError)) throw error;
+      return report({
+        kind: 'TaskFailed',
+        taskToken: poll.taskToken,
+        error: error.error,
+        cause: error.message.slice(0, MAX_CAUSE_LENGTH),
+      });
+    }
+    const status = sync.status(described);
+    const output = sync.output ? sync.output(described, started) : described;
+    if (status !== undefined && sync.succeeded.includes(status))
+      return report({ kind: 'TaskSucceeded', taskToken: poll.taskToken, output });
+    if (status !== undefined && sync.failed.includes(status)) {
+      return report({
+        kind: 'TaskFailed',
+        taskToken: poll.taskToken,
+        error: StatesErrors.TaskFailed,
+        cause: JSON.stringify(output).slice(0, MAX_CAUSE_LENGTH),
+      });
+    }
+    await this.schedulePoll(poll.taskToken, poll.resource, started, poll.polls, poll.traceHeader);
+  }
+
+  private schedulePoll(
+    taskToken: string,
+    resource: string,
+    started: JsonObject,
+    polls: number,
+    traceHeader: string | undefined,
+  ): Promise<void> {
+    const delaySeconds = JOB_POLL_DELAYS_SECONDS[
+      Math.min(polls, JOB_POLL_DELAYS_SECONDS.length - 1)
+    ] as number;
+    return this.options.inbox.send(
+      { kind: 'PollTask', taskToken, resource, started, polls: polls + 1 },
+      { delaySeconds, ...(traceHeader ? { traceHeader } : {}) },
+    );
+  }
+
+  /** Stops a `.sync` job whose task was aborted (stopped, timed out): best effort, as the job may have ended. */
+  private async stopJob(service: string, action: string, cancellation: TaskCancellation): Promise<void> {
+    const stop = jobIntegration(service, action)?.sync?.stop;
+    const awsSdk = this.options.transports.awsSdk;
+    const started = cancellation.command.submitted;
+    if (!stop || !awsSdk || !isJsonObject(started)) return;
+    try {
+      await callNamed(awsSdk, service, stop.action, stop.request(started));
+    } catch (error) {
+      // A job that ended already cannot be stopped: nothing is left to do.
+      if (!(error instanceof IntegrationCallError)) throw error;
+    }
   }
 
   private now(): number {
@@ -765,8 +882,29 @@ export class TaskRouter implements TaskDispatcher {
   }
 }
 
-function traced(task: TaskDispatch): { traceHeader?: string } {
+function traced(task: { readonly traceHeader?: string | undefined }): { traceHeader?: string } {
   return task.traceHeader ? { traceHeader: task.traceHeader } : {};
+}
+
+/**
+ * How long a `.sync` job waits between looks, by look (the last repeats): soon at first, for short
+ * queries, then at most once a minute, each look one describe call and one inbox message.
+ */
+export const JOB_POLL_DELAYS_SECONDS: readonly number[] = [2, 4, 8, 15, 30, 60];
+
+/** An AWS SDK call whose service error is named as Step Functions names it (IntegrationCallError). */
+async function callNamed(
+  awsSdk: AwsSdkTransport,
+  service: string,
+  action: string,
+  request: JsonObject,
+): Promise<JsonObject> {
+  try {
+    return await awsSdk.call(service, action, request);
+  } catch (error) {
+    if (!(error instanceof AwsServiceError)) throw error;
+    throw awsSdkFailure(error);
+  }
 }
 
 /** Step Functions' spelling of the services whose SDK id it does not just strip of spaces. */

@@ -128,7 +128,7 @@ describe('AWS SDK and SNS integration grants', () => {
     const warnings = orchestrator.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning');
     expect(warnings.map((warning) => String(warning.data))).toEqual([
       expect.stringContaining(
-        'integrationTargets.apiCalls lists s3:PutObject, but no aws-sdk, sns:publish or bedrock:invokeModel state needs it',
+        'integrationTargets.apiCalls lists s3:PutObject, but no service integration state needs it',
       ),
     ]);
   });

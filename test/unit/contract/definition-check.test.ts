@@ -62,7 +62,7 @@ const definition = {
     },
     Crawl: {
       Type: 'Task',
-      Resource: 'arn:aws:states:::glue:startJobRun.sync',
+      Resource: 'arn:aws:states:::batch:submitJob.sync',
       Parameters: { JobName: 'crawl' },
       Next: 'Wait',
     },
@@ -133,7 +133,7 @@ describe('checkDefinition', () => {
       },
       {
         pointer: '/States/Crawl/Resource',
-        resource: 'arn:aws:states:::glue:startJobRun.sync',
+        resource: 'arn:aws:states:::batch:submitJob.sync',
         aws: false,
         local: false,
         actions: [],
@@ -146,8 +146,26 @@ describe('checkDefinition', () => {
         actions: [],
       },
     ]);
-    // glue:startJobRun.sync is not performed on AWS: the definition is valid but not ok to deploy.
+    // batch:submitJob.sync is not performed on AWS: the definition is valid but not ok to deploy.
     expect(check.ok).toBe(false);
+  });
+
+  it('lists the start, describe and stop actions of a .sync job, which runs locally only mocked', () => {
+    const check = checkDefinition({
+      StartAt: 'Q',
+      States: {
+        Q: { Type: 'Task', Resource: 'arn:aws:states:::athena:startQueryExecution.sync', End: true },
+      },
+    });
+    expect(check.tasks).toEqual([
+      {
+        pointer: '/States/Q/Resource',
+        resource: 'arn:aws:states:::athena:startQueryExecution.sync',
+        aws: true,
+        local: 'mock',
+        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'],
+      },
+    ]);
   });
 
   it('reports validation issues by pointer, and never throws on what is not a definition', () => {
@@ -175,7 +193,7 @@ describe('baton check, as text', () => {
     expect(text).toMatch(
       /\/States\/Fan\/Branches\/0\/States\/Notify\/Resource\s+arn:aws:states:::sns:publish\s+yes\s+mock\s+sns:Publish/,
     );
-    expect(text).toMatch(/\/States\/Crawl\/Resource\s+arn:aws:states:::glue:startJobRun.sync\s+NO\s+no\s+-/);
+    expect(text).toMatch(/\/States\/Crawl\/Resource\s+arn:aws:states:::batch:submitJob.sync\s+NO\s+no\s+-/);
     expect(text).toMatch(
       /\/States\/Price\/Resource\s+arn:aws:states:::lambda:invoke\s+yes\s+embedded\s+lambda:InvokeFunction/,
     );

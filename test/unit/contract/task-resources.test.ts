@@ -96,6 +96,32 @@ describe('parseTaskResource', () => {
     });
   });
 
+  it('parses the job integrations Baton performs, .sync only where the service has it', () => {
+    expect(parseTaskResource('arn:aws:states:::athena:startQueryExecution.sync')).toEqual({
+      type: 'job',
+      service: 'athena',
+      action: 'startQueryExecution',
+      sync: true,
+    });
+    expect(parseTaskResource('arn:aws:states:us-east-1:123456789012:athena:getQueryResults')).toEqual({
+      type: 'job',
+      service: 'athena',
+      action: 'getQueryResults',
+      sync: false,
+    });
+    expect(parseTaskResource('arn:aws:states:::sagemaker:createTrainingJob.sync')).toMatchObject({
+      type: 'job',
+      sync: true,
+    });
+    for (const resource of [
+      'arn:aws:states:::athena:getQueryResults.sync',
+      'arn:aws:states:::glue:deleteJob',
+      'arn:aws:states:::sagemaker:createModel.sync',
+    ]) {
+      expect(parseTaskResource(resource)).toEqual({ type: 'unsupported', resource });
+    }
+  });
+
   it('calls everything else unsupported', () => {
     for (const resource of [
       // Step Functions refuses these at CreateStateMachine (LocalStack's AWS-recorded

@@ -1,0 +1,140 @@
+/**
+ * Step Functions' optimized integrations that start a job: Amazon Athena queries, AWS Glue job runs
+ * and Amazon SageMaker jobs, in their request-response form (the API's response is the result) and
+ * their `.sync` form ("Run a Job": the task ends when the job does). Each entry says which API call
+ * starts the job, which one describes it, where its status is and which statuses end it, and which
+ * call stops it when the task is aborted: the one job-waiting mechanism (the task router's
+ * `pollTask`, on delayed inbox messages) reads nothing else.
+ *
+ * Sources: the AWS documentation of each integration ("Run Athena queries", "Run AWS Glue jobs",
+ * "Create and manage Amazon SageMaker AI jobs" in the Step Functions developer guide); for Glue,
+ * also LocalStack's implementation checked against AWS (state_task_service_glue.py: the start
+ * response gets `JobName`, `.sync` ends with GetJobRun's `JobRun` plus `JobName`, and FAILED, TIMEOUT
+ * and ERROR fail the task with `States.TaskFailed` and the run as the cause, while STOPPED ends it).
+ * All three services take PascalCase requests, as Step Functions passes them.
+ */
+import type { Json, JsonObject } from '../engine/json.js';
+
+/** How a `.sync` job is awaited. */
+export interface JobWait {
+  /** The describe call's action (`getQueryExecution`) and its request, from the start's result. */
+  readonly describe: { readonly action: string; readonly request: (started: JsonObject) => JsonObject };
+  /** The job's status in the describe response. */
+  readonly status: (described: JsonObject) => string | undefined;
+  /** Statuses that end the task successfully. */
+  readonly succeeded: readonly string[];
+  /** Statuses that fail the task (`States.TaskFailed`, the result as the cause). */
+  readonly failed: readonly string[];
+  /** The task's result, from the describe response. @default the describe response */
+  readonly output?: (described: JsonObject, started: JsonObject) => Json;
+  /** The call that stops the job when the task is aborted. */
+  readonly stop?: { readonly action: string; readonly request: (started: JsonObject) => JsonObject };
+}
+
+/** One job-starting integration. */
+export interface JobIntegration {
+  /** The AWS SDK service name (`athena`, `glue`, `sagemaker`): the same call as `aws-sdk:<service>:<action>`. */
+  readonly service: string;
+  readonly action: string;
+  /** The start call's result: its response, or with fields Step Functions adds. @default the response */
+  readonly started?: (response: JsonObject, request: JsonObject) => JsonObject;
+  /** Present when the integration has a `.sync` form. */
+  readonly sync?: JobWait;
+}
+
+const field = (value: Json | undefined, ...path: string[]): Json | undefined => {
+  let current = value;
+  for (const name of path) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    current = current[name];
+  }
+  return current;
+};
+
+const text = (value: Json | undefined): string | undefined => (typeof value === 'string' ? value : undefined);
+
+const athenaQuery = (started: JsonObject): JsonObject => ({
+  QueryExecutionId: started.QueryExecutionId ?? null,
+});
+
+/** A SageMaker job named by the request's `<Kind>JobName`, described and stopped by name. */
+function sagemakerJob(kind: string, statusField: string): JobWait {
+  const name = `${kind}Name`;
+  return {
+    describe: { action: `describe${kind}`, request: (started) => ({ [name]: started[name] ?? null }) },
+    status: (described) => text(described[statusField]),
+    succeeded: ['Completed'],
+    failed: ['Failed', 'Stopped'],
+    stop: { action: `stop${kind}`, request: (started) => ({ [name]: started[name] ?? null }) },
+  };
+}
+
+/** The name a SageMaker job was created with, kept with the start's result (its response holds only the ARN). */
+const withJobName =
+  (kind: string) =>
+  (response: JsonObject, request: JsonObject): JsonObject => ({
+    ...response,
+    [`${kind}Name`]: request[`${kind}Name`] ?? null,
+  });
+
+const INTEGRATIONS: readonly JobIntegration[] = [
+  {
+    service: 'athena',
+    action: 'startQueryExecution',
+    sync: {
+      describe: { action: 'getQueryExecution', request: athenaQuery },
+      status: (described) => text(field(described, 'QueryExecution', 'Status', 'State')),
+      succeeded: ['SUCCEEDED'],
+      failed: ['FAILED', 'CANCELLED'],
+      stop: { action: 'stopQueryExecution', request: athenaQuery },
+    },
+  },
+  { service: 'athena', action: 'stopQueryExecution' },
+  { service: 'athena', action: 'getQueryExecution' },
+  { service: 'athena', action: 'getQueryResults' },
+  {
+    service: 'glue',
+    action: 'startJobRun',
+    // Step Functions adds the job's name to StartJobRun's response (`JobRunId` only).
+    started: (response, request) => ({ ...response, JobName: request.JobName ?? null }),
+    sync: {
+      describe: {
+        action: 'getJobRun',
+        request: (started) => ({ JobName: started.JobName ?? null, RunId: started.JobRunId ?? null }),
+      },
+      status: (described) => text(field(described, 'JobRun', 'JobRunState')),
+      succeeded: ['SUCCEEDED', 'STOPPED'],
+      failed: ['FAILED', 'TIMEOUT', 'ERROR'],
+      output: (described, started) => ({
+        ...((described.JobRun ?? {}) as JsonObject),
+        JobName: started.JobName ?? null,
+      }),
+      stop: {
+        action: 'batchStopJobRun',
+        request: (started) => ({ JobName: started.JobName ?? null, JobRunIds: [started.JobRunId ?? null] }),
+      },
+    },
+  },
+  ...(
+    [
+      ['TrainingJob', 'TrainingJobStatus'],
+      ['TransformJob', 'TransformJobStatus'],
+      ['ProcessingJob', 'ProcessingJobStatus'],
+      ['HyperParameterTuningJob', 'HyperParameterTuningJobStatus'],
+      ['LabelingJob', 'LabelingJobStatus'],
+    ] as const
+  ).map(([kind, status]): JobIntegration => ({
+    service: 'sagemaker',
+    action: `create${kind}`,
+    started: withJobName(kind),
+    sync: sagemakerJob(kind, status),
+  })),
+  ...['createModel', 'createEndpoint', 'createEndpointConfig', 'updateEndpoint'].map(
+    (action): JobIntegration => ({ service: 'sagemaker', action }),
+  ),
+];
+
+/** The job integration `<service>:<action>` (`athena:startQueryExecution`), if Baton performs it. */
+export function jobIntegration(service: string, action: string): JobIntegration | undefined {
+  return INTEGRATIONS.find((integration) => integration.service === service && integration.action === action);
+}
