@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exampleDomains } from '../../examples/app/domains.js';
-import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
+import type { JsonObject } from '../../lambdas/engine/json.js';
 import type { ExecutionDescription } from '../../local/control.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
 import { loadMocksFile } from '../../local/runtime/mocks-file.js';
@@ -18,8 +18,7 @@ const EXAMPLE = new URL('../../examples/step-functions/', import.meta.url).pathn
 const dataDir = mkdtempSync(join(tmpdir(), 'baton-sfn-example-'));
 let runtime: LocalRuntime;
 
-const definition = (file: string) =>
-  JSON.parse(readFileSync(join(EXAMPLE, file), 'utf8')) as StateMachineDefinition;
+const definition = (file: string) => JSON.parse(readFileSync(join(EXAMPLE, file), 'utf8')) as JsonObject;
 
 beforeAll(async () => {
   runtime = await LocalRuntime.start({
