@@ -160,7 +160,13 @@ describe('baton dev in a CDK app', () => {
         name: 'Ada',
         greeting: { message: 'Hello, Ada!' },
       });
-      const listed = await baton(app, 'list');
+      // The list reads the status index, written after the transition's commands are performed:
+      // on a busy machine it may show the end a moment after describe does.
+      let listed = await baton(app, 'list');
+      for (let tries = 0; !/Greet:ada +SUCCEEDED/.test(listed.stdout) && tries < 50; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        listed = await baton(app, 'list');
+      }
       expect(listed.stdout).toMatch(/Greet:ada +SUCCEEDED/);
 
       // A changed definition, tried on the running stack before it goes into the app.
