@@ -6,6 +6,9 @@
  * call stops it when the task is aborted: the one job-waiting mechanism (the task router's
  * `pollTask`, on delayed inbox messages) reads nothing else.
  *
+ * Batch, ECS and CodeBuild name their API's fields in lower camel case; Step Functions takes and
+ * gives them in PascalCase (`camelCaseApi`).
+ *
  * Sources: the AWS documentation of each integration ("Run Athena queries", "Run AWS Glue jobs",
  * "Create and manage Amazon SageMaker AI jobs" in the Step Functions developer guide); for Glue,
  * also LocalStack's implementation checked against AWS (state_task_service_glue.py: the start
@@ -40,6 +43,26 @@ export interface JobIntegration {
   readonly started?: (response: JsonObject, request: JsonObject) => JsonObject;
   /** Present when the integration has a `.sync` form. */
   readonly sync?: JobWait;
+  /** Whether the integration has a `.waitForTaskToken` form (the start call, then a callback). @default false */
+  readonly waitForTaskToken?: boolean;
+  /**
+   * Set for a service whose API names its fields in lower camel case (Batch, ECS, CodeBuild):
+   * Step Functions takes and returns them in PascalCase, so the start request's field names are
+   * turned to the API's case and every response's to PascalCase, except inside the map-valued
+   * fields named here (their keys are data: Batch's `parameters` and `tags`). The describe and
+   * stop requests below are written in the API's case.
+   */
+  readonly camelCaseApi?: { readonly maps: readonly string[] };
+  /** Changes the start request (PascalCase) before it is sent, by form. @default unchanged */
+  readonly prepare?: (
+    request: JsonObject,
+    form: 'requestResponse' | 'sync' | 'waitForTaskToken',
+  ) => JsonObject;
+  /**
+   * Request-response: the result is the description of what was started, not the start's
+   * response (ECS RunTask gives DescribeTasks' response). @default false
+   */
+  readonly describeStarted?: boolean;
 }
 
 const field = (value: Json | undefined, ...path: string[]): Json | undefined => {
@@ -132,7 +155,107 @@ const INTEGRATIONS: readonly JobIntegration[] = [
   ...['createModel', 'createEndpoint', 'createEndpointConfig', 'updateEndpoint'].map(
     (action): JobIntegration => ({ service: 'sagemaker', action }),
   ),
+  {
+    // AWS Batch: LocalStack's AWS-checked state_task_service_batch.py (the environment variable a
+    // `.sync` job gets, DescribeJobs until SUCCEEDED or FAILED, the job as the result or the cause).
+    service: 'batch',
+    action: 'submitJob',
+    camelCaseApi: { maps: ['parameters', 'tags', 'options'] },
+    waitForTaskToken: true,
+    prepare: (request, form) => (form === 'sync' ? withManagedEnvironment(request) : request),
+    sync: {
+      describe: { action: 'describeJobs', request: (started) => ({ jobs: [started.JobId ?? null] }) },
+      status: (described) => text(field(firstOf(described.Jobs), 'Status')),
+      succeeded: ['SUCCEEDED'],
+      failed: ['FAILED'],
+      output: (described) => firstOf(described.Jobs) ?? null,
+      stop: {
+        action: 'terminateJob',
+        request: (started) => ({
+          jobId: started.JobId ?? null,
+          reason: 'The task that started the job was aborted',
+        }),
+      },
+    },
+  },
+  {
+    // Amazon ECS: LocalStack's AWS-checked state_task_service_ecs.py (`StartedBy` on a `.sync`
+    // run; request-response gives DescribeTasks' response; `.sync` waits for STOPPED and gives the task).
+    service: 'ecs',
+    action: 'runTask',
+    camelCaseApi: { maps: [] },
+    waitForTaskToken: true,
+    describeStarted: true,
+    prepare: (request, form) => (form === 'sync' ? { ...request, StartedBy: 'AWS Step Functions' } : request),
+    sync: {
+      describe: { action: 'describeTasks', request: ecsTask },
+      status: (described) => text(field(firstOf(described.Tasks), 'LastStatus')),
+      succeeded: ['STOPPED'],
+      failed: [],
+      output: (described) => firstOf(described.Tasks) ?? null,
+      stop: { action: 'stopTask', request: ecsTask },
+    },
+  },
+  {
+    service: 'codebuild',
+    action: 'startBuild',
+    camelCaseApi: { maps: [] },
+    sync: {
+      describe: {
+        action: 'batchGetBuilds',
+        request: (started) => ({ ids: [field(started.Build, 'Id') ?? null] }),
+      },
+      status: (described) => text(field(firstOf(described.Builds), 'BuildStatus')),
+      succeeded: ['SUCCEEDED'],
+      failed: ['FAILED', 'FAULT', 'TIMED_OUT', 'STOPPED'],
+      output: (described) => ({ Build: firstOf(described.Builds) ?? null }),
+      stop: { action: 'stopBuild', request: (started) => ({ id: field(started.Build, 'Id') ?? null }) },
+    },
+  },
+  { service: 'codebuild', action: 'batchGetReports', camelCaseApi: { maps: [] } },
 ];
+
+/** The first item of a list, if it is one. */
+function firstOf(value: Json | undefined): Json | undefined {
+  return Array.isArray(value) ? value[0] : undefined;
+}
+
+/** The ECS task a RunTask started (its first), by cluster and ARN, in the API's case. */
+function ecsTask(started: JsonObject): JsonObject {
+  const task = firstOf(started.Tasks);
+  return { cluster: field(task, 'ClusterArn') ?? null, tasks: [field(task, 'TaskArn') ?? null] };
+}
+
+/** A Batch request with the environment variable Step Functions gives a `.sync` job's container. */
+function withManagedEnvironment(request: JsonObject): JsonObject {
+  const overrides = (request.ContainerOverrides ?? {}) as JsonObject;
+  const environment = Array.isArray(overrides.Environment) ? overrides.Environment : [];
+  return {
+    ...request,
+    ContainerOverrides: {
+      ...overrides,
+      Environment: [...environment, { Name: 'MANAGED_BY_AWS', Value: 'STARTED_BY_STEP_FUNCTIONS' }],
+    },
+  };
+}
+
+/**
+ * `value` with its object keys in the case `to` names (`camel`: first letter lower; `pascal`:
+ * upper), except inside the fields named in `maps` (in either case), whose keys are data.
+ */
+export function withKeyCase(value: Json, to: 'camel' | 'pascal', maps: readonly string[]): Json {
+  if (Array.isArray(value)) return value.map((item) => withKeyCase(item, to, maps));
+  if (typeof value !== 'object' || value === null) return value;
+  const object: JsonObject = {};
+  for (const [key, item] of Object.entries(value)) {
+    const renamed = to === 'camel' ? lowerFirst(key) : upperFirst(key);
+    object[renamed] = maps.includes(lowerFirst(key)) ? item : withKeyCase(item, to, maps);
+  }
+  return object;
+}
+
+const lowerFirst = (key: string): string => `${key.charAt(0).toLowerCase()}${key.slice(1)}`;
+const upperFirst = (key: string): string => `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
 
 /** The job integration `<service>:<action>` (`athena:startQueryExecution`), if Baton performs it. */
 export function jobIntegration(service: string, action: string): JobIntegration | undefined {

@@ -41,7 +41,14 @@ export type TaskResource =
    * `arn:aws:states:::athena|glue|sagemaker:<action>[.sync]`: a job-starting integration (see
    * `job-integrations.ts`); with `.sync` the task ends when the job does.
    */
-  | { readonly type: 'job'; readonly service: string; readonly action: string; readonly sync: boolean }
+  | {
+      readonly type: 'job';
+      readonly service: string;
+      readonly action: string;
+      readonly sync: boolean;
+      /** `.waitForTaskToken`: the start call, then the task waits for SendTaskSuccess. @default false */
+      readonly waitForTaskToken?: boolean;
+    }
   /** `arn:aws:states:::bedrock:invokeModel`: a model invocation, request-response. */
   | { readonly type: 'bedrock-invoke' }
   /**
@@ -100,7 +107,8 @@ const INTEGRATION_RESOURCE =
 const DYNAMODB_RESOURCE = /^dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
 /** Service names are lower-case letters and digits (`s3`, `redshiftdata`); actions camel case. */
 const AWS_SDK_RESOURCE = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)(\.waitForTaskToken)?$/;
-const JOB_RESOURCE = /^(athena|glue|sagemaker):([a-z][A-Za-z]*)(\.sync)?$/;
+const JOB_RESOURCE =
+  /^(athena|glue|sagemaker|batch|ecs|codebuild):([a-z][A-Za-z]*)(\.sync|\.waitForTaskToken)?$/;
 const START_EXECUTION_RESOURCE = /^states:startExecution(?:\.(sync|sync:2|waitForTaskToken))?$/;
 const FUNCTION_ARN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
@@ -139,10 +147,12 @@ function parseIntegration(resource: string, integrationName: string): TaskResour
   if (integrationName === 'bedrock:invokeModel') return { type: 'bedrock-invoke' };
   const job = JOB_RESOURCE.exec(integrationName);
   if (job) {
-    const [, service, action, sync] = job as unknown as [string, string, string, string | undefined];
+    const [, service, action, form] = job as unknown as [string, string, string, string | undefined];
     const known = jobIntegration(service, action);
-    if (known && (sync === undefined || known.sync !== undefined))
-      return { type: 'job', service, action, sync: sync !== undefined };
+    if (known && form === undefined) return { type: 'job', service, action, sync: false };
+    if (known?.sync && form === '.sync') return { type: 'job', service, action, sync: true };
+    if (known?.waitForTaskToken && form === '.waitForTaskToken')
+      return { type: 'job', service, action, sync: false, waitForTaskToken: true };
   }
   const sdk = AWS_SDK_RESOURCE.exec(integrationName);
   if (sdk) {

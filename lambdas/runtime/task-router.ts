@@ -26,7 +26,7 @@ import {
   type DynamoDbItemAction,
   type TaskResource,
 } from '../contract/task-resources.js';
-import { jobIntegration } from '../contract/job-integrations.js';
+import { jobIntegration, withKeyCase, type JobIntegration } from '../contract/job-integrations.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
 import type {
   Clock,
@@ -343,7 +343,12 @@ export class TaskRouter implements TaskDispatcher {
       case 'bedrock-invoke':
         return this.invokeModel(task);
       case 'job':
-        return this.startJob(task, resource.service, resource.action, resource.sync);
+        return this.startJob(
+          task,
+          resource.service,
+          resource.action,
+          resource.sync ? 'sync' : resource.waitForTaskToken ? 'waitForTaskToken' : 'requestResponse',
+        );
       case 'states':
         return this.startExecution(task, resource.integration);
       case 'unsupported':
@@ -684,7 +689,12 @@ export class TaskRouter implements TaskDispatcher {
    * submitted (so that a task aborted from now on stops the job) and looks at the job again after
    * {@link JOB_POLL_DELAYS_SECONDS} through delayed PollTask messages, until it ends.
    */
-  private async startJob(task: TaskDispatch, service: string, action: string, sync: boolean): Promise<void> {
+  private async startJob(
+    task: TaskDispatch,
+    service: string,
+    action: string,
+    form: 'requestResponse' | 'sync' | 'waitForTaskToken',
+  ): Promise<void> {
     const awsSdk = this.options.transports.awsSdk;
     const job = jobIntegration(service, action);
     if (!awsSdk || !job || awsSdk.has?.(service) === false)
@@ -692,13 +702,23 @@ export class TaskRouter implements TaskDispatcher {
     let request: JsonObject;
     try {
       request = parameters(task.command.input);
+      if (job.prepare) request = job.prepare(request, form);
     } catch (error) {
       return this.failOnParameters(task, error);
     }
-    const outcome = await this.call(task, () => callNamed(awsSdk, service, action, request));
+    const outcome = await this.call(task, () => callJob(awsSdk, job, action, request, true));
     if (outcome.type === 'failed') return;
     const started = job.started ? job.started(outcome.value, request) : outcome.value;
-    if (!sync || !job.sync) return this.succeed(task, started);
+    if (form === 'waitForTaskToken') return;
+    if (form === 'requestResponse' || !job.sync) {
+      if (!job.describeStarted || !job.sync) return this.succeed(task, started);
+      const { describe } = job.sync;
+      const described = await this.call(task, () =>
+        callJob(awsSdk, job, describe.action, describe.request(started), false),
+      );
+      if (described.type === 'failed') return;
+      return this.succeed(task, described.value);
+    }
     await this.options.inbox.send(
       { kind: 'TaskSubmitted', taskToken: task.taskToken, output: started, resource: task.command.resource },
       traced(task),
@@ -722,12 +742,7 @@ export class TaskRouter implements TaskDispatcher {
     const report = (result: TaskResult) => this.options.inbox.send(result, traced(poll));
     let described: JsonObject;
     try {
-      described = await callNamed(
-        awsSdk,
-        resource.service,
-        sync.describe.action,
-        sync.describe.request(started),
-      );
+      described = await callJob(awsSdk, job, sync.describe.action, sync.describe.request(started), false);
     } catch (error) {
       if (!(error instanceof IntegrationCallError)) throw error;
       return report({
@@ -770,12 +785,13 @@ export class TaskRouter implements TaskDispatcher {
 
   /** Stops a `.sync` job whose task was aborted (stopped, timed out): best effort, as the job may have ended. */
   private async stopJob(service: string, action: string, cancellation: TaskCancellation): Promise<void> {
-    const stop = jobIntegration(service, action)?.sync?.stop;
+    const job = jobIntegration(service, action);
+    const stop = job?.sync?.stop;
     const awsSdk = this.options.transports.awsSdk;
     const started = cancellation.command.submitted;
-    if (!stop || !awsSdk || !isJsonObject(started)) return;
+    if (!job || !stop || !awsSdk || !isJsonObject(started)) return;
     try {
-      await callNamed(awsSdk, service, stop.action, stop.request(started));
+      await callJob(awsSdk, job, stop.action, stop.request(started), false);
     } catch (error) {
       // A job that ended already cannot be stopped: nothing is left to do.
       if (!(error instanceof IntegrationCallError)) throw error;
@@ -905,6 +921,23 @@ async function callNamed(
     if (!(error instanceof AwsServiceError)) throw error;
     throw awsSdkFailure(error);
   }
+}
+
+/**
+ * A job integration's call: for a service whose API is in lower camel case, the start request
+ * (`fromStepFunctions`) is turned to it and the response to PascalCase, as Step Functions gives it.
+ */
+async function callJob(
+  awsSdk: AwsSdkTransport,
+  job: JobIntegration,
+  action: string,
+  request: JsonObject,
+  fromStepFunctions: boolean,
+): Promise<JsonObject> {
+  const casing = job.camelCaseApi;
+  if (!casing) return callNamed(awsSdk, job.service, action, request);
+  const sent = fromStepFunctions ? (withKeyCase(request, 'camel', casing.maps) as JsonObject) : request;
+  return withKeyCase(await callNamed(awsSdk, job.service, action, sent), 'pascal', casing.maps) as JsonObject;
 }
 
 /** Step Functions' spelling of the services whose SDK id it does not just strip of spaces. */

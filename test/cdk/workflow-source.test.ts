@@ -139,7 +139,7 @@ describe('workflowIssues', () => {
   it('refuses resources the orchestrator does not run', () => {
     const definition = {
       StartAt: 'Query',
-      States: { Query: { Type: 'Task', Resource: 'arn:aws:states:::batch:submitJob.sync', End: true } },
+      States: { Query: { Type: 'Task', Resource: 'arn:aws:states:::eks:createCluster.sync', End: true } },
     };
     expect(workflowIssues(definition, { workers })).toEqual([
       expect.objectContaining({

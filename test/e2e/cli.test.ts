@@ -137,7 +137,7 @@ describe('baton check', () => {
       'crawl.asl.json',
       JSON.stringify({
         StartAt: 'Crawl',
-        States: { Crawl: { Type: 'Task', Resource: 'arn:aws:states:::batch:submitJob.sync', End: true } },
+        States: { Crawl: { Type: 'Task', Resource: 'arn:aws:states:::eks:createCluster.sync', End: true } },
       }),
     );
     const text = await baton('check', path);
@@ -149,7 +149,11 @@ describe('baton check', () => {
       ok: false,
       issues: [],
       tasks: [
-        { pointer: '/States/Crawl/Resource', resource: 'arn:aws:states:::batch:submitJob.sync', aws: false },
+        {
+          pointer: '/States/Crawl/Resource',
+          resource: 'arn:aws:states:::eks:createCluster.sync',
+          aws: false,
+        },
       ],
     });
   });

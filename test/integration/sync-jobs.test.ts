@@ -156,3 +156,158 @@ describe('glue:startJobRun', () => {
     });
   });
 });
+
+/**
+ * Batch, ECS and CodeBuild name their API's fields in lower camel case; Step Functions takes and
+ * gives them in PascalCase (its documentation's examples; LocalStack's AWS-checked
+ * state_task_service_batch.py and state_task_service_ecs.py).
+ */
+describe('jobs of services whose API is in camel case', () => {
+  function camelServices(statuses: readonly string[]) {
+    const calls: { action: string; request: JsonObject }[] = [];
+    let looks = 0;
+    const next = () => statuses[Math.min(looks++, statuses.length - 1)] as string;
+    const transport: AwsSdkTransport = {
+      call: async (_service, action, request): Promise<JsonObject> => {
+        calls.push({ action, request });
+        switch (action) {
+          case 'submitJob':
+            return { jobArn: 'arn:job/1', jobId: 'job-1', jobName: 'nightly' };
+          case 'describeJobs':
+            return {
+              jobs: [
+                {
+                  jobId: 'job-1',
+                  status: next(),
+                  parameters: { inputFile: 'a.csv' },
+                  container: { exitCode: 0 },
+                },
+              ],
+            };
+          case 'runTask':
+            return { tasks: [{ taskArn: 'arn:task/1', clusterArn: 'arn:cluster/c' }], failures: [] };
+          case 'describeTasks':
+            return { tasks: [{ taskArn: 'arn:task/1', lastStatus: next(), containers: [{ exitCode: 0 }] }] };
+          case 'startBuild':
+            return { build: { id: 'b-1', buildStatus: 'IN_PROGRESS' } };
+          case 'batchGetBuilds':
+            return { builds: [{ id: 'b-1', buildStatus: next() }] };
+          default:
+            return {};
+        }
+      },
+    };
+    return { transport, calls };
+  }
+
+  async function runWith(statuses: readonly string[], state: JsonObject) {
+    const aws = camelServices(statuses);
+    const d = new InProcessDomain({ awsSdk: aws.transport });
+    await d.deploy('Job', {
+      StartAt: 'Run',
+      States: { Run: { Type: 'Task', End: true, ...state } },
+    } as never);
+    d.start('Job', {}, 'j-1');
+    await d.runUntilIdle();
+    const execution = (await d.store.load('Job:j-1'))?.execution;
+    d.dispose();
+    return { execution, calls: aws.calls };
+  }
+
+  it("batch:submitJob.sync: camel-case request with Step Functions' environment variable, PascalCase job, maps kept", async () => {
+    const { execution, calls } = await runWith(['RUNNABLE', 'SUCCEEDED'], {
+      Resource: 'arn:aws:states:::batch:submitJob.sync',
+      Parameters: {
+        JobName: 'nightly',
+        JobQueue: 'q',
+        JobDefinition: 'd',
+        Parameters: { InputFile: 'a.csv' },
+        ContainerOverrides: { Environment: [{ Name: 'MODE', Value: 'full' }] },
+      },
+    });
+    expect(calls[0]).toEqual({
+      action: 'submitJob',
+      request: {
+        jobName: 'nightly',
+        jobQueue: 'q',
+        jobDefinition: 'd',
+        parameters: { InputFile: 'a.csv' },
+        containerOverrides: {
+          environment: [
+            { name: 'MODE', value: 'full' },
+            { name: 'MANAGED_BY_AWS', value: 'STARTED_BY_STEP_FUNCTIONS' },
+          ],
+        },
+      },
+    });
+    expect(calls[1]).toEqual({ action: 'describeJobs', request: { jobs: ['job-1'] } });
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(execution?.output).toEqual({
+      JobId: 'job-1',
+      Status: 'SUCCEEDED',
+      Parameters: { inputFile: 'a.csv' },
+      Container: { ExitCode: 0 },
+    });
+  });
+
+  it("ecs:runTask: request-response gives DescribeTasks' response; .sync waits for STOPPED, with StartedBy", async () => {
+    const plain = await runWith(['RUNNING'], {
+      Resource: 'arn:aws:states:::ecs:runTask',
+      Parameters: { Cluster: 'c', TaskDefinition: 't' },
+    });
+    expect(plain.calls.map((call) => call.action)).toEqual(['runTask', 'describeTasks']);
+    expect(plain.execution?.output).toEqual({
+      Tasks: [{ TaskArn: 'arn:task/1', LastStatus: 'RUNNING', Containers: [{ ExitCode: 0 }] }],
+    });
+    const sync = await runWith(['PENDING', 'RUNNING', 'STOPPED'], {
+      Resource: 'arn:aws:states:::ecs:runTask.sync',
+      Parameters: { Cluster: 'c', TaskDefinition: 't' },
+    });
+    expect(sync.calls[0]?.request).toEqual({
+      cluster: 'c',
+      taskDefinition: 't',
+      startedBy: 'AWS Step Functions',
+    });
+    expect(sync.calls[1]).toEqual({
+      action: 'describeTasks',
+      request: { cluster: 'arn:cluster/c', tasks: ['arn:task/1'] },
+    });
+    expect(sync.execution?.output).toEqual({
+      TaskArn: 'arn:task/1',
+      LastStatus: 'STOPPED',
+      Containers: [{ ExitCode: 0 }],
+    });
+  });
+
+  it('ecs:runTask.waitForTaskToken runs the task and waits for the callback', async () => {
+    const { execution, calls } = await runWith(['RUNNING'], {
+      Resource: 'arn:aws:states:::ecs:runTask.waitForTaskToken',
+      Parameters: {
+        Cluster: 'c',
+        TaskDefinition: 't',
+        Overrides: {
+          ContainerOverrides: [{ Name: 'app', Environment: [{ Name: 'TOKEN', 'Value.$': '$$.Task.Token' }] }],
+        },
+      },
+    });
+    expect(calls.map((call) => call.action)).toEqual(['runTask']);
+    expect(execution?.status).toBe('RUNNING');
+  });
+
+  it('codebuild:startBuild.sync ends with { Build } or fails with it as the cause', async () => {
+    const ok = await runWith(['IN_PROGRESS', 'SUCCEEDED'], {
+      Resource: 'arn:aws:states:::codebuild:startBuild.sync',
+      Parameters: { ProjectName: 'p' },
+    });
+    expect(ok.calls[0]).toEqual({ action: 'startBuild', request: { projectName: 'p' } });
+    expect(ok.execution?.output).toEqual({ Build: { Id: 'b-1', BuildStatus: 'SUCCEEDED' } });
+    const failed = await runWith(['FAILED'], {
+      Resource: 'arn:aws:states:::codebuild:startBuild.sync',
+      Parameters: { ProjectName: 'p' },
+    });
+    expect(failed.execution?.error).toBe('States.TaskFailed');
+    expect(JSON.parse(failed.execution?.cause ?? '{}')).toEqual({
+      Build: { Id: 'b-1', BuildStatus: 'FAILED' },
+    });
+  });
+});

@@ -62,7 +62,7 @@ const definition = {
     },
     Crawl: {
       Type: 'Task',
-      Resource: 'arn:aws:states:::batch:submitJob.sync',
+      Resource: 'arn:aws:states:::eks:createCluster.sync',
       Parameters: { JobName: 'crawl' },
       Next: 'Wait',
     },
@@ -133,7 +133,7 @@ describe('checkDefinition', () => {
       },
       {
         pointer: '/States/Crawl/Resource',
-        resource: 'arn:aws:states:::batch:submitJob.sync',
+        resource: 'arn:aws:states:::eks:createCluster.sync',
         aws: false,
         local: false,
         actions: [],
@@ -146,7 +146,7 @@ describe('checkDefinition', () => {
         actions: [],
       },
     ]);
-    // batch:submitJob.sync is not performed on AWS: the definition is valid but not ok to deploy.
+    // eks:createCluster.sync is not performed on AWS: the definition is valid but not ok to deploy.
     expect(check.ok).toBe(false);
   });
 
@@ -193,7 +193,7 @@ describe('baton check, as text', () => {
     expect(text).toMatch(
       /\/States\/Fan\/Branches\/0\/States\/Notify\/Resource\s+arn:aws:states:::sns:publish\s+yes\s+mock\s+sns:Publish/,
     );
-    expect(text).toMatch(/\/States\/Crawl\/Resource\s+arn:aws:states:::batch:submitJob.sync\s+NO\s+no\s+-/);
+    expect(text).toMatch(/\/States\/Crawl\/Resource\s+arn:aws:states:::eks:createCluster.sync\s+NO\s+no\s+-/);
     expect(text).toMatch(
       /\/States\/Price\/Resource\s+arn:aws:states:::lambda:invoke\s+yes\s+embedded\s+lambda:InvokeFunction/,
     );
