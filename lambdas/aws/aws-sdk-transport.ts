@@ -6,13 +6,23 @@
  * runtimes include every v3 client, reachable through `NODE_PATH`), or from the function's bundle
  * or a layer when a user pins one; locally from the project's `node_modules`.
  *
- * Generic on purpose: Step Functions' AWS SDK integration takes the API's request as it is
- * (PascalCase fields) and returns the API's response, so one transport serves every service. What
- * it converts is what JSON cannot carry: timestamps become ISO-8601 text, binary values and
- * streamed bodies (S3 `GetObject`'s `Body`) UTF-8 text, as AWS-recorded executions show
- * (LocalStack, tests/aws/services/stepfunctions/v2/services/test_aws_sdk_task_service.snapshot.json).
- * Request values are passed as the JSON gives them: a timestamp parameter is given as the API's
- * text form, a blob parameter as text.
+ * Generic on purpose: one transport serves every service, guided by the operation's schema that
+ * each v3 client carries (`<Operation>$`, read with `@smithy/core/schema`), as Step Functions is
+ * guided by the service model:
+ *
+ * - Step Functions takes parameters in PascalCase even where the API names its fields in lower
+ *   camel case (Bedrock, ECS, Batch, Step Functions itself): each field of a structure is matched
+ *   to its member case-insensitively and renamed (a map's keys are data and stay as they are); a
+ *   timestamp member given as text becomes a Date; a JSON value given to a string member becomes
+ *   its JSON text.
+ * - The response comes back with every structure member in PascalCase (`executionArn` ->
+ *   `ExecutionArn`; maps' keys as they are), timestamps as ISO-8601 text, binary values and
+ *   streamed bodies (S3 `GetObject`'s `Body`) as UTF-8 text, as AWS-recorded executions show
+ *   (LocalStack, tests/aws/services/stepfunctions/v2/services/test_aws_sdk_task_service.snapshot.json,
+ *   and its model-guided state_task_service.py).
+ *
+ * A client without schemas (SDK releases before 2025) gets the request as given and gives the
+ * response with its own field names.
  *
  * Failures: a transient one (throttling, a server fault, a broken connection, once the SDK's own
  * retries are spent) is thrown as {@link TransientStoreError}, so the inbox message is redelivered
@@ -20,6 +30,7 @@
  * {@link AwsServiceError}, which the router names as Step Functions does.
  */
 import { createRequire } from 'node:module';
+import { NormalizedSchema } from '@smithy/core/schema';
 import { awsSdkClientPackage, awsSdkCommandClass, awsSdkOperation } from '../contract/aws-sdk-services.js';
 import { StatesErrors } from '../engine/errors.js';
 import type { Json, JsonObject } from '../engine/json.js';
@@ -77,9 +88,11 @@ export class AwsSdkCaller {
           `(aws-sdk:${service}:${action}): check the action's name in the service's API reference`,
       );
     }
+    const schema = operationSchema(module, action);
+    const input = schema ? toSdkValue(request, schema.input) : request;
     let output: unknown;
     try {
-      output = await client.send(new (Command as new (input: unknown) => unknown)(request));
+      output = await client.send(new (Command as new (input: unknown) => unknown)(input));
     } catch (error) {
       if (isTransient(error)) throw transientError(`aws-sdk:${service}:${action}`, error);
       const metadata = serviceErrorMetadata(error);
@@ -94,8 +107,9 @@ export class AwsSdkCaller {
     const { $metadata: metadata, ...fields } = (output ?? {}) as {
       $metadata?: { httpStatusCode?: number; requestId?: string };
     };
+    const response = (await toJson(fields)) as JsonObject;
     return {
-      response: (await toJson(fields)) as JsonObject,
+      response: schema ? (fromSdkValue(response, schema.output) as JsonObject) : response,
       ...(metadata?.httpStatusCode !== undefined && { httpStatusCode: metadata.httpStatusCode }),
       ...(metadata?.requestId !== undefined && { requestId: metadata.requestId }),
     };
@@ -174,6 +188,87 @@ export function snsPublishTransport(caller: AwsSdkCaller): SnsTransport {
       };
     },
   };
+}
+
+/** A member's schema, as `@smithy/core/schema` reads it. */
+type Schema = NormalizedSchema;
+
+/** The input and output schemas of an operation, from the client module's `<Operation>$`. */
+function operationSchema(
+  module: Record<string, unknown>,
+  action: string,
+): { readonly input: Schema; readonly output: Schema } | undefined {
+  const operation = module[`${awsSdkOperation(action)}$`];
+  if (!Array.isArray(operation) || operation.length < 6) return undefined;
+  try {
+    const input = NormalizedSchema.of(operation[4] as never);
+    const output = NormalizedSchema.of(operation[5] as never);
+    return input.isStructSchema() && output.isStructSchema() ? { input, output } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The member names of a structure schema, by their lower-case form. */
+function membersOf(schema: Schema): Map<string, { readonly name: string; readonly schema: Schema }> {
+  const members = new Map<string, { readonly name: string; readonly schema: Schema }>();
+  for (const [name, member] of schema.structIterator())
+    members.set(name.toLowerCase(), { name, schema: member });
+  return members;
+}
+
+/** A Step Functions parameter value as the SDK takes it (see the module comment). */
+function toSdkValue(value: Json, schema: Schema): unknown {
+  if (schema.isStructSchema() && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const members = membersOf(schema);
+    const input: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const member = members.get(key.toLowerCase());
+      input[member?.name ?? key] = member ? toSdkValue(item, member.schema) : item;
+    }
+    return input;
+  }
+  if (schema.isListSchema() && Array.isArray(value)) {
+    const items = schema.getValueSchema();
+    return value.map((item) => toSdkValue(item, items));
+  }
+  if (schema.isMapSchema() && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const values = schema.getValueSchema();
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toSdkValue(item, values)]));
+  }
+  if (schema.isTimestampSchema() && typeof value === 'string') {
+    const time = new Date(value);
+    return Number.isNaN(time.getTime()) ? value : time;
+  }
+  if (schema.isStringSchema() && value !== null && typeof value === 'object') return JSON.stringify(value);
+  return value;
+}
+
+/** An SDK response value (already JSON) as Step Functions gives it: structure members in PascalCase. */
+function fromSdkValue(value: Json, schema: Schema): Json {
+  if (schema.isStructSchema() && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const members = membersOf(schema);
+    const output: JsonObject = {};
+    for (const [key, item] of Object.entries(value)) {
+      const member = members.get(key.toLowerCase());
+      output[member ? pascalCase(key) : key] = member ? fromSdkValue(item, member.schema) : item;
+    }
+    return output;
+  }
+  if (schema.isListSchema() && Array.isArray(value)) {
+    const items = schema.getValueSchema();
+    return value.map((item) => fromSdkValue(item, items));
+  }
+  if (schema.isMapSchema() && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const values = schema.getValueSchema();
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fromSdkValue(item, values)]));
+  }
+  return value;
+}
+
+/** `executionArn` -> `ExecutionArn`. */
+function pascalCase(name: string): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 }
 
 /** The HTTP metadata of an error the service answered with, or undefined for any other error. */

@@ -7,7 +7,9 @@
  * `pollTask`, on delayed inbox messages) reads nothing else.
  *
  * Batch, ECS and CodeBuild name their API's fields in lower camel case; Step Functions takes and
- * gives them in PascalCase (`camelCaseApi`).
+ * gives them in PascalCase, which the AWS SDK transport does for every service (from the client's
+ * schemas): the describe and stop requests below may be written in the API's case, and every
+ * response read here is in PascalCase.
  *
  * Sources: the AWS documentation of each integration ("Run Athena queries", "Run AWS Glue jobs",
  * "Create and manage Amazon SageMaker AI jobs" in the Step Functions developer guide); for Glue,
@@ -45,14 +47,6 @@ export interface JobIntegration {
   readonly sync?: JobWait;
   /** Whether the integration has a `.waitForTaskToken` form (the start call, then a callback). @default false */
   readonly waitForTaskToken?: boolean;
-  /**
-   * Set for a service whose API names its fields in lower camel case (Batch, ECS, CodeBuild):
-   * Step Functions takes and returns them in PascalCase, so the start request's field names are
-   * turned to the API's case and every response's to PascalCase, except inside the map-valued
-   * fields named here (their keys are data: Batch's `parameters` and `tags`). The describe and
-   * stop requests below are written in the API's case.
-   */
-  readonly camelCaseApi?: { readonly maps: readonly string[] };
   /** Changes the start request (PascalCase) before it is sent, by form. @default unchanged */
   readonly prepare?: (
     request: JsonObject,
@@ -160,7 +154,6 @@ const INTEGRATIONS: readonly JobIntegration[] = [
     // `.sync` job gets, DescribeJobs until SUCCEEDED or FAILED, the job as the result or the cause).
     service: 'batch',
     action: 'submitJob',
-    camelCaseApi: { maps: ['parameters', 'tags', 'options'] },
     waitForTaskToken: true,
     prepare: (request, form) => (form === 'sync' ? withManagedEnvironment(request) : request),
     sync: {
@@ -183,7 +176,6 @@ const INTEGRATIONS: readonly JobIntegration[] = [
     // run; request-response gives DescribeTasks' response; `.sync` waits for STOPPED and gives the task).
     service: 'ecs',
     action: 'runTask',
-    camelCaseApi: { maps: [] },
     waitForTaskToken: true,
     describeStarted: true,
     prepare: (request, form) => (form === 'sync' ? { ...request, StartedBy: 'AWS Step Functions' } : request),
@@ -199,7 +191,6 @@ const INTEGRATIONS: readonly JobIntegration[] = [
   {
     service: 'codebuild',
     action: 'startBuild',
-    camelCaseApi: { maps: [] },
     sync: {
       describe: {
         action: 'batchGetBuilds',
@@ -212,7 +203,7 @@ const INTEGRATIONS: readonly JobIntegration[] = [
       stop: { action: 'stopBuild', request: (started) => ({ id: field(started.Build, 'Id') ?? null }) },
     },
   },
-  { service: 'codebuild', action: 'batchGetReports', camelCaseApi: { maps: [] } },
+  { service: 'codebuild', action: 'batchGetReports' },
 ];
 
 /** The first item of a list, if it is one. */
@@ -238,24 +229,6 @@ function withManagedEnvironment(request: JsonObject): JsonObject {
     },
   };
 }
-
-/**
- * `value` with its object keys in the case `to` names (`camel`: first letter lower; `pascal`:
- * upper), except inside the fields named in `maps` (in either case), whose keys are data.
- */
-export function withKeyCase(value: Json, to: 'camel' | 'pascal', maps: readonly string[]): Json {
-  if (Array.isArray(value)) return value.map((item) => withKeyCase(item, to, maps));
-  if (typeof value !== 'object' || value === null) return value;
-  const object: JsonObject = {};
-  for (const [key, item] of Object.entries(value)) {
-    const renamed = to === 'camel' ? lowerFirst(key) : upperFirst(key);
-    object[renamed] = maps.includes(lowerFirst(key)) ? item : withKeyCase(item, to, maps);
-  }
-  return object;
-}
-
-const lowerFirst = (key: string): string => `${key.charAt(0).toLowerCase()}${key.slice(1)}`;
-const upperFirst = (key: string): string => `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
 
 /** The job integration `<service>:<action>` (`athena:startQueryExecution`), if Baton performs it. */
 export function jobIntegration(service: string, action: string): JobIntegration | undefined {

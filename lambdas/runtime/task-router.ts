@@ -26,7 +26,7 @@ import {
   type DynamoDbItemAction,
   type TaskResource,
 } from '../contract/task-resources.js';
-import { jobIntegration, withKeyCase, type JobIntegration } from '../contract/job-integrations.js';
+import { jobIntegration, type JobIntegration } from '../contract/job-integrations.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
 import type {
   Clock,
@@ -706,7 +706,7 @@ export class TaskRouter implements TaskDispatcher {
     } catch (error) {
       return this.failOnParameters(task, error);
     }
-    const outcome = await this.call(task, () => callJob(awsSdk, job, action, request, true));
+    const outcome = await this.call(task, () => callJob(awsSdk, job, action, request));
     if (outcome.type === 'failed') return;
     const started = job.started ? job.started(outcome.value, request) : outcome.value;
     if (form === 'waitForTaskToken') return;
@@ -714,7 +714,7 @@ export class TaskRouter implements TaskDispatcher {
       if (!job.describeStarted || !job.sync) return this.succeed(task, started);
       const { describe } = job.sync;
       const described = await this.call(task, () =>
-        callJob(awsSdk, job, describe.action, describe.request(started), false),
+        callJob(awsSdk, job, describe.action, describe.request(started)),
       );
       if (described.type === 'failed') return;
       return this.succeed(task, described.value);
@@ -742,7 +742,7 @@ export class TaskRouter implements TaskDispatcher {
     const report = (result: TaskResult) => this.options.inbox.send(result, traced(poll));
     let described: JsonObject;
     try {
-      described = await callJob(awsSdk, job, sync.describe.action, sync.describe.request(started), false);
+      described = await callJob(awsSdk, job, sync.describe.action, sync.describe.request(started));
     } catch (error) {
       if (!(error instanceof IntegrationCallError)) throw error;
       return report({
@@ -791,7 +791,7 @@ export class TaskRouter implements TaskDispatcher {
     const started = cancellation.command.submitted;
     if (!job || !stop || !awsSdk || !isJsonObject(started)) return;
     try {
-      await callJob(awsSdk, job, stop.action, stop.request(started), false);
+      await callJob(awsSdk, job, stop.action, stop.request(started));
     } catch (error) {
       // A job that ended already cannot be stopped: nothing is left to do.
       if (!(error instanceof IntegrationCallError)) throw error;
@@ -923,21 +923,14 @@ async function callNamed(
   }
 }
 
-/**
- * A job integration's call: for a service whose API is in lower camel case, the start request
- * (`fromStepFunctions`) is turned to it and the response to PascalCase, as Step Functions gives it.
- */
-async function callJob(
+/** A job integration's call (the transport turns its field names to the API's and back). */
+function callJob(
   awsSdk: AwsSdkTransport,
   job: JobIntegration,
   action: string,
   request: JsonObject,
-  fromStepFunctions: boolean,
 ): Promise<JsonObject> {
-  const casing = job.camelCaseApi;
-  if (!casing) return callNamed(awsSdk, job.service, action, request);
-  const sent = fromStepFunctions ? (withKeyCase(request, 'camel', casing.maps) as JsonObject) : request;
-  return withKeyCase(await callNamed(awsSdk, job.service, action, sent), 'pascal', casing.maps) as JsonObject;
+  return callNamed(awsSdk, job.service, action, request);
 }
 
 /** Step Functions' spelling of the services whose SDK id it does not just strip of spaces. */

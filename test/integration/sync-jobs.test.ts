@@ -158,12 +158,14 @@ describe('glue:startJobRun', () => {
 });
 
 /**
- * Batch, ECS and CodeBuild name their API's fields in lower camel case; Step Functions takes and
- * gives them in PascalCase (its documentation's examples; LocalStack's AWS-checked
- * state_task_service_batch.py and state_task_service_ecs.py).
+ * Batch, ECS and CodeBuild: the router passes Step Functions' PascalCase parameters (the AWS SDK
+ * transport turns them into the API's camel case from the client's schemas, and its responses into
+ * PascalCase: test/unit/aws/aws-sdk-transport.test.ts), adds what Step Functions adds, and reads
+ * the PascalCase responses (LocalStack's AWS-checked state_task_service_batch.py and
+ * state_task_service_ecs.py).
  */
-describe('jobs of services whose API is in camel case', () => {
-  function camelServices(statuses: readonly string[]) {
+describe('Batch, ECS and CodeBuild jobs', () => {
+  function pascalServices(statuses: readonly string[]) {
     const calls: { action: string; request: JsonObject }[] = [];
     let looks = 0;
     const next = () => statuses[Math.min(looks++, statuses.length - 1)] as string;
@@ -172,26 +174,26 @@ describe('jobs of services whose API is in camel case', () => {
         calls.push({ action, request });
         switch (action) {
           case 'submitJob':
-            return { jobArn: 'arn:job/1', jobId: 'job-1', jobName: 'nightly' };
+            return { JobArn: 'arn:job/1', JobId: 'job-1', JobName: 'nightly' };
           case 'describeJobs':
             return {
-              jobs: [
+              Jobs: [
                 {
-                  jobId: 'job-1',
-                  status: next(),
-                  parameters: { inputFile: 'a.csv' },
-                  container: { exitCode: 0 },
+                  JobId: 'job-1',
+                  Status: next(),
+                  Parameters: { inputFile: 'a.csv' },
+                  Container: { ExitCode: 0 },
                 },
               ],
             };
           case 'runTask':
-            return { tasks: [{ taskArn: 'arn:task/1', clusterArn: 'arn:cluster/c' }], failures: [] };
+            return { Tasks: [{ TaskArn: 'arn:task/1', ClusterArn: 'arn:cluster/c' }], Failures: [] };
           case 'describeTasks':
-            return { tasks: [{ taskArn: 'arn:task/1', lastStatus: next(), containers: [{ exitCode: 0 }] }] };
+            return { Tasks: [{ TaskArn: 'arn:task/1', LastStatus: next(), Containers: [{ ExitCode: 0 }] }] };
           case 'startBuild':
-            return { build: { id: 'b-1', buildStatus: 'IN_PROGRESS' } };
+            return { Build: { Id: 'b-1', BuildStatus: 'IN_PROGRESS' } };
           case 'batchGetBuilds':
-            return { builds: [{ id: 'b-1', buildStatus: next() }] };
+            return { Builds: [{ Id: 'b-1', BuildStatus: next() }] };
           default:
             return {};
         }
@@ -201,7 +203,7 @@ describe('jobs of services whose API is in camel case', () => {
   }
 
   async function runWith(statuses: readonly string[], state: JsonObject) {
-    const aws = camelServices(statuses);
+    const aws = pascalServices(statuses);
     const d = new InProcessDomain({ awsSdk: aws.transport });
     await d.deploy('Job', {
       StartAt: 'Run',
@@ -214,28 +216,28 @@ describe('jobs of services whose API is in camel case', () => {
     return { execution, calls: aws.calls };
   }
 
-  it("batch:submitJob.sync: camel-case request with Step Functions' environment variable, PascalCase job, maps kept", async () => {
+  it("batch:submitJob.sync: Step Functions' environment variable, DescribeJobs until SUCCEEDED, the job as the result", async () => {
     const { execution, calls } = await runWith(['RUNNABLE', 'SUCCEEDED'], {
       Resource: 'arn:aws:states:::batch:submitJob.sync',
       Parameters: {
         JobName: 'nightly',
         JobQueue: 'q',
         JobDefinition: 'd',
-        Parameters: { InputFile: 'a.csv' },
+        Parameters: { inputFile: 'a.csv' },
         ContainerOverrides: { Environment: [{ Name: 'MODE', Value: 'full' }] },
       },
     });
     expect(calls[0]).toEqual({
       action: 'submitJob',
       request: {
-        jobName: 'nightly',
-        jobQueue: 'q',
-        jobDefinition: 'd',
-        parameters: { InputFile: 'a.csv' },
-        containerOverrides: {
-          environment: [
-            { name: 'MODE', value: 'full' },
-            { name: 'MANAGED_BY_AWS', value: 'STARTED_BY_STEP_FUNCTIONS' },
+        JobName: 'nightly',
+        JobQueue: 'q',
+        JobDefinition: 'd',
+        Parameters: { inputFile: 'a.csv' },
+        ContainerOverrides: {
+          Environment: [
+            { Name: 'MODE', Value: 'full' },
+            { Name: 'MANAGED_BY_AWS', Value: 'STARTED_BY_STEP_FUNCTIONS' },
           ],
         },
       },
@@ -264,9 +266,9 @@ describe('jobs of services whose API is in camel case', () => {
       Parameters: { Cluster: 'c', TaskDefinition: 't' },
     });
     expect(sync.calls[0]?.request).toEqual({
-      cluster: 'c',
-      taskDefinition: 't',
-      startedBy: 'AWS Step Functions',
+      Cluster: 'c',
+      TaskDefinition: 't',
+      StartedBy: 'AWS Step Functions',
     });
     expect(sync.calls[1]).toEqual({
       action: 'describeTasks',
@@ -299,7 +301,7 @@ describe('jobs of services whose API is in camel case', () => {
       Resource: 'arn:aws:states:::codebuild:startBuild.sync',
       Parameters: { ProjectName: 'p' },
     });
-    expect(ok.calls[0]).toEqual({ action: 'startBuild', request: { projectName: 'p' } });
+    expect(ok.calls[0]).toEqual({ action: 'startBuild', request: { ProjectName: 'p' } });
     expect(ok.execution?.output).toEqual({ Build: { Id: 'b-1', BuildStatus: 'SUCCEEDED' } });
     const failed = await runWith(['FAILED'], {
       Resource: 'arn:aws:states:::codebuild:startBuild.sync',
