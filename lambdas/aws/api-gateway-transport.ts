@@ -12,7 +12,7 @@
  * `ApiGateway.<code>`; credentials that cannot be read reject with the SDK's error, so that the
  * message is redelivered.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';
@@ -122,7 +122,7 @@ function send(
         response.on('end', () =>
           resolve({
             statusCode: response.statusCode ?? 0,
-            ...(response.statusMessage ? { statusText: response.statusMessage } : {}),
+            statusText: response.statusMessage || (STATUS_CODES[response.statusCode ?? 0] ?? ''),
             headers: headerLists(response),
             body: Buffer.concat(chunks).toString('utf8'),
           }),

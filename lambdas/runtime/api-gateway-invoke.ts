@@ -15,7 +15,6 @@
  * - the errors: a status other than 2XX fails the task with `ApiGateway.<status>` and the response
  *   body as the cause; a call that got no status, with `ApiGateway.<exception>`.
  */
-import { STATUS_CODES } from 'node:http';
 import { isJsonObject, type Json, type JsonObject } from '../engine/json.js';
 
 export { executeApiHost } from '../contract/execute-api-host.js';
@@ -67,8 +66,8 @@ export interface ApiGatewayRequest {
 /** The HTTP response to a call. */
 export interface ApiGatewayResponse {
   readonly statusCode: number;
-  /** The reason phrase. @default the standard one for the status */
-  readonly statusText?: string;
+  /** The reason phrase (`OK`, `Not Found`). */
+  readonly statusText: string;
   /** Header name (as the server spelled it) -> its values. */
   readonly headers: Readonly<Record<string, readonly string[]>>;
   readonly body: string;
@@ -163,7 +162,7 @@ export function apiGatewayResult(response: ApiGatewayResponse): JsonObject {
     ),
     ResponseBody: responseBody(response.body),
     StatusCode: response.statusCode,
-    StatusText: response.statusText ?? STATUS_CODES[response.statusCode] ?? '',
+    StatusText: response.statusText,
   };
 }
 

