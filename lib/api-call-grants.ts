@@ -7,13 +7,17 @@
  * resources listed for it in `integrationTargets.apiCalls`, and a definition that needs an action
  * not listed fails synth, naming the state and the action. The exceptions are an `sns:publish`
  * state whose `TopicArn` is a literal ARN, granted `sns:Publish` on that topic, and a
- * `bedrock:invokeModel` state whose `ModelId` is a literal ARN, granted `bedrock:InvokeModel` on it.
+ * `bedrock:invokeModel` state whose `ModelId` is a literal ARN, granted `bedrock:InvokeModel` on it,
+ * and an `apigateway:invoke` state signed with the role (`AuthType: IAM_ROLE`) whose `ApiEndpoint` is
+ * a literal API Gateway host (`<api-id>.execute-api.<region>.amazonaws.com`), granted
+ * `execute-api:Invoke` on that API in the stack's account (every stage, method and path).
  */
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { checkDefinition } from '../lambdas/contract/definition-check.js';
 import { parseTaskResource } from '../lambdas/contract/task-resources.js';
+import { executeApiHost } from '../lambdas/contract/execute-api-host.js';
 import type { DefinitionIssue } from '../lambdas/engine/index.js';
 import type { BatonFunction } from './baton-function.js';
 import { InvalidWorkflowError } from './errors.js';
@@ -25,10 +29,40 @@ export type ApiCallTargets = Readonly<Record<string, readonly string[]>>;
 /** IAM action -> the resources it is granted on. */
 export type ApiCallGrantPlan = ReadonlyMap<string, ReadonlySet<string>>;
 
-/** The field that names an optimized integration's target, and what a literal ARN in it looks like. */
-const LITERAL_TARGETS: Readonly<Record<string, { readonly field: string; readonly arn: RegExp }>> = {
-  sns: { field: 'TopicArn', arn: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/ },
-  'bedrock-invoke': { field: 'ModelId', arn: /^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{0,12}:[a-z-]+\/\S+$/ },
+/** The field that names an optimized integration's target, and the ARN a literal value in it names. */
+interface LiteralTarget {
+  readonly field: string;
+  readonly arn: (value: string, scope: IConstruct) => string | undefined;
+}
+
+/** A literal that is an ARN of this form names itself. */
+function arnOfForm(form: RegExp): LiteralTarget['arn'] {
+  return (value) => (form.test(value) ? value : undefined);
+}
+
+const LITERAL_TARGETS: Readonly<Record<string, LiteralTarget>> = {
+  sns: {
+    field: 'TopicArn',
+    arn: arnOfForm(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/),
+  },
+  'bedrock-invoke': {
+    field: 'ModelId',
+    arn: arnOfForm(/^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{0,12}:[a-z-]+\/\S+$/),
+  },
+  // `arn:<partition>:execute-api:<region>:<account>:<api-id>/<stage>/<method>/<path>`: any of them.
+  apigateway: {
+    field: 'ApiEndpoint',
+    arn: (value, scope) => {
+      const api = executeApiHost(value);
+      if (api === undefined) return undefined;
+      return Stack.of(scope).formatArn({
+        service: 'execute-api',
+        region: api.region,
+        resource: api.apiId,
+        resourceName: '*',
+      });
+    },
+  },
 };
 
 /**
@@ -55,7 +89,8 @@ export function planApiCallGrants(
         parsed.type !== 'aws-sdk' &&
         parsed.type !== 'sns' &&
         parsed.type !== 'bedrock-invoke' &&
-        parsed.type !== 'job'
+        parsed.type !== 'job' &&
+        parsed.type !== 'apigateway'
       )
         continue;
       const literal = LITERAL_TARGETS[parsed.type];
@@ -63,6 +98,7 @@ export function planApiCallGrants(
         const target = literalArn(
           pointerGet(definition, task.pointer.slice(0, -'/Resource'.length)),
           literal,
+          scope,
         );
         if (target !== undefined) {
           for (const action of task.actions) grant(action, [target]);
@@ -112,14 +148,11 @@ export function applyApiCallGrants(plan: ApiCallGrantPlan, orchestrator: BatonFu
 }
 
 /** The literal ARN a state's target field holds (JSONPath Parameters or JSONata Arguments), if it holds one. */
-function literalArn(
-  state: unknown,
-  target: { readonly field: string; readonly arn: RegExp },
-): string | undefined {
+function literalArn(state: unknown, target: LiteralTarget, scope: IConstruct): string | undefined {
   if (typeof state !== 'object' || state === null) return undefined;
   const record = state as Record<string, unknown>;
   const fields = record.Parameters ?? record.Arguments;
   if (typeof fields !== 'object' || fields === null) return undefined;
   const value = (fields as Record<string, unknown>)[target.field];
-  return typeof value === 'string' && target.arn.test(value) ? value : undefined;
+  return typeof value === 'string' ? target.arn(value, scope) : undefined;
 }

@@ -379,6 +379,7 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
     case 'aws-sdk':
     case 'bedrock-invoke':
     case 'job':
+    case 'apigateway':
       return undefined;
     case 'unsupported':
       return unsupportedResource(resource);

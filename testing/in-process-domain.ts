@@ -29,6 +29,7 @@ import type {
   WorkflowRef,
 } from '../lambdas/runtime/ports.js';
 import { TaskRouter, type AwsSdkTransport } from '../lambdas/runtime/task-router.js';
+import type { ApiGatewayTransport } from '../lambdas/runtime/api-gateway-invoke.js';
 import { DomainWorkflows, domainOfStore } from '../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../lambdas/runtime/task-token.js';
 import type { WorkerHandler } from '../lambdas/runtime/worker.js';
@@ -73,6 +74,8 @@ export interface InProcessDomainOptions {
    * @default none: such tasks fail with States.TaskFailed
    */
   readonly awsSdk?: AwsSdkTransport;
+  /** What `apigateway:invoke` tasks call. @default none: such tasks fail with States.TaskFailed */
+  readonly apiGateway?: ApiGatewayTransport;
 }
 
 /** A worker Lambda's handler, as a worker module exports it. */
@@ -192,6 +195,7 @@ export class InProcessDomain {
         // `states:startExecution` starts this domain's own workflows.
         executions: new DomainWorkflows({ own: domainOfStore('in-process', this.definitions, inboxSender) }),
         ...(options.awsSdk ? { awsSdk: options.awsSdk } : {}),
+        ...(options.apiGateway ? { apiGateway: options.apiGateway } : {}),
       },
       clock,
       inbox: inboxSender,

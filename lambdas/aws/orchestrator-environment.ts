@@ -25,6 +25,7 @@ import { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 import { dynamoDbItemTransport } from './dynamodb-item-transport.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { AwsTimerScheduler } from './scheduler-timer-scheduler.js';
+import type { ApiGatewayTransport } from '../runtime/api-gateway-invoke.js';
 import type {
   AwsSdkTransport,
   IntegrationMocks,
@@ -205,6 +206,8 @@ export interface OptionalAdapters {
    * `snsPublishTransport(caller)`). @default none: such tasks fail with States.TaskFailed
    */
   readonly awsSdk?: { readonly awsSdk: AwsSdkTransport; readonly sns?: SnsTransport };
+  /** Performs `apigateway:invoke` tasks (`apiGatewayTransport()`). @default none: such tasks fail with States.TaskFailed */
+  readonly apiGateway?: ApiGatewayTransport;
   /** Mocked task results: local runs only (`baton dev --mocks`). @default none */
   readonly mocks?: IntegrationMocks;
 }
@@ -230,7 +233,7 @@ export function createPorts(
     }
     payloads = adapters.payloads(config.payloadBucket);
   }
-  const { lambda, awsSdk, mocks } = adapters;
+  const { lambda, awsSdk, apiGateway, mocks } = adapters;
   const definitions = new DynamoDbDefinitionStore({
     client: clients.dynamodb,
     tableName: config.tableName,
@@ -282,6 +285,7 @@ export function createPorts(
       executions,
       ...(lambda ? { lambda } : {}),
       ...(awsSdk ? awsSdk : {}),
+      ...(apiGateway ? { apiGateway } : {}),
       ...(mocks ? { mocks } : {}),
     }),
     events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),
@@ -322,12 +326,13 @@ export async function createOrchestrator(
     metrics?: OrchestratorMetrics;
   },
 ): Promise<Orchestrator> {
-  const { lambda, payloads, awsSdk, mocks } = options;
+  const { lambda, payloads, awsSdk, apiGateway, mocks } = options;
   return new Orchestrator({
     ports: createPorts(options.config, options.clients, {
       ...(lambda ? { lambda } : {}),
       ...(payloads ? { payloads } : {}),
       ...(awsSdk ? { awsSdk } : {}),
+      ...(apiGateway ? { apiGateway } : {}),
       ...(mocks ? { mocks } : {}),
     }),
     signer: new TaskTokenSigner(await signingKey(options.config)),

@@ -8,6 +8,7 @@
  * message is redelivered and the dispatch performed again), any other fails the task, named
  * `<Service>.<Error>Exception` as Step Functions names it.
  */
+import type { ApiGatewayTransport } from '../runtime/api-gateway-invoke.js';
 import type { ChildExecutionTransport } from '../runtime/child-executions.js';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -83,6 +84,8 @@ export interface AwsTaskDispatcherOptions {
    * @default none: such tasks fail with States.TaskFailed
    */
   readonly executions?: ChildExecutionTransport;
+  /** Performs `apigateway:invoke` resources: `apiGatewayTransport()`. @default none: such tasks fail with States.TaskFailed */
+  readonly apiGateway?: ApiGatewayTransport;
   /** Worker name -> URL of the worker's queue. */
   readonly workerQueues: Readonly<Record<string, string>>;
   /** Where service integration results go. */
@@ -110,7 +113,7 @@ export class AwsTaskDispatcher extends TaskRouter {
 
 /** The router's transports on SDK clients. */
 export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransports {
-  const { sqs, eventBridge, lambda, dynamodb, awsSdk, sns, executions, workerQueues } = options;
+  const { sqs, eventBridge, lambda, dynamodb, awsSdk, sns, executions, apiGateway, workerQueues } = options;
   const workers: WorkerTransport = {
     has: (worker) => Object.hasOwn(workerQueues, worker),
     send: async (worker, message, { traceHeader }) => {
@@ -164,6 +167,7 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
     ...(awsSdk && { awsSdk }),
     ...(sns && { sns }),
     ...(executions && { executions }),
+    ...(apiGateway && { apiGateway }),
   };
 }
 

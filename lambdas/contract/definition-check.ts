@@ -69,18 +69,18 @@ export interface DefinitionCheck {
 export function checkDefinition(definition: unknown): DefinitionCheck {
   const issues = validateDefinition(definition);
   const tasks: TaskCheck[] = [];
-  for (const { pointer, resource } of taskResourceReferences(definition)) {
+  for (const { pointer, resource, parameters } of taskResourceReferences(definition)) {
     if (typeof resource !== 'string') continue; // the validator reported it
     const found =
       resource === WAIT_FOR_EVENT_RESOURCE
         ? { aws: true, local: 'embedded' as const, actions: [] }
-        : support(parseTaskResource(resource));
+        : support(parseTaskResource(resource), parameters);
     tasks.push({ pointer, resource, ...found });
   }
   return { ok: issues.length === 0 && tasks.every((task) => task.aws), issues, tasks };
 }
 
-function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> {
+function support(parsed: TaskResource, parameters: unknown): Omit<TaskCheck, 'pointer' | 'resource'> {
   switch (parsed.type) {
     case 'worker':
       return { aws: true, local: 'embedded', actions: ['sqs:SendMessage'] };
@@ -123,6 +123,11 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
     case 'bedrock-invoke':
       // Amazon Bedrock has no local stand-in.
       return { aws: true, local: 'mock', actions: ['bedrock:InvokeModel'] };
+    case 'apigateway':
+      // Locally an API Gateway endpoint is not reachable (the local runtime calls only endpoints
+      // given as a URL, such as a local server); `execute-api:Invoke` when the call is signed with
+      // the orchestrator's role (IAM_ROLE, or an AuthType known only when the task runs).
+      return { aws: true, local: 'mock', actions: signsWithRole(parameters) ? ['execute-api:Invoke'] : [] };
     case 'aws-sdk':
       return {
         aws: true,
@@ -132,4 +137,16 @@ function support(parsed: TaskResource): Omit<TaskCheck, 'pointer' | 'resource'> 
     case 'unsupported':
       return { aws: false, local: false, actions: [] };
   }
+}
+
+/**
+ * Whether an `apigateway:invoke` task may sign with the orchestrator's role: `AuthType` is
+ * `IAM_ROLE`, or is computed (`AuthType.$` in JSONPath, an expression in JSONata).
+ */
+function signsWithRole(parameters: unknown): boolean {
+  if (typeof parameters !== 'object' || parameters === null) return false;
+  const fields = parameters as Record<string, unknown>;
+  if (fields['AuthType.$'] !== undefined) return true;
+  const authType = fields.AuthType;
+  return authType === 'IAM_ROLE' || (typeof authType === 'string' && authType.startsWith('{%'));
 }

@@ -51,6 +51,8 @@ export type TaskResource =
     }
   /** `arn:aws:states:::bedrock:invokeModel`: a model invocation, request-response. */
   | { readonly type: 'bedrock-invoke' }
+  /** `arn:aws:states:::apigateway:invoke[.waitForTaskToken]`: a call to an API Gateway API. */
+  | { readonly type: 'apigateway'; readonly waitForTaskToken: boolean }
   /**
    * `arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken]`: a child execution of
    * a Baton workflow, named by the `StateMachineArn` parameter.
@@ -145,6 +147,8 @@ function parseIntegration(resource: string, integrationName: string): TaskResour
   if (startExecution)
     return { type: 'states', integration: (startExecution[1] ?? 'requestResponse') as ChildIntegration };
   if (integrationName === 'bedrock:invokeModel') return { type: 'bedrock-invoke' };
+  const apiGateway = /^apigateway:invoke(\.waitForTaskToken)?$/.exec(integrationName);
+  if (apiGateway) return { type: 'apigateway', waitForTaskToken: apiGateway[1] !== undefined };
   const job = JOB_RESOURCE.exec(integrationName);
   if (job) {
     const [, service, action, form] = job as unknown as [string, string, string, string | undefined];

@@ -15,6 +15,7 @@
  */
 import type { JsonataFactory } from '../engine/jsonata/library.js';
 import type { PayloadStore } from '../runtime/ports.js';
+import type { ApiGatewayTransport } from '../runtime/api-gateway-invoke.js';
 import type { AwsSdkTransport, LambdaTransport, SnsTransport } from '../runtime/task-router.js';
 
 /** Applied to each client as it is made (Tracer's `captureAWSv3Client`). */
@@ -128,6 +129,24 @@ export function awsSdkOnFirstUse(
   };
   if (services !== undefined && !services.includes('sns')) return { awsSdk };
   return { awsSdk, sns: { publish: async (request) => (await load()).sns.publish(request) } };
+}
+
+/**
+ * The `apigateway:invoke` transport, its module (and the credential chain and signer it uses)
+ * loaded on the first such task. Locally (`baton dev`), API Gateway itself is not called and
+ * nothing is signed: such tasks need a mocked result, or an endpoint given as a local URL.
+ */
+export function apiGatewayOnFirstUse(local = false): ApiGatewayTransport {
+  const load = onFirstUse(async () =>
+    (await import('../aws/api-gateway-transport.js')).apiGatewayTransport({ local }),
+  );
+  return {
+    invoke: async (request) => (await load()).invoke(request),
+    // Decided without loading the module, which only a call needs.
+    ...(local && {
+      reaches: (url: URL) => !url.hostname.toLowerCase().endsWith('.amazonaws.com'),
+    }),
+  };
 }
 
 /** The jsonata library, its module (about 80 KiB) loaded on the first call. */

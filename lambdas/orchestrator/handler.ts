@@ -15,6 +15,7 @@ import { createInboxHandler, loggerPort, metricsPort } from '../aws/sqs-inbox-ha
 import { BatonEnv } from '../contract/environment-names.js';
 import { BATON_METRICS_NAMESPACE } from '../contract/metric-names.js';
 import {
+  apiGatewayOnFirstUse,
   awsSdkOnFirstUse,
   jsonataOnFirstUse,
   lambdaInvokeOnFirstUse,
@@ -47,6 +48,9 @@ const awsSdk = awsSdkOnFirstUse(
   localServices?.split(',').filter((name) => name.length > 0),
 );
 
+// `apigateway:invoke` tasks: Node's HTTP client, calls signed with the function's role when asked.
+const apiGateway = apiGatewayOnFirstUse(localServices !== undefined);
+
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
 /**
@@ -74,6 +78,7 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       lambda,
       payloads,
       awsSdk,
+      apiGateway,
       ...(mocks ? { mocks } : {}),
     }),
     tracing.load(),

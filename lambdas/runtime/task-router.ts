@@ -27,6 +27,15 @@ import {
   type TaskResource,
 } from '../contract/task-resources.js';
 import { jobIntegration, type JobIntegration } from '../contract/job-integrations.js';
+import {
+  ApiGatewayCallError,
+  ApiGatewayParameterError,
+  apiGatewayFailure,
+  apiGatewayRequest,
+  apiGatewayResult,
+  type ApiGatewayRequest,
+  type ApiGatewayTransport,
+} from './api-gateway-invoke.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
 import type {
   Clock,
@@ -265,6 +274,8 @@ export interface TaskTransports {
   readonly awsSdk?: AwsSdkTransport;
   /** `states:startExecution` child executions: where the domains' workflows are. */
   readonly executions?: ChildExecutionTransport;
+  /** `apigateway:invoke` calls. */
+  readonly apiGateway?: ApiGatewayTransport;
 }
 
 /** Options of {@link TaskRouter}. */
@@ -342,6 +353,8 @@ export class TaskRouter implements TaskDispatcher {
         return this.callAwsSdk(task, resource.service, resource.action, resource.waitForTaskToken);
       case 'bedrock-invoke':
         return this.invokeModel(task);
+      case 'apigateway':
+        return this.invokeApiGateway(task, resource.waitForTaskToken);
       case 'job':
         return this.startJob(
           task,
@@ -645,6 +658,39 @@ export class TaskRouter implements TaskDispatcher {
       }
     }
     await this.succeed(task, definedFields({ Body: parsed, ContentType: contentType ?? undefined }));
+  }
+
+  /**
+   * `arn:aws:states:::apigateway:invoke[.waitForTaskToken]` (see `api-gateway-invoke.ts`): the
+   * result is `{ Headers, ResponseBody, StatusCode, StatusText }`; a status other than 2XX fails the
+   * task with `ApiGateway.<status>`, a call that got no response with `ApiGateway.<code>`. With
+   * `.waitForTaskToken` a 2XX answer leaves the task waiting for the token sent back.
+   */
+  private async invokeApiGateway(task: TaskDispatch, waitForTaskToken: boolean): Promise<void> {
+    let request: ApiGatewayRequest;
+    try {
+      request = apiGatewayRequest(parameters(task.command.input));
+    } catch (error) {
+      if (!(error instanceof ApiGatewayParameterError)) return this.failOnParameters(task, error);
+      return this.fail(
+        task,
+        StatesErrors.TaskFailed,
+        `Invalid parameters for ${task.command.resource}: ${error.message}`,
+      );
+    }
+    const apiGateway = this.options.transports.apiGateway;
+    if (!apiGateway || apiGateway.reaches?.(request.url) === false)
+      return this.unavailable(task, `API Gateway (${request.url.host})`);
+    let response;
+    try {
+      response = await apiGateway.invoke(request);
+    } catch (error) {
+      if (!(error instanceof ApiGatewayCallError)) throw error;
+      return this.fail(task, `ApiGateway.${error.code}`, error.message);
+    }
+    const failure = apiGatewayFailure(response);
+    if (failure) return this.fail(task, failure.error, failure.cause);
+    if (!waitForTaskToken) await this.succeed(task, apiGatewayResult(response));
   }
 
   /**

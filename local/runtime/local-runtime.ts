@@ -57,6 +57,7 @@ import { LocalS3Server } from '../emulators/s3/server.js';
 import { LocalQueue } from '../emulators/sqs/queue.js';
 import { publishToBuses, putDomainRules } from './domain-rules.js';
 import { localAwsSdkTransport } from './local-aws-sdk.js';
+import { apiGatewayTransport } from '../../lambdas/aws/api-gateway-transport.js';
 import {
   localDynamoDbClient,
   localDynamoDbClientConfig,
@@ -252,6 +253,7 @@ export class LocalRuntime extends DomainControl {
       'secrets-manager': onEndpoint,
       lambda: onEndpoint,
     });
+    const apiGateway = apiGatewayTransport({ local: true });
     const mocks = options.mocks ?? MockedResults.none('a mocks file given with --mocks <file>');
 
     const runtime = () =>
@@ -323,6 +325,9 @@ export class LocalRuntime extends DomainControl {
                 ...localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
                 awsSdk,
                 executions: workflows,
+                // `apigateway:invoke`: an endpoint given as a URL (a local server) is called as it
+                // is; API Gateway itself is out of reach, so its tasks need a mocked result.
+                apiGateway,
               },
               clock,
               inbox: inboxSender,

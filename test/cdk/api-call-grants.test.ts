@@ -133,3 +133,69 @@ describe('AWS SDK and SNS integration grants', () => {
     ]);
   });
 });
+
+/**
+ * `apigateway:invoke`: `execute-api:Invoke` only when the call is signed with the role (`AuthType:
+ * IAM_ROLE`), on the API of a literal endpoint host in the stack's account, as Step Functions'
+ * generated policy names `arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<method>/<path>`
+ * (AWS documentation, "Create API Gateway REST APIs with Step Functions", IAM policies); a computed
+ * endpoint needs the APIs listed.
+ */
+describe('API Gateway integration grants', () => {
+  const api = (parameters: Record<string, unknown>) => ({
+    StartAt: 'Call',
+    States: { Call: task('arn:aws:states:::apigateway:invoke', { Method: 'GET', ...parameters }) },
+  });
+
+  it('grants execute-api:Invoke on the API of a literal endpoint signed with the role', () => {
+    const { statements } = build(() => ({
+      workflows: {
+        Orders: api({ ApiEndpoint: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com', AuthType: 'IAM_ROLE' }),
+      },
+    }));
+    const invoke = statements.filter((statement) => [statement.Action].flat().includes('execute-api:Invoke'));
+    expect(invoke.map((statement) => statement.Resource)).toEqual([
+      'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*',
+    ]);
+  });
+
+  it('grants nothing for NO_AUTH (the default) or RESOURCE_POLICY calls', () => {
+    for (const auth of [{}, { AuthType: 'NO_AUTH' }, { AuthType: 'RESOURCE_POLICY' }]) {
+      const { statements } = build(() => ({
+        workflows: {
+          Orders: api({ ApiEndpoint: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com', ...auth }),
+        },
+      }));
+      expect(JSON.stringify(statements)).not.toContain('execute-api');
+    }
+  });
+
+  it('asks for the APIs of a signed call whose endpoint, or AuthType, is computed', () => {
+    expect(() =>
+      build(() => ({ workflows: { Orders: api({ 'ApiEndpoint.$': '$.api', AuthType: 'IAM_ROLE' }) } })),
+    ).toThrow(
+      "/States/Call/Resource: arn:aws:states:::apigateway:invoke needs execute-api:Invoke, and the construct cannot tell which resources the call reaches: list them in integrationTargets.apiCalls['execute-api:Invoke']",
+    );
+    const { statements } = build(() => ({
+      workflows: {
+        Orders: api({
+          ApiEndpoint: 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com',
+          'AuthType.$': '$.auth',
+        }),
+      },
+    }));
+    expect(JSON.stringify(statements)).toContain('a1b2c3d4e5/*');
+    const listed = build(() => ({
+      workflows: { Orders: api({ 'ApiEndpoint.$': '$.api', AuthType: 'IAM_ROLE' }) },
+      integrationTargets: {
+        apiCalls: { 'execute-api:Invoke': ['arn:aws:execute-api:eu-west-1:123456789012:x1/prod/*'] },
+      },
+    }));
+    const invoke = listed.statements.filter((statement) =>
+      [statement.Action].flat().includes('execute-api:Invoke'),
+    );
+    expect(invoke.map((statement) => statement.Resource)).toEqual([
+      'arn:aws:execute-api:eu-west-1:123456789012:x1/prod/*',
+    ]);
+  });
+});

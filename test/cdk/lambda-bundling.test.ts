@@ -100,6 +100,15 @@ describe("the orchestrator's bundle", () => {
     expect(sourcesIn(bundled(), outdir, onDemand)).toContain(JSONATA_LIBRARY);
   });
 
+  it('leaves out of init the API Gateway transport (its signer and HTTP client), which only apigateway:invoke tasks use', () => {
+    const atInit = loadedAtInit(bundled(), outdir);
+    const transport = 'lambdas/aws/api-gateway-transport.ts';
+    expect(sourcesIn(bundled(), outdir, atInit)).not.toContain(transport);
+    const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).map((name) => `${CHUNK_FOLDER}/${name}`);
+    const onDemand = chunks.filter((path) => path.endsWith('.mjs') && !atInit.includes(path));
+    expect(sourcesIn(bundled(), outdir, onDemand)).toContain(transport);
+  });
+
   it('leaves out of init the X-Ray SDK under the tracer, which loads at the first invocation', () => {
     const atInit = loadedAtInit(bundled(), outdir);
     const packages = packagesIn(bundled(), outdir, atInit);

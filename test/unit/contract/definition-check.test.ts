@@ -185,6 +185,49 @@ describe('checkDefinition', () => {
   });
 });
 
+/**
+ * `apigateway:invoke`: on AWS with `execute-api:Invoke` only when signed with the role (IAM_ROLE,
+ * or an AuthType computed at run time); locally a mocked result (API Gateway is out of reach).
+ */
+describe('checkDefinition of apigateway:invoke', () => {
+  const check = (parameters: Record<string, unknown>, field = 'Parameters') =>
+    checkDefinition({
+      StartAt: 'Call',
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::apigateway:invoke.waitForTaskToken',
+          [field]: { ApiEndpoint: 'a1.execute-api.eu-west-1.amazonaws.com', Method: 'GET', ...parameters },
+          End: true,
+        },
+      },
+    }).tasks;
+
+  it.each([
+    [{}, []],
+    [{ AuthType: 'NO_AUTH' }, []],
+    [{ AuthType: 'RESOURCE_POLICY' }, []],
+    [{ AuthType: 'IAM_ROLE' }, ['execute-api:Invoke']],
+    [{ 'AuthType.$': '$.auth' }, ['execute-api:Invoke']],
+  ])('%j needs %j', (parameters, actions) => {
+    expect(check(parameters)).toEqual([
+      {
+        pointer: '/States/Call/Resource',
+        resource: 'arn:aws:states:::apigateway:invoke.waitForTaskToken',
+        aws: true,
+        local: 'mock',
+        actions,
+      },
+    ]);
+  });
+
+  it('reads JSONata Arguments too', () => {
+    expect(check({ AuthType: '{% $states.input.auth %}' }, 'Arguments')[0]?.actions).toEqual([
+      'execute-api:Invoke',
+    ]);
+  });
+});
+
 describe('baton check, as text', () => {
   it('shows the issues, the resources in a table, and what would fail on AWS', () => {
     const text = formatCheck('order.asl.json', checkDefinition(definition));

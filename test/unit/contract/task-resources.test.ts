@@ -29,6 +29,19 @@ describe('parseTaskResource', () => {
     });
   });
 
+  it('reads the API Gateway integration with and without .waitForTaskToken, and no .sync', () => {
+    expect(parseTaskResource('arn:aws:states:::apigateway:invoke')).toEqual({
+      type: 'apigateway',
+      waitForTaskToken: false,
+    });
+    expect(parseTaskResource('arn:aws:states:::apigateway:invoke.waitForTaskToken')).toEqual({
+      type: 'apigateway',
+      waitForTaskToken: true,
+    });
+    expect(parseTaskResource('arn:aws:states:::apigateway:invoke.sync').type).toBe('unsupported');
+    expect(parseTaskResource('arn:aws:states:::apigateway:getRestApi').type).toBe('unsupported');
+  });
+
   it('accepts integration ARNs of other partitions', () => {
     expect(parseTaskResource('arn:aws-cn:states:::sqs:sendMessage')).toEqual({
       type: 'sqs',

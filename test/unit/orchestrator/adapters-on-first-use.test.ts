@@ -3,7 +3,11 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bundledJsonata } from '../../../lambdas/engine/jsonata/bundled-jsonata.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { apiGatewayRequest } from '../../../lambdas/runtime/api-gateway-invoke.js';
 import {
+  apiGatewayOnFirstUse,
   jsonataOnFirstUse,
   lambdaInvokeOnFirstUse,
   onFirstUse,
@@ -160,5 +164,29 @@ describe('tracerOnFirstUse', () => {
     await expect(tracing.load()).rejects.toThrow('chunk not found');
     await tracing.load();
     expect(tracer.captured).toEqual([client]);
+  });
+});
+
+describe('apiGatewayOnFirstUse', () => {
+  it('loads the transport on the first call, which reaches the endpoint', async () => {
+    const server = createServer((_request, response) => response.end('{"ok":true}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const transport = apiGatewayOnFirstUse();
+      expect(transport.reaches).toBeUndefined();
+      const port = (server.address() as AddressInfo).port;
+      const response = await transport.invoke(
+        apiGatewayRequest({ ApiEndpoint: `http://127.0.0.1:${port}`, Method: 'GET' }),
+      );
+      expect([response.statusCode, response.body]).toEqual([200, '{"ok":true}']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('under baton dev, tells without loading anything that API Gateway hosts are out of reach', () => {
+    const local = apiGatewayOnFirstUse(true);
+    expect(local.reaches?.(new URL('https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com'))).toBe(false);
+    expect(local.reaches?.(new URL('http://127.0.0.1:3000'))).toBe(true);
   });
 });
