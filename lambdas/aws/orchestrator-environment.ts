@@ -31,6 +31,7 @@ import type {
   LambdaTransport,
   SnsTransport,
 } from '../runtime/task-router.js';
+import type { HttpTaskTransport } from '../runtime/http-task.js';
 import { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
 import { DomainWorkflows, domainOfStore } from '../runtime/child-executions.js';
 import { SqsInboxSender } from './sqs-inbox-sender.js';
@@ -205,6 +206,8 @@ export interface OptionalAdapters {
    * `snsPublishTransport(caller)`). @default none: such tasks fail with States.TaskFailed
    */
   readonly awsSdk?: { readonly awsSdk: AwsSdkTransport; readonly sns?: SnsTransport };
+  /** Performs `http:invoke` tasks (`httpTaskTransport` of `http-task.ts`). @default none: such tasks fail with States.TaskFailed */
+  readonly http?: HttpTaskTransport;
   /** Mocked task results: local runs only (`baton dev --mocks`). @default none */
   readonly mocks?: IntegrationMocks;
 }
@@ -230,7 +233,7 @@ export function createPorts(
     }
     payloads = adapters.payloads(config.payloadBucket);
   }
-  const { lambda, awsSdk, mocks } = adapters;
+  const { lambda, awsSdk, http, mocks } = adapters;
   const definitions = new DynamoDbDefinitionStore({
     client: clients.dynamodb,
     tableName: config.tableName,
@@ -282,6 +285,7 @@ export function createPorts(
       executions,
       ...(lambda ? { lambda } : {}),
       ...(awsSdk ? awsSdk : {}),
+      ...(http ? { http } : {}),
       ...(mocks ? { mocks } : {}),
     }),
     events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),
@@ -322,12 +326,13 @@ export async function createOrchestrator(
     metrics?: OrchestratorMetrics;
   },
 ): Promise<Orchestrator> {
-  const { lambda, payloads, awsSdk, mocks } = options;
+  const { lambda, payloads, awsSdk, http, mocks } = options;
   return new Orchestrator({
     ports: createPorts(options.config, options.clients, {
       ...(lambda ? { lambda } : {}),
       ...(payloads ? { payloads } : {}),
       ...(awsSdk ? { awsSdk } : {}),
+      ...(http ? { http } : {}),
       ...(mocks ? { mocks } : {}),
     }),
     signer: new TaskTokenSigner(await signingKey(options.config)),

@@ -44,6 +44,8 @@ export type TaskResource =
   | { readonly type: 'job'; readonly service: string; readonly action: string; readonly sync: boolean }
   /** `arn:aws:states:::bedrock:invokeModel`: a model invocation, request-response. */
   | { readonly type: 'bedrock-invoke' }
+  /** `arn:aws:states:::http:invoke`: an HTTPS API call through an EventBridge connection, request-response. */
+  | { readonly type: 'http-invoke' }
   /**
    * `arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken]`: a child execution of
    * a Baton workflow, named by the `StateMachineArn` parameter.
@@ -137,6 +139,7 @@ function parseIntegration(resource: string, integrationName: string): TaskResour
   if (startExecution)
     return { type: 'states', integration: (startExecution[1] ?? 'requestResponse') as ChildIntegration };
   if (integrationName === 'bedrock:invokeModel') return { type: 'bedrock-invoke' };
+  if (integrationName === 'http:invoke') return { type: 'http-invoke' };
   const job = JOB_RESOURCE.exec(integrationName);
   if (job) {
     const [, service, action, sync] = job as unknown as [string, string, string, string | undefined];

@@ -16,6 +16,7 @@ import { BatonEnv } from '../contract/environment-names.js';
 import { BATON_METRICS_NAMESPACE } from '../contract/metric-names.js';
 import {
   awsSdkOnFirstUse,
+  httpOnFirstUse,
   jsonataOnFirstUse,
   lambdaInvokeOnFirstUse,
   s3PayloadsOnFirstUse,
@@ -46,6 +47,14 @@ const awsSdk = awsSdkOnFirstUse(
   capture,
   localServices?.split(',').filter((name) => name.length > 0),
 );
+// `http:invoke` tasks: fetch, and the connections read through the AWS SDK transport. Under
+// `baton dev` the local endpoint has no EventBridge connections: such tasks need a mock.
+const http = httpOnFirstUse(
+  awsSdk.awsSdk,
+  localServices === undefined
+    ? undefined
+    : 'baton dev reads no EventBridge connection: declare a mocked result for this state in the mocks file',
+);
 
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
@@ -74,6 +83,7 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       lambda,
       payloads,
       awsSdk,
+      http,
       ...(mocks ? { mocks } : {}),
     }),
     tracing.load(),

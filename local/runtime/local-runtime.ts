@@ -37,11 +37,13 @@ import { DEAD_LETTER_RETENTION_SECONDS } from '../../lambdas/contract/queue-sett
 import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
+import type { JsonObject } from '../../lambdas/engine/json.js';
 import { correlationShapes } from '../../lambdas/contract/correlation-shapes.js';
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
+import { fetchHttpTransport, givenConnections, httpTaskTransport } from '../../lambdas/runtime/http-task.js';
 import {
   DomainWorkflows,
   domainOfStore,
@@ -114,6 +116,12 @@ export interface LocalRuntimeOptions {
    * file). @default none: such tasks fail, saying how to declare a mock
    */
   readonly mocks?: IntegrationMocks;
+  /**
+   * The EventBridge connections of `http:invoke` tasks, whose HTTP calls are real: ARN ->
+   * `AuthorizationType` and `AuthParameters` with the secrets, as an `AWS::Events::Connection`
+   * resource's properties. @default none: such tasks fail, saying how to declare one
+   */
+  readonly connections?: Readonly<Record<string, JsonObject>>;
 }
 
 interface RunningDomain {
@@ -253,6 +261,15 @@ export class LocalRuntime extends DomainControl {
       lambda: onEndpoint,
     });
     const mocks = options.mocks ?? MockedResults.none('a mocks file given with --mocks <file>');
+    // `http:invoke` tasks call the API for real; their connections are declared, not read.
+    const http = httpTaskTransport({
+      http: fetchHttpTransport(),
+      connections: givenConnections(
+        options.connections ?? {},
+        "declare it in the local runtime's connections option (ARN -> AuthorizationType and AuthParameters, " +
+          'as an AWS::Events::Connection resource has them), or declare a mocked result for this state',
+      ),
+    });
 
     const runtime = () =>
       new LocalRuntime(domains, bus, dynalite, client, endpoint, s3, dataDir, signer, listeners);
@@ -323,6 +340,7 @@ export class LocalRuntime extends DomainControl {
                 ...localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
                 awsSdk,
                 executions: workflows,
+                http,
               },
               clock,
               inbox: inboxSender,
