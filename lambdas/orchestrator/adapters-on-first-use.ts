@@ -17,6 +17,7 @@ import type { JsonataFactory } from '../engine/jsonata/library.js';
 import type { PayloadStore } from '../runtime/ports.js';
 import type { AwsSdkTransport, LambdaTransport, SnsTransport } from '../runtime/task-router.js';
 import type { HttpTaskTransport } from '../runtime/http-task.js';
+import type { JsonObject } from '../engine/json.js';
 
 /** Applied to each client as it is made (Tracer's `captureAWSv3Client`). */
 export type CaptureClient = <Client extends object>(client: Client) => Client;
@@ -134,14 +135,20 @@ export function awsSdkOnFirstUse(
 /**
  * The `http:invoke` transport: its module loaded on the first HTTP Task, the call made with
  * `fetch`, the connections read through `awsSdk` (EventBridge and Secrets Manager clients, each
- * made on its first call). `hint` is added to the cause of a connection that cannot be read.
+ * made on its first call) or, locally, taken from `local.connections` (ARN -> AuthorizationType
+ * and AuthParameters), `local.hint` saying how to declare one that is missing.
  */
-export function httpOnFirstUse(awsSdk: AwsSdkTransport, hint?: string): HttpTaskTransport {
+export function httpOnFirstUse(
+  awsSdk: AwsSdkTransport,
+  local?: { readonly connections: Readonly<Record<string, JsonObject>>; readonly hint: string },
+): HttpTaskTransport {
   const transport = onFirstUse(async () => {
     const module = await import('../runtime/http-task.js');
     return module.httpTaskTransport({
       http: module.fetchHttpTransport(),
-      connections: module.awsConnectionResolver({ awsSdk, ...(hint !== undefined ? { hint } : {}) }),
+      connections: local
+        ? module.givenConnections(local.connections, local.hint)
+        : module.awsConnectionResolver({ awsSdk }),
     });
   });
   return { invoke: async (parameters) => (await transport()).invoke(parameters) };

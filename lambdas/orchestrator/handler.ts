@@ -47,15 +47,6 @@ const awsSdk = awsSdkOnFirstUse(
   capture,
   localServices?.split(',').filter((name) => name.length > 0),
 );
-// `http:invoke` tasks: fetch, and the connections read through the AWS SDK transport. Under
-// `baton dev` the local endpoint has no EventBridge connections: such tasks need a mock.
-const http = httpOnFirstUse(
-  awsSdk.awsSdk,
-  localServices === undefined
-    ? undefined
-    : 'baton dev reads no EventBridge connection: declare a mocked result for this state in the mocks file',
-);
-
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
 /**
@@ -73,6 +64,19 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
           JSON.parse(mocksJson),
           'the mocks file given to baton dev --mocks',
         );
+  // `http:invoke` tasks: fetch, and the connections read through the AWS SDK transport; under
+  // `baton dev`, declared in the mocks file (the local endpoint has no EventBridge connections).
+  const http = httpOnFirstUse(
+    awsSdk.awsSdk,
+    localServices === undefined
+      ? undefined
+      : {
+          connections: mocks?.connections ?? {},
+          hint:
+            'declare it in the "Connections" of the mocks file given to baton dev --mocks (ARN -> AuthorizationType ' +
+            'and AuthParameters, as an AWS::Events::Connection resource has them), or declare a mocked result for this state',
+        },
+  );
   const [orchestrator, tracer] = await Promise.all([
     createOrchestrator({
       config,

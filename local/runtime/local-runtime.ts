@@ -119,10 +119,12 @@ export interface LocalRuntimeOptions {
   /**
    * The EventBridge connections of `http:invoke` tasks, whose HTTP calls are real: ARN ->
    * `AuthorizationType` and `AuthParameters` with the secrets, as an `AWS::Events::Connection`
-   * resource's properties. @default none: such tasks fail, saying how to declare one
+   * resource's properties. @default the `Connections` of the mocks file, if `mocks` is one
    */
   readonly connections?: Readonly<Record<string, JsonObject>>;
 }
+
+const LOCAL_MOCKS_FILE = 'a mocks file given with --mocks <file>';
 
 interface RunningDomain {
   readonly config: LocalDomainConfig;
@@ -260,13 +262,13 @@ export class LocalRuntime extends DomainControl {
       'secrets-manager': onEndpoint,
       lambda: onEndpoint,
     });
-    const mocks = options.mocks ?? MockedResults.none('a mocks file given with --mocks <file>');
+    const mocks = options.mocks ?? MockedResults.none(LOCAL_MOCKS_FILE);
     // `http:invoke` tasks call the API for real; their connections are declared, not read.
     const http = httpTaskTransport({
       http: fetchHttpTransport(),
       connections: givenConnections(
-        options.connections ?? {},
-        "declare it in the local runtime's connections option (ARN -> AuthorizationType and AuthParameters, " +
+        options.connections ?? (mocks instanceof MockedResults ? mocks.connections : {}),
+        `declare it in the "Connections" of ${LOCAL_MOCKS_FILE} (ARN -> AuthorizationType and AuthParameters, ` +
           'as an AWS::Events::Connection resource has them), or declare a mocked result for this state',
       ),
     });
