@@ -271,13 +271,17 @@ export function buildHttpRequest(
   for (const { key, value } of connection.invocationParameters.query) url.searchParams.append(key, value);
 
   let body: string | undefined;
-  const extra = connection.invocationParameters.body;
+  // GET and HEAD carry no body (fetch refuses one): the task's and the connection's are left out.
+  const hasBody = task.method !== 'GET' && task.method !== 'HEAD';
+  const extra = hasBody ? connection.invocationParameters.body : [];
   const withExtra = (object: JsonObject): JsonObject => {
     const merged: Record<string, Json> = { ...object };
     for (const { key, value } of extra) merged[key] = value;
     return merged;
   };
-  if (task.bodyEncoding === 'URL_ENCODED') {
+  if (!hasBody) {
+    // nothing to send
+  } else if (task.bodyEncoding === 'URL_ENCODED') {
     body = urlEncodedBody(
       withExtra(isJsonObject(task.requestBody) ? task.requestBody : {}),
       task.arrayFormat,

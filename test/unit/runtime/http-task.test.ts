@@ -138,9 +138,17 @@ describe('buildHttpRequest', () => {
     );
     expect(text.body).toBe('plain');
     expect(text.headers['content-type']).toBe('text/plain');
-    expect(buildHttpRequest(parseHttpTaskParameters(task({ Method: 'get' })), apiKey)).not.toHaveProperty(
+    expect(buildHttpRequest(parseHttpTaskParameters(task({ Method: 'PUT' })), apiKey)).not.toHaveProperty(
       'body',
     );
+    // GET and HEAD send none, whatever the task gives.
+    const get = buildHttpRequest(
+      parseHttpTaskParameters(task({ Method: 'get', RequestBody: { a: 1 } })),
+      apiKey,
+    );
+    expect(get.method).toBe('GET');
+    expect(get).not.toHaveProperty('body');
+    expect(get.headers).not.toHaveProperty('content-type');
   });
 
   it('refuses headers the connection or the transport sets', () => {
