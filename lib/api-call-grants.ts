@@ -10,7 +10,10 @@
  * `bedrock:invokeModel` state whose `ModelId` is a literal ARN, granted `bedrock:InvokeModel` on it,
  * and an `apigateway:invoke` state signed with the role (`AuthType: IAM_ROLE`) whose `ApiEndpoint` is
  * a literal API Gateway host (`<api-id>.execute-api.<region>.amazonaws.com`), granted
- * `execute-api:Invoke` on that API in the stack's account (every stage, method and path).
+ * `execute-api:Invoke` on that API in the stack's account (every stage, method and path),
+ * and an `http:invoke` state whose `Authentication.ConnectionArn` is a literal connection ARN,
+ * granted `events:DescribeConnection` on the connection and `secretsmanager:GetSecretValue` on its
+ * secret (`events!connection/<name>/*`, the name EventBridge gives it).
  */
 import { Annotations, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -18,6 +21,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { checkDefinition } from '../lambdas/contract/definition-check.js';
 import { parseTaskResource } from '../lambdas/contract/task-resources.js';
 import { executeApiHost } from '../lambdas/contract/execute-api-host.js';
+import { CONNECTION_ARN } from '../lambdas/contract/connection-arn.js';
 import type { DefinitionIssue } from '../lambdas/engine/index.js';
 import type { BatonFunction } from './baton-function.js';
 import { InvalidWorkflowError } from './errors.js';
@@ -90,9 +94,19 @@ export function planApiCallGrants(
         parsed.type !== 'sns' &&
         parsed.type !== 'bedrock-invoke' &&
         parsed.type !== 'job' &&
-        parsed.type !== 'apigateway'
+        parsed.type !== 'apigateway' &&
+        parsed.type !== 'http-invoke'
       )
         continue;
+      if (parsed.type === 'http-invoke') {
+        const connection = literalConnection(
+          pointerGet(definition, task.pointer.slice(0, -'/Resource'.length)),
+        );
+        if (connection !== undefined) {
+          for (const [action, resources] of connectionGrants(connection)) grant(action, resources);
+          continue;
+        }
+      }
       const literal = LITERAL_TARGETS[parsed.type];
       if (literal !== undefined) {
         const target = literalArn(
@@ -155,4 +169,32 @@ function literalArn(state: unknown, target: LiteralTarget, scope: IConstruct): s
   if (typeof fields !== 'object' || fields === null) return undefined;
   const value = (fields as Record<string, unknown>)[target.field];
   return typeof value === 'string' ? target.arn(value, scope) : undefined;
+}
+
+/** The literal EventBridge connection ARN of an `http:invoke` state's `Authentication.ConnectionArn`, if it holds one. */
+function literalConnection(state: unknown): string | undefined {
+  if (typeof state !== 'object' || state === null) return undefined;
+  const record = state as Record<string, unknown>;
+  const fields = record.Parameters ?? record.Arguments;
+  if (typeof fields !== 'object' || fields === null) return undefined;
+  const authentication = (fields as Record<string, unknown>).Authentication;
+  if (typeof authentication !== 'object' || authentication === null) return undefined;
+  const arn = (authentication as Record<string, unknown>).ConnectionArn;
+  return typeof arn === 'string' && CONNECTION_ARN.test(arn) ? arn : undefined;
+}
+
+/** What reading a connection needs: DescribeConnection on it, GetSecretValue on its secret. */
+function connectionGrants(connectionArn: string): [string, string[]][] {
+  const [, partition, region, account, name] = CONNECTION_ARN.exec(connectionArn) as unknown as string[];
+  return [
+    // IAM names a connection `connection/<name>`; its ARN adds `/<id>`: both are listed.
+    [
+      'events:DescribeConnection',
+      [`arn:${partition}:events:${region}:${account}:connection/${name}`, connectionArn],
+    ],
+    [
+      'secretsmanager:GetSecretValue',
+      [`arn:${partition}:secretsmanager:${region}:${account}:secret:events!connection/${name}/*`],
+    ],
+  ];
 }

@@ -380,6 +380,7 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
     case 'bedrock-invoke':
     case 'job':
     case 'apigateway':
+    case 'http-invoke':
       return undefined;
     case 'unsupported':
       return unsupportedResource(resource);
@@ -387,7 +388,7 @@ function resourceIssue(resource: string, context: WorkflowCheckContext): string 
 }
 
 function unsupportedResource(resource: string): string {
-  return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish, arn:aws:states:::bedrock:invokeModel, arn:aws:states:::states:startExecution, the Athena, Glue and SageMaker job integrations, arn:aws:states:::aws-sdk:<service>:<action>, or a Lambda function ARN)`;
+  return `'${resource}' is not a resource Baton runs (${WORKER_RESOURCE_PREFIX}<name>, ${WAIT_FOR_EVENT_RESOURCE}, arn:aws:states:::sqs:sendMessage, ${PUT_EVENTS_RESOURCE}, arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish, arn:aws:states:::bedrock:invokeModel, arn:aws:states:::http:invoke, arn:aws:states:::states:startExecution, the Athena, Glue and SageMaker job integrations, arn:aws:states:::aws-sdk:<service>:<action>, or a Lambda function ARN)`;
 }
 
 /** A workflow rendered, substituted as far as synth can, and checked. */

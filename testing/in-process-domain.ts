@@ -16,7 +16,7 @@ import { defineWorker, registerWorkerInbox } from '../lambdas/aws/define-worker.
 import { DEAD_LETTER_RETENTION_SECONDS } from '../lambdas/contract/queue-settings.js';
 import { createInboxHandler } from '../lambdas/aws/sqs-inbox-handler.js';
 import type { StateMachineDefinition } from '../lambdas/engine/definition.js';
-import type { Json } from '../lambdas/engine/json.js';
+import type { Json, JsonObject } from '../lambdas/engine/json.js';
 import { correlationShapes, type CorrelationShape } from '../lambdas/contract/correlation-shapes.js';
 import { Orchestrator, type HandleResult, type OrchestratorLogger } from '../lambdas/runtime/orchestrator.js';
 import type {
@@ -30,6 +30,13 @@ import type {
 } from '../lambdas/runtime/ports.js';
 import { TaskRouter, type AwsSdkTransport } from '../lambdas/runtime/task-router.js';
 import type { ApiGatewayTransport } from '../lambdas/runtime/api-gateway-invoke.js';
+import {
+  awsConnectionResolver,
+  fetchHttpTransport,
+  givenConnections,
+  httpTaskTransport,
+} from '../lambdas/runtime/http-task.js';
+
 import { DomainWorkflows, domainOfStore } from '../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../lambdas/runtime/task-token.js';
 import type { WorkerHandler } from '../lambdas/runtime/worker.js';
@@ -43,6 +50,9 @@ import { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
 import { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 import { InMemoryExecutionStore } from './in-memory-execution-store.js';
 import { bundledJsonata } from '../lambdas/engine/jsonata/bundled-jsonata.js';
+
+const IN_PROCESS_CONNECTIONS_HINT =
+  "declare it in InProcessDomain's connections option (ARN -> AuthorizationType and AuthParameters), or give an awsSdk that answers EventBridge DescribeConnection";
 
 /** Options of {@link InProcessDomain}. */
 export interface InProcessDomainOptions {
@@ -76,6 +86,12 @@ export interface InProcessDomainOptions {
   readonly awsSdk?: AwsSdkTransport;
   /** What `apigateway:invoke` tasks call. @default none: such tasks fail with States.TaskFailed */
   readonly apiGateway?: ApiGatewayTransport;
+  /**
+   * The EventBridge connections of `http:invoke` tasks, whose HTTP calls are real (`fetch`): ARN ->
+   * `AuthorizationType` and `AuthParameters` with the secrets, as an `AWS::Events::Connection`
+   * resource's properties. @default read through `awsSdk` (DescribeConnection, GetSecretValue), as on AWS
+   */
+  readonly connections?: Readonly<Record<string, JsonObject>>;
 }
 
 /** A worker Lambda's handler, as a worker module exports it. */
@@ -196,6 +212,14 @@ export class InProcessDomain {
         executions: new DomainWorkflows({ own: domainOfStore('in-process', this.definitions, inboxSender) }),
         ...(options.awsSdk ? { awsSdk: options.awsSdk } : {}),
         ...(options.apiGateway ? { apiGateway: options.apiGateway } : {}),
+        http: httpTaskTransport({
+          http: fetchHttpTransport(),
+          connections:
+            options.connections !== undefined || options.awsSdk === undefined
+              ? givenConnections(options.connections ?? {}, IN_PROCESS_CONNECTIONS_HINT)
+              : awsConnectionResolver({ awsSdk: options.awsSdk, now: () => clock.now() }),
+          now: () => clock.now(),
+        }),
       },
       clock,
       inbox: inboxSender,

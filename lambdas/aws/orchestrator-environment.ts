@@ -32,6 +32,7 @@ import type {
   LambdaTransport,
   SnsTransport,
 } from '../runtime/task-router.js';
+import type { HttpTaskTransport } from '../runtime/http-task.js';
 import { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
 import { DomainWorkflows, domainOfStore } from '../runtime/child-executions.js';
 import { SqsInboxSender } from './sqs-inbox-sender.js';
@@ -208,6 +209,8 @@ export interface OptionalAdapters {
   readonly awsSdk?: { readonly awsSdk: AwsSdkTransport; readonly sns?: SnsTransport };
   /** Performs `apigateway:invoke` tasks (`apiGatewayTransport()`). @default none: such tasks fail with States.TaskFailed */
   readonly apiGateway?: ApiGatewayTransport;
+  /** Performs `http:invoke` tasks (`httpTaskTransport` of `http-task.ts`). @default none: such tasks fail with States.TaskFailed */
+  readonly http?: HttpTaskTransport;
   /** Mocked task results: local runs only (`baton dev --mocks`). @default none */
   readonly mocks?: IntegrationMocks;
 }
@@ -233,7 +236,7 @@ export function createPorts(
     }
     payloads = adapters.payloads(config.payloadBucket);
   }
-  const { lambda, awsSdk, apiGateway, mocks } = adapters;
+  const { lambda, awsSdk, apiGateway, http, mocks } = adapters;
   const definitions = new DynamoDbDefinitionStore({
     client: clients.dynamodb,
     tableName: config.tableName,
@@ -286,6 +289,7 @@ export function createPorts(
       ...(lambda ? { lambda } : {}),
       ...(awsSdk ? awsSdk : {}),
       ...(apiGateway ? { apiGateway } : {}),
+      ...(http ? { http } : {}),
       ...(mocks ? { mocks } : {}),
     }),
     events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),
@@ -326,13 +330,14 @@ export async function createOrchestrator(
     metrics?: OrchestratorMetrics;
   },
 ): Promise<Orchestrator> {
-  const { lambda, payloads, awsSdk, apiGateway, mocks } = options;
+  const { lambda, payloads, awsSdk, apiGateway, http, mocks } = options;
   return new Orchestrator({
     ports: createPorts(options.config, options.clients, {
       ...(lambda ? { lambda } : {}),
       ...(payloads ? { payloads } : {}),
       ...(awsSdk ? { awsSdk } : {}),
       ...(apiGateway ? { apiGateway } : {}),
+      ...(http ? { http } : {}),
       ...(mocks ? { mocks } : {}),
     }),
     signer: new TaskTokenSigner(await signingKey(options.config)),

@@ -27,6 +27,7 @@ import {
   type TaskTransports,
   type WorkerTransport,
 } from '../runtime/task-router.js';
+import type { HttpTaskTransport } from '../runtime/http-task.js';
 import {
   errorMessage,
   integrationErrorName,
@@ -78,6 +79,8 @@ export interface AwsTaskDispatcherOptions {
   readonly awsSdk?: AwsSdkTransport;
   /** Performs `sns:publish` resources: `snsPublishTransport(caller)`. @default none: such tasks fail with States.TaskFailed */
   readonly sns?: SnsTransport;
+  /** Performs `http:invoke` resources (`httpTaskTransport` of `http-task.ts`). @default none: such tasks fail with States.TaskFailed */
+  readonly http?: HttpTaskTransport;
   /**
    * Starts and stops `states:startExecution` child executions: the domain's own workflows
    * (`new DomainWorkflows({ name, definitions, inbox })`).
@@ -113,7 +116,8 @@ export class AwsTaskDispatcher extends TaskRouter {
 
 /** The router's transports on SDK clients. */
 export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransports {
-  const { sqs, eventBridge, lambda, dynamodb, awsSdk, sns, executions, apiGateway, workerQueues } = options;
+  const { sqs, eventBridge, lambda, dynamodb, awsSdk, sns, http, executions, apiGateway, workerQueues } =
+    options;
   const workers: WorkerTransport = {
     has: (worker) => Object.hasOwn(workerQueues, worker),
     send: async (worker, message, { traceHeader }) => {
@@ -166,6 +170,7 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
     ...(dynamodb && { dynamodb }),
     ...(awsSdk && { awsSdk }),
     ...(sns && { sns }),
+    ...(http && { http }),
     ...(executions && { executions }),
     ...(apiGateway && { apiGateway }),
   };

@@ -41,6 +41,17 @@ export const LOCAL_AWS_SDK_SERVICES: readonly string[] = [
   'lambda',
 ];
 
+/**
+ * What the orchestrator calls to read an HTTP Task's connection: EventBridge DescribeConnection,
+ * then GetSecretValue of the connection's secret. (Step Functions itself is granted
+ * `events:RetrieveConnectionCredentials` and the secret's GetSecretValue and DescribeSecret; Baton
+ * reads the connection through the public API instead.)
+ */
+export const HTTP_CONNECTION_ACTIONS: readonly string[] = [
+  'events:DescribeConnection',
+  'secretsmanager:GetSecretValue',
+];
+
 /** One Task (or Compensate) resource of a definition, and where it runs. */
 export interface TaskCheck {
   /** JSON Pointer of its `Resource` field, e.g. `/States/Charge/Compensate/Resource`. */
@@ -120,6 +131,10 @@ function support(parsed: TaskResource, parameters: unknown): Omit<TaskCheck, 'po
         actions: calls.map((action) => awsSdkIamAction(parsed.service, action)),
       };
     }
+    case 'http-invoke':
+      // The call is made from where the orchestrator runs (locally too); the connection is read
+      // from EventBridge and its secret from Secrets Manager (see `http-task.ts`).
+      return { aws: true, local: 'embedded', actions: HTTP_CONNECTION_ACTIONS };
     case 'bedrock-invoke':
       // Amazon Bedrock has no local stand-in.
       return { aws: true, local: 'mock', actions: ['bedrock:InvokeModel'] };

@@ -53,6 +53,8 @@ export type TaskResource =
   | { readonly type: 'bedrock-invoke' }
   /** `arn:aws:states:::apigateway:invoke[.waitForTaskToken]`: a call to an API Gateway API. */
   | { readonly type: 'apigateway'; readonly waitForTaskToken: boolean }
+  /** `arn:aws:states:::http:invoke`: an HTTPS API call through an EventBridge connection, request-response. */
+  | { readonly type: 'http-invoke' }
   /**
    * `arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken]`: a child execution of
    * a Baton workflow, named by the `StateMachineArn` parameter.
@@ -149,6 +151,7 @@ function parseIntegration(resource: string, integrationName: string): TaskResour
   if (integrationName === 'bedrock:invokeModel') return { type: 'bedrock-invoke' };
   const apiGateway = /^apigateway:invoke(\.waitForTaskToken)?$/.exec(integrationName);
   if (apiGateway) return { type: 'apigateway', waitForTaskToken: apiGateway[1] !== undefined };
+  if (integrationName === 'http:invoke') return { type: 'http-invoke' };
   const job = JOB_RESOURCE.exec(integrationName);
   if (job) {
     const [, service, action, form] = job as unknown as [string, string, string, string | undefined];

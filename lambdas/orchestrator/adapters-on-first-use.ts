@@ -2,7 +2,7 @@
  * The orchestrator's adapters that a typical invocation does not use, loaded (`import()`) and
  * their clients made when first used: the S3 payload store (only payloads too large for a DynamoDB
  * item go to S3), the Lambda transport (only `lambda:invoke` and Lambda ARN tasks use it), the
- * AWS SDK transport (`aws-sdk:*` and `sns:publish` tasks), the jsonata library (only workflows
+ * AWS SDK transport (`aws-sdk:*` and `sns:publish` tasks), the HTTP Task transport (`http:invoke`), the jsonata library (only workflows
  * with JSONata states use it; the loop asks for it before it compiles one), and the tracer (every
  * invocation uses it, but it can load while the first one reads the signing key from Secrets
  * Manager instead of at init).
@@ -17,6 +17,8 @@ import type { JsonataFactory } from '../engine/jsonata/library.js';
 import type { PayloadStore } from '../runtime/ports.js';
 import type { ApiGatewayTransport } from '../runtime/api-gateway-invoke.js';
 import type { AwsSdkTransport, LambdaTransport, SnsTransport } from '../runtime/task-router.js';
+import type { HttpTaskTransport } from '../runtime/http-task.js';
+import type { JsonObject } from '../engine/json.js';
 
 /** Applied to each client as it is made (Tracer's `captureAWSv3Client`). */
 export type CaptureClient = <Client extends object>(client: Client) => Client;
@@ -147,6 +149,28 @@ export function apiGatewayOnFirstUse(local = false): ApiGatewayTransport {
       reaches: (url: URL) => !url.hostname.toLowerCase().endsWith('.amazonaws.com'),
     }),
   };
+}
+
+/**
+ * The `http:invoke` transport: its module loaded on the first HTTP Task, the call made with
+ * `fetch`, the connections read through `awsSdk` (EventBridge and Secrets Manager clients, each
+ * made on its first call) or, locally, taken from `local.connections` (ARN -> AuthorizationType
+ * and AuthParameters), `local.hint` saying how to declare one that is missing.
+ */
+export function httpOnFirstUse(
+  awsSdk: AwsSdkTransport,
+  local?: { readonly connections: Readonly<Record<string, JsonObject>>; readonly hint: string },
+): HttpTaskTransport {
+  const transport = onFirstUse(async () => {
+    const module = await import('../runtime/http-task.js');
+    return module.httpTaskTransport({
+      http: module.fetchHttpTransport(),
+      connections: local
+        ? module.givenConnections(local.connections, local.hint)
+        : module.awsConnectionResolver({ awsSdk }),
+    });
+  });
+  return { invoke: async (parameters) => (await transport()).invoke(parameters) };
 }
 
 /** The jsonata library, its module (about 80 KiB) loaded on the first call. */

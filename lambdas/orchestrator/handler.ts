@@ -17,6 +17,7 @@ import { BATON_METRICS_NAMESPACE } from '../contract/metric-names.js';
 import {
   apiGatewayOnFirstUse,
   awsSdkOnFirstUse,
+  httpOnFirstUse,
   jsonataOnFirstUse,
   lambdaInvokeOnFirstUse,
   s3PayloadsOnFirstUse,
@@ -68,6 +69,19 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
           JSON.parse(mocksJson),
           'the mocks file given to baton dev --mocks',
         );
+  // `http:invoke` tasks: fetch, and the connections read through the AWS SDK transport; under
+  // `baton dev`, declared in the mocks file (the local endpoint has no EventBridge connections).
+  const http = httpOnFirstUse(
+    awsSdk.awsSdk,
+    localServices === undefined
+      ? undefined
+      : {
+          connections: mocks?.connections ?? {},
+          hint:
+            'declare it in the "Connections" of the mocks file given to baton dev --mocks (ARN -> AuthorizationType ' +
+            'and AuthParameters, as an AWS::Events::Connection resource has them), or declare a mocked result for this state',
+        },
+  );
   const [orchestrator, tracer] = await Promise.all([
     createOrchestrator({
       config,
@@ -79,6 +93,7 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       payloads,
       awsSdk,
       apiGateway,
+      http,
       ...(mocks ? { mocks } : {}),
     }),
     tracing.load(),

@@ -19,11 +19,21 @@
  *
  * A state's mock wins over its resource's. A list gives one result per attempt (the first attempt
  * takes the first entry; attempts past the end take the last), so a Retry can be tried.
+ *
+ * The file also declares the EventBridge connections of `http:invoke` tasks, whose HTTP calls are
+ * real locally: `"Connections": { "<connection ARN>": { "AuthorizationType": "API_KEY",
+ * "AuthParameters": { "ApiKeyAuthParameters": { "ApiKeyName": "x-api-key", "ApiKeyValue": "..." } } } }`,
+ * the properties of an `AWS::Events::Connection` resource (BASIC: `BasicAuthParameters`
+ * `Username`/`Password`; OAUTH_CLIENT_CREDENTIALS: `OAuthParameters` with `AuthorizationEndpoint`,
+ * `HttpMethod`, `ClientParameters` `ClientID`/`ClientSecret`, `OAuthHttpParameters`; any:
+ * `InvocationHttpParameters`).
  */
 import * as z from 'zod/mini';
 import { jsonSchema } from './json-value-schema.js';
 import { parseOrDescribe } from './parse-or-describe.js';
 import type { IntegrationMocks, MockedResult } from './task-router.js';
+import type { JsonObject } from '../engine/json.js';
+import { CONNECTION_ARN } from '../contract/connection-arn.js';
 
 const resultSchema = z.union([
   z.strictObject({ Return: jsonSchema }),
@@ -37,6 +47,15 @@ const responseSchema = z.union([resultSchema, z.array(resultSchema).check(z.minL
 const mocksSchema = z.strictObject({
   States: z.optional(z.record(z.string(), z.record(z.string(), responseSchema))),
   Resources: z.optional(z.record(z.string(), responseSchema)),
+  Connections: z.optional(
+    z.record(
+      z.string().check(z.regex(CONNECTION_ARN, 'must be an EventBridge connection ARN')),
+      z.strictObject({
+        AuthorizationType: z.enum(['API_KEY', 'BASIC', 'OAUTH_CLIENT_CREDENTIALS']),
+        AuthParameters: z.record(z.string(), jsonSchema),
+      }),
+    ),
+  ),
 });
 
 /** The mocks file's content, parsed. */
@@ -72,6 +91,11 @@ export class MockedResults implements IntegrationMocks {
     const parsed = parseOrDescribe(mocksSchema, value, `Invalid mocks in ${source}`);
     if (!parsed.ok) throw new InvalidMocksError(parsed.problem);
     return new MockedResults(parsed.value, source);
+  }
+
+  /** The `http:invoke` connections the file declares: ARN -> AuthorizationType and AuthParameters. */
+  get connections(): Readonly<Record<string, JsonObject>> {
+    return (this.config.Connections ?? {}) as Readonly<Record<string, JsonObject>>;
   }
 
   /** No mocks: every task without a stand-in fails, saying how to declare one in `source`. */

@@ -47,6 +47,7 @@ import type {
 } from './ports.js';
 import { startChildExecution, stopChildExecution, type ChildExecutionTransport } from './child-executions.js';
 import { workerTaskMessage, type WorkerTaskMessage } from './worker.js';
+import type { HttpTaskTransport } from './http-task.js';
 
 /** A service call failed in a way a retry of the message will not fix: the task fails with `error`. */
 export class IntegrationCallError extends Error {
@@ -276,6 +277,8 @@ export interface TaskTransports {
   readonly executions?: ChildExecutionTransport;
   /** `apigateway:invoke` calls. */
   readonly apiGateway?: ApiGatewayTransport;
+  /** `http:invoke` HTTP Tasks (`httpTaskTransport` of `http-task.ts`). */
+  readonly http?: HttpTaskTransport;
 }
 
 /** Options of {@link TaskRouter}. */
@@ -364,6 +367,8 @@ export class TaskRouter implements TaskDispatcher {
         );
       case 'states':
         return this.startExecution(task, resource.integration);
+      case 'http-invoke':
+        return this.invokeHttp(task);
       case 'unsupported':
         return this.fail(
           task,
@@ -371,7 +376,7 @@ export class TaskRouter implements TaskDispatcher {
           `Resource '${resource.resource}' is not supported (use baton:worker:<name>, ` +
             'arn:aws:states:::sqs:sendMessage, arn:aws:states:::events:putEvents, arn:aws:states:::lambda:invoke, ' +
             'arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish, ' +
-            'arn:aws:states:::bedrock:invokeModel, arn:aws:states:::states:startExecution, the Athena, Glue and ' +
+            'arn:aws:states:::bedrock:invokeModel, arn:aws:states:::http:invoke, arn:aws:states:::states:startExecution, the Athena, Glue and ' +
             'SageMaker job integrations, arn:aws:states:::aws-sdk:<service>:<action> or a Lambda function ARN)',
         );
     }
@@ -691,6 +696,24 @@ export class TaskRouter implements TaskDispatcher {
     const failure = apiGatewayFailure(response);
     if (failure) return this.fail(task, failure.error, failure.cause);
     if (!waitForTaskToken) await this.succeed(task, apiGatewayResult(response));
+  }
+
+  /**
+   * `arn:aws:states:::http:invoke`: the transport builds the request, calls the API and gives
+   * `{ Headers, ResponseBody, StatusCode, StatusText }`; a status other than 2xx, bad parameters
+   * or an unusable connection fail the task (see `http-task.ts`).
+   */
+  private async invokeHttp(task: TaskDispatch): Promise<void> {
+    const http = this.options.transports.http;
+    if (!http) return this.unavailable(task, 'an HTTP transport');
+    let request: JsonObject;
+    try {
+      request = parameters(task.command.input);
+    } catch (error) {
+      return this.failOnParameters(task, error);
+    }
+    const outcome = await this.call(task, () => http.invoke(request));
+    if (outcome.type === 'done') await this.succeed(task, outcome.value);
   }
 
   /**

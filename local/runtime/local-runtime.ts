@@ -37,11 +37,13 @@ import { DEAD_LETTER_RETENTION_SECONDS } from '../../lambdas/contract/queue-sett
 import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { StateMachineDefinition } from '../../lambdas/engine/definition.js';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
+import type { JsonObject } from '../../lambdas/engine/json.js';
 import { correlationShapes } from '../../lambdas/contract/correlation-shapes.js';
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
+import { fetchHttpTransport, givenConnections, httpTaskTransport } from '../../lambdas/runtime/http-task.js';
 import {
   DomainWorkflows,
   domainOfStore,
@@ -115,7 +117,15 @@ export interface LocalRuntimeOptions {
    * file). @default none: such tasks fail, saying how to declare a mock
    */
   readonly mocks?: IntegrationMocks;
+  /**
+   * The EventBridge connections of `http:invoke` tasks, whose HTTP calls are real: ARN ->
+   * `AuthorizationType` and `AuthParameters` with the secrets, as an `AWS::Events::Connection`
+   * resource's properties. @default the `Connections` of the mocks file, if `mocks` is one
+   */
+  readonly connections?: Readonly<Record<string, JsonObject>>;
 }
+
+const LOCAL_MOCKS_FILE = 'a mocks file given with --mocks <file>';
 
 interface RunningDomain {
   readonly config: LocalDomainConfig;
@@ -254,7 +264,16 @@ export class LocalRuntime extends DomainControl {
       lambda: onEndpoint,
     });
     const apiGateway = apiGatewayTransport({ local: true });
-    const mocks = options.mocks ?? MockedResults.none('a mocks file given with --mocks <file>');
+    const mocks = options.mocks ?? MockedResults.none(LOCAL_MOCKS_FILE);
+    // `http:invoke` tasks call the API for real; their connections are declared, not read.
+    const http = httpTaskTransport({
+      http: fetchHttpTransport(),
+      connections: givenConnections(
+        options.connections ?? (mocks instanceof MockedResults ? mocks.connections : {}),
+        `declare it in the "Connections" of ${LOCAL_MOCKS_FILE} (ARN -> AuthorizationType and AuthParameters, ` +
+          'as an AWS::Events::Connection resource has them), or declare a mocked result for this state',
+      ),
+    });
 
     const runtime = () =>
       new LocalRuntime(domains, bus, dynalite, client, endpoint, s3, dataDir, signer, listeners);
@@ -328,6 +347,7 @@ export class LocalRuntime extends DomainControl {
                 // `apigateway:invoke`: an endpoint given as a URL (a local server) is called as it
                 // is; API Gateway itself is out of reach, so its tasks need a mocked result.
                 apiGateway,
+                http,
               },
               clock,
               inbox: inboxSender,

@@ -120,6 +120,33 @@ describe('AWS SDK and SNS integration grants', () => {
     ).toThrow('/States/Notify/Resource: arn:aws:states:::sns:publish needs sns:Publish');
   });
 
+  it('grants reading a literal HTTP Task connection and its secret, and asks for the connections chosen at run time', () => {
+    const arn =
+      'arn:aws:events:eu-west-1:123456789012:connection/Stripe/81210c42-8af1-456b-9c4a-6ff02fc664ac';
+    const http = (connection: Record<string, unknown>) => ({
+      StartAt: 'Call',
+      States: {
+        Call: task('arn:aws:states:::http:invoke', {
+          ApiEndpoint: 'https://api.stripe.com/v1/customers',
+          Method: 'GET',
+          Authentication: connection,
+        }),
+      },
+    });
+    const { statements } = build(() => ({ workflows: { Orders: http({ ConnectionArn: arn }) } }));
+    const on = (action: string) =>
+      statements.filter((statement) => [statement.Action].flat().includes(action)).map((s) => s.Resource);
+    expect(on('events:DescribeConnection')).toEqual([
+      ['arn:aws:events:eu-west-1:123456789012:connection/Stripe', arn],
+    ]);
+    expect(on('secretsmanager:GetSecretValue')).toContainEqual(
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:events!connection/Stripe/*',
+    );
+    expect(() =>
+      build(() => ({ workflows: { Orders: http({ 'ConnectionArn.$': '$.connection' }) } })),
+    ).toThrow('/States/Call/Resource: arn:aws:states:::http:invoke needs events:DescribeConnection');
+  });
+
   it('warns about a listed action no state needs', () => {
     const { orchestrator } = build(() => ({
       workflows: { Orders: { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } } },

@@ -43,6 +43,9 @@ function sourcesIn(metafile: BundleMetafile, outdir: string, files: readonly str
   return sources;
 }
 
+/** The HTTP Task's transport: only `http:invoke` tasks load it. */
+const HTTP_TASK_MODULE = 'lambdas/runtime/http-task.ts';
+
 /** The jsonata library: only workflows with JSONata states need it (the loop asks for it then). */
 const JSONATA_LIBRARY = 'lambdas/engine/jsonata/jsonata-sync.generated.ts';
 
@@ -107,6 +110,14 @@ describe("the orchestrator's bundle", () => {
     const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).map((name) => `${CHUNK_FOLDER}/${name}`);
     const onDemand = chunks.filter((path) => path.endsWith('.mjs') && !atInit.includes(path));
     expect(sourcesIn(bundled(), outdir, onDemand)).toContain(transport);
+  });
+
+  it('leaves out of init the HTTP Task transport, which only http:invoke tasks use', () => {
+    const atInit = loadedAtInit(bundled(), outdir);
+    expect(sourcesIn(bundled(), outdir, atInit)).not.toContain(HTTP_TASK_MODULE);
+    const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).map((name) => `${CHUNK_FOLDER}/${name}`);
+    const onDemand = chunks.filter((path) => path.endsWith('.mjs') && !atInit.includes(path));
+    expect(sourcesIn(bundled(), outdir, onDemand)).toContain(HTTP_TASK_MODULE);
   });
 
   it('leaves out of init the X-Ray SDK under the tracer, which loads at the first invocation', () => {

@@ -168,6 +168,22 @@ describe('checkDefinition', () => {
     ]);
   });
 
+  it('lists the connection reads of an HTTP Task, whose call is real locally too', () => {
+    const check = checkDefinition({
+      StartAt: 'Call',
+      States: { Call: { Type: 'Task', Resource: 'arn:aws:states:::http:invoke', End: true } },
+    });
+    expect(check.tasks).toEqual([
+      {
+        pointer: '/States/Call/Resource',
+        resource: 'arn:aws:states:::http:invoke',
+        aws: true,
+        local: 'embedded',
+        actions: ['events:DescribeConnection', 'secretsmanager:GetSecretValue'],
+      },
+    ]);
+  });
+
   it('reports validation issues by pointer, and never throws on what is not a definition', () => {
     const broken = checkDefinition({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Nowhere' } } });
     expect(broken.ok).toBe(false);

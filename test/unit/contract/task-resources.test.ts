@@ -135,6 +135,17 @@ describe('parseTaskResource', () => {
     }
   });
 
+  it('parses the HTTP Task, request-response only as in Step Functions', () => {
+    expect(parseTaskResource('arn:aws:states:::http:invoke')).toEqual({ type: 'http-invoke' });
+    expect(parseTaskResource('arn:aws-us-gov:states:::http:invoke')).toEqual({ type: 'http-invoke' });
+    for (const resource of [
+      'arn:aws:states:::http:invoke.sync',
+      'arn:aws:states:::http:invoke.waitForTaskToken',
+    ]) {
+      expect(parseTaskResource(resource)).toEqual({ type: 'unsupported', resource });
+    }
+  });
+
   it('calls everything else unsupported', () => {
     for (const resource of [
       // Step Functions refuses these at CreateStateMachine (LocalStack's AWS-recorded

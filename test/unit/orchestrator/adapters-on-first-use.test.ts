@@ -3,11 +3,14 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bundledJsonata } from '../../../lambdas/engine/jsonata/bundled-jsonata.js';
-import { createServer } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { JsonObject } from '../../../lambdas/engine/json.js';
 import { apiGatewayRequest } from '../../../lambdas/runtime/api-gateway-invoke.js';
+import type { AwsSdkTransport } from '../../../lambdas/runtime/task-router.js';
 import {
   apiGatewayOnFirstUse,
+  httpOnFirstUse,
   jsonataOnFirstUse,
   lambdaInvokeOnFirstUse,
   onFirstUse,
@@ -188,5 +191,76 @@ describe('apiGatewayOnFirstUse', () => {
     const local = apiGatewayOnFirstUse(true);
     expect(local.reaches?.(new URL('https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com'))).toBe(false);
     expect(local.reaches?.(new URL('http://127.0.0.1:3000'))).toBe(true);
+  });
+});
+
+describe('httpOnFirstUse', () => {
+  const ARN = 'arn:aws:events:us-east-1:123456789012:connection/Api/0f0e0d0c-1111-2222-3333-444455556666';
+
+  /** A server on 127.0.0.1 that records the headers it gets; `use` runs with its base URL. */
+  async function withServer(use: (base: string, headers: IncomingHttpHeaders[]) => Promise<void>) {
+    const headers: IncomingHttpHeaders[] = [];
+    const server = createServer((request, response) => {
+      headers.push(request.headers);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, headers);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  it('reads the connection through the AWS SDK transport on the first task, not before', async () => {
+    const reads: string[] = [];
+    const awsSdk: AwsSdkTransport = {
+      call: async (service, action): Promise<JsonObject> => {
+        reads.push(`${service}:${action}`);
+        return action === 'describeConnection'
+          ? { AuthorizationType: 'BASIC', ConnectionState: 'AUTHORIZED', SecretArn: 'arn:secret' }
+          : { SecretString: JSON.stringify({ username: 'u', password: 'p' }) };
+      },
+    };
+    const http = httpOnFirstUse(awsSdk);
+    expect(reads).toEqual([]);
+    await withServer(async (base, headers) => {
+      const result = await http.invoke({
+        ApiEndpoint: `${base}/x`,
+        Method: 'GET',
+        Authentication: { ConnectionArn: ARN },
+      });
+      expect(result).toMatchObject({ StatusCode: 200, ResponseBody: { ok: true } });
+      expect(headers[0]?.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
+    });
+    expect(reads).toEqual(['eventbridge:describeConnection', 'secretsmanager:getSecretValue']);
+  });
+
+  it('locally (baton dev), takes the declared connections and reads nothing through AWS', async () => {
+    const awsSdk: AwsSdkTransport = {
+      call: async () => {
+        throw new Error('no AWS call expected');
+      },
+    };
+    const http = httpOnFirstUse(awsSdk, {
+      connections: {
+        [ARN]: {
+          AuthorizationType: 'API_KEY',
+          AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: 'x-key', ApiKeyValue: 'v' } },
+        },
+      },
+      hint: 'declare it in the mocks file',
+    });
+    await withServer(async (base, headers) => {
+      await http.invoke({ ApiEndpoint: `${base}/x`, Method: 'GET', Authentication: { ConnectionArn: ARN } });
+      expect(headers[0]?.['x-key']).toBe('v');
+      await expect(
+        http.invoke({
+          ApiEndpoint: `${base}/x`,
+          Method: 'GET',
+          Authentication: { ConnectionArn: ARN.replace('/Api/', '/Other/') },
+        }),
+      ).rejects.toThrow(/is declared: declare it in the mocks file$/);
+    });
   });
 });

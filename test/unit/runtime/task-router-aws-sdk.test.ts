@@ -223,6 +223,19 @@ describe('mocked results', () => {
     [{ States: { wf: { S: { Throw: { Cause: 'no error' } } } } }, '/States/wf/S'],
     [{ States: { wf: { S: [] } } }, '/States/wf/S'],
     [{ Mocks: {} }, '/'],
+    // The http:invoke connections: keyed by connection ARN, with an authorization type EventBridge has.
+    [{ Connections: { 'arn:aws:events:us-east-1:123456789012:rule/x': {} } }, '/Connections'],
+    [
+      {
+        Connections: {
+          'arn:aws:events:us-east-1:123456789012:connection/a/b': {
+            AuthorizationType: 'TOKEN',
+            AuthParameters: {},
+          },
+        },
+      },
+      '/Connections/arn:aws:events:us-east-1:123456789012:connection/a/b/AuthorizationType',
+    ],
   ])('refuses a malformed mocks file %j, naming %s', (value, pointer) => {
     expect(() => MockedResults.parse(value, 'mocks.json')).toThrow(
       `Invalid mocks in mocks.json at ${pointer}`,
