@@ -6,6 +6,7 @@
  * call stops it when the task is aborted: the one job-waiting mechanism (the task router's
  * `pollTask`, on delayed inbox messages) reads nothing else.
  *
+ * Bedrock model customization and MediaConvert jobs follow the same pattern.
  * Batch, ECS and CodeBuild name their API's fields in lower camel case; Step Functions takes and
  * gives them in PascalCase, which the AWS SDK transport does for every service (from the client's
  * schemas): the describe and stop requests below may be written in the API's case, and every
@@ -204,6 +205,38 @@ const INTEGRATIONS: readonly JobIntegration[] = [
     },
   },
   { service: 'codebuild', action: 'batchGetReports' },
+  {
+    // Amazon Bedrock model customization (AWS documentation, "Invoke and customize Amazon Bedrock
+    // models with Step Functions": the same fields as the API, request-response or `.sync`).
+    service: 'bedrock',
+    action: 'createModelCustomizationJob',
+    sync: {
+      describe: {
+        action: 'getModelCustomizationJob',
+        request: (started) => ({ JobIdentifier: started.JobArn ?? null }),
+      },
+      status: (described) => text(described.Status),
+      succeeded: ['Completed'],
+      failed: ['Failed', 'Stopped'],
+      stop: {
+        action: 'stopModelCustomizationJob',
+        request: (started) => ({ JobIdentifier: started.JobArn ?? null }),
+      },
+    },
+  },
+  {
+    // AWS Elemental MediaConvert (AWS documentation, "Create and manage MediaConvert jobs with
+    // Step Functions": CreateJob's fields; `.sync` waits for the job).
+    service: 'mediaconvert',
+    action: 'createJob',
+    sync: {
+      describe: { action: 'getJob', request: (started) => ({ Id: field(started.Job, 'Id') ?? null }) },
+      status: (described) => text(field(described.Job, 'Status')),
+      succeeded: ['COMPLETE'],
+      failed: ['ERROR', 'CANCELED'],
+      stop: { action: 'cancelJob', request: (started) => ({ Id: field(started.Job, 'Id') ?? null }) },
+    },
+  },
 ];
 
 /** The first item of a list, if it is one. */

@@ -38,7 +38,7 @@ export type TaskResource =
       readonly waitForTaskToken: boolean;
     }
   /**
-   * `arn:aws:states:::athena|glue|sagemaker:<action>[.sync]`: a job-starting integration (see
+   * `arn:aws:states:::athena|glue|sagemaker|batch|ecs|codebuild|bedrock|mediaconvert:<action>[.sync]`: a job-starting integration (see
    * `job-integrations.ts`); with `.sync` the task ends when the job does.
    */
   | {
@@ -112,7 +112,7 @@ const DYNAMODB_RESOURCE = /^dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
 /** Service names are lower-case letters and digits (`s3`, `redshiftdata`); actions camel case. */
 const AWS_SDK_RESOURCE = /^aws-sdk:([a-z0-9]+):([a-z][A-Za-z0-9]*)(\.waitForTaskToken)?$/;
 const JOB_RESOURCE =
-  /^(athena|glue|sagemaker|batch|ecs|codebuild):([a-z][A-Za-z]*)(\.sync|\.waitForTaskToken)?$/;
+  /^(athena|glue|sagemaker|batch|ecs|codebuild|bedrock|mediaconvert):([a-z][A-Za-z]*)(\.sync|\.waitForTaskToken)?$/;
 const START_EXECUTION_RESOURCE = /^states:startExecution(?:\.(sync|sync:2|waitForTaskToken))?$/;
 const FUNCTION_ARN =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;

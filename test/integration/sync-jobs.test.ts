@@ -313,3 +313,62 @@ describe('Batch, ECS and CodeBuild jobs', () => {
     });
   });
 });
+
+describe('Bedrock model customization and MediaConvert jobs', () => {
+  async function runJob(resource: string, parameters: JsonObject, answers: Record<string, JsonObject[]>) {
+    const calls: { action: string; request: JsonObject }[] = [];
+    const seen: Record<string, number> = {};
+    const awsSdk: AwsSdkTransport = {
+      call: async (_service, action, request): Promise<JsonObject> => {
+        calls.push({ action, request });
+        const list = answers[action] ?? [{}];
+        const index = Math.min(seen[action] ?? 0, list.length - 1);
+        seen[action] = index + 1;
+        return list[index] as JsonObject;
+      },
+    };
+    const d = new InProcessDomain({ awsSdk });
+    await d.deploy('Job', {
+      StartAt: 'Run',
+      States: { Run: { Type: 'Task', Resource: resource, Parameters: parameters, End: true } },
+    } as never);
+    d.start('Job', {}, 'j-1');
+    await d.runUntilIdle();
+    const execution = (await d.store.load('Job:j-1'))?.execution;
+    d.dispose();
+    return { execution, calls };
+  }
+
+  it('bedrock:createModelCustomizationJob.sync waits for Completed, looking the job up by its ARN', async () => {
+    const { execution, calls } = await runJob(
+      'arn:aws:states:::bedrock:createModelCustomizationJob.sync',
+      { JobName: 'tune', CustomModelName: 'm', BaseModelIdentifier: 'b', RoleArn: 'r' },
+      {
+        createModelCustomizationJob: [{ JobArn: 'arn:job/tune' }],
+        getModelCustomizationJob: [
+          { Status: 'InProgress' },
+          { Status: 'Completed', OutputModelArn: 'arn:model/m' },
+        ],
+      },
+    );
+    expect(calls[1]).toEqual({
+      action: 'getModelCustomizationJob',
+      request: { JobIdentifier: 'arn:job/tune' },
+    });
+    expect(execution?.output).toEqual({ Status: 'Completed', OutputModelArn: 'arn:model/m' });
+  });
+
+  it('mediaconvert:createJob.sync fails with the job as the cause when it ends in ERROR', async () => {
+    const { execution, calls } = await runJob(
+      'arn:aws:states:::mediaconvert:createJob.sync',
+      { Role: 'r', Settings: {} },
+      {
+        createJob: [{ Job: { Id: 'j-7', Status: 'SUBMITTED' } }],
+        getJob: [{ Job: { Id: 'j-7', Status: 'PROGRESSING' } }, { Job: { Id: 'j-7', Status: 'ERROR' } }],
+      },
+    );
+    expect(calls.map((call) => call.action)).toEqual(['createJob', 'getJob', 'getJob']);
+    expect(execution?.error).toBe('States.TaskFailed');
+    expect(JSON.parse(execution?.cause ?? '{}')).toEqual({ Job: { Id: 'j-7', Status: 'ERROR' } });
+  });
+});
