@@ -50,6 +50,7 @@ import { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
 import { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 import { InMemoryExecutionStore } from './in-memory-execution-store.js';
 import { bundledJsonata } from '../lambdas/engine/jsonata/bundled-jsonata.js';
+import { assertValidDefinitionWith } from '../lambdas/engine/definition-validator.js';
 
 const IN_PROCESS_CONNECTIONS_HINT =
   "declare it in InProcessDomain's connections option (ARN -> AuthorizationType and AuthParameters), or give an awsSdk that answers EventBridge DescribeConnection";
@@ -252,6 +253,7 @@ export class InProcessDomain {
       signer: this.signer,
       eventSource: options.eventSource ?? 'baton.local',
       jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
       // Virtual time: a conflict retries at once rather than after a real, random wait.
       conflictBackoff: () => Promise.resolve(),
       correlationShapes: this.shapes,

@@ -326,6 +326,7 @@ export async function createOrchestrator(
     config: OrchestratorEnvironment;
     clients: AwsClients;
     jsonata: OrchestratorOptions['jsonata'];
+    validator: OrchestratorOptions['validator'];
     logger?: OrchestratorLogger;
     metrics?: OrchestratorMetrics;
   },
@@ -344,6 +345,7 @@ export async function createOrchestrator(
     eventSource: options.config.eventSource,
     correlationShapes: options.config.correlationShapes,
     jsonata: options.jsonata,
+    validator: options.validator,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

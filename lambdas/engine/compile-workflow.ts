@@ -4,6 +4,7 @@
  * which loads the library only when a workflow needs it (`compileWorkflowWith`).
  */
 import { compileWorkflowWith, type CompiledWorkflow, type CompileOptions } from './compile.js';
+import { assertValidDefinitionWith } from './definition-validator.js';
 import { bundledJsonata } from './jsonata/bundled-jsonata.js';
 
 /**
@@ -11,5 +12,5 @@ import { bundledJsonata } from './jsonata/bundled-jsonata.js';
  * the JSON Pointer of every bad field. Compiling the same object again returns the cached result.
  */
 export function compileWorkflow(definition: unknown, options: CompileOptions = {}): CompiledWorkflow {
-  return compileWorkflowWith(definition, bundledJsonata, options);
+  return compileWorkflowWith(definition, bundledJsonata, assertValidDefinitionWith, options);
 }

@@ -19,7 +19,6 @@ import { definitionUsesJsonata, JsonataUnavailableError, type JsonataFactory } f
 import { compileJsonataTemplate, templateUsesContext, type JsonataTemplate } from './jsonata/query.js';
 import { compileTemplate, type CompiledTemplate } from './payload-template.js';
 import { compileCatcher, compileRetrier, type CatchPolicy, type RetryPolicy } from './retry.js';
-import { assertValidDefinitionWith } from './definition-validator.js';
 import { compileVariablePath, isVariablePath, type VariablePath } from './variable-path.js';
 
 /** The key of the top-level scope. */
@@ -106,6 +105,17 @@ export interface CompileOptions {
   readonly arn?: string;
 }
 
+/**
+ * Validates a definition and returns it typed, or throws DefinitionError naming every bad field:
+ * `assertValidDefinitionWith` of `./definition-validator.ts`. Given to {@link compileWorkflowWith}
+ * rather than imported here, so that the orchestrator Lambda loads the validator (about 30 KiB)
+ * when it first compiles a workflow, not at init.
+ */
+export type DefinitionValidator = (
+  definition: unknown,
+  jsonata: JsonataFactory | undefined,
+) => StateMachineDefinition;
+
 const DEFAULT_NAME = 'StateMachine';
 const byObject = new WeakMap<object, CompiledWorkflow>();
 const byText = new Map<string, CompiledWorkflow>();
@@ -123,14 +133,15 @@ export function parseDefinitionText(text: string): unknown {
 }
 
 /**
- * Validates and compiles a definition (an object or its JSON text), parsing its JSONata
- * expressions with `jsonata`. Throws DefinitionError naming the JSON Pointer of every bad field, and
+ * Validates (with `validate`) and compiles a definition (an object or its JSON text), parsing its
+ * JSONata expressions with `jsonata`. Throws DefinitionError naming the JSON Pointer of every bad field, and
  * JsonataUnavailableError when the definition has a JSONata state and no `jsonata` is given.
  * Compiling the same object again returns the cached result.
  */
 export function compileWorkflowWith(
   definition: unknown,
   jsonata: JsonataFactory | undefined,
+  validate: DefinitionValidator,
   options: CompileOptions = {},
 ): CompiledWorkflow {
   const name = options.name ?? DEFAULT_NAME;
@@ -138,7 +149,7 @@ export function compileWorkflowWith(
     const cached = byText.get(definition);
     if (cached && cached.name === name && (options.arn === undefined || cached.arn === options.arn))
       return cached;
-    const workflow = compileWorkflowWith(parseDefinitionText(definition), jsonata, options);
+    const workflow = compileWorkflowWith(parseDefinitionText(definition), jsonata, validate, options);
     if (byText.size >= TEXT_CACHE_LIMIT) byText.clear();
     byText.set(definition, workflow);
     return workflow;
@@ -153,7 +164,7 @@ export function compileWorkflowWith(
       `The workflow '${name}' has JSONata states (QueryLanguage 'JSONata'), and no jsonata library was given to compile it`,
     );
   }
-  const valid = assertValidDefinitionWith(definition, jsonata);
+  const valid = validate(definition, jsonata);
   const scopes = new Map<string, CompiledScope>();
   compileScope(ROOT_SCOPE, valid, scopes, { machineLanguage: valid.QueryLanguage ?? 'JSONPath', jsonata });
   let usesVariables = false;

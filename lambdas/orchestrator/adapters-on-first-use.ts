@@ -14,6 +14,7 @@
  * reaches, a bundler keeps the imported module, and its imports, in every worker's bundle.
  */
 import type { JsonataFactory } from '../engine/jsonata/library.js';
+import type { DefinitionValidator } from '../engine/compile.js';
 import type { PayloadStore } from '../runtime/ports.js';
 import type { ApiGatewayTransport } from '../runtime/api-gateway-invoke.js';
 import type { AwsSdkTransport, LambdaTransport, SnsTransport } from '../runtime/task-router.js';
@@ -171,6 +172,13 @@ export function httpOnFirstUse(
     });
   });
   return { invoke: async (parameters) => (await transport()).invoke(parameters) };
+}
+
+/** The definition validator, its module (about 30 KiB) loaded when a workflow is first compiled. */
+export function validatorOnFirstUse(): () => Promise<DefinitionValidator> {
+  return onFirstUse(
+    async () => (await import('../engine/definition-validator.js')).assertValidDefinitionWith,
+  );
 }
 
 /** The jsonata library, its module (about 80 KiB) loaded on the first call. */

@@ -22,6 +22,7 @@ import {
   lambdaInvokeOnFirstUse,
   s3PayloadsOnFirstUse,
   tracerOnFirstUse,
+  validatorOnFirstUse,
 } from './adapters-on-first-use.js';
 
 const serviceName = process.env[BatonEnv.eventSource] ?? 'baton-orchestrator';
@@ -41,6 +42,8 @@ const payloads = s3PayloadsOnFirstUse(capture);
 const lambda = lambdaInvokeOnFirstUse(capture);
 // Workflows with JSONata states: the jsonata library is loaded before the first one is compiled.
 const jsonata = jsonataOnFirstUse();
+// The definition validator: loaded when the first workflow is compiled, not at init.
+const validator = validatorOnFirstUse();
 // `aws-sdk:*` and `sns:publish` tasks: each service's client from the Lambda runtime's AWS SDK.
 // Under `baton dev`, only the services with a local stand-in are called (the rest need a mock).
 const localServices = process.env[BatonEnv.localAwsSdkServices];
@@ -87,6 +90,7 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       config,
       clients,
       jsonata,
+      validator,
       logger: loggerPort(logger),
       metrics: metricsPort(metrics),
       lambda,

@@ -13,7 +13,7 @@
  * Delivery guarantee: at-least-once for commands; each inbox message is applied at most once.
  */
 import { createHash } from 'node:crypto';
-import { compileWorkflowWith, type CompiledWorkflow } from '../engine/compile.js';
+import { compileWorkflowWith, type CompiledWorkflow, type DefinitionValidator } from '../engine/compile.js';
 import { definitionUsesJsonata, type JsonataFactory } from '../engine/jsonata/library.js';
 import { decide } from '../engine/decide.js';
 import {
@@ -142,6 +142,12 @@ export interface OrchestratorOptions {
    * module that could not load) fails the message, which is redelivered.
    */
   readonly jsonata: () => Awaitable<JsonataFactory>;
+  /**
+   * Gives the definition validator (`() => assertValidDefinitionWith`, of
+   * `lambdas/engine/definition-validator.ts`), asked for when a definition is first compiled: the
+   * orchestrator Lambda loads it then (`import()`), every other wiring has it at hand.
+   */
+  readonly validator: () => Awaitable<DefinitionValidator>;
 }
 
 /** What handling one message did. */
@@ -751,7 +757,8 @@ export class Orchestrator {
       if (!definition)
         throw new RejectedMessageError(`Definition ${key} is missing from the definition store`);
       const jsonata = definitionUsesJsonata(definition) ? yield* settle(this.options.jsonata()) : undefined;
-      compiled = compileWorkflowWith(definition, jsonata, { name: ref.name });
+      const validate = yield* settle(this.options.validator());
+      compiled = compileWorkflowWith(definition, jsonata, validate, { name: ref.name });
       this.compiled.set(key, compiled);
     }
     this.last = { ref, workflow: compiled };

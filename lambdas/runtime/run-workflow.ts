@@ -35,6 +35,7 @@ import type { TaskTokenClaims, TaskTokens } from './task-token.js';
 import { TimerQueue } from './timer-queue.js';
 import { isPending } from './awaitable.js';
 import { bundledJsonata } from '../engine/jsonata/bundled-jsonata.js';
+import { assertValidDefinitionWith } from '../engine/definition-validator.js';
 
 /** What a task function learns about the step it runs. */
 export interface TaskContext {
@@ -176,6 +177,7 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
       signer: this.tokens,
       eventSource: 'baton.run-workflow',
       jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
       lifecycleEvents: false,
       index: false,
       compiledWorkflows: [{ ref: this.ref, workflow }],

@@ -74,6 +74,7 @@ import {
   localTaskTransports,
 } from './local-ports.js';
 import { bundledJsonata } from '../../lambdas/engine/jsonata/bundled-jsonata.js';
+import { assertValidDefinitionWith } from '../../lambdas/engine/definition-validator.js';
 
 /** A domain to run, as plain configuration (see `examples/app/domains.ts`). */
 export interface LocalDomainConfig {
@@ -362,6 +363,7 @@ export class LocalRuntime extends DomainControl {
           },
           signer,
           jsonata: () => bundledJsonata,
+          validator: () => assertValidDefinitionWith,
           eventSource: `baton.${config.domain}`,
           correlationShapes: Object.values(config.workflows).flatMap((definition) =>
             correlationShapes(definition),

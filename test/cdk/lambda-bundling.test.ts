@@ -103,6 +103,15 @@ describe("the orchestrator's bundle", () => {
     expect(sourcesIn(bundled(), outdir, onDemand)).toContain(JSONATA_LIBRARY);
   });
 
+  it('leaves out of init the definition validator, loaded when the first workflow is compiled', () => {
+    const atInit = loadedAtInit(bundled(), outdir);
+    const validator = 'lambdas/engine/definition-validator.ts';
+    expect(sourcesIn(bundled(), outdir, atInit)).not.toContain(validator);
+    const chunks = readdirSync(join(outdir, CHUNK_FOLDER)).map((name) => `${CHUNK_FOLDER}/${name}`);
+    const onDemand = chunks.filter((path) => path.endsWith('.mjs') && !atInit.includes(path));
+    expect(sourcesIn(bundled(), outdir, onDemand)).toContain(validator);
+  });
+
   it('leaves out of init the API Gateway transport (its signer and HTTP client), which only apigateway:invoke tasks use', () => {
     const atInit = loadedAtInit(bundled(), outdir);
     const transport = 'lambdas/aws/api-gateway-transport.ts';

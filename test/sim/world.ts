@@ -84,6 +84,7 @@ import type { Prng } from './prng.js';
 import { SimWorkers } from './workers.js';
 import { TASK_WORKERS, UNDO_WORKER, type GeneratedWorkflow, type TaskInfo } from './workflow-generator.js';
 import { bundledJsonata } from '../../lambdas/engine/jsonata/bundled-jsonata.js';
+import { assertValidDefinitionWith } from '../../lambdas/engine/definition-validator.js';
 
 /** Where the virtual clock starts: 2026-01-01T00:00:00Z. */
 export const WORLD_START = Date.UTC(2026, 0, 1);
@@ -432,6 +433,7 @@ class OrchestratorContainer {
       signer: world.signer,
       eventSource: 'baton.sim',
       jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
       correlationShapes: world.correlationShapes,
       ...(world.eventRetentionMs !== undefined ? { eventRetentionMs: world.eventRetentionMs } : {}),
       conflictBackoff: async (attempt) => {

@@ -19,6 +19,7 @@ import { Orchestrator } from '../../../lambdas/runtime/orchestrator.js';
 import { tracerOnFirstUse } from '../../../lambdas/orchestrator/adapters-on-first-use.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
 import { bundledJsonata } from '../../../lambdas/engine/jsonata/bundled-jsonata.js';
+import { assertValidDefinitionWith } from '../../../lambdas/engine/definition-validator.js';
 
 const TRACE_ID = '1-5759e988-bd862e3fe1be46a994272793';
 const FACADE_ID = '53995c3f42cd8ad8';
@@ -165,6 +166,7 @@ async function tracedOrchestrator(options: { readonly madeBeforeTracer?: boolean
     signer: domain.signer,
     eventSource: 'baton.test',
     jsonata: () => bundledJsonata,
+    validator: () => assertValidDefinitionWith,
   });
   const handler = createInboxHandler({
     orchestrator,

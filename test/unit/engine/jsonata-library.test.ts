@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileWorkflowWith } from '../../../lambdas/engine/compile.js';
+import { assertValidDefinitionWith } from '../../../lambdas/engine/definition-validator.js';
 import { compileWorkflow } from '../../../lambdas/engine/compile-workflow.js';
 import { validateDefinitionWith } from '../../../lambdas/engine/definition-validator.js';
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
@@ -66,22 +67,31 @@ describe('definitionUsesJsonata', () => {
 
 describe('compileWorkflowWith', () => {
   it('compiles a JSONPath workflow with no jsonata library', () => {
-    expect(compileWorkflowWith(jsonPathOnly, undefined, { name: 'PathOnly' }).name).toBe('PathOnly');
+    expect(
+      compileWorkflowWith(jsonPathOnly, undefined, assertValidDefinitionWith, { name: 'PathOnly' }).name,
+    ).toBe('PathOnly');
   });
 
   it('refuses a workflow with a JSONata state when given no library, naming the workflow', () => {
-    expect(() => compileWorkflowWith(jsonataInsideMap, undefined, { name: 'Doubler' })).toThrow(
-      JsonataUnavailableError,
-    );
     expect(() =>
-      compileWorkflowWith(JSON.stringify(jsonataInsideMap), undefined, { name: 'Doubler' }),
+      compileWorkflowWith(jsonataInsideMap, undefined, assertValidDefinitionWith, { name: 'Doubler' }),
+    ).toThrow(JsonataUnavailableError);
+    expect(() =>
+      compileWorkflowWith(JSON.stringify(jsonataInsideMap), undefined, assertValidDefinitionWith, {
+        name: 'Doubler',
+      }),
     ).toThrow(
       "The workflow 'Doubler' has JSONata states (QueryLanguage 'JSONata'), and no jsonata library was given to compile it",
     );
   });
 
   it('compiles it with the library given, as compileWorkflow does with the bundled one', () => {
-    const given = compileWorkflowWith(structuredClone(jsonataInsideMap), bundledJsonata, { name: 'Doubler' });
+    const given = compileWorkflowWith(
+      structuredClone(jsonataInsideMap),
+      bundledJsonata,
+      assertValidDefinitionWith,
+      { name: 'Doubler' },
+    );
     const bundled = compileWorkflow(structuredClone(jsonataInsideMap), { name: 'Doubler' });
     const expression = (workflow: typeof given) =>
       workflow.scopes.get('root/Each/items')?.states.get('Double')?.jsonata?.output;

@@ -18,6 +18,7 @@ import {
 import { TaskTokenSigner } from '../../../lambdas/runtime/task-token.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
 import { bundledJsonata } from '../../../lambdas/engine/jsonata/bundled-jsonata.js';
+import { assertValidDefinitionWith } from '../../../lambdas/engine/definition-validator.js';
 
 const waitThenWork = {
   StartAt: 'Work',
@@ -64,6 +65,7 @@ describe('Orchestrator', () => {
       signer: d.signer,
       eventSource: 'test',
       jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
       maxConflictRetries: 3,
       conflictBackoff: async (attempt) => {
         waits.push(attempt);
@@ -238,6 +240,7 @@ describe('Orchestrator on ports that answer at once', () => {
       signer: SIGNER,
       eventSource: 'test',
       jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
     });
     const result = orchestrator.handleNow(
       { kind: 'StartExecution', workflow: 'Ready', name: 'r-1', input: {} },
@@ -276,6 +279,7 @@ describe('Orchestrator on ports that answer at once', () => {
       signer: SIGNER,
       eventSource: 'test',
       jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
     });
     await expect(
       orchestrator.handle({ kind: 'StartExecution', workflow: 'Ready', name: 'p-1', input: {} }, 'm-1'),
@@ -306,6 +310,7 @@ describe('Orchestrator on ports that answer at once', () => {
       signer: SIGNER,
       eventSource: 'test',
       jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
     });
     orchestrator.handleNow({ kind: 'StartExecution', workflow: 'Ready', name: 'o-1', input: {} }, 'm-1');
     expect(latest.get('Ready:o-1')).toBeUndefined();
@@ -339,6 +344,7 @@ describe('Orchestrator on ports that answer at once', () => {
       signer: SIGNER,
       eventSource: 'test',
       jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
     });
     const handle = (message: InboxMessage, id: string) => orchestrator.handleNow(message, id);
     handle({ kind: 'StartExecution', workflow: 'Ready', name: 's-1', input: {} }, 'm-1');
@@ -389,6 +395,7 @@ describe('stop and redrive without a run named, delivered again after any number
       signer: SIGNER,
       eventSource: 'test',
       jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
     });
     let sent = 0;
     const send = (message: InboxMessage, messageId = `m-${++sent}`) =>
@@ -458,6 +465,7 @@ describe('the jsonata library of the loop', () => {
       signer: SIGNER,
       eventSource: 'test',
       jsonata: () => (asked++, Promise.resolve(bundledJsonata)),
+      validator: () => assertValidDefinitionWith,
     });
     await orchestrator.handle(start, 'm-1');
     expect(asked).toBe(1);
@@ -472,6 +480,7 @@ describe('the jsonata library of the loop', () => {
       signer: SIGNER,
       eventSource: 'test',
       jsonata: () => (asked++, bundledJsonata),
+      validator: () => assertValidDefinitionWith,
     });
     await orchestrator.handle({ ...start, name: 'p-1' }, 'm-1');
     expect(dispatched).toEqual(['A']);
@@ -486,6 +495,7 @@ describe('the jsonata library of the loop', () => {
       signer: SIGNER,
       eventSource: 'test',
       jsonata: () => (++attempts === 1 ? Promise.reject(new Error('chunk not found')) : bundledJsonata),
+      validator: () => assertValidDefinitionWith,
     });
     await expect(orchestrator.handle(start, 'm-1')).rejects.toThrow('chunk not found');
     expect(latest.size).toBe(0);
