@@ -7,7 +7,8 @@
  * transition with a ~10 KB state, and the store cost of a transition after 100,000 history events.
  */
 import { performance } from 'node:perf_hooks';
-import type { Json } from '../../lambdas/engine/json.js';
+import type { Json, JsonObject } from '../../lambdas/engine/json.js';
+import type { AwsSdkTransport } from '../../lambdas/runtime/task-router.js';
 import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation-store.js';
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
@@ -374,6 +375,7 @@ export const costSuite: Suite = {
       const [success] = runs as [RunFigures, RunFigures, RunFigures];
       reportCosts(runs, log);
       reportGoals(runs, log);
+      await reportIntegrationRoundTrips(log);
       await reportTransitions(table, meter, log);
       log();
       log(`suite time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -579,6 +581,57 @@ function reportGoals(runs: readonly RunFigures[], log: (line?: string) => void):
         `$${orchestrationCost(f, 10).toFixed(2)} with full batches of 10)`,
     );
   }
+}
+
+/**
+ * What a service integration task costs in SQS over a worker task, on the real loop: a workflow of
+ * one Task runs with each kind of resource, and the messages sent and received on every queue are
+ * counted. A worker task is a message to the worker's queue and its result back to the inbox; an
+ * integration task is performed by the orchestrator, and only its result goes to the inbox. A
+ * `.sync` job costs one more inbox message per look at the job.
+ */
+async function reportIntegrationRoundTrips(log: (line?: string) => void): Promise<void> {
+  const awsSdk: AwsSdkTransport = {
+    call: async (_service, action): Promise<JsonObject> =>
+      action === 'getJobRun' ? { JobRun: { JobRunState: 'SUCCEEDED' } } : { JobRunId: 'jr-1' },
+  };
+  const measure = async (resource: string, parameters: JsonObject) => {
+    const domain = new InProcessDomain({ workers: { work: () => ({ done: true }) }, awsSdk });
+    const domainMeter = new DomainMeter(domain);
+    await domain.deploy('One', {
+      StartAt: 'Step',
+      States: { Step: { Type: 'Task', Resource: resource, Parameters: parameters, End: true } },
+    });
+    domain.start('One', {}, 'one-1');
+    await domain.runUntilIdle();
+    const status = (await domain.store.load('One:one-1'))?.execution.status;
+    domain.dispose();
+    let sends = 0;
+    let receives = 0;
+    for (const counts of domainMeter.queues.values()) {
+      sends += counts.sends;
+      receives += counts.receives;
+    }
+    return { status, sends, receives };
+  };
+  const worker = await measure('baton:worker:work', {});
+  const integration = await measure('arn:aws:states:::glue:startJobRun', { JobName: 'j' });
+  const job = await measure('arn:aws:states:::glue:startJobRun.sync', { JobName: 'j' });
+  log();
+  log(
+    'integration task vs worker task (a workflow of one Task, the start message included; SQS messages sent / received):',
+  );
+  const line = (label: string, figures: { status: string | undefined; sends: number; receives: number }) =>
+    log(`  ${label}: ${figures.sends} sent / ${figures.receives} received (${figures.status})`);
+  line('worker task (baton:worker:work)', worker);
+  line('integration task (glue:startJobRun)', integration);
+  line('.sync job ending at its first look (glue:startJobRun.sync)', job);
+  const extra = integration.sends - worker.sends;
+  log(
+    `  an integration task adds ${extra} SQS round trip(s) over a worker task ` +
+      `(goal: ≤ 1, ${extra <= 1 ? 'met' : 'NOT met'}); a .sync job adds ${job.sends - integration.sends} ` +
+      'inbox messages: its submission and one per look',
+  );
 }
 
 async function reportTransitions(
