@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exampleDomains } from '../../examples/app/domains.js';
 import type { ExecutionDescription } from '../../local/control.js';
-import type { JsonObject } from '../../lambdas/engine/json.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { NOT_MOCKED_ERROR } from '../../lambdas/runtime/task-router.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
+import { whenEnded } from '../helpers/local-runtime.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'baton-apigw-'));
 let runtime: LocalRuntime;
@@ -67,15 +67,7 @@ async function run(workflow: string, apiEndpoint: string): Promise<ExecutionDesc
     },
   };
   await runtime.registerWorkflow({ workflow, domain: 'shipping', definition: definition as never });
-  const executionId = await runtime.start({ workflow, input: {} as JsonObject, name: `${workflow}-1` });
-  const deadline = Date.now() + 45_000;
-  let found = await runtime.describe(executionId).catch(() => undefined);
-  while ((found === undefined || found.status === 'RUNNING') && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    found = await runtime.describe(executionId).catch(() => undefined);
-  }
-  if (found === undefined) throw new Error(`${workflow} never started`);
-  return found;
+  return whenEnded(runtime, await runtime.start({ workflow, input: {}, name: `${workflow}-1` }));
 }
 
 it('calls an endpoint given as a local URL as it is', async () => {

@@ -21,6 +21,7 @@ import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { NOT_MOCKED_ERROR } from '../../lambdas/runtime/task-router.js';
 import { LocalQueue } from '../../local/emulators/sqs/queue.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
+import { whenEnded } from '../helpers/local-runtime.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'baton-aws-sdk-'));
 let runtime: LocalRuntime;
@@ -50,15 +51,7 @@ async function run(
   input: JsonObject = {},
 ): Promise<ExecutionDescription> {
   await runtime.registerWorkflow({ workflow, domain: 'shipping', definition: definition as never });
-  const executionId = await runtime.start({ workflow, input, name: `${workflow}-1` });
-  const deadline = Date.now() + 45_000;
-  let found = await runtime.describe(executionId).catch(() => undefined);
-  while ((found === undefined || found.status === 'RUNNING') && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    found = await runtime.describe(executionId).catch(() => undefined);
-  }
-  if (found === undefined) throw new Error(`${workflow} never started`);
-  return found;
+  return whenEnded(runtime, await runtime.start({ workflow, input, name: `${workflow}-1` }));
 }
 
 it('calls DynamoDB, S3 and SQS with the real SDK, and names service errors as Step Functions does', async () => {

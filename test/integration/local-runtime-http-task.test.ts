@@ -16,6 +16,7 @@ import { exampleDomains } from '../../examples/app/domains.js';
 import type { ExecutionDescription } from '../../local/control.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
+import { whenEnded } from '../helpers/local-runtime.js';
 
 const CONNECTION =
   'arn:aws:events:us-east-1:123456789012:connection/Partner/5f1c3a0e-1111-2222-3333-444455556666';
@@ -83,15 +84,7 @@ async function run(workflow: string, connectionArn: string): Promise<ExecutionDe
       },
     } as never,
   });
-  const executionId = await runtime.start({ workflow, input: {}, name: `${workflow}-1` });
-  const deadline = Date.now() + 45_000;
-  let found = await runtime.describe(executionId).catch(() => undefined);
-  while ((found === undefined || found.status === 'RUNNING') && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    found = await runtime.describe(executionId).catch(() => undefined);
-  }
-  if (found === undefined) throw new Error(`${workflow} never started`);
-  return found;
+  return whenEnded(runtime, await runtime.start({ workflow, input: {}, name: `${workflow}-1` }));
 }
 
 it("calls the API for real with the declared connection's API key", async () => {

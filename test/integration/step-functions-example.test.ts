@@ -13,6 +13,7 @@ import type { JsonObject } from '../../lambdas/engine/json.js';
 import type { ExecutionDescription } from '../../local/control.js';
 import { LocalRuntime } from '../../local/runtime/local-runtime.js';
 import { loadMocksFile } from '../../local/runtime/mocks-file.js';
+import { whenEnded } from '../helpers/local-runtime.js';
 
 const EXAMPLE = new URL('../../examples/step-functions/', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'baton-sfn-example-'));
@@ -40,15 +41,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function finished(executionId: string): Promise<ExecutionDescription> {
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    const found = await runtime.describe(executionId).catch(() => undefined);
-    if (found && found.status !== 'RUNNING') return found;
-    if (Date.now() > deadline) throw new Error(`${executionId} did not end`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const finished = (executionId: string): Promise<ExecutionDescription> => whenEnded(runtime, executionId);
 
 it("creates the table and bucket, twice without harm (the second run catches the services' errors)", async () => {
   const first = await finished(await runtime.start({ workflow: 'Setup', input: {}, name: 'once' }));
