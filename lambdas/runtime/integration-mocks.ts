@@ -42,7 +42,10 @@ const resultSchema = z.union([
   }),
 ]);
 
-const responseSchema = z.union([resultSchema, z.array(resultSchema).check(z.minLength(1))]);
+const responseSchema = z.union([resultSchema, z.array(resultSchema).check(z.minLength(1))], {
+  error:
+    'must be {"Return": <output>} or {"Throw": {"Error": "<name>", "Cause": "<text>"}}, or a non-empty list of them (one per attempt)',
+});
 
 const mocksSchema = z.strictObject({
   States: z.optional(z.record(z.string(), z.record(z.string(), responseSchema))),

@@ -241,6 +241,12 @@ describe('mocked results', () => {
       `Invalid mocks in mocks.json at ${pointer}`,
     );
   });
+
+  it('says what a mocked result must be', () => {
+    expect(() => MockedResults.parse({ Resources: { r: { Returns: 1 } } }, 'mocks.json')).toThrow(
+      'Invalid mocks in mocks.json at /Resources/r: must be {"Return": <output>} or {"Throw": {"Error": "<name>", "Cause": "<text>"}}, or a non-empty list of them (one per attempt)',
+    );
+  });
 });
 
 describe('arn:aws:states:::bedrock:invokeModel', () => {
