@@ -5,6 +5,7 @@
  * service integration, into a task failure named the way Step Functions names it.
  */
 import { TransientStoreError } from '../runtime/ports.js';
+import { exceptionName } from '../runtime/error-names.js';
 
 /**
  * Error names that mean "slow down and try again". The AWS SDK's own list
@@ -107,7 +108,7 @@ export type IntegrationService = 'SQS' | 'EventBridge' | 'Lambda' | 'DynamoDB';
  */
 export function integrationErrorName(service: IntegrationService, error: unknown): string {
   const name = errorName(error);
-  return `${service}.${name.endsWith('Exception') ? name : `${name}Exception`}`;
+  return `${service}.${exceptionName(name)}`;
 }
 
 /** Wraps a transient failure of `operation` for the runtime, keeping the SDK error as `cause`. */

@@ -40,6 +40,7 @@ import {
   type AwsSdkTransport,
   type SnsTransport,
 } from '../runtime/task-router.js';
+import { exceptionName } from '../runtime/error-names.js';
 import { errorMessage, errorName, isTransient, transientError } from './aws-errors.js';
 
 /** Applied to each client as it is made (Tracer's `captureAWSv3Client`). */
@@ -173,11 +174,9 @@ export function snsPublishTransport(caller: AwsSdkCaller): SnsTransport {
       } catch (error) {
         if (!(error instanceof AwsServiceError)) throw error;
         const code = error.details.code;
-        throw new IntegrationCallError(
-          `SNS.${code.endsWith('Exception') ? code : `${code}Exception`}`,
-          `SNS Publish failed: ${error.message}`,
-          { cause: error },
-        );
+        throw new IntegrationCallError(`SNS.${exceptionName(code)}`, `SNS Publish failed: ${error.message}`, {
+          cause: error,
+        });
       }
       const { MessageId, SequenceNumber } = answer.response;
       return {

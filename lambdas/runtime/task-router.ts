@@ -26,7 +26,7 @@ import {
   type DynamoDbItemAction,
   type TaskResource,
 } from '../contract/task-resources.js';
-import { jobIntegration, type JobIntegration } from '../contract/job-integrations.js';
+import { jobIntegration } from '../contract/job-integrations.js';
 import {
   ApiGatewayCallError,
   ApiGatewayParameterError,
@@ -36,6 +36,7 @@ import {
   type ApiGatewayRequest,
   type ApiGatewayTransport,
 } from './api-gateway-invoke.js';
+import { exceptionName } from './error-names.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
 import type {
   Clock,
@@ -596,14 +597,7 @@ export class TaskRouter implements TaskDispatcher {
     } catch (error) {
       return this.failOnParameters(task, error);
     }
-    const outcome = await this.call(task, async () => {
-      try {
-        return await awsSdk.call(service, action, request);
-      } catch (error) {
-        if (!(error instanceof AwsServiceError)) throw error;
-        throw awsSdkFailure(error);
-      }
-    });
+    const outcome = await this.call(task, () => callNamed(awsSdk, service, action, request));
     if (outcome.type === 'failed' || waitForTaskToken) return;
     await this.succeed(task, outcome.value);
   }
@@ -643,14 +637,7 @@ export class TaskRouter implements TaskDispatcher {
     } catch (error) {
       return this.failOnParameters(task, error);
     }
-    const outcome = await this.call(task, async () => {
-      try {
-        return await awsSdk.call('bedrockruntime', 'invokeModel', request);
-      } catch (error) {
-        if (!(error instanceof AwsServiceError)) throw error;
-        throw awsSdkFailure(error);
-      }
-    });
+    const outcome = await this.call(task, () => callNamed(awsSdk, 'bedrockruntime', 'invokeModel', request));
     if (outcome.type === 'failed') return;
     const { body, contentType } = outcome.value;
     const text = typeof body === 'string' ? body : '';
@@ -775,7 +762,7 @@ export class TaskRouter implements TaskDispatcher {
     } catch (error) {
       return this.failOnParameters(task, error);
     }
-    const outcome = await this.call(task, () => callJob(awsSdk, job, action, request));
+    const outcome = await this.call(task, () => callNamed(awsSdk, job.service, action, request));
     if (outcome.type === 'failed') return;
     const started = job.started ? job.started(outcome.value, request) : outcome.value;
     if (form === 'waitForTaskToken') return;
@@ -783,7 +770,7 @@ export class TaskRouter implements TaskDispatcher {
       if (!job.describeStarted || !job.sync) return this.succeed(task, started);
       const { describe } = job.sync;
       const described = await this.call(task, () =>
-        callJob(awsSdk, job, describe.action, describe.request(started)),
+        callNamed(awsSdk, job.service, describe.action, describe.request(started)),
       );
       if (described.type === 'failed') return;
       return this.succeed(task, described.value);
@@ -811,7 +798,7 @@ export class TaskRouter implements TaskDispatcher {
     const report = (result: TaskResult) => this.options.inbox.send(result, traced(poll));
     let described: JsonObject;
     try {
-      described = await callJob(awsSdk, job, sync.describe.action, sync.describe.request(started));
+      described = await callNamed(awsSdk, job.service, sync.describe.action, sync.describe.request(started));
     } catch (error) {
       if (!(error instanceof IntegrationCallError)) throw error;
       return report({
@@ -860,7 +847,7 @@ export class TaskRouter implements TaskDispatcher {
     const started = cancellation.command.submitted;
     if (!job || !stop || !awsSdk || !isJsonObject(started)) return;
     try {
-      await callJob(awsSdk, job, stop.action, stop.request(started));
+      await callNamed(awsSdk, job.service, stop.action, stop.request(started));
     } catch (error) {
       // A job that ended already cannot be stopped: nothing is left to do.
       if (!(error instanceof IntegrationCallError)) throw error;
@@ -992,16 +979,6 @@ async function callNamed(
   }
 }
 
-/** A job integration's call (the transport turns its field names to the API's and back). */
-function callJob(
-  awsSdk: AwsSdkTransport,
-  job: JobIntegration,
-  action: string,
-  request: JsonObject,
-): Promise<JsonObject> {
-  return callNamed(awsSdk, job.service, action, request);
-}
-
 /** Step Functions' spelling of the services whose SDK id it does not just strip of spaces. */
 const SERVICE_ERROR_NAMES: Readonly<Record<string, string>> = { dynamodb: 'DynamoDb', sfn: 'Sfn' };
 
@@ -1009,7 +986,7 @@ const SERVICE_ERROR_NAMES: Readonly<Record<string, string>> = { dynamodb: 'Dynam
 export function awsSdkFailure(error: AwsServiceError): IntegrationCallError {
   const { serviceId, code, message, statusCode, requestId, extendedRequestId } = error.details;
   const service = SERVICE_ERROR_NAMES[serviceId.toLowerCase()] ?? serviceId.replace(/ /g, '');
-  const name = `${service}.${code.endsWith('Exception') ? code : `${code}Exception`}`;
+  const name = `${service}.${exceptionName(code)}`;
   const details = [
     `Service: ${service}`,
     ...(statusCode !== undefined ? [`Status Code: ${statusCode}`] : []),

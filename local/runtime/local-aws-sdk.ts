@@ -25,9 +25,8 @@ export function localAwsSdkTransport(configs: LocalClientConfigs): AwsSdkTranspo
       return config === undefined ? undefined : { ...LOCAL_CLIENT_DEFAULTS, ...config };
     },
   });
-  const transport = awsSdkTransport(caller);
   return {
-    call: (service, action, request) => transport.call(service, action, request),
+    ...awsSdkTransport(caller),
     has: (service) => Object.hasOwn(configs, awsSdkClientName(service)),
   };
 }
