@@ -91,6 +91,14 @@ export default tseslint.config(
     }),
   },
   {
+    // A runtime module in its own folder (distributed-map/): the same rule, one level deeper.
+    files: ['lambdas/runtime/*/**/*.ts'],
+    rules: restrict({
+      regex: '^\\.\\./\\.\\./(?!engine/|contract/)',
+      message: 'The runtime imports the engine and the contract only, and declares ports for the rest.',
+    }),
+  },
+  {
     files: ['lambdas/aws/**/*.ts'],
     rules: restrict({
       regex: '^\\.\\./(?!engine/|contract/|runtime/)',
