@@ -29,7 +29,74 @@ export interface BranchDefinition {
   readonly Comment?: string;
   readonly StartAt: string;
   readonly States: Readonly<Record<string, StateDefinition>>;
-  readonly ProcessorConfig?: { readonly Mode?: 'INLINE'; readonly ExecutionType?: string };
+  readonly ProcessorConfig?: ProcessorConfig;
+}
+
+/** A Map's ItemProcessor.ProcessorConfig: inline iterations, or a Distributed Map's child executions. */
+export interface ProcessorConfig {
+  /** @default 'INLINE' */
+  readonly Mode?: 'INLINE' | 'DISTRIBUTED';
+  /** DISTRIBUTED only: full child executions (STANDARD) or in-memory ones (EXPRESS). */
+  readonly ExecutionType?: 'STANDARD' | 'EXPRESS';
+}
+
+/**
+ * A Distributed Map's ItemReader: where the items come from (an S3 object read as JSON, JSONL, CSV
+ * or a manifest; the object listing of `s3:listObjectsV2`).
+ * See https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html
+ */
+export interface ItemReader {
+  /** `arn:aws:states:::s3:getObject` or `arn:aws:states:::s3:listObjectsV2`. */
+  readonly Resource: string;
+  /** JSONPath mode: the S3 request (`Bucket`, `Key` / `Prefix`...), `.$` keys evaluated. */
+  readonly Parameters?: JsonObject;
+  /** JSONata mode: the S3 request, `{% %}` evaluated. */
+  readonly Arguments?: Json;
+  readonly ReaderConfig?: ReaderConfig;
+}
+
+/** ItemReader.ReaderConfig. */
+export interface ReaderConfig {
+  readonly InputType?: 'JSON' | 'JSONL' | 'CSV' | 'MANIFEST';
+  /** CSV: where the column names come from. @default 'FIRST_ROW' */
+  readonly CSVHeaderLocation?: 'FIRST_ROW' | 'GIVEN';
+  readonly CSVHeaders?: readonly string[];
+  /** CSV: @default 'COMMA' */
+  readonly CSVDelimiter?: 'COMMA' | 'PIPE' | 'SEMICOLON' | 'SPACE' | 'TAB';
+  /** MANIFEST: @default 'ATHENA_DATA' */
+  readonly ManifestType?: 'ATHENA_DATA' | 'S3_INVENTORY';
+  /** listObjectsV2: read each listed object as InputType and flatten their items. */
+  readonly Transformation?: 'NONE' | 'LOAD_AND_FLATTEN';
+  /** At most this many items (JSONata: may be `{% %}`). @default all */
+  readonly MaxItems?: number | string;
+  readonly MaxItemsPath?: string;
+}
+
+/** A Distributed Map's ItemBatcher: several items per child execution. */
+export interface ItemBatcher {
+  readonly MaxItemsPerBatch?: number | string;
+  readonly MaxItemsPerBatchPath?: string;
+  readonly MaxInputBytesPerBatch?: number | string;
+  readonly MaxInputBytesPerBatchPath?: string;
+  /** Added to each batch's input as `BatchInput` (JSONPath: `.$` keys evaluated). */
+  readonly BatchInput?: Json;
+}
+
+/** A Distributed Map's ResultWriter: the children's results written to S3. */
+export interface ResultWriter {
+  /** `arn:aws:states:::s3:putObject`; absent with only WriterConfig (results transformed, not written). */
+  readonly Resource?: string;
+  readonly Parameters?: JsonObject;
+  readonly Arguments?: Json;
+  readonly WriterConfig?: WriterConfig;
+}
+
+/** ResultWriter.WriterConfig. */
+export interface WriterConfig {
+  /** @default NONE when results go to S3 without WriterConfig, COMPACT otherwise */
+  readonly Transformation?: 'NONE' | 'COMPACT' | 'FLATTEN';
+  /** @default 'JSON' */
+  readonly OutputType?: 'JSON' | 'JSONL';
 }
 
 export type StateDefinition =
@@ -194,6 +261,20 @@ export interface MapState extends Common, Transition, InputOutput, Assigning, Wi
   readonly ResultPath?: string | null;
   readonly Retry?: readonly Retrier[];
   readonly Catch?: readonly Catcher[];
+  /** Distributed: where the items come from. @default the state input (ItemsPath / Items) */
+  readonly ItemReader?: ItemReader;
+  /** Distributed: several items per child. @default one item per child */
+  readonly ItemBatcher?: ItemBatcher;
+  /** Distributed: where the results go. @default the state output holds them */
+  readonly ResultWriter?: ResultWriter;
+  /** Distributed: the Map Run's label (≤ 40 characters). @default the state name */
+  readonly Label?: string;
+  /** Distributed: the share (0-100) of failed items the run tolerates. @default 0 */
+  readonly ToleratedFailurePercentage?: number | string;
+  readonly ToleratedFailurePercentagePath?: string;
+  /** Distributed: how many failed items the run tolerates. @default 0 */
+  readonly ToleratedFailureCount?: number | string;
+  readonly ToleratedFailureCountPath?: string;
 }
 
 export interface SucceedState extends Common, InputOutput, WithOutput {
