@@ -176,6 +176,14 @@ function describeEvent(event: HistoryEvent, clocks: Clocks): string | undefined 
       return `↩ ✗ Compensation failed  ${failure}`.trimEnd();
     case 'TaskSubmitted':
       return submittedLine(state, event.output);
+    case 'MapRunStarted':
+      return `  ${state}: Map Run ${event.mapRunArn ?? ''}`.trimEnd();
+    case 'MapRunFailed':
+      return `✗ ${state}: Map Run failed  ${failure}`.trimEnd();
+    case 'MapRunAborted':
+      return `■ ${state}: Map Run aborted`;
+    case 'MapRunSucceeded':
+      return undefined;
     case 'TaskSucceeded':
     case 'ParallelStateStarted':
     case 'ParallelStateSucceeded':

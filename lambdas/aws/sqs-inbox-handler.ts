@@ -173,6 +173,9 @@ function namedIn(message: InboxMessage): { executionId?: string; workflow?: stri
     case 'TaskSubmitted':
     case 'TaskHeartbeat':
     case 'PollTask':
+    case 'MapRunTick':
+    case 'RunMapChunk':
+    case 'MapRunChildEnded':
       return {};
   }
 }

@@ -39,6 +39,18 @@ export interface JsonataChoiceRule {
 }
 
 /** The JSONata-mode fields of a state, compiled; absent fields are undefined. */
+/** The JSONata fields of a Distributed Map state (`undefined` when absent). */
+export interface DistributedJsonataFields {
+  readonly readerArguments: JsonataTemplate | undefined;
+  readonly maxItems: JsonataTemplate | undefined;
+  readonly writerArguments: JsonataTemplate | undefined;
+  readonly maxItemsPerBatch: JsonataTemplate | undefined;
+  readonly maxInputBytesPerBatch: JsonataTemplate | undefined;
+  readonly batchInput: JsonataTemplate | undefined;
+  readonly toleratedFailurePercentage: JsonataTemplate | undefined;
+  readonly toleratedFailureCount: JsonataTemplate | undefined;
+}
+
 export interface JsonataFields {
   readonly arguments: JsonataTemplate | undefined;
   readonly output: JsonataTemplate | undefined;
@@ -55,6 +67,8 @@ export interface JsonataFields {
   readonly choices: readonly JsonataChoiceRule[];
   /** A Task's `Compensate.Arguments`. */
   readonly compensateArguments: JsonataTemplate | undefined;
+  /** A Distributed Map's JSONata fields besides Items, ItemSelector and MaxConcurrency. */
+  readonly distributed?: DistributedJsonataFields;
   /**
    * True when some expression of the state (its catchers' and Assign's included) may read
    * `$states.context`: only then is the context object built for its evaluations.

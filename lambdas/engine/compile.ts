@@ -4,9 +4,16 @@
  * JSONata expressions are parsed with the jsonata library given to {@link compileWorkflowWith};
  * `compileWorkflow` (./compile-workflow.ts) gives it the bundled one.
  */
-import { compileAssign, type CompiledAssign, type JsonataChoiceRule, type JsonataFields } from './assign.js';
+import {
+  compileAssign,
+  type CompiledAssign,
+  type DistributedJsonataFields,
+  type JsonataChoiceRule,
+  type JsonataFields,
+} from './assign.js';
 import type {
   BranchDefinition,
+  MapState,
   Compensation,
   QueryLanguage,
   StateDefinition,
@@ -249,10 +256,34 @@ function compileJsonataFields(
         ? undefined
         : compileJsonataTemplate(compensate, 'Compensate/Arguments', jsonata),
   };
+  const distributed = definition.Type === 'Map' ? distributedJsonataFields(definition, jsonata) : undefined;
   const usesContext =
     Object.values(fields).some((value) => !Array.isArray(value) && templateUsesContext(value)) ||
+    Object.values(distributed ?? {}).some((value) => templateUsesContext(value)) ||
     choices.some((rule) => templateUsesContext(rule.condition) || templateUsesContext(rule.output));
-  return { ...fields, usesContext };
+  return { ...fields, ...(distributed ? { distributed } : {}), usesContext };
+}
+
+/** A Distributed Map's JSONata fields, compiled; undefined for an inline Map. */
+function distributedJsonataFields(
+  definition: MapState,
+  jsonata: JsonataFactory | undefined,
+): DistributedJsonataFields | undefined {
+  const processor = definition.ItemProcessor ?? definition.Iterator;
+  if (processor?.ProcessorConfig?.Mode !== 'DISTRIBUTED') return undefined;
+  const optional = (value: Json | undefined, field: string): JsonataTemplate | undefined =>
+    value === undefined ? undefined : compileJsonataTemplate(value, field, jsonata);
+  const { ItemReader: reader, ItemBatcher: batcher, ResultWriter: writer } = definition;
+  return {
+    readerArguments: optional(reader?.Arguments, 'ItemReader/Arguments'),
+    maxItems: optional(reader?.ReaderConfig?.MaxItems, 'ItemReader/ReaderConfig/MaxItems'),
+    writerArguments: optional(writer?.Arguments, 'ResultWriter/Arguments'),
+    maxItemsPerBatch: optional(batcher?.MaxItemsPerBatch, 'ItemBatcher/MaxItemsPerBatch'),
+    maxInputBytesPerBatch: optional(batcher?.MaxInputBytesPerBatch, 'ItemBatcher/MaxInputBytesPerBatch'),
+    batchInput: optional(batcher?.BatchInput, 'ItemBatcher/BatchInput'),
+    toleratedFailurePercentage: optional(definition.ToleratedFailurePercentage, 'ToleratedFailurePercentage'),
+    toleratedFailureCount: optional(definition.ToleratedFailureCount, 'ToleratedFailureCount'),
+  };
 }
 
 /** Adds the state's Assign blocks and catchers to what may read `$states.context`. */

@@ -90,6 +90,17 @@ export interface ParentLink {
    * child's end is reported with it. @default none: the parent does not wait for the end
    */
   readonly taskToken?: string;
+  /**
+   * Set for a Distributed Map's child: its end is recorded in the Map Run (its chunk, its number
+   * and its items). @default none
+   */
+  readonly mapRun?: {
+    readonly mapRunId: string;
+    readonly chunk: number;
+    readonly child: number;
+    readonly firstItem: number;
+    readonly items: number;
+  };
 }
 
 /** Where a failed execution resumes on redrive: the root thread's state and its input. */
@@ -483,6 +494,19 @@ export interface StateProgressEvent
     >,
     ThreadStateFields {}
 
+/** A Distributed Map's run started (its ARN), succeeded or was aborted. */
+export interface MapRunEvent
+  extends HistoryEventBase<'MapRunStarted' | 'MapRunSucceeded' | 'MapRunAborted'>, ThreadStateFields {
+  /** MapRunStarted: the Map Run's ARN. */
+  readonly mapRunArn?: string;
+}
+
+/** A Distributed Map's run failed (`States.ExceedToleratedFailureThreshold`, a reader's failure...). */
+export interface MapRunFailedEvent extends HistoryEventBase<'MapRunFailed'>, ThreadStateFields {
+  readonly error: string;
+  readonly cause: string;
+}
+
 /** A Parallel or Map state failed because a branch or an iteration did. */
 export interface AggregateStateFailedEvent
   extends HistoryEventBase<'ParallelStateFailed' | 'MapStateFailed'>, ThreadStateFields {
@@ -584,6 +608,8 @@ export type HistoryEvent =
   | AggregateStateFailedEvent
   | MapIterationEvent
   | MapIterationFailedEvent
+  | MapRunEvent
+  | MapRunFailedEvent
   | StateRetryScheduledEvent
   | CompensationStartedEvent
   | CompensationTaskScheduledEvent

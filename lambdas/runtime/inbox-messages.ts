@@ -62,6 +62,16 @@ const parentLink = z.object({
   replyTo: z.optional(nonEmpty()),
   /** Set when the parent waits for the child's end: the end is reported with it. */
   taskToken: z.optional(nonEmpty()),
+  /** Set for a Distributed Map's child: its end is recorded in the Map Run. */
+  mapRun: z.optional(
+    z.object({
+      mapRunId: nonEmpty(),
+      chunk: runNumber(),
+      child: runNumber(),
+      firstItem: runNumber(),
+      items: z.int().check(z.gte(1)),
+    }),
+  ),
 });
 
 const start = z.object({
@@ -129,6 +139,46 @@ const pollTask = z.object({
   started: jsonSchema,
   polls: z.int().check(z.gte(1)),
 });
+/** A Map Run's dispatcher: its next step (internal, sent by the run itself). */
+const mapRunTick = z.object({
+  kind: z.literal('MapRunTick'),
+  mapRunId: nonEmpty(),
+  tick: runNumber(),
+});
+/** One child of a Map Run's chunk. */
+const plannedChild = z.object({
+  child: runNumber(),
+  firstItem: runNumber(),
+  items: z.int().check(z.gte(1)),
+  input: jsonSchema,
+});
+/** EXPRESS children of a Map Run to run in memory (internal). */
+const runMapChunk = z.object({
+  kind: z.literal('RunMapChunk'),
+  mapRunId: nonEmpty(),
+  chunk: runNumber(),
+  children: z.array(plannedChild).check(z.minLength(1)),
+});
+/** A STANDARD child of a Map Run ended (internal: sent with the child's terminal transition). */
+const mapRunChildEnded = z.object({
+  kind: z.literal('MapRunChildEnded'),
+  mapRunId: nonEmpty(),
+  chunk: runNumber(),
+  outcome: z.object({
+    child: runNumber(),
+    firstItem: runNumber(),
+    items: z.int().check(z.gte(1)),
+    status: z.enum(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
+    input: jsonSchema,
+    output: z.optional(jsonSchema),
+    error: z.optional(upTo(MAX_ERROR_LENGTH)),
+    cause: z.optional(upTo(MAX_CAUSE_LENGTH)),
+    executionArn: nonEmpty(),
+    name: nonEmpty(),
+    startDate: z.number(),
+    stopDate: z.number(),
+  }),
+});
 const timerFired = z.object({
   kind: z.literal('TimerFired'),
   executionId: nonEmpty(),
@@ -163,9 +213,25 @@ export const InboxMessageSchema = z.discriminatedUnion('kind', [
   timerFired,
   stop,
   redrive,
+  mapRunTick,
+  runMapChunk,
+  mapRunChildEnded,
 ]);
 
 export type InboxMessage = z.infer<typeof InboxMessageSchema>;
+
+/** The internal messages of Distributed Map runs. */
+export type MapRunMessage = Extract<
+  InboxMessage,
+  { kind: 'MapRunTick' | 'RunMapChunk' | 'MapRunChildEnded' }
+>;
+
+/** Whether an inbox message is one of a Map Run's. */
+export function isMapRunMessage(message: InboxMessage): message is MapRunMessage {
+  return (
+    message.kind === 'MapRunTick' || message.kind === 'RunMapChunk' || message.kind === 'MapRunChildEnded'
+  );
+}
 
 /**
  * What the public inbox accepts: starts, and task results (which carry a task token that only the

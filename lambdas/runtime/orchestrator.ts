@@ -25,7 +25,12 @@ import {
 } from '../engine/execution.js';
 import type { Json } from '../engine/json.js';
 import { compilePath, readPath } from '../engine/json-path.js';
-import { MalformedMessageError, type InboxMessage } from './inbox-messages.js';
+import {
+  isMapRunMessage,
+  MalformedMessageError,
+  type InboxMessage,
+  type MapRunMessage,
+} from './inbox-messages.js';
 import { drive, isPending, settle, type Awaitable, type Steps } from './awaitable.js';
 import {
   TransitionTooLargeError,
@@ -47,7 +52,7 @@ import {
   type TimingMetricName,
 } from '../contract/metric-names.js';
 import { StatesErrors } from '../engine/errors.js';
-import { childEndReport, nameTakenReport, type NameTakenReport } from './child-executions.js';
+import { childEndReport, mapRunChildEnd, nameTakenReport, type NameTakenReport } from './child-executions.js';
 
 /** How many conflicting commits one message may retry within an invocation. */
 export const DEFAULT_MAX_CONFLICT_RETRIES = 8;
@@ -257,6 +262,7 @@ export class Orchestrator {
     if (message.kind === 'EventReceived')
       return this.correlate(message.event as unknown as Json, traceHeader);
     if (message.kind === 'PollTask') return this.pollTask(message, traceHeader);
+    if (isMapRunMessage(message)) return this.mapRunStep(message);
     if (message.kind === 'StartExecution' || message.kind === 'StartFromEvent') {
       const traced = (routed: Routed): Routed =>
         traceId !== undefined && routed.start ? { ...routed, start: { ...routed.start, traceId } } : routed;
@@ -488,7 +494,7 @@ export class Orchestrator {
   private route(
     message: Exclude<
       InboxMessage,
-      { kind: 'EventReceived' | 'StartExecution' | 'StartFromEvent' | 'PollTask' }
+      { kind: 'EventReceived' | 'StartExecution' | 'StartFromEvent' | 'PollTask' } | MapRunMessage
     >,
     sentAt: number | undefined,
   ): Routed {
@@ -630,6 +636,14 @@ export class Orchestrator {
     };
   }
 
+  /** One step of a Map Run (a tick, an EXPRESS chunk, a STANDARD child's end). */
+  private async mapRunStep(message: MapRunMessage): Promise<HandleResult> {
+    const mapRuns = this.options.ports.mapRuns;
+    if (!mapRuns) throw new RejectedMessageError('This orchestrator does not run Distributed Maps');
+    const reason = await mapRuns.handle(message);
+    return { type: 'ignored', executionId: '', reason: `Map Run ${message.mapRunId}: ${reason}` };
+  }
+
   private async correlate(event: Json, traceHeader?: string): Promise<HandleResult> {
     const { correlations, inbox, clock } = this.options.ports;
     const eventId = String((event as { id?: unknown }).id);
@@ -717,6 +731,13 @@ export class Orchestrator {
     traceHeader: string | undefined,
   ): Promise<void> {
     const { ports } = this.options;
+    const mapRun = command.parent.mapRun;
+    if (command.type === 'ReportToParent' && mapRun) {
+      // A Distributed Map's child: its end is recorded in the run, on this domain's inbox.
+      if (!ports.inbox)
+        throw new RejectedMessageError('This orchestrator has no inbox: a Map Run child cannot report');
+      return ports.inbox.send(mapRunChildEnd(command, mapRun));
+    }
     const domain = command.parent.domain;
     const inbox = domain === undefined ? ports.inbox : ports.domainInboxes?.(domain, command.parent.replyTo);
     if (!inbox) {

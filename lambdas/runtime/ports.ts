@@ -10,6 +10,7 @@ import type { Awaitable } from './awaitable.js';
 import type { StateMachineDefinition } from '../engine/definition.js';
 import type { Command, Execution, ExecutionStatus, HistoryEvent } from '../engine/execution.js';
 import type { Json } from '../engine/json.js';
+import type { MapRunMessage } from './inbox-messages.js';
 
 /** A definition version an execution is pinned to. */
 export interface WorkflowRef {
@@ -185,6 +186,19 @@ export interface TaskPoll {
   readonly traceHeader?: string;
 }
 
+/**
+ * Distributed Map runs (`distributed-map/map-runs.ts`): started and cancelled by the task router,
+ * driven by their internal inbox messages. A port so that the Lambda loads them on first use.
+ */
+export interface MapRunPerformer {
+  /** Starts the run a Distributed Map state dispatched. At-least-once, idempotent. */
+  start(task: TaskDispatch): Promise<void>;
+  /** Aborts the run of a task that no longer waits for it. At-least-once. */
+  cancel(cancellation: TaskCancellation): Promise<void>;
+  /** Performs one internal message; answers what it did, for the log. */
+  handle(message: MapRunMessage): Promise<string>;
+}
+
 /** An event for the domain bus. */
 export interface DomainEvent {
   /** Deterministic id, so consumers can drop duplicates. */
@@ -292,6 +306,8 @@ export interface OrchestratorPorts {
    * @default none: only children of this domain's executions report
    */
   readonly domainInboxes?: (domain: string, replyTo: string | undefined) => InboxSender | undefined;
+  /** Distributed Map runs. @default none: their messages are rejected, their states fail */
+  readonly mapRuns?: MapRunPerformer;
 }
 
 /** The stored version moved on since it was loaded: re-read and decide again. */

@@ -613,6 +613,10 @@ function checkTaskOutcomes(execution: ExecutionRecord, report: Report): void {
       case 'MapIterationSucceeded':
       case 'MapIterationFailed':
       case 'MapIterationAborted':
+      case 'MapRunStarted':
+      case 'MapRunSucceeded':
+      case 'MapRunFailed':
+      case 'MapRunAborted':
       case 'StateRetryScheduled':
       case 'EvaluationFailed':
       case 'TaskSubmitted':

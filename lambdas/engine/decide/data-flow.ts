@@ -319,7 +319,7 @@ function executionContext(d: Decider): JsonObject {
   };
 }
 
-function contextObject(d: Decider, thread: Thread, token: string | undefined): Json {
+export function contextObject(d: Decider, thread: Thread, token: string | undefined): Json {
   const { active } = thread;
   const context: JsonObject = {
     ...executionContext(d),

@@ -57,7 +57,8 @@ export function decide(execution: Execution | undefined, event: ExecutionEvent, 
 function reportingEnd(wasRunning: boolean, decision: Decision): Decision {
   const { execution } = decision;
   const parent = execution.parent;
-  if (!wasRunning || parent?.taskToken === undefined || !isTerminal(execution.status)) return decision;
+  if (!wasRunning || !parent || !isTerminal(execution.status)) return decision;
+  if (parent.taskToken === undefined && parent.mapRun === undefined) return decision;
   const report: Command = {
     type: 'ReportToParent',
     parent,

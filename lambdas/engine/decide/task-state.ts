@@ -28,6 +28,8 @@ import {
 import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 import { pushCompensation } from './saga.js';
+import { recordMapRun } from './distributed-map-state.js';
+import { MAP_RUN_RESOURCE } from '../distributed-map.js';
 import { decodeTaskToken, encodeTaskToken, type TaskToken, type TimerId } from './timer-id.js';
 
 type TaskWaiting = Extract<Waiting, { type: 'Task' }>;
@@ -116,12 +118,14 @@ export function onTaskSucceeded(d: Decider, token: string, output: Json): void {
   const { thread, waiting, taskToken } = found;
   const state = d.state(thread.scope, thread.active.name);
   disarmTaskDeadlines(d, taskToken, waiting);
-  d.record('TaskSucceeded', {
-    stateName: thread.active.name,
-    threadId: thread.id,
-    output,
-    resource: waiting.resource,
-  });
+  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'succeeded' });
+  else
+    d.record('TaskSucceeded', {
+      stateName: thread.active.name,
+      threadId: thread.id,
+      output,
+      resource: waiting.resource,
+    });
   if (state.compensate) pushCompensation(d, thread, output);
   d.enqueue(
     thread.id,
@@ -135,13 +139,15 @@ export function onTaskFailed(d: Decider, token: string, error: string, cause: st
   if (!found) return;
   const { thread, waiting, taskToken } = found;
   disarmTaskDeadlines(d, taskToken, waiting);
-  d.record('TaskFailed', {
-    stateName: thread.active.name,
-    threadId: thread.id,
-    error,
-    cause,
-    resource: waiting.resource,
-  });
+  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'failed', error, cause });
+  else
+    d.record('TaskFailed', {
+      stateName: thread.active.name,
+      threadId: thread.id,
+      error,
+      cause,
+      resource: waiting.resource,
+    });
   d.enqueue(thread.id, { type: 'failed', error, cause });
 }
 
@@ -185,7 +191,8 @@ export function onTaskDeadline(d: Decider, thread: Thread, waiting: TaskWaiting,
 export function abortTask(d: Decider, thread: Thread, waiting: TaskWaiting): void {
   const taskToken = decodeTaskToken(waiting.token);
   if (taskToken) disarmTaskDeadlines(d, taskToken, waiting);
-  d.record('TaskStateAborted', { stateName: thread.active.name, threadId: thread.id });
+  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'aborted' });
+  else d.record('TaskStateAborted', { stateName: thread.active.name, threadId: thread.id });
   cancelSubmitted(d, waiting);
 }
 
@@ -211,12 +218,14 @@ export function onTaskSubmitted(d: Decider, token: string, output: Json): void {
   const found = taskByToken(d, token);
   if (!found || found.waiting.submitted !== undefined) return;
   const { thread, waiting } = found;
-  d.record('TaskSubmitted', {
-    stateName: thread.active.name,
-    threadId: thread.id,
-    output,
-    resource: waiting.resource,
-  });
+  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'started', submitted: output });
+  else
+    d.record('TaskSubmitted', {
+      stateName: thread.active.name,
+      threadId: thread.id,
+      output,
+      resource: waiting.resource,
+    });
   d.setActive(thread, { ...thread.active, waiting: { ...waiting, submitted: output } });
 }
 

@@ -82,6 +82,8 @@ export interface MapRunRecord {
   readonly tick: number;
   /** Ticks in a row that found nothing new (the next tick waits longer). */
   readonly idleTicks: number;
+  /** Chunks the last tick found ended. @default 0 */
+  readonly chunksEnded?: number;
   /** Epoch ms. */
   readonly startDate: number;
   readonly stopDate?: number;

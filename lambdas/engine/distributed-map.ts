@@ -1,0 +1,137 @@
+/**
+ * Distributed Map, as the engine sees it: the state resolves its fields against its input and hands
+ * the whole run to the runtime as one dispatch on the internal resource {@link MAP_RUN_RESOURCE},
+ * then waits for the run's end as a Task waits for its result (Retry, Catch, ResultSelector,
+ * ResultPath and a stop work as for any task). The request is JSON: it travels in the outbox and
+ * is kept in the Map Run's record.
+ *
+ * The per-item work that needs the state's scope (ItemSelector, with `$$.Map.Item`) is done by the
+ * runtime with {@link itemInput}, from what the request carries (the state's input, its context
+ * object and the variables it sees).
+ *
+ * See https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
+ */
+import type { JsonataFactory } from './jsonata/library.js';
+import { compileJsonataTemplate, evaluateJsonataTemplate } from './jsonata/query.js';
+import { stepFunctionsFunctions } from './jsonata/functions.js';
+import { isJsonObject, type Json, type JsonObject } from './json.js';
+import { compileTemplate, evaluateTemplate } from './payload-template.js';
+import type { QueryLanguage } from './definition.js';
+
+/** The Task resource a Distributed Map state dispatches its run on: performed by the runtime. */
+export const MAP_RUN_RESOURCE = 'baton:mapRun';
+
+/** The ItemReader resources. */
+export const S3_GET_OBJECT_RESOURCE = 'arn:aws:states:::s3:getObject';
+export const S3_LIST_OBJECTS_V2_RESOURCE = 'arn:aws:states:::s3:listObjectsV2';
+/** The ResultWriter resource. */
+export const S3_PUT_OBJECT_RESOURCE = 'arn:aws:states:::s3:putObject';
+
+/** The S3 action of an ItemReader or ResultWriter resource (region and account may be given). */
+export function s3ResourceAction(resource: string): 'getObject' | 'listObjectsV2' | 'putObject' | undefined {
+  const match = /^arn:aws[a-z-]*:states:[a-z0-9-]*:\d*:s3:(getObject|listObjectsV2|putObject)$/.exec(
+    resource,
+  );
+  return match ? (match[1] as 'getObject' | 'listObjectsV2' | 'putObject') : undefined;
+}
+
+/** ItemReader.ReaderConfig with MaxItems resolved. */
+export interface ResolvedReaderConfig {
+  readonly InputType?: 'JSON' | 'JSONL' | 'CSV' | 'MANIFEST';
+  readonly CSVHeaderLocation?: 'FIRST_ROW' | 'GIVEN';
+  readonly CSVHeaders?: string[];
+  readonly CSVDelimiter?: 'COMMA' | 'PIPE' | 'SEMICOLON' | 'SPACE' | 'TAB';
+  readonly ManifestType?: 'ATHENA_DATA' | 'S3_INVENTORY';
+  readonly Transformation?: 'NONE' | 'LOAD_AND_FLATTEN';
+}
+
+/** What a Distributed Map state asks the runtime to run: every field resolved against its input. */
+export interface MapRunRequest {
+  readonly stateName: string;
+  /** The Map Run's label. @default the state name */
+  readonly label: string;
+  readonly executionType: 'STANDARD' | 'EXPRESS';
+  /** The ItemProcessor as a state machine of its own: each child runs it. */
+  readonly processor: JsonObject;
+  /** The state's query language: the language of ItemSelector and BatchInput. */
+  readonly language: QueryLanguage;
+  /** The state's effective input (what ItemSelector's `$` / `$states.input` reads). */
+  readonly input: Json;
+  /** The state's context object (`$$`), without `Map`. */
+  readonly context: JsonObject;
+  /** The workflow variables the state sees, for ItemSelector. @default none */
+  readonly variables?: JsonObject;
+  /** The items, when there is no ItemReader (ItemsPath / Items). */
+  readonly items?: Json[];
+  /** The ItemReader, its Parameters / Arguments evaluated. */
+  readonly reader?: {
+    readonly resource: string;
+    readonly parameters: JsonObject;
+    readonly readerConfig: ResolvedReaderConfig;
+  };
+  /** ReaderConfig.MaxItems, resolved. @default all items */
+  readonly maxItems?: number;
+  /** ItemSelector as written (evaluated per item by {@link itemInput}). @default the item itself */
+  readonly itemSelector?: Json;
+  readonly batcher?: {
+    readonly maxItemsPerBatch?: number;
+    readonly maxInputBytesPerBatch?: number;
+    readonly batchInput?: Json;
+  };
+  /** 0: as many as the runtime allows. */
+  readonly maxConcurrency: number;
+  readonly toleratedFailurePercentage?: number;
+  readonly toleratedFailureCount?: number;
+  readonly resultWriter?: {
+    /** Bucket and Prefix, evaluated; absent with WriterConfig alone. */
+    readonly destination?: { readonly bucket: string; readonly prefix: string };
+    readonly transformation?: 'NONE' | 'COMPACT' | 'FLATTEN';
+    readonly outputType?: 'JSON' | 'JSONL';
+  };
+}
+
+/** Compiled ItemSelectors, by request text: a run evaluates the same selector for every item. */
+export interface ItemInputEvaluator {
+  /** The child input of item `index` with value `value`. Throws a StatesError the runtime reports. */
+  (index: number, value: Json): Json;
+}
+
+/**
+ * The evaluator of a request's ItemSelector: `$$.Map.Item.Index` / `.Value` (JSONPath) or
+ * `$states.context.Map.Item` (JSONata) read the item; `$` / `$states.input` the state's input.
+ * Without an ItemSelector the child input is the item itself. `jsonata` is needed for a JSONata
+ * state only.
+ */
+export function itemInputEvaluator(
+  request: MapRunRequest,
+  jsonata: JsonataFactory | undefined,
+  random: () => number,
+): ItemInputEvaluator {
+  const selector = request.itemSelector;
+  if (selector === undefined) return (_index, value) => value;
+  const variables = request.variables ?? {};
+  const withItem = (index: number, value: Json): JsonObject => ({
+    ...request.context,
+    Map: { Item: { Index: index, Value: value, Source: 'STATE_DATA' } },
+  });
+  if (request.language === 'JSONata') {
+    const template = compileJsonataTemplate(selector, 'ItemSelector', jsonata);
+    const functions = stepFunctionsFunctions({ random });
+    return (index, value) =>
+      evaluateJsonataTemplate(template, {
+        states: { input: request.input, context: withItem(index, value) },
+        variables,
+        functions,
+        now: Date.parse(String((request.context.State as JsonObject | undefined)?.EnteredTime ?? '')) || 0,
+      });
+  }
+  if (!isJsonObject(selector)) return () => selector;
+  const template = compileTemplate(selector);
+  return (index, value) =>
+    evaluateTemplate(template, {
+      input: request.input,
+      random,
+      context: () => withItem(index, value),
+      variable: (name) => variables[name],
+    });
+}
