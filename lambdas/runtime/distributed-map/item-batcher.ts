@@ -108,22 +108,32 @@ export interface ToleratedFailure {
 }
 
 /**
- * Resolves a `ToleratedFailurePercentagePath` / `ToleratedFailureCountPath` value (or a literal),
- * naming the field when the value is not a number in range.
+ * Resolves a `ToleratedFailurePercentagePath` / `ToleratedFailureCountPath` value (or a literal).
+ * A value that is not a number, and a count that is not a whole number, fail naming the Path field
+ * and the value; a value out of range fails naming the field. The texts are those Step Functions
+ * gives (as the tail of the States.Runtime cause, after "An error occurred while executing the
+ * state '<name>' (entered at the event id #<n>). "), from LocalStack's AWS-recorded snapshot
+ * tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.snapshot.json, tests
+ * `test_map_state_tolerated_failure_count_path[...]` and
+ * `test_map_state_tolerated_failure_percentage_path[...]`. AWS ends the not-a-number text with
+ * ": <the path>", which the caller, knowing the path, appends.
  */
 export function resolveToleratedFailure(
   value: Json | undefined,
   field: 'ToleratedFailurePercentage' | 'ToleratedFailureCount',
 ): number | undefined {
   if (value === undefined) return undefined;
-  const max = field === 'ToleratedFailurePercentage' ? 100 : Number.MAX_SAFE_INTEGER;
+  const isCount = field === 'ToleratedFailureCount';
   const isNumber = typeof value === 'number' && Number.isFinite(value);
-  const inRange = isNumber && value >= 0 && value <= max;
-  const wholeWhenCount = field === 'ToleratedFailurePercentage' || Number.isInteger(value);
-  if (!inRange || !wholeWhenCount) {
-    const expected =
-      field === 'ToleratedFailurePercentage' ? 'a number from 0 to 100' : 'a non-negative integer';
-    throw new RangeError(`${field} must be ${expected}; got ${JSON.stringify(value)}.`);
+  if (!isNumber || (isCount && !Number.isInteger(value))) {
+    const shown = typeof value === 'string' ? value : JSON.stringify(value);
+    throw new RangeError(
+      `The ${field}Path field refers to value "${shown}" which is not a valid ${isCount ? 'integer' : 'float'}`,
+    );
+  }
+  if (isCount && value < 0) throw new RangeError('ToleratedFailureCount cannot be negative.');
+  if (!isCount && (value < 0 || value > 100)) {
+    throw new RangeError('ToleratedFailurePercentage must be between 0 and 100.');
   }
   return value;
 }

@@ -181,6 +181,17 @@ export async function* readJsonLinesItems(
   }
 }
 
+/**
+ * Cause of `States.ItemReaderFailed` when a JSON dataset's top level is not an array, word for
+ * word as Step Functions gives it (LocalStack's AWS-recorded snapshot
+ * tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.snapshot.json, test
+ * `test_map_item_reader_json_no_json_list_object`).
+ */
+export const NOT_AN_ARRAY_CAUSE = 'Attempting to map over non-iterable node.';
+
+/** Cause of `States.ItemReaderFailed` for CSV headers naming a column twice, as Step Functions gives it. */
+export const DUPLICATE_CSV_HEADERS_CAUSE = 'CSV headers cannot contain duplicates.';
+
 type ArrayPhase = 'start' | 'beforeFirst' | 'beforeItem' | 'inItem' | 'afterItem' | 'done';
 
 /**
@@ -216,7 +227,8 @@ export async function* readJsonArrayItems(
       switch (phase) {
         case 'start':
           if (isWhitespace(byte)) continue;
-          if (byte !== OPEN_BRACKET) fail('The JSON dataset is not an array: expected "["', offset);
+          // The cause Step Functions gives for a JSON dataset that is not an array.
+          if (byte !== OPEN_BRACKET) throw new ItemReaderFailedError(NOT_AN_ARRAY_CAUSE, { offset });
           phase = 'beforeFirst';
           continue;
         case 'done':
@@ -402,12 +414,23 @@ function csvError(message: string, offset: number): ItemReaderFailedError {
   return new ItemReaderFailedError(`${message} at byte offset ${offset}.`, { offset });
 }
 
+function checkDistinct(headers: readonly string[], position?: { offset: number; line: number }): void {
+  if (new Set(headers).size !== headers.length) {
+    throw new ItemReaderFailedError(DUPLICATE_CSV_HEADERS_CAUSE, position);
+  }
+}
+
 /**
  * Reads a CSV object (`InputType: CSV`). Each row becomes an object whose keys are the column
  * names and whose values are strings, as Step Functions gives them (no number conversion).
  * Quoted fields may hold delimiters, line breaks and doubled quotes; rows end with LF, CRLF or CR;
- * blank rows are skipped. A row with a different number of fields than there are columns fails
- * with `States.ItemReaderFailed` naming its row and offset.
+ * empty rows are skipped (a row of spaces is data). As Step Functions does, a row with fewer fields
+ * than there are columns gets `""` for the missing ones, and the fields of a row beyond the last
+ * column are dropped; column names that repeat fail with `States.ItemReaderFailed`
+ * ("CSV headers cannot contain duplicates."). Source: LocalStack's AWS-recorded snapshot
+ * tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.snapshot.json, tests
+ * `test_map_item_reader_csv_headers_decl_extra_fields`, `..._csv_first_row_extra_fields`,
+ * `..._base_csv_headers_first_line` and `..._csv_headers_decl_duplicate_headers`.
  */
 export async function* readCsvItems(
   source: ByteSource,
@@ -421,6 +444,7 @@ export async function* readCsvItems(
   if (headers !== undefined && headers.length === 0) {
     throw new ItemReaderFailedError('CSVHeaders must name at least one column.');
   }
+  if (headers !== undefined) checkDistinct(headers);
   let row = cursor.line;
   let carry: Uint8Array = new Uint8Array(0);
   let carryOffset = cursor.offset;
@@ -445,19 +469,14 @@ export async function* readCsvItems(
             { offset: recordOffset, line: row },
           );
         }
+        checkDistinct(record.fields, { offset: recordOffset, line: row });
         headers = record.fields;
         cursor = { ...cursor, offset: offsetOf(at), line: row, headers };
         continue;
       }
-      if (record.fields.length !== headers.length) {
-        throw new ItemReaderFailedError(
-          `CSV row ${row} (byte offset ${recordOffset}) has ${record.fields.length} fields; the header has ${headers.length}.`,
-          { offset: recordOffset, line: row },
-        );
-      }
       const item: JsonObject = {};
       headers.forEach((name, index) => {
-        item[name] = record.fields[index] as string;
+        item[name] = record.fields[index] ?? '';
       });
       cursor = {
         type: 'bytes',

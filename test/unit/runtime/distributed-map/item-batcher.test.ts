@@ -50,6 +50,26 @@ describe('batchItems', () => {
     ]);
   });
 
+  it('builds the child input AWS records: BatchInput first, then Items', async () => {
+    // LocalStack's AWS-recorded snapshot tests/aws/services/stepfunctions/v2/scenarios/
+    // test_base_scenarios.snapshot.json, test_map_item_batching_base_json_max_per_batch_jsonata
+    // (MaxItemsPerBatch 2, MaxInputBytesPerBatch 150000, BatchInput {"BatchTimestamp": ...}): the
+    // first child's output, a Pass of its input, is this text.
+    const items: Json[] = [
+      { verdict: 'true', statement_date: '6/11/2008', statement_source: 'speech' },
+      { verdict: 'false', statement_date: '6/7/2022', statement_source: 'television' },
+      { verdict: 'mostly-true', statement_date: '5/18/2016', statement_source: 'news' },
+    ];
+    const [first] = await batches(items, {
+      maxItemsPerBatch: 2,
+      maxInputBytesPerBatch: 150_000,
+      batchInput: { BatchTimestamp: 'date' },
+    });
+    expect(JSON.stringify(first?.input)).toBe(
+      '{"BatchInput":{"BatchTimestamp":"date"},"Items":[{"verdict":"true","statement_date":"6/11/2008","statement_source":"speech"},{"verdict":"false","statement_date":"6/7/2022","statement_source":"television"}]}',
+    );
+  });
+
   it('counts a batch in UTF-8 bytes of its serialized input, BatchInput included', async () => {
     const items: Json[] = ['é', { k: 'vvvvvv' }, 123, 'x'];
     for (const batch of await batches(items, { maxItemsPerBatch: 3, batchInput: { z: 'ü' } })) {
@@ -138,15 +158,44 @@ describe('tolerated failures', () => {
     expect(() => checkToleratedFailure({ failedItems: 1, totalItems: 5 }, { count: 1 })).not.toThrow();
   });
 
-  it('resolves the Path forms, naming the field when the value is out of range', () => {
-    expect(resolveToleratedFailure(25, 'ToleratedFailurePercentage')).toBe(25);
+  // The texts are the tails of the States.Runtime causes in LocalStack's AWS-recorded snapshot
+  // tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.snapshot.json, tests
+  // test_map_state_tolerated_failure_count_path[...] and ..._percentage_path[...] (the keys below).
+  it('resolves the Path forms: 0, 1, 1.1 and 100 are accepted ([0], [1], [1.1], [100])', () => {
+    expect(resolveToleratedFailure(0, 'ToleratedFailureCount')).toBe(0);
+    expect(resolveToleratedFailure(1, 'ToleratedFailureCount')).toBe(1);
+    expect(resolveToleratedFailure(1.1, 'ToleratedFailurePercentage')).toBe(1.1);
+    expect(resolveToleratedFailure(100, 'ToleratedFailurePercentage')).toBe(100);
     expect(resolveToleratedFailure(undefined, 'ToleratedFailureCount')).toBeUndefined();
-    expect(() => resolveToleratedFailure(101, 'ToleratedFailurePercentage')).toThrow(
-      'ToleratedFailurePercentage must be a number from 0 to 100; got 101.',
+  });
+
+  it('refuses a value that is not a number, as AWS words it ([NoNumber], [tolerated_failure_*_value0])', () => {
+    expect(() => resolveToleratedFailure('NoNumber', 'ToleratedFailureCount')).toThrow(
+      'The ToleratedFailureCountPath field refers to value "NoNumber" which is not a valid integer',
     );
-    expect(() => resolveToleratedFailure('3', 'ToleratedFailureCount')).toThrow(
-      'ToleratedFailureCount must be a non-negative integer; got "3".',
+    expect(() => resolveToleratedFailure({}, 'ToleratedFailureCount')).toThrow(
+      'The ToleratedFailureCountPath field refers to value "{}" which is not a valid integer',
     );
-    expect(() => resolveToleratedFailure(1.5, 'ToleratedFailureCount')).toThrow(/non-negative integer/);
+    expect(() => resolveToleratedFailure('NoNumber', 'ToleratedFailurePercentage')).toThrow(
+      'The ToleratedFailurePercentagePath field refers to value "NoNumber" which is not a valid float',
+    );
+    expect(() => resolveToleratedFailure({}, 'ToleratedFailurePercentage')).toThrow(
+      'The ToleratedFailurePercentagePath field refers to value "{}" which is not a valid float',
+    );
+    // Not recorded for the count; the MaxItemsPath test [1.5] words a fraction the same way.
+    expect(() => resolveToleratedFailure(1.5, 'ToleratedFailureCount')).toThrow(
+      'The ToleratedFailureCountPath field refers to value "1.5" which is not a valid integer',
+    );
+  });
+
+  it('refuses values out of range, as AWS words it ([-1], [-1.1], [100.1])', () => {
+    expect(() => resolveToleratedFailure(-1, 'ToleratedFailureCount')).toThrow(
+      'ToleratedFailureCount cannot be negative.',
+    );
+    for (const value of [-1, -1.1, 100.1]) {
+      expect(() => resolveToleratedFailure(value, 'ToleratedFailurePercentage')).toThrow(
+        'ToleratedFailurePercentage must be between 0 and 100.',
+      );
+    }
   });
 });

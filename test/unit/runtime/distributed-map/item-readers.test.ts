@@ -120,9 +120,13 @@ describe('readJsonArrayItems', () => {
     expect(error.position).toEqual({ offset: 4 });
   });
 
-  it('fails when the top level is not an array', async () => {
-    const error = await failure(readJsonArrayItems(chunked('{"a": 1}', 4)));
-    expect(error.message).toContain('not an array');
+  it('fails when the top level is not an array, with the cause Step Functions gives', async () => {
+    // LocalStack's AWS-recorded snapshot tests/aws/services/stepfunctions/v2/scenarios/
+    // test_base_scenarios.snapshot.json, test_map_item_reader_json_no_json_list_object: the file
+    // {"Hello": "world"} fails the Map Run with States.ItemReaderFailed and this cause.
+    const error = await failure(readJsonArrayItems(chunked('{"Hello": "world"}', 4)));
+    expect(error.name).toBe('States.ItemReaderFailed');
+    expect(error.message).toBe('Attempting to map over non-iterable node.');
   });
 
   it('fails when the array is not closed', async () => {
@@ -255,11 +259,75 @@ describe('readCsvItems', () => {
     ]);
   });
 
-  it('fails naming the row whose field count differs from the header', async () => {
-    const error = await failure(
-      readCsvItems(chunked('a,b\n1,2\n3\n', 4), { headers: { location: 'FIRST_ROW' } }),
+  // The CSV files and results below are those of LocalStack's AWS-recorded snapshot
+  // tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.snapshot.json (the files are
+  // in test_base_scenarios.py); the key named in each test is the recorded test.
+  const recordedRows =
+    "Value1,Value2,Value3\nValue4,Value5,Value6\n,,,\ntrue,1,'HelloWorld'\nNull,None,\n   \n";
+
+  it('gives "" for missing fields and keeps a row of spaces (test_map_item_reader_base_csv_headers_first_line)', async () => {
+    const csv = `Col1,Col2,Col3\n${recordedRows}`;
+    expect(await collect(readCsvItems(chunked(csv, 3), { headers: { location: 'FIRST_ROW' } }))).toEqual([
+      { Col1: 'Value1', Col2: 'Value2', Col3: 'Value3' },
+      { Col1: 'Value4', Col2: 'Value5', Col3: 'Value6' },
+      { Col1: '', Col2: '', Col3: '' },
+      { Col1: 'true', Col2: '1', Col3: "'HelloWorld'" },
+      { Col1: 'Null', Col2: 'None', Col3: '' },
+      { Col1: '   ', Col2: '', Col3: '' },
+    ]);
+  });
+
+  it('drops fields beyond the given CSVHeaders (test_map_item_reader_csv_headers_decl_extra_fields)', async () => {
+    const items = await collect(
+      readCsvItems(chunked(recordedRows, 4), { headers: { location: 'GIVEN', headers: ['H1'] } }),
     );
-    expect(error.message).toBe('CSV row 3 (byte offset 8) has 1 fields; the header has 2.');
+    expect(items).toEqual([
+      { H1: 'Value1' },
+      { H1: 'Value4' },
+      { H1: '' },
+      { H1: 'true' },
+      { H1: 'Null' },
+      { H1: '   ' },
+    ]);
+  });
+
+  it('keeps an empty column name and pads or cuts rows to the header (test_map_item_reader_csv_first_row_extra_fields)', async () => {
+    const csv = "H1,\nValue4,Value5,Value6\n,,,\ntrue,1,'HelloWorld'\nNull,None,\n   \n";
+    expect(await collect(readCsvItems(chunked(csv, 5), { headers: { location: 'FIRST_ROW' } }))).toEqual([
+      { H1: 'Value4', '': 'Value5' },
+      { H1: '', '': '' },
+      { H1: 'true', '': '1' },
+      { H1: 'Null', '': 'None' },
+      { H1: '   ', '': '' },
+    ]);
+  });
+
+  it('keeps header names as strings (test_map_item_reader_csv_headers_first_row_typed_headers)', async () => {
+    const csv = "0,True,{}\nValue4,Value5,Value6\n,,,\ntrue,1,'HelloWorld'\nNull,None,\n   \n";
+    const items = await collect(readCsvItems(chunked(csv, 6), { headers: { location: 'FIRST_ROW' } }));
+    expect(items).toEqual([
+      { '0': 'Value4', True: 'Value5', '{}': 'Value6' },
+      { '0': '', True: '', '{}': '' },
+      { '0': 'true', True: '1', '{}': "'HelloWorld'" },
+      { '0': 'Null', True: 'None', '{}': '' },
+      { '0': '   ', True: '', '{}': '' },
+    ]);
+  });
+
+  it('fails on duplicate CSVHeaders with the cause Step Functions gives (test_map_item_reader_csv_headers_decl_duplicate_headers)', async () => {
+    const error = await failure(
+      readCsvItems(chunked(recordedRows, 4), { headers: { location: 'GIVEN', headers: ['H1', 'H1', 'H3'] } }),
+    );
+    expect(error.name).toBe('States.ItemReaderFailed');
+    expect(error.message).toBe('CSV headers cannot contain duplicates.');
+  });
+
+  it('fails on a first row naming a column twice, with the same cause', async () => {
+    const error = await failure(
+      readCsvItems(chunked('a,b,a\n1,2,3\n', 4), { headers: { location: 'FIRST_ROW' } }),
+    );
+    expect(error.message).toBe('CSV headers cannot contain duplicates.');
+    expect(error.position).toEqual({ offset: 0, line: 1 });
   });
 
   it('fails on an unterminated quoted field', async () => {

@@ -46,6 +46,27 @@ describe('result locations', () => {
     expect(resultFolder('', MAP_RUN_ARN)).toBe('ad9b5f27-090b-3ac6-9beb-243cd77144a7/');
   });
 
+  it('gives the manifest key and the state output AWS records', () => {
+    // LocalStack's AWS-recorded snapshot tests/aws/services/stepfunctions/v2/scenarios/
+    // test_base_scenarios.snapshot.json, test_map_state_result_writer (Label "TestMap", Bucket
+    // "result-bucket", Prefix "mapJobs"): the Map Run ARN is
+    // arn:<partition>:states:<region>:<account>:mapRun:<state machine>/TestMap:<id> and the state's
+    // output is {MapRunArn, ResultWriterDetails: {Bucket, Key: "mapJobs/<id>/manifest.json"}}.
+    const arn =
+      'arn:aws:states:us-east-1:111111111111:mapRun:machine/TestMap:0b7d4e6a-1f2c-3d4e-8f90-a1b2c3d4e5f6';
+    const written = writeResults([child(0, 'SUCCEEDED')], arn, {
+      destination: { bucket: 'result-bucket', prefix: 'mapJobs' },
+    });
+    expect(written.stateOutput).toEqual({
+      MapRunArn: arn,
+      ResultWriterDetails: {
+        Bucket: 'result-bucket',
+        Key: 'mapJobs/0b7d4e6a-1f2c-3d4e-8f90-a1b2c3d4e5f6/manifest.json',
+      },
+    });
+    expect(Object.keys(written.stateOutput)).toEqual(['MapRunArn', 'ResultWriterDetails']);
+  });
+
   it('refuses an ARN that is not a Map Run, as States.ResultWriterFailed', () => {
     expect(() => mapRunId('arn:aws:states:us-east-1:1:execution:x:y')).toThrow(
       expect.objectContaining({ name: 'States.ResultWriterFailed' }),
