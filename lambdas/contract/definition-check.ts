@@ -135,6 +135,10 @@ function support(parsed: TaskResource, parameters: unknown): Omit<TaskCheck, 'po
       // The call is made from where the orchestrator runs (locally too); the connection is read
       // from EventBridge and its secret from Secrets Manager (see `http-task.ts`).
       return { aws: true, local: 'embedded', actions: HTTP_CONNECTION_ACTIONS };
+    case 'map-run':
+      // Dispatched by a Distributed Map state, never written as a Task's Resource; the run's S3
+      // reads and writes are checked with its Map state.
+      return { aws: true, local: 'embedded', actions: [] };
     case 'bedrock-invoke':
       // Amazon Bedrock has no local stand-in.
       return { aws: true, local: 'mock', actions: ['bedrock:InvokeModel'] };

@@ -9,6 +9,9 @@
  */
 
 import { jobIntegration } from './job-integrations.js';
+import { MAP_RUN_RESOURCE } from '../engine/distributed-map.js';
+
+export { MAP_RUN_RESOURCE } from '../engine/distributed-map.js';
 
 /** A parsed Task resource, discriminated on `type`. */
 export type TaskResource =
@@ -62,6 +65,8 @@ export type TaskResource =
   | { readonly type: 'states'; readonly integration: ChildIntegration }
   /** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`: invoked with the state's input. */
   | { readonly type: 'lambda-arn'; readonly functionArn: string }
+  /** `baton:mapRun`: a Distributed Map state's run (dispatched by the engine, never written by hand). */
+  | { readonly type: 'map-run' }
   /** Anything else: the task fails when dispatched. */
   | { readonly type: 'unsupported'; readonly resource: string };
 
@@ -119,6 +124,7 @@ const FUNCTION_ARN =
 
 /** Parses a Task (or Compensate) `Resource` string. Never throws: unknown forms are `unsupported`. */
 export function parseTaskResource(resource: string): TaskResource {
+  if (resource === MAP_RUN_RESOURCE) return { type: 'map-run' };
   const worker = WORKER_RESOURCE.exec(resource);
   if (worker) return { type: 'worker', name: worker[1] as string };
   const prefix = INTEGRATION_PREFIX.exec(resource);

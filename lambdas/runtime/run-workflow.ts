@@ -17,13 +17,17 @@ import type { Json, JsonObject } from '../engine/json.js';
 import { isTerminal, type Command, type HistoryEvent, type TerminalStatus } from '../engine/execution.js';
 import { StatesErrors } from '../engine/errors.js';
 import { executionIdOf, Orchestrator } from './orchestrator.js';
-import type { InboxMessage } from './inbox-messages.js';
+import { parseInboxMessage, type InboxMessage } from './inbox-messages.js';
+import { MAP_RUN_RESOURCE } from '../engine/distributed-map.js';
 import {
   VersionConflictError,
   type ExecutionStore,
   type HistoryPage,
   type Clock,
+  type InboxSender,
+  type MapRunPerformer,
   type OrchestratorPorts,
+  type TaskCancellation,
   type StoredExecution,
   type TaskDispatch,
   type TaskDispatcher,
@@ -33,7 +37,7 @@ import {
 } from './ports.js';
 import type { TaskTokenClaims, TaskTokens } from './task-token.js';
 import { TimerQueue } from './timer-queue.js';
-import { isPending } from './awaitable.js';
+import { isPending, type Awaitable } from './awaitable.js';
 import { bundledJsonata } from '../engine/jsonata/bundled-jsonata.js';
 import { assertValidDefinitionWith } from '../engine/definition-validator.js';
 
@@ -86,6 +90,20 @@ export interface RunWorkflowOptions {
   readonly onHistoryEvent?: (event: HistoryEvent) => void;
 }
 
+/**
+ * Options of {@link runCompiledWorkflow}: the wirings' own (EXPRESS children of Distributed Maps run
+ * in memory on the orchestrator's task router).
+ */
+export interface InMemoryRunOptions extends RunWorkflowOptions {
+  /**
+   * The transport of every task in place of task functions: made with the run's own inbox, to
+   * which it reports results as a task router does. @default task functions (`tasks`)
+   */
+  readonly taskDispatcher?: (inbox: InboxSender) => TaskDispatcher;
+  /** Distributed Map runs, made with the run's own inbox and clock. @default none */
+  readonly mapRuns?: (inbox: InboxSender, clock: Clock) => MapRunPerformer;
+}
+
 /** How an execution ended. */
 export interface WorkflowResult {
   readonly status: TerminalStatus;
@@ -125,6 +143,15 @@ export async function runWorkflow(
   );
 }
 
+/** Runs an already compiled workflow to its end, on the same in-process wiring as runWorkflow. */
+export function runCompiledWorkflow(
+  workflow: CompiledWorkflow,
+  input: Json,
+  options: InMemoryRunOptions = {},
+): Promise<WorkflowResult> {
+  return new WorkflowRun(workflow, options).run(input);
+}
+
 /** One message for the loop, with the id a queue would give it. */
 interface Delivery {
   readonly message: InboxMessage;
@@ -149,9 +176,12 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
   private inflight = 0;
   private wake: (() => void) | undefined;
 
+  private readonly dispatcher: TaskDispatcher | undefined;
+  private readonly mapRuns: MapRunPerformer | undefined;
+
   constructor(
     workflow: CompiledWorkflow,
-    private readonly options: RunWorkflowOptions,
+    private readonly options: InMemoryRunOptions,
   ) {
     this.tasks = options.tasks ?? {};
     this.virtual = (options.clock ?? 'virtual') === 'virtual';
@@ -160,6 +190,9 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
       start === undefined ? this.realStart : typeof start === 'number' ? start : start.getTime();
     this.ref = { name: workflow.name, version: RUN_VERSION };
     this.store = new SingleExecutionStore(options.onHistoryEvent);
+    const inbox: InboxSender = { send: (body, sendOptions) => this.receive(body, sendOptions?.delaySeconds) };
+    this.dispatcher = options.taskDispatcher?.(inbox);
+    this.mapRuns = options.mapRuns?.(inbox, this);
     const ports: OrchestratorPorts = {
       store: this.store,
       definitions: {
@@ -171,6 +204,8 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
       events: { publish: () => undefined },
       timers: this,
       clock: this,
+      inbox,
+      ...(this.mapRuns ? { mapRuns: this.mapRuns } : {}),
     };
     this.orchestrator = new Orchestrator({
       ports,
@@ -232,8 +267,12 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
       const next = this.timers.peek();
       if (next && next.fireAt <= this.now()) {
         this.timers.pop();
+        const delayed = this.delayed.get(next.timerId);
+        this.delayed.delete(next.timerId);
         this.deliveries.push(
-          this.delivery({ kind: 'TimerFired', executionId: this.executionId, timerId: next.timerId }),
+          this.delivery(
+            delayed ?? { kind: 'TimerFired', executionId: this.executionId, timerId: next.timerId },
+          ),
         );
         continue;
       }
@@ -275,6 +314,26 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
     this.wake?.();
   }
 
+  /** Messages sent to the run's inbox after a delay, by the timer id that brings them. */
+  private readonly delayed = new Map<string, InboxMessage>();
+  private sent = 0;
+
+  /**
+   * A message the run's task transport or Map Runs send to its inbox: handled in turn, or after
+   * `delaySeconds` (on the run's clock, as its timers).
+   */
+  private receive(body: Json, delaySeconds: number | undefined): Promise<void> {
+    const message = parseInboxMessage(body);
+    if (delaySeconds !== undefined && delaySeconds > 0) {
+      this.sent += 1;
+      const timerId = `inbox:${this.sent}`;
+      this.delayed.set(timerId, message);
+      this.timers.schedule(timerId, this.now() + delaySeconds * 1000);
+      this.wake?.();
+    } else this.deliver(message);
+    return Promise.resolve();
+  }
+
   schedule(timer: { timerId: string; fireAt: number }): void {
     this.timers.schedule(timer.timerId, timer.fireAt);
   }
@@ -286,6 +345,14 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
   /** The transport of every task: the task function for its resource, called in place. */
   dispatch(task: TaskDispatch): void {
     const { command, taskToken } = task;
+    if (command.resource === MAP_RUN_RESOURCE && this.mapRuns) {
+      this.track(this.mapRuns.start(task), taskToken);
+      return;
+    }
+    if (this.dispatcher) {
+      this.track(Promise.resolve(this.dispatcher.dispatch(task)), taskToken);
+      return;
+    }
     const fn = this.tasks[command.resource];
     if (!fn) {
       this.deliveries.push(
@@ -331,6 +398,27 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
       return;
     }
     this.deliveries.push(this.delivery(success(taskToken, returned)));
+  }
+
+  /** Tasks cancelled with their state (a Map Run stopped with the execution). */
+  cancelTask(cancellation: TaskCancellation): Awaitable<void> {
+    if (cancellation.command.resource === MAP_RUN_RESOURCE) return this.mapRuns?.cancel(cancellation);
+    return this.dispatcher?.cancelTask?.(cancellation);
+  }
+
+  /** Waits for work a transport does outside the loop; its failure fails the task. */
+  private track(work: Promise<void>, taskToken: string): void {
+    this.inflight += 1;
+    work.then(
+      () => {
+        this.inflight -= 1;
+        this.wake?.();
+      },
+      (error: unknown) => {
+        this.inflight -= 1;
+        this.deliver(failure(taskToken, error));
+      },
+    );
   }
 
   private result(): WorkflowResult {

@@ -41,6 +41,7 @@ import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './inbox-messages.js';
 import type {
   Clock,
   InboxSender,
+  MapRunPerformer,
   TaskCancellation,
   TaskDispatch,
   TaskDispatcher,
@@ -280,6 +281,8 @@ export interface TaskTransports {
   readonly apiGateway?: ApiGatewayTransport;
   /** `http:invoke` HTTP Tasks (`httpTaskTransport` of `http-task.ts`). */
   readonly http?: HttpTaskTransport;
+  /** Distributed Map runs (`baton:mapRun`, dispatched by Distributed Map states). */
+  readonly mapRuns?: MapRunPerformer;
 }
 
 /** Options of {@link TaskRouter}. */
@@ -370,6 +373,11 @@ export class TaskRouter implements TaskDispatcher {
         return this.startExecution(task, resource.integration);
       case 'http-invoke':
         return this.invokeHttp(task);
+      case 'map-run': {
+        const mapRuns = this.options.transports.mapRuns;
+        if (!mapRuns) return this.unavailable(task, 'Distributed Map runs');
+        return mapRuns.start(task);
+      }
       case 'unsupported':
         return this.fail(
           task,
@@ -732,6 +740,7 @@ export class TaskRouter implements TaskDispatcher {
   async cancelTask(cancellation: TaskCancellation): Promise<void> {
     const resource = parseTaskResource(cancellation.command.resource);
     if (resource.type === 'job') return this.stopJob(resource.service, resource.action, cancellation);
+    if (resource.type === 'map-run') return this.options.transports.mapRuns?.cancel(cancellation);
     const executions = this.options.transports.executions;
     if (resource.type !== 'states' || !executions) return;
     if (resource.integration !== 'sync' && resource.integration !== 'sync:2') return;

@@ -135,6 +135,12 @@ export interface MapRunsOptions {
   readonly childrenPerTick?: number;
   /** Seconds between ticks: while children are started or end, then longer as nothing changes. */
   readonly tickDelaysSeconds?: readonly number[];
+  /**
+   * How STANDARD children run: as executions of their own (started through the inbox, with their
+   * own history), or in memory as EXPRESS children are (runWorkflow, which runs one execution).
+   * @default 'executions'
+   */
+  readonly standardChildren?: 'executions' | 'in-memory';
 }
 
 /** The Express workflow limit: a child running longer is stopped with `States.Timeout`. */
@@ -214,7 +220,7 @@ export class MapRuns implements MapRunPerformer {
       childWorkflow,
       childStateMachineArn: `${stateMachineArn}/${request.label}`,
     };
-    if (request.executionType === 'STANDARD') {
+    if (request.executionType === 'STANDARD' && this.options.standardChildren !== 'in-memory') {
       await this.options.definitions.put(
         childWorkflow,
         request.processor as unknown as StateMachineDefinition,
@@ -457,7 +463,7 @@ export class MapRuns implements MapRunPerformer {
     planned: readonly PlannedChild[],
   ): Promise<number> {
     const { inbox } = this.options;
-    if (spec.request.executionType === 'STANDARD') {
+    if (spec.request.executionType === 'STANDARD' && this.options.standardChildren !== 'in-memory') {
       await Promise.all(
         planned.map((child, offset) => {
           const name = childName(record.mapRunId, child.child);
@@ -665,7 +671,7 @@ export class MapRuns implements MapRunPerformer {
   /** Stops the STANDARD children that have not ended (the run failed or was aborted). */
   private async stopChildren(record: MapRunRecord): Promise<void> {
     const spec = this.spec(record);
-    if (spec.request.executionType !== 'STANDARD') return;
+    if (spec.request.executionType !== 'STANDARD' || this.options.standardChildren === 'in-memory') return;
     const ended = new Set<number>();
     for await (const chunk of this.options.store.chunks(record.mapRunId, record.chunks))
       ended.add(chunk.chunk);
