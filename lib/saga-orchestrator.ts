@@ -517,13 +517,15 @@ export class SagaOrchestrator extends Construct {
   private grantOrchestrator(orchestrator: BatonFunction, workers: readonly SagaWorker[]): void {
     const stack = Stack.of(this);
     const role = orchestrator.role;
-    // The adapters' calls: GetItem, PutItem, Query, BatchGetItem (executions, definitions) and
-    // DeleteItem (correlation waits), on the table and its indexes, named one by one.
+    // The adapters' calls: GetItem, PutItem, Query, BatchGetItem (executions, definitions),
+    // DeleteItem (correlation waits) and UpdateItem (Map Run counters), on the table and its
+    // indexes, named one by one.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
           'dynamodb:Query',
           'dynamodb:BatchGetItem',

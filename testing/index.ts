@@ -6,7 +6,7 @@
  * - {@link InProcessDomain}: a domain (orchestrator behind the real inbox handler, workers behind
  *   `defineWorker`, local SQS queues with dead-letter queues, timers) stepped delivery by delivery.
  * - {@link InProcessControl}: the control plane over in-process domains, for the HTTP API.
- * - The in-memory execution, definition and correlation stores the above use.
+ * - The in-memory execution, definition and correlation stores the above use, and the Map Run store.
  */
 export {
   runWorkflow,
@@ -31,3 +31,4 @@ export {
 export { InMemoryExecutionStore } from './in-memory-execution-store.js';
 export { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 export { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
+export { InMemoryMapRunStore } from './in-memory-map-run-store.js';

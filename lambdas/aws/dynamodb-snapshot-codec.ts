@@ -9,6 +9,9 @@
  * typical Task transition of a ~500-byte input, gzip yields ~940 bytes, which with the item's keys
  * exceeds the 1 KB of one write unit; the primed stream is ~30% smaller and fits (see the tests).
  *
+ * Other documents the DynamoDB adapters store (Map Run records and chunk outcomes) are encoded the
+ * same way ({@link encodeStoredJson}): one format to keep decoding, whatever the item.
+ *
  * The dictionary is part of the stored format: NEVER edit {@link DICTIONARY_V1}. To change it, add a
  * new format byte and dictionary, write the new one, and keep decoding the old ones.
  */
@@ -98,6 +101,24 @@ export function dictionaryDigest(): string {
 
 /** Encodes a document as `data` bytes (format byte + compressed JSON). */
 export function encodeVersionDocument(document: VersionDocument): Uint8Array {
+  return encodeStoredJson(document);
+}
+
+/** Decodes `data` bytes written by {@link encodeVersionDocument}. Throws {@link CorruptItemError}. */
+export function decodeVersionDocument(bytes: Uint8Array): VersionDocument {
+  const parsed = decodeStoredJson(bytes);
+  if (!isVersionDocument(parsed)) {
+    throw new CorruptItemError('Snapshot data is not a version document');
+  }
+  return parsed;
+}
+
+/**
+ * Encodes any JSON document the way version documents are stored (the current format byte, then
+ * the primed DEFLATE of its shared JSON): the one stored format of the DynamoDB adapters, used too
+ * for the other documents they keep in items or offload (Map Run records and chunk outcomes).
+ */
+export function encodeStoredJson(document: unknown): Uint8Array {
   const json = Buffer.from(JSON.stringify(shareRepeats(document)), 'utf8');
   const compressed = deflateRawSync(json, { level: 9, dictionary: DICTIONARY_V1 });
   const out = new Uint8Array(1 + compressed.length);
@@ -106,8 +127,11 @@ export function encodeVersionDocument(document: VersionDocument): Uint8Array {
   return out;
 }
 
-/** Decodes `data` bytes written by {@link encodeVersionDocument}. Throws {@link CorruptItemError}. */
-export function decodeVersionDocument(bytes: Uint8Array): VersionDocument {
+/**
+ * Decodes bytes written by {@link encodeStoredJson} (or by format 1). Throws
+ * {@link CorruptItemError}; what the JSON must hold is for the caller to check.
+ */
+export function decodeStoredJson(bytes: Uint8Array): Json {
   const format = bytes[0];
   if (
     format !== SnapshotFormat.DEFLATE_DICTIONARY_V1 &&
@@ -115,18 +139,13 @@ export function decodeVersionDocument(bytes: Uint8Array): VersionDocument {
   ) {
     throw new CorruptItemError(`Unknown snapshot format byte ${String(format)}`);
   }
-  let parsed: unknown;
   try {
     const json = inflateRawSync(bytes.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
-    parsed = JSON.parse(json);
-    if (format === SnapshotFormat.DEFLATE_DICTIONARY_V1_SHARED) parsed = restoreRepeats(parsed as Json);
+    const parsed = JSON.parse(json) as Json;
+    return format === SnapshotFormat.DEFLATE_DICTIONARY_V1_SHARED ? restoreRepeats(parsed) : parsed;
   } catch (error) {
     throw new CorruptItemError('Snapshot data cannot be decompressed or parsed', { cause: error });
   }
-  if (!isVersionDocument(parsed)) {
-    throw new CorruptItemError('Snapshot data is not a version document');
-  }
-  return parsed;
 }
 
 function isVersionDocument(value: unknown): value is VersionDocument {

@@ -8,6 +8,7 @@ export { createOrchestrator, createPorts, readOrchestratorEnvironment } from './
 export { DynamoDbExecutionStore } from './dynamodb-execution-store.js';
 export { DynamoDbDefinitionStore } from './dynamodb-definition-store.js';
 export { DynamoDbCorrelationStore } from './dynamodb-correlation-store.js';
+export { DynamoDbMapRunStore } from './dynamodb-map-run-store.js';
 export { AwsTaskDispatcher } from './sqs-task-dispatcher.js';
 export { lambdaInvokeTransport } from './lambda-invoke-transport.js';
 export { EventBridgePublisher } from './eventbridge-publisher.js';

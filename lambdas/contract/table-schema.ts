@@ -1,5 +1,5 @@
 /**
- * The single DynamoDB table behind the execution and definition stores: key names, key formats,
+ * The single DynamoDB table behind the execution, definition, correlation and Map Run stores: key names, key formats,
  * index names and the CreateTable input (used by the tests, the local runtime and the CDK construct).
  *
  * Item shapes (every item has string keys `pk` and `sk`):
@@ -10,6 +10,9 @@
  * | Execution index          | `EXEC#<id>`        | `INDEX`            | the ExecutionSummary fields, `indexVersion` N, `listPartition` S = `ALL`         |
  * | Definition version       | `WF#<name>`        | `VER#<hash16>`     | `name` S, `version` S, `definition` S (JSON), `createdAt` S                      |
  * | Latest definition        | `WF#<name>`        | `LATEST`           | `name` S, `version` S, `updatedAt` S                                             |
+ * | Map Run                  | `MAPRUN#<id>`      | `META`             | `version` N, `data` B (encoded record) or `ref` S (payload store key)            |
+ * | Map Run chunk outcome    | `MAPRUN#<id>#<s>`  | `CHUNK#<0000000042>` | `chunk` N, `data` B (encoded outcome) or `ref` S (payload store key)         |
+ * | Map Run counter          | `MAPRUN#<id>#<s>`  | `COUNT#<0000000000>` | `ended` NS (slots counted), `chunksEnded` N, `succeeded` N, `failed` N, `timedOut` N, `aborted` N, `itemsSucceeded` N, `itemsFailed` N, `itemsTimedOut` N, `itemsAborted` N |
  *
  * - One partition per execution. Each transition adds one immutable version item holding the new
  *   snapshot, that transition's history events and its commands (the outbox); the item with the
@@ -18,6 +21,14 @@
  * - The index item exists once per execution and is rewritten only when the status changes. It is
  *   the only item carrying `startTime`, the sort key of every GSI, so the GSIs are sparse: version
  *   and definition items never appear in them (keep it that way: do not add `startTime` elsewhere).
+ * - A Map Run's chunks are spread over {@link MAP_RUN_SHARDS} partitions (`<s>` = chunk number mod
+ *   shards), so that thousands of children ending at once do not all write one partition. A
+ *   chunk's outcome is put once (the first writer wins) and then counted once into its shard's
+ *   counter item for its block of {@link MAP_RUN_COUNT_BLOCK} chunks: the `ended` number set holds
+ *   the block's slots already counted, and the update's condition refuses a slot already in it.
+ *   A block keeps the counter item under 1 KB (one write unit per count, whatever the run's size,
+ *   where one counter per shard would grow by every chunk and cost more write units each time).
+ *   Map Run items carry no `startTime`, so they are in no GSI.
  * - GSIs, all sorted by `startTime` (ISO 8601, so `since` is a key condition):
  *   - `ByStatus` (pk `status`), projection ALL. Its key changes with every index write anyway
  *     (2 write units: delete + put), so projecting everything costs nothing more, and listing by
@@ -45,6 +56,9 @@ export const KeyPrefix = {
   correlation: 'CORR#',
   correlationWait: 'WAIT#',
   correlationEvent: 'EVENT#',
+  mapRun: 'MAPRUN#',
+  mapRunChunk: 'CHUNK#',
+  mapRunCount: 'COUNT#',
 } as const;
 
 /** The TTL attribute (epoch seconds) of items that expire: correlation waits and kept events. */
@@ -64,6 +78,24 @@ export const VERSION_DIGITS = 12;
 
 /** The highest version a sort key can hold. */
 export const MAX_VERSION = 10 ** VERSION_DIGITS - 1;
+
+/** Sort key of a Map Run's record item. */
+export const MAP_RUN_SORT_KEY = 'META';
+
+/** Partitions a Map Run's chunk outcomes and counters are spread over: chunk `n` goes to `n % 32`. */
+export const MAP_RUN_SHARDS = 32;
+
+/**
+ * Chunks of one shard counted in one counter item: the `ended` set then holds at most this many
+ * slots (numbers below 200, 3 bytes each at most), which keeps the item under one write unit.
+ */
+export const MAP_RUN_COUNT_BLOCK = 200;
+
+/** Digits of the zero-padded chunk and block numbers in sort keys (string order is numeric order). */
+export const MAP_RUN_CHUNK_DIGITS = 10;
+
+/** The highest chunk number a sort key can hold. */
+export const MAX_MAP_RUN_CHUNK = 10 ** MAP_RUN_CHUNK_DIGITS - 1;
 
 /** Global secondary indexes for `list`: name, partition key attribute, sort key attribute. */
 export const ExecutionIndex = {
@@ -97,6 +129,63 @@ export function workflowPartitionKey(name: string): string {
 /** `sk` of a definition version item. */
 export function definitionVersionSortKey(version: string): string {
   return `${KeyPrefix.definitionVersion}${version}`;
+}
+
+/** `pk` of a Map Run's record item. */
+export function mapRunPartitionKey(mapRunId: string): string {
+  return `${KeyPrefix.mapRun}${mapRunId}`;
+}
+
+/**
+ * `pk` of one shard of a Map Run's chunk outcomes and counters. It never collides with another
+ * run's shard (the shard number after the last `#` tells them apart), and it shares a partition
+ * with a record only when a run id ends in `#<number>`: the sort keys still keep the items apart.
+ */
+export function mapRunShardPartitionKey(mapRunId: string, shard: number): string {
+  if (!Number.isSafeInteger(shard) || shard < 0 || shard >= MAP_RUN_SHARDS) {
+    throw new RangeError(`shard must be an integer from 0 to ${MAP_RUN_SHARDS - 1}, got ${shard}`);
+  }
+  return `${KeyPrefix.mapRun}${mapRunId}#${shard}`;
+}
+
+/** Where chunk `chunk` is kept and counted: its shard, its counter block and its slot in the block. */
+export interface MapRunChunkPlace {
+  readonly shard: number;
+  readonly block: number;
+  readonly slot: number;
+}
+
+/** The place of chunk `chunk`. Throws a RangeError for a number a sort key cannot hold. */
+export function mapRunChunkPlace(chunk: number): MapRunChunkPlace {
+  checkChunk(chunk);
+  const inShard = Math.floor(chunk / MAP_RUN_SHARDS);
+  return {
+    shard: chunk % MAP_RUN_SHARDS,
+    block: Math.floor(inShard / MAP_RUN_COUNT_BLOCK),
+    slot: inShard % MAP_RUN_COUNT_BLOCK,
+  };
+}
+
+/** `sk` of a chunk outcome item, e.g. `CHUNK#0000000042`. */
+export function mapRunChunkSortKey(chunk: number): string {
+  checkChunk(chunk);
+  return `${KeyPrefix.mapRunChunk}${String(chunk).padStart(MAP_RUN_CHUNK_DIGITS, '0')}`;
+}
+
+/** `sk` of a shard's counter item for counter block `block`, e.g. `COUNT#0000000000`. */
+export function mapRunCountSortKey(block: number): string {
+  checkKeyNumber('block', block);
+  return `${KeyPrefix.mapRunCount}${String(block).padStart(MAP_RUN_CHUNK_DIGITS, '0')}`;
+}
+
+function checkChunk(chunk: number): void {
+  checkKeyNumber('chunk', chunk);
+}
+
+function checkKeyNumber(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value > MAX_MAP_RUN_CHUNK) {
+    throw new RangeError(`${name} must be an integer from 0 to ${MAX_MAP_RUN_CHUNK}, got ${value}`);
+  }
 }
 
 /**

@@ -308,6 +308,8 @@ describe('SagaOrchestrator: least privilege', () => {
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:Query',
+        // The Map Run store's counters.
+        'dynamodb:UpdateItem',
       ].sort(),
     );
   });

@@ -5,8 +5,10 @@ import { CorruptItemError } from '../../../lambdas/aws/dynamodb-errors.js';
 import {
   DICTIONARY_V1,
   SnapshotFormat,
+  decodeStoredJson,
   decodeVersionDocument,
   dictionaryDigest,
+  encodeStoredJson,
   encodeVersionDocument,
   type VersionDocument,
 } from '../../../lambdas/aws/dynamodb-snapshot-codec.js';
@@ -73,5 +75,22 @@ describe('the version document codec', () => {
 
   it('rejects corrupt compressed data', () => {
     expect(() => decodeVersionDocument(Uint8Array.from([1, 0xff, 0xff, 0xff]))).toThrow(CorruptItemError);
+  });
+
+  it('stores other JSON documents in the same format, repeated values once', () => {
+    const blob = randomBytes(300).toString('hex');
+    const outcome = { chunk: 3, children: [{ input: blob }, { input: blob, output: [1, null, 'x'] }] };
+    const bytes = encodeStoredJson(outcome);
+
+    expect(bytes[0]).toBe(SnapshotFormat.DEFLATE_DICTIONARY_V1_SHARED);
+    expect(decodeStoredJson(bytes)).toEqual(outcome);
+    const stored = inflateRawSync(bytes.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
+    expect(stored.split(blob).length - 1).toBe(1);
+  });
+
+  it('does not take another JSON document for a version document', () => {
+    expect(() => decodeVersionDocument(encodeStoredJson({ chunk: 1, children: [] }))).toThrow(
+      'Snapshot data is not a version document',
+    );
   });
 });
