@@ -169,7 +169,13 @@ export class S3ObjectStorage implements ObjectStorage {
   ): Promise<void> {
     await this.call('PutObject', describe(location), () =>
       this.client.send(
-        new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: bytes, ...contentType }),
+        new PutObjectCommand({
+          Bucket: location.bucket,
+          Key: location.key,
+          Body: bytes,
+          ContentLength: bytes.length,
+          ...contentType,
+        }),
       ),
     );
   }
@@ -254,6 +260,7 @@ export class S3ObjectStorage implements ObjectStorage {
           UploadId: uploadId,
           PartNumber: partNumber,
           Body: body,
+          ContentLength: body.length,
           ChecksumAlgorithm: 'CRC32',
         }),
       ),

@@ -275,6 +275,7 @@ describe('S3ObjectStorage', () => {
         Bucket: 'items',
         Key: 'data/items.csv',
         Body: body,
+        ContentLength: 3,
       });
     });
 
@@ -331,6 +332,28 @@ describe('S3ObjectStorage', () => {
         },
       });
       expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+    });
+
+    it('uploads each part as soon as it is full, before the rest of the stream is read', async () => {
+      let produced = 0;
+      const producedAtPart: number[] = [];
+      s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u' });
+      s3.on(UploadPartCommand).callsFake(() => {
+        producedAtPart.push(produced);
+        return { ETag: '"e"' };
+      });
+      s3.on(CompleteMultipartUploadCommand).resolves({});
+      async function* source(): AsyncGenerator<Uint8Array> {
+        for (let index = 0; index < 12; index += 1) {
+          produced += 1;
+          yield new Uint8Array(1024 * 1024);
+        }
+      }
+
+      await storage.write(location, source());
+
+      // 5 MiB parts of 1 MiB chunks: part 1 goes after chunk 5, part 2 after chunk 10.
+      expect(producedAtPart).toEqual([5, 10, 12]);
     });
 
     it('ends a stream that stops at a part boundary with a full last part, not an empty one', async () => {
