@@ -7,6 +7,7 @@
  *   `defineWorker`, local SQS queues with dead-letter queues, timers) stepped delivery by delivery.
  * - {@link InProcessControl}: the control plane over in-process domains, for the HTTP API.
  * - The in-memory execution, definition and correlation stores the above use.
+ * - {@link InMemoryObjectStorage}: S3 objects in memory, for a Distributed Map's items and results.
  */
 export {
   runWorkflow,
@@ -31,3 +32,9 @@ export {
 export { InMemoryExecutionStore } from './in-memory-execution-store.js';
 export { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 export { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
+export {
+  InMemoryObjectStorage,
+  type InMemoryObjectStorageOptions,
+  type ObjectBody,
+  type StoredObject,
+} from './in-memory-object-storage.js';
