@@ -6,7 +6,12 @@
  * - {@link InProcessDomain}: a domain (orchestrator behind the real inbox handler, workers behind
  *   `defineWorker`, local SQS queues with dead-letter queues, timers) stepped delivery by delivery.
  * - {@link InProcessControl}: the control plane over in-process domains, for the HTTP API.
+<<<<<<< HEAD
  * - The in-memory execution, definition and correlation stores the above use, and the Map Run store.
+=======
+ * - The in-memory execution, definition and correlation stores the above use.
+ * - {@link InMemoryObjectStorage}: S3 objects in memory, for a Distributed Map's items and results.
+>>>>>>> dm-obj
  */
 export {
   runWorkflow,
@@ -31,4 +36,10 @@ export {
 export { InMemoryExecutionStore } from './in-memory-execution-store.js';
 export { InMemoryDefinitionStore } from './in-memory-definition-store.js';
 export { InMemoryCorrelationStore } from './in-memory-correlation-store.js';
-export { InMemoryMapRunStore } from './in-memory-map-run-store.js';
+export { InMemoryMapRunStore } from '../lambdas/runtime/distributed-map/in-memory-map-run-store.js';
+export {
+  InMemoryObjectStorage,
+  type InMemoryObjectStorageOptions,
+  type ObjectBody,
+  type StoredObject,
+} from '../lambdas/runtime/distributed-map/in-memory-object-storage.js';

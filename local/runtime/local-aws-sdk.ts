@@ -17,12 +17,22 @@ const LOCAL_CLIENT_DEFAULTS = {
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 } as const;
 
+/**
+ * The whole configuration of a local client: where its service answers (one entry of
+ * {@link LocalClientConfigs}) with the local credentials and region. The runtime's own clients of
+ * a service (the S3 of Distributed Map's ObjectStorage) are made from it too, so that they and the
+ * `aws-sdk:*` tasks reach the same service the same way.
+ */
+export function localClientConfig(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return { ...LOCAL_CLIENT_DEFAULTS, ...config };
+}
+
 /** The AWS SDK transport of the local runtime, on the services `configs` names. */
 export function localAwsSdkTransport(configs: LocalClientConfigs): AwsSdkTransport {
   const caller = new AwsSdkCaller({
     clientConfig: (clientName) => {
       const config = configs[clientName];
-      return config === undefined ? undefined : { ...LOCAL_CLIENT_DEFAULTS, ...config };
+      return config === undefined ? undefined : localClientConfig(config);
     },
   });
   return {

@@ -5,7 +5,8 @@
  *
  * - DynamoDB: dynalite in-process, its data on disk under `<dataDir>/dynamodb` (one table per domain).
  * - S3: the local S3 on 127.0.0.1 (a free port), its buckets and objects under `<dataDir>/s3`, for
- *   S3 clients of the application, the AWS CLI, and S3 integrations: {@link LocalRuntime.endpoints}.
+ *   S3 clients of the application, the AWS CLI, and S3 integrations: {@link LocalRuntime.endpoints};
+ *   and for Distributed Map's item readers and result writers: {@link LocalRuntime.objectStorage}.
  * - SQS: LocalQueue per inbox and worker, each with a DLQ, persisted under `<dataDir>/queues`.
  * - EventBridge: one LocalEventBus with the domains' rules (triggers, awaited events).
  * - Lambda: SqsEventSourceMapping pollers invoke the orchestrator's inbox handler
@@ -26,11 +27,13 @@ import {
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { SQSHandler } from 'aws-lambda';
 import { registerWorkerInbox } from '../../lambdas/aws/define-worker.js';
 import { DynamoDbCorrelationStore } from '../../lambdas/aws/dynamodb-correlation-store.js';
 import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
+import { S3ObjectStorage } from '../../lambdas/aws/s3-object-storage.js';
 import { dynamoDbItemTransport } from '../../lambdas/aws/dynamodb-item-transport.js';
 import { createInboxHandler, loggerPort } from '../../lambdas/aws/sqs-inbox-handler.js';
 import { DEAD_LETTER_RETENTION_SECONDS } from '../../lambdas/contract/queue-settings.js';
@@ -41,6 +44,7 @@ import type { JsonObject } from '../../lambdas/engine/json.js';
 import { correlationShapes } from '../../lambdas/contract/correlation-shapes.js';
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
+import type { ObjectStorage } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
 import { fetchHttpTransport, givenConnections, httpTaskTransport } from '../../lambdas/runtime/http-task.js';
@@ -58,7 +62,7 @@ import { SqsEventSourceMapping } from '../emulators/lambda/sqs-event-source.js';
 import { LocalS3Server } from '../emulators/s3/server.js';
 import { LocalQueue } from '../emulators/sqs/queue.js';
 import { publishToBuses, putDomainRules } from './domain-rules.js';
-import { localAwsSdkTransport } from './local-aws-sdk.js';
+import { localAwsSdkTransport, localClientConfig, type LocalClientConfigs } from './local-aws-sdk.js';
 import { apiGatewayTransport } from '../../lambdas/aws/api-gateway-transport.js';
 import {
   localDynamoDbClient,
@@ -200,6 +204,12 @@ export class LocalRuntime extends DomainControl {
     /** The local AWS endpoint that `aws-sdk:*` tasks call for SQS, EventBridge, Scheduler, Secrets Manager and Lambda. */
     readonly endpoint: AwsEndpointServer,
     private readonly s3: LocalS3Server,
+    /**
+     * Distributed Map's S3 objects (item readers, result writers) on the local S3, through a client
+     * made from the same configuration as the `aws-sdk:s3:*` tasks' client.
+     */
+    readonly objectStorage: ObjectStorage,
+    private readonly s3Client: S3Client,
     readonly dataDir: string,
     signer: TaskTokenSigner,
     listeners: Set<Listener>,
@@ -255,15 +265,20 @@ export class LocalRuntime extends DomainControl {
     const endpoint = await AwsEndpointServer.start({});
     endpoint.registerEventBus(bus);
     const onEndpoint = { endpoint: endpoint.url };
-    const awsSdk = localAwsSdkTransport({
+    const s3ClientConfig = { endpoint: s3.url, forcePathStyle: true };
+    const clientConfigs: LocalClientConfigs = {
       dynamodb: localDynamoDbClientConfig(dynalite),
-      s3: { endpoint: s3.url, forcePathStyle: true },
+      s3: s3ClientConfig,
       sqs: onEndpoint,
       eventbridge: onEndpoint,
       scheduler: onEndpoint,
       'secrets-manager': onEndpoint,
       lambda: onEndpoint,
-    });
+    };
+    const awsSdk = localAwsSdkTransport(clientConfigs);
+    // Distributed Map's objects: the local S3 reached as the `aws-sdk:s3:*` tasks reach it.
+    const s3Client = new S3Client(localClientConfig(s3ClientConfig) as S3ClientConfig);
+    const objectStorage = new S3ObjectStorage({ client: s3Client });
     const apiGateway = apiGatewayTransport({ local: true });
     const mocks = options.mocks ?? MockedResults.none(LOCAL_MOCKS_FILE);
     // `http:invoke` tasks call the API for real; their connections are declared, not read.
@@ -277,7 +292,19 @@ export class LocalRuntime extends DomainControl {
     });
 
     const runtime = () =>
-      new LocalRuntime(domains, bus, dynalite, client, endpoint, s3, dataDir, signer, listeners);
+      new LocalRuntime(
+        domains,
+        bus,
+        dynalite,
+        client,
+        endpoint,
+        s3,
+        objectStorage,
+        s3Client,
+        dataDir,
+        signer,
+        listeners,
+      );
     try {
       for (const config of options.domains) {
         const tableName = `baton-${config.domain}`;
@@ -464,6 +491,7 @@ export class LocalRuntime extends DomainControl {
       }
       for (const unroute of domain.routes) unroute();
     }
+    this.s3Client.destroy();
     await this.s3.close();
     this.client.destroy();
     await this.endpoint.close();

@@ -208,6 +208,34 @@ describe("the local runtime's S3", () => {
     expect(await text('big.bin', `bytes=${first.length - 2}-`)).toBe('aathe end');
   });
 
+  it("gives Distributed Map's ObjectStorage on the same S3: reads from an offset what the SDK put, writes what the SDK reads", async () => {
+    const csv = 'id,name\n1,Zoë\n2,Ana\n';
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'map/items.csv', Body: csv }));
+    const start = Buffer.byteLength('id,name\n');
+
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of await runtime.objectStorage.read(
+      { bucket: BUCKET, key: 'map/items.csv' },
+      { start },
+    ))
+      chunks.push(chunk);
+
+    expect(Buffer.concat(chunks).toString('utf8')).toBe('1,Zoë\n2,Ana\n');
+    const page = await runtime.objectStorage.list({ bucket: BUCKET, prefix: 'map/' });
+    expect(page.Contents?.map((object) => [object.Key, object.ETag])).toEqual([
+      ['map/items.csv', `"${createHash('md5').update(csv).digest('hex')}"`],
+    ]);
+    await runtime.objectStorage.write({ bucket: BUCKET, key: 'map/results/manifest.json' }, '{"ok":true}', {
+      contentType: 'application/json',
+    });
+    expect(await text('map/results/manifest.json')).toBe('{"ok":true}');
+    await expect(
+      runtime.objectStorage.read({ bucket: BUCKET, key: 'map/missing.csv' }),
+    ).rejects.toMatchObject({
+      code: 'NoSuchKey',
+    });
+  });
+
   it('keeps its buckets and objects across a restart, and stops serving on shutdown', async () => {
     const before = runtime.endpoints.s3;
     s3.destroy();
@@ -224,5 +252,8 @@ describe("the local runtime's S3", () => {
       new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'items/', MaxKeys: 1000 }),
     );
     expect(listed.KeyCount).toBe(8);
+    // The new runtime's ObjectStorage reaches the new endpoint.
+    const page = await runtime.objectStorage.list({ bucket: BUCKET, prefix: 'reports/' });
+    expect(page.Contents?.map((object) => object.Key)).toEqual(['reports/2026/day 1+2.json']);
   }, 60_000);
 });

@@ -5,6 +5,7 @@
  * the errors S3 documents (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html),
  * and the store's files after a crash.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,47 @@ describe('the local S3', () => {
         s3.send(new GetObjectCommand({ Bucket: 'unit-bucket', Key: 'short', Range: 'bytes=3-9' })),
       ),
     ).toEqual({ name: 'InvalidRange', status: 416 });
+  });
+
+  // As S3 answers them on the wire: an open range `bytes=N-` is 206 with the bytes from N and
+  // `Content-Range: bytes N-<last>/<size>`; from the size on, 416 InvalidRange with the size (LocalStack's
+  // AWS-validated tests/aws/services/s3/test_s3_api.py::TestS3ObjectCRUD::test_get_object_range,
+  // snapshot "get-100-200"); listings give each ETag in quotes and StorageClass STANDARD (its
+  // test_s3_api.snapshot.json, e.g. test_list_object_versions_order_unversioned, recorded on AWS).
+  it('answers Range: bytes=N- on the wire with 206, the bytes from N and their Content-Range', async () => {
+    const body = Buffer.from('héllo wörld', 'utf8');
+    await s3.send(new PutObjectCommand({ Bucket: 'unit-bucket', Key: 'open-range', Body: body }));
+
+    for (const start of [0, 2, body.length - 1]) {
+      const answer = await fetch(`${server.url}/unit-bucket/open-range`, {
+        headers: { Range: `bytes=${start}-` },
+      });
+      expect(answer.status).toBe(206);
+      expect(answer.headers.get('content-range')).toBe(`bytes ${start}-${body.length - 1}/${body.length}`);
+      expect(answer.headers.get('content-length')).toBe(String(body.length - start));
+      expect(Buffer.from(await answer.arrayBuffer())).toEqual(body.subarray(start));
+    }
+    const past = await fetch(`${server.url}/unit-bucket/open-range`, {
+      headers: { Range: `bytes=${body.length}-` },
+    });
+    expect(past.status).toBe(416);
+    const error = await past.text();
+    expect(error).toContain('<Code>InvalidRange</Code>');
+    expect(error).toContain(`<ActualObjectSize>${body.length}</ActualObjectSize>`);
+  });
+
+  it('gives ETags in quotes, in GetObject headers and in ListObjectsV2, with StorageClass STANDARD', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'unit-bucket', Key: 'quoted/etag', Body: 'abc' }));
+    const md5 = createHash('md5').update('abc').digest('hex');
+
+    const object = await fetch(`${server.url}/unit-bucket/quoted/etag`);
+    expect(object.headers.get('etag')).toBe(`"${md5}"`);
+    await object.arrayBuffer();
+    const listing = await (await fetch(`${server.url}/unit-bucket?list-type=2&prefix=quoted/`)).text();
+    expect(listing).toContain(`<ETag>&quot;${md5}&quot;</ETag>`);
+    expect(listing).toContain('<StorageClass>STANDARD</StorageClass>');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'unit-bucket', Prefix: 'quoted/' }));
+    expect(listed.Contents?.[0]).toMatchObject({ ETag: `"${md5}"`, StorageClass: 'STANDARD' });
   });
 
   it('refuses a copy of an object onto itself that changes nothing (InvalidRequest)', async () => {

@@ -9,7 +9,7 @@ import {
   type MapRunCounts,
   type MapRunRecord,
   type MapRunStore,
-} from '../lambdas/runtime/distributed-map/map-run-ports.js';
+} from './map-run-ports.js';
 import {
   NO_COUNTS,
   addCounts,
@@ -18,7 +18,7 @@ import {
   checkMapRunId,
   checkMapRunRecord,
   chunkCounts,
-} from '../lambdas/runtime/distributed-map/map-run-counts.js';
+} from './map-run-counts.js';
 
 interface StoredRun {
   record?: MapRunRecord;
