@@ -9,6 +9,7 @@
  */
 
 import { jobIntegration } from './job-integrations.js';
+import { INTEGRATION_PREFIX, WORKER_RESOURCE_PREFIX } from '../engine/resource-names.js';
 
 /** A parsed Task resource, discriminated on `type`. */
 export type TaskResource =
@@ -83,29 +84,18 @@ export function dynamoDbOperation(action: DynamoDbItemAction): string {
   return `${action.charAt(0).toUpperCase()}${action.slice(1)}`;
 }
 
-/** The prefix of worker resources. */
-export const WORKER_RESOURCE_PREFIX = 'baton:worker:';
+export { WORKER_RESOURCE_PREFIX, WAIT_FOR_EVENT_RESOURCE } from '../engine/resource-names.js';
 
 /** The Task resource of a Baton worker: `baton:worker:<name>`. */
 export function workerResource(worker: string): string {
   return `${WORKER_RESOURCE_PREFIX}${worker}`;
 }
 
-/** The Task resource that waits for a correlated domain event (see `correlation-shapes.ts`). */
-export const WAIT_FOR_EVENT_RESOURCE = 'baton:waitForEvent';
-
 /** The Task resource that publishes events on EventBridge (the Step Functions integration). */
 export const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
 
 /** Worker names: what a queue name or a CloudFormation logical id can be built from. */
 const WORKER_RESOURCE = /^baton:worker:([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
-/**
- * The prefix of a service integration: any AWS partition (aws, aws-cn, aws-us-gov, ...), and the
- * region and account either empty (`arn:aws:states:::`) or given, as in some AWS samples
- * (`arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject`); Step Functions calls the
- * state machine's own region either way.
- */
-const INTEGRATION_PREFIX = /^arn:aws[a-z-]*:states:(?:[a-z]{2}(?:-[a-z]+)+-\d)?:(?:\d{12})?:/;
 const INTEGRATION_RESOURCE =
   /^(sqs:sendMessage|events:putEvents|lambda:invoke|sns:publish)(\.waitForTaskToken)?$/;
 const DYNAMODB_RESOURCE = /^dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
