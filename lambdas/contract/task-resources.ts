@@ -191,11 +191,14 @@ export interface TaskResourceReference {
 }
 
 /**
- * Every Task `Resource` (and `Compensate.Resource`) of a definition, with its pointer and
- * TimeoutSeconds, walking Parallel branches and Map processors.
+ * Calls `visit` with every state of a definition and the JSON Pointer of the state, in document
+ * order, walking Parallel branches and Map processors (inline and distributed, and the legacy
+ * Iterator): the one walk over a definition's states that the checks of this folder share.
  */
-export function taskResourceReferences(definition: unknown): TaskResourceReference[] {
-  const references: TaskResourceReference[] = [];
+export function walkStates(
+  definition: unknown,
+  visit: (state: Record<string, unknown>, pointer: string) => void,
+): void {
   const visitMachine = (machine: unknown, pointer: string): void => {
     const states = field(machine, 'States');
     if (!isRecord(states)) return;
@@ -205,12 +208,8 @@ export function taskResourceReferences(definition: unknown): TaskResourceReferen
   };
   const visitState = (state: unknown, pointer: string): void => {
     if (!isRecord(state)) return;
+    visit(state, pointer);
     switch (state.Type) {
-      case 'Task': {
-        references.push(reference(state, pointer));
-        if (isRecord(state.Compensate)) references.push(reference(state.Compensate, `${pointer}/Compensate`));
-        return;
-      }
       case 'Parallel':
         if (Array.isArray(state.Branches)) {
           state.Branches.forEach((branch, index) => visitMachine(branch, `${pointer}/Branches/${index}`));
@@ -223,6 +222,19 @@ export function taskResourceReferences(definition: unknown): TaskResourceReferen
     }
   };
   visitMachine(definition, '');
+}
+
+/**
+ * Every Task `Resource` (and `Compensate.Resource`) of a definition, with its pointer and
+ * TimeoutSeconds, walking Parallel branches and Map processors (see {@link walkStates}).
+ */
+export function taskResourceReferences(definition: unknown): TaskResourceReference[] {
+  const references: TaskResourceReference[] = [];
+  walkStates(definition, (state, pointer) => {
+    if (state.Type !== 'Task') return;
+    references.push(reference(state, pointer));
+    if (isRecord(state.Compensate)) references.push(reference(state.Compensate, `${pointer}/Compensate`));
+  });
   return references;
 }
 
