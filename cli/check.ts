@@ -1,7 +1,8 @@
 /**
  * `baton check <definition.json>`: what the package's `checkDefinition` reports, as text: the
  * validation issues, then every Task and Compensate resource with where it runs and what the
- * orchestrator is granted for it.
+ * orchestrator is granted for it, then what each Distributed Map's ItemReader and ResultWriter
+ * need of S3.
  */
 import type { DefinitionCheck } from '../lambdas/contract/definition-check.js';
 import { formatTable } from './execution-table.js';
@@ -29,6 +30,21 @@ export function formatCheck(name: string, check: DefinitionCheck): string {
         task.local === false ? 'no' : task.local,
         task.actions.join(', ') || '-',
       ]),
+    );
+    lines.push(...table.split('\n').map((line) => `  ${line}`));
+  }
+  if (check.distributedMaps.length > 0) {
+    lines.push('', 'Distributed Map S3 access:');
+    const table = formatTable(
+      ['POINTER', 'RESOURCE', 'IAM ACTIONS', 'ON'],
+      check.distributedMaps.flatMap((access) =>
+        access.grants.map((grant) => [
+          access.pointer,
+          access.resource,
+          grant.action,
+          grant.resources?.join(', ') ?? 'chosen at run time',
+        ]),
+      ),
     );
     lines.push(...table.split('\n').map((line) => `  ${line}`));
   }

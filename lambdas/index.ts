@@ -16,3 +16,4 @@ export type {
 export * from './engine/index.js';
 export { checkDefinition } from './contract/definition-check.js';
 export type { DefinitionCheck, LocalSupport, TaskCheck } from './contract/definition-check.js';
+export type { DistributedMapAccess, S3Grant } from './contract/distributed-map-access.js';

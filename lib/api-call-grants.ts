@@ -14,24 +14,41 @@
  * and an `http:invoke` state whose `Authentication.ConnectionArn` is a literal connection ARN,
  * granted `events:DescribeConnection` on the connection and `secretsmanager:GetSecretValue` on its
  * secret (`events!connection/<name>/*`, the name EventBridge gives it).
+ *
+ * A Distributed Map's ItemReader and ResultWriter are granted the same way: on the ARNs their
+ * literal bucket (and key or prefix) give, as `checkDefinition` reports them (`s3:GetObject` on
+ * the object, `s3:ListBucket` on a listed bucket, `s3:PutObject`, `s3:AbortMultipartUpload` and
+ * `s3:ListMultipartUploadParts` on `<bucket>/<prefix>*`), each wildcard acknowledged to cdk-nag
+ * with its reason; a bucket chosen at run time needs its action listed in
+ * `integrationTargets.apiCalls`, or synth fails naming the state and the action.
  */
 import { Annotations, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { checkDefinition } from '../lambdas/contract/definition-check.js';
+import type { DistributedMapAccess } from '../lambdas/contract/distributed-map-access.js';
 import { parseTaskResource } from '../lambdas/contract/task-resources.js';
 import { executeApiHost } from '../lambdas/contract/execute-api-host.js';
 import { CONNECTION_ARN } from '../lambdas/contract/connection-arn.js';
 import type { DefinitionIssue } from '../lambdas/engine/index.js';
 import type { BatonFunction } from './baton-function.js';
 import { InvalidWorkflowError } from './errors.js';
+import { acknowledgeWildcardResource } from './nag-acknowledgement.js';
 import { pointerGet } from './workflow-source.js';
 
 /** IAM action -> the resources (ARNs, tokens, or `*`) the states that need it may reach. */
 export type ApiCallTargets = Readonly<Record<string, readonly string[]>>;
 
-/** IAM action -> the resources it is granted on. */
-export type ApiCallGrantPlan = ReadonlyMap<string, ReadonlySet<string>>;
+/** What {@link applyApiCallGrants} adds to the orchestrator's role. */
+export interface ApiCallGrantPlan {
+  /** IAM action -> the resources it is granted on. */
+  readonly grants: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Resources with a wildcard that the construct derived from a definition (a Distributed Map's
+   * `<bucket>/<prefix>*`), not listed by the user: each is acknowledged to cdk-nag with this reason.
+   */
+  readonly derivedWildcards: ReadonlyMap<string, string>;
+}
 
 /** The field that names an optimized integration's target, and the ARN a literal value in it names. */
 interface LiteralTarget {
@@ -79,6 +96,7 @@ export function planApiCallGrants(
   targets: ApiCallTargets,
 ): ApiCallGrantPlan {
   const plan = new Map<string, Set<string>>();
+  const derivedWildcards = new Map<string, string>();
   const grant = (action: string, resources: readonly string[]) => {
     const granted = plan.get(action) ?? new Set<string>();
     for (const resource of resources) granted.add(resource);
@@ -87,7 +105,8 @@ export function planApiCallGrants(
   const needed = new Set<string>();
   for (const [workflow, definition] of Object.entries(definitions)) {
     const issues: DefinitionIssue[] = [];
-    for (const task of checkDefinition(definition).tasks) {
+    const check = checkDefinition(definition);
+    for (const task of check.tasks) {
       const parsed = parseTaskResource(task.resource);
       if (
         parsed.type !== 'aws-sdk' &&
@@ -132,6 +151,28 @@ export function planApiCallGrants(
         } else grant(action, resources);
       }
     }
+    for (const access of check.distributedMaps) {
+      for (const { action, resources } of access.grants) {
+        if (resources !== undefined) {
+          const arns = resources.map((arn) => inStackPartition(arn, scope));
+          grant(action, arns);
+          for (const arn of arns) {
+            if (arn.includes('*')) derivedWildcards.set(arn, wildcardReason(access));
+          }
+          continue;
+        }
+        needed.add(action);
+        const listed = Object.hasOwn(targets, action) ? targets[action] : undefined;
+        if (listed === undefined || listed.length === 0) {
+          issues.push({
+            pointer: access.pointer,
+            message:
+              `${access.resource} needs ${action} on a bucket chosen at run time, so the construct cannot tell which: ` +
+              `list its ARNs in integrationTargets.apiCalls['${action}'] (or ['*'] for any)`,
+          });
+        } else grant(action, listed);
+      }
+    }
     if (issues.length > 0) throw new InvalidWorkflowError(workflow, issues);
   }
   for (const action of Object.keys(targets)) {
@@ -142,7 +183,19 @@ export function planApiCallGrants(
       );
     }
   }
-  return plan;
+  return { grants: plan, derivedWildcards };
+}
+
+/** `arn:aws:s3:::...` in the stack's partition (aws-cn, aws-us-gov, ...). */
+function inStackPartition(arn: string, scope: IConstruct): string {
+  return arn.replace(/^arn:aws:/, `arn:${Stack.of(scope).partition}:`);
+}
+
+/** Why a Distributed Map's grant ends in a wildcard, for cdk-nag (one reason for every action on it). */
+function wildcardReason(access: DistributedMapAccess): string {
+  return access.pointer.endsWith('/ResultWriter/Resource')
+    ? `The ResultWriter at ${access.pointer} writes its result files under its Prefix, named by Map Run id at run time; its multipart upload actions are confined to that prefix of the bucket the definition names`
+    : `The ItemReader at ${access.pointer} reads objects chosen at run time (a key from the input, listed objects, or a manifest's data files); its reads are confined to the bucket (and prefix) the definition names`;
 }
 
 /**
@@ -150,7 +203,7 @@ export function planApiCallGrants(
  * every resource as asked, with a synth warning naming it (see `BatonFunction.grantOnEveryResource`).
  */
 export function applyApiCallGrants(plan: ApiCallGrantPlan, orchestrator: BatonFunction): void {
-  for (const [action, resources] of [...plan].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [action, resources] of [...plan.grants].sort(([a], [b]) => a.localeCompare(b))) {
     if (resources.has('*')) {
       orchestrator.grantOnEveryResource(action, `integrationTargets.apiCalls['${action}'] lists '*'`);
       continue;
@@ -158,6 +211,9 @@ export function applyApiCallGrants(plan: ApiCallGrantPlan, orchestrator: BatonFu
     orchestrator.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: [action], resources: [...resources] }),
     );
+  }
+  for (const [resource, reason] of plan.derivedWildcards) {
+    acknowledgeWildcardResource(orchestrator, resource, reason);
   }
 }
 

@@ -98,7 +98,11 @@ export interface IntegrationTargets {
    * states may reach with it (ARNs or tokens such as `bucket.arnForObjects('*')`; `['*']` for any),
    * e.g. `{ 's3:GetObject': [bucket.arnForObjects('*')], 'sns:Publish': [topic.topicArn] }`. Every
    * action such a state needs (`npx baton check` lists them) must be here, except `sns:Publish` on a
-   * literal `TopicArn`, which is granted on that topic. @default none
+   * literal `TopicArn`, which is granted on that topic. A Distributed Map's ItemReader and
+   * ResultWriter are granted on their literal bucket; one whose bucket comes from the input
+   * (`Bucket.$`, `{% %}`) needs its actions here (`s3:GetObject`, `s3:ListBucket`, `s3:PutObject`,
+   * `s3:AbortMultipartUpload`, `s3:ListMultipartUploadParts`, as `npx baton check` lists them).
+   * @default none
    */
   readonly apiCalls?: Readonly<Record<string, readonly string[]>>;
 }

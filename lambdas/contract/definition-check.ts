@@ -1,12 +1,14 @@
 /**
- * What a definition needs before it runs anywhere: the validator's issues, and for every Task and
+ * What a definition needs before it runs anywhere: the validator's issues, for every Task and
  * Compensate resource whether the orchestrator on AWS performs it, whether the local runtime
  * (`npm start`, `npx baton dev`) runs it against an embedded service, and the IAM actions the
- * orchestrator needs for it. `npx baton check`, the package's `checkDefinition` and the CDK
- * construct (at synth) all read this one report.
+ * orchestrator needs for it, and what each Distributed Map's ItemReader and ResultWriter need of
+ * S3. `npx baton check`, the package's `checkDefinition` and the CDK construct (at synth) all read
+ * this one report.
  */
 import type { DefinitionIssue } from '../engine/errors.js';
 import { awsSdkIamAction } from './aws-sdk-services.js';
+import { distributedMapAccess, type DistributedMapAccess } from './distributed-map-access.js';
 import { jobIntegration } from './job-integrations.js';
 import { validateDefinition } from '../engine/validate.js';
 import {
@@ -71,6 +73,12 @@ export interface DefinitionCheck {
   /** The validator's issues, each with the JSON Pointer of the bad field. */
   readonly issues: readonly DefinitionIssue[];
   readonly tasks: readonly TaskCheck[];
+  /**
+   * Each Distributed Map's ItemReader and ResultWriter, with the S3 actions the orchestrator needs
+   * and the ARNs they reach (none when the bucket is chosen at run time). Both run on AWS and,
+   * against the local S3, locally.
+   */
+  readonly distributedMaps: readonly DistributedMapAccess[];
 }
 
 /**
@@ -88,7 +96,12 @@ export function checkDefinition(definition: unknown): DefinitionCheck {
         : support(parseTaskResource(resource), parameters);
     tasks.push({ pointer, resource, ...found });
   }
-  return { ok: issues.length === 0 && tasks.every((task) => task.aws), issues, tasks };
+  return {
+    ok: issues.length === 0 && tasks.every((task) => task.aws),
+    issues,
+    tasks,
+    distributedMaps: distributedMapAccess(definition),
+  };
 }
 
 function support(parsed: TaskResource, parameters: unknown): Omit<TaskCheck, 'pointer' | 'resource'> {

@@ -10,6 +10,7 @@
 
 import { jobIntegration } from './job-integrations.js';
 import { MAP_RUN_RESOURCE } from '../engine/distributed-map.js';
+import { INTEGRATION_PREFIX, WORKER_RESOURCE_PREFIX } from '../engine/resource-names.js';
 
 export { MAP_RUN_RESOURCE } from '../engine/distributed-map.js';
 
@@ -88,29 +89,18 @@ export function dynamoDbOperation(action: DynamoDbItemAction): string {
   return `${action.charAt(0).toUpperCase()}${action.slice(1)}`;
 }
 
-/** The prefix of worker resources. */
-export const WORKER_RESOURCE_PREFIX = 'baton:worker:';
+export { WORKER_RESOURCE_PREFIX, WAIT_FOR_EVENT_RESOURCE } from '../engine/resource-names.js';
 
 /** The Task resource of a Baton worker: `baton:worker:<name>`. */
 export function workerResource(worker: string): string {
   return `${WORKER_RESOURCE_PREFIX}${worker}`;
 }
 
-/** The Task resource that waits for a correlated domain event (see `correlation-shapes.ts`). */
-export const WAIT_FOR_EVENT_RESOURCE = 'baton:waitForEvent';
-
 /** The Task resource that publishes events on EventBridge (the Step Functions integration). */
 export const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
 
 /** Worker names: what a queue name or a CloudFormation logical id can be built from. */
 const WORKER_RESOURCE = /^baton:worker:([A-Za-z0-9][A-Za-z0-9_.-]*)$/;
-/**
- * The prefix of a service integration: any AWS partition (aws, aws-cn, aws-us-gov, ...), and the
- * region and account either empty (`arn:aws:states:::`) or given, as in some AWS samples
- * (`arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject`); Step Functions calls the
- * state machine's own region either way.
- */
-const INTEGRATION_PREFIX = /^arn:aws[a-z-]*:states:(?:[a-z]{2}(?:-[a-z]+)+-\d)?:(?:\d{12})?:/;
 const INTEGRATION_RESOURCE =
   /^(sqs:sendMessage|events:putEvents|lambda:invoke|sns:publish)(\.waitForTaskToken)?$/;
 const DYNAMODB_RESOURCE = /^dynamodb:(getItem|putItem|updateItem|deleteItem)$/;
@@ -207,11 +197,14 @@ export interface TaskResourceReference {
 }
 
 /**
- * Every Task `Resource` (and `Compensate.Resource`) of a definition, with its pointer and
- * TimeoutSeconds, walking Parallel branches and Map processors.
+ * Calls `visit` with every state of a definition and the JSON Pointer of the state, in document
+ * order, walking Parallel branches and Map processors (inline and distributed, and the legacy
+ * Iterator): the one walk over a definition's states that the checks of this folder share.
  */
-export function taskResourceReferences(definition: unknown): TaskResourceReference[] {
-  const references: TaskResourceReference[] = [];
+export function walkStates(
+  definition: unknown,
+  visit: (state: Record<string, unknown>, pointer: string) => void,
+): void {
   const visitMachine = (machine: unknown, pointer: string): void => {
     const states = field(machine, 'States');
     if (!isRecord(states)) return;
@@ -221,12 +214,8 @@ export function taskResourceReferences(definition: unknown): TaskResourceReferen
   };
   const visitState = (state: unknown, pointer: string): void => {
     if (!isRecord(state)) return;
+    visit(state, pointer);
     switch (state.Type) {
-      case 'Task': {
-        references.push(reference(state, pointer));
-        if (isRecord(state.Compensate)) references.push(reference(state.Compensate, `${pointer}/Compensate`));
-        return;
-      }
       case 'Parallel':
         if (Array.isArray(state.Branches)) {
           state.Branches.forEach((branch, index) => visitMachine(branch, `${pointer}/Branches/${index}`));
@@ -239,6 +228,19 @@ export function taskResourceReferences(definition: unknown): TaskResourceReferen
     }
   };
   visitMachine(definition, '');
+}
+
+/**
+ * Every Task `Resource` (and `Compensate.Resource`) of a definition, with its pointer and
+ * TimeoutSeconds, walking Parallel branches and Map processors (see {@link walkStates}).
+ */
+export function taskResourceReferences(definition: unknown): TaskResourceReference[] {
+  const references: TaskResourceReference[] = [];
+  walkStates(definition, (state, pointer) => {
+    if (state.Type !== 'Task') return;
+    references.push(reference(state, pointer));
+    if (isRecord(state.Compensate)) references.push(reference(state.Compensate, `${pointer}/Compensate`));
+  });
   return references;
 }
 

@@ -15,8 +15,14 @@
  *   here. In a JSONPath state, a `{% %}` string is a plain string, as Step Functions treats it.
  * - Variables: `Assign` on every state but Succeed and Fail, on Choice rules and on catchers; a
  *   Parallel branch or Map iteration cannot assign a variable of a scope around it.
- * - Features Baton does not run yet (Distributed Map) are issues, never silently ignored, so a
- *   definition that validates runs as written.
+ * - Distributed Map (`ProcessorConfig.Mode: DISTRIBUTED`): ItemReader, ItemBatcher, ResultWriter,
+ *   Label and the tolerated failure fields are checked against the developer guide's pages of
+ *   each field; on an INLINE Map they are issues. The ItemProcessor of a Distributed Map is a
+ *   state machine of its own (each item a child execution), so it neither reads nor conflicts
+ *   with the variables around it; an EXPRESS one cannot wait (`.sync`, `.waitForTaskToken`, a
+ *   Baton worker or `baton:waitForEvent`).
+ * - Features Baton does not run yet (a PARQUET ItemReader) are issues, never silently ignored,
+ *   so a definition that validates runs as written.
  *
  * This module takes the jsonata library as an argument (see ./jsonata/library.ts); ./validate.ts
  * gives it the bundled one.
@@ -32,12 +38,22 @@ import {
   isValidStringMatchesPattern,
   parseTimestamp,
 } from './choice.js';
+import { isAllowedName } from './allowed-name.js';
 import type { StateMachineDefinition, StateType } from './definition.js';
 import { DefinitionError, formatIssue, StatesErrors, type DefinitionIssue } from './errors.js';
 import { isIntrinsicCall, parseIntrinsic, type IntrinsicCall } from './intrinsics.js';
 import type { JsonataFactory } from './jsonata/library.js';
 import { isJsonataText, jsonataProblem } from './jsonata/query.js';
+import { maxInputBytesPerBatchProblem, maxItemsPerBatchProblem } from './item-batcher-rules.js';
 import { compilePath, compileReferencePath } from './json-path.js';
+import {
+  INTEGRATION_PREFIX,
+  WAIT_FOR_EVENT_RESOURCE,
+  WORKER_RESOURCE_PREFIX,
+  isResultWriterResource,
+  itemReaderAction,
+  type ItemReaderAction,
+} from './resource-names.js';
 
 /**
  * Every problem found in `definition`, each located by the JSON Pointer of the bad field; `{% %}`
@@ -194,6 +210,14 @@ const STATE_FIELDS: { readonly [T in StateType]: ReadonlySet<string> } = {
     'ResultPath',
     'Retry',
     'Catch',
+    'ItemReader',
+    'ItemBatcher',
+    'ResultWriter',
+    'ToleratedFailurePercentage',
+    'ToleratedFailurePercentagePath',
+    'ToleratedFailureCount',
+    'ToleratedFailureCountPath',
+    'Label',
   ]),
   Succeed: new Set([...COMMON, ...IO]),
   Fail: new Set([...COMMON, 'Error', 'ErrorPath', 'Cause', 'CausePath']),
@@ -245,6 +269,12 @@ const JSONATA_STATE_FIELDS: { readonly [T in StateType]: ReadonlySet<string> } =
     'Assign',
     'Retry',
     'Catch',
+    'ItemReader',
+    'ItemBatcher',
+    'ResultWriter',
+    'ToleratedFailurePercentage',
+    'ToleratedFailureCount',
+    'Label',
   ]),
   Succeed: new Set([...COMMON, 'Output']),
   Fail: new Set([...COMMON, 'Error', 'Cause']),
@@ -266,6 +296,8 @@ const JSONPATH_ONLY_FIELDS: ReadonlySet<string> = new Set([
   'TimestampPath',
   'ErrorPath',
   'CausePath',
+  'ToleratedFailurePercentagePath',
+  'ToleratedFailureCountPath',
 ]);
 
 /** Fields of JSONata states only. */
@@ -294,8 +326,8 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Step Functions' limit on a variable name's length. */
 const MAX_VARIABLE_NAME_LENGTH = 80;
 
-/** Map fields that only Distributed Map uses (not supported yet). */
-const DISTRIBUTED_MAP_FIELDS: ReadonlySet<string> = new Set([
+/** Map fields that only a Distributed Map (`ProcessorConfig.Mode: DISTRIBUTED`) has. */
+const DISTRIBUTED_MAP_FIELDS: readonly string[] = [
   'ItemReader',
   'ItemBatcher',
   'ResultWriter',
@@ -304,7 +336,65 @@ const DISTRIBUTED_MAP_FIELDS: ReadonlySet<string> = new Set([
   'ToleratedFailureCount',
   'ToleratedFailureCountPath',
   'Label',
+];
+
+/**
+ * Step Functions' bound on a Distributed Map's MaxConcurrency: up to 10,000 child executions at
+ * once (developer guide, "Map state in Distributed mode", MaxConcurrency).
+ */
+const MAX_DISTRIBUTED_CONCURRENCY = 10_000;
+/** A Distributed Map's Label: at most 40 characters (developer guide, "Map state in Distributed mode", Label). */
+const MAX_LABEL_LENGTH = 40;
+
+const ITEM_READER_FIELDS: ReadonlySet<string> = new Set([
+  'Resource',
+  'Parameters',
+  'Arguments',
+  'ReaderConfig',
 ]);
+const READER_CONFIG_FIELDS: ReadonlySet<string> = new Set([
+  'InputType',
+  'CSVHeaderLocation',
+  'CSVHeaders',
+  'CSVDelimiter',
+  'ManifestType',
+  'Transformation',
+  'MaxItems',
+  'MaxItemsPath',
+]);
+const ITEM_BATCHER_FIELDS: ReadonlySet<string> = new Set([
+  'MaxItemsPerBatch',
+  'MaxItemsPerBatchPath',
+  'MaxInputBytesPerBatch',
+  'MaxInputBytesPerBatchPath',
+  'BatchInput',
+]);
+const RESULT_WRITER_FIELDS: ReadonlySet<string> = new Set([
+  'Resource',
+  'Parameters',
+  'Arguments',
+  'WriterConfig',
+]);
+const WRITER_CONFIG_FIELDS: ReadonlySet<string> = new Set(['Transformation', 'OutputType']);
+
+/** ReaderConfig.InputType values Baton reads; PARQUET is Step Functions' too, not read by Baton yet. */
+const INPUT_TYPES = ['JSON', 'JSONL', 'CSV', 'MANIFEST'] as const;
+const CSV_HEADER_LOCATIONS = ['FIRST_ROW', 'GIVEN'] as const;
+const CSV_DELIMITERS = ['COMMA', 'PIPE', 'SEMICOLON', 'SPACE', 'TAB'] as const;
+const MANIFEST_TYPES = ['ATHENA_DATA', 'S3_INVENTORY'] as const;
+const READER_TRANSFORMATIONS = ['NONE', 'LOAD_AND_FLATTEN'] as const;
+const WRITER_TRANSFORMATIONS = ['NONE', 'COMPACT', 'FLATTEN'] as const;
+const OUTPUT_TYPES = ['JSON', 'JSONL'] as const;
+/** Task resources that wait for something outside the call: an Express workflow cannot run them. */
+const WAITING_INTEGRATION = /\.(sync(?::2)?|waitForTaskToken)$/;
+
+/** `"A", "B" or "C"`, for a message. */
+function oneOf(values: readonly string[]): string {
+  const quoted = values.map((value) => `"${value}"`);
+  return quoted.length === 1
+    ? (quoted[0] as string)
+    : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1] as string}`;
+}
 
 const WAIT_DURATION_FIELDS = ['Seconds', 'Timestamp', 'SecondsPath', 'TimestampPath'] as const;
 
@@ -684,8 +774,6 @@ class Validator {
         );
       } else if (key === 'Assign') {
         this.report(keyLoc, `unknown field (${type} states cannot assign variables)`);
-      } else if (type === 'Map' && DISTRIBUTED_MAP_FIELDS.has(key)) {
-        this.report(keyLoc, `${key} is not supported yet (Distributed Map)`);
       } else if (key === 'Compensate') {
         this.report(
           keyLoc,
@@ -902,11 +990,60 @@ class Validator {
     this.resultPath(state, loc);
     this.retry(state, loc);
     this.catch(state, loc, name, scope);
+    const distributed = this.mapProcessor(state, loc, scope);
 
+    const itemsPath = field(state, 'ItemsPath');
+    if (itemsPath !== undefined) this.path(itemsPath, at(loc, 'ItemsPath'), 'reference', false);
+    this.optionalTemplate(state, loc, 'ItemSelector');
+    this.optionalTemplate(state, loc, 'Parameters');
+    if (field(state, 'ItemSelector') !== undefined && field(state, 'Parameters') !== undefined) {
+      this.report(
+        at(loc, 'Parameters'),
+        'cannot be used together with ItemSelector (on a Map state, Parameters is the deprecated name of ItemSelector)',
+      );
+    }
+    const maxConcurrency = field(state, 'MaxConcurrency');
+    if (maxConcurrency !== undefined) {
+      this.integer(
+        maxConcurrency,
+        at(loc, 'MaxConcurrency'),
+        0,
+        distributed ? MAX_DISTRIBUTED_CONCURRENCY : undefined,
+      );
+    }
+    const maxConcurrencyPath = field(state, 'MaxConcurrencyPath');
+    if (maxConcurrencyPath !== undefined) {
+      this.path(maxConcurrencyPath, at(loc, 'MaxConcurrencyPath'), 'reference', false);
+      if (maxConcurrency !== undefined) {
+        this.report(at(loc, 'MaxConcurrencyPath'), 'cannot be used together with MaxConcurrency');
+      }
+    }
+    this.distributedFields(state, loc, distributed, false);
+  }
+
+  /**
+   * The ItemProcessor (or legacy Iterator) of a Map, JSONPath or JSONata; true when the Map is
+   * distributed. A Distributed Map's processor runs as child executions, a state machine of its
+   * own: its scope has no parent, so its variables neither read nor clash with those around it
+   * (developer guide, "Passing data between states with variables", variable scope).
+   */
+  private mapProcessor(state: Obj, loc: Loc, scope: Scope): boolean {
     const processor = field(state, 'ItemProcessor');
     const iterator = field(state, 'Iterator');
-    if (processor !== undefined)
-      this.branch(processor, at(loc, 'ItemProcessor'), ITEM_PROCESSOR_FIELDS, scope);
+    const config = isObject(processor) ? field(processor, 'ProcessorConfig') : undefined;
+    const distributed = isObject(config) && field(config, 'Mode') === 'DISTRIBUTED';
+    if (processor !== undefined) {
+      const processorLoc = at(loc, 'ItemProcessor');
+      this.branch(processor, processorLoc, ITEM_PROCESSOR_FIELDS, distributed ? undefined : scope);
+      if (
+        distributed &&
+        isObject(processor) &&
+        isObject(config) &&
+        field(config, 'ExecutionType') === 'EXPRESS'
+      ) {
+        this.expressProcessor(processor, processorLoc);
+      }
+    }
     if (iterator !== undefined) {
       // Both usually means a half-done migration; validating both would report every name twice.
       if (processor !== undefined) {
@@ -921,30 +1058,11 @@ class Validator {
     if (processor === undefined && iterator === undefined) {
       this.report(at(loc, 'ItemProcessor'), 'is required');
     }
-
-    const itemsPath = field(state, 'ItemsPath');
-    if (itemsPath !== undefined) this.path(itemsPath, at(loc, 'ItemsPath'), 'reference', false);
-    this.optionalTemplate(state, loc, 'ItemSelector');
-    this.optionalTemplate(state, loc, 'Parameters');
-    if (field(state, 'ItemSelector') !== undefined && field(state, 'Parameters') !== undefined) {
-      this.report(
-        at(loc, 'Parameters'),
-        'cannot be used together with ItemSelector (on a Map state, Parameters is the deprecated name of ItemSelector)',
-      );
-    }
-    const maxConcurrency = field(state, 'MaxConcurrency');
-    if (maxConcurrency !== undefined) this.integer(maxConcurrency, at(loc, 'MaxConcurrency'), 0);
-    const maxConcurrencyPath = field(state, 'MaxConcurrencyPath');
-    if (maxConcurrencyPath !== undefined) {
-      this.path(maxConcurrencyPath, at(loc, 'MaxConcurrencyPath'), 'reference', false);
-      if (maxConcurrency !== undefined) {
-        this.report(at(loc, 'MaxConcurrencyPath'), 'cannot be used together with MaxConcurrency');
-      }
-    }
+    return distributed;
   }
 
   /** A Parallel branch, a Map ItemProcessor or a (legacy) Iterator: a scope of its own. */
-  private branch(value: unknown, loc: Loc, allowed: ReadonlySet<string>, parent: Scope): void {
+  private branch(value: unknown, loc: Loc, allowed: ReadonlySet<string>, parent: Scope | undefined): void {
     if (!this.enter(loc)) return;
     if (!isObject(value)) {
       this.report(loc, 'must be an object with StartAt and States');
@@ -959,25 +1077,491 @@ class Validator {
     this.scope(value, loc, parent);
   }
 
+  /**
+   * ProcessorConfig: Mode INLINE (the default) or DISTRIBUTED; ExecutionType STANDARD or EXPRESS,
+   * required with DISTRIBUTED and meaningless without it (developer guide, "ItemProcessor (Map)":
+   * "You must provide this field if you specified DISTRIBUTED for the Mode sub-field").
+   */
   private processorConfig(config: unknown, loc: Loc): void {
     if (!isObject(config)) {
       this.report(loc, 'must be an object');
       return;
     }
     for (const key of presentKeys(config)) {
-      if (key === 'Mode') continue;
-      if (key === 'ExecutionType') {
-        this.report(at(loc, key), 'ExecutionType is not supported yet (Distributed Map)');
-      } else {
-        this.report(at(loc, key), 'unknown field');
-      }
+      if (key !== 'Mode' && key !== 'ExecutionType') this.report(at(loc, key), 'unknown field');
     }
     const mode = field(config, 'Mode');
-    if (mode === undefined || mode === 'INLINE') return;
-    if (mode === 'DISTRIBUTED') {
-      this.report(at(loc, 'Mode'), 'Mode DISTRIBUTED is not supported yet (Distributed Map)');
+    if (mode !== undefined && mode !== 'INLINE' && mode !== 'DISTRIBUTED') {
+      this.report(at(loc, 'Mode'), `must be ${oneOf(['INLINE', 'DISTRIBUTED'])}`);
+      return;
+    }
+    const executionType = field(config, 'ExecutionType');
+    const typeLoc = at(loc, 'ExecutionType');
+    if (mode !== 'DISTRIBUTED') {
+      if (executionType !== undefined) {
+        this.report(
+          typeLoc,
+          'is only allowed with Mode "DISTRIBUTED" (an INLINE Map runs its iterations in the execution itself)',
+        );
+      }
+    } else if (executionType === undefined) {
+      this.report(typeLoc, 'is required with Mode "DISTRIBUTED": "STANDARD" or "EXPRESS"');
+    } else if (executionType !== 'STANDARD' && executionType !== 'EXPRESS') {
+      this.report(typeLoc, `must be ${oneOf(['STANDARD', 'EXPRESS'])}`);
+    }
+  }
+
+  // ----- Distributed Map --------------------------------------------------------------------
+
+  /**
+   * ItemReader, ItemBatcher, ResultWriter, Label and the tolerated failure fields: checked on a
+   * Distributed Map, and issues on an INLINE one (they need child executions).
+   */
+  private distributedFields(state: Obj, loc: Loc, distributed: boolean, jsonata: boolean): void {
+    const present = DISTRIBUTED_MAP_FIELDS.filter(
+      // A JSONata state's Path fields were reported as JSONPath-only already.
+      (key) => field(state, key) !== undefined && !(jsonata && key.endsWith('Path')),
+    );
+    if (!distributed) {
+      for (const key of present) {
+        this.report(
+          at(loc, key),
+          `${key} is a Distributed Map field: it needs "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", ...}}`,
+        );
+      }
+      return;
+    }
+    const reader = field(state, 'ItemReader');
+    if (reader !== undefined) this.itemReader(reader, at(loc, 'ItemReader'), jsonata);
+    const batcher = field(state, 'ItemBatcher');
+    if (batcher !== undefined) this.itemBatcher(batcher, at(loc, 'ItemBatcher'), jsonata);
+    const writer = field(state, 'ResultWriter');
+    if (writer !== undefined) this.resultWriter(writer, at(loc, 'ResultWriter'), jsonata);
+    const label = field(state, 'Label');
+    if (label !== undefined) this.label(label, at(loc, 'Label'));
+    this.toleratedFailure(state, loc, jsonata);
+  }
+
+  /** Unknown fields of a Distributed Map sub-object, and Parameters/Arguments of the wrong language. */
+  private subFields(obj: Obj, loc: Loc, allowed: ReadonlySet<string>, jsonata: boolean): void {
+    for (const key of presentKeys(obj)) {
+      const keyLoc = at(loc, key);
+      if (!allowed.has(key)) this.report(keyLoc, 'unknown field');
+      else if (jsonata && (key === 'Parameters' || key.endsWith('Path'))) {
+        this.report(
+          keyLoc,
+          `${onlyFor('JSONata', key, 'JSONPath')} (a JSONata state uses Arguments and {% %} expressions)`,
+        );
+      } else if (!jsonata && key === 'Arguments') {
+        this.report(
+          keyLoc,
+          `${onlyFor('JSONPath', key, 'JSONata')}: set "QueryLanguage": "JSONata" on the state or the state machine to use it`,
+        );
+      }
+    }
+  }
+
+  /**
+   * The S3 request of an ItemReader or ResultWriter: Parameters (a payload template) in JSONPath,
+   * Arguments (JSON with `{% %}` expressions, or one expression) in JSONata, with the fields
+   * `required` given literally or, in JSONPath, by a `.$` field.
+   */
+  private s3Request(obj: Obj, loc: Loc, jsonata: boolean, required: readonly string[]): void {
+    const key = jsonata ? 'Arguments' : 'Parameters';
+    const request = field(obj, key);
+    const requestLoc = at(loc, key);
+    if (request === undefined) {
+      const other = field(obj, jsonata ? 'Parameters' : 'Arguments');
+      if (other === undefined)
+        this.report(requestLoc, `is required: the S3 request (${required.join(', ')})`);
+      return;
+    }
+    if (jsonata) {
+      if (isJsonata(request)) {
+        this.jsonataValue(request, requestLoc);
+        return;
+      }
+      if (!isObject(request)) {
+        this.report(requestLoc, 'must be an object or a JSONata expression ({% ... %}) that gives one');
+        return;
+      }
+      this.jsonataValue(request, requestLoc);
     } else {
-      this.report(at(loc, 'Mode'), 'must be "INLINE" ("DISTRIBUTED" is not supported yet)');
+      if (!isObject(request)) {
+        this.report(requestLoc, 'must be an object (a payload template)');
+        return;
+      }
+      this.json(request, requestLoc, true);
+    }
+    for (const name of required) {
+      if (field(request, name) === undefined && (jsonata || field(request, `${name}.$`) === undefined)) {
+        this.report(at(requestLoc, name), jsonata ? 'is required' : `is required (or ${name}.$)`);
+      }
+    }
+  }
+
+  /**
+   * ItemReader (developer guide, "ItemReader (Map)"): `s3:getObject` reads one object as
+   * ReaderConfig.InputType says; `s3:listObjectsV2` lists a bucket (each object an item), or with
+   * Transformation LOAD_AND_FLATTEN reads every listed object as InputType.
+   */
+  private itemReader(value: unknown, loc: Loc, jsonata: boolean): void {
+    if (!this.enter(loc)) return;
+    if (!isObject(value)) {
+      this.report(loc, 'must be an object (Resource, Parameters or Arguments, ReaderConfig)');
+      return;
+    }
+    this.subFields(value, loc, ITEM_READER_FIELDS, jsonata);
+    const resource = field(value, 'Resource');
+    const resourceLoc = at(loc, 'Resource');
+    let action: ItemReaderAction | undefined;
+    if (resource === undefined) {
+      this.report(resourceLoc, 'is required');
+    } else if (typeof resource !== 'string' || (action = itemReaderAction(resource)) === undefined) {
+      this.report(
+        resourceLoc,
+        'must be arn:aws:states:::s3:getObject (items from one object) or arn:aws:states:::s3:listObjectsV2 (the objects of a bucket)',
+      );
+    }
+    this.s3Request(value, loc, jsonata, action === 's3:getObject' ? ['Bucket', 'Key'] : ['Bucket']);
+    this.readerConfig(field(value, 'ReaderConfig'), at(loc, 'ReaderConfig'), action, jsonata);
+  }
+
+  private readerConfig(
+    config: unknown,
+    loc: Loc,
+    action: ItemReaderAction | undefined,
+    jsonata: boolean,
+  ): void {
+    const inputTypeRequired =
+      'is required with s3:getObject: it says how to read the object ("JSON", "JSONL", "CSV" or "MANIFEST")';
+    if (config === undefined) {
+      if (action === 's3:getObject') this.report(at(loc, 'InputType'), inputTypeRequired);
+      return;
+    }
+    if (!this.enter(loc)) return;
+    if (!isObject(config)) {
+      this.report(loc, 'must be an object');
+      return;
+    }
+    this.subFields(config, loc, READER_CONFIG_FIELDS, jsonata);
+    const inputType = this.enumField(config, loc, 'InputType', INPUT_TYPES, {
+      PARQUET: 'InputType "PARQUET" is not supported yet: Baton reads JSON, JSONL, CSV and MANIFEST items',
+    });
+    const inputTypeLoc = at(loc, 'InputType');
+    this.enumField(config, loc, 'Transformation', READER_TRANSFORMATIONS);
+    const flatten = field(config, 'Transformation') === 'LOAD_AND_FLATTEN';
+    if (action === 's3:getObject') {
+      if (field(config, 'InputType') === undefined) this.report(inputTypeLoc, inputTypeRequired);
+      if (field(config, 'Transformation') !== undefined) {
+        this.report(at(loc, 'Transformation'), 'is only allowed with arn:aws:states:::s3:listObjectsV2');
+      }
+    } else if (action === 's3:listObjectsV2') {
+      if (field(config, 'InputType') !== undefined && !flatten) {
+        this.report(
+          inputTypeLoc,
+          'is only allowed with s3:listObjectsV2 when Transformation is "LOAD_AND_FLATTEN" (it is then the format of each listed object)',
+        );
+      } else if (flatten && field(config, 'InputType') === undefined) {
+        this.report(
+          inputTypeLoc,
+          'is required with Transformation "LOAD_AND_FLATTEN": the format of each listed object',
+        );
+      } else if (flatten && inputType === 'MANIFEST') {
+        this.report(
+          inputTypeLoc,
+          'cannot be "MANIFEST" with s3:listObjectsV2: a manifest is read with s3:getObject',
+        );
+      }
+    }
+
+    // CSV options need InputType CSV; ManifestType needs MANIFEST.
+    const csvOnly = (key: string): boolean => {
+      if (field(config, key) === undefined) return false;
+      if (inputType !== undefined && inputType !== 'CSV') {
+        this.report(at(loc, key), 'is only allowed with InputType "CSV"');
+        return false;
+      }
+      return true;
+    };
+    if (csvOnly('CSVHeaderLocation')) this.enumField(config, loc, 'CSVHeaderLocation', CSV_HEADER_LOCATIONS);
+    if (csvOnly('CSVDelimiter')) this.enumField(config, loc, 'CSVDelimiter', CSV_DELIMITERS);
+    const given = field(config, 'CSVHeaderLocation') === 'GIVEN';
+    const headers = field(config, 'CSVHeaders');
+    const headersLoc = at(loc, 'CSVHeaders');
+    if (csvOnly('CSVHeaders')) {
+      if (!given) {
+        this.report(headersLoc, 'is only allowed with CSVHeaderLocation "GIVEN"');
+      } else if (
+        !Array.isArray(headers) ||
+        headers.length === 0 ||
+        !headers.every((header) => typeof header === 'string')
+      ) {
+        this.report(headersLoc, 'must be a non-empty array of strings (the column names)');
+      }
+    } else if (given && headers === undefined && (inputType === undefined || inputType === 'CSV')) {
+      this.report(headersLoc, 'is required with CSVHeaderLocation "GIVEN": the column names');
+    }
+    if (field(config, 'ManifestType') !== undefined) {
+      if (inputType !== undefined && inputType !== 'MANIFEST') {
+        this.report(at(loc, 'ManifestType'), 'is only allowed with InputType "MANIFEST"');
+      } else {
+        this.enumField(config, loc, 'ManifestType', MANIFEST_TYPES);
+      }
+    }
+
+    const maxItems = field(config, 'MaxItems');
+    if (maxItems !== undefined) {
+      if (jsonata) this.jsonataInteger(maxItems, at(loc, 'MaxItems'), 0);
+      else this.integer(maxItems, at(loc, 'MaxItems'), 0);
+    }
+    const maxItemsPath = field(config, 'MaxItemsPath');
+    if (maxItemsPath !== undefined && !jsonata) {
+      this.path(maxItemsPath, at(loc, 'MaxItemsPath'), 'reference', false);
+      if (maxItems !== undefined)
+        this.report(at(loc, 'MaxItemsPath'), 'cannot be used together with MaxItems');
+    }
+  }
+
+  /**
+   * A field whose value is one of `values`; returns it when valid. `unsupported` names values
+   * Step Functions has that Baton does not run yet, with the message to report.
+   */
+  private enumField<T extends string>(
+    obj: Obj,
+    loc: Loc,
+    key: string,
+    values: readonly T[],
+    unsupported: Readonly<Record<string, string>> = {},
+  ): T | undefined {
+    const value = field(obj, key);
+    if (value === undefined) return undefined;
+    if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
+    if (typeof value === 'string' && hasOwn(unsupported, value)) {
+      this.report(at(loc, key), unsupported[value] as string);
+    } else {
+      this.report(at(loc, key), `must be ${oneOf(values)}`);
+    }
+    return undefined;
+  }
+
+  /**
+   * ItemBatcher (developer guide, "ItemBatcher (Map)"): at least one batch limit; each limit a
+   * value or (JSONPath) a Path, not both; the numbers as the runtime's batcher checks them.
+   */
+  private itemBatcher(value: unknown, loc: Loc, jsonata: boolean): void {
+    if (!this.enter(loc)) return;
+    if (!isObject(value)) {
+      this.report(loc, 'must be an object (MaxItemsPerBatch, MaxInputBytesPerBatch, BatchInput)');
+      return;
+    }
+    this.subFields(value, loc, ITEM_BATCHER_FIELDS, jsonata);
+    const limits = [
+      ['MaxItemsPerBatch', maxItemsPerBatchProblem],
+      ['MaxInputBytesPerBatch', maxInputBytesPerBatchProblem],
+    ] as const;
+    let any = false;
+    for (const [key, problemOf] of limits) {
+      const limit = field(value, key);
+      const path = field(value, `${key}Path`);
+      if (limit !== undefined || (path !== undefined && !jsonata)) any = true;
+      if (limit !== undefined) {
+        if (jsonata && isJsonata(limit)) {
+          this.jsonataValue(limit, at(loc, key));
+        } else {
+          const problem = problemOf(limit);
+          if (problem !== undefined) {
+            this.report(
+              at(loc, key),
+              isJsonata(limit)
+                ? `${problem} ({% %} expressions are evaluated only in JSONata states)`
+                : problem,
+            );
+          }
+        }
+      }
+      if (path !== undefined && !jsonata) {
+        this.path(path, at(loc, `${key}Path`), 'reference', false);
+        if (limit !== undefined) this.report(at(loc, `${key}Path`), `cannot be used together with ${key}`);
+      }
+    }
+    if (!any) {
+      this.report(
+        loc,
+        jsonata
+          ? 'must have MaxItemsPerBatch or MaxInputBytesPerBatch (at least one batch limit)'
+          : 'must have MaxItemsPerBatch or MaxInputBytesPerBatch, or their Path forms (at least one batch limit)',
+      );
+    }
+    const batchInput = field(value, 'BatchInput');
+    if (batchInput !== undefined) {
+      const batchLoc = at(loc, 'BatchInput');
+      if (jsonata) this.jsonataValue(batchInput, batchLoc);
+      else if (!isObject(batchInput)) this.report(batchLoc, 'must be an object (a payload template)');
+      else this.json(batchInput, batchLoc, true);
+    }
+  }
+
+  /**
+   * ResultWriter (developer guide, "ResultWriter (Map)"): Resource `s3:putObject` with the bucket
+   * (and prefix) to write the results to, WriterConfig to shape them, or both; never empty, and a
+   * Resource never without its Parameters (Arguments).
+   */
+  private resultWriter(value: unknown, loc: Loc, jsonata: boolean): void {
+    if (!this.enter(loc)) return;
+    if (!isObject(value)) {
+      this.report(loc, 'must be an object (Resource and Parameters, WriterConfig, or both)');
+      return;
+    }
+    this.subFields(value, loc, RESULT_WRITER_FIELDS, jsonata);
+    const resource = field(value, 'Resource');
+    const requestKey = jsonata ? 'Arguments' : 'Parameters';
+    const request = field(value, 'Parameters') ?? field(value, 'Arguments');
+    const writerConfig = field(value, 'WriterConfig');
+    if (resource === undefined && request === undefined && writerConfig === undefined) {
+      this.report(
+        loc,
+        `must have Resource and ${requestKey} (to write the results to S3), WriterConfig (to shape them), or both`,
+      );
+      return;
+    }
+    if (resource !== undefined) {
+      if (typeof resource !== 'string' || !isResultWriterResource(resource)) {
+        this.report(at(loc, 'Resource'), 'must be arn:aws:states:::s3:putObject');
+      }
+      this.s3Request(value, loc, jsonata, ['Bucket']);
+    } else if (request !== undefined) {
+      this.report(at(loc, 'Resource'), `is required with ${requestKey}: arn:aws:states:::s3:putObject`);
+    }
+    if (writerConfig !== undefined) {
+      const configLoc = at(loc, 'WriterConfig');
+      if (!isObject(writerConfig)) {
+        this.report(configLoc, 'must be an object (Transformation, OutputType)');
+        return;
+      }
+      this.unknownFields(writerConfig, configLoc, WRITER_CONFIG_FIELDS);
+      this.enumField(writerConfig, configLoc, 'Transformation', WRITER_TRANSFORMATIONS);
+      this.enumField(writerConfig, configLoc, 'OutputType', OUTPUT_TYPES);
+    }
+  }
+
+  /** Label: the Map Run's name prefix, at most 40 characters that Step Functions allows in names. */
+  private label(value: unknown, loc: Loc): void {
+    if (typeof value !== 'string') {
+      this.report(loc, 'must be a string');
+    } else if (value.length === 0) {
+      this.report(loc, 'must not be empty');
+    } else if (Array.from(value).length > MAX_LABEL_LENGTH) {
+      this.report(
+        loc,
+        `must be at most ${MAX_LABEL_LENGTH} characters long (it has ${Array.from(value).length})`,
+      );
+    } else if (!isAllowedName(value)) {
+      this.report(
+        loc,
+        'must not contain whitespace, control characters or any of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /',
+      );
+    }
+  }
+
+  /**
+   * ToleratedFailurePercentage (0 to 100) and ToleratedFailureCount (0 or more), each a value or
+   * (JSONPath) a Path, not both; JSONata takes a `{% %}` expression for either (developer guide,
+   * "Setting failure thresholds for Distributed Map states").
+   */
+  private toleratedFailure(state: Obj, loc: Loc, jsonata: boolean): void {
+    const percentage = field(state, 'ToleratedFailurePercentage');
+    const percentageLoc = at(loc, 'ToleratedFailurePercentage');
+    if (percentage !== undefined) {
+      if (jsonata && isJsonata(percentage)) this.jsonataValue(percentage, percentageLoc);
+      else if (
+        typeof percentage !== 'number' ||
+        !Number.isFinite(percentage) ||
+        percentage < 0 ||
+        percentage > 100
+      ) {
+        this.report(percentageLoc, 'must be a number from 0 to 100');
+      }
+    }
+    const count = field(state, 'ToleratedFailureCount');
+    if (count !== undefined) {
+      if (jsonata) this.jsonataInteger(count, at(loc, 'ToleratedFailureCount'), 0);
+      else this.integer(count, at(loc, 'ToleratedFailureCount'), 0);
+    }
+    if (jsonata) return;
+    for (const key of ['ToleratedFailurePercentage', 'ToleratedFailureCount']) {
+      const path = field(state, `${key}Path`);
+      if (path === undefined) continue;
+      this.path(path, at(loc, `${key}Path`), 'reference', false);
+      if (field(state, key) !== undefined)
+        this.report(at(loc, `${key}Path`), `cannot be used together with ${key}`);
+    }
+  }
+
+  /**
+   * The Task states of an EXPRESS Distributed Map's processor, Parallel branches and inline Maps
+   * included. Express workflows support only the Request Response pattern, not `.sync` or
+   * `.waitForTaskToken` (developer guide, "Integrating optimized services with Step Functions");
+   * and Baton runs EXPRESS children in memory inside the orchestrator, so nothing there may wait
+   * for a message of the inbox: no worker, no `baton:waitForEvent`. A nested Distributed Map runs
+   * its own child executions and is checked on its own.
+   */
+  private expressProcessor(body: Obj, loc: Loc): void {
+    if (loc.depth > MAX_DEPTH) return;
+    const states = field(body, 'States');
+    if (!isObject(states)) return;
+    const statesLoc = at(loc, 'States');
+    for (const name of presentKeys(states)) {
+      const state = states[name];
+      if (!isObject(state)) continue;
+      const stateLoc = at(statesLoc, name);
+      switch (field(state, 'Type')) {
+        case 'Task': {
+          this.expressTask(state, stateLoc, name);
+          const compensate = field(state, 'Compensate');
+          if (isObject(compensate)) this.expressTask(compensate, at(stateLoc, 'Compensate'), name);
+          break;
+        }
+        case 'Parallel': {
+          const branches = field(state, 'Branches');
+          if (!Array.isArray(branches)) break;
+          branches.forEach((branch: unknown, index) => {
+            if (isObject(branch)) this.expressProcessor(branch, at(at(stateLoc, 'Branches'), index));
+          });
+          break;
+        }
+        case 'Map': {
+          const processor = field(state, 'ItemProcessor');
+          const config = isObject(processor) ? field(processor, 'ProcessorConfig') : undefined;
+          if (isObject(config) && field(config, 'Mode') === 'DISTRIBUTED') break;
+          if (isObject(processor)) this.expressProcessor(processor, at(stateLoc, 'ItemProcessor'));
+          const iterator = field(state, 'Iterator');
+          if (isObject(iterator)) this.expressProcessor(iterator, at(stateLoc, 'Iterator'));
+          break;
+        }
+      }
+    }
+  }
+
+  private expressTask(task: Obj, loc: Loc, name: string): void {
+    const resource = field(task, 'Resource');
+    if (typeof resource !== 'string') return;
+    const resourceLoc = at(loc, 'Resource');
+    if (resource.startsWith(WORKER_RESOURCE_PREFIX)) {
+      this.report(
+        resourceLoc,
+        `state ${quote(name)} needs ExecutionType STANDARD: a worker's result arrives through the inbox, and EXPRESS children run in memory inside the orchestrator`,
+      );
+    } else if (resource === WAIT_FOR_EVENT_RESOURCE) {
+      this.report(
+        resourceLoc,
+        `state ${quote(name)} needs ExecutionType STANDARD: an awaited event arrives through the inbox, and EXPRESS children run in memory inside the orchestrator`,
+      );
+    } else if (INTEGRATION_PREFIX.test(resource) && WAITING_INTEGRATION.test(resource)) {
+      this.report(
+        resourceLoc,
+        `state ${quote(name)} cannot run ${quote(resource)} in an EXPRESS ItemProcessor: Express workflows support only the Request Response integration pattern, not .sync or .waitForTaskToken (use ExecutionType STANDARD)`,
+      );
     }
   }
 
@@ -1096,24 +1680,7 @@ class Validator {
         this.nextOrEnd(state, loc, name, scope);
         this.retry(state, loc);
         this.catch(state, loc, name, scope, true);
-        const processor = field(state, 'ItemProcessor');
-        const iterator = field(state, 'Iterator');
-        if (processor !== undefined) {
-          this.branch(processor, at(loc, 'ItemProcessor'), ITEM_PROCESSOR_FIELDS, scope);
-        }
-        if (iterator !== undefined) {
-          if (processor !== undefined) {
-            this.report(
-              at(loc, 'Iterator'),
-              'cannot be used together with ItemProcessor (Iterator is its deprecated name)',
-            );
-          } else {
-            this.branch(iterator, at(loc, 'Iterator'), BRANCH_FIELDS, scope);
-          }
-        }
-        if (processor === undefined && iterator === undefined) {
-          this.report(at(loc, 'ItemProcessor'), 'is required');
-        }
+        const distributed = this.mapProcessor(state, loc, scope);
         const items = field(state, 'Items');
         if (items !== undefined) {
           if (isJsonata(items) || Array.isArray(items)) this.jsonataValue(items, at(loc, 'Items'));
@@ -1125,7 +1692,15 @@ class Validator {
         }
         optional('ItemSelector');
         const maxConcurrency = field(state, 'MaxConcurrency');
-        if (maxConcurrency !== undefined) this.jsonataInteger(maxConcurrency, at(loc, 'MaxConcurrency'), 0);
+        if (maxConcurrency !== undefined) {
+          this.jsonataInteger(
+            maxConcurrency,
+            at(loc, 'MaxConcurrency'),
+            0,
+            distributed ? MAX_DISTRIBUTED_CONCURRENCY : undefined,
+          );
+        }
+        this.distributedFields(state, loc, distributed, true);
         return;
       }
       case 'Succeed':

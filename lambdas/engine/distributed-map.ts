@@ -18,22 +18,7 @@ import { isJsonObject, type Json, type JsonObject } from './json.js';
 import { compileTemplate, evaluateTemplate } from './payload-template.js';
 import type { QueryLanguage } from './definition.js';
 
-/** The Task resource a Distributed Map state dispatches its run on: performed by the runtime. */
-export const MAP_RUN_RESOURCE = 'baton:mapRun';
-
-/** The ItemReader resources. */
-export const S3_GET_OBJECT_RESOURCE = 'arn:aws:states:::s3:getObject';
-export const S3_LIST_OBJECTS_V2_RESOURCE = 'arn:aws:states:::s3:listObjectsV2';
-/** The ResultWriter resource. */
-export const S3_PUT_OBJECT_RESOURCE = 'arn:aws:states:::s3:putObject';
-
-/** The S3 action of an ItemReader or ResultWriter resource (region and account may be given). */
-export function s3ResourceAction(resource: string): 'getObject' | 'listObjectsV2' | 'putObject' | undefined {
-  const match = /^arn:aws[a-z-]*:states:[a-z0-9-]*:\d*:s3:(getObject|listObjectsV2|putObject)$/.exec(
-    resource,
-  );
-  return match ? (match[1] as 'getObject' | 'listObjectsV2' | 'putObject') : undefined;
-}
+export { MAP_RUN_RESOURCE } from './resource-names.js';
 
 /** ItemReader.ReaderConfig with MaxItems resolved. */
 export interface ResolvedReaderConfig {

@@ -4,27 +4,17 @@
  * is rejected with the reason (and, on SQS, left for the dead-letter queue).
  */
 import * as z from 'zod/mini';
+import { isAllowedName } from '../engine/allowed-name.js';
 import { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './failure-limits.js';
 import { jsonSchema } from './json-value-schema.js';
 import { parseOrDescribe } from './parse-or-describe.js';
 
 export { MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH } from './failure-limits.js';
+export { isAllowedName } from '../engine/allowed-name.js';
 export { jsonSchema, MAX_JSON_DEPTH } from './json-value-schema.js';
 
 /** Execution names follow Step Functions: 1-80 characters. */
 export const MAX_EXECUTION_NAME_LENGTH = 80;
-
-const FORBIDDEN_NAME_CHARACTERS = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
-
-/** Step Functions forbids whitespace, these punctuation marks and control characters in names. */
-export function isAllowedName(name: string): boolean {
-  if (FORBIDDEN_NAME_CHARACTERS.test(name)) return false;
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return false;
-  }
-  return true;
-}
 
 /** A non-empty string. */
 const nonEmpty = () => z.string().check(z.minLength(1));

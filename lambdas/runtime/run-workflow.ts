@@ -40,6 +40,10 @@ import { TimerQueue } from './timer-queue.js';
 import { isPending, type Awaitable } from './awaitable.js';
 import { bundledJsonata } from '../engine/jsonata/bundled-jsonata.js';
 import { assertValidDefinitionWith } from '../engine/definition-validator.js';
+import { InMemoryMapRunStore } from './distributed-map/in-memory-map-run-store.js';
+import { MapRuns } from './distributed-map/map-runs.js';
+import { inMemoryChildren } from './distributed-map/express-children.js';
+import type { ObjectStorage } from './distributed-map/map-run-ports.js';
 
 /** What a task function learns about the step it runs. */
 export interface TaskContext {
@@ -88,6 +92,14 @@ export interface RunWorkflowOptions {
   readonly signal?: AbortSignal;
   /** Called with each history event as it is recorded, for live progress. */
   readonly onHistoryEvent?: (event: HistoryEvent) => void;
+  /**
+   * The S3 objects Distributed Map states read their items from (ItemReader) and write their
+   * results to (ResultWriter): `new InMemoryObjectStorage({ objects: { 'bucket/key': text } })`
+   * from `baton/testing`, read back after the run. Distributed Map children (EXPRESS and STANDARD
+   * alike) run in memory with the same task functions. @default none: ItemReader and ResultWriter
+   * fail with States.ItemReaderFailed / States.ResultWriterFailed
+   */
+  readonly objects?: ObjectStorage;
 }
 
 /**
@@ -138,9 +150,32 @@ export async function runWorkflow(
   const workflow = compileWorkflow(definition, {
     name: options.stateMachineName ?? DEFAULT_STATE_MACHINE_NAME,
   });
-  return new WorkflowRun(workflow, options).run(
+  return new WorkflowRun(workflow, withMapRuns(options)).run(
     toJson(input === undefined ? {} : input, 'the execution input'),
   );
+}
+
+/**
+ * runWorkflow's Distributed Maps: Map Runs kept in memory, their children run in memory with the
+ * run's task functions and clock (every child, STANDARD too: one process runs one execution).
+ */
+function withMapRuns(options: RunWorkflowOptions): InMemoryRunOptions {
+  const mapRuns = (inbox: InboxSender, clock: Clock): MapRunPerformer =>
+    new MapRuns({
+      store: new InMemoryMapRunStore(),
+      ...(options.objects ? { objects: options.objects } : {}),
+      inbox,
+      definitions: { put: (name) => Promise.resolve({ name, version: RUN_VERSION }) },
+      clock,
+      jsonata: () => bundledJsonata,
+      standardChildren: 'in-memory',
+      express: inMemoryChildren({
+        compile: (definition, name) => compileWorkflow(definition, { name }),
+        run: { tasks: options.tasks ?? {}, mapRuns },
+        clock: options.clock ?? 'virtual',
+      }),
+    });
+  return { ...options, mapRuns };
 }
 
 /** Runs an already compiled workflow to its end, on the same in-process wiring as runWorkflow. */

@@ -7,9 +7,12 @@
  * Step Functions itself cannot generate these policies for AWS SDK integrations ("Use AWS SDK
  * service integrations", Step Functions developer guide: IAM policies are the user's to write).
  */
-import { Stack } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { InvalidWorkflowError } from '../../lib/errors.js';
 import { SagaOrchestrator } from '../../lib/saga-orchestrator.js';
@@ -224,5 +227,103 @@ describe('API Gateway integration grants', () => {
     expect(invoke.map((statement) => statement.Resource)).toEqual([
       'arn:aws:execute-api:eu-west-1:123456789012:x1/prod/*',
     ]);
+  });
+});
+
+/**
+ * A Distributed Map's S3 access (Step Functions developer guide: "ItemReader (Map)", IAM policies
+ * for datasets; "ResultWriter (Map)", IAM policies for ResultWriter): granted on the ARNs a literal
+ * bucket gives, asked for in `integrationTargets.apiCalls` when the bucket is chosen at run time.
+ */
+describe('Distributed Map S3 grants', () => {
+  function rows(fields: Record<string, unknown>) {
+    return {
+      StartAt: 'Rows',
+      States: {
+        Rows: {
+          Type: 'Map',
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' },
+            StartAt: 'Row',
+            States: { Row: { Type: 'Pass', End: true } },
+          },
+          End: true,
+          ...fields,
+        },
+      },
+    };
+  }
+
+  const literal = rows({
+    ItemReader: {
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSONL' },
+      Parameters: { Bucket: 'in', Key: 'rows.jsonl' },
+    },
+    ResultWriter: {
+      Resource: 'arn:aws:states:::s3:putObject',
+      Parameters: { Bucket: 'out', Prefix: 'runs/' },
+    },
+  });
+
+  /** The resources of the statements that grant `action`, resolved to text. */
+  function grantedOn(statements: Statement[], stack: Stack, action: string): string[] {
+    return statements
+      .filter((statement) => [statement.Action].flat().includes(action))
+      .flatMap((statement) => [statement.Resource].flat())
+      .map((resource) => JSON.stringify(stack.resolve(resource)));
+  }
+
+  it('grants GetObject on the object read and the multipart writes under the prefix written', () => {
+    const { stack, statements } = build(() => ({ workflows: { Rows: literal } }));
+    expect(grantedOn(statements, stack, 's3:GetObject')).toContainEqual('"arn:aws:s3:::in/rows.jsonl"');
+    for (const action of ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']) {
+      expect(grantedOn(statements, stack, action)).toContainEqual('"arn:aws:s3:::out/runs/*"');
+    }
+    expect(grantedOn(statements, stack, 's3:ListBucket')).toEqual([]);
+  });
+
+  it('refuses a bucket chosen at run time that integrationTargets.apiCalls does not list, naming the state and the action', () => {
+    const dynamic = rows({
+      ItemReader: { Resource: 'arn:aws:states:::s3:listObjectsV2', Parameters: { 'Bucket.$': '$.bucket' } },
+    });
+    expect(() => build(() => ({ workflows: { Rows: dynamic } }))).toThrow(
+      "Workflow Rows: /States/Rows/ItemReader/Resource: arn:aws:states:::s3:listObjectsV2 needs s3:ListBucket on a bucket chosen at run time, so the construct cannot tell which: list its ARNs in integrationTargets.apiCalls['s3:ListBucket'] (or ['*'] for any)",
+    );
+    const { stack, statements } = build(() => ({
+      workflows: { Rows: dynamic },
+      integrationTargets: { apiCalls: { 's3:ListBucket': ['arn:aws:s3:::logs-a', 'arn:aws:s3:::logs-b'] } },
+    }));
+    expect(grantedOn(statements, stack, 's3:ListBucket')).toEqual(
+      expect.arrayContaining(['"arn:aws:s3:::logs-a"', '"arn:aws:s3:::logs-b"']),
+    );
+  });
+
+  it('synthesizes with no unacknowledged cdk-nag AwsSolutions finding, the prefix wildcard acknowledged with its reason', () => {
+    const app = testApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new Stack(app, 'Rows', { env: TEST_ENV });
+    new SagaOrchestrator(stack, 'Orders', { domain: 'orders', workflows: { Rows: literal } });
+    // A finding fails the synth (the report then lists it).
+    expect(() => app.synth()).not.toThrow();
+    const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { violations: unknown[] }[];
+    };
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+    const acknowledged = app.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.entries(entry.data as Record<string, string>)),
+      );
+    expect(acknowledged).toContainEqual([
+      'Annotation::AwsSolutions-IAM5[Resource::arn:aws:s3:::out/runs/*]',
+      expect.stringContaining(
+        'The ResultWriter at /States/Rows/ResultWriter/Resource writes its result files under its Prefix',
+      ),
+    ]);
+    // The object read is named exactly: nothing to acknowledge for it.
+    expect(acknowledged.map(([id]) => id)).not.toContainEqual(expect.stringContaining('in/rows.jsonl'));
   });
 });

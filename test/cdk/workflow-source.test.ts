@@ -136,6 +136,30 @@ describe('workflowIssues', () => {
     ]);
   });
 
+  it('walks the ItemProcessor of a Distributed Map: its workers must exist, and its integrations must run', () => {
+    const definition = {
+      StartAt: 'Rows',
+      States: {
+        Rows: {
+          Type: 'Map',
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'X',
+            States: {
+              X: { Type: 'Task', Resource: 'baton:worker:ghost', Next: 'Y' },
+              Y: { Type: 'Task', Resource: 'arn:aws:states:::eks:createCluster.sync', End: true },
+            },
+          },
+          End: true,
+        },
+      },
+    };
+    expect(workflowIssues(definition, { workers }).map((issue) => issue.pointer)).toEqual([
+      '/States/Rows/ItemProcessor/States/X/Resource',
+      '/States/Rows/ItemProcessor/States/Y/Resource',
+    ]);
+  });
+
   it('refuses resources the orchestrator does not run', () => {
     const definition = {
       StartAt: 'Query',

@@ -4,11 +4,15 @@
  * See https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html and
  * https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html
  */
+import {
+  MAX_INPUT_BYTES_PER_BATCH,
+  maxInputBytesPerBatchProblem,
+  maxItemsPerBatchProblem,
+} from '../../engine/item-batcher-rules.js';
 import type { Json, JsonObject } from '../../engine/json.js';
 import { ExceedToleratedFailureThresholdError, ItemReaderFailedError } from './errors.js';
 
-/** The largest batch, in bytes: a child execution's input limit (256 KiB). */
-export const MAX_INPUT_BYTES_PER_BATCH = 256 * 1024;
+export { MAX_INPUT_BYTES_PER_BATCH } from '../../engine/item-batcher-rules.js';
 
 /** ItemBatcher's fields, with any `...Path` form already resolved to a number. */
 export interface ItemBatcherConfig {
@@ -29,25 +33,15 @@ export interface ItemBatch {
   readonly bytes: number;
 }
 
-/** Checks ItemBatcher's numbers; returns one message per problem, each naming its field. */
+/** Checks ItemBatcher's numbers (the validator's rules); returns one message per problem, each naming its field. */
 export function validateItemBatcher(config: ItemBatcherConfig): string[] {
   const problems: string[] = [];
   const { maxItemsPerBatch, maxInputBytesPerBatch } = config;
-  if (maxItemsPerBatch !== undefined && !(Number.isInteger(maxItemsPerBatch) && maxItemsPerBatch > 0)) {
-    problems.push(`MaxItemsPerBatch must be a positive integer; got ${maxItemsPerBatch}.`);
-  }
-  if (
-    maxInputBytesPerBatch !== undefined &&
-    !(
-      Number.isInteger(maxInputBytesPerBatch) &&
-      maxInputBytesPerBatch > 0 &&
-      maxInputBytesPerBatch <= MAX_INPUT_BYTES_PER_BATCH
-    )
-  ) {
-    problems.push(
-      `MaxInputBytesPerBatch must be an integer from 1 to ${MAX_INPUT_BYTES_PER_BATCH}; got ${maxInputBytesPerBatch}.`,
-    );
-  }
+  const items = maxItemsPerBatch === undefined ? undefined : maxItemsPerBatchProblem(maxItemsPerBatch);
+  if (items !== undefined) problems.push(`MaxItemsPerBatch ${items}; got ${maxItemsPerBatch}.`);
+  const bytes =
+    maxInputBytesPerBatch === undefined ? undefined : maxInputBytesPerBatchProblem(maxInputBytesPerBatch);
+  if (bytes !== undefined) problems.push(`MaxInputBytesPerBatch ${bytes}; got ${maxInputBytesPerBatch}.`);
   return problems;
 }
 

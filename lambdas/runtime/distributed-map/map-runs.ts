@@ -26,13 +26,9 @@ import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { StateMachineDefinition } from '../../engine/definition.js';
-import {
-  itemInputEvaluator,
-  MAP_RUN_RESOURCE,
-  s3ResourceAction,
-  type MapRunRequest,
-} from '../../engine/distributed-map.js';
+import { itemInputEvaluator, MAP_RUN_RESOURCE, type MapRunRequest } from '../../engine/distributed-map.js';
 import { StatesErrors, StatesError } from '../../engine/errors.js';
+import { itemReaderAction } from '../../engine/resource-names.js';
 import type { JsonataFactory } from '../../engine/jsonata/library.js';
 import { isJsonObject, type Json, type JsonObject } from '../../engine/json.js';
 import { deterministicRandom } from '../../engine/random.js';
@@ -796,12 +792,12 @@ async function* readObjects(
   cursor: Cursor | undefined,
   maxItems: number | undefined,
 ): AsyncGenerator<ReadItem<Cursor>> {
-  const action = s3ResourceAction(reader.resource);
+  const action = itemReaderAction(reader.resource);
   const params = reader.parameters;
   const bucket = typeof params.Bucket === 'string' ? params.Bucket : '';
   const config = reader.readerConfig;
   if (bucket === '') throw new ItemReaderFailedError('The ItemReader must give a Bucket');
-  if (action === 'listObjectsV2') {
+  if (action === 's3:listObjectsV2') {
     const prefix = typeof params.Prefix === 'string' ? params.Prefix : undefined;
     const listPage = async (continuationToken: string | undefined) => {
       try {

@@ -244,6 +244,187 @@ describe('checkDefinition of apigateway:invoke', () => {
   });
 });
 
+/**
+ * A Distributed Map's S3 access, as the developer guide's IAM policies for each field list it
+ * ("ItemReader (Map)", IAM policies for datasets; "ResultWriter (Map)", IAM policies for
+ * ResultWriter): GetObject on the object read, ListBucket on a listed bucket (GetObject on the
+ * listed objects when LOAD_AND_FLATTEN reads them), and PutObject, AbortMultipartUpload and
+ * ListMultipartUploadParts under the ResultWriter's prefix.
+ */
+describe('checkDefinition of a Distributed Map', () => {
+  const GET = 'arn:aws:states:::s3:getObject';
+  const LIST = 'arn:aws:states:::s3:listObjectsV2';
+  const PUT = 'arn:aws:states:::s3:putObject';
+
+  function distributed(fields: Record<string, unknown>, states?: Record<string, unknown>) {
+    return {
+      StartAt: 'Rows',
+      States: {
+        Rows: {
+          Type: 'Map',
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'Work',
+            States: states ?? { Work: { Type: 'Task', Resource: 'baton:worker:row', End: true } },
+          },
+          End: true,
+          ...fields,
+        },
+      },
+    };
+  }
+
+  it('is ok, and lists the reader and writer with the ARNs their literal buckets give', () => {
+    const check = checkDefinition(
+      distributed({
+        ItemReader: {
+          Resource: GET,
+          ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
+          Parameters: { Bucket: 'in', Key: 'rows/2024.csv' },
+        },
+        ResultWriter: { Resource: PUT, Parameters: { Bucket: 'out', Prefix: 'runs/' } },
+      }),
+    );
+    expect(check.issues).toEqual([]);
+    expect(check.ok).toBe(true);
+    expect(check.distributedMaps).toEqual([
+      {
+        pointer: '/States/Rows/ItemReader/Resource',
+        resource: GET,
+        grants: [{ action: 's3:GetObject', resources: ['arn:aws:s3:::in/rows/2024.csv'] }],
+      },
+      {
+        pointer: '/States/Rows/ResultWriter/Resource',
+        resource: PUT,
+        grants: [
+          { action: 's3:PutObject', resources: ['arn:aws:s3:::out/runs/*'] },
+          { action: 's3:AbortMultipartUpload', resources: ['arn:aws:s3:::out/runs/*'] },
+          { action: 's3:ListMultipartUploadParts', resources: ['arn:aws:s3:::out/runs/*'] },
+        ],
+      },
+    ]);
+  });
+
+  it('lists the worker and the integrations of the processor like any other Task', () => {
+    const check = checkDefinition(
+      distributed(
+        { ItemsPath: '$.rows' },
+        {
+          Work: { Type: 'Task', Resource: 'baton:worker:row', Next: 'Notify' },
+          Notify: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::sns:publish',
+            Parameters: { Message: 'x' },
+            End: true,
+          },
+        },
+      ),
+    );
+    expect(check.tasks.map(({ pointer, actions }) => ({ pointer, actions }))).toEqual([
+      { pointer: '/States/Rows/ItemProcessor/States/Work/Resource', actions: ['sqs:SendMessage'] },
+      { pointer: '/States/Rows/ItemProcessor/States/Notify/Resource', actions: ['sns:Publish'] },
+    ]);
+    expect(check.distributedMaps).toEqual([]);
+  });
+
+  it('grants ListBucket on a listed bucket, and GetObject under the prefix when LOAD_AND_FLATTEN reads the objects', () => {
+    const check = checkDefinition(
+      distributed({
+        ItemReader: {
+          Resource: 'arn:aws:states:us-east-1:123456789012:s3:listObjectsV2',
+          ReaderConfig: { Transformation: 'LOAD_AND_FLATTEN', InputType: 'JSONL' },
+          Parameters: { Bucket: 'logs', Prefix: 'day/' },
+        },
+      }),
+    );
+    expect(check.distributedMaps[0]?.grants).toEqual([
+      { action: 's3:ListBucket', resources: ['arn:aws:s3:::logs'] },
+      { action: 's3:GetObject', resources: ['arn:aws:s3:::logs/day/*'] },
+    ]);
+  });
+
+  it('grants GetObject on the whole bucket of a manifest, whose data files lie beside it', () => {
+    const check = checkDefinition(
+      distributed({
+        ItemReader: {
+          Resource: GET,
+          ReaderConfig: { InputType: 'MANIFEST' },
+          Parameters: { Bucket: 'inventory', Key: 'inv/manifest.json' },
+        },
+      }),
+    );
+    expect(check.distributedMaps[0]?.grants).toEqual([
+      { action: 's3:GetObject', resources: ['arn:aws:s3:::inventory/*'] },
+    ]);
+  });
+
+  it('grants GetObject on the bucket when only the key comes from the input', () => {
+    const check = checkDefinition(
+      distributed({
+        ItemReader: {
+          Resource: GET,
+          ReaderConfig: { InputType: 'JSON' },
+          Parameters: { Bucket: 'in', 'Key.$': '$.key' },
+        },
+      }),
+    );
+    expect(check.distributedMaps[0]?.grants).toEqual([
+      { action: 's3:GetObject', resources: ['arn:aws:s3:::in/*'] },
+    ]);
+  });
+
+  it('gives no resources when the bucket comes from a path or a JSONata expression', () => {
+    const check = checkDefinition(
+      distributed({
+        ItemReader: { Resource: LIST, Parameters: { 'Bucket.$': '$.bucket' } },
+        ResultWriter: { Resource: PUT, Parameters: { Bucket: 'out', 'Prefix.$': '$.prefix' } },
+      }),
+    );
+    expect(check.distributedMaps.map((access) => access.grants)).toEqual([
+      [{ action: 's3:ListBucket' }],
+      [
+        { action: 's3:PutObject', resources: ['arn:aws:s3:::out/*'] },
+        { action: 's3:AbortMultipartUpload', resources: ['arn:aws:s3:::out/*'] },
+        { action: 's3:ListMultipartUploadParts', resources: ['arn:aws:s3:::out/*'] },
+      ],
+    ]);
+    const jsonata = checkDefinition({
+      ...distributed({
+        ItemReader: { Resource: LIST, Arguments: { Bucket: '{% $states.input.bucket %}' } },
+      }),
+      QueryLanguage: 'JSONata',
+    });
+    expect(jsonata.issues).toEqual([]);
+    expect(jsonata.distributedMaps[0]?.grants).toEqual([{ action: 's3:ListBucket' }]);
+  });
+
+  it('lists nothing for a ResultWriter with only WriterConfig', () => {
+    const check = checkDefinition(
+      distributed({ ResultWriter: { WriterConfig: { Transformation: 'COMPACT', OutputType: 'JSON' } } }),
+    );
+    expect(check.ok).toBe(true);
+    expect(check.distributedMaps).toEqual([]);
+  });
+
+  it('shows the S3 access in baton check', () => {
+    const text = formatCheck(
+      'rows.asl.json',
+      checkDefinition(
+        distributed({
+          ItemReader: { Resource: LIST, Parameters: { 'Bucket.$': '$.bucket' } },
+          ResultWriter: { Resource: PUT, Parameters: { Bucket: 'out' } },
+        }),
+      ),
+    );
+    expect(text).toMatch(
+      /\/States\/Rows\/ItemReader\/Resource\s+arn:aws:states:::s3:listObjectsV2\s+s3:ListBucket\s+chosen at run time/,
+    );
+    expect(text).toMatch(
+      /\/States\/Rows\/ResultWriter\/Resource\s+arn:aws:states:::s3:putObject\s+s3:PutObject\s+arn:aws:s3:::out\/\*/,
+    );
+  });
+});
+
 describe('baton check, as text', () => {
   it('shows the issues, the resources in a table, and what would fail on AWS', () => {
     const text = formatCheck('order.asl.json', checkDefinition(definition));

@@ -331,8 +331,85 @@ describe('Assign', () => {
   });
 });
 
-describe('what JSONata mode does not run yet', () => {
-  it('still reports Distributed Map fields as not supported yet', () => {
+/**
+ * Distributed Map in JSONata states (developer guide, "ItemReader (Map)": Arguments replaces
+ * Parameters in JSONata workflows; "Map state in Distributed mode"; "Setting failure thresholds
+ * for Distributed Map states"): the Path forms are JSONPath-only and numbers may be `{% %}`.
+ */
+describe('Distributed Map in JSONata', () => {
+  function dmap(extra: Record<string, unknown>): Record<string, unknown> {
+    return jsonata({
+      S: {
+        Type: 'Map',
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' },
+          StartAt: 'I',
+          States: { I: { Type: 'Pass', End: true } },
+        },
+        End: true,
+        ...extra,
+      },
+    });
+  }
+
+  it('accepts Arguments and expressions in every Distributed Map field', () => {
+    expect(
+      issuesOf(
+        dmap({
+          ItemReader: {
+            ReaderConfig: {
+              InputType: 'CSV',
+              CSVHeaderLocation: 'FIRST_ROW',
+              MaxItems: '{% $states.input.max %}',
+            },
+            Resource: 'arn:aws:states:::s3:getObject',
+            Arguments: { Bucket: '{% $states.input.bucket %}', Key: 'csvDataset/ratings.csv' },
+          },
+          ItemBatcher: { MaxItemsPerBatch: '{% 10 %}', BatchInput: { run: '{% $states.input.run %}' } },
+          ResultWriter: {
+            Resource: 'arn:aws:states:::s3:putObject',
+            Arguments: '{% {"Bucket": $states.input.out, "Prefix": "runs"} %}',
+          },
+          ToleratedFailurePercentage: '{% $states.input.pct %}',
+          ToleratedFailureCount: '{% 1 %}',
+          MaxConcurrency: '{% 100 %}',
+          Label: 'ratings',
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('rejects Parameters in an ItemReader', () => {
+    expectOnly(
+      dmap({ ItemReader: { Resource: 'arn:aws:states:::s3:listObjectsV2', Parameters: { Bucket: 'b' } } }),
+      '/States/S/ItemReader/Parameters',
+      "The QueryLanguage is set to 'JSONata', but field 'Parameters' is only supported for the 'JSONPath' QueryLanguage",
+    );
+  });
+
+  it('rejects MaxItemsPath, a JSONPath-only field', () => {
+    expectOnly(
+      dmap({
+        ItemReader: {
+          Resource: 'arn:aws:states:::s3:listObjectsV2',
+          Arguments: { Bucket: 'b' },
+          ReaderConfig: { MaxItemsPath: '$.n' },
+        },
+      }),
+      '/States/S/ItemReader/ReaderConfig/MaxItemsPath',
+      "field 'MaxItemsPath' is only supported for the 'JSONPath' QueryLanguage",
+    );
+  });
+
+  it('rejects ToleratedFailureCountPath, a JSONPath-only field', () => {
+    expectOnly(
+      dmap({ ToleratedFailureCountPath: '$.c' }),
+      '/States/S/ToleratedFailureCountPath',
+      "field 'ToleratedFailureCountPath' is only supported for the 'JSONPath' QueryLanguage",
+    );
+  });
+
+  it('reports a JSONata field on an INLINE Map as needing Mode DISTRIBUTED', () => {
     expectOnly(
       jsonata({
         S: {
@@ -343,7 +420,15 @@ describe('what JSONata mode does not run yet', () => {
         },
       }),
       '/States/S/ToleratedFailureCount',
-      'not supported yet (Distributed Map)',
+      'ToleratedFailureCount is a Distributed Map field: it needs "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"',
     );
+  });
+
+  it('parses the expressions it is given', () => {
+    expectOnly(dmap({ ToleratedFailureCount: '{% 1 + %}' }), '/States/S/ToleratedFailureCount', '');
+  });
+
+  it('bounds a literal MaxConcurrency at 10,000', () => {
+    expectOnly(dmap({ MaxConcurrency: 20_000 }), '/States/S/MaxConcurrency', 'must be at most 10000');
   });
 });

@@ -1569,30 +1569,6 @@ describe('Map', () => {
     );
   });
 
-  it('reports ProcessorConfig Mode DISTRIBUTED as not supported yet', () => {
-    expectOnly(
-      single({
-        Type: 'Map',
-        End: true,
-        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'I', States: { I: pass() } },
-      }),
-      '/States/S/ItemProcessor/ProcessorConfig/Mode',
-      'is not supported yet (Distributed Map)',
-    );
-  });
-
-  it('reports ProcessorConfig ExecutionType as not supported yet', () => {
-    expectOnly(
-      single({
-        Type: 'Map',
-        End: true,
-        ItemProcessor: { ProcessorConfig: { ExecutionType: 'EXPRESS' }, StartAt: 'I', States: { I: pass() } },
-      }),
-      '/States/S/ItemProcessor/ProcessorConfig/ExecutionType',
-      'is not supported yet (Distributed Map)',
-    );
-  });
-
   it('rejects an unknown ProcessorConfig Mode', () => {
     expectOnly(
       single({
@@ -1601,7 +1577,19 @@ describe('Map', () => {
         ItemProcessor: { ProcessorConfig: { Mode: 'FAST' }, StartAt: 'I', States: { I: pass() } },
       }),
       '/States/S/ItemProcessor/ProcessorConfig/Mode',
-      'must be "INLINE"',
+      'must be "INLINE" or "DISTRIBUTED"',
+    );
+  });
+
+  it('rejects ExecutionType on an INLINE Map', () => {
+    expectOnly(
+      single({
+        Type: 'Map',
+        End: true,
+        ItemProcessor: { ProcessorConfig: { ExecutionType: 'EXPRESS' }, StartAt: 'I', States: { I: pass() } },
+      }),
+      '/States/S/ItemProcessor/ProcessorConfig/ExecutionType',
+      'is only allowed with Mode "DISTRIBUTED"',
     );
   });
 
@@ -1614,8 +1602,12 @@ describe('Map', () => {
     ['ToleratedFailureCount', 5],
     ['ToleratedFailureCountPath', '$.c'],
     ['Label', 'batch'],
-  ])('reports %s as not supported yet (Distributed Map)', (key, value) => {
-    expectOnly(map({ [key]: value }), `/States/S/${key}`, `${key} is not supported yet (Distributed Map)`);
+  ])('reports %s on an INLINE Map as needing Mode DISTRIBUTED', (key, value) => {
+    expectOnly(
+      map({ [key]: value }),
+      `/States/S/${key}`,
+      `${key} is a Distributed Map field: it needs "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"`,
+    );
   });
 
   it('validates the states of the legacy Iterator', () => {
@@ -1628,6 +1620,616 @@ describe('Map', () => {
       '/States/S/Iterator/States/J',
       'must have exactly one of Seconds',
     );
+  });
+});
+
+/**
+ * Distributed Map (ProcessorConfig Mode DISTRIBUTED). The rules come from the Step Functions
+ * developer guide: "Map state in Distributed mode" (the fields, MaxConcurrency up to 10,000, Label
+ * of at most 40 characters), "ItemProcessor (Map)" (ExecutionType required with DISTRIBUTED),
+ * "ItemReader (Map)" (getObject with ReaderConfig.InputType, listObjectsV2 and its
+ * LOAD_AND_FLATTEN Transformation, CSV headers, manifests, MaxItems), "ItemBatcher (Map)",
+ * "ResultWriter (Map)" (Resource and Parameters, WriterConfig, or both; never empty), "Setting
+ * failure thresholds for Distributed Map states", "Integrating optimized services with Step
+ * Functions" (Express workflows: Request Response only) and "Passing data between states with
+ * variables" (a Distributed Map's child workflow has a variable scope of its own).
+ */
+describe('Distributed Map', () => {
+  const GET = 'arn:aws:states:::s3:getObject';
+  const LIST = 'arn:aws:states:::s3:listObjectsV2';
+  const PUT = 'arn:aws:states:::s3:putObject';
+
+  function processor(extra: Json = {}, states: Json = { I: pass() }): Json {
+    return {
+      ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD', ...extra },
+      StartAt: Object.keys(states)[0],
+      States: states,
+    };
+  }
+
+  /** A Distributed Map `S` whose processor runs `I` (a Pass), with `extra` fields. */
+  function dmap(extra: Json = {}, config: Json = {}): Json {
+    return single({ Type: 'Map', End: true, ItemProcessor: processor(config), ...extra });
+  }
+
+  function csvReader(config: Json = {}): Json {
+    return {
+      Resource: GET,
+      ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW', ...config },
+      Parameters: { Bucket: 'amzn-s3-demo-bucket', Key: 'csvDataset/ratings.csv' },
+    };
+  }
+
+  describe('valid forms', () => {
+    it('accepts the ItemReader example of the developer guide (CSV, first row headers)', () => {
+      expectValid(
+        dmap({
+          ItemReader: {
+            ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
+            Resource: GET,
+            Parameters: {
+              Bucket: 'amzn-s3-demo-bucket',
+              Key: 'csvDataset/ratings.csv',
+              VersionId: 'BcK42coT2jE1234VHLUvBV1yLNod2OEt',
+            },
+          },
+        }),
+      );
+    });
+
+    it.each([
+      ['JSON', { InputType: 'JSON' }],
+      ['JSONL', { InputType: 'JSONL' }],
+      [
+        'CSV with given headers and a delimiter',
+        { InputType: 'CSV', CSVHeaderLocation: 'GIVEN', CSVHeaders: ['a', 'b'], CSVDelimiter: 'PIPE' },
+      ],
+      ['an S3 inventory manifest', { InputType: 'MANIFEST' }],
+      ['an Athena manifest', { InputType: 'MANIFEST', ManifestType: 'ATHENA_DATA' }],
+      ['MaxItems', { InputType: 'JSON', MaxItems: 0 }],
+      ['MaxItemsPath', { InputType: 'JSON', MaxItemsPath: '$.max' }],
+    ])('accepts an s3:getObject reader of %s', (_name, config) => {
+      expectValid(
+        dmap({ ItemReader: { Resource: GET, ReaderConfig: config, Parameters: { Bucket: 'b', Key: 'k' } } }),
+      );
+    });
+
+    it('accepts an s3:listObjectsV2 reader, with a region and account in the resource and paths in Parameters', () => {
+      expectValid(
+        dmap({
+          ItemReader: {
+            Resource: 'arn:aws:states:us-east-1:123456789012:s3:listObjectsV2',
+            Parameters: { 'Bucket.$': '$.bucket', 'Prefix.$': '$.prefix' },
+          },
+        }),
+      );
+    });
+
+    it('accepts listObjectsV2 with LOAD_AND_FLATTEN and the InputType of each object', () => {
+      expectValid(
+        dmap({
+          ItemReader: {
+            Resource: LIST,
+            ReaderConfig: { Transformation: 'LOAD_AND_FLATTEN', InputType: 'JSONL' },
+            Parameters: { Bucket: 'b', Prefix: 'p/' },
+          },
+        }),
+      );
+    });
+
+    it('accepts every batcher, writer, label, threshold and concurrency field', () => {
+      expectValid(
+        dmap(
+          {
+            ItemReader: csvReader(),
+            ItemSelector: { 'row.$': '$$.Map.Item.Value' },
+            ItemBatcher: {
+              MaxItemsPerBatch: 10,
+              MaxInputBytesPerBatch: 262_144,
+              BatchInput: { 'run.$': '$.run' },
+            },
+            ResultWriter: {
+              Resource: PUT,
+              Parameters: { Bucket: 'results', Prefix: 'runs/' },
+              WriterConfig: { Transformation: 'FLATTEN', OutputType: 'JSONL' },
+            },
+            Label: 'ratings-2024',
+            ToleratedFailurePercentage: 12.5,
+            ToleratedFailureCount: 3,
+            MaxConcurrency: 10_000,
+          },
+          { ExecutionType: 'EXPRESS' },
+        ),
+      );
+    });
+
+    it('accepts the Path forms of the batch limits and thresholds', () => {
+      expectValid(
+        dmap({
+          ItemBatcher: { MaxItemsPerBatchPath: '$.n', MaxInputBytesPerBatchPath: '$.bytes' },
+          ToleratedFailurePercentagePath: '$.p',
+          ToleratedFailureCountPath: '$.c',
+        }),
+      );
+    });
+
+    it('accepts a ResultWriter with only WriterConfig (results shaped, not written)', () => {
+      expectValid(
+        dmap({ ResultWriter: { WriterConfig: { Transformation: 'COMPACT', OutputType: 'JSON' } } }),
+      );
+    });
+
+    it('accepts a Distributed Map without ItemReader (items from the state input)', () => {
+      expectValid(dmap({ ItemsPath: '$.items' }));
+    });
+
+    it('accepts a Distributed Map nested in the processor of another', () => {
+      const inner = { Type: 'Map', End: true, ItemProcessor: processor({}, { J: pass() }) };
+      expectValid(single({ Type: 'Map', End: true, ItemProcessor: processor({}, { I: inner }) }));
+    });
+
+    it('lets a Distributed Map processor assign a variable its parent assigns (its own scope)', () => {
+      expectValid(
+        machine({
+          A: pass({ Assign: { total: 1 }, End: undefined, Next: 'S' }),
+          S: { Type: 'Map', End: true, ItemProcessor: processor({}, { I: pass({ Assign: { total: 2 } }) }) },
+        }),
+      );
+    });
+
+    it('still forbids an INLINE processor to assign a variable its parent assigns', () => {
+      expectIssue(
+        machine({
+          A: pass({ Assign: { total: 1 }, End: undefined, Next: 'S' }),
+          S: {
+            Type: 'Map',
+            End: true,
+            ItemProcessor: { StartAt: 'I', States: { I: pass({ Assign: { total: 2 } }) } },
+          },
+        }),
+        '/States/S/ItemProcessor/States/I/Assign/total',
+        'cannot assign the variable "total"',
+      );
+    });
+
+    it('accepts workers and waiting integrations in a STANDARD processor', () => {
+      const states = {
+        W: task({ Resource: 'baton:worker:resize', End: undefined, Next: 'T' }),
+        T: task({ Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken' }),
+      };
+      expectValid(single({ Type: 'Map', End: true, ItemProcessor: processor({}, states) }));
+    });
+  });
+
+  describe('ProcessorConfig', () => {
+    it('requires ExecutionType with Mode DISTRIBUTED', () => {
+      expectOnly(
+        single({
+          Type: 'Map',
+          End: true,
+          ItemProcessor: { ...processor(), ProcessorConfig: { Mode: 'DISTRIBUTED' } },
+        }),
+        '/States/S/ItemProcessor/ProcessorConfig/ExecutionType',
+        'is required with Mode "DISTRIBUTED"',
+      );
+    });
+
+    it('rejects an unknown ExecutionType', () => {
+      expectOnly(
+        dmap({}, { ExecutionType: 'FAST' }),
+        '/States/S/ItemProcessor/ProcessorConfig/ExecutionType',
+        'must be "STANDARD" or "EXPRESS"',
+      );
+    });
+  });
+
+  it('bounds MaxConcurrency at 10,000', () => {
+    expectOnly(dmap({ MaxConcurrency: 10_001 }), '/States/S/MaxConcurrency', 'must be at most 10000');
+  });
+
+  describe('ItemReader', () => {
+    it('requires Resource', () => {
+      expectOnly(
+        dmap({ ItemReader: { Parameters: { Bucket: 'b' } } }),
+        '/States/S/ItemReader/Resource',
+        'is required',
+      );
+    });
+
+    it('rejects a resource other than s3:getObject and s3:listObjectsV2', () => {
+      expectOnly(
+        dmap({ ItemReader: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: 'b' } } }),
+        '/States/S/ItemReader/Resource',
+        'must be arn:aws:states:::s3:getObject (items from one object) or arn:aws:states:::s3:listObjectsV2',
+      );
+    });
+
+    it('requires Parameters', () => {
+      expectOnly(
+        dmap({ ItemReader: { Resource: LIST } }),
+        '/States/S/ItemReader/Parameters',
+        'is required: the S3 request (Bucket)',
+      );
+    });
+
+    it('requires the Key of an s3:getObject reader', () => {
+      expectOnly(
+        dmap({
+          ItemReader: { Resource: GET, ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: 'b' } },
+        }),
+        '/States/S/ItemReader/Parameters/Key',
+        'is required (or Key.$)',
+      );
+    });
+
+    it('rejects Arguments in a JSONPath state', () => {
+      expectIssue(
+        dmap({ ItemReader: { Resource: LIST, Parameters: { Bucket: 'b' }, Arguments: {} } }),
+        '/States/S/ItemReader/Arguments',
+        "field 'Arguments' is only supported for the 'JSONata' QueryLanguage",
+      );
+    });
+
+    it('rejects an unknown field', () => {
+      expectOnly(
+        dmap({ ItemReader: { ...csvReader(), Format: 'csv' } }),
+        '/States/S/ItemReader/Format',
+        'unknown field',
+      );
+    });
+
+    it('requires an InputType with s3:getObject', () => {
+      expectOnly(
+        dmap({ ItemReader: { Resource: GET, Parameters: { Bucket: 'b', Key: 'k' } } }),
+        '/States/S/ItemReader/ReaderConfig/InputType',
+        'is required with s3:getObject',
+      );
+    });
+
+    it('rejects an unknown InputType', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ InputType: 'XML', CSVHeaderLocation: undefined }) }),
+        '/States/S/ItemReader/ReaderConfig/InputType',
+        'must be "JSON", "JSONL", "CSV" or "MANIFEST"',
+      );
+    });
+
+    it('reports InputType PARQUET as not supported yet', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ InputType: 'PARQUET', CSVHeaderLocation: undefined }) }),
+        '/States/S/ItemReader/ReaderConfig/InputType',
+        'InputType "PARQUET" is not supported yet',
+      );
+    });
+
+    it('rejects InputType with s3:listObjectsV2 without LOAD_AND_FLATTEN', () => {
+      expectOnly(
+        dmap({
+          ItemReader: { Resource: LIST, ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: 'b' } },
+        }),
+        '/States/S/ItemReader/ReaderConfig/InputType',
+        'is only allowed with s3:listObjectsV2 when Transformation is "LOAD_AND_FLATTEN"',
+      );
+    });
+
+    it('requires InputType with LOAD_AND_FLATTEN', () => {
+      expectOnly(
+        dmap({
+          ItemReader: {
+            Resource: LIST,
+            ReaderConfig: { Transformation: 'LOAD_AND_FLATTEN' },
+            Parameters: { Bucket: 'b' },
+          },
+        }),
+        '/States/S/ItemReader/ReaderConfig/InputType',
+        'is required with Transformation "LOAD_AND_FLATTEN"',
+      );
+    });
+
+    it('rejects Transformation with s3:getObject', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ Transformation: 'NONE' }) }),
+        '/States/S/ItemReader/ReaderConfig/Transformation',
+        'is only allowed with arn:aws:states:::s3:listObjectsV2',
+      );
+    });
+
+    it('rejects an unknown Transformation', () => {
+      expectOnly(
+        dmap({
+          ItemReader: {
+            Resource: LIST,
+            ReaderConfig: { Transformation: 'UNZIP' },
+            Parameters: { Bucket: 'b' },
+          },
+        }),
+        '/States/S/ItemReader/ReaderConfig/Transformation',
+        'must be "NONE" or "LOAD_AND_FLATTEN"',
+      );
+    });
+
+    it('rejects an unknown CSVHeaderLocation', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ CSVHeaderLocation: 'LAST_ROW' }) }),
+        '/States/S/ItemReader/ReaderConfig/CSVHeaderLocation',
+        'must be "FIRST_ROW" or "GIVEN"',
+      );
+    });
+
+    it('requires CSVHeaders with CSVHeaderLocation GIVEN', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ CSVHeaderLocation: 'GIVEN' }) }),
+        '/States/S/ItemReader/ReaderConfig/CSVHeaders',
+        'is required with CSVHeaderLocation "GIVEN"',
+      );
+    });
+
+    it('rejects CSVHeaders with CSVHeaderLocation FIRST_ROW', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ CSVHeaders: ['a'] }) }),
+        '/States/S/ItemReader/ReaderConfig/CSVHeaders',
+        'is only allowed with CSVHeaderLocation "GIVEN"',
+      );
+    });
+
+    it('requires CSVHeaders to be strings', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ CSVHeaderLocation: 'GIVEN', CSVHeaders: ['a', 1] }) }),
+        '/States/S/ItemReader/ReaderConfig/CSVHeaders',
+        'must be a non-empty array of strings',
+      );
+    });
+
+    it('rejects an unknown CSVDelimiter', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ CSVDelimiter: 'COLON' }) }),
+        '/States/S/ItemReader/ReaderConfig/CSVDelimiter',
+        'must be "COMMA", "PIPE", "SEMICOLON", "SPACE" or "TAB"',
+      );
+    });
+
+    it('rejects a CSV option with another InputType', () => {
+      expectOnly(
+        dmap({
+          ItemReader: csvReader({ InputType: 'JSON', CSVHeaderLocation: undefined, CSVDelimiter: 'TAB' }),
+        }),
+        '/States/S/ItemReader/ReaderConfig/CSVDelimiter',
+        'is only allowed with InputType "CSV"',
+      );
+    });
+
+    it('rejects ManifestType without InputType MANIFEST, and an unknown one', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ ManifestType: 'ATHENA_DATA' }) }),
+        '/States/S/ItemReader/ReaderConfig/ManifestType',
+        'is only allowed with InputType "MANIFEST"',
+      );
+      expectOnly(
+        dmap({
+          ItemReader: csvReader({
+            InputType: 'MANIFEST',
+            CSVHeaderLocation: undefined,
+            ManifestType: 'GLUE',
+          }),
+        }),
+        '/States/S/ItemReader/ReaderConfig/ManifestType',
+        'must be "ATHENA_DATA" or "S3_INVENTORY"',
+      );
+    });
+
+    it('requires MaxItems to be a non-negative integer', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ MaxItems: 1.5 }) }),
+        '/States/S/ItemReader/ReaderConfig/MaxItems',
+        'must be a non-negative integer',
+      );
+    });
+
+    it('rejects MaxItems together with MaxItemsPath', () => {
+      expectOnly(
+        dmap({ ItemReader: csvReader({ MaxItems: 5, MaxItemsPath: '$.n' }) }),
+        '/States/S/ItemReader/ReaderConfig/MaxItemsPath',
+        'cannot be used together with MaxItems',
+      );
+    });
+  });
+
+  describe('ItemBatcher', () => {
+    it('requires at least one batch limit', () => {
+      expectOnly(
+        dmap({ ItemBatcher: { BatchInput: { a: 1 } } }),
+        '/States/S/ItemBatcher',
+        'must have MaxItemsPerBatch or MaxInputBytesPerBatch',
+      );
+    });
+
+    it('requires MaxItemsPerBatch to be a positive integer', () => {
+      expectOnly(
+        dmap({ ItemBatcher: { MaxItemsPerBatch: 0 } }),
+        '/States/S/ItemBatcher/MaxItemsPerBatch',
+        'must be a positive integer',
+      );
+    });
+
+    it('bounds MaxInputBytesPerBatch at 256 KiB', () => {
+      expectOnly(
+        dmap({ ItemBatcher: { MaxInputBytesPerBatch: 262_145 } }),
+        '/States/S/ItemBatcher/MaxInputBytesPerBatch',
+        'must be an integer from 1 to 262144',
+      );
+    });
+
+    it('rejects a limit together with its Path', () => {
+      expectOnly(
+        dmap({ ItemBatcher: { MaxItemsPerBatch: 5, MaxItemsPerBatchPath: '$.n' } }),
+        '/States/S/ItemBatcher/MaxItemsPerBatchPath',
+        'cannot be used together with MaxItemsPerBatch',
+      );
+    });
+
+    it('requires BatchInput to be an object', () => {
+      expectOnly(
+        dmap({ ItemBatcher: { MaxItemsPerBatch: 5, BatchInput: 'x' } }),
+        '/States/S/ItemBatcher/BatchInput',
+        'must be an object (a payload template)',
+      );
+    });
+  });
+
+  describe('ResultWriter', () => {
+    it('rejects an empty ResultWriter', () => {
+      expectOnly(
+        dmap({ ResultWriter: {} }),
+        '/States/S/ResultWriter',
+        'must have Resource and Parameters (to write the results to S3), WriterConfig (to shape them), or both',
+      );
+    });
+
+    it('rejects a Resource without Parameters', () => {
+      expectOnly(
+        dmap({ ResultWriter: { Resource: PUT } }),
+        '/States/S/ResultWriter/Parameters',
+        'is required: the S3 request (Bucket)',
+      );
+    });
+
+    it('rejects Parameters without Resource', () => {
+      expectOnly(
+        dmap({ ResultWriter: { Parameters: { Bucket: 'b' } } }),
+        '/States/S/ResultWriter/Resource',
+        'is required with Parameters: arn:aws:states:::s3:putObject',
+      );
+    });
+
+    it('rejects a resource other than s3:putObject', () => {
+      expectOnly(
+        dmap({ ResultWriter: { Resource: GET, Parameters: { Bucket: 'b' } } }),
+        '/States/S/ResultWriter/Resource',
+        'must be arn:aws:states:::s3:putObject',
+      );
+    });
+
+    it('rejects unknown WriterConfig values', () => {
+      expectOnly(
+        dmap({ ResultWriter: { WriterConfig: { Transformation: 'ZIP' } } }),
+        '/States/S/ResultWriter/WriterConfig/Transformation',
+        'must be "NONE", "COMPACT" or "FLATTEN"',
+      );
+      expectOnly(
+        dmap({ ResultWriter: { WriterConfig: { OutputType: 'CSV' } } }),
+        '/States/S/ResultWriter/WriterConfig/OutputType',
+        'must be "JSON" or "JSONL"',
+      );
+    });
+  });
+
+  describe('Label', () => {
+    it('allows at most 40 characters', () => {
+      expectOnly(
+        dmap({ Label: 'x'.repeat(41) }),
+        '/States/S/Label',
+        'must be at most 40 characters long (it has 41)',
+      );
+    });
+
+    it.each([' ', '/', '$', '\u0001'])('rejects the character %j', (character) => {
+      expectOnly(dmap({ Label: `a${character}b` }), '/States/S/Label', 'must not contain whitespace');
+    });
+  });
+
+  describe('tolerated failures', () => {
+    it('bounds ToleratedFailurePercentage to 0..100', () => {
+      expectOnly(
+        dmap({ ToleratedFailurePercentage: 101 }),
+        '/States/S/ToleratedFailurePercentage',
+        'must be a number from 0 to 100',
+      );
+    });
+
+    it('requires ToleratedFailureCount to be a non-negative integer', () => {
+      expectOnly(
+        dmap({ ToleratedFailureCount: -1 }),
+        '/States/S/ToleratedFailureCount',
+        'must be a non-negative integer',
+      );
+    });
+
+    it.each(['ToleratedFailurePercentage', 'ToleratedFailureCount'])(
+      'rejects %s together with its Path',
+      (key) => {
+        expectOnly(
+          dmap({ [key]: 1, [`${key}Path`]: '$.t' }),
+          `/States/S/${key}Path`,
+          `cannot be used together with ${key}`,
+        );
+      },
+    );
+  });
+
+  describe('EXPRESS processors', () => {
+    function express(states: Json): Json {
+      return single({
+        Type: 'Map',
+        End: true,
+        ItemProcessor: processor({ ExecutionType: 'EXPRESS' }, states),
+      });
+    }
+
+    it.each([
+      'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      'arn:aws:states:::states:startExecution.sync:2',
+      'arn:aws:states:::glue:startJobRun.sync',
+    ])('rejects %s, naming the state', (resource) => {
+      expectOnly(
+        express({ T: task({ Resource: resource }) }),
+        '/States/S/ItemProcessor/States/T/Resource',
+        'state "T" cannot run',
+      );
+    });
+
+    it('rejects a worker, inside a Parallel branch too', () => {
+      expectOnly(
+        express({
+          P: {
+            Type: 'Parallel',
+            End: true,
+            Branches: [{ StartAt: 'W', States: { W: task({ Resource: 'baton:worker:resize' }) } }],
+          },
+        }),
+        '/States/S/ItemProcessor/States/P/Branches/0/States/W/Resource',
+        `state "W" needs ExecutionType STANDARD: a worker's result arrives through the inbox`,
+      );
+    });
+
+    it('rejects baton:waitForEvent and a worker compensation', () => {
+      const issues = validateDefinition(
+        express({
+          E: task({
+            Resource: 'baton:waitForEvent',
+            Parameters: { DetailType: 'x' },
+            End: undefined,
+            Next: 'C',
+          }),
+          C: task({ Compensate: { Resource: 'baton:worker:refund' } }),
+        }),
+      );
+      expect(issues).toEqual([
+        {
+          pointer: '/States/S/ItemProcessor/States/E/Resource',
+          message: expect.stringContaining(
+            'state "E" needs ExecutionType STANDARD: an awaited event arrives through the inbox',
+          ),
+        },
+        {
+          pointer: '/States/S/ItemProcessor/States/C/Compensate/Resource',
+          message: expect.stringContaining('state "C" needs ExecutionType STANDARD'),
+        },
+      ]);
+    });
+
+    it('accepts request-response integrations', () => {
+      expectValid(express({ T: task({ Resource: 'arn:aws:states:::lambda:invoke' }) }));
+    });
   });
 });
 
