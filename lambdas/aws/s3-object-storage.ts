@@ -238,6 +238,7 @@ export class S3ObjectStorage implements ObjectStorage {
             false,
           );
         completed.push(await this.uploadPart(target, upload, partNumber, next.value, where));
+        // The uploaded part's bytes are let go before the next part is gathered.
         next = PART_UPLOADED;
         next = await parts.next();
       }
