@@ -110,7 +110,22 @@ export class S3ObjectStorage implements ObjectStorage {
       throw objectStorageError(error, 'GetObject', describe(location));
     }
     if (output.Body === undefined) return emptyStream();
-    return new TranslatedBody(byteSource(output.Body, location), describe(location));
+    const body = byteSource(output.Body, location);
+    let skip = 0;
+    if (start > 0 && !output.ContentRange?.startsWith(`bytes ${start}-`)) {
+      // S3 always serves the range; a store that ignores it sends the whole object (200, no
+      // Content-Range), whose first bytes are dropped here rather than read twice as items.
+      if (output.ContentRange !== undefined) {
+        body.destroy?.();
+        throw new ObjectStorageError(
+          'InvalidResponse',
+          `S3 GetObject of ${describe(location)} answered the range ${output.ContentRange}, not bytes ${start}-`,
+          false,
+        );
+      }
+      skip = start;
+    }
+    return new TranslatedBody(body, describe(location), skip);
   }
 
   async list(request: {
@@ -223,6 +238,7 @@ export class S3ObjectStorage implements ObjectStorage {
             false,
           );
         completed.push(await this.uploadPart(target, upload, partNumber, next.value, where));
+        // The uploaded part's bytes are let go before the next part is gathered.
         next = PART_UPLOADED;
         next = await parts.next();
       }
@@ -375,15 +391,29 @@ class TranslatedBody implements AsyncIterable<Uint8Array> {
   constructor(
     private readonly body: BodyShape & AsyncIterable<Uint8Array>,
     private readonly where: string,
+    /** Leading bytes to drop (a whole object sent for a range). */
+    private readonly skip: number,
   ) {}
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     const inner = this.body[Symbol.asyncIterator]();
     const { body, where } = this;
+    let skip = this.skip;
     return {
       async next() {
         try {
-          return await inner.next();
+          for (;;) {
+            const result = await inner.next();
+            if (result.done === true || skip === 0) return result;
+            const chunk = result.value;
+            if (chunk.length <= skip) {
+              skip -= chunk.length;
+              continue;
+            }
+            const rest = chunk.subarray(skip);
+            skip = 0;
+            return { done: false, value: rest };
+          }
         } catch (error) {
           throw objectStorageError(error, 'GetObject (reading the body)', where);
         }

@@ -91,15 +91,37 @@ describe('S3ObjectStorage', () => {
     });
 
     it('asks for the bytes from the offset to the end with Range: bytes=<start>-', async () => {
-      s3.on(GetObjectCommand).resolves({ Body: Readable.from([Buffer.from('xyz')]) as never });
+      s3.on(GetObjectCommand).resolves({
+        Body: Readable.from([Buffer.from('xyz')]) as never,
+        ContentRange: 'bytes 1234-1236/1237',
+      });
 
-      await storage.read(location, { start: 1234 });
+      expect(await bytesOf(await storage.read(location, { start: 1234 }))).toEqual(Buffer.from('xyz'));
 
       expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
         Bucket: 'items',
         Key: 'data/items.csv',
         Range: 'bytes=1234-',
       });
+    });
+
+    it('drops the leading bytes itself when a store ignores the Range and sends the whole object', async () => {
+      s3.on(GetObjectCommand).resolves({
+        Body: Readable.from([Buffer.from('ab'), Buffer.from('cdef'), Buffer.from('g')]) as never,
+      });
+
+      expect(await bytesOf(await storage.read(location, { start: 3 }))).toEqual(Buffer.from('defg'));
+    });
+
+    it('refuses a range other than the one asked for', async () => {
+      const body = Readable.from([Buffer.from('x')]);
+      s3.on(GetObjectCommand).resolves({ Body: body as never, ContentRange: 'bytes 0-0/1' });
+
+      const error = await failureOf(storage.read(location, { start: 5 }));
+
+      expect(error).toMatchObject({ code: 'InvalidResponse', retryable: false });
+      expect(error.message).toContain('answered the range bytes 0-0/1, not bytes 5-');
+      expect(body.destroyed).toBe(true);
     });
 
     it('reads an offset at or past the end (416 InvalidRange) as an empty rest', async () => {
