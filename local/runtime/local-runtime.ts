@@ -43,7 +43,9 @@ import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
 import type { JsonObject } from '../../lambdas/engine/json.js';
 import { correlationShapes } from '../../lambdas/contract/correlation-shapes.js';
 import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
-import type { ExecutionStore, InboxSender } from '../../lambdas/runtime/ports.js';
+import type { ExecutionStore, InboxSender, MapRunPerformer } from '../../lambdas/runtime/ports.js';
+import { DynamoDbMapRunStore } from '../../lambdas/aws/dynamodb-map-run-store.js';
+import { createMapRuns } from '../../lambdas/runtime/distributed-map/express-children.js';
 import type { ObjectStorage } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
@@ -104,6 +106,11 @@ export interface LocalDomainConfig {
 /** Options of {@link LocalRuntime.start}. */
 export interface LocalRuntimeOptions {
   readonly domains: readonly LocalDomainConfig[];
+  /**
+   * Most children a Distributed Map's dispatcher starts per step before it commits where its
+   * reader stands (a Lambda does so before its time runs out). @default 5000
+   */
+  readonly mapRunCheckpointItems?: number;
   /** Where data lives between runs. @default '.baton' */
   readonly dataDir?: string;
   /** Where the worker modules of domains that name no `workersDir` are. @default none */
@@ -361,27 +368,47 @@ export class LocalRuntime extends DomainControl {
           own: domainOfStore(config.domain, definitions, inboxSender),
           others: () => [...domains.values()].map(reachable),
         });
+        // DynamoDB tasks reach the tables of the embedded DynamoDB.
+        const transports = {
+          ...localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
+          awsSdk,
+          executions: workflows,
+          // `apigateway:invoke`: an endpoint given as a URL (a local server) is called as it
+          // is; API Gateway itself is out of reach, so its tasks need a mocked result.
+          apiGateway,
+          http,
+        };
+        const router = (to: InboxSender, mapRuns?: MapRunPerformer) =>
+          new TaskRouter({
+            transports: { ...transports, ...(mapRuns ? { mapRuns } : {}) },
+            clock,
+            inbox: to,
+            environment: 'locally (the local runtime has no stand-in for it)',
+            mocks,
+          });
+        // Distributed Maps: Map Runs in the domain's table, items and results in the local S3,
+        // EXPRESS children in memory on this domain's task router (as on AWS).
+        const mapRuns = createMapRuns({
+          store: new DynamoDbMapRunStore({ client, tableName, payloads }),
+          objects: objectStorage,
+          inbox: inboxSender,
+          definitions,
+          payloads,
+          clock,
+          jsonata: () => bundledJsonata,
+          validator: () => assertValidDefinitionWith,
+          childTasks: (to) => router(to),
+          ...(options.mapRunCheckpointItems !== undefined
+            ? { childrenPerTick: options.mapRunCheckpointItems }
+            : {}),
+        });
         const orchestrator = new Orchestrator({
           ports: {
             store,
             definitions,
             clock,
-            tasks: new TaskRouter({
-              // DynamoDB tasks reach the tables of the embedded DynamoDB.
-              transports: {
-                ...localTaskTransports(workerQueues, bus, dynamoDbItemTransport(client)),
-                awsSdk,
-                executions: workflows,
-                // `apigateway:invoke`: an endpoint given as a URL (a local server) is called as it
-                // is; API Gateway itself is out of reach, so its tasks need a mocked result.
-                apiGateway,
-                http,
-              },
-              clock,
-              inbox: inboxSender,
-              environment: 'locally (the local runtime has no stand-in for it)',
-              mocks,
-            }),
+            mapRuns,
+            tasks: router(inboxSender, mapRuns),
             events: new LocalEventPublisher(bus),
             timers,
             correlations: new DynamoDbCorrelationStore({ client, tableName, clock, payloads }),

@@ -1,0 +1,170 @@
+/**
+ * Distributed Map on the local runtime: the orchestrator loop, its inbox queue, dynalite and the
+ * local S3, as `npm start` and `npx baton dev` run them. Items are read from S3 objects seeded
+ * through the runtime's S3, children run as EXPRESS (in memory, on the domain's task router) or
+ * STANDARD (executions of their own, `<workflow>/<label>`), and ResultWriter writes to the local S3.
+ *
+ * Expected shapes: the AWS guide (state-map-distributed, input-output-itemreader,
+ * input-output-resultwriter) and LocalStack's AWS-recorded
+ * tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.snapshot.json (the Map Run's
+ * history events, its ARN, ResultWriter's state output).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { JsonObject } from '../../lambdas/engine/json.js';
+import { LocalRuntime } from '../../local/runtime/local-runtime.js';
+import { whenEnded } from '../helpers/local-runtime.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'baton-dmap-'));
+let runtime: LocalRuntime;
+
+const child = (executionType: 'EXPRESS' | 'STANDARD') => ({
+  ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: executionType },
+  StartAt: 'Price',
+  States: {
+    Price: {
+      Type: 'Pass',
+      Parameters: { 'id.$': '$.id', 'total.$': 'States.MathAdd(States.StringToJson($.amount), 1)' },
+      Next: 'Check',
+    },
+    Check: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.total', NumericGreaterThan: 100, Next: 'TooBig' }],
+      Default: 'Done',
+    },
+    TooBig: { Type: 'Fail', Error: 'TooBig', Cause: 'over 100' },
+    Done: { Type: 'Succeed' },
+  },
+});
+
+const workflow = (executionType: 'EXPRESS' | 'STANDARD', extra: JsonObject = {}): JsonObject => ({
+  StartAt: 'Orders',
+  States: {
+    Orders: {
+      Type: 'Map',
+      Label: 'Orders',
+      MaxConcurrency: 3,
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
+        Parameters: { 'Bucket.$': '$.bucket', 'Key.$': '$.key' },
+      },
+      ItemProcessor: child(executionType),
+      ToleratedFailureCount: 1,
+      End: true,
+      ...extra,
+    },
+  },
+});
+
+const CSV =
+  'id,amount\n' + Array.from({ length: 12 }, (_, n) => `o${n},${n === 5 ? 500 : n * 2}`).join('\n') + '\n';
+
+beforeAll(async () => {
+  runtime = await LocalRuntime.start({
+    domains: [
+      {
+        domain: 'shop',
+        workflows: {
+          PriceExpress: workflow('EXPRESS') as never,
+          PriceStandard: workflow('STANDARD') as never,
+          PriceWritten: workflow('EXPRESS', {
+            ResultWriter: {
+              Resource: 'arn:aws:states:::s3:putObject',
+              Parameters: { Bucket: 'orders', Prefix: 'out' },
+            },
+          }) as never,
+        },
+        workers: {},
+        triggers: [],
+      },
+    ],
+    dataDir,
+    mapRunCheckpointItems: 4,
+  });
+  const s3 = new S3Client({
+    endpoint: runtime.endpoints.s3,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: 'orders' }));
+  s3.destroy();
+  await runtime.objectStorage.write({ bucket: 'orders', key: 'in/orders.csv' }, CSV);
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.shutdown();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('runs EXPRESS children over a CSV in the local S3, a few at a time, tolerating one failed item', async () => {
+  const id = await runtime.start({
+    workflow: 'PriceExpress',
+    input: { bucket: 'orders', key: 'in/orders.csv' },
+    name: 'express-1',
+  });
+  const ended = await whenEnded(runtime, id, 90_000);
+  expect({ status: ended.status, error: ended.error }).toEqual({ status: 'SUCCEEDED' });
+  const output = ended.output as JsonObject[];
+  expect(output).toHaveLength(12);
+  expect(output[0]).toEqual({ id: 'o0', total: 1 });
+  expect(output[11]).toEqual({ id: 'o11', total: 23 });
+  expect(output[5]).toMatchObject({ Error: 'TooBig', Cause: 'over 100', Status: 'FAILED' });
+}, 120_000);
+
+it('runs STANDARD children as executions of their own, each with its history', async () => {
+  const id = await runtime.start({
+    workflow: 'PriceStandard',
+    input: { bucket: 'orders', key: 'in/orders.csv' },
+    name: 'standard-1',
+  });
+  const ended = await whenEnded(runtime, id, 90_000);
+  expect({ status: ended.status, error: ended.error, cause: ended.cause }).toEqual({ status: 'SUCCEEDED' });
+  const output = ended.output as JsonObject[];
+  expect(output.map((entry) => entry.id ?? entry.Status)).toEqual([
+    'o0',
+    'o1',
+    'o2',
+    'o3',
+    'o4',
+    'FAILED',
+    'o6',
+    'o7',
+    'o8',
+    'o9',
+    'o10',
+    'o11',
+  ]);
+  const children = await runtime.list({ workflow: 'PriceStandard/Orders' });
+  expect(children).toHaveLength(12);
+  expect(children.filter((item) => item.status === 'FAILED')).toHaveLength(1);
+}, 120_000);
+
+it('writes the results to the local S3 with ResultWriter', async () => {
+  const id = await runtime.start({
+    workflow: 'PriceWritten',
+    input: { bucket: 'orders', key: 'in/orders.csv' },
+    name: 'written-1',
+  });
+  const ended = await whenEnded(runtime, id, 90_000);
+  expect(ended.status).toBe('SUCCEEDED');
+  const output = ended.output as { MapRunArn: string; ResultWriterDetails: { Bucket: string; Key: string } };
+  const mapRunId = output.MapRunArn.slice(output.MapRunArn.lastIndexOf(':') + 1);
+  expect(output.ResultWriterDetails).toEqual({ Bucket: 'orders', Key: `out/${mapRunId}/manifest.json` });
+  const read = async (key: string) => {
+    const parts: Uint8Array[] = [];
+    for await (const part of await runtime.objectStorage.read({ bucket: 'orders', key })) parts.push(part);
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
+  };
+  const manifest = (await read(output.ResultWriterDetails.Key)) as {
+    ResultFiles: { SUCCEEDED: { Key: string }[]; FAILED: { Key: string }[] };
+  };
+  const succeeded = (await read(manifest.ResultFiles.SUCCEEDED[0]?.Key ?? '')) as unknown[];
+  const failed = (await read(manifest.ResultFiles.FAILED[0]?.Key ?? '')) as { Error: string }[];
+  expect(succeeded).toHaveLength(11);
+  expect(failed.map((entry) => entry.Error)).toEqual(['TooBig']);
+}, 120_000);
