@@ -75,8 +75,7 @@ export interface DefinitionCheck {
   readonly tasks: readonly TaskCheck[];
   /**
    * Each Distributed Map's ItemReader and ResultWriter, with the S3 actions the orchestrator needs
-   * and the ARNs they reach (none when the bucket is chosen at run time). Both run on AWS and,
-   * against the local S3, locally.
+   * and the ARNs they reach (none when the bucket is chosen at run time).
    */
   readonly distributedMaps: readonly DistributedMapAccess[];
 }

@@ -1503,8 +1503,8 @@ class Validator {
    * included. Express workflows support only the Request Response pattern, not `.sync` or
    * `.waitForTaskToken` (developer guide, "Integrating optimized services with Step Functions");
    * and Baton runs EXPRESS children in memory inside the orchestrator, so nothing there may wait
-   * for a message of the inbox: no worker, no `baton:waitForEvent`. A nested Distributed Map runs
-   * its own child executions and is checked on its own.
+   * for a message of the inbox: no worker, no `baton:waitForEvent`, no nested Distributed Map
+   * (whose Map Run ends through the inbox). A STANDARD processor may nest a Distributed Map.
    */
   private expressProcessor(body: Obj, loc: Loc): void {
     if (loc.depth > MAX_DEPTH) return;
@@ -1533,7 +1533,13 @@ class Validator {
         case 'Map': {
           const processor = field(state, 'ItemProcessor');
           const config = isObject(processor) ? field(processor, 'ProcessorConfig') : undefined;
-          if (isObject(config) && field(config, 'Mode') === 'DISTRIBUTED') break;
+          if (isObject(config) && field(config, 'Mode') === 'DISTRIBUTED') {
+            this.report(
+              at(at(at(stateLoc, 'ItemProcessor'), 'ProcessorConfig'), 'Mode'),
+              `state ${quote(name)} is a Distributed Map, which an EXPRESS ItemProcessor cannot run: it waits for its Map Run, whose end arrives through the inbox, and EXPRESS children run in memory inside the orchestrator (use ExecutionType STANDARD)`,
+            );
+            break;
+          }
           if (isObject(processor)) this.expressProcessor(processor, at(stateLoc, 'ItemProcessor'));
           const iterator = field(state, 'Iterator');
           if (isObject(iterator)) this.expressProcessor(iterator, at(stateLoc, 'Iterator'));

@@ -2227,6 +2227,15 @@ describe('Distributed Map', () => {
       ]);
     });
 
+    it('rejects a nested Distributed Map, whose Map Run ends through the inbox', () => {
+      const inner = { Type: 'Map', End: true, ItemProcessor: processor({}, { J: pass() }) };
+      expectOnly(
+        express({ N: inner }),
+        '/States/S/ItemProcessor/States/N/ItemProcessor/ProcessorConfig/Mode',
+        'state "N" is a Distributed Map, which an EXPRESS ItemProcessor cannot run',
+      );
+    });
+
     it('accepts request-response integrations', () => {
       expectValid(express({ T: task({ Resource: 'arn:aws:states:::lambda:invoke' }) }));
     });
