@@ -14,7 +14,15 @@ import {
   type OrchestratorMetrics,
   type OrchestratorOptions,
 } from '../runtime/orchestrator.js';
-import type { OrchestratorPorts, PayloadStore } from '../runtime/ports.js';
+import type {
+  Clock,
+  DefinitionStore,
+  InboxSender,
+  MapRunPerformer,
+  OrchestratorPorts,
+  PayloadStore,
+  TaskDispatcher,
+} from '../runtime/ports.js';
 import { TaskTokenSigner } from '../runtime/task-token.js';
 import { MissingConfigurationError, requiredEnv } from './define-worker.js';
 import { DynamoDbCorrelationStore } from './dynamodb-correlation-store.js';
@@ -213,6 +221,24 @@ export interface OptionalAdapters {
   readonly http?: HttpTaskTransport;
   /** Mocked task results: local runs only (`baton dev --mocks`). @default none */
   readonly mocks?: IntegrationMocks;
+  /**
+   * Performs Distributed Map runs on what the wiring gives it (`mapRunsOnFirstUse` of the
+   * orchestrator's entry point loads them on the first run). @default none: Distributed Map
+   * states fail with States.TaskFailed
+   */
+  readonly mapRuns?: (wiring: MapRunPortsWiring) => MapRunPerformer;
+}
+
+/** What the wiring gives Distributed Map runs: its table, inbox, stores and task router. */
+export interface MapRunPortsWiring {
+  readonly dynamodb: DynamoDBClient;
+  readonly tableName: string;
+  readonly inbox: InboxSender;
+  readonly definitions: DefinitionStore;
+  readonly payloads?: PayloadStore;
+  readonly clock: Clock;
+  /** The task router of an EXPRESS child, reporting to that child's inbox. */
+  readonly childTasks: (inbox: InboxSender) => TaskDispatcher;
 }
 
 /**
@@ -255,6 +281,33 @@ export function createPorts(
     others: () => childDomains,
     ...(config.publicInboxQueueUrl ? { replyTo: config.publicInboxQueueUrl } : {}),
   });
+  const router = (to: InboxSender, runs?: MapRunPerformer) =>
+    new AwsTaskDispatcher({
+      sqs: clients.sqs,
+      eventBridge: clients.eventBridge,
+      workerQueues: config.workerQueues,
+      inbox: to,
+      defaultEventBusName: config.eventBusName,
+      // The store's client: `dynamodb:*Item` tasks add four small commands, not a client.
+      dynamodb: dynamoDbItemTransport(clients.dynamodb),
+      executions,
+      ...(lambda ? { lambda } : {}),
+      ...(awsSdk ? awsSdk : {}),
+      ...(apiGateway ? { apiGateway } : {}),
+      ...(http ? { http } : {}),
+      ...(mocks ? { mocks } : {}),
+      ...(runs ? { mapRuns: runs } : {}),
+    });
+  // EXPRESS children run in this function, their tasks on a router that reports to the child.
+  const mapRuns = adapters.mapRuns?.({
+    dynamodb: clients.dynamodb,
+    tableName: config.tableName,
+    inbox,
+    definitions,
+    ...(payloads ? { payloads } : {}),
+    clock,
+    childTasks: (to) => router(to),
+  });
   return {
     clock,
     store: new DynamoDbExecutionStore({
@@ -277,21 +330,8 @@ export function createPorts(
     // A child of another domain's execution reports to the inbox its parent named.
     domainInboxes: (_domain, replyTo) =>
       replyTo === undefined ? undefined : new SqsInboxSender({ client: clients.sqs, queueUrl: replyTo }),
-    tasks: new AwsTaskDispatcher({
-      sqs: clients.sqs,
-      eventBridge: clients.eventBridge,
-      workerQueues: config.workerQueues,
-      inbox,
-      defaultEventBusName: config.eventBusName,
-      // The store's client: `dynamodb:*Item` tasks add four small commands, not a client.
-      dynamodb: dynamoDbItemTransport(clients.dynamodb),
-      executions,
-      ...(lambda ? { lambda } : {}),
-      ...(awsSdk ? awsSdk : {}),
-      ...(apiGateway ? { apiGateway } : {}),
-      ...(http ? { http } : {}),
-      ...(mocks ? { mocks } : {}),
-    }),
+    tasks: router(inbox, mapRuns),
+    ...(mapRuns ? { mapRuns } : {}),
     events: new EventBridgePublisher({ client: clients.eventBridge, eventBusName: config.eventBusName }),
     timers: new AwsTimerScheduler({
       inbox,
@@ -331,9 +371,10 @@ export async function createOrchestrator(
     metrics?: OrchestratorMetrics;
   },
 ): Promise<Orchestrator> {
-  const { lambda, payloads, awsSdk, apiGateway, http, mocks } = options;
+  const { lambda, payloads, awsSdk, apiGateway, http, mocks, mapRuns } = options;
   return new Orchestrator({
     ports: createPorts(options.config, options.clients, {
+      ...(mapRuns ? { mapRuns } : {}),
       ...(lambda ? { lambda } : {}),
       ...(payloads ? { payloads } : {}),
       ...(awsSdk ? { awsSdk } : {}),

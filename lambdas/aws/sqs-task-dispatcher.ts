@@ -13,7 +13,7 @@ import type { ChildExecutionTransport } from '../runtime/child-executions.js';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Json } from '../engine/json.js';
-import type { InboxSender } from '../runtime/ports.js';
+import type { InboxSender, MapRunPerformer } from '../runtime/ports.js';
 import {
   IntegrationCallError,
   TaskRouter,
@@ -89,6 +89,8 @@ export interface AwsTaskDispatcherOptions {
   readonly executions?: ChildExecutionTransport;
   /** Performs `apigateway:invoke` resources: `apiGatewayTransport()`. @default none: such tasks fail with States.TaskFailed */
   readonly apiGateway?: ApiGatewayTransport;
+  /** Distributed Map runs (`baton:mapRun`). @default none: Distributed Map states fail */
+  readonly mapRuns?: MapRunPerformer;
   /** Worker name -> URL of the worker's queue. */
   readonly workerQueues: Readonly<Record<string, string>>;
   /** Where service integration results go. */
@@ -116,8 +118,19 @@ export class AwsTaskDispatcher extends TaskRouter {
 
 /** The router's transports on SDK clients. */
 export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransports {
-  const { sqs, eventBridge, lambda, dynamodb, awsSdk, sns, http, executions, apiGateway, workerQueues } =
-    options;
+  const {
+    sqs,
+    eventBridge,
+    lambda,
+    dynamodb,
+    awsSdk,
+    sns,
+    http,
+    executions,
+    apiGateway,
+    mapRuns,
+    workerQueues,
+  } = options;
   const workers: WorkerTransport = {
     has: (worker) => Object.hasOwn(workerQueues, worker),
     send: async (worker, message, { traceHeader }) => {
@@ -173,6 +186,7 @@ export function awsTaskTransports(options: AwsTaskDispatcherOptions): TaskTransp
     ...(http && { http }),
     ...(executions && { executions }),
     ...(apiGateway && { apiGateway }),
+    ...(mapRuns && { mapRuns }),
   };
 }
 

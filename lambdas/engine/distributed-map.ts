@@ -6,16 +6,12 @@
  * is kept in the Map Run's record.
  *
  * The per-item work that needs the state's scope (ItemSelector, with `$$.Map.Item`) is done by the
- * runtime with {@link itemInput}, from what the request carries (the state's input, its context
- * object and the variables it sees).
+ * runtime (`item-input.ts`), from what the request carries (the state's input, its context object
+ * and the variables it sees).
  *
  * See https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
  */
-import type { JsonataFactory } from './jsonata/library.js';
-import { compileJsonataTemplate, evaluateJsonataTemplate } from './jsonata/query.js';
-import { stepFunctionsFunctions } from './jsonata/functions.js';
-import { isJsonObject, type Json, type JsonObject } from './json.js';
-import { compileTemplate, evaluateTemplate } from './payload-template.js';
+import type { Json, JsonObject } from './json.js';
 import type { QueryLanguage } from './definition.js';
 
 export { MAP_RUN_RESOURCE } from './resource-names.js';
@@ -73,50 +69,4 @@ export interface MapRunRequest {
     readonly transformation?: 'NONE' | 'COMPACT' | 'FLATTEN';
     readonly outputType?: 'JSON' | 'JSONL';
   };
-}
-
-/** Compiled ItemSelectors, by request text: a run evaluates the same selector for every item. */
-export interface ItemInputEvaluator {
-  /** The child input of item `index` with value `value`. Throws a StatesError the runtime reports. */
-  (index: number, value: Json): Json;
-}
-
-/**
- * The evaluator of a request's ItemSelector: `$$.Map.Item.Index` / `.Value` (JSONPath) or
- * `$states.context.Map.Item` (JSONata) read the item; `$` / `$states.input` the state's input.
- * Without an ItemSelector the child input is the item itself. `jsonata` is needed for a JSONata
- * state only.
- */
-export function itemInputEvaluator(
-  request: MapRunRequest,
-  jsonata: JsonataFactory | undefined,
-  random: () => number,
-): ItemInputEvaluator {
-  const selector = request.itemSelector;
-  if (selector === undefined) return (_index, value) => value;
-  const variables = request.variables ?? {};
-  const withItem = (index: number, value: Json): JsonObject => ({
-    ...request.context,
-    Map: { Item: { Index: index, Value: value, Source: 'STATE_DATA' } },
-  });
-  if (request.language === 'JSONata') {
-    const template = compileJsonataTemplate(selector, 'ItemSelector', jsonata);
-    const functions = stepFunctionsFunctions({ random });
-    return (index, value) =>
-      evaluateJsonataTemplate(template, {
-        states: { input: request.input, context: withItem(index, value) },
-        variables,
-        functions,
-        now: Date.parse(String((request.context.State as JsonObject | undefined)?.EnteredTime ?? '')) || 0,
-      });
-  }
-  if (!isJsonObject(selector)) return () => selector;
-  const template = compileTemplate(selector);
-  return (index, value) =>
-    evaluateTemplate(template, {
-      input: request.input,
-      random,
-      context: () => withItem(index, value),
-      variable: (name) => variables[name],
-    });
 }

@@ -15,7 +15,8 @@
  */
 import type { JsonataFactory } from '../engine/jsonata/library.js';
 import type { DefinitionValidator } from '../engine/compile.js';
-import type { PayloadStore } from '../runtime/ports.js';
+import type { MapRunPerformer, PayloadStore } from '../runtime/ports.js';
+import type { MapRunPortsWiring } from '../aws/orchestrator-environment.js';
 import type { ApiGatewayTransport } from '../runtime/api-gateway-invoke.js';
 import type { AwsSdkTransport, LambdaTransport, SnsTransport } from '../runtime/task-router.js';
 import type { HttpTaskTransport } from '../runtime/http-task.js';
@@ -184,4 +185,49 @@ export function validatorOnFirstUse(): () => Promise<DefinitionValidator> {
 /** The jsonata library, its module (about 80 KiB) loaded on the first call. */
 export function jsonataOnFirstUse(): () => Promise<JsonataFactory> {
   return onFirstUse(async () => (await import('../engine/jsonata/bundled-jsonata.js')).bundledJsonata);
+}
+
+/**
+ * Distributed Map runs: their modules (the Map Run store, the S3 object storage and its client,
+ * the item readers and the result writer) loaded on a run's first message; the jsonata library
+ * and the validator as the loop loads them (EXPRESS children are compiled with them).
+ */
+export function mapRunsOnFirstUse(
+  capture: CaptureClient,
+  loaders: {
+    readonly jsonata: () => Promise<JsonataFactory>;
+    readonly validator: () => Promise<DefinitionValidator>;
+  },
+): (wiring: MapRunPortsWiring) => MapRunPerformer {
+  return (wiring) => {
+    const load = onFirstUse(async () => {
+      const [{ createMapRuns }, { DynamoDbMapRunStore }, { S3ObjectStorage }, { S3Client }] =
+        await Promise.all([
+          import('../runtime/distributed-map/express-children.js'),
+          import('../aws/dynamodb-map-run-store.js'),
+          import('../aws/s3-object-storage.js'),
+          import('@aws-sdk/client-s3'),
+        ]);
+      return createMapRuns({
+        store: new DynamoDbMapRunStore({
+          client: wiring.dynamodb,
+          tableName: wiring.tableName,
+          ...(wiring.payloads ? { payloads: wiring.payloads } : {}),
+        }),
+        objects: new S3ObjectStorage({ client: capture(new S3Client({})) }),
+        inbox: wiring.inbox,
+        definitions: wiring.definitions,
+        ...(wiring.payloads ? { payloads: wiring.payloads } : {}),
+        clock: wiring.clock,
+        jsonata: loaders.jsonata,
+        validator: loaders.validator,
+        childTasks: wiring.childTasks,
+      });
+    });
+    return {
+      start: async (task) => (await load()).start(task),
+      cancel: async (cancellation) => (await load()).cancel(cancellation),
+      handle: async (message) => (await load()).handle(message),
+    };
+  };
 }

@@ -20,6 +20,7 @@ import {
   httpOnFirstUse,
   jsonataOnFirstUse,
   lambdaInvokeOnFirstUse,
+  mapRunsOnFirstUse,
   s3PayloadsOnFirstUse,
   tracerOnFirstUse,
   validatorOnFirstUse,
@@ -54,6 +55,8 @@ const awsSdk = awsSdkOnFirstUse(
 
 // `apigateway:invoke` tasks: Node's HTTP client, calls signed with the function's role when asked.
 const apiGateway = apiGatewayOnFirstUse(localServices !== undefined);
+// Distributed Map runs: loaded on a run's first message.
+const mapRuns = mapRunsOnFirstUse(capture, { jsonata, validator });
 
 let handle: ((event: SQSEvent, context: Context) => Promise<SQSBatchResponse>) | undefined;
 
@@ -98,6 +101,7 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       awsSdk,
       apiGateway,
       http,
+      mapRuns,
       ...(mocks ? { mocks } : {}),
     }),
     tracing.load(),

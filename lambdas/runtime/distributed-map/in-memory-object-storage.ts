@@ -4,11 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ListedObject, ListObjectsPage } from './item-readers.js';
-import {
-  ObjectStorageError,
-  type ObjectLocation,
-  type ObjectStorage,
-} from './map-run-ports.js';
+import { ObjectStorageError, type ObjectLocation, type ObjectStorage } from './map-run-ports.js';
 
 /** An object's content: a string is stored as its UTF-8 bytes. */
 export type ObjectBody = string | Uint8Array;
