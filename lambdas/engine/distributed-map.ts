@@ -63,6 +63,8 @@ export interface MapRunRequest {
   readonly maxConcurrency: number;
   readonly toleratedFailurePercentage?: number;
   readonly toleratedFailureCount?: number;
+  /** A redrive: the Map Run to redrive (its failed and pending items run again). @default a new run */
+  readonly redriveOf?: string;
   readonly resultWriter?: {
     /** Bucket and Prefix, evaluated; absent with WriterConfig alone. */
     readonly destination?: { readonly bucket: string; readonly prefix: string };

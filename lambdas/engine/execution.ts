@@ -132,6 +132,11 @@ export interface BranchesPoint {
   /** Map only: each iteration's input (ItemSelector applied), and MaxConcurrency. */
   readonly itemInputs?: readonly Json[];
   readonly maxConcurrency?: number;
+  /**
+   * Distributed Map only: the Map Run that failed or was stopped; a redrive redrives it (only its
+   * failed and pending items run again). @default none
+   */
+  readonly mapRunArn?: string;
 }
 
 /** A sequence of states being run: the machine (`root`), a Parallel branch or a Map iteration. */

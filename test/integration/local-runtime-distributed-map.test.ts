@@ -60,6 +60,35 @@ const workflow = (executionType: 'EXPRESS' | 'STANDARD', extra: JsonObject = {})
   },
 });
 
+/**
+ * Children that read `flags/<id>` from S3 with `aws-sdk:s3:getObject`: an item whose flag is
+ * missing fails (S3.NoSuchKeyException), until the flag is written and the execution redriven.
+ */
+const flagsWorkflow = (executionType: 'EXPRESS' | 'STANDARD'): JsonObject => ({
+  StartAt: 'Flags',
+  States: {
+    Flags: {
+      Type: 'Map',
+      ItemsPath: '$.ids',
+      ItemSelector: { 'id.$': '$$.Map.Item.Value' },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: executionType },
+        StartAt: 'Read',
+        States: {
+          Read: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::aws-sdk:s3:getObject',
+            Parameters: { Bucket: 'orders', 'Key.$': "States.Format('flags/{}', $.id)" },
+            ResultSelector: { 'flag.$': '$.Body' },
+            End: true,
+          },
+        },
+      },
+      End: true,
+    },
+  },
+});
+
 const CSV =
   'id,amount\n' + Array.from({ length: 12 }, (_, n) => `o${n},${n === 5 ? 500 : n * 2}`).join('\n') + '\n';
 
@@ -71,6 +100,8 @@ beforeAll(async () => {
         workflows: {
           PriceExpress: workflow('EXPRESS') as never,
           PriceStandard: workflow('STANDARD') as never,
+          CheckFlags: flagsWorkflow('EXPRESS') as never,
+          CheckFlagsStandard: flagsWorkflow('STANDARD') as never,
           PriceWritten: workflow('EXPRESS', {
             ResultWriter: {
               Resource: 'arn:aws:states:::s3:putObject',
@@ -168,3 +199,45 @@ it('writes the results to the local S3 with ResultWriter', async () => {
   expect(succeeded).toHaveLength(11);
   expect(failed.map((entry) => entry.Error)).toEqual(['TooBig']);
 }, 120_000);
+
+it.each(['EXPRESS', 'STANDARD'] as const)(
+  'redrives a failed Map Run: only the %s children that failed run again, the others keep their results',
+  async (executionType) => {
+    const workflowName = executionType === 'EXPRESS' ? 'CheckFlags' : 'CheckFlagsStandard';
+    const prefix = executionType.toLowerCase();
+    const ids = ['a', 'b', 'c', 'd'].map((id) => `${prefix}-${id}`);
+    for (const id of [ids[0], ids[2]])
+      await runtime.objectStorage.write({ bucket: 'orders', key: `flags/${id}` }, 'on');
+    const id = await runtime.start({ workflow: workflowName, input: { ids }, name: `${prefix}-redrive` });
+    const failed = await whenEnded(runtime, id, 90_000);
+    expect({ status: failed.status, error: failed.error }).toEqual({
+      status: 'FAILED',
+      error: 'States.ExceedToleratedFailureThreshold',
+    });
+    for (const missing of [ids[1], ids[3]]) {
+      await runtime.objectStorage.write({ bucket: 'orders', key: `flags/${missing}` }, 'late');
+    }
+    await runtime.redrive(id);
+    const deadline = Date.now() + 90_000;
+    let redriven = await runtime.describe(id);
+    while ((redriven.status !== 'SUCCEEDED' && redriven.status !== 'FAILED') || redriven.redriveCount === 0) {
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      redriven = await runtime.describe(id);
+    }
+    expect({ status: redriven.status, error: redriven.error }).toEqual({ status: 'SUCCEEDED' });
+    // The children that had succeeded kept their results; the two that failed ran again.
+    expect(redriven.output).toEqual([{ flag: 'on' }, { flag: 'late' }, { flag: 'on' }, { flag: 'late' }]);
+    const history = await runtime.history(id);
+    const started = history.filter((event) => event.type === 'MapRunStarted') as {
+      mapRunArn?: string;
+    }[];
+    expect(started).toHaveLength(2);
+    expect(started[1]?.mapRunArn).toBe(started[0]?.mapRunArn);
+    if (executionType === 'STANDARD') {
+      const children = await runtime.list({ workflow: 'CheckFlagsStandard/Flags' });
+      expect(children).toHaveLength(6);
+    }
+  },
+  180_000,
+);

@@ -41,14 +41,17 @@ export function executeDistributedMap(
   state: CompiledState,
   def: MapState,
 ): Outcome {
-  const { active } = thread;
+  // A redrive redrives the Map Run that failed; any other run of the state (a Retry) starts anew.
+  const redriven = d.takeResume(thread, 'Map')?.mapRunArn;
+  const { unfinished: _forgotten, ...active } = thread.active;
   const token = encodeTaskToken({
     owner: { type: 'state', threadId: thread.id, entryId: active.entryId },
     attempt: active.attempt,
   });
-  const request = state.jsonata
+  const resolved = state.jsonata
     ? jsonataRequest(d, thread, state, def, token)
     : jsonPathRequest(d, thread, state, def, token);
+  const request: MapRunRequest = redriven !== undefined ? { ...resolved, redriveOf: redriven } : resolved;
   const input = request as unknown as Json;
   const tooBig = sizeError(d, input, `The input of Map state '${active.name}'`);
   if (tooBig) throw tooBig;

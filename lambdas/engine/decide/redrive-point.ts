@@ -9,7 +9,8 @@
  * the variables it had assigned.
  */
 import type { BranchesPoint, FailurePoint, Thread } from '../execution.js';
-import type { Json } from '../json.js';
+import { isJsonObject, type Json, type JsonObject } from '../json.js';
+import { MAP_RUN_RESOURCE } from '../resource-names.js';
 import type { Decider } from './decider.js';
 
 /**
@@ -18,7 +19,7 @@ import type { Decider } from './decider.js';
  * state failed).
  */
 export function livePoint(d: Decider, thread: Thread): FailurePoint {
-  const branches = branchesPoint(d, thread) ?? thread.active.unfinished;
+  const branches = branchesPoint(d, thread) ?? thread.active.unfinished ?? mapRunPoint(thread);
   // A branch's or iteration's frame ends with its thread; the machine's stays in the execution.
   const variables = thread.parent === undefined ? undefined : d.exec.variables?.[thread.id];
   return {
@@ -83,4 +84,14 @@ export function branchesPoint(
         itemInputs: waiting.itemInputs,
         maxConcurrency: waiting.maxConcurrency,
       };
+}
+
+/** A Distributed Map's run, where a thread waits for one that started: redriven with the state. */
+export function mapRunPoint(thread: Thread): BranchesPoint | undefined {
+  const waiting = thread.active.waiting;
+  if (waiting.type !== 'Task' || waiting.resource !== MAP_RUN_RESOURCE) return undefined;
+  const submitted = waiting.submitted;
+  const arn = isJsonObject(submitted ?? null) ? (submitted as JsonObject).MapRunArn : undefined;
+  if (typeof arn !== 'string') return undefined;
+  return { type: 'Map', succeeded: [], results: [], resume: {}, mapRunArn: arn };
 }

@@ -29,6 +29,7 @@ import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 import { pushCompensation } from './saga.js';
 import { recordMapRun } from './distributed-map-state.js';
+import { mapRunPoint } from './redrive-point.js';
 import { MAP_RUN_RESOURCE } from '../distributed-map.js';
 import { decodeTaskToken, encodeTaskToken, type TaskToken, type TimerId } from './timer-id.js';
 
@@ -139,8 +140,12 @@ export function onTaskFailed(d: Decider, token: string, error: string, cause: st
   if (!found) return;
   const { thread, waiting, taskToken } = found;
   disarmTaskDeadlines(d, taskToken, waiting);
-  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'failed', error, cause });
-  else
+  if (waiting.resource === MAP_RUN_RESOURCE) {
+    recordMapRun(d, thread, { type: 'failed', error, cause });
+    // Kept for a redrive, which redrives this Map Run (its failed and pending items only).
+    const unfinished = mapRunPoint(thread);
+    if (unfinished) d.setActive(thread, { ...thread.active, unfinished });
+  } else
     d.record('TaskFailed', {
       stateName: thread.active.name,
       threadId: thread.id,

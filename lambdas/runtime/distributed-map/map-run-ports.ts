@@ -84,6 +84,11 @@ export interface MapRunRecord {
   readonly idleTicks: number;
   /** Chunks the last tick found ended. @default 0 */
   readonly chunksEnded?: number;
+  /**
+   * The counts of the outcomes redrives replaced (children that failed, ran again in new chunks):
+   * taken off the run's counts. @default none
+   */
+  readonly superseded?: MapRunCounts;
   /** Epoch ms. */
   readonly startDate: number;
   readonly stopDate?: number;

@@ -71,6 +71,7 @@ import {
   type ObjectStorage,
 } from './map-run-ports.js';
 import { inlineResults, writeResults, type ChildResult } from './result-writer.js';
+import { addCounts, chunkCounts, MAP_RUN_COUNT_FIELDS, NO_COUNTS } from './map-run-counts.js';
 
 /** What a Map Run's record keeps as its `request`: the state's request and where to report. */
 export interface MapRunSpec {
@@ -206,6 +207,7 @@ export class MapRuns implements MapRunPerformer {
    */
   async start(task: TaskDispatch): Promise<void> {
     const request = task.command.input as unknown as MapRunRequest;
+    if (request.redriveOf !== undefined) return this.redrive(task, request, request.redriveOf);
     const mapRunId = uuidFrom(`${task.executionId}\n${task.command.token}`);
     const stateMachineArn = String((request.context.StateMachine as JsonObject | undefined)?.Id ?? '');
     const childWorkflow = `${task.workflow}/${request.label}`;
@@ -246,6 +248,81 @@ export class MapRuns implements MapRunPerformer {
       resource: MAP_RUN_RESOURCE,
     });
     if (record.status === 'RUNNING' && record.tick === 0) await this.sendTick(mapRunId, 0, 0);
+  }
+
+  /**
+   * Redrives a Map Run that failed or was aborted (the parent's execution was redriven at its Map
+   * state): the children that did not succeed run again, in new chunks (STANDARD ones as new
+   * executions), the reader goes on from where it stood, and the run reports to the new attempt.
+   * Performed again (a redelivered dispatch), it finds the run redriven for that attempt already.
+   */
+  private async redrive(task: TaskDispatch, request: MapRunRequest, mapRunArn: string): Promise<void> {
+    const { store, inbox } = this.options;
+    const mapRunId = mapRunArn.slice(mapRunArn.lastIndexOf(':') + 1);
+    for (;;) {
+      const record = await store.load(mapRunId);
+      if (!record) {
+        // Nothing to redrive (the record expired): the state runs anew.
+        return this.start({ ...task, command: { ...task.command, input: withoutRedrive(request) } });
+      }
+      const spec = record.request as unknown as MapRunSpec;
+      if (spec.taskToken === task.taskToken || record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
+        // Already redriven for this attempt (or never ended): it reports to the attempt it has.
+        await inbox.send({
+          kind: 'TaskSubmitted',
+          taskToken: task.taskToken,
+          output: { MapRunArn: record.mapRunArn },
+          resource: MAP_RUN_RESOURCE,
+        });
+        return;
+      }
+      const latest = new Map<number, ChildOutcome>();
+      for await (const chunk of store.chunks(mapRunId, record.chunks)) {
+        for (const child of chunk.children) latest.set(child.child, child);
+      }
+      const again = [...latest.values()].filter((child) => child.status !== 'SUCCEEDED');
+      again.sort((a, b) => a.child - b.child);
+      const superseded = again.reduce(
+        (counts, child) => addCounts(counts, chunkCounts({ chunk: 0, children: [child] })),
+        record.superseded ?? NO_COUNTS,
+      );
+      const redriveCount = record.redriveCount + 1;
+      const redriven: MapRunRecord = {
+        ...record,
+        request: { ...spec, taskToken: task.taskToken } as unknown as Json,
+        status: 'RUNNING',
+        redriveCount,
+        superseded: { ...superseded, chunksEnded: 0 },
+        tick: record.tick + 1,
+        idleTicks: 0,
+        version: record.version + 1,
+      };
+      const { stopDate: _stop, error: _error, cause: _cause, ...running } = redriven;
+      this.specs.delete(mapRunId);
+      const planned = again.map((child) => ({
+        child: child.child,
+        firstItem: child.firstItem,
+        items: child.items,
+        input: child.input,
+      }));
+      // The children are sent before the record names their chunks: sent twice (a crash between),
+      // the same chunk numbers run once.
+      const chunks = await this.sendChildren(running, this.spec(running), planned);
+      try {
+        await store.update({ ...running, chunks: running.chunks + chunks, children: running.children });
+      } catch (error) {
+        if (error instanceof MapRunConflictError) continue;
+        throw error;
+      }
+      await inbox.send({
+        kind: 'TaskSubmitted',
+        taskToken: task.taskToken,
+        output: { MapRunArn: record.mapRunArn },
+        resource: MAP_RUN_RESOURCE,
+      });
+      await this.sendTick(mapRunId, running.tick, 0);
+      return;
+    }
   }
 
   /**
@@ -301,7 +378,7 @@ export class MapRuns implements MapRunPerformer {
       return `an early tick (${message.tick}, the run is at ${record.tick})`;
     }
     const spec = this.spec(record);
-    const counts = await store.counts(record.mapRunId);
+    const counts = subtractCounts(await store.counts(record.mapRunId), record.superseded);
     const ended = counts.succeeded + counts.failed + counts.timedOut + counts.aborted;
     const failedItems = counts.itemsFailed + counts.itemsTimedOut + counts.itemsAborted;
     const tolerated = {
@@ -463,7 +540,8 @@ export class MapRuns implements MapRunPerformer {
     if (spec.request.executionType === 'STANDARD' && this.options.standardChildren !== 'in-memory') {
       await Promise.all(
         planned.map((child, offset) => {
-          const name = childName(record.mapRunId, child.child);
+          // Named by its chunk: a child that runs again after a redrive is a new execution.
+          const name = childName(record.mapRunId, record.chunks + offset);
           const start: Extract<InboxMessage, { kind: 'StartExecution' }> = {
             kind: 'StartExecution',
             workflow: spec.childWorkflow,
@@ -530,7 +608,7 @@ export class MapRuns implements MapRunPerformer {
     const definition = spec.request.processor as unknown as StateMachineDefinition;
     const children = await Promise.all(
       message.children.map(async (child): Promise<ChildOutcome> => {
-        const name = childName(record.mapRunId, child.child);
+        const name = childName(record.mapRunId, child.child, record.redriveCount);
         const startDate = clock.now();
         const end: ExpressChildEnd = aborted
           ? { status: 'ABORTED', error: 'States.Aborted', cause: 'The Map Run was stopped' }
@@ -625,11 +703,14 @@ export class MapRuns implements MapRunPerformer {
 
   /** The state's result: the children's results in item order, or what ResultWriter wrote. */
   private async results(record: MapRunRecord, spec: MapRunSpec): Promise<Json> {
-    const children: ChildResult[] = [];
+    // A child that ran again after a redrive is in a later chunk: its last outcome counts.
+    const latest = new Map<number, ChildOutcome>();
     for await (const chunk of this.options.store.chunks(record.mapRunId, record.chunks)) {
-      for (const child of chunk.children) children.push(childResult(spec, child));
+      for (const child of chunk.children) latest.set(child.child, child);
     }
-    children.sort((a, b) => childNumber(a) - childNumber(b));
+    const children = [...latest.values()]
+      .sort((a, b) => a.child - b.child)
+      .map((child) => childResult(spec, child, record.redriveCount));
     const writer = spec.request.resultWriter;
     const destination = writer?.destination;
     if (!destination) {
@@ -928,9 +1009,8 @@ async function textOf(source: ByteSource): Promise<string> {
 }
 
 /** A child's result, for the writer. */
-function childResult(spec: MapRunSpec, child: ChildOutcome): ChildResult & { readonly child: number } {
+function childResult(spec: MapRunSpec, child: ChildOutcome, redriveCount: number): ChildResult {
   return {
-    child: child.child,
     executionArn: child.executionArn,
     name: child.name,
     stateMachineArn: spec.childStateMachineArn,
@@ -941,16 +1021,27 @@ function childResult(spec: MapRunSpec, child: ChildOutcome): ChildResult & { rea
     ...(child.cause !== undefined ? { cause: child.cause } : {}),
     startDate: new Date(child.startDate).toISOString(),
     stopDate: new Date(child.stopDate).toISOString(),
+    ...(redriveCount > 0 ? { redriveCount } : {}),
   };
 }
 
-function childNumber(result: ChildResult): number {
-  return (result as ChildResult & { child: number }).child;
+/** A request without its redrive: the state's run anew. */
+function withoutRedrive(request: MapRunRequest): Json {
+  const { redriveOf: _redriveOf, ...rest } = request;
+  return rest as unknown as Json;
+}
+
+/** The counts less those a redrive replaced. */
+function subtractCounts(counts: MapRunCounts, superseded: MapRunCounts | undefined): MapRunCounts {
+  if (!superseded) return counts;
+  const less = { ...counts };
+  for (const field of MAP_RUN_COUNT_FIELDS) less[field] = counts[field] - superseded[field];
+  return less;
 }
 
 /** A child's name: the run's id and its number (deterministic: started twice, started once). */
-export function childName(mapRunId: string, child: number): string {
-  return `${mapRunId}-${child}`;
+export function childName(mapRunId: string, child: number, redriveCount = 0): string {
+  return redriveCount === 0 ? `${mapRunId}-${child}` : `${mapRunId}-${child}-r${redriveCount}`;
 }
 
 function childArn(spec: MapRunSpec, name: string): string {
