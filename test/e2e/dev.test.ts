@@ -267,6 +267,71 @@ describe('baton dev in a CDK app', () => {
       } finally {
         s3.destroy();
       }
+      // A Distributed Map on the orchestrator Lambda's own wiring: it reads the report the worker
+      // wrote (S3 through AWS_ENDPOINT_URL_S3), runs EXPRESS children in the function, keeps its
+      // Map Run in the domain's table and writes its results to the app's bucket.
+      const fanFile = join(dataDir, 'fan.json');
+      writeFileSync(
+        fanFile,
+        JSON.stringify({
+          StartAt: 'Fan',
+          States: {
+            Fan: {
+              Type: 'Map',
+              ItemReader: {
+                Resource: 'arn:aws:states:::s3:listObjectsV2',
+                Parameters: { Bucket: reportsBucket, Prefix: 'reports/' },
+              },
+              ItemSelector: { 'key.$': '$$.Map.Item.Value.Key', 'index.$': '$$.Map.Item.Index' },
+              ItemProcessor: {
+                ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' },
+                StartAt: 'Read',
+                States: {
+                  Read: {
+                    Type: 'Task',
+                    Resource: 'arn:aws:states:::aws-sdk:s3:getObject',
+                    Parameters: { Bucket: reportsBucket, 'Key.$': '$.key' },
+                    ResultSelector: { 'text.$': '$.Body' },
+                    End: true,
+                  },
+                },
+              },
+              ResultWriter: {
+                Resource: 'arn:aws:states:::s3:putObject',
+                Parameters: { Bucket: reportsBucket, Prefix: 'fan-results' },
+              },
+              End: true,
+            },
+          },
+        }),
+      );
+      expect((await baton(app, 'register', 'Fan', fanFile)).code).toBe(0);
+      await baton(app, 'start', 'Fan', '--name', 'f1', '--input', '{}');
+      expect(await settled(client, 'Fan:f1')).toBe('SUCCEEDED');
+      const fan = (await client.describe('Fan:f1')).output as {
+        MapRunArn: string;
+        ResultWriterDetails: { Bucket: string; Key: string };
+      };
+      expect(fan.MapRunArn).toMatch(/:mapRun:Fan\/Fan:[0-9a-f-]{36}$/);
+      const results = s3Client();
+      try {
+        const manifest = JSON.parse(
+          (await (
+            await results.send(
+              new GetObjectCommand({ Bucket: reportsBucket, Key: fan.ResultWriterDetails.Key }),
+            )
+          ).Body?.transformToString()) ?? '',
+        ) as { ResultFiles: { SUCCEEDED: { Key: string }[] } };
+        const file = manifest.ResultFiles.SUCCEEDED[0]?.Key ?? '';
+        const entries = JSON.parse(
+          (await (
+            await results.send(new GetObjectCommand({ Bucket: reportsBucket, Key: file }))
+          ).Body?.transformToString()) ?? '',
+        ) as { Output: string }[];
+        expect(entries.map((entry) => JSON.parse(entry.Output))).toEqual([{ text: 'Hello, bucket' }]);
+      } finally {
+        results.destroy();
+      }
       const console = await fetch(`${dev.url}/`);
       expect(console.status).toBe(200);
       expect(await console.text()).toContain('<html');
@@ -288,6 +353,7 @@ describe('baton dev in a CDK app', () => {
     try {
       const listed = await baton(app, '--url', dev.url, 'list', '--json');
       expect(JSON.parse(listed.stdout)).toEqual([
+        expect.objectContaining({ executionId: 'Fan:f1', status: 'SUCCEEDED' }),
         expect.objectContaining({ executionId: 'Report:r1', status: 'SUCCEEDED' }),
         expect.objectContaining({ executionId: 'Check:c1', status: 'FAILED' }),
         expect.objectContaining({ executionId: 'Greet:bob', status: 'SUCCEEDED' }),
