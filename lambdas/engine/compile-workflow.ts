@@ -6,11 +6,15 @@
 import { compileWorkflowWith, type CompiledWorkflow, type CompileOptions } from './compile.js';
 import { assertValidDefinitionWith } from './definition-validator.js';
 import { bundledJsonata } from './jsonata/bundled-jsonata.js';
+import { executeDistributedMap } from './decide/distributed-map-state.js';
 
 /**
  * Validates and compiles a definition (an object or its JSON text). Throws DefinitionError naming
  * the JSON Pointer of every bad field. Compiling the same object again returns the cached result.
  */
 export function compileWorkflow(definition: unknown, options: CompileOptions = {}): CompiledWorkflow {
-  return compileWorkflowWith(definition, bundledJsonata, assertValidDefinitionWith, options);
+  return compileWorkflowWith(definition, bundledJsonata, assertValidDefinitionWith, {
+    distributedMap: executeDistributedMap,
+    ...options,
+  });
 }

@@ -20,6 +20,10 @@ import type {
   StateMachineDefinition,
 } from './definition.js';
 import { DefinitionError } from './errors.js';
+import { definitionUsesDistributedMap } from './distributed-map.js';
+import type { Decider } from './decide/decider.js';
+import type { Thread } from './execution.js';
+import type { Outcome } from './decide/outcome.js';
 import { compilePath, compileReferencePath, type CompiledPath } from './json-path.js';
 import type { Json, JsonObject } from './json.js';
 import { definitionUsesJsonata, JsonataUnavailableError, type JsonataFactory } from './jsonata/library.js';
@@ -43,7 +47,21 @@ export interface CompiledWorkflow {
   readonly timeoutMs: number | undefined;
   /** True when some state assigns variables (then executions keep variable frames). */
   readonly usesVariables: boolean;
+  /** Runs its Distributed Map states; set when it has any. */
+  readonly distributedMap?: DistributedMapExecutor;
 }
+
+/**
+ * Runs a Distributed Map state (`decide/distributed-map-state.ts`): given to the compiler rather
+ * than imported by the engine, so that the orchestrator Lambda loads it with the first workflow
+ * that has one.
+ */
+export type DistributedMapExecutor = (
+  d: Decider,
+  thread: Thread,
+  state: CompiledState,
+  def: MapState,
+) => Outcome;
 
 /** One `States` container: the machine, a Parallel branch or a Map's processor. */
 export interface CompiledScope {
@@ -110,6 +128,11 @@ export interface CompileOptions {
    * @default `arn:aws:states:us-east-1:123456789012:stateMachine:<name>` (Step Functions Local's form)
    */
   readonly arn?: string;
+  /**
+   * Runs Distributed Map states (`executeDistributedMap`). @default none: a definition with a
+   * Distributed Map does not compile
+   */
+  readonly distributedMap?: DistributedMapExecutor;
 }
 
 /**
@@ -171,6 +194,11 @@ export function compileWorkflowWith(
       `The workflow '${name}' has JSONata states (QueryLanguage 'JSONata'), and no jsonata library was given to compile it`,
     );
   }
+  if (options.distributedMap === undefined && definitionUsesDistributedMap(definition)) {
+    throw new DistributedMapUnavailableError(
+      `The workflow '${name}' has a Distributed Map state, and no Distributed Map executor was given to compile it`,
+    );
+  }
   const valid = validate(definition, jsonata);
   const scopes = new Map<string, CompiledScope>();
   compileScope(ROOT_SCOPE, valid, scopes, { machineLanguage: valid.QueryLanguage ?? 'JSONPath', jsonata });
@@ -184,6 +212,9 @@ export function compileWorkflowWith(
   }
   const workflow: CompiledWorkflow = {
     usesVariables,
+    ...(options.distributedMap && definitionUsesDistributedMap(definition)
+      ? { distributedMap: options.distributedMap }
+      : {}),
     name,
     arn: options.arn ?? `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`,
     definition: valid,
@@ -463,4 +494,9 @@ function compileState(
           )
         : undefined,
   };
+}
+
+/** A definition with a Distributed Map was compiled without the executor that runs it. */
+export class DistributedMapUnavailableError extends Error {
+  override readonly name = 'DistributedMapUnavailableError';
 }

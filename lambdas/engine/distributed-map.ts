@@ -12,7 +12,8 @@
  * See https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
  */
 import type { Json, JsonObject } from './json.js';
-import type { QueryLanguage } from './definition.js';
+import type { MapState, QueryLanguage, StateDefinition } from './definition.js';
+import { isJsonObject } from './json.js';
 
 export { MAP_RUN_RESOURCE } from './resource-names.js';
 
@@ -71,4 +72,30 @@ export interface MapRunRequest {
     readonly transformation?: 'NONE' | 'COMPACT' | 'FLATTEN';
     readonly outputType?: 'JSON' | 'JSONL';
   };
+}
+
+/** Whether a Map state runs in DISTRIBUTED mode. */
+export function isDistributedMap(def: MapState): boolean {
+  return (def.ItemProcessor ?? def.Iterator)?.ProcessorConfig?.Mode === 'DISTRIBUTED';
+}
+
+/**
+ * Whether a definition (not yet validated) has a Distributed Map state anywhere: a wiring then
+ * loads the Distributed Map executor before it compiles the workflow.
+ */
+export function definitionUsesDistributedMap(definition: unknown): boolean {
+  if (!isJsonObject(definition as Json) || !isJsonObject((definition as JsonObject).States ?? null))
+    return false;
+  for (const state of Object.values((definition as JsonObject).States as JsonObject)) {
+    if (!isJsonObject(state)) continue;
+    const def = state as unknown as StateDefinition;
+    if (def.Type === 'Map') {
+      if (isDistributedMap(def)) return true;
+      if (definitionUsesDistributedMap(def.ItemProcessor ?? def.Iterator)) return true;
+    }
+    if (def.Type === 'Parallel' && Array.isArray(def.Branches)) {
+      if (def.Branches.some((branch) => definitionUsesDistributedMap(branch))) return true;
+    }
+  }
+  return false;
 }

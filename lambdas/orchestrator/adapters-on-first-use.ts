@@ -14,7 +14,7 @@
  * reaches, a bundler keeps the imported module, and its imports, in every worker's bundle.
  */
 import type { JsonataFactory } from '../engine/jsonata/library.js';
-import type { DefinitionValidator } from '../engine/compile.js';
+import type { DefinitionValidator, DistributedMapExecutor } from '../engine/compile.js';
 import type { MapRunPerformer, PayloadStore } from '../runtime/ports.js';
 import type { MapRunPortsWiring } from '../aws/orchestrator-environment.js';
 import type { ApiGatewayTransport } from '../runtime/api-gateway-invoke.js';
@@ -182,6 +182,13 @@ export function validatorOnFirstUse(): () => Promise<DefinitionValidator> {
   );
 }
 
+/** The Distributed Map executor of the engine, loaded when the first workflow with one is compiled. */
+export function distributedMapOnFirstUse(): () => Promise<DistributedMapExecutor> {
+  return onFirstUse(
+    async () => (await import('../engine/decide/distributed-map-state.js')).executeDistributedMap,
+  );
+}
+
 /** The jsonata library, its module (about 80 KiB) loaded on the first call. */
 export function jsonataOnFirstUse(): () => Promise<JsonataFactory> {
   return onFirstUse(async () => (await import('../engine/jsonata/bundled-jsonata.js')).bundledJsonata);
@@ -206,7 +213,9 @@ export function mapRunsOnFirstUse(
           import('../runtime/distributed-map/express-children.js'),
           import('../aws/dynamodb-map-run-store.js'),
           import('../aws/s3-object-storage.js'),
-          import('@aws-sdk/client-s3'),
+          // The payload store's module exports the S3 client: importing `@aws-sdk/client-s3` here
+          // too would move part of the SDK's shared code into the chunks loaded at init.
+          import('../aws/s3-payload-store.js'),
         ]);
       return createMapRuns({
         store: new DynamoDbMapRunStore({

@@ -16,6 +16,7 @@ import { BatonEnv } from '../contract/environment-names.js';
 import { BATON_METRICS_NAMESPACE } from '../contract/metric-names.js';
 import {
   apiGatewayOnFirstUse,
+  distributedMapOnFirstUse,
   awsSdkOnFirstUse,
   httpOnFirstUse,
   jsonataOnFirstUse,
@@ -94,6 +95,7 @@ async function createHandler(): Promise<(event: SQSEvent, context: Context) => P
       clients,
       jsonata,
       validator,
+      distributedMap: distributedMapOnFirstUse(),
       logger: loggerPort(logger),
       metrics: metricsPort(metrics),
       lambda,

@@ -13,7 +13,13 @@
  * Delivery guarantee: at-least-once for commands; each inbox message is applied at most once.
  */
 import { createHash } from 'node:crypto';
-import { compileWorkflowWith, type CompiledWorkflow, type DefinitionValidator } from '../engine/compile.js';
+import {
+  compileWorkflowWith,
+  type CompiledWorkflow,
+  type DefinitionValidator,
+  type DistributedMapExecutor,
+} from '../engine/compile.js';
+import { definitionUsesDistributedMap } from '../engine/distributed-map.js';
 import { definitionUsesJsonata, type JsonataFactory } from '../engine/jsonata/library.js';
 import { decide } from '../engine/decide.js';
 import {
@@ -153,6 +159,11 @@ export interface OrchestratorOptions {
    * orchestrator Lambda loads it then (`import()`), every other wiring has it at hand.
    */
   readonly validator: () => Awaitable<DefinitionValidator>;
+  /**
+   * Gives the executor of Distributed Map states (`executeDistributedMap`), before the first
+   * workflow with one is compiled. @default none: such workflows are rejected
+   */
+  readonly distributedMap?: () => Awaitable<DistributedMapExecutor>;
 }
 
 /** What handling one message did. */
@@ -779,7 +790,15 @@ export class Orchestrator {
         throw new RejectedMessageError(`Definition ${key} is missing from the definition store`);
       const jsonata = definitionUsesJsonata(definition) ? yield* settle(this.options.jsonata()) : undefined;
       const validate = yield* settle(this.options.validator());
-      compiled = compileWorkflowWith(definition, jsonata, validate, { name: ref.name });
+      const { distributedMap } = this.options;
+      const executor =
+        distributedMap && definitionUsesDistributedMap(definition)
+          ? yield* settle(distributedMap())
+          : undefined;
+      compiled = compileWorkflowWith(definition, jsonata, validate, {
+        name: ref.name,
+        ...(executor ? { distributedMap: executor } : {}),
+      });
       this.compiled.set(key, compiled);
     }
     this.last = { ref, workflow: compiled };

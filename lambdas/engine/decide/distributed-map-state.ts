@@ -6,8 +6,11 @@
  * result (the state output: the results, or ResultWriter's `{MapRunArn, ResultWriterDetails}`) or
  * its failure (`States.ExceedToleratedFailureThreshold`, `States.ItemReaderFailed`,
  * `States.ResultWriterFailed`), which Retry and Catch match as usual; a Retry starts a new run.
+ *
+ * Given to the compiler (`CompileOptions.distributedMap`) rather than imported by the Map state, so
+ * that the orchestrator Lambda loads it with the first workflow that has a Distributed Map.
  */
-import type { CompiledState } from '../compile.js';
+import type { CompiledState, DistributedMapExecutor } from '../compile.js';
 import type { ItemReader, MapState, StateMachineDefinition } from '../definition.js';
 import { MAP_RUN_RESOURCE, type MapRunRequest, type ResolvedReaderConfig } from '../distributed-map.js';
 import { QueryEvaluationError, StatesRuntimeError } from '../errors.js';
@@ -29,13 +32,8 @@ import { SUSPENDED, type Outcome } from './outcome.js';
 import { encodeTaskToken } from './timer-id.js';
 import { variablesOf } from './variables.js';
 
-/** Whether a Map state runs in DISTRIBUTED mode. */
-export function isDistributedMap(def: MapState): boolean {
-  return (def.ItemProcessor ?? def.Iterator)?.ProcessorConfig?.Mode === 'DISTRIBUTED';
-}
-
 /** Runs a Distributed Map state: resolves its fields and dispatches its Map Run. */
-export function executeDistributedMap(
+export const executeDistributedMap: DistributedMapExecutor = function executeDistributedMap(
   d: Decider,
   thread: Thread,
   state: CompiledState,
@@ -70,7 +68,7 @@ export function executeDistributedMap(
     compensation: false,
   });
   return SUSPENDED;
-}
+};
 
 /** The parts of a request every query language fills the same way. */
 function baseRequest(
@@ -334,41 +332,4 @@ function definedFields<T extends object>(fields: T): { [K in keyof T]: Exclude<T
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = value;
   return out as { [K in keyof T]: Exclude<T[K], undefined> };
-}
-
-/** The history of a Map Run's wait, in place of a task's: Step Functions' Map Run events. */
-export function recordMapRun(
-  d: Decider,
-  thread: Thread,
-  outcome:
-    | { readonly type: 'started'; readonly submitted: Json }
-    | { readonly type: 'succeeded' }
-    | { readonly type: 'failed'; readonly error: string; readonly cause: string }
-    | { readonly type: 'aborted' },
-): void {
-  const stateName = thread.active.name;
-  const threadId = thread.id;
-  switch (outcome.type) {
-    case 'started': {
-      const arn = isJsonObject(outcome.submitted) ? outcome.submitted.MapRunArn : undefined;
-      d.record('MapRunStarted', {
-        stateName,
-        threadId,
-        ...(typeof arn === 'string' ? { mapRunArn: arn } : {}),
-      });
-      return;
-    }
-    case 'succeeded':
-      d.record('MapRunSucceeded', { stateName, threadId });
-      d.record('MapStateSucceeded', { stateName, threadId });
-      return;
-    case 'failed':
-      d.record('MapRunFailed', { stateName, threadId, error: outcome.error, cause: outcome.cause });
-      d.record('MapStateFailed', { stateName, threadId, error: outcome.error, cause: outcome.cause });
-      return;
-    case 'aborted':
-      d.record('MapRunAborted', { stateName, threadId });
-      d.record('MapStateAborted', { stateName, threadId });
-      return;
-  }
 }

@@ -22,7 +22,7 @@ import {
 } from './data-flow.js';
 import type { Decider } from './decider.js';
 import { resumeThread } from './redrive-point.js';
-import { executeDistributedMap, isDistributedMap } from './distributed-map-state.js';
+import { isDistributedMap } from '../distributed-map.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 
 type MapWaiting = Extract<Waiting, { type: 'Map' }>;
@@ -33,7 +33,15 @@ type MapWaiting = Extract<Waiting, { type: 'Map' }>;
  * where they stood), with the outputs of the others in place.
  */
 export function executeMap(d: Decider, thread: Thread, state: CompiledState, def: MapState): Outcome {
-  if (isDistributedMap(def)) return executeDistributedMap(d, thread, state, def);
+  if (isDistributedMap(def)) {
+    const execute = d.env.workflow.distributedMap;
+    if (!execute) {
+      throw new StatesRuntimeError(
+        `Map state '${state.name}' is a Distributed Map, which this workflow was compiled without`,
+      );
+    }
+    return execute(d, thread, state, def);
+  }
   const resume = d.takeResume(thread, 'Map');
   if (resume) return resumeMap(d, thread, state, resume);
   if (state.jsonata) return executeJsonataMap(d, thread, state);

@@ -6,7 +6,7 @@
 import type { CompiledState } from '../compile.js';
 import type { TaskState } from '../definition.js';
 import type { Thread, Waiting } from '../execution.js';
-import type { Json } from '../json.js';
+import { isJsonObject, type Json } from '../json.js';
 import { evaluateTemplate } from '../payload-template.js';
 import { evaluateJsonataTemplate } from '../jsonata/query.js';
 import {
@@ -28,7 +28,6 @@ import {
 import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 import { pushCompensation } from './saga.js';
-import { recordMapRun } from './distributed-map-state.js';
 import { mapRunPoint } from './redrive-point.js';
 import { MAP_RUN_RESOURCE } from '../distributed-map.js';
 import { decodeTaskToken, encodeTaskToken, type TaskToken, type TimerId } from './timer-id.js';
@@ -252,4 +251,41 @@ function taskByToken(
   const waiting = thread.active.waiting;
   if (waiting.type !== 'Task' || waiting.token !== token) return undefined;
   return { thread, waiting, taskToken };
+}
+
+/** The history of a Map Run's wait, in place of a task's: Step Functions' Map Run events. */
+export function recordMapRun(
+  d: Decider,
+  thread: Thread,
+  outcome:
+    | { readonly type: 'started'; readonly submitted: Json }
+    | { readonly type: 'succeeded' }
+    | { readonly type: 'failed'; readonly error: string; readonly cause: string }
+    | { readonly type: 'aborted' },
+): void {
+  const stateName = thread.active.name;
+  const threadId = thread.id;
+  switch (outcome.type) {
+    case 'started': {
+      const arn = isJsonObject(outcome.submitted) ? outcome.submitted.MapRunArn : undefined;
+      d.record('MapRunStarted', {
+        stateName,
+        threadId,
+        ...(typeof arn === 'string' ? { mapRunArn: arn } : {}),
+      });
+      return;
+    }
+    case 'succeeded':
+      d.record('MapRunSucceeded', { stateName, threadId });
+      d.record('MapStateSucceeded', { stateName, threadId });
+      return;
+    case 'failed':
+      d.record('MapRunFailed', { stateName, threadId, error: outcome.error, cause: outcome.cause });
+      d.record('MapStateFailed', { stateName, threadId, error: outcome.error, cause: outcome.cause });
+      return;
+    case 'aborted':
+      d.record('MapRunAborted', { stateName, threadId });
+      d.record('MapStateAborted', { stateName, threadId });
+      return;
+  }
 }
