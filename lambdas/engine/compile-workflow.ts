@@ -6,7 +6,7 @@
 import { compileWorkflowWith, type CompiledWorkflow, type CompileOptions } from './compile.js';
 import { assertValidDefinitionWith } from './definition-validator.js';
 import { bundledJsonata } from './jsonata/bundled-jsonata.js';
-import { executeDistributedMap } from './decide/distributed-map-state.js';
+import { distributedMapExecutor } from './decide/distributed-map-state.js';
 
 /**
  * Validates and compiles a definition (an object or its JSON text). Throws DefinitionError naming
@@ -14,7 +14,7 @@ import { executeDistributedMap } from './decide/distributed-map-state.js';
  */
 export function compileWorkflow(definition: unknown, options: CompileOptions = {}): CompiledWorkflow {
   return compileWorkflowWith(definition, bundledJsonata, assertValidDefinitionWith, {
-    distributedMap: executeDistributedMap,
+    distributedMap: distributedMapExecutor,
     ...options,
   });
 }

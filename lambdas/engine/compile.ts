@@ -24,6 +24,7 @@ import { definitionUsesDistributedMap } from './distributed-map.js';
 import type { Decider } from './decide/decider.js';
 import type { Thread } from './execution.js';
 import type { Outcome } from './decide/outcome.js';
+import type { MapRunOutcome } from './distributed-map.js';
 import { compilePath, compileReferencePath, type CompiledPath } from './json-path.js';
 import type { Json, JsonObject } from './json.js';
 import { definitionUsesJsonata, JsonataUnavailableError, type JsonataFactory } from './jsonata/library.js';
@@ -56,12 +57,17 @@ export interface CompiledWorkflow {
  * than imported by the engine, so that the orchestrator Lambda loads it with the first workflow
  * that has one.
  */
-export type DistributedMapExecutor = (
-  d: Decider,
-  thread: Thread,
-  state: CompiledState,
-  def: MapState,
-) => Outcome;
+export interface DistributedMapExecutor {
+  /** Runs a Distributed Map state: resolves its fields and dispatches its Map Run. */
+  readonly execute: (d: Decider, thread: Thread, state: CompiledState, def: MapState) => Outcome;
+  /** Records a Map Run's events in place of a task's (its start, its end). */
+  readonly record: (d: Decider, thread: Thread, outcome: MapRunOutcome) => void;
+  /** Compiles a Distributed Map's JSONata fields; undefined for an inline Map. */
+  readonly compileJsonataFields: (
+    definition: MapState,
+    jsonata: JsonataFactory | undefined,
+  ) => DistributedJsonataFields | undefined;
+}
 
 /** One `States` container: the machine, a Parallel branch or a Map's processor. */
 export interface CompiledScope {
@@ -129,7 +135,7 @@ export interface CompileOptions {
    */
   readonly arn?: string;
   /**
-   * Runs Distributed Map states (`executeDistributedMap`). @default none: a definition with a
+   * Runs Distributed Map states (`distributedMapExecutor`). @default none: a definition with a
    * Distributed Map does not compile
    */
   readonly distributedMap?: DistributedMapExecutor;
@@ -201,7 +207,11 @@ export function compileWorkflowWith(
   }
   const valid = validate(definition, jsonata);
   const scopes = new Map<string, CompiledScope>();
-  compileScope(ROOT_SCOPE, valid, scopes, { machineLanguage: valid.QueryLanguage ?? 'JSONPath', jsonata });
+  compileScope(ROOT_SCOPE, valid, scopes, {
+    machineLanguage: valid.QueryLanguage ?? 'JSONPath',
+    jsonata,
+    distributedMap: options.distributedMap,
+  });
   let usesVariables = false;
   for (const scope of scopes.values()) {
     for (const state of scope.states.values()) {
@@ -230,6 +240,7 @@ interface MachineContext {
   /** The machine's QueryLanguage, which its states inherit. */
   readonly machineLanguage: QueryLanguage;
   readonly jsonata: JsonataFactory | undefined;
+  readonly distributedMap: DistributedMapExecutor | undefined;
 }
 
 function compileScope(
@@ -246,10 +257,8 @@ function compileScope(
 }
 
 /** A JSONata state's fields (validation checked their shapes; `{% %}` strings parse). */
-function compileJsonataFields(
-  definition: StateDefinition,
-  jsonata: JsonataFactory | undefined,
-): JsonataFields {
+function compileJsonataFields(definition: StateDefinition, machine: MachineContext): JsonataFields {
+  const { jsonata } = machine;
   const raw = definition as unknown as Readonly<Record<string, Json | undefined>>;
   const template = (key: string): JsonataTemplate | undefined => {
     const value = raw[key];
@@ -287,34 +296,13 @@ function compileJsonataFields(
         ? undefined
         : compileJsonataTemplate(compensate, 'Compensate/Arguments', jsonata),
   };
-  const distributed = definition.Type === 'Map' ? distributedJsonataFields(definition, jsonata) : undefined;
+  const distributed =
+    definition.Type === 'Map' ? machine.distributedMap?.compileJsonataFields(definition, jsonata) : undefined;
   const usesContext =
     Object.values(fields).some((value) => !Array.isArray(value) && templateUsesContext(value)) ||
     Object.values(distributed ?? {}).some((value) => templateUsesContext(value)) ||
     choices.some((rule) => templateUsesContext(rule.condition) || templateUsesContext(rule.output));
   return { ...fields, ...(distributed ? { distributed } : {}), usesContext };
-}
-
-/** A Distributed Map's JSONata fields, compiled; undefined for an inline Map. */
-function distributedJsonataFields(
-  definition: MapState,
-  jsonata: JsonataFactory | undefined,
-): DistributedJsonataFields | undefined {
-  const processor = definition.ItemProcessor ?? definition.Iterator;
-  if (processor?.ProcessorConfig?.Mode !== 'DISTRIBUTED') return undefined;
-  const optional = (value: Json | undefined, field: string): JsonataTemplate | undefined =>
-    value === undefined ? undefined : compileJsonataTemplate(value, field, jsonata);
-  const { ItemReader: reader, ItemBatcher: batcher, ResultWriter: writer } = definition;
-  return {
-    readerArguments: optional(reader?.Arguments, 'ItemReader/Arguments'),
-    maxItems: optional(reader?.ReaderConfig?.MaxItems, 'ItemReader/ReaderConfig/MaxItems'),
-    writerArguments: optional(writer?.Arguments, 'ResultWriter/Arguments'),
-    maxItemsPerBatch: optional(batcher?.MaxItemsPerBatch, 'ItemBatcher/MaxItemsPerBatch'),
-    maxInputBytesPerBatch: optional(batcher?.MaxInputBytesPerBatch, 'ItemBatcher/MaxInputBytesPerBatch'),
-    batchInput: optional(batcher?.BatchInput, 'ItemBatcher/BatchInput'),
-    toleratedFailurePercentage: optional(definition.ToleratedFailurePercentage, 'ToleratedFailurePercentage'),
-    toleratedFailureCount: optional(definition.ToleratedFailureCount, 'ToleratedFailureCount'),
-  };
 }
 
 /** Adds the state's Assign blocks and catchers to what may read `$states.context`. */
@@ -481,7 +469,7 @@ function compileState(
     compensate,
     language,
     jsonata: isJsonata
-      ? withAssignContext(compileJsonataFields(definition, jsonata), definition, catchers, jsonata)
+      ? withAssignContext(compileJsonataFields(definition, machine), definition, catchers, jsonata)
       : undefined,
     assign:
       definition.Type === 'Succeed' || definition.Type === 'Fail'

@@ -74,6 +74,13 @@ export interface MapRunRequest {
   };
 }
 
+/** What a Map Run's wait records in the history, in place of a task's events. */
+export type MapRunOutcome =
+  | { readonly type: 'started'; readonly submitted: Json }
+  | { readonly type: 'succeeded' }
+  | { readonly type: 'failed'; readonly error: string; readonly cause: string }
+  | { readonly type: 'aborted' };
+
 /** Whether a Map state runs in DISTRIBUTED mode. */
 export function isDistributedMap(def: MapState): boolean {
   return (def.ItemProcessor ?? def.Iterator)?.ProcessorConfig?.Mode === 'DISTRIBUTED';

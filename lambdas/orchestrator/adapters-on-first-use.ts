@@ -185,7 +185,7 @@ export function validatorOnFirstUse(): () => Promise<DefinitionValidator> {
 /** The Distributed Map executor of the engine, loaded when the first workflow with one is compiled. */
 export function distributedMapOnFirstUse(): () => Promise<DistributedMapExecutor> {
   return onFirstUse(
-    async () => (await import('../engine/decide/distributed-map-state.js')).executeDistributedMap,
+    async () => (await import('../engine/decide/distributed-map-state.js')).distributedMapExecutor,
   );
 }
 
@@ -237,6 +237,7 @@ export function mapRunsOnFirstUse(
       start: async (task) => (await load()).start(task),
       cancel: async (cancellation) => (await load()).cancel(cancellation),
       handle: async (message) => (await load()).handle(message),
+      childEnd: async (command) => (await load()).childEnd(command),
     };
   };
 }

@@ -209,42 +209,6 @@ export function childEndReport(command: Extract<Command, { type: 'ReportToParent
   };
 }
 
-/** A Distributed Map child's end, as the Map Run records it (`MapRunChildEnded`). */
-export function mapRunChildEnd(
-  command: Extract<Command, { type: 'ReportToParent' }>,
-  mapRun: NonNullable<ParentLink['mapRun']>,
-): Json {
-  const { parent } = command;
-  const child = parseExecutionArn(parent.executionArn);
-  const status =
-    command.status === 'SUCCEEDED'
-      ? 'SUCCEEDED'
-      : command.status === 'TIMED_OUT'
-        ? 'TIMED_OUT'
-        : command.status === 'ABORTED'
-          ? 'ABORTED'
-          : 'FAILED';
-  return {
-    kind: 'MapRunChildEnded',
-    mapRunId: mapRun.mapRunId,
-    chunk: mapRun.chunk,
-    outcome: {
-      child: mapRun.child,
-      firstItem: mapRun.firstItem,
-      items: mapRun.items,
-      status,
-      input: command.input,
-      ...(command.output !== undefined ? { output: command.output } : {}),
-      ...(command.error !== undefined ? { error: command.error } : {}),
-      ...(command.cause !== undefined ? { cause: command.cause } : {}),
-      executionArn: parent.executionArn,
-      name: child?.name ?? parent.executionArn,
-      startDate: command.startTime,
-      stopDate: command.stopTime,
-    },
-  };
-}
-
 /** The failure of a task whose child's name is taken by another task's execution, and where it goes. */
 export interface NameTakenReport {
   readonly type: 'NameTaken';

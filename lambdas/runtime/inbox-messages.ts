@@ -149,25 +149,15 @@ const runMapChunk = z.object({
   chunk: runNumber(),
   children: z.array(plannedChild).check(z.minLength(1)),
 });
-/** A STANDARD child of a Map Run ended (internal: sent with the child's terminal transition). */
+/**
+ * A STANDARD child of a Map Run ended (internal: sent with the child's terminal transition). Its
+ * outcome (a `ChildOutcome`) is checked by the Map Run store that records it.
+ */
 const mapRunChildEnded = z.object({
   kind: z.literal('MapRunChildEnded'),
   mapRunId: nonEmpty(),
   chunk: runNumber(),
-  outcome: z.object({
-    child: runNumber(),
-    firstItem: runNumber(),
-    items: z.int().check(z.gte(1)),
-    status: z.enum(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
-    input: jsonSchema,
-    output: z.optional(jsonSchema),
-    error: z.optional(upTo(MAX_ERROR_LENGTH)),
-    cause: z.optional(upTo(MAX_CAUSE_LENGTH)),
-    executionArn: nonEmpty(),
-    name: nonEmpty(),
-    startDate: z.number(),
-    stopDate: z.number(),
-  }),
+  outcome: jsonSchema,
 });
 const timerFired = z.object({
   kind: z.literal('TimerFired'),

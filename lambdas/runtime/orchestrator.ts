@@ -58,7 +58,7 @@ import {
   type TimingMetricName,
 } from '../contract/metric-names.js';
 import { StatesErrors } from '../engine/errors.js';
-import { childEndReport, mapRunChildEnd, nameTakenReport, type NameTakenReport } from './child-executions.js';
+import { childEndReport, nameTakenReport, type NameTakenReport } from './child-executions.js';
 
 /** How many conflicting commits one message may retry within an invocation. */
 export const DEFAULT_MAX_CONFLICT_RETRIES = 8;
@@ -160,7 +160,7 @@ export interface OrchestratorOptions {
    */
   readonly validator: () => Awaitable<DefinitionValidator>;
   /**
-   * Gives the executor of Distributed Map states (`executeDistributedMap`), before the first
+   * Gives the executor of Distributed Map states (`distributedMapExecutor`), before the first
    * workflow with one is compiled. @default none: such workflows are rejected
    */
   readonly distributedMap?: () => Awaitable<DistributedMapExecutor>;
@@ -742,12 +742,10 @@ export class Orchestrator {
     traceHeader: string | undefined,
   ): Promise<void> {
     const { ports } = this.options;
-    const mapRun = command.parent.mapRun;
-    if (command.type === 'ReportToParent' && mapRun) {
-      // A Distributed Map's child: its end is recorded in the run, on this domain's inbox.
-      if (!ports.inbox)
-        throw new RejectedMessageError('This orchestrator has no inbox: a Map Run child cannot report');
-      return ports.inbox.send(mapRunChildEnd(command, mapRun));
+    if (command.type === 'ReportToParent' && command.parent.mapRun) {
+      // A Distributed Map's child: its end is recorded in the run, through this domain's inbox.
+      if (!ports.mapRuns) throw new RejectedMessageError('This orchestrator does not run Distributed Maps');
+      return ports.mapRuns.childEnd(command);
     }
     const domain = command.parent.domain;
     const inbox = domain === undefined ? ports.inbox : ports.domainInboxes?.(domain, command.parent.replyTo);

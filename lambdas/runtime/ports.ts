@@ -197,6 +197,8 @@ export interface MapRunPerformer {
   cancel(cancellation: TaskCancellation): Promise<void>;
   /** Performs one internal message; answers what it did, for the log. */
   handle(message: MapRunMessage): Promise<string>;
+  /** Reports the end of a Map Run's STANDARD child (its terminal transition's ReportToParent). */
+  childEnd(command: Extract<Command, { type: 'ReportToParent' }>): Promise<void>;
 }
 
 /** An event for the domain bus. */

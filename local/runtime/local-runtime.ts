@@ -46,7 +46,7 @@ import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender, MapRunPerformer } from '../../lambdas/runtime/ports.js';
 import { DynamoDbMapRunStore } from '../../lambdas/aws/dynamodb-map-run-store.js';
 import { createMapRuns } from '../../lambdas/runtime/distributed-map/express-children.js';
-import { executeDistributedMap } from '../../lambdas/engine/decide/distributed-map-state.js';
+import { distributedMapExecutor } from '../../lambdas/engine/decide/distributed-map-state.js';
 import type { ObjectStorage } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
@@ -419,7 +419,7 @@ export class LocalRuntime extends DomainControl {
           signer,
           jsonata: () => bundledJsonata,
           validator: () => assertValidDefinitionWith,
-          distributedMap: () => executeDistributedMap,
+          distributedMap: () => distributedMapExecutor,
           eventSource: `baton.${config.domain}`,
           correlationShapes: Object.values(config.workflows).flatMap((definition) =>
             correlationShapes(definition),

@@ -12,7 +12,16 @@
  */
 import type { CompiledState, DistributedMapExecutor } from '../compile.js';
 import type { ItemReader, MapState, StateMachineDefinition } from '../definition.js';
-import { MAP_RUN_RESOURCE, type MapRunRequest, type ResolvedReaderConfig } from '../distributed-map.js';
+import {
+  isDistributedMap,
+  MAP_RUN_RESOURCE,
+  type MapRunOutcome,
+  type MapRunRequest,
+  type ResolvedReaderConfig,
+} from '../distributed-map.js';
+import type { DistributedJsonataFields } from '../assign.js';
+import type { JsonataFactory } from '../jsonata/library.js';
+import { compileJsonataTemplate } from '../jsonata/query.js';
 import { QueryEvaluationError, StatesRuntimeError } from '../errors.js';
 import type { Thread, Waiting } from '../execution.js';
 import { isJsonObject, type Json, type JsonObject } from '../json.js';
@@ -33,12 +42,7 @@ import { encodeTaskToken } from './timer-id.js';
 import { variablesOf } from './variables.js';
 
 /** Runs a Distributed Map state: resolves its fields and dispatches its Map Run. */
-export const executeDistributedMap: DistributedMapExecutor = function executeDistributedMap(
-  d: Decider,
-  thread: Thread,
-  state: CompiledState,
-  def: MapState,
-): Outcome {
+function executeDistributedMap(d: Decider, thread: Thread, state: CompiledState, def: MapState): Outcome {
   // A redrive redrives the Map Run that failed; any other run of the state (a Retry) starts anew.
   const redriven = d.takeResume(thread, 'Map')?.mapRunArn;
   const { unfinished: _forgotten, ...active } = thread.active;
@@ -68,7 +72,7 @@ export const executeDistributedMap: DistributedMapExecutor = function executeDis
     compensation: false,
   });
   return SUSPENDED;
-};
+}
 
 /** The parts of a request every query language fills the same way. */
 function baseRequest(
@@ -333,3 +337,60 @@ function definedFields<T extends object>(fields: T): { [K in keyof T]: Exclude<T
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = value;
   return out as { [K in keyof T]: Exclude<T[K], undefined> };
 }
+
+/** The history of a Map Run's wait, in place of a task's: Step Functions' Map Run events. */
+function recordMapRun(d: Decider, thread: Thread, outcome: MapRunOutcome): void {
+  const stateName = thread.active.name;
+  const threadId = thread.id;
+  switch (outcome.type) {
+    case 'started': {
+      const arn = isJsonObject(outcome.submitted) ? outcome.submitted.MapRunArn : undefined;
+      d.record('MapRunStarted', {
+        stateName,
+        threadId,
+        ...(typeof arn === 'string' ? { mapRunArn: arn } : {}),
+      });
+      return;
+    }
+    case 'succeeded':
+      d.record('MapRunSucceeded', { stateName, threadId });
+      d.record('MapStateSucceeded', { stateName, threadId });
+      return;
+    case 'failed':
+      d.record('MapRunFailed', { stateName, threadId, error: outcome.error, cause: outcome.cause });
+      d.record('MapStateFailed', { stateName, threadId, error: outcome.error, cause: outcome.cause });
+      return;
+    case 'aborted':
+      d.record('MapRunAborted', { stateName, threadId });
+      d.record('MapStateAborted', { stateName, threadId });
+      return;
+  }
+}
+
+/** A Distributed Map's JSONata fields, compiled; undefined for an inline Map. */
+function distributedJsonataFields(
+  definition: MapState,
+  jsonata: JsonataFactory | undefined,
+): DistributedJsonataFields | undefined {
+  if (!isDistributedMap(definition)) return undefined;
+  const optional = (value: Json | undefined, field: string): JsonataTemplate | undefined =>
+    value === undefined ? undefined : compileJsonataTemplate(value, field, jsonata);
+  const { ItemReader: reader, ItemBatcher: batcher, ResultWriter: writer } = definition;
+  return {
+    readerArguments: optional(reader?.Arguments, 'ItemReader/Arguments'),
+    maxItems: optional(reader?.ReaderConfig?.MaxItems, 'ItemReader/ReaderConfig/MaxItems'),
+    writerArguments: optional(writer?.Arguments, 'ResultWriter/Arguments'),
+    maxItemsPerBatch: optional(batcher?.MaxItemsPerBatch, 'ItemBatcher/MaxItemsPerBatch'),
+    maxInputBytesPerBatch: optional(batcher?.MaxInputBytesPerBatch, 'ItemBatcher/MaxInputBytesPerBatch'),
+    batchInput: optional(batcher?.BatchInput, 'ItemBatcher/BatchInput'),
+    toleratedFailurePercentage: optional(definition.ToleratedFailurePercentage, 'ToleratedFailurePercentage'),
+    toleratedFailureCount: optional(definition.ToleratedFailureCount, 'ToleratedFailureCount'),
+  };
+}
+
+/** The Distributed Map executor the compiler is given (`CompileOptions.distributedMap`). */
+export const distributedMapExecutor: DistributedMapExecutor = {
+  execute: executeDistributedMap,
+  record: recordMapRun,
+  compileJsonataFields: distributedJsonataFields,
+};

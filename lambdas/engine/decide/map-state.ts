@@ -40,7 +40,7 @@ export function executeMap(d: Decider, thread: Thread, state: CompiledState, def
         `Map state '${state.name}' is a Distributed Map, which this workflow was compiled without`,
       );
     }
-    return execute(d, thread, state, def);
+    return execute.execute(d, thread, state, def);
   }
   const resume = d.takeResume(thread, 'Map');
   if (resume) return resumeMap(d, thread, state, resume);

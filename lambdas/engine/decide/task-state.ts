@@ -6,7 +6,7 @@
 import type { CompiledState } from '../compile.js';
 import type { TaskState } from '../definition.js';
 import type { Thread, Waiting } from '../execution.js';
-import { isJsonObject, type Json } from '../json.js';
+import type { Json } from '../json.js';
 import { evaluateTemplate } from '../payload-template.js';
 import { evaluateJsonataTemplate } from '../jsonata/query.js';
 import {
@@ -29,7 +29,7 @@ import type { Decider } from './decider.js';
 import { SUSPENDED, type Outcome } from './outcome.js';
 import { pushCompensation } from './saga.js';
 import { mapRunPoint } from './redrive-point.js';
-import { MAP_RUN_RESOURCE } from '../distributed-map.js';
+import { MAP_RUN_RESOURCE, type MapRunOutcome } from '../distributed-map.js';
 import { decodeTaskToken, encodeTaskToken, type TaskToken, type TimerId } from './timer-id.js';
 
 type TaskWaiting = Extract<Waiting, { type: 'Task' }>;
@@ -253,39 +253,7 @@ function taskByToken(
   return { thread, waiting, taskToken };
 }
 
-/** The history of a Map Run's wait, in place of a task's: Step Functions' Map Run events. */
-export function recordMapRun(
-  d: Decider,
-  thread: Thread,
-  outcome:
-    | { readonly type: 'started'; readonly submitted: Json }
-    | { readonly type: 'succeeded' }
-    | { readonly type: 'failed'; readonly error: string; readonly cause: string }
-    | { readonly type: 'aborted' },
-): void {
-  const stateName = thread.active.name;
-  const threadId = thread.id;
-  switch (outcome.type) {
-    case 'started': {
-      const arn = isJsonObject(outcome.submitted) ? outcome.submitted.MapRunArn : undefined;
-      d.record('MapRunStarted', {
-        stateName,
-        threadId,
-        ...(typeof arn === 'string' ? { mapRunArn: arn } : {}),
-      });
-      return;
-    }
-    case 'succeeded':
-      d.record('MapRunSucceeded', { stateName, threadId });
-      d.record('MapStateSucceeded', { stateName, threadId });
-      return;
-    case 'failed':
-      d.record('MapRunFailed', { stateName, threadId, error: outcome.error, cause: outcome.cause });
-      d.record('MapStateFailed', { stateName, threadId, error: outcome.error, cause: outcome.cause });
-      return;
-    case 'aborted':
-      d.record('MapRunAborted', { stateName, threadId });
-      d.record('MapStateAborted', { stateName, threadId });
-      return;
-  }
+/** Records a Map Run's events (the Distributed Map executor's), in place of a task's. */
+function recordMapRun(d: Decider, thread: Thread, outcome: MapRunOutcome): void {
+  d.env.workflow.distributedMap?.record(d, thread, outcome);
 }

@@ -26,8 +26,10 @@ import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { StateMachineDefinition } from '../../engine/definition.js';
+import type { Command, ParentLink } from '../../engine/execution.js';
 import { MAP_RUN_RESOURCE, type MapRunRequest } from '../../engine/distributed-map.js';
 import { itemInputEvaluator } from './item-input.js';
+import { parseExecutionArn } from '../../contract/state-machine-arn.js';
 import { StatesErrors, StatesError } from '../../engine/errors.js';
 import { itemReaderAction } from '../../engine/resource-names.js';
 import type { JsonataFactory } from '../../engine/jsonata/library.js';
@@ -353,6 +355,13 @@ export class MapRuns implements MapRunPerformer {
     }
   }
 
+  /** Reports a STANDARD child's end to its run (`MapRunChildEnded` on this domain's inbox). */
+  async childEnd(command: Extract<Command, { type: 'ReportToParent' }>): Promise<void> {
+    const mapRun = command.parent.mapRun;
+    if (!mapRun) return;
+    await this.options.inbox.send(mapRunChildEnd(command, mapRun));
+  }
+
   /** Handles one of a run's internal messages. */
   async handle(message: MapRunMessage): Promise<string> {
     switch (message.kind) {
@@ -646,7 +655,7 @@ export class MapRuns implements MapRunPerformer {
   }
 
   private async childEnded(message: ChildEndedMessage): Promise<string> {
-    const child = message.outcome as ChildOutcome;
+    const child = message.outcome as unknown as ChildOutcome;
     await this.options.store.recordChunk(message.mapRunId, { chunk: message.chunk, children: [child] });
     return `child ${child.child} ${child.status}`;
   }
@@ -1058,4 +1067,40 @@ function uuidFrom(text: string): string {
 function seededRandom(mapRunId: string, from: number): () => number {
   let sequence = from * 1000;
   return () => deterministicRandom(mapRunId, (sequence += 1));
+}
+
+/** A Distributed Map child's end, as the Map Run records it (`MapRunChildEnded`). */
+export function mapRunChildEnd(
+  command: Extract<Command, { type: 'ReportToParent' }>,
+  mapRun: NonNullable<ParentLink['mapRun']>,
+): Json {
+  const { parent } = command;
+  const child = parseExecutionArn(parent.executionArn);
+  const status =
+    command.status === 'SUCCEEDED'
+      ? 'SUCCEEDED'
+      : command.status === 'TIMED_OUT'
+        ? 'TIMED_OUT'
+        : command.status === 'ABORTED'
+          ? 'ABORTED'
+          : 'FAILED';
+  return {
+    kind: 'MapRunChildEnded',
+    mapRunId: mapRun.mapRunId,
+    chunk: mapRun.chunk,
+    outcome: {
+      child: mapRun.child,
+      firstItem: mapRun.firstItem,
+      items: mapRun.items,
+      status,
+      input: command.input,
+      ...(command.output !== undefined ? { output: command.output } : {}),
+      ...(command.error !== undefined ? { error: command.error } : {}),
+      ...(command.cause !== undefined ? { cause: command.cause } : {}),
+      executionArn: parent.executionArn,
+      name: child?.name ?? parent.executionArn,
+      startDate: command.startTime,
+      stopDate: command.stopTime,
+    },
+  };
 }
