@@ -46,7 +46,12 @@ import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender, MapRunPerformer } from '../../lambdas/runtime/ports.js';
 import { DynamoDbMapRunStore } from '../../lambdas/aws/dynamodb-map-run-store.js';
 import { createMapRuns } from '../../lambdas/runtime/distributed-map/express-children.js';
-import type { ObjectStorage } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
+import type {
+  MapRunCounts,
+  MapRunRecord,
+  MapRunStore,
+  ObjectStorage,
+} from '../../lambdas/runtime/distributed-map/map-run-ports.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
 import { fetchHttpTransport, givenConnections, httpTaskTransport } from '../../lambdas/runtime/http-task.js';
@@ -149,6 +154,8 @@ interface RunningDomain {
   readonly timers: LocalTimerScheduler;
   readonly mappings: SqsEventSourceMapping[];
   readonly versions: Map<string, string>;
+  /** Its Distributed Maps' runs (in its table). */
+  readonly mapRuns: MapRunStore;
   /** Removes the routes of its worker queues' results to its inbox. */
   readonly routes: readonly (() => void)[];
 }
@@ -388,8 +395,9 @@ export class LocalRuntime extends DomainControl {
           });
         // Distributed Maps: Map Runs in the domain's table, items and results in the local S3,
         // EXPRESS children in memory on this domain's task router (as on AWS).
+        const mapRunStore = new DynamoDbMapRunStore({ client, tableName, payloads });
         const mapRuns = createMapRuns({
-          store: new DynamoDbMapRunStore({ client, tableName, payloads }),
+          store: mapRunStore,
           objects: objectStorage,
           inbox: inboxSender,
           definitions,
@@ -484,6 +492,7 @@ export class LocalRuntime extends DomainControl {
           timers,
           mappings,
           versions,
+          mapRuns: mapRunStore,
           routes,
         });
       }
@@ -502,6 +511,22 @@ export class LocalRuntime extends DomainControl {
     const registration = await super.registerWorkflow(request);
     this.domainsByName.get(registration.domain)?.versions.set(registration.workflow, registration.version);
     return registration;
+  }
+
+  /**
+   * A Map Run of any domain, by its ARN (`MapRunStarted.mapRunArn` in the parent's history): its
+   * record (status, resolved request, items read, ResultWriter's details) and its counts.
+   * @returns undefined when no domain has it
+   */
+  async describeMapRun(
+    mapRunArn: string,
+  ): Promise<{ readonly record: MapRunRecord; readonly counts: MapRunCounts } | undefined> {
+    const mapRunId = mapRunArn.slice(mapRunArn.lastIndexOf(':') + 1);
+    for (const domain of this.domainsByName.values()) {
+      const record = await domain.mapRuns.load(mapRunId);
+      if (record !== undefined) return { record, counts: await domain.mapRuns.counts(mapRunId) };
+    }
+    return undefined;
   }
 
   /**
