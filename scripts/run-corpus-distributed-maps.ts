@@ -306,7 +306,7 @@ const lines = [
       .map((run) => `${run.resultsWritten} to ${run.resultWriter}`)
       .join(', ');
     const failure = [result.error, short(result.cause)].filter(Boolean).join(': ');
-    const notes = result.notes.filter((note) => !note.startsWith('seeded')).join('; ');
+    const notes = [...new Set(result.notes.filter((note) => !note.startsWith('seeded')))].join('; ');
     return `| ${[result.name, result.status, failure, grouped(result.mapRuns), written, notes].map(cell).join(' | ')} |`;
   }),
   '',
