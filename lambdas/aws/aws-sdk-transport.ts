@@ -13,8 +13,8 @@
  * - Step Functions takes parameters in PascalCase even where the API names its fields in lower
  *   camel case (Bedrock, ECS, Batch, Step Functions itself): each field of a structure is matched
  *   to its member case-insensitively and renamed (a map's keys are data and stay as they are); a
- *   timestamp member given as text becomes a Date; a JSON value given to a string member becomes
- *   its JSON text.
+ *   timestamp member given as text becomes a Date; a JSON value given to a string or blob member
+ *   (S3 PutObject's `Body`) becomes its JSON text.
  * - The response comes back with every structure member in PascalCase (`executionArn` ->
  *   `ExecutionArn`; maps' keys as they are), timestamps as ISO-8601 text, binary values and
  *   streamed bodies (S3 `GetObject`'s `Body`) as UTF-8 text, as AWS-recorded executions show
@@ -240,6 +240,8 @@ function toSdkValue(value: Json, schema: Schema): unknown {
     return Number.isNaN(time.getTime()) ? value : time;
   }
   if (schema.isStringSchema() && value !== null && typeof value === 'object') return JSON.stringify(value);
+  // A JSON value given to a blob (S3 PutObject's `Body`): its JSON text, as for a string member.
+  if (schema.isBlobSchema() && value !== null && typeof value !== 'string') return JSON.stringify(value);
   return value;
 }
 

@@ -47,7 +47,12 @@ import type { ExecutionStore, InboxSender, MapRunPerformer } from '../../lambdas
 import { DynamoDbMapRunStore } from '../../lambdas/aws/dynamodb-map-run-store.js';
 import { createMapRuns } from '../../lambdas/runtime/distributed-map/express-children.js';
 import { distributedMapExecutor } from '../../lambdas/engine/decide/distributed-map-state.js';
-import type { ObjectStorage } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
+import type {
+  MapRunCounts,
+  MapRunRecord,
+  MapRunStore,
+  ObjectStorage,
+} from '../../lambdas/runtime/distributed-map/map-run-ports.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
 import { fetchHttpTransport, givenConnections, httpTaskTransport } from '../../lambdas/runtime/http-task.js';
@@ -150,6 +155,8 @@ interface RunningDomain {
   readonly timers: LocalTimerScheduler;
   readonly mappings: SqsEventSourceMapping[];
   readonly versions: Map<string, string>;
+  /** Its Distributed Maps' runs (in its table). */
+  readonly mapRuns: MapRunStore;
   /** Removes the routes of its worker queues' results to its inbox. */
   readonly routes: readonly (() => void)[];
 }
@@ -389,8 +396,9 @@ export class LocalRuntime extends DomainControl {
           });
         // Distributed Maps: Map Runs in the domain's table, items and results in the local S3,
         // EXPRESS children in memory on this domain's task router (as on AWS).
+        const mapRunStore = new DynamoDbMapRunStore({ client, tableName, payloads });
         const mapRuns = createMapRuns({
-          store: new DynamoDbMapRunStore({ client, tableName, payloads }),
+          store: mapRunStore,
           objects: objectStorage,
           inbox: inboxSender,
           definitions,
@@ -486,6 +494,7 @@ export class LocalRuntime extends DomainControl {
           timers,
           mappings,
           versions,
+          mapRuns: mapRunStore,
           routes,
         });
       }
@@ -504,6 +513,22 @@ export class LocalRuntime extends DomainControl {
     const registration = await super.registerWorkflow(request);
     this.domainsByName.get(registration.domain)?.versions.set(registration.workflow, registration.version);
     return registration;
+  }
+
+  /**
+   * A Map Run of any domain, by its ARN (`MapRunStarted.mapRunArn` in the parent's history): its
+   * record (status, resolved request, items read, ResultWriter's details) and its counts.
+   * @returns undefined when no domain has it
+   */
+  async describeMapRun(
+    mapRunArn: string,
+  ): Promise<{ readonly record: MapRunRecord; readonly counts: MapRunCounts } | undefined> {
+    const mapRunId = mapRunArn.slice(mapRunArn.lastIndexOf(':') + 1);
+    for (const domain of this.domainsByName.values()) {
+      const record = await domain.mapRuns.load(mapRunId);
+      if (record !== undefined) return { record, counts: await domain.mapRuns.counts(mapRunId) };
+    }
+    return undefined;
   }
 
   /**

@@ -145,6 +145,12 @@ it('runs EXPRESS children over a CSV in the local S3, a few at a time, toleratin
   expect(output[0]).toEqual({ id: 'o0', total: 1 });
   expect(output[11]).toEqual({ id: 'o11', total: 23 });
   expect(output[5]).toMatchObject({ Error: 'TooBig', Cause: 'over 100', Status: 'FAILED' });
+  const started = (await runtime.history(id)).find((event) => event.type === 'MapRunStarted');
+  const mapRunArn = started !== undefined && 'mapRunArn' in started ? String(started.mapRunArn) : '';
+  const mapRun = await runtime.describeMapRun(mapRunArn);
+  expect(mapRun?.record).toMatchObject({ status: 'SUCCEEDED', itemsRead: 12, readerDone: true });
+  expect(mapRun?.counts).toMatchObject({ succeeded: 11, failed: 1, itemsSucceeded: 11, itemsFailed: 1 });
+  expect(await runtime.describeMapRun(`${mapRunArn}-unknown`)).toBeUndefined();
 }, 120_000);
 
 it('runs STANDARD children as executions of their own, each with its history', async () => {

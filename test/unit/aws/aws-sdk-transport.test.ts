@@ -6,6 +6,7 @@
  * corpus's AWS samples write `aws-sdk:bedrock:getModelCustomizationJob` with `JobIdentifier`), with
  * timestamps as ISO-8601 text and map keys as they are.
  */
+import * as s3 from '@aws-sdk/client-s3';
 import * as sfn from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { AwsSdkCaller } from '../../../lambdas/aws/aws-sdk-transport.js';
@@ -69,6 +70,30 @@ describe('AwsSdkCaller', () => {
       Tags: [{ Key: 'team', Value: 'payments' }],
     });
     expect(sent[1]).toEqual({ resourceArn: 'm', tags: [{ key: 'team', value: 'payments' }] });
+  });
+
+  it('gives a JSON value for a blob member (S3 PutObject Body) as its JSON text, text as it is', async () => {
+    // LocalStack's AWS-validated test_aws_sdk_task_service.py::test_s3_put_object puts a string, an
+    // object, a list, a boolean and a number as `Body` of `aws-sdk:s3:putObject`: all accepted.
+    const sent: Record<string, unknown>[] = [];
+    class S3Client {
+      readonly config = { serviceId: 'S3' };
+      async send(command: { input: Record<string, unknown> }) {
+        sent.push(command.input);
+        return { ETag: '"e"' };
+      }
+    }
+    const caller = new AwsSdkCaller({ load: () => ({ ...s3, S3Client }) });
+    for (const body of ['text data', { Dict: 'Value' }, ['List', 'Data'], false, 0]) {
+      await caller.call('s3', 'putObject', { Bucket: 'b', Key: 'k', Body: body });
+    }
+    expect(sent.map((input) => input.Body)).toEqual([
+      'text data',
+      '{"Dict":"Value"}',
+      '["List","Data"]',
+      'false',
+      '0',
+    ]);
   });
 
   it('names a service error by the SDK service id, keeping status and request id', async () => {
