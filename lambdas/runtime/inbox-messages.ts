@@ -147,6 +147,8 @@ const runMapChunk = z.object({
   kind: z.literal('RunMapChunk'),
   mapRunId: nonEmpty(),
   chunk: runNumber(),
+  /** The run (redrive count) that sent it: a chunk of a redrive may come before its record. */
+  run: z.optional(runNumber()),
   children: z.array(plannedChild).check(z.minLength(1)),
 });
 /**

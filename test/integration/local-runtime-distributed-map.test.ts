@@ -231,7 +231,9 @@ it.each(['EXPRESS', 'STANDARD'] as const)(
       await new Promise((resolve) => setTimeout(resolve, 100));
       redriven = await runtime.describe(id);
     }
-    expect({ status: redriven.status, error: redriven.error }).toEqual({ status: 'SUCCEEDED' });
+    expect({ status: redriven.status, error: redriven.error, cause: redriven.cause }).toEqual({
+      status: 'SUCCEEDED',
+    });
     // The children that had succeeded kept their results; the two that failed ran again.
     expect(redriven.output).toEqual([{ flag: 'on' }, { flag: 'late' }, { flag: 'on' }, { flag: 'late' }]);
     const history = await runtime.history(id);

@@ -585,6 +585,7 @@ export class MapRuns implements MapRunPerformer {
         kind: 'RunMapChunk',
         mapRunId: record.mapRunId,
         chunk,
+        ...(record.redriveCount > 0 ? { run: record.redriveCount } : {}),
         children: group.map((child) => ({ ...child })),
       };
       sends.push(inbox.send(message as unknown as Json));
@@ -613,11 +614,13 @@ export class MapRuns implements MapRunPerformer {
     const record = await store.load(message.mapRunId);
     if (!record) return `no Map Run ${message.mapRunId}`;
     const spec = this.spec(record);
-    const aborted = record.status !== 'RUNNING';
+    // A stopped run skips its chunks; a redrive's chunk may arrive before the record says RUNNING.
+    const run = message.run ?? 0;
+    const aborted = record.status === 'ABORTED' && run <= record.redriveCount;
     const definition = spec.request.processor as unknown as StateMachineDefinition;
     const children = await Promise.all(
       message.children.map(async (child): Promise<ChildOutcome> => {
-        const name = childName(record.mapRunId, child.child, record.redriveCount);
+        const name = childName(record.mapRunId, child.child, run);
         const startDate = clock.now();
         const end: ExpressChildEnd = aborted
           ? { status: 'ABORTED', error: 'States.Aborted', cause: 'The Map Run was stopped' }
