@@ -16,9 +16,10 @@
  *
  * Peer, in the same run (the floor): the same 100,000 items read from the same object with the
  * same JSONL reader, each run as a child by the very runner the Map Run uses (`inMemoryChildren`:
- * the same compiled ItemProcessor, the same task router and Lambda endpoint), 1,000 at a time, in
- * a plain loop: no Map Run record, no inbox messages, no chunk outcomes, no ResultWriter. The
- * ratio is what the Map Run's bookkeeping costs in throughput.
+ * the same compiled ItemProcessor, the same task router and Lambda endpoint), 50 at a time, in a
+ * plain loop: no Map Run record, no inbox messages, no chunk outcomes, no ResultWriter. The
+ * ratios (items/s, and CPU per item, steadier on a machine doing other work) are what the Map
+ * Run's bookkeeping costs.
  *
  * BENCH_DMAP_ITEMS overrides the number of items (default 100,000).
  */
@@ -49,7 +50,12 @@ import {
 
 const ITEMS = Math.max(1, Math.round(Number(process.env.BENCH_DMAP_ITEMS ?? 100_000)));
 const MAX_CONCURRENCY = 1000;
-const FLOOR_CONCURRENCY = Number(process.env.BENCH_DMAP_FLOOR_CONCURRENCY ?? 1000);
+/**
+ * Children the floor runs at once: the Lambda client's socket pool (the SDK's default of 50
+ * sockets per host). More only wait in the SDK's queue: with 1,000 at once the floor ran 30-50%
+ * slower (BENCH_DMAP_FLOOR_CONCURRENCY overrides).
+ */
+const FLOOR_CONCURRENCY = Math.max(1, Number(process.env.BENCH_DMAP_FLOOR_CONCURRENCY ?? 50));
 const DOMAIN = 'bench';
 const WORKFLOW = 'PriceAll';
 const BUCKET = 'bench-items';
@@ -314,8 +320,8 @@ async function verifyResults(runtime: LocalRuntime, output: Json | undefined): P
   };
 }
 
-/** The floor: the same children run by the Map Run's own runner, in a loop, 1,000 at a time. */
-async function runFloor(runtime: LocalRuntime): Promise<{ seconds: number; items: number }> {
+/** The floor: the same children run by the Map Run's own runner, in a plain loop. */
+async function runFloor(runtime: LocalRuntime): Promise<Floor> {
   const awsSdk = localAwsSdkTransport({ lambda: { endpoint: runtime.endpoint.url } });
   const clock = { now: () => Date.now() };
   const run = inMemoryChildren({
@@ -334,6 +340,7 @@ async function runFloor(runtime: LocalRuntime): Promise<{ seconds: number; items
   // The ItemProcessor as the Map Run hands it to its runner: without ProcessorConfig.
   const { ProcessorConfig: _config, ...childDefinition } = processor;
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const items = readJsonLinesItems(await runtime.objectStorage.read({ bucket: BUCKET, key: KEY }));
   let index = 0;
   let done = 0;
@@ -359,7 +366,18 @@ async function runFloor(runtime: LocalRuntime): Promise<{ seconds: number; items
   };
   await Promise.all(Array.from({ length: FLOOR_CONCURRENCY }, worker));
   if (done !== ITEMS) throw new Error(`floor: ${done} children ran for ${ITEMS} items`);
-  return { seconds: (performance.now() - started) / 1000, items: done };
+  const cpu = process.cpuUsage(cpuStarted);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    items: done,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+interface Floor {
+  readonly seconds: number;
+  readonly items: number;
+  readonly cpuSeconds: number;
 }
 
 interface Figures {
@@ -369,7 +387,7 @@ interface Figures {
   readonly samples: readonly Sample[];
   readonly meter: LocalRuntimeMeter;
   readonly results: WrittenResults;
-  readonly floor: { seconds: number; items: number };
+  readonly floor: Floor;
 }
 
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
@@ -393,6 +411,10 @@ function report(log: (line?: string) => void, figures: Figures): void {
   );
   log(
     `  children:          ${formatCount(ITEMS * CHILD_STATES)} states entered; mean child ${results.meanChildMs.toFixed(1)} ms from start to stop`,
+  );
+  const ticks = meter.messages.get('MapRunTick')?.sends ?? 0;
+  log(
+    `  dispatch:          ${formatCount(ticks)} ticks, ${formatCount(ITEMS / Math.max(1, ticks))} items per tick (a tick starts at most MaxConcurrency minus the children still running; the next comes 1 s later)`,
   );
 
   // Memory: while children ran (after the first MEMORY_AFTER_ITEMS), then the ResultWriter.
@@ -495,10 +517,14 @@ function report(log: (line?: string) => void, figures: Figures): void {
   );
 
   log();
+  const cpuPerItem = (figures.cpuSeconds * 1e6) / ITEMS;
+  const floorCpuPerItem = (floor.cpuSeconds * 1e6) / floor.items;
   log(
-    `peer, same run: the same ${formatCount(floor.items)} children in a plain loop (same runner, task router and Lambda endpoint, ${MAX_CONCURRENCY} at a time, no Map Run): ${formatCount(floorRate)} items/s in ${floor.seconds.toFixed(1)} s`,
+    `peer, same run: the same ${formatCount(floor.items)} children in a plain loop (same runner, task router and Lambda endpoint, ${FLOOR_CONCURRENCY} at a time, no Map Run): ${formatCount(floorRate)} items/s in ${floor.seconds.toFixed(1)} s, CPU ${floorCpuPerItem.toFixed(0)} µs per item`,
   );
-  log(`  ratio Distributed Map / plain loop: ${formatRatio(rate / floorRate)} of the floor's items/s`);
+  log(
+    `  ratio Distributed Map / plain loop: ${formatRatio(rate / floorRate)} of its items/s, ${formatRatio(cpuPerItem / floorCpuPerItem)} its CPU per item`,
+  );
   log(
     `goal: ${formatCount(ITEMS)} items within ${GOAL_SECONDS / 60} minutes: ${seconds <= GOAL_SECONDS ? 'met' : 'NOT met'} (${seconds.toFixed(1)} s)`,
   );
