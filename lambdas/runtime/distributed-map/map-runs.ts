@@ -398,14 +398,12 @@ export class MapRuns implements MapRunPerformer {
         ? { count: spec.request.toleratedFailureCount }
         : {}),
     };
-    // The percentage is of all items: known once the reader is done; until then, of those read.
-    if (exceedsToleratedFailure({ failedItems, totalItems: Math.max(record.itemsRead, 1) }, tolerated)) {
-      if (record.readerDone || tolerated.percentage === undefined || failedItems > (tolerated.count ?? 0)) {
-        return this.finish(record, spec, counts, {
-          error: DistributedMapErrors.ExceedToleratedFailureThreshold,
-          cause: 'The specified tolerated failure threshold was exceeded',
-        });
-      }
+    const thresholdExceeded = {
+      error: DistributedMapErrors.ExceedToleratedFailureThreshold,
+      cause: 'The specified tolerated failure threshold was exceeded',
+    };
+    if (toleranceExceeded(failedItems, record, tolerated)) {
+      return this.finish(record, spec, counts, thresholdExceeded);
     }
     let next = record;
     if (!record.readerDone) {
@@ -424,7 +422,12 @@ export class MapRuns implements MapRunPerformer {
       }
     }
     if (next.readerDone && counts.chunksEnded >= next.chunks) {
-      return this.finish(next, spec, counts, undefined);
+      return this.finish(
+        next,
+        spec,
+        counts,
+        toleranceExceeded(failedItems, next, tolerated) ? thresholdExceeded : undefined,
+      );
     }
     const progressed = next.chunks !== record.chunks || counts.chunksEnded !== (record.chunksEnded ?? 0);
     const idleTicks = progressed ? 0 : record.idleTicks + 1;
@@ -1035,6 +1038,26 @@ function childResult(spec: MapRunSpec, child: ChildOutcome, redriveCount: number
     stopDate: new Date(child.stopDate).toISOString(),
     ...(redriveCount > 0 ? { redriveCount } : {}),
   };
+}
+
+/**
+ * Whether more items failed than the run tolerates: more than ToleratedFailureCount (0 when no
+ * threshold is set) as soon as they fail; a greater share of all items than
+ * ToleratedFailurePercentage once the reader is done (only then is the total known).
+ */
+function toleranceExceeded(
+  failedItems: number,
+  record: Pick<MapRunRecord, 'readerDone' | 'itemsRead'>,
+  tolerated: { readonly percentage?: number; readonly count?: number },
+): boolean {
+  if (failedItems === 0) return false;
+  const countRule = tolerated.count !== undefined || tolerated.percentage === undefined;
+  if (countRule && failedItems > (tolerated.count ?? 0)) return true;
+  if (tolerated.percentage === undefined || !record.readerDone) return false;
+  return exceedsToleratedFailure(
+    { failedItems, totalItems: record.itemsRead },
+    { percentage: tolerated.percentage },
+  );
 }
 
 /** A request without its redrive: the state's run anew. */

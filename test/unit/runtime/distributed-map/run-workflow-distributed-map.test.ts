@@ -216,6 +216,27 @@ describe('Distributed Map in runWorkflow', () => {
     expect(result.history.map((event) => event.type)).toContain('MapRunFailed');
   });
 
+  it('takes ToleratedFailurePercentage of all the items, not of those read when the first one fails', async () => {
+    // The documented rule (maprun-fail-threshold): the Map Run fails when the share of failed
+    // items of all its items exceeds the percentage. 1 of 20 is 5 %, within 10 %, even though the
+    // failed item is among the first two read (MaxConcurrency 2).
+    const failing = {
+      'arn:aws:states:::lambda:invoke': (input: Json) => {
+        if ((input as { n: number }).n === 0) throw Object.assign(new Error('zero'), { name: 'Zero' });
+        return input;
+      },
+    };
+    const result = await runWorkflow(
+      machine({ ItemsPath: '$.items', MaxConcurrency: 2, ToleratedFailurePercentage: 10 }),
+      { items: Array.from({ length: 20 }, (_, n) => ({ n })) },
+      { tasks: failing },
+    );
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED' });
+    expect(
+      (result.output as Json[]).filter((entry) => (entry as { Status?: string }).Status === 'FAILED'),
+    ).toHaveLength(1);
+  });
+
   it('writes the results to S3 with ResultWriter: the manifest, SUCCEEDED_0.json and the state output', async () => {
     const objects = new InMemoryObjectStorage({ buckets: ['results'] });
     const result = await runWorkflow(
