@@ -2,13 +2,22 @@
  * The orchestrator's inbox on Amazon SQS: service integration results and short timers are sent
  * here as JSON messages.
  */
-import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Json } from '../engine/json.js';
 import type { InboxSender } from '../runtime/ports.js';
 import { errorMessage, InboxSendError, isTransient, transientError } from './aws-errors.js';
 
 /** The longest per-message delay SQS accepts (15 minutes). */
 export const MAX_SQS_DELAY_SECONDS = 900;
+
+/** SendMessageBatch's limits: 10 messages, 256 KiB of bodies together (a margin kept for the rest). */
+const BATCH_MESSAGES = 10;
+const BATCH_BYTES = 240 * 1024;
 
 /** Options of {@link SqsInboxSender}. */
 export interface SqsInboxSenderOptions {
@@ -78,5 +87,57 @@ export class SqsInboxSender implements InboxSender {
         cause: error,
       });
     }
+  }
+
+  /**
+   * Sends messages with SendMessageBatch, as many to a request as SQS takes (10, 256 KiB). Entries
+   * SQS refuses are sent again once; a request or an entry that still fails throws as
+   * {@link send} does.
+   */
+  async sendBatch(bodies: readonly Json[]): Promise<void> {
+    const requests: string[][] = [];
+    let current: string[] = [];
+    let bytes = 0;
+    for (const body of bodies) {
+      const text = JSON.stringify(body);
+      const size = Buffer.byteLength(text, 'utf8');
+      if (current.length > 0 && (current.length >= BATCH_MESSAGES || bytes + size > BATCH_BYTES)) {
+        requests.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(text);
+      bytes += size;
+    }
+    if (current.length > 0) requests.push(current);
+    await Promise.all(requests.map((texts) => this.sendEntries(texts, 2)));
+  }
+
+  private async sendEntries(texts: readonly string[], tries: number): Promise<void> {
+    let response;
+    try {
+      response = await this.client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: texts.map((text, index) => ({ Id: String(index), MessageBody: text })),
+        }),
+      );
+    } catch (error) {
+      if (isTransient(error)) throw transientError('SQS SendMessageBatch to the inbox', error);
+      throw new InboxSendError(`Could not send to the inbox ${this.queueUrl}: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+    const refused = response.Failed ?? [];
+    if (refused.length === 0) return;
+    const failed = refused.map((entry) => texts[Number(entry.Id)] as string);
+    if (tries > 1) return this.sendEntries(failed, tries - 1);
+    const detail = `${refused[0]?.Code ?? 'unknown'}: ${refused[0]?.Message ?? ''}`;
+    if (refused.every((entry) => entry.SenderFault)) {
+      throw new InboxSendError(
+        `SQS refused ${failed.length} messages for the inbox ${this.queueUrl} (${detail})`,
+      );
+    }
+    throw transientError('SQS SendMessageBatch to the inbox', new Error(detail));
   }
 }

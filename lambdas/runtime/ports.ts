@@ -235,6 +235,11 @@ export interface InboxSender {
     body: Json,
     options?: { delaySeconds?: number; traceHeader?: string; deduplicationId?: string },
   ): Promise<void>;
+  /**
+   * Sends several messages at once (SQS SendMessageBatch, 10 a request). At-least-once: a message
+   * may arrive twice. @default each is sent with {@link send}
+   */
+  sendBatch?(bodies: readonly Json[]): Promise<void>;
 }
 
 /** A task waiting for a correlated event. */

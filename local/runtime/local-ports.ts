@@ -42,6 +42,10 @@ export class LocalInboxSender implements InboxSender {
       ...(options.traceHeader ? { awsTraceHeader: options.traceHeader } : {}),
     });
   }
+
+  async sendBatch(bodies: readonly Json[]): Promise<void> {
+    for (const body of bodies) this.queue.sendMessage({ body: JSON.stringify(body) });
+  }
 }
 
 /** Publishes domain events on the local bus, with the event id in `detail.eventId`. */

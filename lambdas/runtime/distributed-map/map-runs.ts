@@ -548,9 +548,8 @@ export class MapRuns implements MapRunPerformer {
     spec: MapRunSpec,
     planned: readonly PlannedChild[],
   ): Promise<number> {
-    const { inbox } = this.options;
     if (spec.request.executionType === 'STANDARD' && this.options.standardChildren !== 'in-memory') {
-      await Promise.all(
+      await this.sendAll(
         planned.map((child, offset) => {
           // Named by its chunk: a child that runs again after a redrive is a new execution.
           const name = childName(record.mapRunId, record.chunks + offset);
@@ -573,7 +572,7 @@ export class MapRuns implements MapRunPerformer {
               },
             },
           };
-          return inbox.send(start as unknown as Json);
+          return start as unknown as Json;
         }),
       );
       return planned.length;
@@ -581,7 +580,7 @@ export class MapRuns implements MapRunPerformer {
     let chunk = record.chunks;
     let group: PlannedChild[] = [];
     let bytes = 0;
-    const sends: Promise<void>[] = [];
+    const messages: Json[] = [];
     const flush = () => {
       if (group.length === 0) return;
       const message: ChunkMessage = {
@@ -591,7 +590,7 @@ export class MapRuns implements MapRunPerformer {
         ...(record.redriveCount > 0 ? { run: record.redriveCount } : {}),
         children: group.map((child) => ({ ...child })),
       };
-      sends.push(inbox.send(message as unknown as Json));
+      messages.push(message as unknown as Json);
       chunk += 1;
       group = [];
       bytes = 0;
@@ -607,7 +606,7 @@ export class MapRuns implements MapRunPerformer {
       bytes += size;
     }
     flush();
-    await Promise.all(sends);
+    await this.sendAll(messages);
     return chunk - record.chunks;
   }
 
@@ -790,6 +789,13 @@ export class MapRuns implements MapRunPerformer {
       this.specs.set(record.mapRunId, spec);
     }
     return spec;
+  }
+
+  /** Sends messages to the inbox, in SQS batches where the inbox takes them. */
+  private async sendAll(messages: readonly Json[]): Promise<void> {
+    const { inbox } = this.options;
+    if (inbox.sendBatch) await inbox.sendBatch(messages);
+    else await Promise.all(messages.map((message) => inbox.send(message)));
   }
 
   private sendTick(mapRunId: string, tick: number, delaySeconds: number): Promise<void> {

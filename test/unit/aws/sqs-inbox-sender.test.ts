@@ -1,4 +1,10 @@
-import { QueueDoesNotExist, RequestThrottled, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  QueueDoesNotExist,
+  RequestThrottled,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InboxSendError } from '../../../lambdas/aws/aws-errors.js';
@@ -88,5 +94,52 @@ describe('SqsInboxSender', () => {
     expect(error).toBeInstanceOf(InboxSendError);
     expect((error as Error).name).toBe('InboxSendError');
     expect((error as Error).cause).toBe(missing);
+  });
+});
+
+describe('SqsInboxSender.sendBatch', () => {
+  it('sends 10 messages a SendMessageBatch request (SQS: at most 10 entries)', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const bodies = Array.from({ length: 25 }, (_, n) => ({ kind: 'MapRunTick', mapRunId: 'r', tick: n }));
+    await sender().sendBatch(bodies);
+    const requests = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input);
+    expect(requests.map((input) => input.Entries?.length)).toEqual([10, 10, 5]);
+    expect(requests.every((input) => input.QueueUrl === QUEUE_URL)).toBe(true);
+    const sent = requests
+      .flatMap((input) => input.Entries ?? [])
+      .map((entry) => JSON.parse(entry.MessageBody ?? ''));
+    expect(sent).toEqual(bodies);
+  });
+
+  it("keeps each request under 256 KiB of bodies (SQS: the sum of a batch's messages)", async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const big = 'x'.repeat(100 * 1024);
+    await sender().sendBatch([{ a: big }, { b: big }, { c: big }]);
+    expect(
+      sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries?.length),
+    ).toEqual([2, 1]);
+  });
+
+  it('sends the entries SQS refused once more', async () => {
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({ Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false, Message: 'busy' }] })
+      .resolves({ Failed: [] });
+    await sender().sendBatch([{ n: 0 }, { n: 1 }, { n: 2 }]);
+    const requests = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input);
+    expect(requests).toHaveLength(2);
+    expect(requests[1]?.Entries?.map((entry) => JSON.parse(entry.MessageBody ?? ''))).toEqual([{ n: 1 }]);
+  });
+
+  it("throws InboxSendError when SQS keeps refusing entries for the sender's fault, TransientStoreError otherwise", async () => {
+    sqs.on(SendMessageBatchCommand).resolves({
+      Failed: [{ Id: '0', Code: 'InvalidMessageContents', SenderFault: true, Message: 'bad' }],
+    });
+    await expect(sender().sendBatch([{ n: 0 }])).rejects.toBeInstanceOf(InboxSendError);
+    sqs.reset();
+    sqs.on(SendMessageBatchCommand).resolves({
+      Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false, Message: 'busy' }],
+    });
+    await expect(sender().sendBatch([{ n: 0 }])).rejects.toBeInstanceOf(TransientStoreError);
   });
 });
