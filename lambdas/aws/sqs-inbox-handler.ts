@@ -68,7 +68,7 @@ export function metricsPort(metrics: Metrics): OrchestratorMetrics {
 /** Builds the Lambda handler for the inbox queue. */
 export function createInboxHandler(dependencies: InboxHandlerDependencies) {
   const { orchestrator, logger, tracer, metrics, publicQueueArn } = dependencies;
-  const handleRecord = async (record: SQSRecord): Promise<void> => {
+  const handleRecord = async (record: SQSRecord, context?: Context): Promise<void> => {
     let message: InboxMessage;
     try {
       message = parseInboxMessage(record.body);
@@ -110,6 +110,8 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
         const sentAt = Number(record.attributes.SentTimestamp);
         const result = await orchestrator.handle(message, record.messageId, {
           ...(traceId ? { traceId } : {}),
+          // Long work (a Map Run's dispatcher) stops before the invocation's time runs out.
+          ...(context ? { deadline: Date.now() + context.getRemainingTimeInMillis() } : {}),
           ...(Number.isSafeInteger(sentAt) && sentAt > 0 ? { sentAt } : {}),
         });
         // A correlated domain event names no single execution (its id is empty).

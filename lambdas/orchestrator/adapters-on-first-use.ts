@@ -236,7 +236,7 @@ export function mapRunsOnFirstUse(
     return {
       start: async (task) => (await load()).start(task),
       cancel: async (cancellation) => (await load()).cancel(cancellation),
-      handle: async (message) => (await load()).handle(message),
+      handle: async (message, options) => (await load()).handle(message, options),
       childEnd: async (command) => (await load()).childEnd(command),
     };
   };

@@ -231,6 +231,11 @@ export interface HandleOptions {
    * @default none: a heartbeat counts from when it is applied
    */
   readonly sentAt?: number;
+  /**
+   * When the invocation handling it ends (epoch ms; a Lambda's remaining time): work that can go
+   * on in a message of its own (a Map Run's dispatcher) stops before. @default no limit
+   */
+  readonly deadline?: number;
 }
 
 /** Runs inbox messages through the engine against the ports. */
@@ -273,7 +278,7 @@ export class Orchestrator {
     if (message.kind === 'EventReceived')
       return this.correlate(message.event as unknown as Json, traceHeader);
     if (message.kind === 'PollTask') return this.pollTask(message, traceHeader);
-    if (isMapRunMessage(message)) return this.mapRunStep(message);
+    if (isMapRunMessage(message)) return this.mapRunStep(message, options.deadline);
     if (message.kind === 'StartExecution' || message.kind === 'StartFromEvent') {
       const traced = (routed: Routed): Routed =>
         traceId !== undefined && routed.start ? { ...routed, start: { ...routed.start, traceId } } : routed;
@@ -648,10 +653,10 @@ export class Orchestrator {
   }
 
   /** One step of a Map Run (a tick, an EXPRESS chunk, a STANDARD child's end). */
-  private async mapRunStep(message: MapRunMessage): Promise<HandleResult> {
+  private async mapRunStep(message: MapRunMessage, deadline: number | undefined): Promise<HandleResult> {
     const mapRuns = this.options.ports.mapRuns;
     if (!mapRuns) throw new RejectedMessageError('This orchestrator does not run Distributed Maps');
-    const reason = await mapRuns.handle(message);
+    const reason = await mapRuns.handle(message, deadline !== undefined ? { deadline } : {});
     return { type: 'ignored', executionId: '', reason: `Map Run ${message.mapRunId}: ${reason}` };
   }
 

@@ -195,8 +195,11 @@ export interface MapRunPerformer {
   start(task: TaskDispatch): Promise<void>;
   /** Aborts the run of a task that no longer waits for it. At-least-once. */
   cancel(cancellation: TaskCancellation): Promise<void>;
-  /** Performs one internal message; answers what it did, for the log. */
-  handle(message: MapRunMessage): Promise<string>;
+  /**
+   * Performs one internal message; answers what it did, for the log. `deadline` (epoch ms): when
+   * the invocation ends; a tick stops reading items well before. @default no limit
+   */
+  handle(message: MapRunMessage, options?: { readonly deadline?: number }): Promise<string>;
   /** Reports the end of a Map Run's STANDARD child (its terminal transition's ReportToParent). */
   childEnd(command: Extract<Command, { type: 'ReportToParent' }>): Promise<void>;
 }

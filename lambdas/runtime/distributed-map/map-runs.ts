@@ -125,8 +125,6 @@ export interface MapRunsOptions {
   readonly clock: Clock;
   readonly jsonata: () => Awaitable<JsonataFactory>;
   readonly express: ExpressChildRunner;
-  /** Milliseconds left in this invocation (a Lambda's remaining time). @default no limit */
-  readonly timeLeft?: () => number;
   /** Most children running at once, whatever MaxConcurrency says. @default 1000 */
   readonly maxConcurrency?: number;
   /** EXPRESS children per chunk message. @default 25 */
@@ -149,8 +147,8 @@ const DEFAULT_MAX_CONCURRENCY = 1000;
 const DEFAULT_CHILDREN_PER_CHUNK = 25;
 const DEFAULT_CHILDREN_PER_TICK = 5000;
 const DEFAULT_TICK_DELAYS_SECONDS: readonly number[] = [1, 1, 2, 5, 10, 30];
-/** A tick stops reading when this little of the invocation is left. */
-const TIME_MARGIN_MS = 20_000;
+/** A tick stops reading when this little of the invocation is left (the sends and the commit follow). */
+const TIME_MARGIN_MS = 10_000;
 /** Chunk messages stay under SQS's 256 KiB with room for the envelope. */
 const MAX_CHUNK_MESSAGE_BYTES = 200 * 1024;
 /** The largest inline result (without ResultWriter): Step Functions' payload limit. */
@@ -363,10 +361,10 @@ export class MapRuns implements MapRunPerformer {
   }
 
   /** Handles one of a run's internal messages. */
-  async handle(message: MapRunMessage): Promise<string> {
+  async handle(message: MapRunMessage, options: { readonly deadline?: number } = {}): Promise<string> {
     switch (message.kind) {
       case 'MapRunTick':
-        return this.tick(message);
+        return this.tick(message, options.deadline);
       case 'RunMapChunk':
         return this.runChunk(message);
       case 'MapRunChildEnded':
@@ -374,7 +372,7 @@ export class MapRuns implements MapRunPerformer {
     }
   }
 
-  private async tick(message: TickMessage): Promise<string> {
+  private async tick(message: TickMessage, deadline: number | undefined): Promise<string> {
     const { store } = this.options;
     const record = await store.load(message.mapRunId);
     if (!record) return `no Map Run ${message.mapRunId}`;
@@ -414,7 +412,7 @@ export class MapRuns implements MapRunPerformer {
       const room = Math.min(cap - (record.children - ended), this.childrenPerTick);
       if (room > 0) {
         try {
-          next = await this.dispatch(record, spec, room);
+          next = await this.dispatch(record, spec, room, deadline);
         } catch (error) {
           if (!(error instanceof StatesError)) throw error;
           return this.finish(record, spec, counts, { error: error.name, cause: error.message });
@@ -451,11 +449,16 @@ export class MapRuns implements MapRunPerformer {
   }
 
   /** Reads up to `room` children's items and sends them; answers the record to commit. */
-  private async dispatch(record: MapRunRecord, spec: MapRunSpec, room: number): Promise<MapRunRecord> {
+  private async dispatch(
+    record: MapRunRecord,
+    spec: MapRunSpec,
+    room: number,
+    deadline: number | undefined,
+  ): Promise<MapRunRecord> {
     const { request } = spec;
     const jsonata = request.language === 'JSONata' ? await this.options.jsonata() : undefined;
     const evaluate = itemInputEvaluator(request, jsonata, seededRandom(record.mapRunId, record.itemsRead));
-    const timeLeft = this.options.timeLeft;
+    const clock = this.options.clock;
     const batcher = request.batcher;
     const maxItemsPerBatch = batcher ? (batcher.maxItemsPerBatch ?? Number.POSITIVE_INFINITY) : 1;
     const maxBatchBytes = batcher?.maxInputBytesPerBatch ?? 256 * 1024;
@@ -514,7 +517,7 @@ export class MapRuns implements MapRunPerformer {
           batchCursor = read.cursor as unknown as Json;
           continue;
         }
-        if (planned.length >= room || (timeLeft !== undefined && timeLeft() < TIME_MARGIN_MS)) {
+        if (planned.length >= room || outOfTime(deadline, clock)) {
           readerDone = false;
           break;
         }
@@ -1064,6 +1067,11 @@ function toleranceExceeded(
     { failedItems, totalItems: record.itemsRead },
     { percentage: tolerated.percentage },
   );
+}
+
+/** Whether the invocation's end is near: the reader stops, and the next tick goes on. */
+function outOfTime(deadline: number | undefined, clock: Clock): boolean {
+  return deadline !== undefined && deadline - clock.now() < TIME_MARGIN_MS;
 }
 
 /** A request without its redrive: the state's run anew. */
