@@ -215,7 +215,9 @@ export function mapRunChildEnd(
   mapRun: NonNullable<ParentLink['mapRun']>,
 ): Json {
   const { parent } = command;
-  const child = parseExecutionArn(parent.executionArn);
+  // `...:execution:<workflow>/<label>:<name>`: the name follows the last ':' (a child's workflow
+  // has a '/', which no workflow a user names has, so parseExecutionArn does not read it).
+  const name = parent.executionArn.slice(parent.executionArn.lastIndexOf(':') + 1);
   const status =
     command.status === 'SUCCEEDED'
       ? 'SUCCEEDED'
@@ -238,7 +240,7 @@ export function mapRunChildEnd(
       ...(command.error !== undefined ? { error: command.error } : {}),
       ...(command.cause !== undefined ? { cause: command.cause } : {}),
       executionArn: parent.executionArn,
-      name: child?.name ?? parent.executionArn,
+      name,
       startDate: command.startTime,
       stopDate: command.stopTime,
     },
