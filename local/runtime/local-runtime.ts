@@ -46,7 +46,7 @@ import { Orchestrator } from '../../lambdas/runtime/orchestrator.js';
 import type { ExecutionStore, InboxSender, MapRunPerformer } from '../../lambdas/runtime/ports.js';
 import { DynamoDbMapRunStore } from '../../lambdas/aws/dynamodb-map-run-store.js';
 import { createMapRuns } from '../../lambdas/runtime/distributed-map/express-children.js';
-import type { ObjectStorage } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
+import type { MapRunStore, ObjectStorage } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
 import { MockedResults } from '../../lambdas/runtime/integration-mocks.js';
 import { TaskRouter, type IntegrationMocks } from '../../lambdas/runtime/task-router.js';
 import { fetchHttpTransport, givenConnections, httpTaskTransport } from '../../lambdas/runtime/http-task.js';
@@ -143,6 +143,8 @@ interface RunningDomain {
   readonly config: LocalDomainConfig;
   readonly store: ExecutionStore;
   readonly definitions: DynamoDbDefinitionStore;
+  /** Its Map Runs: what its orchestrator's Distributed Maps write and the control plane reads. */
+  readonly mapRunStore: MapRunStore;
   readonly inbox: LocalQueue;
   readonly inboxSender: InboxSender;
   readonly workerQueues: Map<string, LocalQueue>;
@@ -227,6 +229,7 @@ export class LocalRuntime extends DomainControl {
         store: domain.store,
         definitions: domain.definitions,
         inbox: domain.inboxSender,
+        mapRuns: domain.mapRunStore,
       })),
       publish: (entries) => publishToBuses(new Map([[bus.name, bus]]), entries),
       describeDomains: async () =>
@@ -387,9 +390,11 @@ export class LocalRuntime extends DomainControl {
             mocks,
           });
         // Distributed Maps: Map Runs in the domain's table, items and results in the local S3,
-        // EXPRESS children in memory on this domain's task router (as on AWS).
+        // EXPRESS children in memory on this domain's task router (as on AWS). The control plane
+        // reads the same store.
+        const mapRunStore = new DynamoDbMapRunStore({ client, tableName, payloads });
         const mapRuns = createMapRuns({
-          store: new DynamoDbMapRunStore({ client, tableName, payloads }),
+          store: mapRunStore,
           objects: objectStorage,
           inbox: inboxSender,
           definitions,
@@ -478,6 +483,7 @@ export class LocalRuntime extends DomainControl {
           config,
           store,
           definitions,
+          mapRunStore,
           inbox,
           inboxSender,
           workerQueues,
