@@ -78,6 +78,9 @@ export function formatDescription(execution: ExecutionDescription): string {
   for (const [index, child] of (execution.children ?? []).entries()) {
     lines.push([index === 0 ? 'Children' : '', `${child.executionId} (started by ${child.stateName})`]);
   }
+  for (const [index, arn] of (execution.mapRuns ?? []).entries()) {
+    lines.push([index === 0 ? 'Map Runs' : '', arn]);
+  }
   if (execution.compensationFailure !== undefined) {
     const { stateName, error, cause } = execution.compensationFailure;
     lines.push(['Compensation', `undoing ${stateName} failed: ${error}: ${cause}`]);
