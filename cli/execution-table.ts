@@ -69,11 +69,12 @@ export function formatDescription(execution: ExecutionDescription): string {
     lines.push(['Error', `${execution.error}${execution.cause ? `: ${execution.cause}` : ''}`]);
   }
   if (execution.parent !== undefined) {
-    const { executionId, domain, integration } = execution.parent;
+    const { executionId, domain, integration, mapRun } = execution.parent;
     lines.push([
       'Parent',
       `${executionId}${domain !== undefined ? ` in domain ${domain}` : ''} (${integration})`,
     ]);
+    if (mapRun !== undefined) lines.push(['Map Run', `${mapRun.mapRunArn} (child ${mapRun.child})`]);
   }
   for (const [index, child] of (execution.children ?? []).entries()) {
     lines.push([index === 0 ? 'Children' : '', `${child.executionId} (started by ${child.stateName})`]);

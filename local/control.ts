@@ -70,6 +70,11 @@ export interface ParentExecution {
   readonly domain?: string;
   /** How it waits for the child: `requestResponse`, `sync`, `sync:2` or `waitForTaskToken`. */
   readonly integration: string;
+  /**
+   * The Map Run that started the child (a STANDARD child of a Distributed Map), and the child's
+   * number in it. @default none: a `states:startExecution` task started it
+   */
+  readonly mapRun?: { readonly mapRunArn: string; readonly child: number };
 }
 
 /** A child execution a task started. */

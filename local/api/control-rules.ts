@@ -196,6 +196,15 @@ export async function describeStored(
             executionId: parent.executionId,
             ...(parent.domain !== undefined ? { domain: parent.domain } : {}),
             integration: parent.integration,
+            ...(parent.mapRun !== undefined
+              ? {
+                  mapRun: {
+                    // The child's state machine `...:stateMachine:<workflow>/<label>` names the run.
+                    mapRunArn: `${parent.stateMachineArn.replace(':stateMachine:', ':mapRun:')}:${parent.mapRun.mapRunId}`,
+                    child: parent.mapRun.child,
+                  },
+                }
+              : {}),
           },
         }
       : {}),

@@ -464,6 +464,16 @@ function renderExecution(): void {
         ` · ${parent.integration}${parent.domain ? ` · domain ${parent.domain}` : ''}`,
       ),
     ]);
+    if (parent.mapRun) {
+      meta.push([
+        'Map Run',
+        h(
+          'span',
+          { id: 'parent-map-run', class: 'mono' },
+          `${parent.mapRun.mapRunArn} · child ${parent.mapRun.child}`,
+        ),
+      ]);
+    }
   }
   if (children && children.length > 0) {
     meta.push([

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { JsonObject } from '../../lambdas/engine/json.js';
 import { BatonClient } from '../../local/api/client.js';
 import { startApiServer, type ApiServer } from '../../local/api/server.js';
 import {
@@ -70,6 +71,11 @@ function tallied(): Promise<string> {
   })();
   return tally;
 }
+
+/** The sample's Distributed Map with STANDARD children. */
+const standardTally = JSON.parse(
+  JSON.stringify(tallyItems).replace('"ExecutionType":"EXPRESS"', '"ExecutionType":"STANDARD"'),
+) as JsonObject;
 
 /** `text` as a regular expression that matches it literally. */
 function escape(text: string): string {
@@ -172,6 +178,29 @@ describe.concurrent('baton against a running instance', () => {
     expect(shown.stdout).toMatch(/^Tolerated +1 failed items, 0% of the items$/m);
     expect(shown.stdout).toMatch(/^Results +s3:\/\/results\/runs\/[0-9a-f-]{36}\/manifest\.json$/m);
     expect(shown.stdout).toMatch(/^1 +FAILED +1 +\S+ +TooBig: over 100$/m);
+  });
+
+  it('describe of a STANDARD child of a Map Run names its parent and the Map Run', async () => {
+    await runtime.control.registerWorkflow({
+      workflow: 'TallyStandard',
+      definition: standardTally,
+      domain: 'orders',
+    });
+    await runtime.control.start({ workflow: 'TallyStandard', name: 's-1', input: { items: [1] } });
+    const parent = await vi.waitFor(
+      async () => {
+        const described = await client.describe('TallyStandard:s-1');
+        expect(described.status).toBe('SUCCEEDED');
+        return described;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const arn = parent.mapRuns?.[0] as string;
+    const childId = `TallyStandard/Items:${arn.slice(arn.lastIndexOf(':') + 1)}-0`;
+    const { code, stdout } = await baton(['describe', childId]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Parent +TallyStandard:s-1 \(sync:2\)$/m);
+    expect(stdout).toMatch(new RegExp(`^Map Run +${escape(arn)} \\(child 0\\)$`, 'm'));
   });
 
   it('map-run --json prints the description; map-run and map-runs exit 1 naming what is unknown', async () => {

@@ -308,6 +308,11 @@ describe('the console', () => {
     await link.click();
     await page.locator('h1 #execution-id', { hasText: childId }).waitFor();
     await page.locator('h1 .badge[data-status="SUCCEEDED"]').waitFor();
+    // The child names its parent and the Map Run that started it.
+    expect(await page.locator('dd a', { hasText: 'ItemsStandard:m-1' }).count()).toBe(1);
+    expect(await page.locator('#parent-map-run').textContent()).toMatch(
+      /^arn:aws:states:[^:]+:\d{12}:mapRun:ItemsStandard\/Items:[0-9a-f-]{36} · child 0$/,
+    );
     await close(page);
   });
 

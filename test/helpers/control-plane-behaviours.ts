@@ -341,7 +341,12 @@ export function describeControlPlane(wiring: ControlPlaneWiring): void {
       expect(described.children[3]).toMatchObject({ error: 'TooBig', cause: 'over 100' });
       // Each STANDARD child is an execution of its own, described by the id the Map Run gives.
       const child = await control.describe(described.children[0]?.executionId as string);
-      expect(child).toMatchObject({ workflow: 'Tally/Items', status: 'SUCCEEDED', output: { value: 2 } });
+      expect(child).toMatchObject({
+        workflow: 'Tally/Items',
+        status: 'SUCCEEDED',
+        output: { value: 2 },
+        parent: { executionId: id, integration: 'sync:2', mapRun: { mapRunArn: arn, child: 0 } },
+      });
       expect(await control.list({ workflow: 'Tally/Items' })).toHaveLength(5);
     });
 
