@@ -69,14 +69,18 @@ export function formatDescription(execution: ExecutionDescription): string {
     lines.push(['Error', `${execution.error}${execution.cause ? `: ${execution.cause}` : ''}`]);
   }
   if (execution.parent !== undefined) {
-    const { executionId, domain, integration } = execution.parent;
+    const { executionId, domain, integration, mapRun } = execution.parent;
     lines.push([
       'Parent',
       `${executionId}${domain !== undefined ? ` in domain ${domain}` : ''} (${integration})`,
     ]);
+    if (mapRun !== undefined) lines.push(['Map Run', `${mapRun.mapRunArn} (child ${mapRun.child})`]);
   }
   for (const [index, child] of (execution.children ?? []).entries()) {
     lines.push([index === 0 ? 'Children' : '', `${child.executionId} (started by ${child.stateName})`]);
+  }
+  for (const [index, arn] of (execution.mapRuns ?? []).entries()) {
+    lines.push([index === 0 ? 'Map Runs' : '', arn]);
   }
   if (execution.compensationFailure !== undefined) {
     const { stateName, error, cause } = execution.compensationFailure;

@@ -13,8 +13,8 @@
  * until Ctrl-C; it exits 2 without a cdk.json, 1 when the synth fails or no stack has an
  * orchestrator.
  *
- * The other commands (`register`, `publish`, `start`, `list`, `describe`, `history`, `redrive`, `rerun`,
- * `stop`, `send-task-success|failure|heartbeat`) talk to a running instance: the local one
+ * The other commands (`register`, `publish`, `start`, `list`, `describe`, `history`, `map-runs`,
+ * `map-run`, `redrive`, `rerun`, `stop`, `send-task-success|failure|heartbeat`) talk to a running instance: the local one
  * (`npm start` or `baton dev`) through its HTTP API, found with `--url`, `BATON_URL`, the nearest
  * `.baton/instance.json` or `http://127.0.0.1:$BATON_PORT` (4545), in that order; or a deployed
  * stack with `--stack <name>` (see `stack-control.ts`). They exit 0 when the operation was done,
@@ -36,6 +36,7 @@ import { ConflictError, NotFoundError, type ListFilter } from '../local/control.
 import { LocalDeployError, NoCdkAppError } from '../local/deploy/errors.js';
 import { formatCheck } from './check.js';
 import { formatDescription, formatExecutionTable } from './execution-table.js';
+import { formatMapRun, formatMapRunTable } from './map-run-table.js';
 import { formatTimeline } from './timeline.js';
 
 /** Exit codes of the CLI. */
@@ -488,6 +489,30 @@ export function buildProgram(exit: (code: number) => void, environment: ProgramE
         : '';
       println(`${description.executionId}  ${description.status}${error}`);
       println(formatTimeline(events));
+    });
+
+  program
+    .command('map-runs')
+    .description(
+      "List an execution's Map Runs (its Distributed Map states' runs): status and items by status",
+    )
+    .argument('<executionId>', 'the execution id, <workflow>:<name>')
+    .option('--json', 'print JSON')
+    .action(async (executionId: string, options: { json?: boolean }, command: Command) => {
+      const mapRuns = await (await control(command)).listMapRuns(executionId);
+      println(options.json ? JSON.stringify(mapRuns, null, 2) : formatMapRunTable(mapRuns));
+    });
+
+  program
+    .command('map-run')
+    .description(
+      'Show one Map Run: status, items and child executions by status, its first children, where its results went',
+    )
+    .argument('<mapRunArn>', 'the Map Run ARN, as `baton map-runs` or `baton describe` print it')
+    .option('--json', "print JSON (DescribeMapRun's fields, and the children)")
+    .action(async (mapRunArn: string, options: { json?: boolean }, command: Command) => {
+      const mapRun = await (await control(command)).describeMapRun(mapRunArn);
+      println(options.json ? JSON.stringify(mapRun, null, 2) : formatMapRun(mapRun));
     });
 
   program

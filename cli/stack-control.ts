@@ -1,7 +1,7 @@
 /**
  * `baton --stack <name>`: the CLI's operations against a deployed stack instead of a local
  * instance, through the same AWS adapters the orchestrator uses. Reads go to the table
- * (DynamoDbExecutionStore, DynamoDbDefinitionStore); operations become inbox messages
+ * (DynamoDbExecutionStore, DynamoDbDefinitionStore, DynamoDbMapRunStore); operations become inbox messages
  * (SqsInboxSender); `publish` is EventBridge PutEvents.
  *
  * The stack's resources come from its CloudFormation outputs, as the SagaOrchestrator construct
@@ -18,6 +18,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbDefinitionStore } from '../lambdas/aws/dynamodb-definition-store.js';
 import { DynamoDbExecutionStore } from '../lambdas/aws/dynamodb-execution-store.js';
+import { DynamoDbMapRunStore } from '../lambdas/aws/dynamodb-map-run-store.js';
+import type { MapRunStore } from '../lambdas/runtime/distributed-map/map-run-ports.js';
 import { SqsInboxSender } from '../lambdas/aws/sqs-inbox-sender.js';
 import { STACK_OUTPUT_PREFIX, StackOutput } from '../lambdas/contract/stack-outputs.js';
 import type { DefinitionStore, ExecutionStore, InboxSender } from '../lambdas/runtime/ports.js';
@@ -118,6 +120,8 @@ export interface StackDomainPorts {
   readonly inbox: InboxSender;
   /** The public inbox (starts, task results). @default `inbox` */
   readonly publicInbox?: InboxSender;
+  /** The domain's Map Runs, in its table. @default none: Map Runs are listed without their counts */
+  readonly mapRuns?: MapRunStore;
 }
 
 /** Options of {@link StackControl}. */
@@ -224,6 +228,7 @@ export function stackDomainPorts(
     domain,
     store: new DynamoDbExecutionStore({ client: dynamodb, tableName: domain.tableName }),
     definitions: new DynamoDbDefinitionStore({ client: dynamodb, tableName: domain.tableName }),
+    mapRuns: new DynamoDbMapRunStore({ client: dynamodb, tableName: domain.tableName }),
     inbox: new SqsInboxSender({ client: sqs, queueUrl: domain.inboxQueueUrl }),
     ...(domain.publicInboxQueueUrl
       ? { publicInbox: new SqsInboxSender({ client: sqs, queueUrl: domain.publicInboxQueueUrl }) }

@@ -215,30 +215,34 @@ async function runCase(entry: CorpusCase): Promise<CaseResult> {
     for (const event of await runtime.history(id)) {
       if (event.type !== 'MapRunStarted' || !('mapRunArn' in event) || event.mapRunArn === undefined)
         continue;
-      const described = await runtime.describeMapRun(event.mapRunArn);
+      const described = await runtime.describeMapRun(event.mapRunArn).catch(() => undefined);
       if (!described) continue;
-      const { record, counts } = described;
-      const spec = record.request as unknown as { request: MapRunRequest; childWorkflow: string };
-      const request = spec.request;
-      const failed = counts.failed + counts.timedOut > 0 && request.executionType === 'STANDARD';
+      const failed =
+        described.executionCounts.failed + described.executionCounts.timedOut > 0 &&
+        described.executionType === 'STANDARD';
       const [child] = failed
-        ? await runtime.list({ workflow: spec.childWorkflow, status: 'FAILED', limit: 1 })
+        ? await runtime.list({ workflow: described.childWorkflow, status: 'FAILED', limit: 1 })
         : [];
       const childEnd = child ? await runtime.describe(child.executionId) : undefined;
-      const written = record.resultWriterDetails
-        ? await resultsWritten(record.resultWriterDetails)
+      const details = described.resultWriterDetails;
+      const written = details
+        ? await resultsWritten({ Bucket: details.bucket, Key: details.key })
         : undefined;
+      const items = described.itemCounts;
       mapRuns.push({
-        stateName: request.stateName,
-        status: record.status,
-        itemsRead: record.itemsRead,
-        succeeded: counts.itemsSucceeded,
-        failed: counts.itemsFailed + counts.itemsTimedOut + counts.itemsAborted,
-        ...(record.error !== undefined ? { error: `${record.error}: ${record.cause ?? ''}` } : {}),
+        stateName: described.stateName,
+        status: described.status,
+        itemsRead: items.total - items.pending,
+        succeeded: items.succeeded,
+        failed: items.failed + items.timedOut + items.aborted,
+        ...(described.error !== undefined ? { error: `${described.error}: ${described.cause ?? ''}` } : {}),
         ...(childEnd ? { childFailure: `${childEnd.error ?? ''}: ${childEnd.cause ?? ''}` } : {}),
         ...(written ? { resultsWritten: written.count, resultWriter: written.where } : {}),
       });
       // A reader that found nothing where the run resolved it: seed that place, run again.
+      const record = await runtime.mapRunRecord(event.mapRunArn);
+      if (!record) continue;
+      const request = (record.request as unknown as { request: MapRunRequest }).request;
       const shape = plan.readers[request.stateName];
       const unread =
         (record.status === 'FAILED' && record.error === 'States.ItemReaderFailed') ||

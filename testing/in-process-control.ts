@@ -100,6 +100,7 @@ export class InProcessControl extends DomainControl {
         name: one.entry.name,
         store: one.domain.store,
         definitions: one.domain.definitions,
+        mapRuns: one.domain.mapRunStore,
         inbox: {
           send: async (body) => {
             await self().turn(one, async () => {

@@ -25,6 +25,7 @@ import type {
   DomainEvent,
   ExecutionStore,
   InboxSender,
+  MapRunPerformer,
   OrchestratorPorts,
   WorkflowRef,
 } from '../lambdas/runtime/ports.js';
@@ -39,6 +40,10 @@ import {
 
 import { DomainWorkflows, domainOfStore } from '../lambdas/runtime/child-executions.js';
 import { TaskTokenSigner } from '../lambdas/runtime/task-token.js';
+import { createMapRuns } from '../lambdas/runtime/distributed-map/express-children.js';
+import { InMemoryMapRunStore } from '../lambdas/runtime/distributed-map/in-memory-map-run-store.js';
+import { InMemoryObjectStorage } from '../lambdas/runtime/distributed-map/in-memory-object-storage.js';
+import type { MapRunStore, ObjectStorage } from '../lambdas/runtime/distributed-map/map-run-ports.js';
 import type { WorkerHandler } from '../lambdas/runtime/worker.js';
 import { LocalEventBus } from '../local/emulators/eventbridge/bus.js';
 import { SqsEventSourceMapping, type InvocationOutcome } from '../local/emulators/lambda/sqs-event-source.js';
@@ -70,6 +75,13 @@ export interface InProcessDomainOptions {
   readonly definitions?: DefinitionStore;
   /** @default an InMemoryCorrelationStore */
   readonly correlations?: CorrelationStore;
+  /** Where Distributed Maps keep their Map Runs. @default an InMemoryMapRunStore */
+  readonly mapRuns?: MapRunStore;
+  /**
+   * The S3 objects Distributed Maps read their items from (ItemReader) and write their results to
+   * (ResultWriter). @default an InMemoryObjectStorage with no bucket: put the objects a test needs
+   */
+  readonly objects?: ObjectStorage;
   /** @default 'baton.local' */
   readonly eventSource?: string;
   /** Epoch ms the virtual clock starts at. @default 2026-01-01T00:00:00Z */
@@ -131,6 +143,10 @@ class RecordingOrchestrator extends Orchestrator {
 export class InProcessDomain {
   readonly store: ExecutionStore;
   readonly definitions: DefinitionStore;
+  /** The Map Runs of its Distributed Maps. */
+  readonly mapRunStore: MapRunStore;
+  /** The S3 objects its Distributed Maps read and write. */
+  readonly objects: ObjectStorage;
   readonly inbox: LocalQueue;
   readonly inboxDeadLetters: LocalQueue;
   readonly workerQueues = new Map<string, LocalQueue>();
@@ -206,36 +222,56 @@ export class InProcessDomain {
       this.workerDeadLetters.set(name, deadLetters);
     }
     this.timers = new LocalTimerScheduler({ inbox: inboxSender, clock, pollIntervalMs: 0 });
-    const router = new TaskRouter({
-      transports: {
-        ...localTaskTransports(this.workerQueues, this.bus),
-        // `states:startExecution` starts this domain's own workflows.
-        executions: new DomainWorkflows({ own: domainOfStore('in-process', this.definitions, inboxSender) }),
-        ...(options.awsSdk ? { awsSdk: options.awsSdk } : {}),
-        ...(options.apiGateway ? { apiGateway: options.apiGateway } : {}),
-        http: httpTaskTransport({
-          http: fetchHttpTransport(),
-          connections:
-            options.connections !== undefined || options.awsSdk === undefined
-              ? givenConnections(options.connections ?? {}, IN_PROCESS_CONNECTIONS_HINT)
-              : awsConnectionResolver({ awsSdk: options.awsSdk, now: () => clock.now() }),
-          now: () => clock.now(),
-        }),
-      },
-      clock,
+    const router = (to: InboxSender, mapRuns?: MapRunPerformer) =>
+      new TaskRouter({
+        transports: {
+          ...localTaskTransports(this.workerQueues, this.bus),
+          // `states:startExecution` starts this domain's own workflows.
+          executions: new DomainWorkflows({
+            own: domainOfStore('in-process', this.definitions, inboxSender),
+          }),
+          ...(options.awsSdk ? { awsSdk: options.awsSdk } : {}),
+          ...(mapRuns ? { mapRuns } : {}),
+          ...(options.apiGateway ? { apiGateway: options.apiGateway } : {}),
+          http: httpTaskTransport({
+            http: fetchHttpTransport(),
+            connections:
+              options.connections !== undefined || options.awsSdk === undefined
+                ? givenConnections(options.connections ?? {}, IN_PROCESS_CONNECTIONS_HINT)
+                : awsConnectionResolver({ awsSdk: options.awsSdk, now: () => clock.now() }),
+            now: () => clock.now(),
+          }),
+        },
+        clock,
+        inbox: to,
+        environment: 'in process (workers and events:putEvents run)',
+      });
+    // Distributed Maps: Map Runs in the domain's store, EXPRESS children in memory on this domain's
+    // task router, STANDARD children as executions of their own (as the Lambda and npm start run them).
+    this.mapRunStore = options.mapRuns ?? new InMemoryMapRunStore();
+    this.objects = options.objects ?? new InMemoryObjectStorage();
+    const mapRuns = createMapRuns({
+      store: this.mapRunStore,
+      objects: this.objects,
       inbox: inboxSender,
-      environment: 'in process (workers and events:putEvents run)',
+      definitions: this.definitions,
+      clock,
+      jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
+      childTasks: (to) => router(to),
     });
+    const tasks = router(inboxSender, mapRuns);
     this.ports = {
       store: this.store,
       definitions: this.definitions,
       clock,
       // A plain object, so that a test can wrap one port's method.
       tasks: {
-        dispatch: (task) => router.dispatch(task),
-        cancelTask: (cancellation) => router.cancelTask(cancellation),
-        pollTask: (poll) => router.pollTask(poll),
+        dispatch: (task) => tasks.dispatch(task),
+        cancelTask: (cancellation) => tasks.cancelTask(cancellation),
+        pollTask: (poll) => tasks.pollTask(poll),
       },
+      mapRuns,
       events: {
         publish: async (events) => {
           this.published.push(...events);

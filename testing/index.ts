@@ -6,12 +6,8 @@
  * - {@link InProcessDomain}: a domain (orchestrator behind the real inbox handler, workers behind
  *   `defineWorker`, local SQS queues with dead-letter queues, timers) stepped delivery by delivery.
  * - {@link InProcessControl}: the control plane over in-process domains, for the HTTP API.
-<<<<<<< HEAD
  * - The in-memory execution, definition and correlation stores the above use, and the Map Run store.
-=======
- * - The in-memory execution, definition and correlation stores the above use.
  * - {@link InMemoryObjectStorage}: S3 objects in memory, for a Distributed Map's items and results.
->>>>>>> dm-obj
  */
 export {
   runWorkflow,

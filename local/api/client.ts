@@ -14,6 +14,8 @@ import {
   type ExecutionDescription,
   type ListFilter,
   type LocalControl,
+  type MapRunDescription,
+  type MapRunListEntry,
   type PutEventEntry,
   type WorkflowRegistration,
 } from '../control.js';
@@ -76,6 +78,15 @@ export class BatonClient implements ControlOperations {
   async history(executionId: string): Promise<HistoryEvent[]> {
     return (await this.call<{ events: HistoryEvent[] }>('GET', `${executionPath(executionId)}/history`))
       .events;
+  }
+
+  async listMapRuns(executionId: string): Promise<MapRunListEntry[]> {
+    type Listing = { mapRuns: MapRunListEntry[] };
+    return (await this.call<Listing>('GET', `${executionPath(executionId)}/map-runs`)).mapRuns;
+  }
+
+  async describeMapRun(mapRunArn: string): Promise<MapRunDescription> {
+    return this.call<MapRunDescription>('GET', `/api/map-runs/${encodeURIComponent(mapRunArn)}`);
   }
 
   async redrive(executionId: string): Promise<void> {

@@ -14,7 +14,11 @@ import {
 } from '../../lambdas/engine/execution.js';
 import { isJsonObject, type Json } from '../../lambdas/engine/json.js';
 import { parseExecutionArn } from '../../lambdas/contract/state-machine-arn.js';
-import { parseTaskResource, taskResourceReferences } from '../../lambdas/contract/task-resources.js';
+import {
+  parseTaskResource,
+  taskResourceReferences,
+  walkStates,
+} from '../../lambdas/contract/task-resources.js';
 import { MAX_EXECUTION_NAME_LENGTH } from '../../lambdas/runtime/inbox-messages.js';
 import { executionIdOf, summaryOf } from '../../lambdas/runtime/orchestrator.js';
 import type {
@@ -168,9 +172,15 @@ export async function describeStored(
   const { execution } = stored;
   const definition = await pinnedDefinition(definitions, stored);
   const parent = execution.parent;
-  // The history is read only for a definition that starts child executions.
-  const children =
-    store && startsChildren(definition) ? childrenIn(await fullHistory(store, execution.executionId)) : [];
+  // The history is read only for a definition that starts child executions or Map Runs.
+  const history =
+    store && (startsChildren(definition) || hasDistributedMap(definition))
+      ? await fullHistory(store, execution.executionId)
+      : [];
+  const children = childrenIn(history);
+  const mapRuns = history.flatMap((event) =>
+    event.type === 'MapRunStarted' && event.mapRunArn !== undefined ? [event.mapRunArn] : [],
+  );
   return {
     ...summaryOf(stored),
     domain,
@@ -186,10 +196,20 @@ export async function describeStored(
             executionId: parent.executionId,
             ...(parent.domain !== undefined ? { domain: parent.domain } : {}),
             integration: parent.integration,
+            ...(parent.mapRun !== undefined
+              ? {
+                  mapRun: {
+                    // The child's state machine `...:stateMachine:<workflow>/<label>` names the run.
+                    mapRunArn: `${parent.stateMachineArn.replace(':stateMachine:', ':mapRun:')}:${parent.mapRun.mapRunId}`,
+                    child: parent.mapRun.child,
+                  },
+                }
+              : {}),
           },
         }
       : {}),
     ...(children.length > 0 ? { children } : {}),
+    ...(mapRuns.length > 0 ? { mapRuns } : {}),
     ...(execution.saga.failed !== undefined ? { compensationFailure: execution.saga.failed } : {}),
     ...(execution.variables?.['root'] !== undefined ? { variables: execution.variables['root'] } : {}),
   };
@@ -200,6 +220,17 @@ function startsChildren(definition: unknown): boolean {
   return taskResourceReferences(definition).some(
     ({ resource }) => typeof resource === 'string' && parseTaskResource(resource).type === 'states',
   );
+}
+
+/** Whether a definition has a Distributed Map (`ItemProcessor.ProcessorConfig.Mode: DISTRIBUTED`). */
+function hasDistributedMap(definition: unknown): boolean {
+  let found = false;
+  walkStates(definition, (state) => {
+    const processor = state.ItemProcessor;
+    const config = isJsonObject(processor) ? processor.ProcessorConfig : undefined;
+    if (isJsonObject(config) && config.Mode === 'DISTRIBUTED') found = true;
+  });
+  return found;
 }
 
 /**

@@ -9,6 +9,8 @@
  *   GET  /api/executions?workflow&status&since&businessKey&limit   → { executions }
  *   GET  /api/executions/:id                  → the execution's description
  *   GET  /api/executions/:id/history          → { events }
+ *   GET  /api/executions/:id/map-runs         → { mapRuns }: the Map Runs it started
+ *   GET  /api/map-runs/:arn                   → the Map Run's description (DescribeMapRun's shape)
  *   POST /api/executions/:id/redrive          → 202 { executionId }
  *   POST /api/executions/:id/rerun  { fromState, input? }           → 201 { executionId }
  *   POST /api/executions/:id/stop   { compensate?, cause? }         → 202 { executionId }
@@ -198,6 +200,12 @@ const routes: readonly Route[] = [
   ),
   route('GET', '/api/executions/:id/history', async ({ control, params }) =>
     json({ events: await control.history(id(params)) }),
+  ),
+  route('GET', '/api/executions/:id/map-runs', async ({ control, params }) =>
+    json({ mapRuns: await control.listMapRuns(id(params)) }),
+  ),
+  route('GET', '/api/map-runs/:arn', async ({ control, params }) =>
+    json(await control.describeMapRun(params.arn ?? '')),
   ),
   route('POST', '/api/executions/:id/redrive', async ({ control, params, body }) => {
     await body();

@@ -17,7 +17,7 @@ import type { Json } from '../../lambdas/engine/json.js';
 import { BatonClient } from '../api/client.js';
 import { formatDuration } from '../api/duration.js';
 import { REDRIVABLE_STATUSES, isStoppable } from '../api/execution-actions.js';
-import type { ExecutionDescription } from '../control.js';
+import type { ExecutionDescription, MapRunCountsByStatus, MapRunDescription } from '../control.js';
 import {
   END_NODE,
   START_NODE,
@@ -58,7 +58,12 @@ interface Loaded {
   readonly description: ExecutionDescription;
   readonly history: readonly HistoryEvent[];
   readonly graph: Graph;
+  /** Its Map Runs (Distributed Maps), described. */
+  readonly mapRuns: readonly MapRunDescription[];
 }
+
+/** How often an execution's page is fetched again while one of its Map Runs runs. */
+const MAP_RUN_REFRESH_MS = 1000;
 
 /** What survives re-rendering: filters, the selected state, the last notice, the rerun input. */
 const view: {
@@ -239,13 +244,13 @@ function route(): void {
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 /** Fetches again soon after a change of `executionId` (of any execution, when not given). */
-function scheduleRefresh(executionId?: string): void {
+function scheduleRefresh(executionId?: string, delayMs = REFRESH_DELAY_MS): void {
   if (view.executionId !== undefined && executionId !== view.executionId) return;
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => {
     if (view.executionId === undefined) void loadList();
     else void loadExecution();
-  }, REFRESH_DELAY_MS);
+  }, delayMs);
 }
 
 function connectStream(): void {
@@ -399,8 +404,10 @@ async function loadExecution(): Promise<void> {
   if (id === undefined) return;
   let description: ExecutionDescription;
   let history: HistoryEvent[];
+  let mapRuns: MapRunDescription[];
   try {
     [description, history] = await Promise.all([api.describe(id), api.history(id)]);
+    mapRuns = await Promise.all((description.mapRuns ?? []).map((arn) => api.describeMapRun(arn)));
   } catch (error) {
     fill(
       app,
@@ -410,8 +417,10 @@ async function loadExecution(): Promise<void> {
     return;
   }
   if (id !== view.executionId) return;
-  view.loaded = { description, history, graph: buildGraph(description.definition) };
+  view.loaded = { description, history, graph: buildGraph(description.definition), mapRuns };
   renderExecution();
+  // A Map Run's children change no state of this execution: look again while one runs.
+  if (mapRuns.some((run) => run.status === 'RUNNING')) scheduleRefresh(id, MAP_RUN_REFRESH_MS);
 }
 
 /** A link to an execution's page. */
@@ -455,6 +464,16 @@ function renderExecution(): void {
         ` · ${parent.integration}${parent.domain ? ` · domain ${parent.domain}` : ''}`,
       ),
     ]);
+    if (parent.mapRun) {
+      meta.push([
+        'Map Run',
+        h(
+          'span',
+          { id: 'parent-map-run', class: 'mono' },
+          `${parent.mapRun.mapRunArn} · child ${parent.mapRun.child}`,
+        ),
+      ]);
+    }
   }
   if (children && children.length > 0) {
     meta.push([
@@ -503,6 +522,7 @@ function renderExecution(): void {
     actionBar(description, graph),
     h('div', { class: 'columns' }, graphPanel, details),
     compensationSection(history),
+    mapRunSection(view.loaded.mapRuns),
     h('h2', {}, 'Timeline'),
     timelineTable(history),
     h('h2', {}, 'Input'),
@@ -728,6 +748,174 @@ function compensationSection(history: readonly HistoryEvent[]): HTMLElement | un
             h('td', {}, entry.status),
             h('td', {}, entry.endedAt !== undefined ? formatDuration(entry.endedAt - entry.startedAt) : ''),
             h('td', {}, entry.error ? `${entry.error}: ${entry.cause ?? ''}` : ''),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The statuses a Map Run counts, in the order the progress bar shows them. */
+const MAP_RUN_COUNTS: readonly (readonly [keyof MapRunCountsByStatus, string])[] = [
+  ['succeeded', 'Succeeded'],
+  ['failed', 'Failed'],
+  ['timedOut', 'Timed out'],
+  ['aborted', 'Aborted'],
+  ['running', 'Running'],
+  ['pending', 'Pending'],
+];
+
+/** The Map Runs of the execution's Distributed Maps: status, progress, counts, children, results. */
+function mapRunSection(mapRuns: readonly MapRunDescription[]): HTMLElement | undefined {
+  if (mapRuns.length === 0) return undefined;
+  return h(
+    'section',
+    { id: 'map-runs' },
+    h('h2', {}, 'Map Runs'),
+    mapRuns.map((run) =>
+      h(
+        'div',
+        { class: 'map-run', 'data-map-run': run.mapRunArn },
+        h(
+          'h3',
+          {},
+          `${run.label} `,
+          badge(run.status as ExecutionStatus),
+          h('span', { class: 'label' }, ` ${run.stateName} · ${run.executionType} children`),
+        ),
+        h('div', { class: 'mono label' }, run.mapRunArn),
+        progressBar(run.itemCounts),
+        run.error !== undefined &&
+          h('p', { class: 'notice error' }, `${run.error}${run.cause ? `: ${run.cause}` : ''}`),
+        h(
+          'table',
+          { class: 'map-run-counts' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, ''),
+              MAP_RUN_COUNTS.map(([, title]) => h('th', {}, title)),
+              h('th', {}, 'Total'),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            (
+              [
+                ['items', 'Items', run.itemCounts],
+                ['executions', 'Child executions', run.executionCounts],
+              ] as const
+            ).map(([kind, title, counts]) =>
+              h(
+                'tr',
+                { 'data-counts': kind },
+                h('th', {}, title),
+                MAP_RUN_COUNTS.map(([field]) => h('td', { 'data-count': field }, counts[field])),
+                h('td', { 'data-count': 'total' }, counts.total),
+              ),
+            ),
+          ),
+        ),
+        run.resultWriterDetails !== undefined &&
+          h(
+            'p',
+            { class: 'results' },
+            'Results: ',
+            h(
+              'span',
+              { class: 'mono', 'data-manifest': '' },
+              `s3://${run.resultWriterDetails.bucket}/${run.resultWriterDetails.key}`,
+            ),
+          ),
+        mapRunChildren(run),
+      ),
+    ),
+  );
+}
+
+/** A bar of the items by status, each part as wide as its share of the total. */
+function progressBar(counts: MapRunCountsByStatus): HTMLElement {
+  const total = Math.max(counts.total, 1);
+  const ended = counts.succeeded + counts.failed + counts.timedOut + counts.aborted;
+  return h(
+    'div',
+    {
+      class: 'progress',
+      role: 'progressbar',
+      'aria-valuemin': 0,
+      'aria-valuemax': counts.total,
+      'aria-valuenow': ended,
+      title: `${ended} of ${counts.total} items ended`,
+    },
+    MAP_RUN_COUNTS.filter(([field]) => counts[field] > 0).map(([field, title]) =>
+      h('span', {
+        class: `part ${field}`,
+        'data-part': field,
+        style: `width: ${((counts[field] / total) * 100).toFixed(2)}%`,
+        title: `${title}: ${counts[field]}`,
+      }),
+    ),
+  );
+}
+
+/** The run's first children: links to STANDARD ones (executions of their own), EXPRESS outcomes. */
+function mapRunChildren(run: MapRunDescription): HTMLElement | undefined {
+  if (run.children.length === 0) return undefined;
+  const more = run.executionCounts.total - run.children.length;
+  return h(
+    'details',
+    { class: 'map-run-children', open: run.children.length <= 20 },
+    h(
+      'summary',
+      {},
+      `Children (${run.children.length}${more > 0 ? ` of ${run.executionCounts.total}` : ''})`,
+    ),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['#', 'Status', 'Items', 'Execution', 'Error'].map((title) => h('th', {}, title)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        run.children.map((child) =>
+          h(
+            'tr',
+            { 'data-child': child.child },
+            h('td', {}, child.child),
+            h('td', {}, badge(child.status as ExecutionStatus)),
+            h(
+              'td',
+              {},
+              child.firstItem === undefined || child.items === undefined
+                ? ''
+                : child.items === 1
+                  ? String(child.firstItem)
+                  : `${child.firstItem}–${child.firstItem + child.items - 1}`,
+            ),
+            h(
+              'td',
+              {},
+              child.executionId !== undefined
+                ? executionLink(child.executionId)
+                : h('span', { class: 'mono' }, child.name),
+            ),
+            h(
+              'td',
+              {},
+              child.error !== undefined ? `${child.error}${child.cause ? `: ${child.cause}` : ''}` : '',
+            ),
           ),
         ),
       ),

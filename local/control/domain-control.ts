@@ -33,11 +33,15 @@ import {
   taskNotWaiting,
   taskTokenClaims,
 } from '../api/control-rules.js';
+import type { MapRunStore } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
+import { describeMapRunRecord, mapRunIdOf, mapRunListEntry, mapRunsStarted } from './map-run-description.js';
 import {
   ConflictError,
   NotFoundError,
   type DomainInfo,
   type ExecutionDescription,
+  type MapRunDescription,
+  type MapRunListEntry,
   type ListFilter,
   type LocalControl,
   type PutEventEntry,
@@ -57,6 +61,11 @@ export interface DomainPorts {
   readonly inbox: InboxSender;
   /** Where starts and task results go: the public inbox. @default `inbox` */
   readonly publicInbox?: InboxSender;
+  /**
+   * The domain's Map Runs (the store its orchestrator's Distributed Maps write).
+   * @default none: its Map Runs are listed from the history alone, without status or counts
+   */
+  readonly mapRuns?: MapRunStore;
 }
 
 /** Options of {@link DomainControl}. */
@@ -194,6 +203,30 @@ export class DomainControl implements LocalControl {
   async history(executionId: string): Promise<HistoryEvent[]> {
     const { ports } = await this.require(executionId);
     return fullHistory(ports.store, executionId);
+  }
+
+  async listMapRuns(executionId: string): Promise<MapRunListEntry[]> {
+    const { ports } = await this.require(executionId);
+    const history = await fullHistory(ports.store, executionId);
+    return Promise.all(
+      mapRunsStarted(history).map((started) => mapRunListEntry(started, executionId, ports.mapRuns)),
+    );
+  }
+
+  async describeMapRun(mapRunArn: string): Promise<MapRunDescription> {
+    const mapRunId = mapRunIdOf(mapRunArn);
+    if (mapRunId === undefined) {
+      throw new NotFoundError(
+        `No Map Run ${mapRunArn}: a Map Run ARN reads arn:<partition>:states:<region>:<account>:mapRun:<workflow>/<label>:<id>`,
+      );
+    }
+    for (const ports of this.ports) {
+      const record = await ports.mapRuns?.load(mapRunId);
+      if (record && record.mapRunArn === mapRunArn && ports.mapRuns) {
+        return describeMapRunRecord(record, ports.mapRuns);
+      }
+    }
+    throw new NotFoundError(`No Map Run ${mapRunArn}`);
   }
 
   async redrive(executionId: string): Promise<void> {

@@ -48,7 +48,6 @@ import { DynamoDbMapRunStore } from '../../lambdas/aws/dynamodb-map-run-store.js
 import { createMapRuns } from '../../lambdas/runtime/distributed-map/express-children.js';
 import { distributedMapExecutor } from '../../lambdas/engine/decide/distributed-map-state.js';
 import type {
-  MapRunCounts,
   MapRunRecord,
   MapRunStore,
   ObjectStorage,
@@ -149,6 +148,8 @@ interface RunningDomain {
   readonly config: LocalDomainConfig;
   readonly store: ExecutionStore;
   readonly definitions: DynamoDbDefinitionStore;
+  /** Its Map Runs: what its orchestrator's Distributed Maps write and the control plane reads. */
+  readonly mapRunStore: MapRunStore;
   readonly inbox: LocalQueue;
   readonly inboxSender: InboxSender;
   readonly workerQueues: Map<string, LocalQueue>;
@@ -235,6 +236,7 @@ export class LocalRuntime extends DomainControl {
         store: domain.store,
         definitions: domain.definitions,
         inbox: domain.inboxSender,
+        mapRuns: domain.mapRunStore,
       })),
       publish: (entries) => publishToBuses(new Map([[bus.name, bus]]), entries),
       describeDomains: async () =>
@@ -395,7 +397,8 @@ export class LocalRuntime extends DomainControl {
             mocks,
           });
         // Distributed Maps: Map Runs in the domain's table, items and results in the local S3,
-        // EXPRESS children in memory on this domain's task router (as on AWS).
+        // EXPRESS children in memory on this domain's task router (as on AWS). The control plane
+        // reads the same store.
         const mapRunStore = new DynamoDbMapRunStore({ client, tableName, payloads });
         const mapRuns = createMapRuns({
           store: mapRunStore,
@@ -488,6 +491,7 @@ export class LocalRuntime extends DomainControl {
           config,
           store,
           definitions,
+          mapRunStore,
           inbox,
           inboxSender,
           workerQueues,
@@ -516,17 +520,15 @@ export class LocalRuntime extends DomainControl {
   }
 
   /**
-   * A Map Run of any domain, by its ARN (`MapRunStarted.mapRunArn` in the parent's history): its
-   * record (status, resolved request, items read, ResultWriter's details) and its counts.
-   * @returns undefined when no domain has it
+   * The record of a Map Run of any domain, by its ARN: its resolved request (where its reader
+   * read), status and cursor, for tools that look inside a run (`npm run corpus:dmap`);
+   * `describeMapRun` gives what the API and the CLI show. @returns undefined when no domain has it
    */
-  async describeMapRun(
-    mapRunArn: string,
-  ): Promise<{ readonly record: MapRunRecord; readonly counts: MapRunCounts } | undefined> {
+  async mapRunRecord(mapRunArn: string): Promise<MapRunRecord | undefined> {
     const mapRunId = mapRunArn.slice(mapRunArn.lastIndexOf(':') + 1);
     for (const domain of this.domainsByName.values()) {
       const record = await domain.mapRuns.load(mapRunId);
-      if (record !== undefined) return { record, counts: await domain.mapRuns.counts(mapRunId) };
+      if (record !== undefined) return record;
     }
     return undefined;
   }

@@ -20,6 +20,7 @@ import { DynamoDbDefinitionStore } from '../../lambdas/aws/dynamodb-definition-s
 import { DynamoDbExecutionStore } from '../../lambdas/aws/dynamodb-execution-store.js';
 import { SqsInboxSender } from '../../lambdas/aws/sqs-inbox-sender.js';
 import { StackControl, domainsFromOutputs } from '../../cli/stack-control.js';
+import { DynamoDbMapRunStore } from '../../lambdas/aws/dynamodb-map-run-store.js';
 import { describeControlPlane } from '../helpers/control-plane-behaviours.js';
 import { createTableInput } from '../../lambdas/contract/table-schema.js';
 import type { ExecutionStatus } from '../../lambdas/engine/execution.js';
@@ -427,6 +428,10 @@ describeControlPlane({
           tableName: domain.tableName,
         }),
         definitions: new DynamoDbDefinitionStore({
+          client: deployment.dynamodb.client,
+          tableName: domain.tableName,
+        }),
+        mapRuns: new DynamoDbMapRunStore({
           client: deployment.dynamodb.client,
           tableName: domain.tableName,
         }),

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { JsonObject } from '../../lambdas/engine/json.js';
 import { BatonClient } from '../../local/api/client.js';
 import { startApiServer, type ApiServer } from '../../local/api/server.js';
 import {
@@ -10,6 +11,7 @@ import {
   OUT_OF_STOCK,
   order,
   startSampleRuntime,
+  tallyItems,
   type SampleRuntime,
 } from '../unit/local-api/sample-domain.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -51,6 +53,34 @@ beforeAll(async () => {
   await start('declined-1', { customerId: DECLINED_CUSTOMER });
   await start('large-1', { total: 5000 });
 });
+
+/** Tally:t-1, a Distributed Map over three items (one fails, tolerated), run to its end once; its Map Run's ARN. */
+let tally: Promise<string> | undefined;
+function tallied(): Promise<string> {
+  tally ??= (async () => {
+    await runtime.control.registerWorkflow({ workflow: 'Tally', definition: tallyItems, domain: 'orders' });
+    await runtime.control.start({ workflow: 'Tally', name: 't-1', input: { items: [1, 500, 3] } });
+    return vi.waitFor(
+      async () => {
+        const described = await client.describe('Tally:t-1');
+        expect(described.status).toBe('SUCCEEDED');
+        return described.mapRuns?.[0] as string;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+  })();
+  return tally;
+}
+
+/** The sample's Distributed Map with STANDARD children. */
+const standardTally = JSON.parse(
+  JSON.stringify(tallyItems).replace('"ExecutionType":"EXPRESS"', '"ExecutionType":"STANDARD"'),
+) as JsonObject;
+
+/** `text` as a regular expression that matches it literally. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
 
 afterAll(async () => {
   await server.close();
@@ -127,6 +157,66 @@ describe.concurrent('baton against a running instance', () => {
     expect(stdout).toMatch(/^Execution +PlaceOrder:declined-1$/m);
     expect(stdout).toMatch(/^Status +COMPENSATED$/m);
     expect(stdout).toMatch(/^Error +Payment\.Declined: the card was declined$/m);
+  });
+
+  it('describe names the Map Runs; map-runs lists them with items by status; map-run shows one with its children', async () => {
+    const arn = await tallied();
+    const described = await baton(['describe', 'Tally:t-1']);
+    expect(described.stdout).toMatch(new RegExp(`^Map Runs +${escape(arn)}$`, 'm'));
+    const listed = await baton(['map-runs', 'Tally:t-1']);
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^LABEL\s+STATE\s+STATUS\s+ITEMS\s+STARTED\s+MAP RUN$/);
+    expect(lines[1]).toMatch(
+      new RegExp(`^Items\\s+Sum\\s+SUCCEEDED\\s+2/3 succeeded, 1 failed\\s+\\S+ \\S+Z\\s+${escape(arn)}$`),
+    );
+    const shown = await baton(['map-run', arn]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^Status +SUCCEEDED$/m);
+    expect(shown.stdout).toMatch(/^Execution +Tally:t-1 \(state Sum, label Items\)$/m);
+    expect(shown.stdout).toMatch(/^Items +2\/3 succeeded, 1 failed$/m);
+    expect(shown.stdout).toMatch(/^Tolerated +1 failed items, 0% of the items$/m);
+    expect(shown.stdout).toMatch(/^Results +s3:\/\/results\/runs\/[0-9a-f-]{36}\/manifest\.json$/m);
+    expect(shown.stdout).toMatch(/^1 +FAILED +1 +\S+ +TooBig: over 100$/m);
+  });
+
+  it('describe of a STANDARD child of a Map Run names its parent and the Map Run', async () => {
+    await runtime.control.registerWorkflow({
+      workflow: 'TallyStandard',
+      definition: standardTally,
+      domain: 'orders',
+    });
+    await runtime.control.start({ workflow: 'TallyStandard', name: 's-1', input: { items: [1] } });
+    const parent = await vi.waitFor(
+      async () => {
+        const described = await client.describe('TallyStandard:s-1');
+        expect(described.status).toBe('SUCCEEDED');
+        return described;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const arn = parent.mapRuns?.[0] as string;
+    const childId = `TallyStandard/Items:${arn.slice(arn.lastIndexOf(':') + 1)}-0`;
+    const { code, stdout } = await baton(['describe', childId]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Parent +TallyStandard:s-1 \(sync:2\)$/m);
+    expect(stdout).toMatch(new RegExp(`^Map Run +${escape(arn)} \\(child 0\\)$`, 'm'));
+  });
+
+  it('map-run --json prints the description; map-run and map-runs exit 1 naming what is unknown', async () => {
+    const arn = await tallied();
+    const json = await baton(['map-run', arn, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual(await client.describeMapRun(arn));
+    const unknown = 'arn:aws:states:eu-west-1:123456789012:mapRun:Tally/Items:nope';
+    expect(await baton(['map-run', unknown])).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `baton: No Map Run ${unknown}\n`,
+    });
+    expect(await baton(['map-runs', 'Tally:nope'])).toMatchObject({
+      code: 1,
+      stderr: 'baton: No execution named Tally:nope\n',
+    });
   });
 
   it('describe exits 1 naming an unknown execution', async () => {

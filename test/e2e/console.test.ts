@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../lambdas/engine/json.js';
 import { BatonClient } from '../../local/api/client.js';
 import { findChromium } from '../helpers/chromium.js';
 import { startApiServer, type ApiServer } from '../../local/api/server.js';
 import {
   DECLINED_CUSTOMER,
   OUT_OF_STOCK,
+  RESULTS_BUCKET,
   order,
   startSampleRuntime,
+  tallyItems,
   type SampleRuntime,
 } from '../unit/local-api/sample-domain.js';
 
@@ -65,6 +68,13 @@ const tallyParent = {
   },
 };
 
+/** The sample's Distributed Map with STANDARD children (executions of their own). */
+const standardItems = structuredClone(tallyItems) as { States: { Sum: Record<string, JsonObject> } };
+standardItems.States.Sum.ItemProcessor = {
+  ...standardItems.States.Sum.ItemProcessor,
+  ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+};
+
 let runtime: SampleRuntime;
 let server: ApiServer;
 let browser: Browser;
@@ -88,6 +98,15 @@ beforeAll(async () => {
     domain: 'orders',
   });
   await runtime.control.start({ workflow: 'TallyParent', name: 'parent-1', input: order('parent-1') });
+  // Distributed Maps over three items, one of which fails (tolerated): EXPRESS children with a
+  // ResultWriter, and STANDARD children (executions of their own).
+  for (const [workflow, definition] of [
+    ['ItemsExpress', tallyItems],
+    ['ItemsStandard', standardItems as unknown as JsonObject],
+  ] as const) {
+    await runtime.control.registerWorkflow({ workflow, definition, domain: 'orders' });
+    await runtime.control.start({ workflow, name: 'm-1', input: { items: [1, 500, 3] } });
+  }
   server = await startApiServer(runtime.control);
   client = new BatonClient(server.url);
   browser = await chromium.launch(await findChromium());
@@ -257,6 +276,87 @@ describe('the console', () => {
       `#/executions/${encodeURIComponent('TallyParent:parent-1')}`,
     );
     await close(parent);
+  });
+
+  it("shows a STANDARD Map Run's progress and counts, and links to its child executions", async () => {
+    const page = await openExecution('ItemsStandard:m-1');
+    const run = page.locator('#map-runs .map-run');
+    // The page looks again while the run runs: it ends SUCCEEDED with one failure tolerated.
+    await run.locator('h3 .badge[data-status="SUCCEEDED"]').waitFor({ timeout: 20_000 });
+    const count = (kind: string, field: string) =>
+      run.locator(`tr[data-counts="${kind}"] td[data-count="${field}"]`).textContent();
+    expect([
+      await count('items', 'succeeded'),
+      await count('items', 'failed'),
+      await count('items', 'total'),
+    ]).toEqual(['2', '1', '3']);
+    expect(await count('executions', 'running')).toBe('0');
+    expect(await run.locator('.progress').getAttribute('aria-valuenow')).toBe('3');
+    const width = (part: string) =>
+      run
+        .locator(`.progress [data-part="${part}"]`)
+        .evaluate((element) => (element as unknown as { style: { width: string } }).style.width);
+    expect([await width('succeeded'), await width('failed')]).toEqual(['66.67%', '33.33%']);
+    expect(await run.locator('.progress [data-part="pending"]').count()).toBe(0);
+    const rows = run.locator('.map-run-children tbody tr');
+    expect(await rows.count()).toBe(3);
+    expect(await rows.nth(1).locator('.badge').textContent()).toBe('FAILED');
+    expect(await rows.nth(1).textContent()).toContain('TooBig: over 100');
+    const link = rows.nth(0).locator('a');
+    const childId = (await link.textContent()) as string;
+    expect(childId).toMatch(/^ItemsStandard\/Items:[0-9a-f-]{36}-0$/);
+    await link.click();
+    await page.locator('h1 #execution-id', { hasText: childId }).waitFor();
+    await page.locator('h1 .badge[data-status="SUCCEEDED"]').waitFor();
+    // The child names its parent and the Map Run that started it.
+    expect(await page.locator('dd a', { hasText: 'ItemsStandard:m-1' }).count()).toBe(1);
+    expect(await page.locator('#parent-map-run').textContent()).toMatch(
+      /^arn:aws:states:[^:]+:\d{12}:mapRun:ItemsStandard\/Items:[0-9a-f-]{36} · child 0$/,
+    );
+    await close(page);
+  });
+
+  it('follows a Map Run while it runs, without a reload', async () => {
+    // One child at a time, a tick a second: the run is still going when the page opens.
+    const oneByOne = structuredClone(standardItems);
+    oneByOne.States.Sum.MaxConcurrency = 1 as unknown as JsonObject;
+    await runtime.control.registerWorkflow({
+      workflow: 'ItemsOneByOne',
+      definition: oneByOne as unknown as JsonObject,
+      domain: 'orders',
+    });
+    await runtime.control.start({
+      workflow: 'ItemsOneByOne',
+      name: 'm-1',
+      input: { items: [1, 2, 3, 4, 5, 6] },
+    });
+    const page = await openExecution('ItemsOneByOne:m-1');
+    const run = page.locator('#map-runs .map-run');
+    await run.locator('h3 .badge[data-status="RUNNING"]').waitFor();
+    const pending = Number(
+      await run.locator('tr[data-counts="items"] td[data-count="pending"]').textContent(),
+    );
+    expect(pending).toBeGreaterThan(0);
+    await run.locator('h3 .badge[data-status="SUCCEEDED"]').waitFor({ timeout: 30_000 });
+    expect(await run.locator('tr[data-counts="items"] td[data-count="succeeded"]').textContent()).toBe('6');
+    expect(await run.locator('.map-run-children tbody tr').count()).toBe(6);
+    await close(page);
+  }, 60_000);
+
+  it("shows where an EXPRESS Map Run's ResultWriter put its manifest, and the children's outcomes", async () => {
+    const page = await openExecution('ItemsExpress:m-1');
+    const run = page.locator('#map-runs .map-run');
+    await run.locator('h3 .badge[data-status="SUCCEEDED"]').waitFor({ timeout: 20_000 });
+    const arn = (await run.getAttribute('data-map-run')) as string;
+    const id = arn.slice(arn.lastIndexOf(':') + 1);
+    expect(await run.locator('[data-manifest]').textContent()).toBe(
+      `s3://${RESULTS_BUCKET}/runs/${id}/manifest.json`,
+    );
+    const rows = run.locator('.map-run-children tbody tr');
+    expect(await rows.locator('.badge').allTextContents()).toEqual(['SUCCEEDED', 'FAILED', 'SUCCEEDED']);
+    // EXPRESS children have no execution of their own to link to.
+    expect(await rows.locator('a').count()).toBe(0);
+    await close(page);
   });
 
   it('shows no variables for a state that assigned none', async () => {

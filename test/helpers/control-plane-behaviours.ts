@@ -28,6 +28,35 @@ export interface ControlPlaneWiring {
   readonly registersWorkflows: boolean;
 }
 
+/** A Distributed Map over the input's items, STANDARD children, one failed item tolerated. */
+const tallyItems = {
+  StartAt: 'Sum',
+  States: {
+    Sum: {
+      Type: 'Map',
+      Label: 'Items',
+      ItemsPath: '$.items',
+      ItemSelector: { 'n.$': '$$.Map.Item.Value' },
+      MaxConcurrency: 2,
+      ToleratedFailureCount: 1,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+        StartAt: 'Check',
+        States: {
+          Check: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.n', NumericGreaterThan: 100, Next: 'TooBig' }],
+            Default: 'Double',
+          },
+          TooBig: { Type: 'Fail', Error: 'TooBig', Cause: 'over 100' },
+          Double: { Type: 'Pass', Parameters: { 'value.$': 'States.MathAdd($.n, $.n)' }, End: true },
+        },
+      },
+      End: true,
+    },
+  },
+};
+
 export function describeControlPlane(wiring: ControlPlaneWiring): void {
   describe(`the control plane on ${wiring.name}`, () => {
     let wired: WiredControl;
@@ -227,6 +256,98 @@ export function describeControlPlane(wiring: ControlPlaneWiring): void {
               'The task of this token is no longer waiting: its state moved on or the execution ended',
             ),
       );
+    });
+
+    it('answers Map Run requests about unknown names with NotFoundError', async () => {
+      await control.publish([order('cp-8', 'cust-42', 20)]);
+      await until('PlaceOrder:cp-8', 'SUCCEEDED');
+      expect(await control.listMapRuns('PlaceOrder:cp-8')).toEqual([]);
+      await expect(control.listMapRuns('PlaceOrder:nope')).rejects.toThrow(
+        new NotFoundError('No execution named PlaceOrder:nope'),
+      );
+      const unknown = 'arn:aws:states:us-east-1:123456789012:mapRun:Nope/Label:0000';
+      await expect(control.describeMapRun(unknown)).rejects.toThrow(
+        new NotFoundError(`No Map Run ${unknown}`),
+      );
+      await expect(control.describeMapRun('not-an-arn')).rejects.toThrow(
+        /^No Map Run not-an-arn: a Map Run ARN reads arn:<partition>:states:<region>:<account>:mapRun:<workflow>\/<label>:<id>$/,
+      );
+    });
+
+    it('lists and describes the Map Runs of a Distributed Map, with counts by status and the STANDARD children', async () => {
+      // A deployed stack's definitions come with its deploy: the local wirings register this one.
+      if (!wiring.registersWorkflows) return;
+      await control.registerWorkflow({ workflow: 'Tally', definition: tallyItems, domain: 'orders' });
+      const id = await control.start({
+        workflow: 'Tally',
+        name: 'map-1',
+        input: { items: [1, 2, 3, 500, 4] },
+      });
+      const done = await until(id, 'SUCCEEDED');
+      const [arn] = done.mapRuns ?? [];
+      expect(arn).toMatch(/^arn:aws:states:[^:]+:\d{12}:mapRun:Tally\/Items:[0-9a-f-]{36}$/);
+      // Counts as DescribeMapRun gives them (LocalStack's AWS-recorded
+      // test_sfn_api_map_run.snapshot.json: every field of itemCounts and executionCounts, and the
+      // tolerated failure not set reported as 0 and 0.0).
+      const counts = {
+        pending: 0,
+        running: 0,
+        succeeded: 4,
+        failed: 1,
+        timedOut: 0,
+        aborted: 0,
+        total: 5,
+        resultsWritten: 5,
+      };
+      const listed = await control.listMapRuns(id);
+      expect(listed).toEqual([
+        {
+          mapRunArn: arn,
+          executionArn: expect.stringMatching(/:execution:Tally:map-1$/),
+          stateMachineArn: expect.stringMatching(/:stateMachine:Tally\/Items$/),
+          startDate: expect.any(String),
+          stopDate: expect.any(String),
+          stateName: 'Sum',
+          label: 'Items',
+          status: 'SUCCEEDED',
+          itemCounts: counts,
+          executionCounts: counts,
+        },
+      ]);
+      const described = await control.describeMapRun(arn as string);
+      expect(described).toMatchObject({
+        mapRunArn: arn,
+        executionId: id,
+        executionArn: listed[0]?.executionArn,
+        stateName: 'Sum',
+        label: 'Items',
+        executionType: 'STANDARD',
+        childWorkflow: 'Tally/Items',
+        status: 'SUCCEEDED',
+        maxConcurrency: 2,
+        toleratedFailureCount: 1,
+        toleratedFailurePercentage: 0,
+        itemCounts: counts,
+        executionCounts: counts,
+        redriveCount: 0,
+      });
+      expect(described.children.map((child) => [child.child, child.status, child.items])).toEqual([
+        [0, 'SUCCEEDED', 1],
+        [1, 'SUCCEEDED', 1],
+        [2, 'SUCCEEDED', 1],
+        [3, 'FAILED', 1],
+        [4, 'SUCCEEDED', 1],
+      ]);
+      expect(described.children[3]).toMatchObject({ error: 'TooBig', cause: 'over 100' });
+      // Each STANDARD child is an execution of its own, described by the id the Map Run gives.
+      const child = await control.describe(described.children[0]?.executionId as string);
+      expect(child).toMatchObject({
+        workflow: 'Tally/Items',
+        status: 'SUCCEEDED',
+        output: { value: 2 },
+        parent: { executionId: id, integration: 'sync:2', mapRun: { mapRunArn: arn, child: 0 } },
+      });
+      expect(await control.list({ workflow: 'Tally/Items' })).toHaveLength(5);
     });
 
     it('lists executions newest first, filtered by workflow and status', async () => {

@@ -29,7 +29,6 @@ import type { StateMachineDefinition } from '../../engine/definition.js';
 import type { Command, ParentLink } from '../../engine/execution.js';
 import { MAP_RUN_RESOURCE, type MapRunRequest } from '../../engine/distributed-map.js';
 import { itemInputEvaluator } from './item-input.js';
-import { parseExecutionArn } from '../../contract/state-machine-arn.js';
 import { StatesErrors, StatesError } from '../../engine/errors.js';
 import { itemReaderAction } from '../../engine/resource-names.js';
 import type { JsonataFactory } from '../../engine/jsonata/library.js';
@@ -1115,7 +1114,9 @@ export function mapRunChildEnd(
   mapRun: NonNullable<ParentLink['mapRun']>,
 ): Json {
   const { parent } = command;
-  const child = parseExecutionArn(parent.executionArn);
+  // `...:execution:<workflow>/<label>:<name>`: the name follows the last ':' (a child's workflow
+  // has a '/', which no workflow a user names has, so parseExecutionArn does not read it).
+  const name = parent.executionArn.slice(parent.executionArn.lastIndexOf(':') + 1);
   const status =
     command.status === 'SUCCEEDED'
       ? 'SUCCEEDED'
@@ -1138,7 +1139,7 @@ export function mapRunChildEnd(
       ...(command.error !== undefined ? { error: command.error } : {}),
       ...(command.cause !== undefined ? { cause: command.cause } : {}),
       executionArn: parent.executionArn,
-      name: child?.name ?? parent.executionArn,
+      name,
       startDate: command.startTime,
       stopDate: command.stopTime,
     },

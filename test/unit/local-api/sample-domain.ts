@@ -5,11 +5,12 @@
  * redrivable once restocked), or succeed after a retry.
  */
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
-import type { Json } from '../../../lambdas/engine/json.js';
+import type { Json, JsonObject } from '../../../lambdas/engine/json.js';
 import { TaskFailure, type WorkerContext } from '../../../lambdas/runtime/worker.js';
 import { InMemoryCorrelationStore } from '../../../testing/in-memory-correlation-store.js';
 import { InProcessControl } from '../../../testing/in-process-control.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
+import { InMemoryObjectStorage } from '../../../lambdas/runtime/distributed-map/in-memory-object-storage.js';
 
 export const placeOrder: StateMachineDefinition = {
   Comment: 'Reserve, check fraud for large orders, charge, ship, then notify and pack in parallel',
@@ -96,6 +97,44 @@ export interface SampleRuntime {
   restock(): void;
 }
 
+/** The bucket of the in-memory S3 that Distributed Maps may write their results to. */
+export const RESULTS_BUCKET = 'results';
+
+/**
+ * A Distributed Map over the input's `items`: EXPRESS children that fail an item over 100 (one
+ * failure tolerated), their results written to {@link RESULTS_BUCKET} under `runs/`.
+ */
+export const tallyItems: JsonObject = {
+  StartAt: 'Sum',
+  States: {
+    Sum: {
+      Type: 'Map',
+      Label: 'Items',
+      ItemsPath: '$.items',
+      ItemSelector: { 'n.$': '$$.Map.Item.Value' },
+      ToleratedFailureCount: 1,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' },
+        StartAt: 'Check',
+        States: {
+          Check: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.n', NumericGreaterThan: 100, Next: 'TooBig' }],
+            Default: 'Double',
+          },
+          TooBig: { Type: 'Fail', Error: 'TooBig', Cause: 'over 100' },
+          Double: { Type: 'Pass', Parameters: { 'value.$': 'States.MathAdd($.n, $.n)' }, End: true },
+        },
+      },
+      ResultWriter: {
+        Resource: 'arn:aws:states:::s3:putObject',
+        Parameters: { Bucket: RESULTS_BUCKET, Prefix: 'runs' },
+      },
+      End: true,
+    },
+  },
+};
+
 /** SKU that fails Reserve until restocked. */
 export const OUT_OF_STOCK = 'OUT-OF-STOCK';
 /** Customer whose card is declined (the saga compensates). */
@@ -117,6 +156,8 @@ export async function startSampleRuntime(): Promise<SampleRuntime> {
   const domain = new InProcessDomain({
     startTime: Date.now(),
     correlations,
+    // Where Distributed Maps' ResultWriters write.
+    objects: new InMemoryObjectStorage({ buckets: [RESULTS_BUCKET] }),
     workers: {
       reserve: (input: Order) => {
         if (!inStock && input.items.some((item) => item.sku === OUT_OF_STOCK)) {

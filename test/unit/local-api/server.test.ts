@@ -6,7 +6,9 @@ import type { LocalControl } from '../../../local/control.js';
 import {
   DECLINED_CUSTOMER,
   OUT_OF_STOCK,
+  RESULTS_BUCKET,
   order,
+  tallyItems,
   startSampleRuntime,
   type SampleRuntime,
 } from './sample-domain.js';
@@ -276,6 +278,75 @@ describe('GET /api/executions/:id and its history', () => {
 
   it('answers 404 for the history of an unknown execution', async () => {
     expect((await call('GET', `${path('PlaceOrder:nope')}/history`)).status).toBe(404);
+  });
+});
+
+describe('GET /api/executions/:id/map-runs and /api/map-runs/:arn', () => {
+  /** Runs Tally (a Distributed Map over the items) to its end; answers its Map Run's ARN. */
+  async function tally(name: string, items: number[]): Promise<string> {
+    await runtime.control.registerWorkflow({ workflow: 'Tally', definition: tallyItems, domain: 'orders' });
+    const answer = await call('POST', '/api/executions', { workflow: 'Tally', name, input: { items } });
+    expect(answer.status).toBe(201);
+    await vi.waitFor(async () => expect(await statusOf(`Tally:${name}`)).toBe('SUCCEEDED'), {
+      timeout: 20_000,
+      interval: 50,
+    });
+    const described = await call('GET', path(`Tally:${name}`));
+    const [arn] = described.body.mapRuns as string[];
+    return arn as string;
+  }
+
+  it("lists an execution's Map Runs with their status and counts", async () => {
+    const arn = await tally('t-1', [1, 2, 3]);
+    const answer = await call('GET', `${path('Tally:t-1')}/map-runs`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.mapRuns).toEqual([
+      expect.objectContaining({
+        mapRunArn: arn,
+        stateName: 'Sum',
+        label: 'Items',
+        status: 'SUCCEEDED',
+        itemCounts: expect.objectContaining({ succeeded: 3, total: 3, pending: 0, running: 0 }),
+      }),
+    ]);
+  });
+
+  it('describes a Map Run by its URL-encoded ARN, with its children and the ResultWriter manifest', async () => {
+    const arn = await tally('t-2', [1, 500, 3]);
+    const answer = await call('GET', `/api/map-runs/${encodeURIComponent(arn)}`);
+    expect(answer.status).toBe(200);
+    const id = arn.slice(arn.lastIndexOf(':') + 1);
+    expect(answer.body).toMatchObject({
+      mapRunArn: arn,
+      executionId: 'Tally:t-2',
+      executionType: 'EXPRESS',
+      status: 'SUCCEEDED',
+      toleratedFailureCount: 1,
+      itemCounts: { succeeded: 2, failed: 1, total: 3, resultsWritten: 3 },
+      executionCounts: { succeeded: 2, failed: 1, total: 3 },
+      // The key AWS records for a ResultWriter (test_base_scenarios.snapshot.json,
+      // test_map_state_result_writer): <Prefix>/<Map Run id>/manifest.json.
+      resultWriterDetails: { bucket: RESULTS_BUCKET, key: `runs/${id}/manifest.json` },
+    });
+    expect((answer.body.children as { status: string }[]).map((child) => child.status)).toEqual([
+      'SUCCEEDED',
+      'FAILED',
+      'SUCCEEDED',
+    ]);
+    // The client answers the same.
+    expect(await new BatonClient(server.url).describeMapRun(arn)).toEqual(answer.body);
+  });
+
+  it('answers 404 naming an unknown Map Run ARN, or an unknown execution', async () => {
+    const arn = 'arn:aws:states:eu-west-1:123456789012:mapRun:Tally/Items:nope';
+    expect(await call('GET', `/api/map-runs/${encodeURIComponent(arn)}`)).toEqual({
+      status: 404,
+      body: { error: { code: 'NotFound', message: `No Map Run ${arn}` } },
+    });
+    expect(await call('GET', `${path('Tally:nope')}/map-runs`)).toEqual({
+      status: 404,
+      body: { error: { code: 'NotFound', message: 'No execution named Tally:nope' } },
+    });
   });
 });
 

@@ -19,6 +19,7 @@ import {
   childEndReport,
   type ReachableDomain,
 } from '../../../lambdas/runtime/child-executions.js';
+import { mapRunChildEnd } from '../../../lambdas/runtime/distributed-map/map-runs.js';
 import type { InboxSender, TaskDispatch } from '../../../lambdas/runtime/ports.js';
 import { TaskRouter } from '../../../lambdas/runtime/task-router.js';
 import { InProcessDomain } from '../../../testing/in-process-domain.js';
@@ -481,5 +482,33 @@ describe('a compensation that runs a child execution', () => {
     await inProcess.runUntilIdle();
     expect((await inProcess.store.load('Saga:s-1'))?.execution.status).toBe('COMPENSATED');
     expect((await inProcess.store.load('Refund:refund-1'))?.execution.status).toBe('SUCCEEDED');
+  });
+});
+
+describe("a Distributed Map child's end", () => {
+  it('names the child as its execution ARN does, after the last colon of <workflow>/<label>:<name>', () => {
+    const executionArn = `${ARN}:execution:Tally/Items:run-1-0`;
+    const command: Extract<Command, { type: 'ReportToParent' }> = {
+      type: 'ReportToParent',
+      parent: {
+        executionId: 'Tally:t-1',
+        integration: 'sync:2',
+        stateMachineArn: `${ARN}:stateMachine:Tally/Items`,
+        executionArn,
+      },
+      status: 'SUCCEEDED',
+      input: { n: 1 },
+      output: { value: 2 },
+      startTime: NOW,
+      stopTime: NOW + 10,
+      redriveCount: 0,
+    };
+    const ended = mapRunChildEnd(command, { mapRunId: 'run-1', chunk: 0, child: 0, firstItem: 0, items: 1 });
+    expect(ended).toMatchObject({
+      kind: 'MapRunChildEnded',
+      mapRunId: 'run-1',
+      chunk: 0,
+      outcome: { child: 0, status: 'SUCCEEDED', executionArn, name: 'run-1-0', output: { value: 2 } },
+    });
   });
 });
