@@ -10,6 +10,7 @@
  * here), so a test decides the order of deliveries and can run several at once to make results
  * of one execution race.
  */
+import { distributedMapExecutor } from '../lambdas/engine/decide/distributed-map-state.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { defineWorker, registerWorkerInbox } from '../lambdas/aws/define-worker.js';
@@ -290,6 +291,7 @@ export class InProcessDomain {
       eventSource: options.eventSource ?? 'baton.local',
       jsonata: () => bundledJsonata,
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
       // Virtual time: a conflict retries at once rather than after a real, random wait.
       conflictBackoff: () => Promise.resolve(),
       correlationShapes: this.shapes,

@@ -367,8 +367,8 @@ export async function createOrchestrator(
     clients: AwsClients;
     jsonata: OrchestratorOptions['jsonata'];
     validator: OrchestratorOptions['validator'];
-    /** Gives the Distributed Map executor (loaded with the first workflow that has one). @default none */
-    distributedMap?: OrchestratorOptions['distributedMap'];
+    /** Gives the Distributed Map executor (the Lambda loads it with the first workflow that has one). */
+    distributedMap: OrchestratorOptions['distributedMap'];
     logger?: OrchestratorLogger;
     metrics?: OrchestratorMetrics;
   },
@@ -389,7 +389,7 @@ export async function createOrchestrator(
     correlationShapes: options.config.correlationShapes,
     jsonata: options.jsonata,
     validator: options.validator,
-    ...(options.distributedMap ? { distributedMap: options.distributedMap } : {}),
+    distributedMap: options.distributedMap,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

@@ -111,7 +111,9 @@ export function createInboxHandler(dependencies: InboxHandlerDependencies) {
         const result = await orchestrator.handle(message, record.messageId, {
           ...(traceId ? { traceId } : {}),
           // Long work (a Map Run's dispatcher) stops before the invocation's time runs out.
-          ...(context ? { deadline: Date.now() + context.getRemainingTimeInMillis() } : {}),
+          ...(typeof context?.getRemainingTimeInMillis === 'function'
+            ? { deadline: Date.now() + context.getRemainingTimeInMillis() }
+            : {}),
           ...(Number.isSafeInteger(sentAt) && sentAt > 0 ? { sentAt } : {}),
         });
         // A correlated domain event names no single execution (its id is empty).

@@ -160,10 +160,11 @@ export interface OrchestratorOptions {
    */
   readonly validator: () => Awaitable<DefinitionValidator>;
   /**
-   * Gives the executor of Distributed Map states (`distributedMapExecutor`), before the first
-   * workflow with one is compiled. @default none: such workflows are rejected
+   * Gives the executor of Distributed Map states (`distributedMapExecutor` of
+   * `engine/decide/distributed-map-state.ts`), before the first workflow with one is compiled: the
+   * orchestrator Lambda loads it then, other wirings give it at once.
    */
-  readonly distributedMap?: () => Awaitable<DistributedMapExecutor>;
+  readonly distributedMap: () => Awaitable<DistributedMapExecutor>;
 }
 
 /** What handling one message did. */
@@ -793,11 +794,9 @@ export class Orchestrator {
         throw new RejectedMessageError(`Definition ${key} is missing from the definition store`);
       const jsonata = definitionUsesJsonata(definition) ? yield* settle(this.options.jsonata()) : undefined;
       const validate = yield* settle(this.options.validator());
-      const { distributedMap } = this.options;
-      const executor =
-        distributedMap && definitionUsesDistributedMap(definition)
-          ? yield* settle(distributedMap())
-          : undefined;
+      const executor = definitionUsesDistributedMap(definition)
+        ? yield* settle(this.options.distributedMap())
+        : undefined;
       compiled = compileWorkflowWith(definition, jsonata, validate, {
         name: ref.name,
         ...(executor ? { distributedMap: executor } : {}),

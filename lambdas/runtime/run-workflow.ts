@@ -10,6 +10,7 @@
  * (a test supplies a function per `Resource`, as Step Functions Local's mocked responses do), and
  * task tokens that never leave the process (issued and checked in memory, not signed).
  */
+import { distributedMapExecutor } from '../engine/decide/distributed-map-state.js';
 import { randomUUID } from 'node:crypto';
 import type { CompiledWorkflow } from '../engine/compile.js';
 import { compileWorkflow } from '../engine/compile-workflow.js';
@@ -248,6 +249,7 @@ class WorkflowRun implements TaskDispatcher, TimerScheduler, Clock {
       eventSource: 'baton.run-workflow',
       jsonata: () => bundledJsonata,
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
       lifecycleEvents: false,
       index: false,
       compiledWorkflows: [{ ref: this.ref, workflow }],

@@ -29,6 +29,7 @@
  * Everything random comes from the seed's {@link Prng}; virtual time only moves when the world
  * says so. A run is a pure function of its seed.
  */
+import { distributedMapExecutor } from '../../lambdas/engine/decide/distributed-map-state.js';
 import { join } from 'node:path';
 import type { Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
 import { defineWorker } from '../../lambdas/aws/define-worker.js';
@@ -434,6 +435,7 @@ class OrchestratorContainer {
       eventSource: 'baton.sim',
       jsonata: () => bundledJsonata,
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
       correlationShapes: world.correlationShapes,
       ...(world.eventRetentionMs !== undefined ? { eventRetentionMs: world.eventRetentionMs } : {}),
       conflictBackoff: async (attempt) => {

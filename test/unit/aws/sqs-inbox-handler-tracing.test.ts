@@ -5,6 +5,7 @@
  * standing in for the X-Ray daemon (AWS_XRAY_DAEMON_ADDRESS). The SDK reads these when it loads, so
  * the Tracer is imported after they are set. SQS is faked at its HTTP layer: no network.
  */
+import { distributedMapExecutor } from '../../../lambdas/engine/decide/distributed-map-state.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { Readable } from 'node:stream';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
@@ -167,6 +168,7 @@ async function tracedOrchestrator(options: { readonly madeBeforeTracer?: boolean
     eventSource: 'baton.test',
     jsonata: () => bundledJsonata,
     validator: () => assertValidDefinitionWith,
+    distributedMap: () => distributedMapExecutor,
   });
   const handler = createInboxHandler({
     orchestrator,

@@ -1,3 +1,4 @@
+import { distributedMapExecutor } from '../../../lambdas/engine/decide/distributed-map-state.js';
 import { describe, expect, it } from 'vitest';
 import type { StateMachineDefinition } from '../../../lambdas/engine/definition.js';
 import { parseInboxMessage, type InboxMessage } from '../../../lambdas/runtime/inbox-messages.js';
@@ -66,6 +67,7 @@ describe('Orchestrator', () => {
       eventSource: 'test',
       jsonata: () => bundledJsonata,
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
       maxConflictRetries: 3,
       conflictBackoff: async (attempt) => {
         waits.push(attempt);
@@ -241,6 +243,7 @@ describe('Orchestrator on ports that answer at once', () => {
       eventSource: 'test',
       jsonata: () => bundledJsonata,
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
     });
     const result = orchestrator.handleNow(
       { kind: 'StartExecution', workflow: 'Ready', name: 'r-1', input: {} },
@@ -280,6 +283,7 @@ describe('Orchestrator on ports that answer at once', () => {
       eventSource: 'test',
       jsonata: () => bundledJsonata,
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
     });
     await expect(
       orchestrator.handle({ kind: 'StartExecution', workflow: 'Ready', name: 'p-1', input: {} }, 'm-1'),
@@ -311,6 +315,7 @@ describe('Orchestrator on ports that answer at once', () => {
       eventSource: 'test',
       jsonata: () => bundledJsonata,
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
     });
     orchestrator.handleNow({ kind: 'StartExecution', workflow: 'Ready', name: 'o-1', input: {} }, 'm-1');
     expect(latest.get('Ready:o-1')).toBeUndefined();
@@ -345,6 +350,7 @@ describe('Orchestrator on ports that answer at once', () => {
       eventSource: 'test',
       jsonata: () => bundledJsonata,
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
     });
     const handle = (message: InboxMessage, id: string) => orchestrator.handleNow(message, id);
     handle({ kind: 'StartExecution', workflow: 'Ready', name: 's-1', input: {} }, 'm-1');
@@ -396,6 +402,7 @@ describe('stop and redrive without a run named, delivered again after any number
       eventSource: 'test',
       jsonata: () => bundledJsonata,
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
     });
     let sent = 0;
     const send = (message: InboxMessage, messageId = `m-${++sent}`) =>
@@ -466,6 +473,7 @@ describe('the jsonata library of the loop', () => {
       eventSource: 'test',
       jsonata: () => (asked++, Promise.resolve(bundledJsonata)),
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
     });
     await orchestrator.handle(start, 'm-1');
     expect(asked).toBe(1);
@@ -481,6 +489,7 @@ describe('the jsonata library of the loop', () => {
       eventSource: 'test',
       jsonata: () => (asked++, bundledJsonata),
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
     });
     await orchestrator.handle({ ...start, name: 'p-1' }, 'm-1');
     expect(dispatched).toEqual(['A']);
@@ -496,6 +505,7 @@ describe('the jsonata library of the loop', () => {
       eventSource: 'test',
       jsonata: () => (++attempts === 1 ? Promise.reject(new Error('chunk not found')) : bundledJsonata),
       validator: () => assertValidDefinitionWith,
+      distributedMap: () => distributedMapExecutor,
     });
     await expect(orchestrator.handle(start, 'm-1')).rejects.toThrow('chunk not found');
     expect(latest.size).toBe(0);
