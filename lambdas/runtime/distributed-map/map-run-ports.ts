@@ -84,6 +84,12 @@ export interface MapRunRecord {
   readonly idleTicks: number;
   /** Chunks the last tick found ended. @default 0 */
   readonly chunksEnded?: number;
+  /**
+   * Children the last tick found ended. The next tick's room under MaxConcurrency is counted from
+   * it, not from the counts as they stand: every delivery of a tick then sends the same children
+   * in the same chunks. @default 0
+   */
+  readonly childrenEnded?: number;
   /** Epoch ms. */
   readonly startDate: number;
   readonly stopDate?: number;

@@ -326,7 +326,9 @@ export class MapRuns implements MapRunPerformer {
         spec.request.maxConcurrency === 0 ? this.maxConcurrency : spec.request.maxConcurrency,
         this.maxConcurrency,
       );
-      const room = Math.min(cap - (record.children - ended), this.childrenPerTick);
+      // Counted from the record: a delivery of this tick that counted more ended children would
+      // send a chunk number another delivery already sent with other children.
+      const room = Math.min(cap - (record.children - (record.childrenEnded ?? 0)), this.childrenPerTick);
       if (room > 0) {
         try {
           next = await this.dispatch(record, spec, room);
@@ -351,6 +353,7 @@ export class MapRuns implements MapRunPerformer {
         tick: record.tick + 1,
         idleTicks,
         chunksEnded: counts.chunksEnded,
+        childrenEnded: ended,
         version: record.version + 1,
       });
     } catch (error) {

@@ -1,0 +1,116 @@
+/**
+ * MapRuns under at-least-once delivery: a tick performed twice (its first delivery died before its
+ * commit) sends the same children in the same chunks, whatever ended in between. Found by the
+ * simulation (test/sim/map-runs.ts, `map-run-items-once`): a second delivery that counted more
+ * ended children sent chunk 2 with two children where the first had sent it with one; the first
+ * was recorded, and the other item was never in the results.
+ */
+import { expect, it } from 'vitest';
+import type { MapRunRequest } from '../../../../lambdas/engine/distributed-map.js';
+import type { Json, JsonObject } from '../../../../lambdas/engine/json.js';
+import { InMemoryMapRunStore } from '../../../../lambdas/runtime/distributed-map/in-memory-map-run-store.js';
+import type { MapRunRecord } from '../../../../lambdas/runtime/distributed-map/map-run-ports.js';
+import { MapRuns, type MapRunSpec } from '../../../../lambdas/runtime/distributed-map/map-runs.js';
+import type { MapRunMessage } from '../../../../lambdas/runtime/inbox-messages.js';
+import { InMemoryDefinitionStore } from '../../../../testing/in-memory-definition-store.js';
+
+class Crash extends Error {}
+
+const request: MapRunRequest = {
+  stateName: 'Items',
+  label: 'Items',
+  executionType: 'EXPRESS',
+  processor: { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } },
+  language: 'JSONPath',
+  input: {},
+  context: { StateMachine: { Id: 'arn:aws:states:us-east-1:123456789012:stateMachine:Wf' } },
+  items: ['a', 'b', 'c', 'd', 'e'],
+  maxConcurrency: 3,
+};
+
+it('sends the same chunks when a tick is performed again after more children ended', async () => {
+  const store = new InMemoryMapRunStore();
+  const sent: Json[] = [];
+  let crashNextUpdate = false;
+  const runs = new MapRuns({
+    store: {
+      create: (record) => store.create(record),
+      load: (mapRunId) => store.load(mapRunId),
+      recordChunk: (mapRunId, outcome) => store.recordChunk(mapRunId, outcome),
+      counts: (mapRunId) => store.counts(mapRunId),
+      chunks: (mapRunId, chunks) => store.chunks(mapRunId, chunks),
+      update: async (record) => {
+        if (crashNextUpdate) {
+          crashNextUpdate = false;
+          throw new Crash('the invocation died before its commit');
+        }
+        await store.update(record);
+      },
+    },
+    inbox: { send: async (body) => void sent.push(body) },
+    definitions: new InMemoryDefinitionStore(),
+    clock: { now: () => 0 },
+    jsonata: () => {
+      throw new Error('no JSONata here');
+    },
+    express: async (child) => ({ status: 'SUCCEEDED', output: child.input }),
+    childrenPerChunk: 2,
+  });
+  const spec: MapRunSpec = {
+    request,
+    taskToken: 'token',
+    workflow: 'Wf',
+    childWorkflow: 'Wf/Items',
+    childStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Wf/Items',
+  };
+  const record: MapRunRecord = {
+    mapRunId: 'run-1',
+    executionId: 'Wf:e1',
+    mapRunArn: 'arn:aws:states:us-east-1:123456789012:mapRun:Wf/Items:run-1',
+    request: spec as unknown as Json,
+    status: 'RUNNING',
+    readerDone: false,
+    itemsRead: 0,
+    chunks: 0,
+    children: 0,
+    tick: 0,
+    idleTicks: 0,
+    startDate: 0,
+    redriveCount: 0,
+    version: 1,
+  };
+  await store.create(record);
+  const chunksSent = () =>
+    sent.filter((body) => (body as JsonObject).kind === 'RunMapChunk') as unknown as Extract<
+      MapRunMessage,
+      { kind: 'RunMapChunk' }
+    >[];
+  const tick = (n: number) => runs.handle({ kind: 'MapRunTick', mapRunId: 'run-1', tick: n });
+
+  // Tick 0: three children (MaxConcurrency 3) in chunks 0 [0, 1] and 1 [2].
+  await tick(0);
+  expect(chunksSent().map((chunk) => chunk.children.map((child) => child.child))).toEqual([[0, 1], [2]]);
+  const [chunk0, chunk1] = chunksSent();
+  await runs.handle(chunk1 as MapRunMessage);
+  // Tick 1, first delivery: it dies before its commit, after sending what it planned.
+  crashNextUpdate = true;
+  await expect(tick(1)).rejects.toThrow(Crash);
+  await runs.handle(chunk0 as MapRunMessage);
+  // Tick 1 again, now that every child ended: the chunks it sends are those the first one sent.
+  await tick(1);
+  const byChunk = new Map<number, string>();
+  for (const chunk of chunksSent()) {
+    const children = JSON.stringify(chunk.children.map((child) => child.child));
+    expect(byChunk.get(chunk.chunk) ?? children).toBe(children);
+    byChunk.set(chunk.chunk, children);
+  }
+  // Run every chunk (each as first sent) and tick until the run ends: every item is in its result.
+  for (let n = 2; n < 20; n += 1) {
+    for (const chunk of chunksSent()) await runs.handle(chunk as MapRunMessage);
+    await tick(n);
+    if ((await store.load('run-1'))?.status !== 'RUNNING') break;
+  }
+  const result = sent.find((body) => (body as JsonObject).kind === 'TaskSucceeded') as JsonObject;
+  expect(result.output).toEqual(['a', 'b', 'c', 'd', 'e']);
+  expect(await store.counts('run-1')).toMatchObject({ succeeded: 5, itemsSucceeded: 5 });
+});
