@@ -118,8 +118,10 @@ export function onTaskSucceeded(d: Decider, token: string, output: Json): void {
   const { thread, waiting, taskToken } = found;
   const state = d.state(thread.scope, thread.active.name);
   disarmTaskDeadlines(d, taskToken, waiting);
-  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'succeeded' });
-  else
+  if (waiting.resource === MAP_RUN_RESOURCE) {
+    mapRunStartedBeforeItsEnd(d, thread, waiting);
+    recordMapRun(d, thread, { type: 'succeeded' });
+  } else
     d.record('TaskSucceeded', {
       stateName: thread.active.name,
       threadId: thread.id,
@@ -139,8 +141,10 @@ export function onTaskFailed(d: Decider, token: string, error: string, cause: st
   if (!found) return;
   const { thread, waiting, taskToken } = found;
   disarmTaskDeadlines(d, taskToken, waiting);
-  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'failed', error, cause });
-  else
+  if (waiting.resource === MAP_RUN_RESOURCE) {
+    mapRunStartedBeforeItsEnd(d, thread, waiting);
+    recordMapRun(d, thread, { type: 'failed', error, cause });
+  } else
     d.record('TaskFailed', {
       stateName: thread.active.name,
       threadId: thread.id,
@@ -149,6 +153,15 @@ export function onTaskFailed(d: Decider, token: string, error: string, cause: st
       resource: waiting.resource,
     });
   d.enqueue(thread.id, { type: 'failed', error, cause });
+}
+
+/**
+ * A Map Run's end came before the message that it started (the inbox does not keep order): its
+ * MapRunStarted is recorded first, as Step Functions' history always has it, without the ARN that
+ * message carried.
+ */
+function mapRunStartedBeforeItsEnd(d: Decider, thread: Thread, waiting: TaskWaiting): void {
+  if (waiting.submitted === undefined) recordMapRun(d, thread, { type: 'started', submitted: null });
 }
 
 /** The task of the attempt `token` is alive: its heartbeat deadline moves (no history, no command). */
