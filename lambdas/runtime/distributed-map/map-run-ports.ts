@@ -90,6 +90,11 @@ export interface MapRunRecord {
    * in the same chunks. @default 0
    */
   readonly childrenEnded?: number;
+  /**
+   * Items whose child failed, timed out or was aborted, as the last tick counted them: the
+   * tolerated failure threshold is checked on them, for the same reason. @default 0
+   */
+  readonly failedItems?: number;
   /** Epoch ms. */
   readonly startDate: number;
   readonly stopDate?: number;

@@ -312,14 +312,18 @@ export class MapRuns implements MapRunPerformer {
         : {}),
     };
     // The percentage is of all items: known once the reader is done; until then, of those read.
-    if (exceedsToleratedFailure({ failedItems, totalItems: Math.max(record.itemsRead, 1) }, tolerated)) {
-      if (record.readerDone || tolerated.percentage === undefined || failedItems > (tolerated.count ?? 0)) {
-        return this.finish(record, spec, counts, {
-          error: DistributedMapErrors.ExceedToleratedFailureThreshold,
-          cause: 'The specified tolerated failure threshold was exceeded',
-        });
-      }
-    }
+    const exceeded = (failed: number, run: MapRunRecord) =>
+      exceedsToleratedFailure({ failedItems: failed, totalItems: Math.max(run.itemsRead, 1) }, tolerated) &&
+      (run.readerDone || tolerated.percentage === undefined || failed > (tolerated.count ?? 0));
+    const thresholdExceeded = {
+      error: DistributedMapErrors.ExceedToleratedFailureThreshold,
+      cause: 'The specified tolerated failure threshold was exceeded',
+    };
+    // Decided on the failures the last tick counted, as the room is: every delivery of this tick
+    // then either sends the same children or ends the run, never one and the other (children a
+    // delivery sent before it died would run past the run's end, beyond the chunks it records).
+    if (exceeded(record.failedItems ?? 0, record))
+      return this.finish(record, spec, counts, thresholdExceeded);
     let next = record;
     if (!record.readerDone) {
       const cap = Math.min(
@@ -339,7 +343,7 @@ export class MapRuns implements MapRunPerformer {
       }
     }
     if (next.readerDone && counts.chunksEnded >= next.chunks) {
-      return this.finish(next, spec, counts, undefined);
+      return this.finish(next, spec, counts, exceeded(failedItems, next) ? thresholdExceeded : undefined);
     }
     const progressed = next.chunks !== record.chunks || counts.chunksEnded !== (record.chunksEnded ?? 0);
     const idleTicks = progressed ? 0 : record.idleTicks + 1;
@@ -354,6 +358,7 @@ export class MapRuns implements MapRunPerformer {
         idleTicks,
         chunksEnded: counts.chunksEnded,
         childrenEnded: ended,
+        failedItems,
         version: record.version + 1,
       });
     } catch (error) {

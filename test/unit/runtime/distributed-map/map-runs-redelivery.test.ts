@@ -28,7 +28,8 @@ const request: MapRunRequest = {
   maxConcurrency: 3,
 };
 
-it('sends the same chunks when a tick is performed again after more children ended', async () => {
+/** MapRuns on an in-memory store whose next update can be made to die; what they send is kept. */
+async function harness(given: Partial<MapRunRequest> = {}, childrenPerChunk = 2) {
   const store = new InMemoryMapRunStore();
   const sent: Json[] = [];
   let crashNextUpdate = false;
@@ -53,11 +54,14 @@ it('sends the same chunks when a tick is performed again after more children end
     jsonata: () => {
       throw new Error('no JSONata here');
     },
-    express: async (child) => ({ status: 'SUCCEEDED', output: child.input }),
-    childrenPerChunk: 2,
+    express: async (child) =>
+      child.input === 'x'
+        ? { status: 'FAILED', error: 'Bad', cause: 'x fails' }
+        : { status: 'SUCCEEDED', output: child.input },
+    childrenPerChunk,
   });
   const spec: MapRunSpec = {
-    request,
+    request: { ...request, ...given },
     taskToken: 'token',
     workflow: 'Wf',
     childWorkflow: 'Wf/Items',
@@ -86,14 +90,25 @@ it('sends the same chunks when a tick is performed again after more children end
       { kind: 'RunMapChunk' }
     >[];
   const tick = (n: number) => runs.handle({ kind: 'MapRunTick', mapRunId: 'run-1', tick: n });
+  return {
+    store,
+    sent,
+    runs,
+    chunksSent,
+    tick,
+    crashNextUpdate: () => void (crashNextUpdate = true),
+  };
+}
 
+it('sends the same chunks when a tick is performed again after more children ended', async () => {
+  const { store, sent, runs, chunksSent, tick, crashNextUpdate } = await harness();
   // Tick 0: three children (MaxConcurrency 3) in chunks 0 [0, 1] and 1 [2].
   await tick(0);
   expect(chunksSent().map((chunk) => chunk.children.map((child) => child.child))).toEqual([[0, 1], [2]]);
   const [chunk0, chunk1] = chunksSent();
   await runs.handle(chunk1 as MapRunMessage);
   // Tick 1, first delivery: it dies before its commit, after sending what it planned.
-  crashNextUpdate = true;
+  crashNextUpdate();
   await expect(tick(1)).rejects.toThrow(Crash);
   await runs.handle(chunk0 as MapRunMessage);
   // Tick 1 again, now that every child ended: the chunks it sends are those the first one sent.
@@ -113,4 +128,38 @@ it('sends the same chunks when a tick is performed again after more children end
   const result = sent.find((body) => (body as JsonObject).kind === 'TaskSucceeded') as JsonObject;
   expect(result.output).toEqual(['a', 'b', 'c', 'd', 'e']);
   expect(await store.counts('run-1')).toMatchObject({ succeeded: 5, itemsSucceeded: 5 });
+});
+
+it("never sends children past the run's end when a failure is counted between two deliveries of a tick", async () => {
+  // MaxConcurrency 2, one child per chunk, no failure tolerated; the second item fails.
+  const { store, sent, runs, chunksSent, tick, crashNextUpdate } = await harness(
+    {
+      items: ['a', 'x', 'c', 'd'],
+      maxConcurrency: 2,
+      toleratedFailureCount: 0,
+    },
+    1,
+  );
+  const chunk = (n: number) => chunksSent().find((sentChunk) => sentChunk.chunk === n) as MapRunMessage;
+  await tick(0);
+  await runs.handle(chunk(0));
+  await tick(1);
+  // Tick 2, first delivery: room for one child (chunk 2), then it dies before its commit.
+  crashNextUpdate();
+  await expect(tick(2)).rejects.toThrow(Crash);
+  // The failing child ends; tick 2 is delivered again.
+  await runs.handle(chunk(1));
+  for (let n = 2; n < 10 && (await store.load('run-1'))?.status === 'RUNNING'; n += 1) {
+    for (const sentChunk of chunksSent()) await runs.handle(sentChunk as MapRunMessage);
+    await tick(n);
+  }
+  const run = await store.load('run-1');
+  expect(run?.status).toBe('FAILED');
+  expect(sent).toContainEqual(
+    expect.objectContaining({ kind: 'TaskFailed', error: 'States.ExceedToleratedFailureThreshold' }),
+  );
+  // Every chunk sent is one the run's record holds: none ran beyond its end unaccounted.
+  const numbers = new Set(chunksSent().map((sentChunk) => sentChunk.chunk));
+  expect(Math.max(...numbers)).toBeLessThan(run?.chunks ?? 0);
+  expect((await store.counts('run-1')).chunksEnded).toBeLessThanOrEqual(run?.chunks ?? 0);
 });
