@@ -314,7 +314,8 @@ export class MapRuns implements MapRunPerformer {
     // The percentage is of all items: known once the reader is done; until then, of those read.
     const exceeded = (failed: number, run: MapRunRecord) =>
       exceedsToleratedFailure({ failedItems: failed, totalItems: Math.max(run.itemsRead, 1) }, tolerated) &&
-      (run.readerDone || tolerated.percentage === undefined || failed > (tolerated.count ?? 0));
+      // Before the reader is done, only the count can be exceeded for good.
+      (run.readerDone || failed > (tolerated.count ?? (tolerated.percentage === undefined ? 0 : Infinity)));
     const thresholdExceeded = {
       error: DistributedMapErrors.ExceedToleratedFailureThreshold,
       cause: 'The specified tolerated failure threshold was exceeded',

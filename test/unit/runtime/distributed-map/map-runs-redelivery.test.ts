@@ -163,3 +163,20 @@ it("never sends children past the run's end when a failure is counted between tw
   expect(Math.max(...numbers)).toBeLessThan(run?.chunks ?? 0);
   expect((await store.counts('run-1')).chunksEnded).toBeLessThanOrEqual(run?.chunks ?? 0);
 });
+
+it('checks ToleratedFailurePercentage against all the items, once the reader is done', async () => {
+  // 1 failed item of 5 is 20%, under 25% (maprun-fail-threshold: "the total number of failed or
+  // timed out items divided by the total number of items"), though it is 50% of the first two read.
+  const { store, sent, runs, chunksSent, tick } = await harness({
+    items: ['x', 'a', 'b', 'c', 'd'],
+    maxConcurrency: 2,
+    toleratedFailurePercentage: 25,
+  });
+  for (let n = 0; n < 20 && (await store.load('run-1'))?.status === 'RUNNING'; n += 1) {
+    await tick(n);
+    for (const sentChunk of chunksSent()) await runs.handle(sentChunk as MapRunMessage);
+  }
+  expect((await store.load('run-1'))?.status).toBe('SUCCEEDED');
+  const result = sent.find((body) => (body as JsonObject).kind === 'TaskSucceeded') as JsonObject;
+  expect((result.output as Json[]).slice(1)).toEqual(['a', 'b', 'c', 'd']);
+});
