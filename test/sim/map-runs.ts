@@ -1,0 +1,279 @@
+/**
+ * Distributed Map in the simulation: workflows whose Map state runs its items as a Map Run
+ * (EXPRESS children in memory, or STANDARD children as executions of their own), driven by the
+ * real `MapRuns` on the world's faulty inbox (duplicates, reordering, late copies, crashes between
+ * a write and what follows it), and the invariants a Map Run keeps whatever happens:
+ *
+ * - each item is counted once: the run's counts and its results hold every item once, in order,
+ *   failed items as failures (`map-run-items-once`);
+ * - the run ends once: its record ends in one status, every report of its end to the parent says
+ *   the same, and it ends as the tolerated failure threshold says (`map-run-ends-once`);
+ * - the parent's Map state gets one result: one MapRunStarted, one MapRun end, one Map state end
+ *   (`map-state-one-result`);
+ * - the dispatcher's chain of ticks does not fork for good: no long stretch of tick numbers each
+ *   performed more than once (`map-run-ticks-bounded`).
+ */
+import type { Json, JsonObject } from '../../lambdas/engine/json.js';
+import { exceedsToleratedFailure } from '../../lambdas/runtime/distributed-map/item-batcher.js';
+import type {
+  ChunkOutcome,
+  MapRunRecord,
+  MapRunStore,
+} from '../../lambdas/runtime/distributed-map/map-run-ports.js';
+import type { MapRunMessage } from '../../lambdas/runtime/inbox-messages.js';
+import type { ExecutionRecord, RunRecord, Violation } from './invariants.js';
+import { Invariant } from './invariants.js';
+import type { Prng } from './prng.js';
+
+/** A generated Distributed Map workflow and what its executions must end with. */
+export interface MapWorkflow {
+  readonly name: string;
+  readonly executionType: 'EXPRESS' | 'STANDARD';
+  readonly definition: JsonObject;
+  readonly toleratedFailureCount?: number;
+  readonly toleratedFailurePercentage?: number;
+}
+
+/** What the world saw of one Map Run's internal messages. */
+export interface MapRunTrace {
+  /** Ticks delivered, in all. */
+  ticks: number;
+  /** Deliveries of each tick number that found the run at that number (performed it). */
+  readonly performed: Map<number, number>;
+}
+
+/** What the world saw of Map Runs: their ids, their ticks, and their reports to their parents. */
+export interface MapRunTraces {
+  readonly runs: Map<string, MapRunTrace>;
+  /** The parents' results Map Runs sent (`TaskSucceeded <output>`, `TaskFailed <error>`), by task token. */
+  readonly reports: Map<string, string[]>;
+}
+
+/** Draws a Distributed Map workflow: EXPRESS or STANDARD children, some failing, some tolerated. */
+export function generateMapWorkflow(rng: Prng, name: string): MapWorkflow {
+  const executionType = rng.chance(0.5) ? 'EXPRESS' : 'STANDARD';
+  const toleratedFailureCount = rng.chance(0.5) ? rng.int(0, 3) : undefined;
+  const toleratedFailurePercentage = rng.chance(0.4) ? rng.pick([0, 10, 25, 50]) : undefined;
+  const map: JsonObject = {
+    Type: 'Map',
+    Label: 'Items',
+    ItemsPath: '$.items',
+    MaxConcurrency: rng.pick([0, 1, 2, 5]),
+    ItemProcessor: {
+      ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: executionType },
+      StartAt: 'Check',
+      States: {
+        Check: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.fail', BooleanEquals: true, Next: 'Boom' }],
+          Default: 'Done',
+        },
+        Boom: { Type: 'Fail', Error: 'ItemFailed', Cause: 'the item says fail' },
+        Done: { Type: 'Pass', Parameters: { 'id.$': '$.id' }, End: true },
+      },
+    },
+    ...(toleratedFailureCount !== undefined ? { ToleratedFailureCount: toleratedFailureCount } : {}),
+    ...(toleratedFailurePercentage !== undefined
+      ? { ToleratedFailurePercentage: toleratedFailurePercentage }
+      : {}),
+    End: true,
+  };
+  return {
+    name,
+    executionType,
+    definition: { StartAt: 'Items', States: { Items: map } },
+    ...(toleratedFailureCount !== undefined ? { toleratedFailureCount } : {}),
+    ...(toleratedFailurePercentage !== undefined ? { toleratedFailurePercentage } : {}),
+  };
+}
+
+/** An input of a few to a few dozen items, some of which fail. */
+export function generateMapInput(rng: Prng): JsonObject {
+  const count = rng.int(0, 40);
+  const failShare = rng.pick([0, 0, 0.05, 0.2]);
+  return {
+    items: Array.from({ length: count }, (_, n) => ({ id: `i${n}`, fail: rng.chance(failShare) })),
+  };
+}
+
+/** Whether a tick's result says it performed the tick (rather than dropping or postponing it). */
+export function performedTick(reason: string): boolean {
+  return !/^(a stale tick|an early tick|the Map Run is|no Map Run)/.test(reason);
+}
+
+/** Notes a Map Run message and what handling it did. */
+export function noteMapRunMessage(traces: MapRunTraces, message: MapRunMessage, reason: string): void {
+  if (message.kind !== 'MapRunTick') return;
+  const trace = traceOf(traces, message.mapRunId);
+  trace.ticks += 1;
+  if (performedTick(reason)) trace.performed.set(message.tick, (trace.performed.get(message.tick) ?? 0) + 1);
+}
+
+export function traceOf(traces: MapRunTraces, mapRunId: string): MapRunTrace {
+  let trace = traces.runs.get(mapRunId);
+  if (!trace) {
+    trace = { ticks: 0, performed: new Map() };
+    traces.runs.set(mapRunId, trace);
+  }
+  return trace;
+}
+
+/** Notes what a Map Run sent on the inbox: its end, reported to the parent. */
+export function noteMapRunSend(traces: MapRunTraces, body: Json): void {
+  const message = body as { kind?: string; taskToken?: string; output?: Json; error?: string };
+  if (message.kind !== 'TaskSucceeded' && message.kind !== 'TaskFailed') return;
+  const token = String(message.taskToken);
+  const reports = traces.reports.get(token) ?? [];
+  reports.push(
+    message.kind === 'TaskSucceeded'
+      ? `TaskSucceeded ${JSON.stringify(message.output)}`
+      : `TaskFailed ${message.error}`,
+  );
+  traces.reports.set(token, reports);
+}
+
+/** A stretch of this many tick numbers in a row, each performed more than once, is a fork that lasts. */
+const FORKED_STRETCH = 20;
+
+/** Checks the Map Runs of the seed's Distributed Map executions. */
+export async function checkMapRuns(
+  record: RunRecord,
+  workflows: readonly MapWorkflow[],
+  inputs: ReadonlyMap<string, Json>,
+  store: MapRunStore,
+  traces: MapRunTraces,
+): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  const byName = new Map(workflows.map((workflow) => [workflow.name, workflow]));
+  // An execution has a Map Run per attempt of its Map state: a redrive of a failed one starts another.
+  const runs = new Map<string, MapRunRecord[]>();
+  for (const mapRunId of traces.runs.keys()) {
+    const run = await store.load(mapRunId);
+    if (run) runs.set(run.executionId, [...(runs.get(run.executionId) ?? []), run]);
+  }
+  for (const execution of record.executions) {
+    const workflow = byName.get(execution.executionId.slice(0, execution.executionId.indexOf(':')));
+    if (!workflow) continue;
+    const executionId = execution.executionId;
+    const violation = (invariant: Violation['invariant'], detail: string) =>
+      violations.push({ invariant, executionId, detail });
+    const input = inputs.get(executionId) as { items: { id: string; fail: boolean }[] } | undefined;
+    if (!input) continue;
+    const attempts = 1 + count(execution, 'ExecutionRedriven');
+    const started = count(execution, 'MapRunStarted');
+    const runEnds = count(execution, 'MapRunSucceeded') + count(execution, 'MapRunFailed');
+    const stateEnds = count(execution, 'MapStateSucceeded') + count(execution, 'MapStateFailed');
+    const recorded = runs.get(executionId) ?? [];
+    if (
+      started !== attempts ||
+      runEnds !== attempts ||
+      stateEnds !== attempts ||
+      recorded.length === 0 ||
+      recorded.length > attempts
+    ) {
+      violation(
+        Invariant.MapStateOneResult,
+        `${attempts} attempts of the Map state: ${started} MapRunStarted, ${runEnds} Map Run ends, ${stateEnds} Map state ends, ${recorded.length} Map Runs recorded`,
+      );
+    }
+    if (recorded.length === 0) violation(Invariant.MapRunEndsOnce, 'no Map Run was recorded');
+    for (const run of recorded) {
+      await checkOneRun({ run, execution, workflow, input, store, traces, violation });
+    }
+  }
+  return violations;
+}
+
+/** Checks one Map Run of an execution (one attempt of its Map state). */
+async function checkOneRun(of: {
+  readonly run: MapRunRecord;
+  readonly execution: ExecutionRecord;
+  readonly workflow: MapWorkflow;
+  readonly input: { readonly items: readonly { readonly id: string; readonly fail: boolean }[] };
+  readonly store: MapRunStore;
+  readonly traces: MapRunTraces;
+  readonly violation: (invariant: Violation['invariant'], detail: string) => void;
+}): Promise<void> {
+  const { run, execution, workflow, input, store, traces, violation } = of;
+  const trace = traces.runs.get(run.mapRunId);
+  const failing = input.items.filter((item) => item.fail).length;
+  const tolerated = {
+    ...(workflow.toleratedFailureCount !== undefined ? { count: workflow.toleratedFailureCount } : {}),
+    ...(workflow.toleratedFailurePercentage !== undefined
+      ? { percentage: workflow.toleratedFailurePercentage }
+      : {}),
+  };
+  const exceeded = exceedsToleratedFailure(
+    { failedItems: failing, totalItems: Math.max(input.items.length, 1) },
+    tolerated,
+  );
+  const expected = exceeded ? 'FAILED' : 'SUCCEEDED';
+  if (run.status !== expected || execution.status !== expected) {
+    violation(
+      Invariant.MapRunEndsOnce,
+      `${failing} of ${input.items.length} items fail (tolerated ${JSON.stringify(tolerated)}): the run is ${run.status} and the parent ${execution.status}, ${expected} expected`,
+    );
+  }
+  const reports = new Set(traces.reports.get((run.request as { taskToken: string }).taskToken) ?? []);
+  if (reports.size !== 1) {
+    violation(
+      Invariant.MapRunEndsOnce,
+      `the run reported ${reports.size} different ends to its parent: ${[...reports].join(' | ').slice(0, 300)}`,
+    );
+  }
+  const counts = await store.counts(run.mapRunId);
+  const chunks: ChunkOutcome[] = [];
+  for await (const chunk of store.chunks(run.mapRunId, run.chunks)) chunks.push(chunk);
+  const children = chunks.flatMap((chunk) => chunk.children).sort((a, b) => a.child - b.child);
+  const seen = children.map((child) => (child.input as { id?: string }).id);
+  if (new Set(seen).size !== seen.length) {
+    violation(Invariant.MapRunItemsOnce, `an item is in the results twice: ${seen.join(',')}`);
+  }
+  const countedItems =
+    counts.itemsSucceeded + counts.itemsFailed + counts.itemsTimedOut + counts.itemsAborted;
+  if (countedItems !== children.length || counts.chunksEnded !== chunks.length) {
+    violation(
+      Invariant.MapRunItemsOnce,
+      `the counts say ${countedItems} items in ${counts.chunksEnded} chunks; the chunks recorded hold ${children.length} in ${chunks.length}`,
+    );
+  }
+  if (run.status === 'SUCCEEDED') {
+    const ids = input.items.map((item) => item.id);
+    if (seen.join(',') !== ids.join(',') || counts.itemsFailed !== failing) {
+      violation(
+        Invariant.MapRunItemsOnce,
+        `the run SUCCEEDED with items [${seen.join(',')}] (${counts.itemsFailed} failed), [${ids.join(',')}] (${failing} failing) expected`,
+      );
+    }
+    const output = execution.history.find((event) => event.type === 'ExecutionSucceeded') as
+      { output?: Json } | undefined;
+    const results = Array.isArray(output?.output) ? output.output : [];
+    const shown = results.map(
+      (result) =>
+        (result as JsonObject).id ?? ((result as JsonObject).Error === 'ItemFailed' ? 'failed' : '?'),
+    );
+    const wanted = input.items.map((item) => (item.fail ? 'failed' : item.id));
+    if (shown.join(',') !== wanted.join(',')) {
+      violation(
+        Invariant.MapRunItemsOnce,
+        `the Map state's output is [${shown.join(',')}], [${wanted.join(',')}] expected`,
+      );
+    }
+  }
+  let stretch = 0;
+  const last = Math.max(0, ...(trace?.performed.keys() ?? []));
+  for (let tick = 0; tick <= last; tick += 1) {
+    stretch = (trace?.performed.get(tick) ?? 0) > 1 ? stretch + 1 : 0;
+    if (stretch >= FORKED_STRETCH) {
+      violation(
+        Invariant.MapRunTicksBounded,
+        `ticks ${tick - stretch + 1} to ${tick} were each performed more than once: the chain forked (${trace?.ticks ?? 0} ticks delivered, the run at ${run.tick})`,
+      );
+      break;
+    }
+  }
+}
+
+function count(execution: ExecutionRecord, type: string): number {
+  return execution.history.filter((event) => event.type === type).length;
+}
