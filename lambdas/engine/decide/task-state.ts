@@ -156,8 +156,8 @@ export function onTaskFailed(d: Decider, token: string, error: string, cause: st
 }
 
 /**
- * A Map Run's end came before the message that it started (the inbox does not keep order): its
- * MapRunStarted is recorded first, as Step Functions' history always has it, without the ARN that
+ * A Map Run's end (or its abort) came before the message that it started (the inbox does not keep
+ * order): its MapRunStarted is recorded first, as Step Functions' history always has it, without the ARN that
  * message carried.
  */
 function mapRunStartedBeforeItsEnd(d: Decider, thread: Thread, waiting: TaskWaiting): void {
@@ -204,8 +204,10 @@ export function onTaskDeadline(d: Decider, thread: Thread, waiting: TaskWaiting,
 export function abortTask(d: Decider, thread: Thread, waiting: TaskWaiting): void {
   const taskToken = decodeTaskToken(waiting.token);
   if (taskToken) disarmTaskDeadlines(d, taskToken, waiting);
-  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'aborted' });
-  else d.record('TaskStateAborted', { stateName: thread.active.name, threadId: thread.id });
+  if (waiting.resource === MAP_RUN_RESOURCE) {
+    mapRunStartedBeforeItsEnd(d, thread, waiting);
+    recordMapRun(d, thread, { type: 'aborted' });
+  } else d.record('TaskStateAborted', { stateName: thread.active.name, threadId: thread.id });
   cancelSubmitted(d, waiting);
 }
 
@@ -214,12 +216,14 @@ export function abortTask(d: Decider, thread: Thread, waiting: TaskWaiting): voi
  * work is no longer awaited, so it is cancelled there (a `.sync` child execution is stopped).
  */
 function cancelSubmitted(d: Decider, waiting: TaskWaiting): void {
-  if (waiting.submitted === undefined) return;
+  // A Map Run is found by its task's token: it is cancelled also when the message that it started
+  // has not arrived yet (the inbox does not keep order), else it would run on, its children too.
+  if (waiting.submitted === undefined && waiting.resource !== MAP_RUN_RESOURCE) return;
   d.commands.push({
     type: 'CancelTask',
     token: waiting.token,
     resource: waiting.resource,
-    submitted: waiting.submitted,
+    submitted: waiting.submitted ?? null,
   });
 }
 

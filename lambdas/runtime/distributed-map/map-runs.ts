@@ -254,8 +254,11 @@ export class MapRuns implements MapRunPerformer {
   async cancel(cancellation: TaskCancellation): Promise<void> {
     const { submitted } = cancellation.command;
     const arn = isJsonObject(submitted) ? submitted.MapRunArn : undefined;
-    if (typeof arn !== 'string') return;
-    const mapRunId = arn.slice(arn.lastIndexOf(':') + 1);
+    // Without the ARN (the parent was stopped before it learnt it), the id is the one start() made.
+    const mapRunId =
+      typeof arn === 'string'
+        ? arn.slice(arn.lastIndexOf(':') + 1)
+        : uuidFrom(`${cancellation.executionId}\n${cancellation.command.token}`);
     for (;;) {
       const record = await this.options.store.load(mapRunId);
       if (!record || record.status !== 'RUNNING') return;

@@ -39,7 +39,7 @@ class RecordingDriver extends Driver {
 const mapEvents = (driver: RecordingDriver) =>
   driver.history
     .map((event) => event.type)
-    .filter((type) => /^Map(Run|State(Started|Succeeded|Failed)$)/.test(type));
+    .filter((type) => /^Map(Run|State(Started|Succeeded|Failed|Aborted)$)/.test(type));
 
 describe('a Map Run that ends before its start is applied', () => {
   it('records MapRunStarted before MapRunSucceeded, once, and ignores the late start', () => {
@@ -86,6 +86,25 @@ describe('a Map Run that ends before its start is applied', () => {
     ]);
     expect(driver.history.find((event) => event.type === 'MapRunStarted')).toMatchObject({
       mapRunArn: 'arn:run',
+    });
+  });
+
+  it('records MapRunStarted before MapRunAborted, and cancels the run by its token, when stopped first', () => {
+    const driver = new RecordingDriver(definition);
+    const [task] = dispatches(driver.start({ items: [1] }));
+    if (!task) throw new Error('no Map Run dispatched');
+    const stopped = driver.apply({ type: 'StopExecution' });
+    expect(mapEvents(driver)).toEqual([
+      'MapStateStarted',
+      'MapRunStarted',
+      'MapRunAborted',
+      'MapStateAborted',
+    ]);
+    expect(stopped.commands).toContainEqual({
+      type: 'CancelTask',
+      token: task.token,
+      resource: task.resource,
+      submitted: null,
     });
   });
 });

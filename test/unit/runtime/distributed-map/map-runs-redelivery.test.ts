@@ -180,3 +180,23 @@ it('checks ToleratedFailurePercentage against all the items, once the reader is 
   const result = sent.find((body) => (body as JsonObject).kind === 'TaskSucceeded') as JsonObject;
   expect((result.output as Json[]).slice(1)).toEqual(['a', 'b', 'c', 'd']);
 });
+
+it("aborts a run whose parent stopped before it learnt the run's ARN", async () => {
+  const { store, sent, runs } = await harness();
+  const token = 'root:2:1';
+  await runs.start({
+    executionId: 'Wf:e2',
+    workflow: 'Wf',
+    taskToken: 'signed-token',
+    command: { type: 'DispatchTask', token, resource: 'baton:mapRun', input: request } as never,
+  });
+  const submitted = sent.find((body) => (body as JsonObject).kind === 'TaskSubmitted') as JsonObject;
+  const arn = String((submitted.output as JsonObject).MapRunArn);
+  const mapRunId = arn.slice(arn.lastIndexOf(':') + 1);
+  expect((await store.load(mapRunId))?.status).toBe('RUNNING');
+  await runs.cancel({
+    executionId: 'Wf:e2',
+    command: { type: 'CancelTask', token, resource: 'baton:mapRun', submitted: null },
+  });
+  expect((await store.load(mapRunId))?.status).toBe('ABORTED');
+});
