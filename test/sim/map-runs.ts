@@ -142,6 +142,8 @@ export async function checkMapRuns(
   inputs: ReadonlyMap<string, Json>,
   store: MapRunStore,
   traces: MapRunTraces,
+  /** Executions a stop was sent for: their runs may end ABORTED, with some items never run. */
+  stopped: ReadonlySet<string> = new Set(),
 ): Promise<Violation[]> {
   const violations: Violation[] = [];
   const byName = new Map(workflows.map((workflow) => [workflow.name, workflow]));
@@ -161,8 +163,14 @@ export async function checkMapRuns(
     if (!input) continue;
     const attempts = 1 + count(execution, 'ExecutionRedriven');
     const started = count(execution, 'MapRunStarted');
-    const runEnds = count(execution, 'MapRunSucceeded') + count(execution, 'MapRunFailed');
-    const stateEnds = count(execution, 'MapStateSucceeded') + count(execution, 'MapStateFailed');
+    const runEnds =
+      count(execution, 'MapRunSucceeded') +
+      count(execution, 'MapRunFailed') +
+      count(execution, 'MapRunAborted');
+    const stateEnds =
+      count(execution, 'MapStateSucceeded') +
+      count(execution, 'MapStateFailed') +
+      count(execution, 'MapStateAborted');
     const recorded = runs.get(executionId) ?? [];
     if (
       started !== attempts ||
@@ -178,7 +186,16 @@ export async function checkMapRuns(
     }
     if (recorded.length === 0) violation(Invariant.MapRunEndsOnce, 'no Map Run was recorded');
     for (const run of recorded) {
-      await checkOneRun({ run, execution, workflow, input, store, traces, violation });
+      await checkOneRun({
+        run,
+        execution,
+        workflow,
+        input,
+        store,
+        traces,
+        violation,
+        stopped: stopped.has(executionId),
+      });
     }
   }
   return violations;
@@ -193,8 +210,9 @@ async function checkOneRun(of: {
   readonly store: MapRunStore;
   readonly traces: MapRunTraces;
   readonly violation: (invariant: Violation['invariant'], detail: string) => void;
+  readonly stopped: boolean;
 }): Promise<void> {
-  const { run, execution, workflow, input, store, traces, violation } = of;
+  const { run, execution, workflow, input, store, traces, violation, stopped } = of;
   const trace = traces.runs.get(run.mapRunId);
   const failing = input.items.filter((item) => item.fail).length;
   const tolerated = {
@@ -208,14 +226,18 @@ async function checkOneRun(of: {
     tolerated,
   );
   const expected = exceeded ? 'FAILED' : 'SUCCEEDED';
-  if (run.status !== expected || execution.status !== expected) {
+  // A stopped parent's run is ABORTED, unless it ended first (then as its threshold says).
+  const aborted = stopped && run.status === 'ABORTED' && execution.status === 'ABORTED';
+  if (stopped && run.status === 'RUNNING') {
+    violation(Invariant.MapRunEndsOnce, `the parent is ${execution.status} and its run still RUNNING`);
+  } else if (!aborted && !stopped && (run.status !== expected || execution.status !== expected)) {
     violation(
       Invariant.MapRunEndsOnce,
       `${failing} of ${input.items.length} items fail (tolerated ${JSON.stringify(tolerated)}): the run is ${run.status} and the parent ${execution.status}, ${expected} expected`,
     );
   }
   const reports = new Set(traces.reports.get((run.request as { taskToken: string }).taskToken) ?? []);
-  if (reports.size !== 1) {
+  if (reports.size !== (run.status === 'ABORTED' ? 0 : 1)) {
     violation(
       Invariant.MapRunEndsOnce,
       `the run reported ${reports.size} different ends to its parent: ${[...reports].join(' | ').slice(0, 300)}`,
@@ -245,6 +267,9 @@ async function checkOneRun(of: {
         `the run SUCCEEDED with items [${seen.join(',')}] (${counts.itemsFailed} failed), [${ids.join(',')}] (${failing} failing) expected`,
       );
     }
+  }
+  // The parent's output (it may have been stopped after the run ended).
+  if (run.status === 'SUCCEEDED' && execution.status === 'SUCCEEDED') {
     const output = execution.history.find((event) => event.type === 'ExecutionSucceeded') as
       { output?: Json } | undefined;
     const results = Array.isArray(output?.output) ? output.output : [];

@@ -330,6 +330,8 @@ async function runWorld(
         const at = mapRng.int(0, 30_000);
         sendAt(world, start, at);
         if (mapRng.chance(0.2)) sendAt(world, start, at + mapRng.int(0, 120_000));
+        // Sometimes stopped by the operator: the run is aborted, its STANDARD children stopped.
+        operator.maybeStop(executionId, at + mapRng.int(1_000, 120_000));
       }
     }
 
@@ -361,7 +363,14 @@ async function runWorld(
     const violations = [
       ...checkRun(record),
       ...oracle.violations,
-      ...(await checkMapRuns(record, mapWorkflows, startInputs, world.mapRunStore, world.mapRunTraces)),
+      ...(await checkMapRuns(
+        record,
+        mapWorkflows,
+        startInputs,
+        world.mapRunStore,
+        world.mapRunTraces,
+        operator.stopped,
+      )),
     ];
     const statuses: Record<string, number> = {};
     for (const execution of record.executions) {
