@@ -22,6 +22,8 @@ const workflow: MapWorkflow = {
   executionType: 'EXPRESS',
   definition: {},
   toleratedFailureCount: 1,
+  reader: false,
+  writer: false,
 };
 
 function history(types: readonly string[], output: Json): HistoryEvent[] {

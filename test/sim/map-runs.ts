@@ -19,6 +19,7 @@ import type {
   ChunkOutcome,
   MapRunRecord,
   MapRunStore,
+  ObjectStorage,
 } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
 import type { MapRunMessage } from '../../lambdas/runtime/inbox-messages.js';
 import type { ExecutionRecord, RunRecord, Violation } from './invariants.js';
@@ -32,7 +33,14 @@ export interface MapWorkflow {
   readonly definition: JsonObject;
   readonly toleratedFailureCount?: number;
   readonly toleratedFailurePercentage?: number;
+  /** Its items are read from a JSONL object in {@link MAP_BUCKET} (`<execution name>.jsonl`), not the input. */
+  readonly reader: boolean;
+  /** Its results are written to {@link MAP_BUCKET} under `results/`, not returned. */
+  readonly writer: boolean;
 }
+
+/** The bucket of the Map Runs' items and results. */
+export const MAP_BUCKET = 'sim-items';
 
 /** What the world saw of one Map Run's internal messages. */
 export interface MapRunTrace {
@@ -54,10 +62,28 @@ export function generateMapWorkflow(rng: Prng, name: string): MapWorkflow {
   const executionType = rng.chance(0.5) ? 'EXPRESS' : 'STANDARD';
   const toleratedFailureCount = rng.chance(0.5) ? rng.int(0, 3) : undefined;
   const toleratedFailurePercentage = rng.chance(0.4) ? rng.pick([0, 10, 25, 50]) : undefined;
+  const reader = rng.chance(0.4);
+  const writer = rng.chance(0.3);
   const map: JsonObject = {
     Type: 'Map',
     Label: 'Items',
-    ItemsPath: '$.items',
+    ...(reader
+      ? {
+          ItemReader: {
+            Resource: 'arn:aws:states:::s3:getObject',
+            ReaderConfig: { InputType: 'JSONL' },
+            Parameters: { Bucket: MAP_BUCKET, 'Key.$': "States.Format('{}.jsonl', $$.Execution.Name)" },
+          },
+        }
+      : { ItemsPath: '$.items' }),
+    ...(writer
+      ? {
+          ResultWriter: {
+            Resource: 'arn:aws:states:::s3:putObject',
+            Parameters: { Bucket: MAP_BUCKET, Prefix: 'results' },
+          },
+        }
+      : {}),
     MaxConcurrency: rng.pick([0, 1, 2, 5]),
     ItemProcessor: {
       ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: executionType },
@@ -84,7 +110,14 @@ export function generateMapWorkflow(rng: Prng, name: string): MapWorkflow {
     definition: { StartAt: 'Items', States: { Items: map } },
     ...(toleratedFailureCount !== undefined ? { toleratedFailureCount } : {}),
     ...(toleratedFailurePercentage !== undefined ? { toleratedFailurePercentage } : {}),
+    reader,
+    writer,
   };
+}
+
+/** The JSONL object a reading workflow's execution reads its items from. */
+export function itemsObject(items: readonly Json[]): string {
+  return items.map((item) => `${JSON.stringify(item)}\n`).join('');
 }
 
 /** An input of a few to a few dozen items, some of which fail. */
@@ -144,6 +177,8 @@ export async function checkMapRuns(
   traces: MapRunTraces,
   /** Executions a stop was sent for: their runs may end ABORTED, with some items never run. */
   stopped: ReadonlySet<string> = new Set(),
+  /** Where ResultWriter wrote. */
+  objects?: ObjectStorage,
 ): Promise<Violation[]> {
   const violations: Violation[] = [];
   const byName = new Map(workflows.map((workflow) => [workflow.name, workflow]));
@@ -195,6 +230,7 @@ export async function checkMapRuns(
         traces,
         violation,
         stopped: stopped.has(executionId),
+        objects,
       });
     }
   }
@@ -211,8 +247,9 @@ async function checkOneRun(of: {
   readonly traces: MapRunTraces;
   readonly violation: (invariant: Violation['invariant'], detail: string) => void;
   readonly stopped: boolean;
+  readonly objects: ObjectStorage | undefined;
 }): Promise<void> {
-  const { run, execution, workflow, input, store, traces, violation, stopped } = of;
+  const { run, execution, workflow, input, store, traces, violation, stopped, objects } = of;
   const trace = traces.runs.get(run.mapRunId);
   const failing = input.items.filter((item) => item.fail).length;
   const tolerated = {
@@ -272,12 +309,15 @@ async function checkOneRun(of: {
   if (run.status === 'SUCCEEDED' && execution.status === 'SUCCEEDED') {
     const output = execution.history.find((event) => event.type === 'ExecutionSucceeded') as
       { output?: Json } | undefined;
-    const results = Array.isArray(output?.output) ? output.output : [];
-    const shown = results.map(
+    const results = workflow.writer ? await writtenResults(objects, output?.output) : output?.output;
+    const shown = (Array.isArray(results) ? results : []).map(
       (result) =>
         (result as JsonObject).id ?? ((result as JsonObject).Error === 'ItemFailed' ? 'failed' : '?'),
     );
+    // ResultWriter writes the succeeded and the failed children to files of their own.
+    if (workflow.writer) shown.sort();
     const wanted = input.items.map((item) => (item.fail ? 'failed' : item.id));
+    if (workflow.writer) wanted.sort();
     if (shown.join(',') !== wanted.join(',')) {
       violation(
         Invariant.MapRunItemsOnce,
@@ -297,6 +337,34 @@ async function checkOneRun(of: {
       break;
     }
   }
+}
+
+/** The children's results ResultWriter wrote, as the state's output (`ResultWriterDetails`) finds them. */
+async function writtenResults(objects: ObjectStorage | undefined, output: Json | undefined): Promise<Json[]> {
+  const details = (output as { ResultWriterDetails?: { Bucket: string; Key: string } } | undefined)
+    ?.ResultWriterDetails;
+  if (!objects || !details) return [];
+  const text = async (bucket: string, key: string) => {
+    const parts: Uint8Array[] = [];
+    for await (const part of await objects.read({ bucket, key })) parts.push(part);
+    return Buffer.concat(parts).toString('utf8');
+  };
+  const manifest = JSON.parse(await text(details.Bucket, details.Key)) as {
+    ResultFiles: Record<string, { Key: string }[]>;
+  };
+  const results: Json[] = [];
+  for (const files of Object.values(manifest.ResultFiles)) {
+    for (const file of files) {
+      for (const entry of JSON.parse(await text(details.Bucket, file.Key)) as JsonObject[]) {
+        results.push(
+          typeof entry.Output === 'string'
+            ? (JSON.parse(entry.Output) as Json)
+            : { Error: entry.Error ?? null },
+        );
+      }
+    }
+  }
+  return results;
 }
 
 function count(execution: ExecutionRecord, type: string): number {

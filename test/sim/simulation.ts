@@ -40,7 +40,14 @@ import { LocalDisk, type LocalDiskOptions } from './local-disk.js';
 import { Operator, drawPolicy } from './operator.js';
 import { checkRun, type RunRecord, type Violation } from './invariants.js';
 import { checkOutputs } from './output-oracle.js';
-import { checkMapRuns, generateMapInput, generateMapWorkflow, type MapWorkflow } from './map-runs.js';
+import {
+  checkMapRuns,
+  generateMapInput,
+  generateMapWorkflow,
+  itemsObject,
+  MAP_BUCKET,
+  type MapWorkflow,
+} from './map-runs.js';
 import { paddedTo, type LargePayloads } from './payloads.js';
 import { Prng } from './prng.js';
 import { Publisher, triggerOf } from './publisher.js';
@@ -313,6 +320,7 @@ async function runWorld(
     sendPoison(world, shapeRng, expected[0] ?? 'Wf0:e0');
     const mapWorkflows: MapWorkflow[] = [];
     if (mapRng) {
+      world.objects.createBucket(MAP_BUCKET);
       const workflowCount = mapRng.int(1, 2);
       for (let i = 0; i < workflowCount; i++) {
         const map = generateMapWorkflow(mapRng, `MapWf${i}`);
@@ -324,6 +332,10 @@ async function runWorld(
         const map = mapRng.pick(mapWorkflows);
         const executionId = executionIdOf(map.name, `m${i}`);
         const input = generateMapInput(mapRng);
+        if (map.reader) {
+          // The items are in the local S3; the input names nothing but the object comes from the name.
+          world.objects.put({ bucket: MAP_BUCKET, key: `m${i}.jsonl` }, itemsObject(input.items as Json[]));
+        }
         expected.push(executionId);
         startInputs.set(executionId, input);
         const start = { kind: 'StartExecution', workflow: map.name, name: `m${i}`, input };
@@ -370,6 +382,7 @@ async function runWorld(
         world.mapRunStore,
         world.mapRunTraces,
         operator.stopped,
+        world.objects,
       )),
     ];
     const statuses: Record<string, number> = {};
@@ -397,6 +410,9 @@ async function runWorld(
         ...world.counts,
         'executions checked against runWorkflow': oracle.checked.length,
         'map runs': world.mapRunTraces.runs.size,
+        'map runs: results written to S3': world.objects
+          .keys(MAP_BUCKET)
+          .filter((key) => key.endsWith('manifest.json')).length,
         'map run ticks delivered': [...world.mapRunTraces.runs.values()].reduce(
           (sum, trace) => sum + trace.ticks,
           0,

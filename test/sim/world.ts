@@ -86,6 +86,7 @@ import { TASK_WORKERS, UNDO_WORKER, type GeneratedWorkflow, type TaskInfo } from
 import { bundledJsonata } from '../../lambdas/engine/jsonata/bundled-jsonata.js';
 import { createMapRuns } from '../../lambdas/runtime/distributed-map/express-children.js';
 import { InMemoryMapRunStore } from '../../lambdas/runtime/distributed-map/in-memory-map-run-store.js';
+import { InMemoryObjectStorage } from '../../lambdas/runtime/distributed-map/in-memory-object-storage.js';
 import type { MapRunStore } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
 import type { MapRunPerformer } from '../../lambdas/runtime/ports.js';
 import { noteMapRunMessage, noteMapRunSend, type MapRunTraces } from './map-runs.js';
@@ -496,6 +497,7 @@ class OrchestratorContainer {
     };
     const runs = createMapRuns({
       store,
+      objects: world.objects,
       inbox: {
         send: async (body, options) => {
           await inbox.send(body, options);
@@ -593,6 +595,8 @@ export class World {
   readonly definitions = new InMemoryDefinitionStore();
   /** Map Runs' records: a table of their own, kept across process crashes. */
   readonly mapRunStore = new InMemoryMapRunStore();
+  /** The S3 objects Map Runs read their items from and write their results to. */
+  readonly objects = new InMemoryObjectStorage();
   /** What the Map Runs did: their ticks and their reports to their parents. */
   readonly mapRunTraces: MapRunTraces = { runs: new Map(), reports: new Map() };
   readonly signer = new TaskTokenSigner(SIGNING_KEY);
