@@ -37,6 +37,8 @@ export interface MapWorkflow {
   readonly reader: boolean;
   /** Its results are written to {@link MAP_BUCKET} under `results/`, not returned. */
   readonly writer: boolean;
+  /** Items per child (ItemBatcher's MaxItemsPerBatch); a batch fails when its first item does. */
+  readonly batch?: number;
 }
 
 /** The bucket of the Map Runs' items and results. */
@@ -64,6 +66,7 @@ export function generateMapWorkflow(rng: Prng, name: string): MapWorkflow {
   const toleratedFailurePercentage = rng.chance(0.4) ? rng.pick([0, 10, 25, 50]) : undefined;
   const reader = rng.chance(0.4);
   const writer = rng.chance(0.3);
+  const batch = rng.chance(0.3) ? rng.int(2, 4) : undefined;
   const map: JsonObject = {
     Type: 'Map',
     Label: 'Items',
@@ -91,17 +94,20 @@ export function generateMapWorkflow(rng: Prng, name: string): MapWorkflow {
       States: {
         Check: {
           Type: 'Choice',
-          Choices: [{ Variable: '$.fail', BooleanEquals: true, Next: 'Boom' }],
+          Choices: [{ Variable: batch ? '$.Items[0].fail' : '$.fail', BooleanEquals: true, Next: 'Boom' }],
           Default: 'Done',
         },
         Boom: { Type: 'Fail', Error: 'ItemFailed', Cause: 'the item says fail' },
-        Done: { Type: 'Pass', Parameters: { 'id.$': '$.id' }, End: true },
+        Done: batch
+          ? { Type: 'Pass', End: true }
+          : { Type: 'Pass', Parameters: { 'id.$': '$.id' }, End: true },
       },
     },
     ...(toleratedFailureCount !== undefined ? { ToleratedFailureCount: toleratedFailureCount } : {}),
     ...(toleratedFailurePercentage !== undefined
       ? { ToleratedFailurePercentage: toleratedFailurePercentage }
       : {}),
+    ...(batch ? { ItemBatcher: { MaxItemsPerBatch: batch } } : {}),
     End: true,
   };
   return {
@@ -112,6 +118,7 @@ export function generateMapWorkflow(rng: Prng, name: string): MapWorkflow {
     ...(toleratedFailurePercentage !== undefined ? { toleratedFailurePercentage } : {}),
     reader,
     writer,
+    ...(batch ? { batch } : {}),
   };
 }
 
@@ -251,7 +258,12 @@ async function checkOneRun(of: {
 }): Promise<void> {
   const { run, execution, workflow, input, store, traces, violation, stopped, objects } = of;
   const trace = traces.runs.get(run.mapRunId);
-  const failing = input.items.filter((item) => item.fail).length;
+  // The children's items: one each, or batches of `workflow.batch` in order (a batch fails whole).
+  const groups: (readonly { readonly id: string; readonly fail: boolean }[])[] = [];
+  for (let at = 0; at < input.items.length; at += workflow.batch ?? 1)
+    groups.push(input.items.slice(at, at + (workflow.batch ?? 1)));
+  const failingGroup = (group: readonly { readonly fail: boolean }[]) => group[0]?.fail === true;
+  const failing = groups.filter(failingGroup).reduce((sum, group) => sum + group.length, 0);
   const tolerated = {
     ...(workflow.toleratedFailureCount !== undefined ? { count: workflow.toleratedFailureCount } : {}),
     ...(workflow.toleratedFailurePercentage !== undefined
@@ -284,16 +296,25 @@ async function checkOneRun(of: {
   const chunks: ChunkOutcome[] = [];
   for await (const chunk of store.chunks(run.mapRunId, run.chunks)) chunks.push(chunk);
   const children = chunks.flatMap((chunk) => chunk.children).sort((a, b) => a.child - b.child);
-  const seen = children.map((child) => (child.input as { id?: string }).id);
+  const itemsOf = (value: Json | undefined): string[] => {
+    const batchItems = (value as { Items?: { id: string }[] } | null)?.Items;
+    return batchItems ? batchItems.map((item) => item.id) : [String((value as { id?: string }).id)];
+  };
+  const seen = children.flatMap((child) => itemsOf(child.input));
   if (new Set(seen).size !== seen.length) {
     violation(Invariant.MapRunItemsOnce, `an item is in the results twice: ${seen.join(',')}`);
   }
   const countedItems =
     counts.itemsSucceeded + counts.itemsFailed + counts.itemsTimedOut + counts.itemsAborted;
-  if (countedItems !== children.length || counts.chunksEnded !== chunks.length) {
+  const countedChildren = counts.succeeded + counts.failed + counts.timedOut + counts.aborted;
+  if (
+    countedItems !== seen.length ||
+    countedChildren !== children.length ||
+    counts.chunksEnded !== chunks.length
+  ) {
     violation(
       Invariant.MapRunItemsOnce,
-      `the counts say ${countedItems} items in ${counts.chunksEnded} chunks; the chunks recorded hold ${children.length} in ${chunks.length}`,
+      `the counts say ${countedItems} items of ${countedChildren} children in ${counts.chunksEnded} chunks; the chunks recorded hold ${seen.length} of ${children.length} in ${chunks.length}`,
     );
   }
   if (run.status === 'SUCCEEDED') {
@@ -310,13 +331,18 @@ async function checkOneRun(of: {
     const output = execution.history.find((event) => event.type === 'ExecutionSucceeded') as
       { output?: Json } | undefined;
     const results = workflow.writer ? await writtenResults(objects, output?.output) : output?.output;
-    const shown = (Array.isArray(results) ? results : []).map(
-      (result) =>
-        (result as JsonObject).id ?? ((result as JsonObject).Error === 'ItemFailed' ? 'failed' : '?'),
+    const shown = (Array.isArray(results) ? results : []).flatMap((result) =>
+      (result as JsonObject).Error === 'ItemFailed'
+        ? ['failed']
+        : (result as JsonObject).Items !== undefined || (result as JsonObject).id !== undefined
+          ? itemsOf(result)
+          : ['?'],
     );
     // ResultWriter writes the succeeded and the failed children to files of their own.
     if (workflow.writer) shown.sort();
-    const wanted = input.items.map((item) => (item.fail ? 'failed' : item.id));
+    const wanted = groups.flatMap((group) =>
+      failingGroup(group) ? ['failed'] : group.map((item) => item.id),
+    );
     if (workflow.writer) wanted.sort();
     if (shown.join(',') !== wanted.join(',')) {
       violation(
