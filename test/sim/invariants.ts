@@ -80,6 +80,14 @@ export const Invariant = {
    * waiting tasks through their results), and an event no state waits for is no state's result.
    */
   UnawaitedEventInert: 'unawaited-event-changes-nothing',
+  /** A Map Run counts each item once, and its results hold each item once, in item order. */
+  MapRunItemsOnce: 'map-run-items-once',
+  /** A Map Run ends once, as its tolerated failure threshold says, and reports that one end. */
+  MapRunEndsOnce: 'map-run-ends-once',
+  /** A Distributed Map state starts one Map Run and gets one result from it. */
+  MapStateOneResult: 'map-state-one-result',
+  /** A Map Run's chain of ticks does not fork for good (no long stretch of ticks each performed twice). */
+  MapRunTicksBounded: 'map-run-ticks-bounded',
 } as const;
 export type Invariant = (typeof Invariant)[keyof typeof Invariant];
 

@@ -6,7 +6,9 @@
  * events near, at and over the payload limit, the SQS message limit and, on DynamoDB, states past
  * the item limit, with or without a payload store), workflows that wait for correlated events, and
  * a partner domain that publishes those events early, late, twice, and events no one waits for
- * (`publisher.ts`), some starting executions by trigger events.
+ * (`publisher.ts`), some starting executions by trigger events, and Distributed Maps whose Map Runs
+ * (EXPRESS or STANDARD children, some items failing, some tolerated) run on the same faulty inbox
+ * (`map-runs.ts`).
  *
  * `runSeed(seed)` is deterministic: the same seed gives the same run, the same violations and the
  * same fingerprint, so `npm run sim -- --seed <s>` replays a failure exactly.
@@ -38,6 +40,14 @@ import { LocalDisk, type LocalDiskOptions } from './local-disk.js';
 import { Operator, drawPolicy } from './operator.js';
 import { checkRun, type RunRecord, type Violation } from './invariants.js';
 import { checkOutputs } from './output-oracle.js';
+import {
+  checkMapRuns,
+  generateMapInput,
+  generateMapWorkflow,
+  itemsObject,
+  MAP_BUCKET,
+  type MapWorkflow,
+} from './map-runs.js';
 import { paddedTo, type LargePayloads } from './payloads.js';
 import { Prng } from './prng.js';
 import { Publisher, triggerOf } from './publisher.js';
@@ -81,6 +91,8 @@ const LOCAL_RUNTIME_SHARE = 0.3;
 const EVENT_WAIT_SHARE = 0.35;
 /** The share of seeds that start some executions by a trigger event. */
 const TRIGGER_SHARE = 0.3;
+/** The share of seeds that run Distributed Maps (Map Runs) too. */
+const MAP_RUN_SHARE = 0.4;
 /** The share of DynamoDB seeds whose store has a payload store to offload large snapshots to. */
 const PAYLOAD_STORE_SHARE = 0.5;
 /**
@@ -134,6 +146,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const sizes = drawn && keepResults ? growingSizes(drawn) : drawn;
   const outcomes = drawOutcomes(rng, sizes);
   const waits = rng.chance(EVENT_WAIT_SHARE);
+  const mapRuns = rng.chance(MAP_RUN_SHARE);
 
   const workflows: GeneratedWorkflow[] = [];
   const workflowCount = shapeRng.int(1, 2);
@@ -155,7 +168,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     return await runWorld(
       seed,
       options,
-      { rng, shapeRng, worldRng, intensity, rates, outcomes, workflows, sizes },
+      { rng, shapeRng, worldRng, intensity, rates, outcomes, workflows, sizes, mapRuns },
       {
         tables,
         tableName,
@@ -180,6 +193,8 @@ interface SeedDraws {
   readonly outcomes: ReturnType<typeof drawOutcomes>;
   readonly workflows: readonly GeneratedWorkflow[];
   readonly sizes: SizeProfile | undefined;
+  /** Whether the seed runs Distributed Maps too. */
+  readonly mapRuns: boolean;
 }
 
 /** A payload store that counts its writes (each a snapshot offloaded from an item). */
@@ -205,6 +220,8 @@ async function runWorld(
   },
 ): Promise<SeedResult> {
   const { rng, shapeRng, worldRng, intensity, rates, outcomes, workflows, sizes } = draws;
+  // Drawn from a fork of their own: seeds without Map Runs run as they did before.
+  const mapRng = draws.mapRuns ? rng.fork() : undefined;
   const { tables, tableName, disk, payloads } = where;
   const waiting = workflows.some((workflow) => workflow.waits.size > 0);
   const triggered = rng.chance(TRIGGER_SHARE);
@@ -301,6 +318,34 @@ async function runWorld(
       publisher.planDecoys(workflows, warmUp + 30_000);
     }
     sendPoison(world, shapeRng, expected[0] ?? 'Wf0:e0');
+    const mapWorkflows: MapWorkflow[] = [];
+    if (mapRng) {
+      world.objects.createBucket(MAP_BUCKET);
+      const workflowCount = mapRng.int(1, 2);
+      for (let i = 0; i < workflowCount; i++) {
+        const map = generateMapWorkflow(mapRng, `MapWf${i}`);
+        mapWorkflows.push(map);
+        await world.definitions.put(map.name, map.definition as never);
+      }
+      const executionCount = mapRng.int(1, 3);
+      for (let i = 0; i < executionCount; i++) {
+        const map = mapRng.pick(mapWorkflows);
+        const executionId = executionIdOf(map.name, `m${i}`);
+        const input = generateMapInput(mapRng);
+        if (map.reader) {
+          // The items are in the local S3; the input names nothing but the object comes from the name.
+          world.objects.put({ bucket: MAP_BUCKET, key: `m${i}.jsonl` }, itemsObject(input.items as Json[]));
+        }
+        expected.push(executionId);
+        startInputs.set(executionId, input);
+        const start = { kind: 'StartExecution', workflow: map.name, name: `m${i}`, input };
+        const at = mapRng.int(0, 30_000);
+        sendAt(world, start, at);
+        if (mapRng.chance(0.2)) sendAt(world, start, at + mapRng.int(0, 120_000));
+        // Sometimes stopped by the operator: the run is aborted, its STANDARD children stopped.
+        operator.maybeStop(executionId, at + mapRng.int(1_000, 120_000));
+      }
+    }
 
     const unfinished = await world.run();
     const reruns = [...operator.reruns.values()];
@@ -327,7 +372,19 @@ async function runWorld(
       startInputs,
     };
     const oracle = await checkOutputs(record, workflows, operator.stopped);
-    const violations = [...checkRun(record), ...oracle.violations];
+    const violations = [
+      ...checkRun(record),
+      ...oracle.violations,
+      ...(await checkMapRuns(
+        record,
+        mapWorkflows,
+        startInputs,
+        world.mapRunStore,
+        world.mapRunTraces,
+        operator.stopped,
+        world.objects,
+      )),
+    ];
     const statuses: Record<string, number> = {};
     for (const execution of record.executions) {
       const status = execution.status ?? 'MISSING';
@@ -352,6 +409,14 @@ async function runWorld(
       counts: {
         ...world.counts,
         'executions checked against runWorkflow': oracle.checked.length,
+        'map runs': world.mapRunTraces.runs.size,
+        'map runs: results written to S3': world.objects
+          .keys(MAP_BUCKET)
+          .filter((key) => key.endsWith('manifest.json')).length,
+        'map run ticks delivered': [...world.mapRunTraces.runs.values()].reduce(
+          (sum, trace) => sum + trace.ticks,
+          0,
+        ),
         'redrives applied (ExecutionRedriven)': record.executions.reduce(
           (sum, execution) =>
             sum + execution.history.filter((event) => event.type === 'ExecutionRedriven').length,

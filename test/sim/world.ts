@@ -85,6 +85,12 @@ import type { Prng } from './prng.js';
 import { SimWorkers } from './workers.js';
 import { TASK_WORKERS, UNDO_WORKER, type GeneratedWorkflow, type TaskInfo } from './workflow-generator.js';
 import { bundledJsonata } from '../../lambdas/engine/jsonata/bundled-jsonata.js';
+import { createMapRuns } from '../../lambdas/runtime/distributed-map/express-children.js';
+import { InMemoryMapRunStore } from '../../lambdas/runtime/distributed-map/in-memory-map-run-store.js';
+import { InMemoryObjectStorage } from '../../lambdas/runtime/distributed-map/in-memory-object-storage.js';
+import type { MapRunStore } from '../../lambdas/runtime/distributed-map/map-run-ports.js';
+import type { MapRunPerformer } from '../../lambdas/runtime/ports.js';
+import { noteMapRunMessage, noteMapRunSend, type MapRunTraces } from './map-runs.js';
 import { assertValidDefinitionWith } from '../../lambdas/engine/definition-validator.js';
 
 /** Where the virtual clock starts: 2026-01-01T00:00:00Z. */
@@ -347,8 +353,9 @@ class OrchestratorContainer {
         world.enqueue(world.inbox, body, (options?.delaySeconds ?? 0) * 1000);
       },
     };
+    const mapRuns = this.mapRuns(inbox);
     const router = new TaskRouter({
-      transports: localTaskTransports(world.workerQueues, world.bus),
+      transports: { ...localTaskTransports(world.workerQueues, world.bus), mapRuns },
       inbox,
       environment: 'in the simulation (only workers run)',
     });
@@ -378,6 +385,7 @@ class OrchestratorContainer {
     const ports: OrchestratorPorts = {
       store,
       definitions: world.definitions,
+      mapRuns,
       clock: { now: () => world.now },
       tasks: {
         dispatch: async (task) => {
@@ -450,6 +458,80 @@ class OrchestratorContainer {
     this.handler = createInboxHandler({ orchestrator, logger: world.inboxLogger });
   }
 
+  /**
+   * The real Map Runs on this container's inbox and a Map Run store under the faults: a write may
+   * be throttled, and the container or the process may die right before or after it.
+   */
+  private mapRuns(inbox: InboxSender): MapRunPerformer {
+    const world = this.world;
+    const rates = world.rates;
+    const kept = world.mapRunStore;
+    const write = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+      this.alive();
+      if (this.fault(rates.commitThrottle, `Map Run ${what} throttled`))
+        throw new TransientStoreError(`ProvisionedThroughputExceededException (Map Run ${what})`);
+      if (this.fault(rates.crashBeforeCommit, `crash before a Map Run ${what}`))
+        this.die(`before a Map Run ${what}`);
+      const result = await call();
+      this.processCrash(`after a Map Run ${what}`);
+      if (this.fault(rates.crashAfterCommit, `crash after a Map Run ${what}`))
+        this.die(`after a Map Run ${what}`);
+      return result;
+    };
+    const store: MapRunStore = {
+      create: (record) => write('create', () => kept.create(record)),
+      update: (record) => write('update', () => kept.update(record)),
+      recordChunk: (mapRunId, outcome) => write('chunk', () => kept.recordChunk(mapRunId, outcome)),
+      load: async (mapRunId) => {
+        this.alive();
+        if (this.fault(rates.loadThrottle, 'Map Run load throttled'))
+          throw new TransientStoreError('ProvisionedThroughputExceededException (Map Run load)');
+        return kept.load(mapRunId);
+      },
+      counts: async (mapRunId) => {
+        this.alive();
+        return kept.counts(mapRunId);
+      },
+      chunks: (mapRunId, chunks) => {
+        this.alive();
+        return kept.chunks(mapRunId, chunks);
+      },
+    };
+    const runs = createMapRuns({
+      store,
+      objects: world.objects,
+      inbox: {
+        send: async (body, options) => {
+          await inbox.send(body, options);
+          noteMapRunSend(world.mapRunTraces, body);
+        },
+      },
+      definitions: world.definitions,
+      clock: { now: () => world.now },
+      jsonata: () => bundledJsonata,
+      validator: () => assertValidDefinitionWith,
+      childTasks: (to) =>
+        new TaskRouter({
+          transports: localTaskTransports(world.workerQueues, world.bus),
+          inbox: to,
+          environment: 'in the simulation (only workers run)',
+        }),
+      // Small steps: a run of a few dozen items takes many ticks and chunks.
+      childrenPerTick: 3,
+      childrenPerChunk: 2,
+    });
+    return {
+      start: (task) => runs.start(task),
+      cancel: (cancellation) => runs.cancel(cancellation),
+      childEnd: (command) => runs.childEnd(command),
+      handle: async (message) => {
+        const reason = await runs.handle(message);
+        noteMapRunMessage(world.mapRunTraces, message, reason);
+        return reason;
+      },
+    };
+  }
+
   /** Draws a fault of probability `p` (never when calm), counting it. */
   fault(p: number, what: string): boolean {
     if (this.calm || !this.world.rng.chance(p)) return false;
@@ -514,6 +596,12 @@ export class World {
   /** The store as the orchestrators see it (the table, or a deliberately broken view of it). */
   readonly storeView: ExecutionStore;
   readonly definitions = new InMemoryDefinitionStore();
+  /** Map Runs' records: a table of their own, kept across process crashes. */
+  readonly mapRunStore = new InMemoryMapRunStore();
+  /** The S3 objects Map Runs read their items from and write their results to. */
+  readonly objects = new InMemoryObjectStorage();
+  /** What the Map Runs did: their ticks and their reports to their parents. */
+  readonly mapRunTraces: MapRunTraces = { runs: new Map(), reports: new Map() };
   readonly signer = new TaskTokenSigner(SIGNING_KEY);
   readonly clock: Clock & Scheduler;
   /** The worker queues of the running process, by worker name. */

@@ -118,8 +118,10 @@ export function onTaskSucceeded(d: Decider, token: string, output: Json): void {
   const { thread, waiting, taskToken } = found;
   const state = d.state(thread.scope, thread.active.name);
   disarmTaskDeadlines(d, taskToken, waiting);
-  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'succeeded' });
-  else
+  if (waiting.resource === MAP_RUN_RESOURCE) {
+    mapRunStartedBeforeItsEnd(d, thread, waiting);
+    recordMapRun(d, thread, { type: 'succeeded' });
+  } else
     d.record('TaskSucceeded', {
       stateName: thread.active.name,
       threadId: thread.id,
@@ -140,6 +142,7 @@ export function onTaskFailed(d: Decider, token: string, error: string, cause: st
   const { thread, waiting, taskToken } = found;
   disarmTaskDeadlines(d, taskToken, waiting);
   if (waiting.resource === MAP_RUN_RESOURCE) {
+    mapRunStartedBeforeItsEnd(d, thread, waiting);
     recordMapRun(d, thread, { type: 'failed', error, cause });
     // Kept for a redrive, which redrives this Map Run (its failed and pending items only).
     const unfinished = mapRunPoint(thread);
@@ -153,6 +156,15 @@ export function onTaskFailed(d: Decider, token: string, error: string, cause: st
       resource: waiting.resource,
     });
   d.enqueue(thread.id, { type: 'failed', error, cause });
+}
+
+/**
+ * A Map Run's end (or its abort) came before the message that it started (the inbox does not keep
+ * order): its MapRunStarted is recorded first, as Step Functions' history always has it, without the ARN that
+ * message carried.
+ */
+function mapRunStartedBeforeItsEnd(d: Decider, thread: Thread, waiting: TaskWaiting): void {
+  if (waiting.submitted === undefined) recordMapRun(d, thread, { type: 'started', submitted: null });
 }
 
 /** The task of the attempt `token` is alive: its heartbeat deadline moves (no history, no command). */
@@ -195,8 +207,10 @@ export function onTaskDeadline(d: Decider, thread: Thread, waiting: TaskWaiting,
 export function abortTask(d: Decider, thread: Thread, waiting: TaskWaiting): void {
   const taskToken = decodeTaskToken(waiting.token);
   if (taskToken) disarmTaskDeadlines(d, taskToken, waiting);
-  if (waiting.resource === MAP_RUN_RESOURCE) recordMapRun(d, thread, { type: 'aborted' });
-  else d.record('TaskStateAborted', { stateName: thread.active.name, threadId: thread.id });
+  if (waiting.resource === MAP_RUN_RESOURCE) {
+    mapRunStartedBeforeItsEnd(d, thread, waiting);
+    recordMapRun(d, thread, { type: 'aborted' });
+  } else d.record('TaskStateAborted', { stateName: thread.active.name, threadId: thread.id });
   cancelSubmitted(d, waiting);
 }
 
@@ -205,12 +219,14 @@ export function abortTask(d: Decider, thread: Thread, waiting: TaskWaiting): voi
  * work is no longer awaited, so it is cancelled there (a `.sync` child execution is stopped).
  */
 function cancelSubmitted(d: Decider, waiting: TaskWaiting): void {
-  if (waiting.submitted === undefined) return;
+  // A Map Run is found by its task's token: it is cancelled also when the message that it started
+  // has not arrived yet (the inbox does not keep order), else it would run on, its children too.
+  if (waiting.submitted === undefined && waiting.resource !== MAP_RUN_RESOURCE) return;
   d.commands.push({
     type: 'CancelTask',
     token: waiting.token,
     resource: waiting.resource,
-    submitted: waiting.submitted,
+    submitted: waiting.submitted ?? null,
   });
 }
 

@@ -89,6 +89,17 @@ export interface MapRunRecord {
    * taken off the run's counts. @default none
    */
   readonly superseded?: MapRunCounts;
+  /**
+   * Children the last tick found ended. The next tick's room under MaxConcurrency is counted from
+   * it, not from the counts as they stand: every delivery of a tick then sends the same children
+   * in the same chunks. @default 0
+   */
+  readonly childrenEnded?: number;
+  /**
+   * Items whose child failed, timed out or was aborted, as the last tick counted them: the
+   * tolerated failure threshold is checked on them, for the same reason. @default 0
+   */
+  readonly failedItems?: number;
   /** Epoch ms. */
   readonly startDate: number;
   readonly stopDate?: number;

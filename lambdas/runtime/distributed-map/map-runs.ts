@@ -162,6 +162,8 @@ interface PlannedChild {
   readonly firstItem: number;
   readonly items: number;
   readonly input: Json;
+  /** Where the reader stands after this child's items, and how many it has read then. */
+  readonly after?: { readonly cursor: Json | undefined; readonly itemsRead: number };
 }
 
 /** A reader's position, as the record keeps it. */
@@ -189,8 +191,6 @@ export class MapRuns implements MapRunPerformer {
   private readonly childrenPerChunk: number;
   private readonly childrenPerTick: number;
   private readonly tickDelays: readonly number[];
-  /** Specs by Map Run id: a run's request never changes, so chunks need not load it again. */
-  private readonly specs = new Map<string, MapRunSpec>();
 
   constructor(private readonly options: MapRunsOptions) {
     this.maxConcurrency = options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
@@ -265,14 +265,38 @@ export class MapRuns implements MapRunPerformer {
         return this.start({ ...task, command: { ...task.command, input: withoutRedrive(request) } });
       }
       const spec = record.request as unknown as MapRunSpec;
-      if (spec.taskToken === task.taskToken || record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
-        // Already redriven for this attempt (or never ended): it reports to the attempt it has.
-        await inbox.send({
+      const submitted = () =>
+        inbox.send({
           kind: 'TaskSubmitted',
           taskToken: task.taskToken,
           output: { MapRunArn: record.mapRunArn },
           resource: MAP_RUN_RESOURCE,
         });
+      // Already redriven for this attempt (a dispatch performed again): its tick is sent again too,
+      // in case the first performance died before sending it (a second copy of a tick is dropped).
+      if (spec.taskToken === task.taskToken) {
+        await submitted();
+        if (record.status === 'RUNNING') await this.sendTick(mapRunId, record.tick, 0);
+        return;
+      }
+      if (record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
+        // It still runs (its stop had not landed), or it succeeded after its parent stopped: it
+        // reports to the new attempt; a succeeded run's next tick reports its result again.
+        try {
+          await store.update({
+            ...record,
+            request: { ...spec, taskToken: task.taskToken } as unknown as Json,
+            status: 'RUNNING',
+            tick: record.tick + 1,
+            idleTicks: 0,
+            version: record.version + 1,
+          });
+        } catch (error) {
+          if (error instanceof MapRunConflictError) continue;
+          throw error;
+        }
+        await submitted();
+        await this.sendTick(mapRunId, record.tick + 1, 0);
         return;
       }
       const latest = new Map<number, ChildOutcome>();
@@ -292,12 +316,14 @@ export class MapRuns implements MapRunPerformer {
         status: 'RUNNING',
         redriveCount,
         superseded: { ...superseded, chunksEnded: 0 },
+        // The children that run again are no longer ended, and their failures no longer count.
+        childrenEnded: Math.max(0, (record.childrenEnded ?? 0) - again.length),
+        failedItems: 0,
         tick: record.tick + 1,
         idleTicks: 0,
         version: record.version + 1,
       };
       const { stopDate: _stop, error: _error, cause: _cause, ...running } = redriven;
-      this.specs.delete(mapRunId);
       const planned = again.map((child) => ({
         child: child.child,
         firstItem: child.firstItem,
@@ -306,7 +332,7 @@ export class MapRuns implements MapRunPerformer {
       }));
       // The children are sent before the record names their chunks: sent twice (a crash between),
       // the same chunk numbers run once.
-      const chunks = await this.sendChildren(running, this.spec(running), planned);
+      const { chunks } = await this.sendChildren(running, this.spec(running), planned);
       try {
         await store.update({ ...running, chunks: running.chunks + chunks, children: running.children });
       } catch (error) {
@@ -331,8 +357,11 @@ export class MapRuns implements MapRunPerformer {
   async cancel(cancellation: TaskCancellation): Promise<void> {
     const { submitted } = cancellation.command;
     const arn = isJsonObject(submitted) ? submitted.MapRunArn : undefined;
-    if (typeof arn !== 'string') return;
-    const mapRunId = arn.slice(arn.lastIndexOf(':') + 1);
+    // Without the ARN (the parent was stopped before it learnt it), the id is the one start() made.
+    const mapRunId =
+      typeof arn === 'string'
+        ? arn.slice(arn.lastIndexOf(':') + 1)
+        : uuidFrom(`${cancellation.executionId}\n${cancellation.command.token}`);
     for (;;) {
       const record = await this.options.store.load(mapRunId);
       if (!record || record.status !== 'RUNNING') return;
@@ -399,7 +428,10 @@ export class MapRuns implements MapRunPerformer {
       error: DistributedMapErrors.ExceedToleratedFailureThreshold,
       cause: 'The specified tolerated failure threshold was exceeded',
     };
-    if (toleranceExceeded(failedItems, record, tolerated)) {
+    // Decided on the failures the last tick counted, as the room is: every delivery of this tick
+    // then either sends the same children or ends the run, never one and the other (children a
+    // delivery sent before it died would run past the run's end, beyond the chunks it records).
+    if (toleranceExceeded(record.failedItems ?? 0, record, tolerated)) {
       return this.finish(record, spec, counts, thresholdExceeded);
     }
     let next = record;
@@ -408,7 +440,9 @@ export class MapRuns implements MapRunPerformer {
         spec.request.maxConcurrency === 0 ? this.maxConcurrency : spec.request.maxConcurrency,
         this.maxConcurrency,
       );
-      const room = Math.min(cap - (record.children - ended), this.childrenPerTick);
+      // Counted from the record: a delivery of this tick that counted more ended children would
+      // send a chunk number another delivery already sent with other children.
+      const room = Math.min(cap - (record.children - (record.childrenEnded ?? 0)), this.childrenPerTick);
       if (room > 0) {
         try {
           next = await this.dispatch(record, spec, room, deadline);
@@ -438,6 +472,8 @@ export class MapRuns implements MapRunPerformer {
         tick: record.tick + 1,
         idleTicks,
         chunksEnded: counts.chunksEnded,
+        childrenEnded: ended,
+        failedItems,
         version: record.version + 1,
       });
     } catch (error) {
@@ -466,6 +502,9 @@ export class MapRuns implements MapRunPerformer {
     let itemsRead = record.itemsRead;
     let cursor: Json | undefined = record.cursor;
     let readerDone = true;
+    // Stopped by the invocation's end rather than by the room: where it stopped is not what another
+    // delivery of this tick would see, so only whole chunks are sent (see sendChildren).
+    let stoppedInTime = false;
     let batch: Json[] = [];
     let batchBytes = 0;
     let batchFirst = itemsRead;
@@ -477,6 +516,7 @@ export class MapRuns implements MapRunPerformer {
         firstItem: batchFirst,
         items: batch.length,
         input: { ...prefix, Items: batch },
+        after: { cursor: batchCursor, itemsRead: batchFirst + batch.length },
       });
       batch = [];
       batchBytes = 0;
@@ -486,9 +526,15 @@ export class MapRuns implements MapRunPerformer {
       for await (const read of reader) {
         const input = evaluate(itemsRead, read.item);
         if (!batcher) {
-          planned.push({ child: record.children + planned.length, firstItem: itemsRead, items: 1, input });
-          itemsRead += 1;
           cursor = read.cursor as unknown as Json;
+          planned.push({
+            child: record.children + planned.length,
+            firstItem: itemsRead,
+            items: 1,
+            input,
+            after: { cursor, itemsRead: itemsRead + 1 },
+          });
+          itemsRead += 1;
         } else {
           const bytes = Buffer.byteLength(JSON.stringify(input), 'utf8');
           if (
@@ -498,7 +544,8 @@ export class MapRuns implements MapRunPerformer {
             close();
             // A batch is only committed whole: the cursor after its last item.
             cursor = batchCursor;
-            if (planned.length >= room) {
+            if (planned.length >= room || outOfTime(deadline, clock)) {
+              stoppedInTime = outOfTime(deadline, clock) && planned.length < room;
               readerDone = false;
               batchFirst = itemsRead;
               break;
@@ -517,6 +564,7 @@ export class MapRuns implements MapRunPerformer {
           continue;
         }
         if (planned.length >= room || outOfTime(deadline, clock)) {
+          stoppedInTime = planned.length < room;
           readerDone = false;
           break;
         }
@@ -533,23 +581,37 @@ export class MapRuns implements MapRunPerformer {
         itemsRead = batchFirst;
       }
     }
-    const chunks = await this.sendChildren(record, spec, planned);
+    const sent = await this.sendChildren(record, spec, planned, stoppedInTime);
+    if (sent.children < planned.length) {
+      // The open chunk's children are read again by the next tick.
+      const last = planned[sent.children - 1]?.after;
+      cursor = last ? last.cursor : record.cursor;
+      itemsRead = last ? last.itemsRead : record.itemsRead;
+    }
     return {
       ...record,
       ...(cursor !== undefined ? { cursor } : {}),
       readerDone,
       itemsRead,
-      children: record.children + planned.length,
-      chunks: record.chunks + chunks,
+      children: record.children + sent.children,
+      chunks: record.chunks + sent.chunks,
     };
   }
 
   /** Sends the planned children in chunks; answers how many chunks. */
+  /**
+   * Sends the planned children in chunks: EXPRESS ones in chunks of up to 25 children and 200 KiB,
+   * STANDARD ones one a chunk. Chunk numbers and contents depend only on the record and the
+   * items, so that every delivery of a tick sends the same chunks; `wholeChunksOnly` (reading
+   * stopped at the invocation's end, which another delivery would not see alike) leaves out an
+   * EXPRESS chunk the limits did not close. Answers what was sent.
+   */
   private async sendChildren(
     record: MapRunRecord,
     spec: MapRunSpec,
     planned: readonly PlannedChild[],
-  ): Promise<number> {
+    wholeChunksOnly = false,
+  ): Promise<{ readonly chunks: number; readonly children: number }> {
     if (spec.request.executionType === 'STANDARD' && this.options.standardChildren !== 'in-memory') {
       await this.sendAll(
         planned.map((child, offset) => {
@@ -577,7 +639,7 @@ export class MapRuns implements MapRunPerformer {
           return start as unknown as Json;
         }),
       );
-      return planned.length;
+      return { chunks: planned.length, children: planned.length };
     }
     let chunk = record.chunks;
     let group: PlannedChild[] = [];
@@ -590,13 +652,15 @@ export class MapRuns implements MapRunPerformer {
         mapRunId: record.mapRunId,
         chunk,
         ...(record.redriveCount > 0 ? { run: record.redriveCount } : {}),
-        children: group.map((child) => ({ ...child })),
+        children: group.map(({ child, firstItem, items, input }) => ({ child, firstItem, items, input })),
       };
       messages.push(message as unknown as Json);
+      sentChildren += group.length;
       chunk += 1;
       group = [];
       bytes = 0;
     };
+    let sentChildren = 0;
     for (const child of planned) {
       const size = Buffer.byteLength(JSON.stringify(child.input), 'utf8') + 64;
       if (
@@ -607,9 +671,9 @@ export class MapRuns implements MapRunPerformer {
       group.push(child);
       bytes += size;
     }
-    flush();
+    if (!wholeChunksOnly || group.length >= this.childrenPerChunk) flush();
     await this.sendAll(messages);
-    return chunk - record.chunks;
+    return { chunks: chunk - record.chunks, children: sentChildren };
   }
 
   /** Runs an EXPRESS chunk's children in memory and records the chunk's outcome once. */
@@ -784,13 +848,12 @@ export class MapRuns implements MapRunPerformer {
     await Promise.all(stops);
   }
 
+  /**
+   * The run's spec, from its record as loaded: never cached, since a redrive gives it another
+   * task token, and another container may have redriven the run.
+   */
   private spec(record: MapRunRecord): MapRunSpec {
-    let spec = this.specs.get(record.mapRunId);
-    if (!spec) {
-      spec = record.request as unknown as MapRunSpec;
-      this.specs.set(record.mapRunId, spec);
-    }
-    return spec;
+    return record.request as unknown as MapRunSpec;
   }
 
   /** Sends messages to the inbox, in SQS batches where the inbox takes them. */

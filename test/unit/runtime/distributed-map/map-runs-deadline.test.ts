@@ -25,7 +25,7 @@ function request(items: Json[]): MapRunRequest {
 }
 
 describe('a Map Run tick near the end of its invocation', () => {
-  it('starts one child per tick when the deadline is near, all of them when it is not', async () => {
+  it('sends only whole chunks when the deadline is near (none here), and all the children when it is not', async () => {
     const now = 1_000_000;
     const store = new InMemoryMapRunStore();
     const sent: InboxMessage[] = [];
@@ -57,7 +57,15 @@ describe('a Map Run tick near the end of its invocation', () => {
     const tick = sent.find((message) => message.kind === 'MapRunTick') as MapRunMessage;
     const mapRunId = (tick as { mapRunId: string }).mapRunId;
     await runs.handle(tick, { deadline: now + 5_000 });
-    expect((await store.load(mapRunId))?.children).toBe(1);
+    // Where reading stopped depends on the time left, which another delivery of this tick would
+    // not see alike: the open chunk (1 child of 25) is left for the next tick, and the cursor too.
+    const stopped = await store.load(mapRunId);
+    expect({ children: stopped?.children, chunks: stopped?.chunks, itemsRead: stopped?.itemsRead }).toEqual({
+      children: 0,
+      chunks: 0,
+      itemsRead: 0,
+    });
+    expect(sent.filter((message) => message.kind === 'RunMapChunk')).toHaveLength(0);
     const next = sent.filter((message) => message.kind === 'MapRunTick').at(-1) as MapRunMessage;
     expect(next).toMatchObject({ tick: 1 });
     await runs.handle(next, { deadline: now + 60_000 });
