@@ -105,8 +105,8 @@ function runUntil(
 }
 
 describe.each([
-  { type: 'EXPRESS', items: 3000 },
-  { type: 'STANDARD', items: 1500 },
+  { type: 'EXPRESS', items: 1200 },
+  { type: 'STANDARD', items: 600 },
 ])('a Map Run of $type children killed with SIGKILL', ({ type, items }) => {
   it(`ends SUCCEEDED with each of ${items} items exactly once in its results and counts`, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'baton-map-crash-'));

@@ -887,7 +887,6 @@ async function* failing(error: Error): AsyncGenerator<ReadItem<Cursor>> {
   throw error;
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await
 async function* readArray(
   items: readonly Json[],
   cursor: Cursor | undefined,
