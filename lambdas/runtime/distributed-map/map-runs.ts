@@ -124,7 +124,7 @@ export interface MapRunsOptions {
   readonly clock: Clock;
   readonly jsonata: () => Awaitable<JsonataFactory>;
   readonly express: ExpressChildRunner;
-  /** Most children running at once, whatever MaxConcurrency says. @default 1000 */
+  /** Most children running at once, whatever MaxConcurrency says. @default 10000 (Step Functions' bound) */
   readonly maxConcurrency?: number;
   /** EXPRESS children per chunk message. @default 25 */
   readonly childrenPerChunk?: number;
@@ -142,7 +142,7 @@ export interface MapRunsOptions {
 
 /** The Express workflow limit: a child running longer is stopped with `States.Timeout`. */
 export const EXPRESS_CHILD_TIMEOUT_MS = 5 * 60 * 1000;
-const DEFAULT_MAX_CONCURRENCY = 1000;
+const DEFAULT_MAX_CONCURRENCY = 10_000;
 const DEFAULT_CHILDREN_PER_CHUNK = 25;
 const DEFAULT_CHILDREN_PER_TICK = 5000;
 const DEFAULT_TICK_DELAYS_SECONDS: readonly number[] = [1, 1, 2, 5, 10, 30];
