@@ -247,17 +247,15 @@ function invalid(problem: string): ChildStart {
  * Step Functions would generate.
  */
 function childName(task: TaskDispatch): string {
-  return uuidFrom(`${task.executionId}\n${task.command.token}`);
+  const hex = createHash('sha256').update(`${task.executionId}\n${task.command.token}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** A request id stable across deliveries of one dispatch. */
 function requestId(task: TaskDispatch): string {
-  return uuidFrom(`request\n${task.executionId}\n${task.command.token}`);
-}
-
-/** A UUID-shaped id derived from `text` (its SHA-256): the same text, the same id. */
-export function uuidFrom(text: string): string {
-  const hex = createHash('sha256').update(text).digest('hex');
+  const hex = createHash('sha256')
+    .update(`request\n${task.executionId}\n${task.command.token}`)
+    .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 

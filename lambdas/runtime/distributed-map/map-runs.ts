@@ -22,13 +22,13 @@
  *
  * See https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html
  */
+import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { StateMachineDefinition } from '../../engine/definition.js';
 import type { Command, ParentLink } from '../../engine/execution.js';
 import { MAP_RUN_RESOURCE, type MapRunRequest } from '../../engine/distributed-map.js';
 import { itemInputEvaluator } from './item-input.js';
-import { uuidFrom } from '../child-executions.js';
 import { StatesErrors, StatesError } from '../../engine/errors.js';
 import { itemReaderAction } from '../../engine/resource-names.js';
 import type { JsonataFactory } from '../../engine/jsonata/library.js';
@@ -53,19 +53,14 @@ import {
   readCsvItems,
   readJsonArrayItems,
   readJsonLinesItems,
-  readFilesItems,
-  readInputArrayItems,
   readListObjectsItems,
   skipBytes,
-  type ArrayCursor,
   type ByteCursor,
-  type FilesCursor,
   type ByteReaderOptions,
   type ByteSource,
   type CsvDelimiter,
   type ListObjectsCursor,
   type ReadItem,
-  type S3Location,
 } from './item-readers.js';
 import {
   MapRunConflictError,
@@ -173,7 +168,7 @@ interface PlannedChild {
 
 /** A reader's position, as the record keeps it. */
 type Cursor =
-  | ArrayCursor
+  | { readonly type: 'array'; readonly itemsEmitted: number }
   | ByteCursor
   | ListObjectsCursor
   | {
@@ -183,7 +178,12 @@ type Cursor =
       readonly file?: { readonly key: string; readonly inner: ByteCursor };
       readonly itemsEmitted: number;
     }
-  | FilesCursor;
+  | {
+      readonly type: 'manifestFiles';
+      readonly fileIndex: number;
+      readonly inner?: ByteCursor;
+      readonly itemsEmitted: number;
+    };
 
 /** Performs Map Runs: started by the task router, driven by their internal inbox messages. */
 export class MapRuns implements MapRunPerformer {
@@ -887,16 +887,16 @@ async function* failing(error: Error): AsyncGenerator<ReadItem<Cursor>> {
   throw error;
 }
 
-/** The items of the state input, from where the reader stands. */
 async function* readArray(
   items: readonly Json[],
   cursor: Cursor | undefined,
   maxItems: number | undefined,
 ): AsyncGenerator<ReadItem<Cursor>> {
-  yield* readInputArrayItems(items, {
-    ...(cursor?.type === 'array' ? { cursor } : {}),
-    ...(maxItems !== undefined ? { maxItems } : {}),
-  });
+  const end = Math.min(items.length, maxItems ?? items.length);
+  const start = cursor?.type === 'array' ? cursor.itemsEmitted : 0;
+  for (let index = start; index < end; index += 1) {
+    yield { item: items[index] as Json, cursor: { type: 'array', itemsEmitted: index + 1 } };
+  }
 }
 
 /** Opens an object's bytes from `offset`, translating S3's failures to `States.ItemReaderFailed`. */
@@ -1052,23 +1052,39 @@ async function* readManifest(
   cursor: Cursor | undefined,
   maxItems: number | undefined,
 ): AsyncGenerator<ReadItem<Cursor>> {
-  let files: S3Location[];
+  let files: { bucket: string; key: string }[];
   let headers: readonly string[] | undefined;
   const manifest = await openObject(objects, bucket, key, 0);
   if (config.ManifestType === 'S3_INVENTORY') {
     const text = await textOf(manifest);
     const parsed = parseS3InventoryManifest(text);
-    files = parsed.files.map((file) => ({ Bucket: parsed.bucket, Key: file.key }));
+    files = parsed.files.map((file) => ({ bucket: parsed.bucket, key: file.key }));
     headers = parsed.columns;
   } else {
     files = [];
-    for await (const file of readAthenaManifestFiles(manifest)) files.push(file);
+    for await (const file of readAthenaManifestFiles(manifest))
+      files.push({ bucket: file.Bucket, key: file.Key });
   }
   const read = byteReader({ ...config, InputType: 'CSV' }, headers ?? config.CSVHeaders ?? undefined);
-  yield* readFilesItems(files, (file, offset) => openObject(objects, file.Bucket, file.Key, offset), read, {
-    ...(cursor?.type === 'files' ? { cursor } : {}),
-    ...(maxItems !== undefined ? { maxItems } : {}),
-  });
+  const at = cursor?.type === 'manifestFiles' ? cursor : undefined;
+  let itemsEmitted = at?.itemsEmitted ?? 0;
+  for (let fileIndex = at?.fileIndex ?? 0; fileIndex < files.length; fileIndex += 1) {
+    if (maxItems !== undefined && itemsEmitted >= maxItems) return;
+    const file = files[fileIndex] as { bucket: string; key: string };
+    const resumed = fileIndex === at?.fileIndex ? at.inner : undefined;
+    const inner: ByteCursor = { ...(resumed ?? { type: 'bytes', offset: 0, line: 0 }), itemsEmitted };
+    const source = await openObject(objects, file.bucket, file.key, inner.offset);
+    for await (const read_ of read(source, {
+      cursor: inner,
+      ...(maxItems !== undefined ? { maxItems } : {}),
+    })) {
+      itemsEmitted = read_.cursor.itemsEmitted;
+      yield {
+        item: read_.item,
+        cursor: { type: 'manifestFiles', fileIndex, inner: read_.cursor, itemsEmitted },
+      };
+    }
+  }
 }
 
 async function textOf(source: ByteSource): Promise<string> {
@@ -1140,6 +1156,12 @@ export function childName(mapRunId: string, child: number, redriveCount = 0): st
 
 function childArn(spec: MapRunSpec, name: string): string {
   return `${spec.childStateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+/** A UUID-shaped id derived from `text`. */
+function uuidFrom(text: string): string {
+  const hex = createHash('sha256').update(text).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** Random draws of ItemSelector's intrinsics, seeded by the run and the position (deterministic). */

@@ -144,35 +144,6 @@ describe('Distributed Map in runWorkflow', () => {
     expect(result.output).toEqual([0, 1, 2, 3, 4, 5, 6].map((n) => ({ doubled: n * 2 })));
   });
 
-  it('reads the data files an Athena manifest lists, one after another, as CSV with their header rows', async () => {
-    const objects = new InMemoryObjectStorage({
-      objects: {
-        'data/unload/manifest': 's3://data/unload/part-0\ns3://data/unload/part-1\n',
-        'data/unload/part-0': 'name,n\na,1\nb,2\n',
-        'data/unload/part-1': 'name,n\nc,3\n',
-      },
-    });
-    const result = await runWorkflow(
-      machine({
-        ItemReader: {
-          Resource: 'arn:aws:states:::s3:getObject',
-          ReaderConfig: { InputType: 'MANIFEST', ManifestType: 'ATHENA_DATA' },
-          Parameters: { Bucket: 'data', Key: 'unload/manifest' },
-        },
-      }),
-      {},
-      { tasks: { 'arn:aws:states:::lambda:invoke': (input) => input }, objects },
-    );
-    expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({
-      status: 'SUCCEEDED',
-    });
-    expect(result.output).toEqual([
-      { name: 'a', n: '1' },
-      { name: 'b', n: '2' },
-      { name: 'c', n: '3' },
-    ]);
-  });
-
   it('lists objects with s3:listObjectsV2, one item per object', async () => {
     const objects = new InMemoryObjectStorage({
       objects: { 'data/in/a.txt': 'aa', 'data/in/b.txt': 'bbb', 'data/other.txt': 'x' },
